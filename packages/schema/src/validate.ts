@@ -1,0 +1,196 @@
+// Turning user input into valid entries, and checking a whole configuration: names unique,
+// references resolve, per-menu rules hold. Pure functions: the agent runs them inside its
+// transaction, the UI runs them for inline messages.
+import { z } from 'zod';
+import { SECRET_PLACEHOLDER, type Field } from './fields.ts';
+import { CONFIG_MENUS, getMenu, type MenuDef, type MenuName } from './menus.ts';
+import { familyOf, isHostname, prefixLength } from './units.ts';
+
+export interface Entry {
+  /** Internal number; RouterOS shows it as ".id" = "*" + hex. */
+  id: number;
+  values: Record<string, any>;
+}
+
+/** A whole configuration: every config menu's entries (ordered menus in policy order). */
+export type Config = Record<MenuName, Entry[]>;
+
+export interface ConfigIssue {
+  menu: string;
+  /** Entry the issue is about, if any. */
+  id?: number;
+  /** RouterOS property name. */
+  field?: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map(formatIssue).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatIssue(i: ConfigIssue): string {
+  const where = i.id !== undefined ? `${i.menu} ${formatId(i.id)}` : i.menu;
+  return i.field ? `${where}: ${i.field}: ${i.message}` : `${where}: ${i.message}`;
+}
+
+export const formatId = (id: number): string => `*${id.toString(16).toUpperCase()}`;
+export function parseId(text: string): number | undefined {
+  const m = /^\*([0-9a-fA-F]{1,8})$/.exec(text.trim());
+  return m ? parseInt(m[1]!, 16) : undefined;
+}
+
+export function defaults(menu: MenuDef): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [prop, field] of Object.entries(menu.fields)) out[prop] = structuredClone(field.default);
+  return out;
+}
+
+function parseField(menu: MenuDef, prop: string, field: Field, raw: unknown, id?: number): unknown {
+  const r = (field.schema as z.ZodType).safeParse(raw);
+  if (r.success) return r.data;
+  const msg = r.error.issues[0]?.message ?? 'invalid value';
+  throw new ConfigError([{ menu: menu.name, id, field: prop, message: msg }]);
+}
+
+/**
+ * Apply `input` (typed values or RouterOS text) over `base` (defaults for add, the current values for
+ * set) and return the new values. Unknown and read-only properties are errors that name them;
+ * a secret sent back as the placeholder keeps its value.
+ */
+export function applyInput(menu: MenuDef, base: Record<string, unknown>, input: Record<string, unknown>, id?: number): Record<string, unknown> {
+  const out = { ...base };
+  const issues: ConfigIssue[] = [];
+  for (const [prop, raw] of Object.entries(input)) {
+    if (prop.startsWith('.') || raw === undefined) continue; // ".id", ".about": REST bookkeeping
+    const field = menu.fields[prop];
+    if (!field) {
+      issues.push({
+        menu: menu.name,
+        id,
+        field: prop,
+        message: menu.status[prop] ? 'is read-only' : `unknown property (known: ${Object.keys(menu.fields).join(', ')})`,
+      });
+      continue;
+    }
+    if (field.meta.secret && raw === SECRET_PLACEHOLDER) continue;
+    try {
+      out[prop] = parseField(menu, prop, field, raw, id);
+    } catch (e) {
+      if (e instanceof ConfigError) issues.push(...e.issues);
+      else throw e;
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return out;
+}
+
+/** Per-entry rules the manual states; the issues name the field to fix. */
+export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: number): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ menu: menu.name, id, field, message });
+  for (const [prop, field] of Object.entries(menu.fields)) {
+    if (field.meta.required && (values[prop] === '' || values[prop] === undefined)) add(prop, 'is required');
+  }
+  switch (menu.name) {
+    case 'policy': {
+      const src = values['src-address'] as string;
+      const dst = values['dst-address'] as string;
+      if (familyOf(src) !== familyOf(dst) && !(values.template && prefixLength(src) === 0 && prefixLength(dst) === 0)) {
+        add('dst-address', `is IPv${familyOf(dst)} but src-address is IPv${familyOf(src)}`);
+      }
+      const portProtocols = ['tcp', 'udp', 'udp-lite', 'sctp', 'dccp', '6', '17', '132', '33', '136'];
+      for (const p of ['src-port', 'dst-port'] as const) {
+        if (values[p] !== 'any' && !portProtocols.includes(values.protocol)) add(p, `only applies with protocol tcp, udp, sctp, dccp or udp-lite (protocol is ${values.protocol})`);
+      }
+      if (!values.template && values.action === 'encrypt' && values.peer === '' && !values.dynamic) {
+        add('peer', 'is required for action=encrypt (which peer should establish the SAs?)');
+      }
+      break;
+    }
+    case 'proposal': {
+      const encs = values['enc-algorithms'] as string[];
+      const auths = values['auth-algorithms'] as string[];
+      const needsAuth = encs.some((e) => !e.endsWith('-gcm') && e !== 'chacha20poly1305');
+      if (needsAuth && auths.length === 1 && auths[0] === 'null' && !encs.every((e) => e === 'null')) {
+        add('auth-algorithms', 'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add an integrity algorithm such as sha256');
+      }
+      if (encs.includes('null') && auths.includes('null')) add('enc-algorithms', 'null encryption needs an integrity algorithm');
+      break;
+    }
+    case 'identity': {
+      const m = values['auth-method'];
+      if ((m === 'pre-shared-key' || m === 'pre-shared-key-xauth') && values.secret === '') add('secret', `is required for auth-method=${m}`);
+      if (m === 'digital-signature' && values.certificate === '') add('certificate', 'is required for auth-method=digital-signature');
+      if (m === 'rsa-key' && values.key === '') add('key', 'is required for auth-method=rsa-key');
+      if ((m === 'eap' || m === 'pre-shared-key-xauth') && values.username === '' && values['eap-methods']?.[0] !== 'eap-tls') {
+        add('username', `is required for auth-method=${m}`);
+      }
+      if (values['match-by'] === 'certificate' && values['remote-certificate'] === '') add('remote-certificate', 'is required for match-by=certificate');
+      break;
+    }
+    case 'mode-config': {
+      if (values['static-dns'].length > 0 && values['system-dns']) add('static-dns', 'cannot be used together with system-dns=yes; set system-dns=no');
+      if (values['src-address-list'] !== '' && values.responder) add('src-address-list', 'is only available with responder=no');
+      if (values.address !== '' && values['address-pool'] !== '') add('address', 'give either address or address-pool, not both');
+      break;
+    }
+    case 'peer': {
+      const a = values.address as string;
+      if (!a.includes('/') && !isHostname(a)) add('address', 'must be a prefix or a DNS name');
+      if (values['local-address'] !== '' && a.includes('/') && familyOf(a) !== familyOf(values['local-address'])) {
+        add('local-address', `is IPv${familyOf(values['local-address'])} but address is IPv${familyOf(a)}`);
+      }
+      break;
+    }
+  }
+  return issues;
+}
+
+export interface Reference {
+  menu: MenuName;
+  id: number;
+  field: string;
+}
+
+/** Entries whose ref fields name `name` in `target` menu. */
+export function referencesTo(config: Config, target: string, name: string): Reference[] {
+  const out: Reference[] = [];
+  for (const m of CONFIG_MENUS as readonly MenuDef[]) {
+    for (const [prop, field] of Object.entries(m.fields)) {
+      if (field.kind !== 'ref' || field.ref?.menu !== target) continue;
+      for (const e of config[m.name as MenuName] ?? []) if (e.values[prop] === name) out.push({ menu: m.name as MenuName, id: e.id, field: prop });
+    }
+  }
+  return out;
+}
+
+/** Whole-configuration check: per-entry rules, unique names, references that resolve. */
+export function checkConfig(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const m of CONFIG_MENUS as readonly MenuDef[]) {
+    const entries = config[m.name as MenuName] ?? [];
+    if (m.key) {
+      const seen = new Map<string, number>();
+      for (const e of entries) {
+        const n = e.values[m.key] as string;
+        if (seen.has(n)) issues.push({ menu: m.name, id: e.id, field: m.key, message: `"${n}" is already used by ${formatId(seen.get(n)!)}` });
+        else seen.set(n, e.id);
+      }
+    }
+    for (const e of entries) {
+      issues.push(...checkEntry(m, e.values, e.id));
+      for (const [prop, field] of Object.entries(m.fields)) {
+        if (field.kind !== 'ref' || !field.ref) continue;
+        const v = e.values[prop] as string;
+        if (v === '' || field.ref.specials.includes(v)) continue;
+        const target = getMenu(field.ref.menu)!;
+        const exists = (config[target.name as MenuName] ?? []).some((t) => t.values[target.key ?? 'name'] === v);
+        if (!exists) issues.push({ menu: m.name, id: e.id, field: prop, message: `${target.title.toLowerCase().replace(/s$/, '')} "${v}" does not exist` });
+      }
+    }
+  }
+  return issues;
+}
