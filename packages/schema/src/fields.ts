@@ -92,16 +92,34 @@ function issue(ctx: z.RefinementCtx, message: string): never {
   return z.NEVER;
 }
 
-/** A string schema whose transform may throw ValueError; the message becomes the issue. */
-function textual<Out>(parse: (s: string) => Out) {
-  return (s: string, ctx: z.RefinementCtx): Out => {
+
+/** Turns a parser that throws ValueError into a zod schema whose issue carries that message. */
+function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
+  return z.unknown().transform((raw, ctx) => {
     try {
-      return parse(s);
+      return parse(raw);
     } catch (e) {
       if (e instanceof ValueError) return issue(ctx, e.message);
       throw e;
     }
-  };
+  }) as unknown as z.ZodType<Out>;
+}
+
+function text(raw: unknown, what: string): string {
+  if (typeof raw !== 'string') throw new ValueError(`must be ${what}`);
+  return raw;
+}
+
+/** A list given as an array or as RouterOS "a,b,c". */
+function list(raw: unknown, what: string): string[] {
+  if (Array.isArray(raw)) return raw.map((x) => text(x, what).trim());
+  return parseList(text(raw, `${what} or a comma-separated list`));
+}
+
+function intIn(raw: unknown, min: number, max: number, what = `a whole number ${min}..${max}`): number {
+  const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(text(raw, what)) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ValueError(`must be ${what}`);
+  return n;
 }
 
 const NAME_RE = /^[^\s,"'\\=]([^,"'\\=]{0,62}[^\s,"'\\=])?$/;
@@ -110,43 +128,56 @@ export const f = {
   name(m: MetaIn = { help: 'Unique name of this entry.' }): Field<string> {
     return {
       kind: 'name',
-      schema: z.string().trim().regex(NAME_RE, 'must be 1-64 characters without commas, quotes, "=" or outer spaces'),
+      schema: schemaOf((raw) => {
+        const s = text(raw, 'a name').trim();
+        if (!NAME_RE.test(s)) throw new ValueError('must be 1-64 characters without commas, quotes, "=" or outer spaces');
+        return s;
+      }),
       default: '',
       print: (v) => v,
       meta: meta({ required: true, ...m }),
     };
   },
   string(m: MetaIn, max = 255): Field<string> {
-    return { kind: 'string', schema: z.string().max(max, `must be at most ${max} characters`), default: '', print: (v) => v, meta: meta(m) };
+    return {
+      kind: 'string',
+      schema: schemaOf((raw) => {
+        const s = text(raw, 'text');
+        if (s.length > max) throw new ValueError(`must be at most ${max} characters`);
+        return s;
+      }),
+      default: '',
+      print: (v) => v,
+      meta: meta(m),
+    };
   },
   bool(def: boolean, m: MetaIn): Field<boolean> {
     return {
       kind: 'bool',
-      schema: z.union([z.boolean(), z.string().transform(textual(parseBool))]),
+      schema: schemaOf((raw) => (typeof raw === 'boolean' ? raw : parseBool(text(raw, 'yes or no')))),
       default: def,
       print: printBool,
       meta: meta(m),
     };
   },
   int(def: number, min: number, max: number, m: MetaIn): Field<number> {
-    const range = z.number().int(`must be a whole number`).min(min, `must be ${min}..${max}`).max(max, `must be ${min}..${max}`);
-    return {
-      kind: 'int',
-      schema: z.union([range, z.string().trim().regex(/^\d+$/, `must be a whole number ${min}..${max}`).transform(Number).pipe(range)]),
-      default: def,
-      print: (v) => String(v),
-      meta: meta(m),
-      min,
-      max,
-    };
+    return { kind: 'int', schema: schemaOf((raw) => intIn(raw, min, max)), default: def, print: (v) => String(v), meta: meta(m), min, max };
   },
   /** Seconds. `word` is an extra literal such as "disable-dpd" (stored as the word itself). */
   time<W extends string | undefined = undefined>(def: W extends string ? number | W : number, m: MetaIn, word?: W): Field<W extends string ? number | W : number> {
-    const seconds = z.number().int('must be whole seconds').nonnegative('must not be negative');
-    const text = z.string().transform(textual((s): number | string => (word && s.trim() === word ? word : parseTime(s))));
+    type Out = W extends string ? number | W : number;
+    const what = word ? `a time such as 30m, 1d, 8h30m or ${word}` : 'a time such as 30m, 1d, 8h30m';
     return {
       kind: 'time',
-      schema: z.union([seconds, text]) as unknown as z.ZodType<W extends string ? number | W : number>,
+      schema: schemaOf((raw): Out => {
+        if (typeof raw === 'number') {
+          if (!Number.isInteger(raw) || raw < 0) throw new ValueError('must be whole, non-negative seconds');
+          return raw as Out;
+        }
+        const s = text(raw, what);
+        if (word && s.trim() === word) return word as Out;
+        return parseTime(s) as Out;
+      }),
       default: def,
       print: (v) => (typeof v === 'number' ? printTime(v) : String(v)),
       meta: meta(m),
@@ -156,7 +187,11 @@ export const f = {
   enum<const V extends readonly [string, ...string[]]>(values: V, def: V[number], m: MetaIn): Field<V[number]> {
     return {
       kind: 'enum',
-      schema: z.string().trim().pipe(z.enum(values as unknown as [V[number], ...V[number][]], { error: () => `must be one of: ${values.join(', ')}` })) as unknown as z.ZodType<V[number]>,
+      schema: schemaOf((raw) => {
+        const s = (typeof raw === 'number' ? String(raw) : text(raw, `one of: ${values.join(', ')}`)).trim();
+        if (!values.includes(s)) throw new ValueError(`"${s}" is not one of: ${values.join(', ')}`);
+        return s as V[number];
+      }),
       default: def,
       print: (v) => v,
       meta: meta(m),
@@ -164,12 +199,15 @@ export const f = {
     };
   },
   enumList<const V extends readonly [string, ...string[]]>(values: V, def: V[number][], m: MetaIn, opts: { allowEmpty?: boolean } = {}): Field<V[number][]> {
-    const one = z.enum(values as unknown as [V[number], ...V[number][]], { error: (i) => `"${String(i.input)}" is not one of: ${values.join(', ')}` });
-    let list = z.array(one).refine((xs) => new Set(xs).size === xs.length, 'lists a value twice');
-    if (!opts.allowEmpty) list = list.refine((xs) => xs.length > 0, 'must list at least one value');
     return {
       kind: 'enum-list',
-      schema: z.union([z.array(z.string()), z.string().transform(parseList)]).pipe(list) as unknown as z.ZodType<V[number][]>,
+      schema: schemaOf((raw) => {
+        const xs = list(raw, 'a list of values');
+        for (const x of xs) if (!values.includes(x)) throw new ValueError(`"${x}" is not one of: ${values.join(', ')}`);
+        if (new Set(xs).size !== xs.length) throw new ValueError('lists a value twice');
+        if (!opts.allowEmpty && xs.length === 0) throw new ValueError('must list at least one value');
+        return xs as V[number][];
+      }),
       default: def,
       print: printList,
       meta: meta(m),
@@ -177,43 +215,38 @@ export const f = {
     };
   },
   prefix(def: string, m: MetaIn): Field<string> {
-    return { kind: 'prefix', schema: z.string().transform(textual(parsePrefix)), default: def, print: (v) => v, meta: meta(m) };
+    return { kind: 'prefix', schema: schemaOf((raw) => parsePrefix(text(raw, 'an IP prefix'))), default: def, print: (v) => v, meta: meta(m) };
   },
   prefixOrHost(def: string, m: MetaIn): Field<string> {
-    return { kind: 'prefix-or-host', schema: z.string().transform(textual(parsePrefixOrHost)), default: def, print: (v) => v, meta: meta(m) };
+    return { kind: 'prefix-or-host', schema: schemaOf((raw) => parsePrefixOrHost(text(raw, 'an IP prefix or DNS name'))), default: def, print: (v) => v, meta: meta(m) };
   },
   /** An address; '' means unset. */
   address(m: MetaIn): Field<string> {
     return {
       kind: 'address',
-      schema: z.string().transform(textual((s) => (s.trim() === '' ? '' : parseAddress(s)))),
+      schema: schemaOf((raw) => {
+        const s = text(raw, 'an IP address').trim();
+        return s === '' ? '' : parseAddress(s);
+      }),
       default: '',
       print: (v) => v,
       meta: meta(m),
     };
   },
   addressList(m: MetaIn): Field<string[]> {
-    return {
-      kind: 'address-list',
-      schema: z.union([z.array(z.string()), z.string().transform(parseList)]).transform(textual((xs: string[]) => xs.map(parseAddress))) as unknown as z.ZodType<string[]>,
-      default: [],
-      print: printList,
-      meta: meta(m),
-    };
+    return { kind: 'address-list', schema: schemaOf((raw) => list(raw, 'IP addresses').map(parseAddress)), default: [], print: printList, meta: meta(m) };
   },
   prefixList(m: MetaIn): Field<string[]> {
-    return {
-      kind: 'prefix-list',
-      schema: z.union([z.array(z.string()), z.string().transform(parseList)]).transform(textual((xs: string[]) => xs.map(parsePrefix))) as unknown as z.ZodType<string[]>,
-      default: [],
-      print: printList,
-      meta: meta(m),
-    };
+    return { kind: 'prefix-list', schema: schemaOf((raw) => list(raw, 'IP prefixes').map(parsePrefix)), default: [], print: printList, meta: meta(m) };
   },
   stringList(m: MetaIn): Field<string[]> {
     return {
       kind: 'string-list',
-      schema: z.union([z.array(z.string().trim().min(1).max(255)), z.string().transform(parseList)]) as unknown as z.ZodType<string[]>,
+      schema: schemaOf((raw) => {
+        const xs = list(raw, 'names');
+        for (const x of xs) if (x === '' || x.length > 255) throw new ValueError('items must be 1-255 characters');
+        return xs;
+      }),
       default: [],
       print: printList,
       meta: meta(m),
@@ -221,14 +254,9 @@ export const f = {
   },
   /** "any" or 0..65535 */
   port(m: MetaIn): Field<number | 'any'> {
-    const num = z.number().int().min(0, 'must be any or 0..65535').max(65535, 'must be any or 0..65535');
     return {
       kind: 'port',
-      schema: z.union([
-        num,
-        z.literal('any'),
-        z.string().trim().regex(/^\d+$/, 'must be any or 0..65535').transform(Number).pipe(num),
-      ]) as unknown as z.ZodType<number | 'any'>,
+      schema: schemaOf((raw) => (raw === 'any' ? 'any' : intIn(raw, 0, 65535, 'any or a port 0..65535'))),
       default: 'any',
       print: (v) => String(v),
       meta: meta(m),
@@ -238,16 +266,27 @@ export const f = {
   },
   /** The name of an entry of another menu, or one of `specials` (e.g. "none"). '' = unset. */
   ref(menu: string, def: string, m: MetaIn, specials: readonly string[] = []): Field<string> {
-    return { kind: 'ref', schema: z.string().trim(), default: def, print: (v) => v, meta: meta(m), ref: { menu, specials } };
+    return { kind: 'ref', schema: schemaOf((raw) => text(raw, `the name of a ${menu}`).trim()), default: def, print: (v) => v, meta: meta(m), ref: { menu, specials } };
   },
   secret(m: MetaIn): Field<string> {
-    return { kind: 'secret', schema: z.string().max(1024, 'must be at most 1024 characters'), default: '', print: () => SECRET_PLACEHOLDER, meta: meta({ secret: true, ...m }) };
+    return {
+      kind: 'secret',
+      schema: schemaOf((raw) => {
+        const s = text(raw, 'text');
+        if (s.length > 8192) throw new ValueError('must be at most 8192 characters');
+        return s;
+      }),
+      default: '',
+      print: () => SECRET_PLACEHOLDER,
+      meta: meta({ secret: true, ...m }),
+    };
   },
-  /** IKE identity: "auto" or a word, or "type:value" (my-id=fqdn:vpn.example.com). */
+  /** IKE identity: a word such as "auto", or "type:value" (my-id=fqdn:vpn.example.com). */
   id(types: readonly string[], words: readonly string[], def: string, m: MetaIn): Field<string> {
     return {
       kind: 'id',
-      schema: z.string().trim().transform(textual((s) => {
+      schema: schemaOf((raw) => {
+        const s = text(raw, 'an ID').trim();
         if (words.includes(s)) return s;
         const colon = s.indexOf(':');
         const type = colon < 0 ? s : s.slice(0, colon);
@@ -256,7 +295,7 @@ export const f = {
         if (colon < 0 || value === '') throw new ValueError(`"${type}" needs a value, e.g. ${type}:...`);
         if (type === 'address') return `address:${parseAddress(value)}`;
         return `${type}:${value}`;
-      })),
+      }),
       default: def,
       print: (v) => v,
       meta: meta(m),
@@ -266,18 +305,19 @@ export const f = {
   protocol(m: MetaIn): Field<string> {
     return {
       kind: 'protocol',
-      schema: z.string().trim().transform(textual((s) => {
+      schema: schemaOf((raw) => {
+        const s = (typeof raw === 'number' ? String(raw) : text(raw, 'a protocol')).trim();
         if (s in IP_PROTOCOLS) return s;
         if (/^\d+$/.test(s) && Number(s) <= 255) return s;
         throw new ValueError(`"${s}" is not a protocol name (${Object.keys(IP_PROTOCOLS).slice(0, 8).join(', ')}, ...) or number 0..255`);
-      })),
+      }),
       default: 'all',
       print: (v) => v,
       meta: meta(m),
       values: Object.keys(IP_PROTOCOLS),
     };
   },
-  /** Read-only, agent-computed values (flags, counters). Typed loosely: the agent owns them. */
+  /** Read-only, agent-computed values (flags, counters). */
   status<T>(kind: FieldKind, def: T, m: MetaIn, print: (v: T) => string = (v) => String(v)): Field<T> {
     return { kind, schema: z.any() as z.ZodType<T>, default: def, print, meta: meta({ tab: 'Status', readOnly: true, ...m }) };
   },

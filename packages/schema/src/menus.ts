@@ -29,7 +29,9 @@ export interface MenuDef<F extends Fields = Fields> {
 
 export type Values<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
-function menu<F extends Fields>(def: Omit<MenuDef<F>, 'status' | 'builtins'> & Partial<Pick<MenuDef<F>, 'status' | 'builtins'>>): MenuDef<F> {
+function menu<const N extends string, F extends Fields>(
+  def: Omit<MenuDef<F>, 'status' | 'builtins' | 'name'> & { name: N } & Partial<Pick<MenuDef<F>, 'status' | 'builtins'>>,
+): MenuDef<F> & { name: N } {
   const all: Fields = { ...def.fields, ...def.status };
   for (const [prop, field] of Object.entries(all)) if (field.meta.label === '') field.meta.label = labelOf(prop);
   return { status: {}, builtins: [], ...def };

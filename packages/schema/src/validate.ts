@@ -10,6 +10,8 @@ export interface Entry {
   /** Internal number; RouterOS shows it as ".id" = "*" + hex. */
   id: number;
   values: Record<string, any>;
+  /** A built-in default entry (RouterOS "*" flag): cannot be removed or renamed. */
+  builtin?: boolean;
 }
 
 /** A whole configuration: every config menu's entries (ordered menus in policy order). */

@@ -79,26 +79,27 @@ describe('input parsing', () => {
   });
   it('round-trips every default through print and parse', () => {
     for (const m of [peer, profile, proposal, policy, identity, modeConfig]) {
-      const d = defaults(m);
+      const d = { ...defaults(m), ...('name' in m.fields ? { name: 'x' } : {}) };
       const printed: Record<string, string> = {};
       for (const [prop, field] of Object.entries(m.fields)) if (!field.meta.secret) printed[prop] = field.print(d[prop] as never);
       expect(applyInput(m, d, printed)).toEqual(d);
     }
   });
   it.each([
-    [profile, { 'dh-group': 'modp2048,modp9999' }, 'dh-group', /modp9999/],
-    [profile, { 'dpd-maximum-failures': 101 }, 'dpd-maximum-failures', /1\.\.100/],
-    [profile, { 'dh-group': '' }, 'dh-group', /at least one/],
-    [peer, { address: '10.0.0.300/24' }, 'address', /prefix|DNS/],
-    [peer, { 'exchange-mode': 'ike3' }, 'exchange-mode', /aggressive, base, main, ike2/],
-    [peer, { passive: 'maybe' }, 'passive', /yes or no/],
-    [policy, { 'src-port': 70000 }, 'src-port', /65535/],
-    [policy, { protocol: 'bogus' }, 'protocol', /protocol/],
-    [proposal, { lifetime: '3 days' }, 'lifetime', /time/],
-    [peer, { frobnicate: 1 }, 'frobnicate', /unknown property/],
-    [policy, { 'ph2-count': 1 }, 'ph2-count', /read-only/],
-    [identity, { 'my-id': 'fqdn:' }, 'my-id', /needs a value/],
-  ] as const)('%s %j: error names %s', (menu, input, field, msg) => {
+    ['profile', { 'dh-group': 'modp2048,modp9999' }, 'dh-group', /modp9999/],
+    ['profile', { 'dpd-maximum-failures': 101 }, 'dpd-maximum-failures', /1\.\.100/],
+    ['profile', { 'dh-group': '' }, 'dh-group', /at least one/],
+    ['peer', { address: '10.0.0.300/24' }, 'address', /prefix|DNS/],
+    ['peer', { 'exchange-mode': 'ike3' }, 'exchange-mode', /aggressive, base, main, ike2/],
+    ['peer', { passive: 'maybe' }, 'passive', /yes or no/],
+    ['policy', { 'src-port': 70000 }, 'src-port', /65535/],
+    ['policy', { protocol: 'bogus' }, 'protocol', /protocol/],
+    ['proposal', { lifetime: '3 days' }, 'lifetime', /time/],
+    ['peer', { frobnicate: 1 }, 'frobnicate', /unknown property/],
+    ['policy', { 'ph2-count': 1 }, 'ph2-count', /read-only/],
+    ['identity', { 'my-id': 'fqdn:' }, 'my-id', /needs a value/],
+  ] as const)('%j: error names %s', (menuName, input, field, msg) => {
+    const menu = { profile, peer, policy, proposal, identity }[menuName];
     try {
       applyInput(menu, defaults(menu), input as Record<string, unknown>);
       expect.unreachable();

@@ -1,0 +1,84 @@
+// How entries leave the agent: secrets replaced by a placeholder, read-only status computed,
+// typed for tRPC and as RouterOS strings for REST. Every outgoing entry passes through here.
+import {
+  SECRET_PLACEHOLDER, formatId, getMenu, prefixLength, type Config, type Entry, type Field, type MenuDef, type MenuName,
+} from '@ipsec/schema';
+
+export interface ApiEntry {
+  '.id': string;
+  id: number;
+  [prop: string]: unknown;
+}
+
+export function presentEntry(menu: MenuDef, entry: Entry, config: Config): ApiEntry {
+  const out: ApiEntry = { '.id': formatId(entry.id), id: entry.id };
+  for (const [prop, field] of Object.entries(menu.fields)) {
+    const v = entry.values[prop];
+    out[prop] = field.meta.secret ? (v ? SECRET_PLACEHOLDER : '') : v;
+  }
+  Object.assign(out, statusOf(menu, entry, config));
+  return out;
+}
+
+export function presentMenu(config: Config, name: MenuName): ApiEntry[] {
+  const menu = getMenu(name)!;
+  return config[name].map((e) => presentEntry(menu, e, config));
+}
+
+/** Read-only properties derived from the configuration (live ones come from the engine). */
+function statusOf(menu: MenuDef, entry: Entry, config: Config): Record<string, unknown> {
+  const s: Record<string, unknown> = {};
+  for (const [prop, field] of Object.entries(menu.status)) s[prop] = field.default;
+  if ('default' in menu.status) s.default = entry.builtin === true;
+  const v = entry.values;
+  switch (menu.name) {
+    case 'peer':
+      s.responder = v.passive;
+      break;
+    case 'key': {
+      const pem = String(v['private-key-pem'] ?? '');
+      s['private-key'] = pem.includes('PRIVATE KEY');
+      s.rsa = true;
+      break;
+    }
+    case 'policy': {
+      if (!v.template) {
+        const peer = config.peer.find((p) => p.values.name === v.peer);
+        if (peer) {
+          const addr = String(peer.values.address);
+          const host = addr.includes('/') && prefixLength(addr) === (addr.includes(':') ? 128 : 32);
+          s['sa-dst-address'] = host ? addr.split('/')[0] : addr.includes('/') ? '::' : addr;
+          s['sa-src-address'] = peer.values['local-address'] || '::';
+        }
+        // The manual: a policy is invalid when an earlier one has the same src-address and dst-address.
+        const list = config.policy;
+        const me = list.findIndex((p) => p.id === entry.id);
+        const dup = list.slice(0, me).find((p) => !p.values.template && !p.values.disabled && p.values['src-address'] === v['src-address'] && p.values['dst-address'] === v['dst-address'] && p.values.protocol === v.protocol && p.values['src-port'] === v['src-port'] && p.values['dst-port'] === v['dst-port']);
+        if (dup && !v.disabled) {
+          s.invalid = true;
+          s['invalid-reason'] = `duplicate of policy ${formatId(dup.id)}`;
+        }
+      }
+      break;
+    }
+  }
+  return s;
+}
+
+/** RouterOS REST prints every value as a string; booleans as "true"/"false". */
+export function printValue(field: Field | undefined, value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value === null || value === undefined) return '';
+  if (field && field.kind !== 'secret') return field.print(value as never);
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+export function printEntry(menu: MenuDef, e: ApiEntry): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [prop, value] of Object.entries(e)) {
+    if (prop === 'id') continue;
+    out[prop] = printValue(menu.fields[prop] ?? menu.status[prop], value);
+  }
+  return out;
+}

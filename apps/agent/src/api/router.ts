@@ -1,0 +1,134 @@
+// The agent's tRPC API: every config menu's RouterOS verbs, atomic batches, undo/redo, and
+// subscriptions that stream changes (resumable by revision) and live state.
+import { on } from 'node:events';
+import { tracked } from '@trpc/server';
+import { menuNameSchema, getMenu, type MenuName } from '@ipsec/schema';
+import { z } from 'zod';
+import { USER_GROUPS, type Users } from '../auth/users.ts';
+import type { LiveState, LogLine } from '../live/live-state.ts';
+import type { ChangeEvent } from '../store/config-store.ts';
+import type { ConfigService } from './config-service.ts';
+import { presentEntry, type ApiEntry } from './present.ts';
+import { authed, full, router, writer } from './trpc.ts';
+
+export interface Services {
+  config: ConfigService;
+  users: Users;
+  live: LiveState;
+}
+
+const values = z.record(z.string(), z.unknown());
+const ids = z.array(z.number().int().positive()).min(1);
+const menu = menuNameSchema;
+
+const op = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add'), menu, values, copyFrom: z.number().int().optional() }),
+  z.object({ op: z.literal('set'), menu, id: z.number().int(), values }),
+  z.object({ op: z.literal('remove'), menu, id: z.number().int() }),
+  z.object({ op: z.literal('move'), menu, ids, before: z.number().int().optional() }),
+]);
+
+export interface PresentedChange {
+  rev: number;
+  at: number;
+  user: string;
+  kind: ChangeEvent['kind'];
+  summary: string;
+  changes: { menu: MenuName; id: number; entry: ApiEntry | null; position: number }[];
+}
+
+export function createRouter(s: Services) {
+  const present = (ev: ChangeEvent): PresentedChange => {
+    const config = s.config.store.config();
+    return {
+      ...ev,
+      changes: ev.changes.map((c) => ({ ...c, entry: c.entry ? presentEntry(getMenu(c.menu)!, c.entry, config) : null })),
+    };
+  };
+
+  return router({
+    config: router({
+      print: authed.input(z.object({ menu })).query(({ input }) => s.config.print(input.menu)),
+      get: authed.input(z.object({ menu, id: z.number().int() })).query(({ input }) => s.config.get(input.menu, input.id)),
+      add: writer
+        .input(z.object({ menu, values, copyFrom: z.number().int().optional() }))
+        .mutation(({ ctx, input }) => s.config.add(ctx.user, input.menu, input.values, input.copyFrom)),
+      set: writer.input(z.object({ menu, ids, values })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, input.values)),
+      remove: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.remove(ctx.user, input.menu, input.ids)),
+      enable: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: false })),
+      disable: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: true })),
+      comment: writer
+        .input(z.object({ menu, ids, comment: z.string().max(255) }))
+        .mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { comment: input.comment })),
+      move: writer
+        .input(z.object({ menu, ids, before: z.number().int().optional() }))
+        .mutation(({ ctx, input }) => s.config.move(ctx.user, input.menu, input.ids, input.before)),
+      /** Several changes, all or nothing (the road-warrior wizard creates eight objects this way). */
+      batch: writer
+        .input(z.object({ ops: z.array(op).min(1).max(1000), summary: z.string().max(500).optional() }))
+        .mutation(({ ctx, input }) => s.config.apply(ctx.user, input.ops, input.summary)),
+      undo: writer.mutation(({ ctx }) => s.config.undo(ctx.user)),
+      redo: writer.mutation(({ ctx }) => s.config.redo(ctx.user)),
+      history: authed.input(z.object({ limit: z.number().int().min(1).max(1000).default(100) })).query(({ input }) => s.config.store.history(input.limit)),
+      exportPublicKey: authed.input(z.object({ id: z.number().int() })).mutation(({ ctx, input }) => s.config.exportPublicKey(ctx.user, input.id)),
+      /**
+       * Every change after revision `since` (or after the client's last event id when it
+       * reconnects), then live. Entries arrive presented: secrets masked, status computed.
+       */
+      changes: authed
+        .input(z.object({ since: z.number().int().min(0), lastEventId: z.string().nullish() }))
+        .subscription(async function* ({ input, signal }) {
+          const events = on(s.config.store, 'change', { signal }) as AsyncIterableIterator<[ChangeEvent]>;
+          let last = input.lastEventId ? Number(input.lastEventId) : input.since;
+          const backlog = s.config.store.eventsSince(last) ?? [];
+          for (const ev of backlog) {
+            last = ev.rev;
+            yield tracked(String(ev.rev), present(ev));
+          }
+          for await (const [ev] of events) {
+            if (ev.rev <= last) continue;
+            last = ev.rev;
+            yield tracked(String(ev.rev), present(ev));
+          }
+        }),
+    }),
+
+    live: router({
+      activePeers: authed.query(() => [...s.live.peers.values()]),
+      installedSa: authed.query(({ ctx }) => s.config.installedSas(ctx.user)),
+      statistics: authed.query(() => ({ ...s.live.statistics })),
+      killConnections: writer.mutation(({ ctx }) => s.config.killConnections(ctx.user)),
+      flush: writer.mutation(({ ctx }) => s.config.flushSas(ctx.user)),
+      log: authed.input(z.object({ since: z.number().int().min(0).default(0), lastEventId: z.string().nullish() })).subscription(async function* ({ input, signal }) {
+        const lines = on(s.live, 'log', { signal }) as AsyncIterableIterator<[LogLine]>;
+        let last = input.lastEventId ? Number(input.lastEventId) : input.since;
+        for (const l of s.live.logSince(last)) {
+          last = l.seq;
+          yield tracked(String(l.seq), l);
+        }
+        for await (const [l] of lines) {
+          if (l.seq <= last) continue;
+          last = l.seq;
+          yield tracked(String(l.seq), l);
+        }
+      }),
+    }),
+
+    system: router({
+      me: authed.query(({ ctx }) => ctx.user),
+      users: router({
+        list: full.query(() => s.users.list()),
+        add: full
+          .input(z.object({ name: z.string(), group: z.enum(USER_GROUPS), password: z.string(), comment: z.string().optional() }))
+          .mutation(({ ctx, input }) => s.users.add(ctx.user.name, input)),
+        set: full
+          .input(z.object({ name: z.string(), group: z.enum(USER_GROUPS).optional(), password: z.string().optional(), comment: z.string().optional(), disabled: z.boolean().optional() }))
+          .mutation(({ ctx, input }) => s.users.set(ctx.user.name, input.name, input)),
+        remove: full.input(z.object({ name: z.string() })).mutation(({ ctx, input }) => s.users.remove(ctx.user.name, input.name)),
+      }),
+      audit: full.input(z.object({ limit: z.number().int().min(1).max(1000).default(200) })).query(({ input }) => s.users.auditLog(input.limit)),
+    }),
+  });
+}
+
+export type AppRouter = ReturnType<typeof createRouter>;

@@ -1,0 +1,189 @@
+// System > Users: the agent's own logins, with RouterOS groups full / write / read.
+//   read  - sees everything except secrets, changes nothing
+//   write - also changes the IPsec configuration
+//   full  - also manages users, sees SA keys, exports private keys
+// Passwords are stored as scrypt hashes; sessions as SHA-256 of a random token (a stolen
+// database file gives no usable session cookie).
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../store/db.ts';
+
+export const USER_GROUPS = ['full', 'write', 'read'] as const;
+export type UserGroup = (typeof USER_GROUPS)[number];
+
+export interface User {
+  name: string;
+  group: UserGroup;
+  comment: string;
+  disabled: boolean;
+}
+
+export const userInput = z.object({
+  name: z.string().trim().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
+  group: z.enum(USER_GROUPS, { error: 'group: must be full, write or read' }),
+  password: z.string().min(8, 'password: at least 8 characters').max(256, 'password: at most 256 characters'),
+  comment: z.string().max(255).default(''),
+});
+
+export const SESSION_COOKIE = 'ipsec_session';
+const SESSION_TTL_MS = 12 * 3600 * 1000;
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
+  return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, saltB64, hashB64] = stored.split('$');
+  if (scheme !== 'scrypt' || !saltB64 || !hashB64) return false;
+  const expected = Buffer.from(hashB64, 'base64');
+  const got = scryptSync(password, Buffer.from(saltB64, 'base64'), expected.length, { N: 16384, r: 8, p: 1 });
+  return timingSafeEqual(got, expected);
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// A hash to compare against when the user does not exist, so timing does not reveal user names.
+const DUMMY_HASH = hashPassword(randomBytes(12).toString('hex'));
+
+export class Users {
+  constructor(private readonly db: Db) {}
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  list(): User[] {
+    return (this.db.prepare('SELECT name, grp, comment, disabled FROM users ORDER BY name').all() as Row[]).map(toUser);
+  }
+
+  get(name: string): User | undefined {
+    const row = this.db.prepare('SELECT name, grp, comment, disabled FROM users WHERE name = ?').get(name) as Row | undefined;
+    return row && toUser(row);
+  }
+
+  add(by: string, input: z.input<typeof userInput>): User {
+    const u = userInput.parse(input);
+    if (this.get(u.name)) throw new UserError(`name: user "${u.name}" already exists`);
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, 0, ?)').run(u.name, u.group, hashPassword(u.password), u.comment, Date.now());
+      this.audit(by, 'user add', `${u.name} group=${u.group}`);
+    })();
+    return this.get(u.name)!;
+  }
+
+  set(by: string, name: string, patch: { group?: UserGroup; password?: string; comment?: string; disabled?: boolean }): User {
+    const cur = this.get(name);
+    if (!cur) throw new UserError(`name: no such user "${name}"`);
+    const p = userInput.partial().extend({ disabled: z.boolean().optional() }).parse(patch);
+    const next = { ...cur, ...(p.group ? { group: p.group } : {}), ...(p.comment !== undefined ? { comment: p.comment } : {}), ...(p.disabled !== undefined ? { disabled: p.disabled } : {}) };
+    if (cur.group === 'full' && (next.group !== 'full' || next.disabled) && this.fullUsersExcept(name) === 0) {
+      throw new UserError('group: the last enabled full user cannot be demoted or disabled');
+    }
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE users SET grp = ?, comment = ?, disabled = ? WHERE name = ?').run(next.group, next.comment, next.disabled ? 1 : 0, name);
+      if (p.password) {
+        this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hashPassword(p.password), name);
+        this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
+      }
+      if (next.disabled) this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
+      this.audit(by, 'user set', `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`);
+    })();
+    return this.get(name)!;
+  }
+
+  remove(by: string, name: string): void {
+    const cur = this.get(name);
+    if (!cur) throw new UserError(`name: no such user "${name}"`);
+    if (cur.group === 'full' && this.fullUsersExcept(name) === 0) throw new UserError('name: the last full user cannot be removed');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
+      this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
+      this.audit(by, 'user remove', name);
+    })();
+  }
+
+  /** Check a password. Always spends one scrypt, whether or not the user exists. */
+  authenticate(name: string, password: string): User | undefined {
+    const row = this.db.prepare('SELECT name, grp, comment, disabled, hash FROM users WHERE name = ?').get(name) as (Row & { hash: string }) | undefined;
+    const ok = verifyPassword(password, row?.hash ?? DUMMY_HASH);
+    if (!row || !ok || row.disabled) return undefined;
+    return toUser(row);
+  }
+
+  createSession(user: string): string {
+    const token = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    this.db.prepare('DELETE FROM sessions WHERE expires < ?').run(now);
+    this.db.prepare('INSERT INTO sessions (id_hash, user, created, expires) VALUES (?, ?, ?, ?)').run(sha256(token), user, now, now + SESSION_TTL_MS);
+    this.audit(user, 'login', 'web session');
+    return token;
+  }
+
+  sessionUser(token: string | undefined): User | undefined {
+    if (!token) return undefined;
+    const row = this.db
+      .prepare('SELECT u.name, u.grp, u.comment, u.disabled FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ? AND s.expires > ?')
+      .get(sha256(token), Date.now()) as Row | undefined;
+    return row && !row.disabled ? toUser(row) : undefined;
+  }
+
+  endSession(token: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sha256(token));
+  }
+
+  audit(user: string, action: string, detail: string): void {
+    this.db.prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)').run(Date.now(), user, action, detail);
+  }
+
+  auditLog(limit = 200): { seq: number; at: number; user: string; action: string; detail: string }[] {
+    return this.db.prepare('SELECT seq, at, user, action, detail FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as never;
+  }
+
+  private fullUsersExcept(name: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM users WHERE grp = 'full' AND disabled = 0 AND name != ?`).get(name) as { n: number }).n;
+  }
+}
+
+export class UserError extends Error {}
+
+interface Row {
+  name: string;
+  grp: string;
+  comment: string;
+  disabled: number;
+}
+const toUser = (r: Row): User => ({ name: r.name, group: r.grp as UserGroup, comment: r.comment, disabled: r.disabled === 1 });
+
+export const canWrite = (u: User) => u.group === 'full' || u.group === 'write';
+export const isFull = (u: User) => u.group === 'full';
+
+/** Failed logins per client address and per user name; a few tries, then wait. */
+export class LoginLimiter {
+  private failures = new Map<string, number[]>();
+  constructor(
+    private readonly maxFailures = 5,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Seconds to wait before another try, or 0. */
+  retryAfter(keys: string[], now = Date.now()): number {
+    let wait = 0;
+    for (const k of keys) {
+      const recent = (this.failures.get(k) ?? []).filter((t) => now - t < this.windowMs);
+      this.failures.set(k, recent);
+      if (recent.length >= this.maxFailures) wait = Math.max(wait, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
+    }
+    return wait;
+  }
+
+  fail(keys: string[], now = Date.now()): void {
+    for (const k of keys) this.failures.set(k, [...(this.failures.get(k) ?? []), now]);
+    if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a spray of names
+  }
+
+  succeed(keys: string[]): void {
+    for (const k of keys) this.failures.delete(k);
+  }
+}

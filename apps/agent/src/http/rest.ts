@@ -1,0 +1,228 @@
+// RouterOS v7-compatible REST API, so admins' curl scripts work unchanged:
+//   GET    /rest/ip/ipsec/peer            print
+//   GET    /rest/ip/ipsec/peer/*1         get
+//   PUT    /rest/ip/ipsec/peer            add (JSON body, RouterOS property names) -> the new entry
+//   PATCH  /rest/ip/ipsec/peer/*1         set -> the entry
+//   DELETE /rest/ip/ipsec/peer/*1         remove
+//   POST   /rest/ip/ipsec/peer/<verb>     add/set/remove/enable/disable/comment/move/print/get and
+//                                        menu commands (kill-connections, flush, generate-key, ...)
+// Errors: {"error": code, "message": reason, "detail": what is wrong, naming the field}.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ConfigError, CONFIG_MENUS, VIEWS, parseId, type MenuDef, type MenuName, type ViewDef,
+} from '@ipsec/schema';
+import type { User } from '../auth/users.ts';
+import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
+import { printEntry, printValue } from '../api/present.ts';
+import type { Services } from '../api/router.ts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, detail?: string, extra: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
+  sendJson(res, status, { error: status, message: REASON[status] ?? 'Error', ...(detail ? { detail } : {}) });
+}
+
+export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `body larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not valid JSON');
+  }
+}
+
+type Target = { kind: 'menu'; menu: MenuDef } | { kind: 'view'; view: ViewDef };
+
+function resolve(path: string): { target: Target; rest: string } | undefined {
+  const candidates: [string, Target][] = [
+    ...(CONFIG_MENUS as readonly MenuDef[]).map((m): [string, Target] => [m.path, { kind: 'menu', menu: m }]),
+    ...VIEWS.map((v): [string, Target] => [v.path, { kind: 'view', view: v }]),
+  ];
+  candidates.sort((a, b) => b[0].length - a[0].length);
+  for (const [p, target] of candidates) {
+    if (path === p || path.startsWith(`${p}/`)) return { target, rest: path.slice(p.length + 1) };
+  }
+  return undefined;
+}
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object of RouterOS properties');
+  return body as Record<string, unknown>;
+}
+
+function idsOf(menu: MenuDef, text: unknown): number[] {
+  if (typeof text !== 'string' || text === '') throw new HttpError(400, `${menu.name}: .id is required`);
+  return text.split(',').map((t) => {
+    const id = parseId(t);
+    if (id === undefined) throw new HttpError(400, `${menu.name}: .id "${t}" is not an id like *1`);
+    return id;
+  });
+}
+
+/** RouterOS filters print by query parameters: ?name=x&disabled=false; .proplist picks columns. */
+function filterAndPick(rows: Record<string, string>[], query: URLSearchParams): Record<string, string>[] {
+  let out = rows;
+  for (const [k, v] of query) {
+    if (k === '.proplist') continue;
+    out = out.filter((r) => r[k] === v);
+  }
+  const props = query.get('.proplist');
+  if (props) {
+    const keep = props.split(',');
+    out = out.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keep.includes(k))));
+  }
+  return out;
+}
+
+export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
+  try {
+    await route(req, res, url, user, s);
+  } catch (e) {
+    if (e instanceof HttpError) sendError(res, e.status, e.detail);
+    else if (e instanceof ConfigError) sendError(res, 400, e.message);
+    else if (e instanceof ForbiddenError) sendError(res, 403, e.message);
+    else if (e instanceof NotFoundError) sendError(res, 404, e.message);
+    else throw e;
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
+  const path = decodeURIComponent(url.pathname.replace(/^\/rest\/?/, '').replace(/\/$/, ''));
+  const found = resolve(path);
+  if (!found) throw new HttpError(404, `no such command or directory (${path})`);
+  const { target, rest } = found;
+  const method = req.method ?? 'GET';
+
+  if (target.kind === 'view') return routeView(method, res, target.view, rest, url, user, s);
+
+  const menu = target.menu;
+  const name = menu.name as MenuName;
+  const print = () => s.config.print(name).items.map((e) => printEntry(menu, e));
+  const one = (id: number) => printEntry(menu, s.config.get(name, id));
+  const id = rest.startsWith('*') ? parseId(rest) : undefined;
+  if (rest.startsWith('*') && id === undefined) throw new HttpError(400, `"${rest}" is not an id like *1`);
+
+  if (menu.single) {
+    // ip/ipsec/settings: one object. GET prints it, PATCH or POST .../set changes it.
+    if (method === 'GET' && rest === '') return sendJson(res, 200, print()[0]);
+    if ((method === 'PATCH' && rest === '') || (method === 'POST' && rest === 'set')) {
+      const [entry] = s.config.set(user, name, [], objectBody(await readJson(req)));
+      return sendJson(res, 200, printEntry(menu, entry!));
+    }
+    throw new HttpError(405, `${menu.path} supports GET and PATCH`);
+  }
+
+  if (method === 'GET') {
+    if (rest === '') return sendJson(res, 200, filterAndPick(print(), url.searchParams));
+    if (id !== undefined) return sendJson(res, 200, one(id));
+    throw new HttpError(404, `no such command or directory (${path})`);
+  }
+  if (method === 'PUT' && rest === '') {
+    const entry = s.config.add(user, name, objectBody(await readJson(req)));
+    return sendJson(res, 201, printEntry(menu, entry));
+  }
+  if (method === 'PATCH' && id !== undefined) {
+    const [entry] = s.config.set(user, name, [id], objectBody(await readJson(req)));
+    return sendJson(res, 200, printEntry(menu, entry!));
+  }
+  if (method === 'DELETE' && id !== undefined) {
+    s.config.get(name, id); // 404 if missing
+    s.config.remove(user, name, [id]);
+    res.writeHead(204).end();
+    return;
+  }
+  if (method === 'POST' && rest !== '' && id === undefined) {
+    const body = objectBody(await readJson(req));
+    const { '.id': idText, ...props } = body;
+    switch (rest) {
+      case 'print':
+        return sendJson(res, 200, print());
+      case 'get':
+        return sendJson(res, 200, one(idsOf(menu, idText)[0]!));
+      case 'add': {
+        const { 'copy-from': copyFrom, ...values } = props;
+        const entry = s.config.add(user, name, values, copyFrom === undefined ? undefined : idsOf(menu, copyFrom)[0]);
+        return sendJson(res, 200, { ret: entry['.id'] });
+      }
+      case 'set':
+        s.config.set(user, name, idsOf(menu, idText), props);
+        return sendJson(res, 200, []);
+      case 'remove':
+        s.config.remove(user, name, idsOf(menu, idText));
+        return sendJson(res, 200, []);
+      case 'enable':
+      case 'disable':
+        s.config.set(user, name, idsOf(menu, idText), { disabled: rest === 'disable' });
+        return sendJson(res, 200, []);
+      case 'comment':
+        s.config.set(user, name, idsOf(menu, idText), { comment: props.comment ?? '' });
+        return sendJson(res, 200, []);
+      case 'move': {
+        const dest = props.destination === undefined ? undefined : idsOf(menu, props.destination)[0];
+        s.config.move(user, name, idsOf(menu, idText), dest);
+        return sendJson(res, 200, []);
+      }
+    }
+    if (name === 'key') {
+      if (rest === 'generate-key') {
+        const entry = s.config.add(user, 'key', { name: props.name ?? '', 'key-size': props['key-size'] ?? '2048' });
+        return sendJson(res, 200, { ret: entry['.id'] });
+      }
+      if (rest === 'import') {
+        const entry = s.config.add(user, 'key', { name: props.name ?? '', 'private-key-pem': props['private-key-pem'] ?? props.key ?? '' });
+        return sendJson(res, 200, { ret: entry['.id'] });
+      }
+      if (rest === 'export-pub-key') {
+        const keyId = props.key !== undefined ? s.config.print('key').items.find((k) => k.name === props.key)?.id : idsOf(menu, idText)[0];
+        if (keyId === undefined) throw new HttpError(400, `key: key "${String(props.key)}" does not exist`);
+        return sendJson(res, 200, { 'public-key': s.config.exportPublicKey(user, keyId) });
+      }
+    }
+    throw new HttpError(400, `${menu.path}: no such command "${rest}"`);
+  }
+  throw new HttpError(405, `${method} is not supported on ${path}`);
+}
+
+function routeView(method: string, res: ServerResponse, view: ViewDef, rest: string, url: URL, user: User, s: Services): void {
+  const print = (row: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => (k === 'id' ? ['.id', `*${Number(v).toString(16).toUpperCase()}`] : [k, printValue(view.fields[k], v)])));
+  if (method === 'GET' && rest === '') {
+    if (view.name === 'statistics') return sendJson(res, 200, print(s.live.statistics));
+    const rows = view.name === 'active-peers' ? [...s.live.peers.values()] : s.config.installedSas(user);
+    return sendJson(res, 200, filterAndPick(rows.map(print), url.searchParams));
+  }
+  if (method === 'POST' && view.name === 'active-peers' && rest === 'kill-connections') {
+    s.config.killConnections(user);
+    return sendJson(res, 200, []);
+  }
+  if (method === 'POST' && view.name === 'installed-sa' && rest === 'flush') {
+    s.config.flushSas(user);
+    return sendJson(res, 200, []);
+  }
+  throw new HttpError(view.name === 'statistics' ? 405 : 404, `${view.path} is read-only`);
+}
+

@@ -1,0 +1,53 @@
+// Live state the browser watches: Active Peers, Installed SAs, Statistics and the Log.
+// The IKE engine and the data plane write here; the API reads and streams it. Until an engine
+// is running these are simply empty (no peers, no SAs, zero counters), never invented.
+import { EventEmitter } from 'node:events';
+import { STAT_COUNTERS, type StatCounter } from '@ipsec/schema';
+
+export type LogTopic = 'ipsec' | 'error' | 'debug' | 'system' | 'info' | 'warning';
+
+export interface LogLine {
+  seq: number;
+  at: number;
+  topics: LogTopic[];
+  message: string;
+}
+
+export interface ActivePeer {
+  id: number;
+  [prop: string]: unknown;
+}
+
+export interface InstalledSa {
+  id: number;
+  [prop: string]: unknown;
+}
+
+const LOG_KEEP = 2000;
+
+export class LiveState extends EventEmitter<{ log: [LogLine]; peers: []; sas: []; stats: [] }> {
+  readonly peers = new Map<number, ActivePeer>();
+  readonly sas = new Map<number, InstalledSa>();
+  readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<StatCounter, number>;
+  private lines: LogLine[] = [];
+  private seq = 0;
+  /** Commands the engine registers; without an engine there is nothing to kill or flush. */
+  killConnections: () => number = () => 0;
+  flushSas: () => number = () => 0;
+
+  constructor() {
+    super();
+    this.setMaxListeners(0);
+  }
+
+  log(topics: LogTopic[], message: string): void {
+    const line = { seq: ++this.seq, at: Date.now(), topics, message };
+    this.lines.push(line);
+    if (this.lines.length > LOG_KEEP) this.lines.splice(0, this.lines.length - LOG_KEEP);
+    this.emit('log', line);
+  }
+
+  logSince(seq: number): LogLine[] {
+    return this.lines.filter((l) => l.seq > seq);
+  }
+}

@@ -1,0 +1,61 @@
+// Command line: start the agent.
+//   --listen ADDR[:PORT]  address to listen on (default 127.0.0.1; PORT env or 8080)
+//   --data DIR            data directory (default ./data)
+//   --web DIR             built web UI to serve (default apps/web/dist of this repository)
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startAgent } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    listen: { type: 'string' },
+    data: { type: 'string' },
+    web: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log('usage: ipsec-agent [--listen ADDR[:PORT]] [--data DIR] [--web DIR]');
+  process.exit(0);
+}
+
+function parseListen(text: string | undefined): { host: string; port?: number } {
+  if (!text) return { host: '127.0.0.1' };
+  const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) return { host: bracketed[1]!, ...(bracketed[2] ? { port: Number(bracketed[2]) } : {}) };
+  const parts = text.split(':');
+  if (parts.length === 2) return { host: parts[0] || '127.0.0.1', port: Number(parts[1]) };
+  return { host: text };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const listen = parseListen(values.listen);
+const port = listen.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--listen/PORT: "${port}" is not a port 0..65535`);
+  process.exit(2);
+}
+
+const agent = await startAgent({
+  dataDir: resolve(values.data ?? 'data'),
+  host: listen.host,
+  port,
+  webRoot: resolve(values.web ?? `${here}/../../web/dist`),
+  ...(process.env.ADMIN_PASSWORD ? { adminPassword: process.env.ADMIN_PASSWORD } : {}),
+});
+
+console.log(`\nIPsec WinBox agent is running: open ${agent.url}/`);
+if (agent.initialAdminPassword) {
+  console.log(`First start: log in as user "admin" with password: ${agent.initialAdminPassword}`);
+  console.log('(shown once; change it under System > Users, or start with ADMIN_PASSWORD=... on a fresh data dir)\n');
+} else {
+  console.log('Log in with an existing user (first-start admin password, or ADMIN_PASSWORD if it was set).\n');
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    void agent.close().then(() => process.exit(0));
+  });
+}

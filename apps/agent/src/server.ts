@@ -1,0 +1,243 @@
+// The agent's composition root: store, users, live state, tRPC over one WebSocket, REST,
+// login, and the built web UI, all on one HTTP listener (127.0.0.1 unless told otherwise).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import sirv from 'sirv';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ConfigService } from './api/config-service.ts';
+import { createRouter, type Services } from './api/router.ts';
+import type { Context } from './api/trpc.ts';
+import { LoginLimiter, SESSION_COOKIE, Users, type User } from './auth/users.ts';
+import { handleRest, readJson, sendError, sendJson, HttpError } from './http/rest.ts';
+import { LiveState } from './live/live-state.ts';
+import { logger } from './log.ts';
+import { ConfigStore } from './store/config-store.ts';
+import { openDb } from './store/db.ts';
+import { keyHooks } from './store/key-hooks.ts';
+
+export interface AgentOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  /** Directory of the built web UI (apps/web/dist); served at / when present. */
+  webRoot?: string;
+  /** Password for the first `admin` user; random (and printed once) when absent. */
+  adminPassword?: string;
+  /** Extra origins allowed to open the WebSocket (the page's own origin always is). */
+  allowedOrigins?: string[];
+}
+
+export interface Agent {
+  url: string;
+  port: number;
+  services: Services;
+  /** The generated admin password on first start, else undefined. */
+  initialAdminPassword?: string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
+};
+
+function cookies(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const db = openDb(opts.dataDir);
+  const users = new Users(db);
+  let initialAdminPassword: string | undefined;
+  if (users.count() === 0) {
+    const password = opts.adminPassword ?? randomBytes(12).toString('base64url');
+    users.add('system', { name: 'admin', group: 'full', password });
+    if (!opts.adminPassword) initialAdminPassword = password;
+  }
+  const live = new LiveState();
+  const store = new ConfigStore(db, keyHooks);
+  const services: Services = { config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d)), users, live };
+  const appRouter = createRouter(services);
+  const limiter = new LoginLimiter();
+  const basicCache = new Map<string, { user: string; until: number }>();
+  const serveWeb = opts.webRoot && existsSync(opts.webRoot) ? sirv(opts.webRoot, { single: true, etag: true, gzip: false }) : undefined;
+
+  const sameOrigin = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin;
+    if (!origin) return true; // not a browser: no cross-site risk; the session is still required
+    if (opts.allowedOrigins?.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  };
+
+  /** RouterOS REST uses HTTP Basic with the agent's users (cached briefly: scrypt is slow on purpose). */
+  const basicUser = (req: IncomingMessage, ip: string): User | 'limited' | undefined => {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Basic ')) return undefined;
+    const cached = basicCache.get(header);
+    if (cached && cached.until > Date.now()) {
+      const u = users.get(cached.user);
+      if (u && !u.disabled) return u;
+    }
+    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const name = decoded.slice(0, colon);
+    const keys = [`ip:${ip}`, `user:${name}`];
+    if (limiter.retryAfter(keys) > 0) return 'limited';
+    const user = colon > 0 ? users.authenticate(name, decoded.slice(colon + 1)) : undefined;
+    if (!user) {
+      limiter.fail(keys);
+      logger.warn({ ip, user: name }, 'REST login failed');
+      return undefined;
+    }
+    limiter.succeed(keys);
+    if (basicCache.size > 1000) basicCache.clear();
+    basicCache.set(header, { user: user.name, until: Date.now() + 60_000 });
+    return user;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const ip = req.socket.remoteAddress ?? '?';
+    const method = req.method ?? 'GET';
+
+    if (url.pathname === '/api/login' && method === 'POST') {
+      if (!sameOrigin(req)) return sendError(res, 403, 'foreign origin');
+      const body = (await readJson(req, 4096)) as { name?: unknown; password?: unknown };
+      const name = typeof body.name === 'string' ? body.name : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const keys = [`ip:${ip}`, `user:${name}`];
+      const wait = limiter.retryAfter(keys);
+      if (wait > 0) return sendError(res, 429, `too many failed logins; try again in ${wait} s`, { 'retry-after': String(wait) });
+      const user = users.authenticate(name, password);
+      if (!user) {
+        limiter.fail(keys);
+        users.audit(name || '?', 'login failed', `from ${ip}`);
+        logger.warn({ ip, user: name }, 'login failed');
+        return sendError(res, 401, 'wrong user name or password');
+      }
+      limiter.succeed(keys);
+      const token = users.createSession(user.name);
+      res.setHeader('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
+      logger.info({ ip, user: user.name }, 'login');
+      return sendJson(res, 200, user);
+    }
+    if (url.pathname === '/api/logout' && method === 'POST') {
+      const token = cookies(req)[SESSION_COOKIE];
+      if (token) users.endSession(token);
+      res.setHeader('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      return sendJson(res, 200, {});
+    }
+    if (url.pathname === '/api/session' && method === 'GET') {
+      const user = users.sessionUser(cookies(req)[SESSION_COOKIE]);
+      return user ? sendJson(res, 200, user) : sendError(res, 401, 'not logged in');
+    }
+    if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
+      const user = basicUser(req, ip);
+      if (user === 'limited') return sendError(res, 429, 'too many failed logins; try again later', { 'retry-after': '60' });
+      if (!user) return sendError(res, 401, 'HTTP Basic authentication with an agent user is required', { 'www-authenticate': 'Basic realm="ipsec-agent"' });
+      return handleRest(req, res, url, user, services);
+    }
+    if (url.pathname.startsWith('/api/') || url.pathname === '/trpc') return sendError(res, 404, 'no such API');
+    if (serveWeb && (method === 'GET' || method === 'HEAD')) {
+      return serveWeb(req, res, () => sendError(res, 404));
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('ipsec agent: the web UI is not built (run npm start from the repository root)\n');
+      return;
+    }
+    sendError(res, 404);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) return sendError(res, e.status, e.detail);
+      logger.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'internal error (see the agent log)');
+      else res.end();
+    });
+  });
+
+  // One WebSocket carries tRPC. It is opened only with a valid session and from our own origin.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const socketUsers = new WeakMap<IncomingMessage, { user: User; token: string }>();
+  const sockets = new Map<WebSocket, string>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const reject = (status: number, why: string) => {
+      logger.warn({ ip: req.socket.remoteAddress, why }, 'websocket refused');
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/trpc') return reject(404, 'Not Found');
+    if (!sameOrigin(req)) return reject(403, 'Forbidden');
+    const token = cookies(req)[SESSION_COOKIE];
+    const user = users.sessionUser(token);
+    if (!user || !token) return reject(401, 'Unauthorized');
+    socketUsers.set(req, { user, token });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.set(ws, token);
+      ws.on('close', () => sockets.delete(ws));
+      wss.emit('connection', ws, req);
+    });
+  });
+  const trpcHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req }): Context => {
+      const s = socketUsers.get(req);
+      if (!s) throw new Error('unauthenticated socket');
+      // Re-read the user on every call: a changed group or a disabled user takes effect at once.
+      const user = users.sessionUser(s.token);
+      if (!user) throw new Error('session ended');
+      return { user };
+    },
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+  });
+  // Sessions that end (logout, password change, user removed) close their sockets.
+  const sweep = setInterval(() => {
+    for (const [ws, token] of sockets) if (!users.sessionUser(token)) ws.close(4401, 'session ended');
+  }, 5_000);
+  sweep.unref();
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(opts.port ?? 8080, host, () => resolveListen());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  logger.info({ host, port, dataDir: opts.dataDir }, 'agent listening');
+  live.log(['system', 'info'], `agent started on ${host}:${port}`);
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    services,
+    initialAdminPassword,
+    async close() {
+      clearInterval(sweep);
+      trpcHandler.broadcastReconnectNotification();
+      for (const ws of sockets.keys()) ws.terminate();
+      wss.close();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+      db.close();
+    },
+  };
+}
