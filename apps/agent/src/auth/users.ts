@@ -159,13 +159,21 @@ const toUser = (r: Row): User => ({ name: r.name, group: r.grp as UserGroup, com
 export const canWrite = (u: User) => u.group === 'full' || u.group === 'write';
 export const isFull = (u: User) => u.group === 'full';
 
-/** Failed logins per client address and per user name; a few tries, then wait. */
+/**
+ * Failed logins per user name (5 a minute) and per client address (20 a minute, so one
+ * mistyping colleague behind the same address does not lock everyone out); then wait.
+ */
 export class LoginLimiter {
   private failures = new Map<string, number[]>();
   constructor(
-    private readonly maxFailures = 5,
+    private readonly maxPerUser = 5,
+    private readonly maxPerAddress = 20,
     private readonly windowMs = 60_000,
   ) {}
+
+  private max(key: string): number {
+    return key.startsWith('ip:') ? this.maxPerAddress : this.maxPerUser;
+  }
 
   /** Seconds to wait before another try, or 0. */
   retryAfter(keys: string[], now = Date.now()): number {
@@ -173,7 +181,7 @@ export class LoginLimiter {
     for (const k of keys) {
       const recent = (this.failures.get(k) ?? []).filter((t) => now - t < this.windowMs);
       this.failures.set(k, recent);
-      if (recent.length >= this.maxFailures) wait = Math.max(wait, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
+      if (recent.length >= this.max(k)) wait = Math.max(wait, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
     }
     return wait;
   }

@@ -1,0 +1,38 @@
+// Between API values and what tables and dialog widgets show: RouterOS text via field.print,
+// editable text for time/int/port/lists, secrets never shown.
+import { SECRET_PLACEHOLDER, type Field } from '@ipsec/schema';
+
+/** RouterOS text of a value for tables. Secrets print as nothing. */
+export function printCell(field: Field | undefined, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (field?.meta.secret) return '';
+  if (!field) return Array.isArray(value) ? value.join(',') : String(value);
+  try {
+    return field.print(value as never);
+  } catch {
+    return String(value);
+  }
+}
+
+export type Draft = Record<string, unknown>;
+
+/** A field's edit form: booleans and lists of choices stay typed, everything else is text. */
+export function toDraft(field: Field, value: unknown): unknown {
+  switch (field.kind) {
+    case 'bool':
+      return Boolean(value);
+    case 'enum-list':
+      return Array.isArray(value) ? [...value] : [];
+    case 'secret':
+      return ''; // never prefilled; placeholder shows whether one is set
+    default:
+      return value === undefined || value === null ? '' : printCell(field, value);
+  }
+}
+
+export const secretIsSet = (value: unknown) => value === SECRET_PLACEHOLDER || (typeof value === 'string' && value !== '');
+
+export function sameDraft(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
