@@ -1,0 +1,61 @@
+// A real agent for the browser tests: a child process with a fresh data directory, serving the
+// built web UI on a loopback port. Stopped by PID when the worker ends.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base } from '@playwright/test';
+
+export const ADMIN = { name: 'admin', password: 'e2e-admin-password' };
+const repo = join(import.meta.dirname, '..', '..');
+const agentDir = join(repo, 'apps', 'agent');
+
+export interface RunningAgent {
+  url: string;
+  dataDir: string;
+}
+
+export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => void }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
+  const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
+  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--web', join(repo, 'apps', 'web', 'dist')], {
+    cwd: agentDir,
+    env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`agent did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /open (http:\/\/[^\s/]+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${out}`)));
+  });
+  return {
+    agent: { url, dataDir },
+    stop: () => {
+      if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `agent`: one fresh agent per worker (one worker runs every file in turn; tests use unique names). */
+export const test = base.extend<object, { agent: RunningAgent }>({
+  agent: [
+    async ({}, use) => {
+      const { agent, stop } = await startAgent();
+      await use(agent);
+      stop();
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect } from '@playwright/test';
