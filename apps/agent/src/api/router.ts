@@ -32,7 +32,8 @@ export interface PresentedChange {
   rev: number;
   at: number;
   user: string;
-  kind: ChangeEvent['kind'];
+  /** 'reset': the client's revision is unknown here; it must print every menu again. */
+  kind: ChangeEvent['kind'] | 'reset';
   summary: string;
   changes: { menu: MenuName; id: number; entry: ApiEntry | null; position: number }[];
 }
@@ -80,8 +81,13 @@ export function createRouter(s: Services) {
         .subscription(async function* ({ input, signal }) {
           const events = on(s.config.store, 'change', { signal }) as AsyncIterableIterator<[ChangeEvent]>;
           let last = input.lastEventId ? Number(input.lastEventId) : input.since;
-          const backlog = s.config.store.eventsSince(last) ?? [];
-          for (const ev of backlog) {
+          const backlog = s.config.store.eventsSince(last);
+          if (backlog === null) {
+            // The client knows a revision this store never had (data directory replaced): start over.
+            last = s.config.store.revision();
+            yield tracked(String(last), { rev: last, at: Date.now(), user: 'system', kind: 'reset', summary: 'configuration replaced; reload', changes: [] } satisfies PresentedChange);
+          }
+          for (const ev of backlog ?? []) {
             last = ev.rev;
             yield tracked(String(ev.rev), present(ev));
           }

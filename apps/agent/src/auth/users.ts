@@ -83,11 +83,9 @@ export class Users {
     }
     this.db.transaction(() => {
       this.db.prepare('UPDATE users SET grp = ?, comment = ?, disabled = ? WHERE name = ?').run(next.group, next.comment, next.disabled ? 1 : 0, name);
-      if (p.password) {
-        this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hashPassword(p.password), name);
-        this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
-      }
-      if (next.disabled) this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
+      if (p.password) this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hashPassword(p.password), name);
+      // A new password, a new group or disabling ends the user's sessions (open sockets close).
+      if (p.password || next.disabled || next.group !== cur.group) this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
       this.audit(by, 'user set', `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`);
     })();
     return this.get(name)!;

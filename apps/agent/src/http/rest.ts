@@ -111,7 +111,12 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
-  const path = decodeURIComponent(url.pathname.replace(/^\/rest\/?/, '').replace(/\/$/, ''));
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.replace(/^\/rest\/?/, '').replace(/\/$/, ''));
+  } catch {
+    throw new HttpError(400, 'malformed path');
+  }
   const found = resolve(path);
   if (!found) throw new HttpError(404, `no such command or directory (${path})`);
   const { target, rest } = found;
