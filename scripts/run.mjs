@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
 // Debian packages the test suites use (e2e drives Debian's Chromium; no browser download).
-const TEST_SYSTEM_PACKAGES = [{ bin: '/usr/bin/chromium', pkg: 'chromium' }];
+const TEST_SYSTEM_PACKAGES = [
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/openssl', pkg: 'openssl' },
+];
 
 function step(what) {
   console.log(`\n==> ${what}`);

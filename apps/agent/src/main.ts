@@ -2,6 +2,8 @@
 //   --listen ADDR[:PORT]  address to listen on (default 127.0.0.1; PORT env or 8080)
 //   --data DIR            data directory (default ./data)
 //   --web DIR             built web UI to serve (default apps/web/dist of this repository)
+//   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,12 +14,14 @@ const { values } = parseArgs({
     listen: { type: 'string' },
     data: { type: 'string' },
     web: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: ipsec-agent [--listen ADDR[:PORT]] [--data DIR] [--web DIR]');
+  console.log('usage: ipsec-agent [--listen ADDR[:PORT]] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE]');
   process.exit(0);
 }
 
@@ -38,11 +42,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+  console.error('--tls-cert and --tls-key go together');
+  process.exit(2);
+}
+const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
+
 const agent = await startAgent({
   dataDir: resolve(values.data ?? 'data'),
   host: listen.host,
   port,
   webRoot: resolve(values.web ?? `${here}/../../web/dist`),
+  ...(tls ? { tls } : {}),
   ...(process.env.ADMIN_PASSWORD ? { adminPassword: process.env.ADMIN_PASSWORD } : {}),
 });
 

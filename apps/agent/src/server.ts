@@ -2,7 +2,8 @@
 // login, and the built web UI, all on one HTTP listener (127.0.0.1 unless told otherwise).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import sirv from 'sirv';
@@ -28,6 +29,8 @@ export interface AgentOptions {
   adminPassword?: string;
   /** Extra origins allowed to open the WebSocket (the page's own origin always is). */
   allowedOrigins?: string[];
+  /** PEM certificate and key: serve HTTPS (RouterOS www-ssl) instead of HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface Agent {
@@ -132,7 +135,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       }
       limiter.succeed(keys);
       const token = users.createSession(user.name);
-      res.setHeader('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200`);
+      res.setHeader('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${opts.tls ? '; Secure' : ''}`);
       logger.info({ ip, user: user.name }, 'login');
       return sendJson(res, 200, user);
     }
@@ -164,14 +167,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     sendError(res, 404);
   }
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (e instanceof HttpError) return sendError(res, e.status, e.detail);
       logger.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
       if (!res.headersSent) sendError(res, 500, 'internal error (see the agent log)');
       else res.end();
     });
-  });
+  };
+  const server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
 
   // One WebSocket carries tRPC. It is opened only with a valid session and from our own origin.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
@@ -224,7 +228,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   live.log(['system', 'info'], `agent started on ${host}:${port}`);
 
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     port,
     services,
     initialAdminPassword,
