@@ -1,0 +1,30 @@
+// The IPsec window's tabs in WinBox order, each with its URL slug and its config menu or live view.
+import { getMenu, getView, type MenuDef, type ViewDef } from '@ipsec/schema';
+
+export type IpsecTab = { slug: string; title: string } & ({ menu: MenuDef; view?: undefined } | { view: ViewDef; menu?: undefined });
+
+const m = (slug: string, name: string): IpsecTab => {
+  const menu = getMenu(name)!;
+  return { slug, title: menu.title, menu };
+};
+const v = (slug: string, name: string): IpsecTab => {
+  const view = getView(name)!;
+  return { slug, title: view.title, view };
+};
+
+export const IPSEC_TABS: IpsecTab[] = [
+  m('policies', 'policy'),
+  m('proposals', 'proposal'),
+  m('groups', 'policy-group'),
+  m('peers', 'peer'),
+  m('identities', 'identity'),
+  m('profiles', 'profile'),
+  v('active-peers', 'active-peers'),
+  m('mode-configs', 'mode-config'),
+  v('installed-sas', 'installed-sa'),
+  m('keys', 'key'),
+  m('users', 'user'),
+  v('statistics', 'statistics'),
+];
+
+export const tabBySlug = (slug: string | undefined) => IPSEC_TABS.find((t) => t.slug === slug);

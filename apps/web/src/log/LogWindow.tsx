@@ -1,0 +1,84 @@
+// Log: live.log lines (time, topics, message), resumed after reconnects, with topic filter and search.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Chip, TextField, Typography } from '@mui/material';
+import { trpc } from '../api/trpc.ts';
+import { Window } from '../shell/Window.tsx';
+
+interface LogLine {
+  seq: number;
+  at: number;
+  topics: string[];
+  message: string;
+}
+
+const TOPICS = ['ipsec', 'error', 'warning', 'info', 'debug', 'system'];
+const KEEP = 2000;
+
+function useLogLines(): LogLine[] {
+  const [lines, setLines] = useState<LogLine[]>([]);
+  useEffect(() => {
+    const sub = trpc().live.log.subscribe(
+      { since: 0 },
+      {
+        onData: (t) => {
+          const l = t.data as LogLine;
+          setLines((prev) => (prev.length && prev[prev.length - 1]!.seq >= l.seq ? prev : [...prev.slice(-(KEEP - 1)), l]));
+        },
+      },
+    );
+    return () => sub.unsubscribe();
+  }, []);
+  return lines;
+}
+
+const time = (at: number) => {
+  const d = new Date(at);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+};
+
+export function LogWindow() {
+  const lines = useLogLines();
+  const [topics, setTopics] = useState<string[]>([]);
+  const [find, setFind] = useState('');
+  const end = useRef<HTMLDivElement>(null);
+
+  const shown = useMemo(() => {
+    const f = find.trim().toLowerCase();
+    return lines.filter((l) => (topics.length === 0 || l.topics.some((t) => topics.includes(t))) && (!f || l.message.toLowerCase().includes(f) || l.topics.join(',').includes(f)));
+  }, [lines, topics, find]);
+
+  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [shown.length]);
+
+  const toggle = (t: string) => setTopics((ts) => (ts.includes(t) ? ts.filter((x) => x !== t) : [...ts, t]));
+
+  return (
+    <Window title="Log">
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, px: 1, py: 0.5, borderBottom: 1, borderColor: 'divider', flexWrap: 'wrap' }}>
+        <Typography variant="caption" color="text.secondary" sx={{ mr: 0.5 }}>Topics:</Typography>
+        {TOPICS.map((t) => (
+          <Chip key={t} size="small" label={t} clickable color={topics.includes(t) ? 'primary' : 'default'} variant={topics.includes(t) ? 'filled' : 'outlined'} onClick={() => toggle(t)} sx={{ height: 22 }} />
+        ))}
+        <Box sx={{ flex: 1 }} />
+        <TextField size="small" placeholder="Find" value={find} onChange={(e) => setFind(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }} sx={{ width: 220 }} />
+      </Box>
+      <Box sx={{ flex: 1, overflow: 'auto', fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 12, px: 1, py: 0.5 }} role="log" aria-live="polite">
+        {shown.length === 0 ? (
+          <Typography variant="body2" color="text.secondary" sx={{ p: 1 }}>{lines.length ? 'No lines match the filter.' : 'No log lines yet.'}</Typography>
+        ) : (
+          shown.map((l) => (
+            <Box key={l.seq} sx={{ display: 'grid', gridTemplateColumns: '150px 140px 1fr', gap: 1, color: l.topics.includes('error') ? 'error.main' : l.topics.includes('warning') ? 'warning.main' : 'text.primary', '&:hover': { bgcolor: 'action.hover' } }}>
+              <span>{time(l.at)}</span>
+              <span style={{ opacity: 0.75 }}>{l.topics.join(',')}</span>
+              <span style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>{l.message}</span>
+            </Box>
+          ))
+        )}
+        <div ref={end} />
+      </Box>
+      <Box sx={{ px: 1, py: 0.25, borderTop: 1, borderColor: 'divider' }}>
+        <Typography variant="caption">{shown.length} of {lines.length} lines</Typography>
+      </Box>
+    </Window>
+  );
+}

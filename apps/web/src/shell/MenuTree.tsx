@@ -1,0 +1,50 @@
+// The left menu: IP > IPsec, System > Users, Log.
+import { List, ListItemButton, ListItemIcon, ListItemText, ListSubheader } from '@mui/material';
+import LockIcon from '@mui/icons-material/Lock';
+import PeopleIcon from '@mui/icons-material/People';
+import NotesIcon from '@mui/icons-material/Notes';
+import { navigate } from './route.ts';
+
+interface Item {
+  label: string;
+  path: string;
+  match: string;
+  icon: React.ReactNode;
+  fullOnly?: boolean;
+}
+
+const SECTIONS: { title: string; items: Item[] }[] = [
+  { title: 'IP', items: [{ label: 'IPsec', path: '/ip/ipsec/policies', match: 'ip/ipsec', icon: <LockIcon fontSize="small" /> }] },
+  { title: 'System', items: [{ label: 'Users', path: '/system/users', match: 'system/users', icon: <PeopleIcon fontSize="small" />, fullOnly: true }] },
+  { title: '', items: [{ label: 'Log', path: '/log', match: 'log', icon: <NotesIcon fontSize="small" /> }] },
+];
+
+export function MenuTree({ route, isFull }: { route: string[]; isFull: boolean }) {
+  const here = route.join('/');
+  return (
+    <List dense component="nav" aria-label="Menu" sx={{ py: 0 }}>
+      {SECTIONS.map((s) => (
+        <li key={s.title || 'root'}>
+          <ul style={{ padding: 0 }}>
+            {s.title ? <ListSubheader sx={{ lineHeight: '26px', fontSize: 12, fontWeight: 700, bgcolor: 'transparent' }}>{s.title}</ListSubheader> : null}
+            {s.items
+              .filter((i) => !i.fullOnly || isFull)
+              .map((i) => (
+                <ListItemButton
+                  key={i.path}
+                  selected={here.startsWith(i.match)}
+                  onClick={() => navigate(i.path)}
+                  sx={{ py: 0.25, pl: s.title ? 3 : 2 }}
+                  component="a"
+                  href={`#${i.path}`}
+                >
+                  <ListItemIcon sx={{ minWidth: 28 }}>{i.icon}</ListItemIcon>
+                  <ListItemText primary={i.label} slotProps={{ primary: { sx: { fontSize: 13 } } }} />
+                </ListItemButton>
+              ))}
+          </ul>
+        </li>
+      ))}
+    </List>
+  );
+}

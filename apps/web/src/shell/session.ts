@@ -1,0 +1,11 @@
+// The logged-in user, available to every window (read users get no editing controls).
+import { createContext, useContext } from 'react';
+import { canWrite, isFull, type SessionUser } from '../api/session.ts';
+
+export const SessionContext = createContext<SessionUser | null>(null);
+
+export function useSession() {
+  const user = useContext(SessionContext);
+  if (!user) throw new Error('no session');
+  return { user, canWrite: canWrite(user), isFull: isFull(user) };
+}
