@@ -59,6 +59,13 @@ export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: num
     {
       onData: (tracked) => {
         const ev = tracked.data as unknown as ChangeEv & { user: string; kind: string; summary: string };
+        if (ev.kind === 'reset') {
+          // The agent does not know our revision (its data was replaced): print every menu again.
+          lastRev = ev.rev;
+          void qc.invalidateQueries({ queryKey: ['config'] });
+          onEvent?.(ev);
+          return;
+        }
         lastRev = Math.max(lastRev, ev.rev);
         const byMenu = new Map<string, ChangeEv['changes']>();
         for (const c of ev.changes) byMenu.set(c.menu, [...(byMenu.get(c.menu) ?? []), c]);

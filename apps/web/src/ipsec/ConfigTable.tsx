@@ -167,8 +167,8 @@ function columnsOf(menu: MenuDef): { columns: GridColDef<Row>[]; hidden: Record<
       field: prop,
       headerName: field.meta.label,
       description: field.meta.help,
-      minWidth: 70,
-      flex: prop === 'comment' ? 1.5 : 1,
+      minWidth: widthOf(field.kind, prop),
+      flex: prop === 'comment' ? 2 : 1,
       type: numeric ? 'number' : 'string',
       align: numeric ? 'right' : 'left',
       headerAlign: numeric ? 'right' : 'left',
@@ -177,4 +177,15 @@ function columnsOf(menu: MenuDef): { columns: GridColDef<Row>[]; hidden: Record<
     if (!menu.columns.includes(prop) && prop !== 'comment') hidden[prop] = false;
   }
   return { columns, hidden };
+}
+
+/** Minimum column widths by kind so addresses and algorithm lists stay readable. */
+function widthOf(kind: string, prop: string): number {
+  if (prop === 'comment') return 140;
+  switch (kind) {
+    case 'bool': case 'port': case 'int': case 'time': case 'protocol': return 70;
+    case 'prefix': case 'prefix-or-host': case 'address': return 125;
+    case 'enum-list': case 'address-list': case 'prefix-list': case 'string-list': return 150;
+    default: return 90;
+  }
 }

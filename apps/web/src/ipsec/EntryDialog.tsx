@@ -162,7 +162,7 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   };
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth aria-labelledby="entry-dialog-title" slotProps={{ paper: { sx: { height: 'min(640px, 90vh)' } } }}>
+    <Dialog open onClose={onClose} maxWidth="sm" fullWidth aria-labelledby="entry-dialog-title" slotProps={{ paper: { sx: tabs.length > 1 ? { height: 'min(640px, 90vh)' } : { maxHeight: '90vh' } } }}>
       <DialogTitle id="entry-dialog-title" sx={{ py: 0.75, px: 2, fontSize: 14, fontWeight: 600, bgcolor: 'action.hover' }}>
         {title}
         {readOnly ? <Typography component="span" variant="caption" sx={{ ml: 1, color: 'text.secondary' }}>(read-only)</Typography> : null}

@@ -113,7 +113,7 @@ export function StatisticsView({ view }: { view: ViewDef }) {
       <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mb: 0.5 }}>
         {q.isError ? `Cannot load: ${q.error.message}` : nonZero ? `${nonZero} non-zero counter${nonZero === 1 ? '' : 's'} (highlighted)` : 'All counters are zero.'}
       </Typography>
-      <Table size="small" sx={{ maxWidth: 640, '& td': { py: 0.25, fontSize: 13 } }}>
+      <Table size="small" sx={{ maxWidth: 900, '& td': { py: 0.25, fontSize: 13 } }}>
         <TableBody>
           {view.columns.map((prop) => {
             const field = view.fields[prop]!;
@@ -122,7 +122,7 @@ export function StatisticsView({ view }: { view: ViewDef }) {
               <TableRow key={prop} sx={n > 0 ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } } : undefined}>
                 <TableCell title={field.meta.help} sx={{ width: 260 }}>{field.meta.label}</TableCell>
                 <TableCell align="right" sx={{ fontFamily: 'monospace', width: 120 }}>{n}</TableCell>
-                <TableCell sx={{ color: 'text.secondary' }}>{field.meta.help}</TableCell>
+                <TableCell sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>{field.meta.help}</TableCell>
               </TableRow>
             );
           })}

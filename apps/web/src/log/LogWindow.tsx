@@ -48,7 +48,9 @@ export function LogWindow() {
     return lines.filter((l) => (topics.length === 0 || l.topics.some((t) => topics.includes(t))) && (!f || l.message.toLowerCase().includes(f) || l.topics.join(',').includes(f)));
   }, [lines, topics, find]);
 
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [shown.length]);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [shown.length]);
 
   const toggle = (t: string) => setTopics((ts) => (ts.includes(t) ? ts.filter((x) => x !== t) : [...ts, t]));
 

@@ -11,7 +11,8 @@ export function makeTheme(mode: 'light' | 'dark') {
     typography: { fontSize: 13, fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif' },
     shape: { borderRadius: 3 },
     components: {
-      MuiButton: { defaultProps: { disableElevation: true } },
+      MuiButton: { defaultProps: { disableElevation: true }, styleOverrides: { root: { textTransform: 'none' } } },
+      MuiTab: { styleOverrides: { root: { textTransform: 'none' } } },
       MuiInputBase: { styleOverrides: { input: { fontSize: 13 } } },
       MuiOutlinedInput: { styleOverrides: { input: { paddingTop: 5, paddingBottom: 5 } } },
       MuiSelect: { styleOverrides: { select: { paddingTop: 5, paddingBottom: 5, minHeight: 0 } } },
