@@ -114,7 +114,7 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
           type={show && !readOnly ? 'text' : 'password'}
           value={text(value)}
           autoComplete="new-password"
-          placeholder={secretSet ? 'unchanged' : ''}
+          placeholder={secretSet ? (readOnly ? '(set)' : 'unchanged') : ''}
           onChange={(e) => onChange(e.target.value)}
           slotProps={{
             htmlInput: { 'aria-label': field.meta.label },

@@ -184,7 +184,7 @@ function widthOf(kind: string, prop: string): number {
   if (prop === 'comment') return 140;
   switch (kind) {
     case 'bool': case 'port': case 'int': case 'time': case 'protocol': return 70;
-    case 'prefix': case 'prefix-or-host': case 'address': return 125;
+    case 'prefix': case 'prefix-or-host': case 'address': return 145;
     case 'enum-list': case 'address-list': case 'prefix-list': case 'string-list': return 150;
     default: return 90;
   }
