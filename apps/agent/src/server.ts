@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -137,7 +138,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const token = users.createSession(user.name);
       res.setHeader('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${opts.tls ? '; Secure' : ''}`);
       logger.info({ ip, user: user.name }, 'login');
-      return sendJson(res, 200, user);
+      return sendJson(res, 200, { ...user, identity: hostname() });
     }
     if (url.pathname === '/api/logout' && method === 'POST') {
       const token = cookies(req)[SESSION_COOKIE];
@@ -147,7 +148,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     if (url.pathname === '/api/session' && method === 'GET') {
       const user = users.sessionUser(cookies(req)[SESSION_COOKIE]);
-      return user ? sendJson(res, 200, user) : sendError(res, 401, 'not logged in');
+      return user ? sendJson(res, 200, { ...user, identity: hostname() }) : sendError(res, 401, 'not logged in');
     }
     if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
       const user = basicUser(req, ip);

@@ -186,6 +186,41 @@ describe('live changes between clients', () => {
   });
 });
 
+describe('live state stream', () => {
+  it('watch sends the current state, then changes; SA keys only to full users', async () => {
+    const live = t.agent.services.live;
+    const snapshots: any[] = [];
+    let notify = () => {};
+    const sub = admin.client.live.watch.subscribe(undefined, { onData: (d) => { snapshots.push(d); notify(); } });
+    const next = (n: number) => withTimeout(new Promise<void>((res) => { notify = () => snapshots.length >= n && res(); notify(); }), 5000, `snapshot ${n}`);
+    await next(1);
+    expect(snapshots[0]).toMatchObject({ peers: [], sas: [] });
+    expect(Object.keys(snapshots[0].statistics)).toHaveLength(25);
+    // What the IKE engine and data plane will do: record a peer and an SA, then mark the change.
+    live.peers.set(1, { id: 1, state: 'established', 'remote-address': '192.0.2.2' });
+    live.sas.set(1, { id: 1, spi: '0xc0ffee01', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff' });
+    live.statistics['in-no-states'] = 3;
+    live.markChanged();
+    await next(2);
+    expect(snapshots[1].peers).toEqual([expect.objectContaining({ state: 'established' })]);
+    expect(snapshots[1].sas[0]).toMatchObject({ spi: '0xc0ffee01', 'enc-key': 'aabbcc' });
+    expect(snapshots[1].statistics['in-no-states']).toBe(3);
+    sub.unsubscribe();
+
+    await admin.client.system.users.add.mutate({ name: 'sa-writer', group: 'write', password: 'sa-writer-pw-1' });
+    const w = trpc(t.url, await login(t.url, 'sa-writer', 'sa-writer-pw-1'));
+    try {
+      const sas = await w.client.live.installedSa.query();
+      expect(sas[0]).toMatchObject({ spi: '0xc0ffee01', 'enc-key': '', 'auth-key': '' });
+    } finally {
+      w.close();
+      live.peers.clear();
+      live.sas.clear();
+      live.statistics['in-no-states'] = 0;
+    }
+  });
+});
+
 describe('who may connect and what they may do', () => {
   it('the WebSocket refuses no session, a bad session and a foreign Origin', async () => {
     expect(await rawUpgrade(t.url, {})).toBe(401);
@@ -204,7 +239,7 @@ describe('who may connect and what they may do', () => {
       expect((await rejects(ro.client.config.undo.mutate())).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.live.killConnections.mutate())).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.system.users.list.query())).data?.code).toBe('FORBIDDEN');
-      expect(await ro.client.system.me.query()).toMatchObject({ name: 'ro', group: 'read' });
+      expect(await ro.client.system.me.query()).toMatchObject({ name: 'ro', group: 'read', identity: expect.any(String) });
       expect(ro.received.join('\n')).not.toMatch(new RegExp(SECRETS.join('|')));
     } finally {
       ro.close();

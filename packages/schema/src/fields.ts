@@ -72,7 +72,7 @@ type MetaIn = Partial<FieldMeta> & { help: string };
 const ACRONYMS: Record<string, string> = {
   dh: 'DH', dpd: 'DPD', id: 'ID', ipsec: 'IPsec', nat: 'NAT', pfs: 'PFS', sa: 'SA', eap: 'EAP', prf: 'PRF',
   dns: 'DNS', rx: 'RX', tx: 'TX', ph2: 'PH2', natt: 'NAT-T', spi: 'SPI', hw: 'HW', aead: 'AEAD', rsa: 'RSA',
-  xauth: 'XAuth', dst: 'Dst.', src: 'Src.',
+  xauth: 'XAuth', dst: 'Dst.', src: 'Src.', enc: 'Encr.',
 };
 
 /** "dpd-maximum-failures" -> "DPD Maximum Failures" (WinBox labels). */

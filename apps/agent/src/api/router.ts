@@ -1,6 +1,7 @@
 // The agent's tRPC API: every config menu's RouterOS verbs, atomic batches, undo/redo, and
 // subscriptions that stream changes (resumable by revision) and live state.
 import { on } from 'node:events';
+import { hostname } from 'node:os';
 import { tracked } from '@trpc/server';
 import { menuNameSchema, getMenu, type MenuName } from '@ipsec/schema';
 import { z } from 'zod';
@@ -105,6 +106,19 @@ export function createRouter(s: Services) {
       statistics: authed.query(() => ({ ...s.live.statistics })),
       killConnections: writer.mutation(({ ctx }) => s.config.killConnections(ctx.user)),
       flush: writer.mutation(({ ctx }) => s.config.flushSas(ctx.user)),
+      /**
+       * Active Peers, Installed SAs and Statistics, pushed when they change (at most once a
+       * second, the cadence the UI derives rates from). The first value is the current state.
+       */
+      watch: authed.subscription(async function* ({ ctx, signal }) {
+        const snapshot = () => ({ at: Date.now(), peers: [...s.live.peers.values()], sas: s.config.installedSas(ctx.user), statistics: { ...s.live.statistics } });
+        yield snapshot();
+        const changed = on(s.live, 'changed', { signal });
+        for await (const _ of changed) {
+          await new Promise((r) => setTimeout(r, 1000));
+          yield snapshot();
+        }
+      }),
       log: authed.input(z.object({ since: z.number().int().min(0).default(0), lastEventId: z.string().nullish() })).subscription(async function* ({ input, signal }) {
         const lines = on(s.live, 'log', { signal }) as AsyncIterableIterator<[LogLine]>;
         let last = input.lastEventId ? Number(input.lastEventId) : input.since;
@@ -121,7 +135,7 @@ export function createRouter(s: Services) {
     }),
 
     system: router({
-      me: authed.query(({ ctx }) => ctx.user),
+      me: authed.query(({ ctx }) => ({ ...ctx.user, identity: hostname() })),
       users: router({
         list: full.query(() => s.users.list()),
         add: full
