@@ -46,6 +46,8 @@ export interface FieldMeta {
   required?: boolean;
   /** Set by the agent, never by a user (flags, counters, state). */
   readOnly?: boolean;
+  /** Only relevant while another field has one of these values (dialogs hide it otherwise). */
+  when?: { field: string; in: readonly unknown[] };
 }
 
 export interface Field<Out = unknown> {

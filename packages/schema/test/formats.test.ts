@@ -81,7 +81,7 @@ describe('input parsing', () => {
     for (const m of [peer, profile, proposal, policy, identity, modeConfig]) {
       const d = { ...defaults(m), ...('name' in m.fields ? { name: 'x' } : {}) };
       const printed: Record<string, string> = {};
-      for (const [prop, field] of Object.entries(m.fields)) if (!field.meta.secret) printed[prop] = field.print(d[prop] as never);
+      for (const [prop, field] of Object.entries(m.fields)) if (!field.meta.secret) printed[prop] = field.print((d as Record<string, unknown>)[prop] as never);
       expect(applyInput(m, d, printed)).toEqual(d);
     }
   });
