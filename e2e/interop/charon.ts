@@ -1,0 +1,99 @@
+// A real strongSwan (Debian's charon + swanctl) inside a test namespace, as the IKE peer our
+// agent must interoperate with. ESP runs in charon's userspace (kernel-libipsec) because this
+// kernel has no ESP; that needs UDP encapsulation (`encap = yes`).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sh } from './netns.ts';
+
+const PLUGINS =
+  'random nonce aes des sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 pkcs8 x509 pubkey constraints revocation eap-identity eap-mschapv2 kernel-libipsec kernel-netlink socket-default vici updown';
+
+export class Charon {
+  readonly dir = mkdtempSync(join(tmpdir(), 'charon-'));
+  private child?: ChildProcess;
+
+  constructor(readonly ns: string) {
+    mkdirSync(join(this.dir, 'run'));
+    writeFileSync(
+      join(this.dir, 'strongswan.conf'),
+      `charon {
+  load = ${PLUGINS}
+  retransmit_tries = 3
+  retransmit_timeout = 1.0
+  filelog { log { path = ${this.dir}/charon.log
+                  default = 1
+                  ike = 2
+                  cfg = 2
+                  time_format = %H:%M:%S } }
+  plugins { kernel-libipsec { load = yes }
+            vici { socket = unix://${this.dir}/run/charon.vici } }
+}
+`,
+    );
+  }
+
+  get vici(): string {
+    return `unix://${this.dir}/run/charon.vici`;
+  }
+
+  /** charon writes /run/charon.pid: each instance runs in its own mount namespace with its own /run. */
+  async start(): Promise<void> {
+    this.child = spawn(
+      'ip',
+      ['netns', 'exec', this.ns, 'unshare', '-m', 'sh', '-c', `mount --bind ${this.dir}/run /run && STRONGSWAN_CONF=${this.dir}/strongswan.conf exec /usr/lib/ipsec/charon`],
+      { stdio: 'ignore' },
+    );
+    for (let i = 0; i < 100; i++) {
+      if (existsSync(join(this.dir, 'run', 'charon.vici'))) return;
+      if (this.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`charon did not start in ${this.ns}: ${this.log()}`);
+  }
+
+  swanctl(args: string[]): string {
+    return sh('swanctl', [...args, '--uri', this.vici]);
+  }
+
+  /** Load a swanctl.conf (connections, secrets, authorities). */
+  load(swanctlConf: string): string {
+    const file = join(this.dir, 'swanctl.conf');
+    writeFileSync(file, swanctlConf);
+    return this.swanctl(['--load-all', '--noprompt', '--file', file]);
+  }
+
+  listSas(): string {
+    return this.swanctl(['--list-sas']);
+  }
+
+  log(): string {
+    const f = join(this.dir, 'charon.log');
+    return existsSync(f) ? readFileSync(f, 'utf8') : '(no log)';
+  }
+
+  /** Stop by PID (SIGKILL as a test's "killed charon" too) and remove its files. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): void {
+    const pidFile = join(this.dir, 'run', 'charon.pid');
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), signal);
+      } catch {
+        // already gone
+      }
+    }
+    if (this.child?.pid && this.child.exitCode === null) {
+      try {
+        process.kill(this.child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  cleanup(): void {
+    this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
