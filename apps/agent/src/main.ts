@@ -1,5 +1,5 @@
 // Command line: start the agent.
-//   --listen ADDR[:PORT]  address to listen on (default 127.0.0.1; PORT env or 8080)
+//   --listen ADDR[:PORT]  address to listen on (default 127.0.0.1; PORT env or 8080), or unix:PATH
 //   --data DIR            data directory (default ./data)
 //   --web DIR             built web UI to serve (default apps/web/dist of this repository)
 //   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
@@ -27,6 +27,7 @@ if (values.help) {
 
 function parseListen(text: string | undefined): { host: string; port?: number } {
   if (!text) return { host: '127.0.0.1' };
+  if (text.startsWith('unix:')) return { host: text };
   const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(text);
   if (bracketed) return { host: bracketed[1]!, ...(bracketed[2] ? { port: Number(bracketed[2]) } : {}) };
   const parts = text.split(':');

@@ -1,7 +1,7 @@
 // The agent's composition root: store, users, live state, tRPC over one WebSocket, REST,
 // login, and the built web UI, all on one HTTP listener (127.0.0.1 unless told otherwise).
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -219,17 +219,23 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   sweep.unref();
 
   const host = opts.host ?? '127.0.0.1';
+  // host "unix:/path": a local socket, e.g. for an agent inside a network namespace that its
+  // operator (or a test) reaches from outside through the file system.
+  const socketPath = host.startsWith('unix:') ? host.slice(5) : undefined;
+  if (socketPath) rmSync(socketPath, { force: true });
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
-    server.listen(opts.port ?? 8080, host, () => resolveListen());
+    if (socketPath) server.listen(socketPath, () => resolveListen());
+    else server.listen(opts.port ?? 8080, host, () => resolveListen());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = socketPath ? 0 : (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  logger.info({ host, port, dataDir: opts.dataDir }, 'agent listening');
-  live.log(['system', 'info'], `agent started on ${host}:${port}`);
+  const url = socketPath ? `unix:${socketPath}` : `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`;
+  logger.info({ url, dataDir: opts.dataDir }, 'agent listening');
+  live.log(['system', 'info'], `agent started on ${url}`);
 
   return {
-    url: `${opts.tls ? 'https' : 'http'}://${shownHost}:${port}`,
+    url,
     port,
     services,
     initialAdminPassword,
