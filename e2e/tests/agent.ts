@@ -46,16 +46,34 @@ export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => v
   };
 }
 
-/** `agent`: one fresh agent per worker (one worker runs every file in turn; tests use unique names). */
-export const test = base.extend<object, { agent: RunningAgent }>({
-  agent: [
+/**
+ * `agent`: a fresh agent (empty data directory) for each test file. The worker keeps the current
+ * file's agent and replaces it when the next file starts, so the tests of one file share it
+ * (in order) and no file sees another's configuration or users.
+ */
+interface AgentSlot {
+  file?: string;
+  running?: { agent: RunningAgent; stop: () => void };
+}
+
+export const test = base.extend<{ agent: RunningAgent }, { agentSlot: AgentSlot }>({
+  agentSlot: [
     async ({}, use) => {
-      const { agent, stop } = await startAgent();
-      await use(agent);
-      stop();
+      const slot: AgentSlot = {};
+      await use(slot);
+      slot.running?.stop();
     },
     { scope: 'worker' },
   ],
+  agent: async ({ agentSlot: slot }, use, testInfo) => {
+    if (slot.file !== testInfo.file || !slot.running) {
+      slot.running?.stop();
+      slot.running = undefined;
+      slot.running = await startAgent();
+      slot.file = testInfo.file;
+    }
+    await use(slot.running.agent);
+  },
 });
 
 export { expect } from '@playwright/test';

@@ -6,6 +6,8 @@ export interface SessionUser {
   group: UserGroup;
   comment?: string;
   disabled?: boolean;
+  /** The router's identity (its host name), sent with the session: what WinBox shows in titles. */
+  identity?: string;
 }
 
 export class LoginError extends Error {

@@ -2,7 +2,7 @@
 // a WinBox toolbar (add, remove, enable, disable, comment, copy, move), find box and counts.
 import { useMemo, useState } from 'react';
 import { Box, Divider, IconButton, TextField, Tooltip, Typography } from '@mui/material';
-import { DataGrid, GridPreferencePanelsValue, useGridApiRef, type GridColDef, type GridRowSelectionModel } from '@mui/x-data-grid';
+import { DataGrid, GridPreferencePanelsValue, useGridApiRef, type GridColumnVisibilityModel, type GridRowSelectionModel } from '@mui/x-data-grid';
 import AddIcon from '@mui/icons-material/Add';
 import RemoveIcon from '@mui/icons-material/Remove';
 import CheckIcon from '@mui/icons-material/Check';
@@ -18,6 +18,7 @@ import { printCell } from '../fields/format.ts';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
+import { sizeColumns, type SizedColumn } from './columns.ts';
 import { flagTitle, flagsOf } from './flags.ts';
 
 interface Row extends ApiEntry {
@@ -43,7 +44,10 @@ export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: strin
   }, [selection, items]);
   const selected = items.filter((e) => selectedIds.includes(e.id));
 
-  const { columns, hidden } = useMemo(() => columnsOf(menu), [menu]);
+  const base = useMemo(() => columnsOf(menu), [menu]);
+  const [visibility, setVisibility] = useState<GridColumnVisibilityModel>(base.hidden);
+  const [userWidths, setUserWidths] = useState<Record<string, number>>({});
+  const columns = useMemo(() => sizeColumns(base.columns, rows, visibility, userWidths), [base, rows, visibility, userWidths]);
 
   const hasDisabled = 'disabled' in menu.fields;
   const hasComment = 'comment' in menu.fields;
@@ -99,7 +103,9 @@ export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: strin
           columnHeaderHeight={28}
           disableColumnMenu={false}
           hideFooter
-          initialState={{ columns: { columnVisibilityModel: hidden } }}
+          columnVisibilityModel={visibility}
+          onColumnVisibilityModelChange={setVisibility}
+          onColumnWidthChange={(p) => setUserWidths((w) => ({ ...w, [p.colDef.field]: p.width }))}
           filterModel={{ items: [], quickFilterValues: find.trim() ? find.trim().split(/\s+/) : [] }}
           rowSelectionModel={selection}
           onRowSelectionModelChange={setSelection}
@@ -143,18 +149,22 @@ function Tool({ title, children, onClick, disabled }: { title: string; children:
   );
 }
 
-function columnsOf(menu: MenuDef): { columns: GridColDef<Row>[]; hidden: Record<string, boolean> } {
-  const columns: GridColDef<Row>[] = [
+function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
+  const columns: SizedColumn<Row>[] = [
     {
-      field: 'flags',
-      headerName: '',
-      width: 44,
-      sortable: true,
-      renderCell: (p) => (
-        <Box component="span" title={flagTitle(p.value as string)} sx={{ fontFamily: 'monospace', fontWeight: 700 }}>{p.value as string}</Box>
-      ),
+      kind: 'flags',
+      text: (r) => r.flags,
+      col: {
+        field: 'flags',
+        headerName: '',
+        sortable: true,
+        description: 'Flags: X disabled, D dynamic, I invalid, A active, T template, * default',
+        renderCell: (p) => (
+          <Box component="span" title={flagTitle(p.value as string)} sx={{ fontFamily: 'monospace', fontWeight: 700 }}>{p.value as string}</Box>
+        ),
+      },
     },
-    { field: '#', headerName: '#', width: 44, type: 'number', align: 'right', headerAlign: 'right' },
+    { kind: 'index', text: (r) => String(r['#']), col: { field: '#', headerName: '#', type: 'number', align: 'right', headerAlign: 'right' } },
   ];
   const hidden: Record<string, boolean> = {};
   const all = { ...menu.fields, ...menu.status };
@@ -164,28 +174,19 @@ function columnsOf(menu: MenuDef): { columns: GridColDef<Row>[]; hidden: Record<
     if (field.meta.secret || prop === 'disabled' || (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))) continue;
     const numeric = field.kind === 'int';
     columns.push({
-      field: prop,
-      headerName: field.meta.label,
-      description: field.meta.help,
-      minWidth: widthOf(field.kind, prop),
-      flex: prop === 'comment' ? 2 : 1,
-      type: numeric ? 'number' : 'string',
-      align: numeric ? 'right' : 'left',
-      headerAlign: numeric ? 'right' : 'left',
-      valueGetter: (_v, row) => (numeric ? row[prop] : printCell(field, row[prop])),
+      kind: field.kind,
+      text: (row) => (numeric && typeof row[prop] === 'number' ? (row[prop] as number).toLocaleString() : printCell(field, row[prop])),
+      col: {
+        field: prop,
+        headerName: field.meta.label,
+        description: field.meta.help,
+        type: numeric ? 'number' : 'string',
+        align: numeric ? 'right' : 'left',
+        headerAlign: numeric ? 'right' : 'left',
+        valueGetter: (_v, row) => (numeric ? row[prop] : printCell(field, row[prop])),
+      },
     });
     if (!menu.columns.includes(prop) && prop !== 'comment') hidden[prop] = false;
   }
   return { columns, hidden };
-}
-
-/** Minimum column widths by kind so addresses and algorithm lists stay readable. */
-function widthOf(kind: string, prop: string): number {
-  if (prop === 'comment') return 140;
-  switch (kind) {
-    case 'bool': case 'port': case 'int': case 'time': case 'protocol': return 70;
-    case 'prefix': case 'prefix-or-host': case 'address': return 145;
-    case 'enum-list': case 'address-list': case 'prefix-list': case 'string-list': return 150;
-    default: return 90;
-  }
 }

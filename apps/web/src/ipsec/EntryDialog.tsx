@@ -3,7 +3,7 @@
 import { useMemo, useState } from 'react';
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Tab, Tabs, Typography } from '@mui/material';
 import { useQueryClient } from '@tanstack/react-query';
-import { ConfigError, applyInput, checkEntry, defaults, type Field, type MenuDef } from '@ipsec/schema';
+import { ConfigError, applyInput, checkEntry, defaults, formatIssue, type Field, type MenuDef } from '@ipsec/schema';
 import { menuKey, useMenuItems, type ApiEntry, type MenuData, type MenuName } from '../api/config.ts';
 import { issuesOf, messageOf, trpc, type ApiIssue } from '../api/trpc.ts';
 import { FieldInput, FieldRow } from '../fields/FieldInput.tsx';
@@ -30,7 +30,7 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   const { canWrite } = useSession();
   const readOnly = !canWrite;
   const qc = useQueryClient();
-  const { confirm, prompt, notify } = useDialogs();
+  const { confirm, prompt } = useDialogs();
   const q = useMenuItems(menu.name as MenuName);
   const items = q.data?.items ?? [];
   const srcId = mode.kind === 'edit' ? mode.id : mode.kind === 'copy' ? mode.from : undefined;
@@ -40,7 +40,10 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   /** Values the dialog starts from: the entry, the copied entry, or the schema defaults. */
   const source: Record<string, unknown> = useMemo(() => {
     if (mode.kind === 'new' && !menu.single) return defaults(menu);
+    if (mode.kind === 'copy' && live && menu.key) return { ...live, [menu.key]: copyName(items, menu.key, String(live[menu.key] ?? '')) };
     return live ?? {};
+    // The copy's name is chosen once, when the original is known; later changes to the list do not rename it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode.kind, menu, live]);
 
   const [edits, setEdits] = useState<Record<string, unknown>>({});
@@ -49,6 +52,15 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   const [tab, setTab] = useState<string>('General');
 
   const draftOf = (prop: string, field: Field) => (prop in edits ? edits[prop] : toDraft(field, source[prop]));
+  /** Fields whose `when` condition fails for the dialog's current values are hidden and not sent (WinBox). */
+  const relevant = (field: Field): boolean => {
+    const w = field.meta.when;
+    if (!w) return true;
+    const other = menu.fields[w.field];
+    if (!other) return true;
+    const v = draftOf(w.field, other);
+    return w.in.some((x) => x === v || String(x) === String(v));
+  };
 
   const tabs = useMemo(() => {
     const groups = new Map<string, [string, Field][]>();
@@ -60,18 +72,30 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
     if (!isNew && Object.keys(menu.status).length) groups.set('Status', Object.entries(menu.status));
     return TAB_ORDER.filter((t) => groups.has(t)).map((t) => ({ name: t, fields: groups.get(t)! }));
   }, [menu, isNew]);
-  const current = tabs.find((t) => t.name === tab) ?? tabs[0]!;
+  const shownTabs = tabs
+    .map((t) => (t.name === 'Status' ? t : { ...t, fields: t.fields.filter(([, field]) => relevant(field)) }))
+    .filter((t) => t.fields.length > 0);
+  const current = shownTabs.find((t) => t.name === tab) ?? shownTabs[0]!;
 
+  /** Issues about this entry's own fields show under the field; the rest (other entries, references) above. */
+  const ownField = (i: ApiIssue) => Boolean(i.field && menu.fields[i.field] && i.menu === menu.name && (i.id === undefined || isNew || i.id === live?.id));
   const fieldErrors = new Map<string, string>();
-  for (const i of issues) if (i.field && menu.fields[i.field] && !fieldErrors.has(i.field)) fieldErrors.set(i.field, i.message);
-  const otherIssues = issues.filter((i) => !i.field || !menu.fields[i.field]);
+  for (const i of issues) if (ownField(i) && !fieldErrors.has(i.field!)) fieldErrors.set(i.field!, i.message);
+  const shownProps = new Set(shownTabs.flatMap((t) => t.fields.map(([p]) => p)));
+  const otherIssues = issues.filter((i) => !ownField(i) || !shownProps.has(i.field!));
+  const issueText = (i: ApiIssue) => {
+    const mine = i.menu === menu.name && (i.id === undefined || isNew || i.id === live?.id);
+    if (!mine) return formatIssue(i);
+    const label = i.field ? (menu.fields[i.field]?.meta.label ?? i.field) : '';
+    return label ? `${label}: ${i.message}` : i.message;
+  };
 
   /** The edited properties (secrets only when typed), as the user wrote them. */
   const changed = (): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [prop, v] of Object.entries(edits)) {
       const field = menu.fields[prop];
-      if (!field) continue;
+      if (!field || !relevant(field)) continue;
       if (field.meta.secret ? v === '' : sameDraft(v, toDraft(field, source[prop]))) continue;
       out[prop] = v;
     }
@@ -129,9 +153,9 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
 
   const showIssues = (list: ApiIssue[]) => {
     setIssues(list);
-    const firstField = list.find((i) => i.field && menu.fields[i.field]);
+    const firstField = list.find(ownField);
     if (firstField) {
-      const t = tabs.find((t) => t.fields.some(([p]) => p === firstField.field));
+      const t = shownTabs.find((t) => t.fields.some(([p]) => p === firstField.field));
       if (t) setTab(t.name);
     }
   };
@@ -157,19 +181,21 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
       await trpc().config.remove.mutate({ menu: menu.name as MenuName, ids: [live.id] });
       onClose();
     } catch (e) {
-      notify(messageOf(e));
+      // Shown in the dialog, like a failed OK: e.g. 'cannot remove "x": used by peer *1 (profile)'.
+      const list = issuesOf(e);
+      showIssues(list.length ? list : [{ menu: menu.name, message: messageOf(e) }]);
     }
   };
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth aria-labelledby="entry-dialog-title" slotProps={{ paper: { sx: tabs.length > 1 ? { height: 'min(640px, 90vh)' } : { maxHeight: '90vh' } } }}>
+    <Dialog open onClose={onClose} maxWidth="sm" fullWidth aria-labelledby="entry-dialog-title" slotProps={{ paper: { sx: shownTabs.length > 1 ? { height: 'min(640px, 90vh)' } : { maxHeight: '90vh' } } }}>
       <DialogTitle id="entry-dialog-title" sx={{ py: 0.75, px: 2, fontSize: 14, fontWeight: 600, bgcolor: 'action.hover' }}>
         {title}
         {readOnly ? <Typography component="span" variant="caption" sx={{ ml: 1, color: 'text.secondary' }}>(read-only)</Typography> : null}
       </DialogTitle>
-      {tabs.length > 1 ? (
+      {shownTabs.length > 1 ? (
         <Tabs value={current.name} onChange={(_e, v: string) => setTab(v)} variant="scrollable" sx={{ minHeight: 30, borderBottom: 1, borderColor: 'divider', '& .MuiTab-root': { minHeight: 30, py: 0, fontSize: 13, textTransform: 'none' } }}>
-          {tabs.map((t) => (
+          {shownTabs.map((t) => (
             <Tab key={t.name} value={t.name} label={t.name} sx={t.fields.some(([p]) => fieldErrors.has(p)) ? { color: 'error.main' } : undefined} />
           ))}
         </Tabs>
@@ -177,7 +203,7 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
       <DialogContent sx={{ pt: 1.5, pb: 1 }}>
         {gone ? <Alert severity="warning" sx={{ mb: 1 }}>This entry no longer exists (removed, possibly by another user).</Alert> : null}
         {otherIssues.map((i, n) => (
-          <Alert key={n} severity="error" sx={{ mb: 1, py: 0 }}>{i.field ? `${i.field}: ${i.message}` : i.message}</Alert>
+          <Alert key={n} severity="error" sx={{ mb: 1, py: 0 }}>{issueText(i)}</Alert>
         ))}
         {current.name === 'Status'
           ? current.fields.map(([prop, field]) => (
@@ -242,4 +268,13 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
       </DialogActions>
     </Dialog>
   );
+}
+
+/** "<name>-copy", "<name>-copy2", ...: the first name not taken (the agent picks the same for copyFrom). */
+export function copyName(items: readonly ApiEntry[], key: string, name: string): string {
+  const taken = new Set(items.map((e) => e[key]));
+  for (let n = 1; ; n++) {
+    const candidate = `${name}-copy${n > 1 ? n : ''}`;
+    if (!taken.has(candidate)) return candidate;
+  }
 }

@@ -1,50 +1,70 @@
-// Read-only live tables: Active Peers, Installed SAs (with Kill / Flush) and Statistics.
+// Read-only live tables: Active Peers, Installed SAs (with Kill / Flush) and Statistics, fed by the
+// live.watch subscription (pushed on change, never polled). Installed SAs show each SA's byte
+// rate and Statistics highlight counters that are non-zero, with how fast they grow.
 import { useMemo, useState } from 'react';
 import { Box, Button, Table, TableBody, TableCell, TableRow, TextField, Typography } from '@mui/material';
-import { DataGrid, type GridColDef } from '@mui/x-data-grid';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
+import { counterRates, formatByteRate, formatCountRate, rowRates, useLiveWatch, type LiveRow } from '../api/live.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
 import { printCell } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
+import { sizeColumns, type SizedColumn } from './columns.ts';
 
-/** Live state has no change stream yet; refresh while the tab is shown, as WinBox does. */
-const REFRESH_MS = 2000;
-
-type LiveRow = { id: number; [prop: string]: unknown };
-
-function fetchView(name: ViewDef['name']): Promise<unknown> {
-  if (name === 'active-peers') return trpc().live.activePeers.query();
-  if (name === 'installed-sa') return trpc().live.installedSa.query();
-  return trpc().live.statistics.query();
-}
-
-export function useLiveView(view: ViewDef) {
-  return useQuery({ queryKey: ['live', view.name], queryFn: () => fetchView(view.name), refetchInterval: REFRESH_MS });
-}
+type Row = LiveRow & { rate?: number };
 
 export function LiveTable({ view }: { view: ViewDef }) {
   const { canWrite } = useSession();
   const { confirm, notify } = useDialogs();
-  const qc = useQueryClient();
-  const q = useLiveView(view);
+  const live = useLiveWatch();
   const [find, setFind] = useState('');
-  const rows = (Array.isArray(q.data) ? q.data : []) as LiveRow[];
-  const columns: GridColDef<LiveRow>[] = useMemo(
-    () =>
-      Object.entries(view.fields).map(([prop, field]) => ({
-        field: prop,
-        headerName: field.meta.label,
-        description: field.meta.help,
-        flex: 1,
-        minWidth: 80,
-        type: field.kind === 'int' ? 'number' : 'string',
-        valueGetter: (_v: unknown, row: LiveRow) => (field.kind === 'int' ? row[prop] : printCell(field, row[prop])),
-      })),
-    [view],
+  const isSa = view.name === 'installed-sa';
+
+  const rows: Row[] = useMemo(() => {
+    const list = live.cur ? (isSa ? live.cur.sas : live.cur.peers) : [];
+    if (!isSa) return list;
+    const rates = rowRates(live, 'sas', 'current-bytes');
+    return list.map((r) => ({ ...r, rate: rates.get(r.id) ?? 0 }));
+  }, [live, isSa]);
+
+  const base: SizedColumn<Row>[] = useMemo(() => {
+    const cols: SizedColumn<Row>[] = [];
+    for (const [prop, field] of Object.entries(view.fields)) {
+      const numeric = field.kind === 'int';
+      cols.push({
+        kind: field.kind,
+        text: (r) => (numeric && typeof r[prop] === 'number' ? (r[prop] as number).toLocaleString() : printCell(field, r[prop])),
+        col: {
+          field: prop,
+          headerName: field.meta.label,
+          description: field.meta.help,
+          type: numeric ? 'number' : 'string',
+          valueGetter: (_v: unknown, row: Row) => (numeric ? row[prop] : printCell(field, row[prop])),
+        },
+      });
+      if (isSa && prop === 'current-bytes') {
+        cols.push({
+          kind: 'int',
+          text: (r) => formatByteRate(r.rate ?? 0),
+          col: {
+            field: 'rate',
+            headerName: 'Rate',
+            description: 'Bytes per second through this SA, from the last two updates.',
+            type: 'number',
+            valueFormatter: (v: unknown) => formatByteRate(typeof v === 'number' ? v : 0),
+            cellClassName: (p) => ((p.value as number) > 0 ? 'rate-moving' : ''),
+          },
+        });
+      }
+    }
+    return cols;
+  }, [view, isSa]);
+  const [visibility, setVisibility] = useState<GridColumnVisibilityModel>(() =>
+    Object.fromEntries(Object.keys(view.fields).filter((p) => !view.columns.includes(p)).map((p) => [p, false])),
   );
-  const hidden = Object.fromEntries(Object.keys(view.fields).filter((p) => !view.columns.includes(p)).map((p) => [p, false]));
+  const [userWidths, setUserWidths] = useState<Record<string, number>>({});
+  const columns = useMemo(() => sizeColumns(base, rows, visibility, userWidths), [base, rows, visibility, userWidths]);
 
   const command = view.name === 'active-peers'
     ? { label: 'Kill connections', ask: 'Kill all IPsec connections? Every phase 1 and phase 2 SA is dropped and tunnels must renegotiate.', run: () => trpc().live.killConnections.mutate() }
@@ -52,7 +72,7 @@ export function LiveTable({ view }: { view: ViewDef }) {
 
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }}>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 0.5, py: 0.25, borderBottom: 1, borderColor: 'divider' }}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 0.5, py: 0.25, borderBottom: 1, borderColor: 'divider', minHeight: 32 }}>
         {canWrite ? (
           <Button
             size="small"
@@ -64,7 +84,6 @@ export function LiveTable({ view }: { view: ViewDef }) {
               try {
                 const r = await command.run();
                 notify(`${command.label}: ${typeof r === 'number' ? r : 'done'}`, 'success');
-                void qc.invalidateQueries({ queryKey: ['live'] });
               } catch (e) {
                 notify(messageOf(e));
               }
@@ -84,17 +103,26 @@ export function LiveTable({ view }: { view: ViewDef }) {
           rowHeight={26}
           columnHeaderHeight={28}
           hideFooter
-          loading={q.isPending}
-          initialState={{ columns: { columnVisibilityModel: hidden } }}
+          columnBufferPx={4000}
+          loading={!live.cur && !live.error}
+          columnVisibilityModel={visibility}
+          onColumnVisibilityModelChange={setVisibility}
+          onColumnWidthChange={(p) => setUserWidths((w) => ({ ...w, [p.colDef.field]: p.width }))}
           filterModel={{ items: [], quickFilterValues: find.trim() ? find.trim().split(/\s+/) : [] }}
           localeText={{
-            noRowsLabel: q.isError
-              ? `Cannot load: ${q.error.message}`
+            noRowsLabel: live.error
+              ? `Cannot load: ${live.error}`
               : view.name === 'active-peers'
                 ? 'No active peers. Peers appear here once IKE negotiates with them (the IKE engine is not running yet).'
                 : 'No installed SAs. SAs appear here once phase 2 is established (the IKE engine is not running yet).',
           }}
-          sx={{ border: 0, borderRadius: 0, fontSize: 13, '& .MuiDataGrid-columnHeaderTitle': { fontWeight: 600 } }}
+          sx={{
+            border: 0,
+            borderRadius: 0,
+            fontSize: 13,
+            '& .MuiDataGrid-columnHeaderTitle': { fontWeight: 600 },
+            '& .rate-moving': { color: 'success.main', fontWeight: 600 },
+          }}
         />
       </Box>
       <Box sx={{ px: 1, py: 0.25, borderTop: 1, borderColor: 'divider' }}>
@@ -105,24 +133,33 @@ export function LiveTable({ view }: { view: ViewDef }) {
 }
 
 export function StatisticsView({ view }: { view: ViewDef }) {
-  const q = useLiveView(view);
-  const stats = (q.data ?? {}) as Record<string, number>;
+  const live = useLiveWatch();
+  const stats = live.cur?.statistics ?? {};
+  const rates = counterRates(live);
   const nonZero = Object.values(stats).filter((n) => n > 0).length;
   return (
     <Box sx={{ height: '100%', overflow: 'auto', p: 1 }}>
-      <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mb: 0.5 }}>
-        {q.isError ? `Cannot load: ${q.error.message}` : nonZero ? `${nonZero} non-zero counter${nonZero === 1 ? '' : 's'} (highlighted)` : 'All counters are zero.'}
+      <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mb: 0.5 }} data-testid="statistics-summary">
+        {live.error
+          ? `Cannot load: ${live.error}`
+          : !live.cur
+            ? 'Loading…'
+            : nonZero
+              ? `${nonZero} non-zero counter${nonZero === 1 ? '' : 's'} (highlighted, with their rate)`
+              : 'All counters are zero.'}
       </Typography>
-      <Table size="small" sx={{ maxWidth: 900, '& td': { py: 0.25, fontSize: 13 } }}>
+      <Table size="small" sx={{ maxWidth: 980, '& td': { py: 0.25, fontSize: 13 } }} aria-label="Statistics">
         <TableBody>
           {view.columns.map((prop) => {
             const field = view.fields[prop]!;
             const n = stats[prop] ?? 0;
+            const rate = rates[prop] ?? 0;
             return (
-              <TableRow key={prop} sx={n > 0 ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } } : undefined}>
-                <TableCell title={field.meta.help} sx={{ width: 260 }}>{field.meta.label}</TableCell>
-                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 120 }}>{n}</TableCell>
-                <TableCell sx={{ color: 'text.secondary', whiteSpace: 'nowrap' }}>{field.meta.help}</TableCell>
+              <TableRow key={prop} data-counter={prop} sx={n > 0 ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } } : undefined}>
+                <TableCell title={field.meta.help} sx={{ width: 240, whiteSpace: 'nowrap' }}>{field.meta.label}</TableCell>
+                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 110 }}>{n.toLocaleString()}</TableCell>
+                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 80 }} title="Increase per second">{n > 0 ? formatCountRate(rate) : ''}</TableCell>
+                <TableCell sx={{ color: n > 0 ? undefined : 'text.secondary', whiteSpace: 'nowrap' }}>{field.meta.help}</TableCell>
               </TableRow>
             );
           })}

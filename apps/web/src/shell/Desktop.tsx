@@ -9,12 +9,12 @@ import { LogWindow } from '../log/LogWindow.tsx';
 import { UsersWindow } from '../system/UsersWindow.tsx';
 import { MenuTree } from './MenuTree.tsx';
 import { navigate, useRoute } from './route.ts';
-import { useSession } from './session.ts';
+import { deviceName, useSession } from './session.ts';
 import { TopBar } from './TopBar.tsx';
 
 export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void }) {
   const route = useRoute();
-  const { isFull } = useSession();
+  const { user, isFull } = useSession();
   const conn = useConnectionState();
   const qc = useQueryClient();
   const [lastChange, setLastChange] = useState('');
@@ -30,6 +30,14 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
       stop?.();
     };
   }, [qc]);
+
+  useEffect(() => {
+    const before = document.title;
+    document.title = `${user.name}@${deviceName(user)} - IPsec WinBox`;
+    return () => {
+      document.title = before;
+    };
+  }, [user]);
 
   useEffect(() => {
     if (route.length === 0) navigate('/ip/ipsec/policies', true);

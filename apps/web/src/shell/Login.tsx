@@ -2,7 +2,6 @@
 import { useState } from 'react';
 import { Alert, Box, Button, Paper, TextField, Typography } from '@mui/material';
 import { LoginError, login, type SessionUser } from '../api/session.ts';
-import { DEVICE } from './TopBar.tsx';
 
 export function Login({ onLogin, notice }: { onLogin: (u: SessionUser) => void; notice?: string }) {
   const [name, setName] = useState('admin');
@@ -29,8 +28,8 @@ export function Login({ onLogin, notice }: { onLogin: (u: SessionUser) => void; 
     <Box sx={{ minHeight: '100vh', display: 'grid', placeItems: 'center', bgcolor: 'background.default' }}>
       <Paper variant="outlined" component="form" onSubmit={submit} sx={{ width: 340, p: 3, display: 'flex', flexDirection: 'column', gap: 1.5 }}>
         <Box>
-          <Typography variant="h6" sx={{ fontSize: 18 }}>{DEVICE}</Typography>
-          <Typography variant="body2" color="text.secondary">IPsec WinBox — log in to the router</Typography>
+          <Typography variant="h6" sx={{ fontSize: 18 }}>IPsec WinBox</Typography>
+          <Typography variant="body2" color="text.secondary">Connect to {location.host || 'the router'}</Typography>
         </Box>
         {notice ? <Alert severity="info" sx={{ py: 0 }}>{notice}</Alert> : null}
         <TextField size="small" label="Login" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} autoFocus={!name} />

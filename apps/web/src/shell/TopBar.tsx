@@ -7,9 +7,7 @@ import LightIcon from '@mui/icons-material/LightMode';
 import LogoutIcon from '@mui/icons-material/Logout';
 import { messageOf, trpc, useConnectionState } from '../api/trpc.ts';
 import { useDialogs } from './dialogs.tsx';
-import { useSession } from './session.ts';
-
-export const DEVICE = location.hostname || 'router';
+import { deviceName, useSession } from './session.ts';
 
 export function TopBar({ mode, onToggleMode, onLogout, lastChange }: { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void; lastChange: string }) {
   const { user, canWrite } = useSession();
@@ -29,7 +27,7 @@ export function TopBar({ mode, onToggleMode, onLogout, lastChange }: { mode: 'li
     <AppBar position="static" elevation={0} color="default" sx={{ borderBottom: 1, borderColor: 'divider' }}>
       <Toolbar variant="dense" sx={{ minHeight: 38, gap: 1, px: '8px !important' }}>
         <Typography variant="body2" sx={{ fontWeight: 700 }}>IPsec WinBox</Typography>
-        <Typography variant="body2" color="text.secondary">{user.name}@{DEVICE}</Typography>
+        <Typography variant="body2" color="text.secondary" data-testid="device">{user.name}@{deviceName(user)}</Typography>
         {canWrite ? (
           <Box sx={{ ml: 1 }}>
             <Tooltip title="Undo the last change"><IconButton size="small" aria-label="Undo" onClick={() => undoRedo('undo')}><UndoIcon fontSize="small" /></IconButton></Tooltip>

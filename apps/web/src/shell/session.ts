@@ -9,3 +9,6 @@ export function useSession() {
   if (!user) throw new Error('no session');
   return { user, canWrite: canWrite(user), isFull: isFull(user) };
 }
+
+/** The router's identity as the agent reports it (WinBox titles say user@identity). */
+export const deviceName = (u: SessionUser) => u.identity || 'router';

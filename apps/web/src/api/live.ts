@@ -1,0 +1,97 @@
+// Active Peers, Installed SAs and Statistics from the agent's live.watch subscription: the current
+// state first, then a new snapshot whenever something changes (at most once a second). The browser
+// never polls; rates come from the difference between consecutive snapshots.
+import { useEffect, useState } from 'react';
+import { messageOf, trpc } from './trpc.ts';
+
+export type LiveRow = { id: number; [prop: string]: unknown };
+
+export interface LiveSnapshot {
+  /** Agent clock, ms. */
+  at: number;
+  peers: LiveRow[];
+  sas: LiveRow[];
+  statistics: Record<string, number>;
+}
+
+export interface LiveWatch {
+  cur?: LiveSnapshot;
+  prev?: LiveSnapshot;
+  /** No new snapshot for a while: nothing is moving, so every rate is 0. */
+  idle: boolean;
+  error?: string;
+}
+
+/** After this long without a snapshot the counters have not moved (the agent pushes every change). */
+export const IDLE_MS = 2500;
+
+export function useLiveWatch(): LiveWatch {
+  const [state, setState] = useState<LiveWatch>({ idle: true });
+  useEffect(() => {
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const sub = trpc().live.watch.subscribe(undefined, {
+      onData: (snap) => {
+        const next = snap as unknown as LiveSnapshot;
+        setState((s) => ({ prev: s.cur, cur: next, idle: false }));
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => setState((s) => ({ ...s, idle: true })), IDLE_MS);
+      },
+      onError: (e) => setState((s) => ({ ...s, error: messageOf(e) })),
+    });
+    return () => {
+      clearTimeout(idleTimer);
+      sub.unsubscribe();
+    };
+  }, []);
+  return state;
+}
+
+/** Per-second change of `prop` for rows present in both snapshots (by id). */
+export function rowRates(w: LiveWatch, list: 'peers' | 'sas', prop: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const { prev, cur } = w;
+  if (!cur) return out;
+  for (const row of cur[list]) out.set(row.id, 0);
+  if (w.idle || !prev || cur.at <= prev.at) return out;
+  const secs = (cur.at - prev.at) / 1000;
+  const before = new Map(prev[list].map((r) => [r.id, r[prop]]));
+  for (const row of cur[list]) {
+    const a = before.get(row.id);
+    const b = row[prop];
+    if (typeof a === 'number' && typeof b === 'number' && b >= a) out.set(row.id, (b - a) / secs);
+  }
+  return out;
+}
+
+/** Per-second change of every statistics counter (0 when idle or counters were reset). */
+export function counterRates(w: LiveWatch): Record<string, number> {
+  const out: Record<string, number> = {};
+  const { prev, cur } = w;
+  if (!cur) return out;
+  for (const k of Object.keys(cur.statistics)) out[k] = 0;
+  if (w.idle || !prev || cur.at <= prev.at) return out;
+  const secs = (cur.at - prev.at) / 1000;
+  for (const [k, b] of Object.entries(cur.statistics)) {
+    const a = prev.statistics[k] ?? 0;
+    if (b >= a) out[k] = (b - a) / secs;
+  }
+  return out;
+}
+
+/** "0 B/s", "512 B/s", "12.3 kB/s", "1.05 MB/s". */
+export function formatByteRate(bps: number): string {
+  if (bps < 1000) return `${Math.round(bps)} B/s`;
+  const units = ['kB/s', 'MB/s', 'GB/s', 'TB/s'];
+  let v = bps / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(v >= 10 ? 1 : 2)} ${units[i]}`;
+}
+
+/** "3/s", "0.5/s": events per second. */
+export function formatCountRate(r: number): string {
+  return `${r >= 10 ? Math.round(r) : Number(r.toFixed(1))}/s`;
+}

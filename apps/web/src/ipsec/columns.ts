@@ -1,0 +1,87 @@
+// Column widths from what the cells hold: every column is as wide as its widest value (and its
+// header), never narrower than its kind needs, so addresses and prefixes are never cut off.
+// Only the last visible column stretches to fill the window, as in WinBox.
+import type { GridColDef, GridValidRowModel } from '@mui/x-data-grid';
+import type { FieldKind } from '@ipsec/schema';
+import { FONT_FAMILY } from '../shell/theme.ts';
+
+const CELL_FONT = `13px ${FONT_FAMILY}`;
+const HEADER_FONT = `600 13px ${FONT_FAMILY}`;
+/** Cell padding (10px each side) and a little slack for font differences. */
+const CELL_PAD = 26;
+/** Header padding and the column separator (the sort arrow may cover the end of a long title on hover). */
+const HEADER_PAD = 26;
+
+let ctx: CanvasRenderingContext2D | null | undefined;
+export function textWidth(text: string, font: string): number {
+  if (ctx === undefined) ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return text.length * 8;
+  ctx.font = font;
+  return ctx.measureText(text).width;
+}
+
+/** Narrowest sensible width per field kind (values may make the column wider). */
+export function minWidthOf(kind: FieldKind | 'flags' | 'index'): number {
+  switch (kind) {
+    case 'flags':
+    case 'index':
+      return 36;
+    case 'bool':
+      return 56;
+    case 'int':
+    case 'port':
+    case 'time':
+    case 'protocol':
+      return 60;
+    case 'enum':
+      return 64;
+    case 'prefix':
+    case 'prefix-or-host':
+    case 'address':
+      return 150;
+    case 'address-list':
+    case 'prefix-list':
+      return 150;
+    case 'enum-list':
+    case 'string-list':
+      return 110;
+    default:
+      return 80;
+  }
+}
+
+/** Addresses are never cut; other long texts (lists, comments) stop growing here. */
+const MAX_WIDTH = 360;
+const UNCAPPED: readonly string[] = ['prefix', 'prefix-or-host', 'address', 'address-list', 'prefix-list'];
+
+export interface SizedColumn<R extends GridValidRowModel> {
+  col: GridColDef<R>;
+  kind: FieldKind | 'flags' | 'index';
+  /** The text a row shows in this column. */
+  text: (row: R) => string;
+}
+
+/**
+ * Widths for `cols` from `rows`. The last visible column flexes (its fitted width is its minimum);
+ * widths the user set by dragging win.
+ */
+export function sizeColumns<R extends GridValidRowModel>(
+  cols: SizedColumn<R>[],
+  rows: readonly R[],
+  visible: Record<string, boolean>,
+  userWidths: Record<string, number> = {},
+): GridColDef<R>[] {
+  const shown = cols.filter((c) => visible[c.col.field] !== false);
+  const last = shown[shown.length - 1]?.col.field;
+  return cols.map(({ col, kind, text }) => {
+    let cell = 0;
+    for (const r of rows) cell = Math.max(cell, textWidth(text(r), CELL_FONT));
+    const head = col.headerName ? textWidth(col.headerName, HEADER_FONT) + HEADER_PAD : 0;
+    let width = Math.ceil(Math.max(minWidthOf(kind), cell + CELL_PAD, head));
+    if (!UNCAPPED.includes(kind)) width = Math.min(width, Math.max(MAX_WIDTH, minWidthOf(kind)));
+    const user = userWidths[col.field];
+    if (user !== undefined) return { ...col, width: user, flex: undefined, minWidth: 30 };
+    if (col.field === last) return { ...col, flex: 1, minWidth: width };
+    return { ...col, width, flex: undefined, minWidth: Math.min(width, minWidthOf(kind)) };
+  });
+}
