@@ -1,0 +1,31 @@
+// What exchanges may ask of the engine: time, randomness, logging, sending and SA bookkeeping.
+import type { Payload } from './codec/payload.ts';
+import type { ParsedMessage } from './codec/message.ts';
+import type { IkeConfig } from './config.ts';
+import type { RandomSource } from './crypto/random.ts';
+import type { Action, LogLevel } from './actions.ts';
+import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike_sa.ts';
+
+export interface Ctx {
+  readonly random: RandomSource;
+  readonly config: IkeConfig;
+  now(): number;
+  log(level: LogLevel, message: string, sa?: IkeSa): void;
+  emit(action: Action): void;
+  /** Send a request on `sa` (encrypted unless IKE_SA_INIT), queued behind any outstanding request; retransmitted until answered. */
+  request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void): void;
+  /** Answer the peer's request (encrypted unless IKE_SA_INIT) and cache the answer for retransmitted requests. */
+  respond(sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void;
+  /** Send bytes outside any SA (stateless IKE_SA_INIT error answers). */
+  sendRaw(from: Endpoint, to: Endpoint, data: Uint8Array): void;
+  /** Register a new IKE SA under its local SPI. */
+  register(sa: IkeSa): void;
+  newIkeSaId(): number;
+  newChildId(): number;
+  /** A fresh, unused, non-zero 4-byte ESP SPI. */
+  newEspSpi(): Uint8Array;
+  installChild(sa: IkeSa, child: ChildSa, keys: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array }): void;
+  removeChild(sa: IkeSa, child: ChildSa, reason: string): void;
+  /** Tear down the IKE SA and its children locally (no message). */
+  destroy(sa: IkeSa, reason: string): void;
+}

@@ -1,0 +1,567 @@
+// The sans-IO IKEv2 state machine. Inputs: datagram(), tick(), command(). Outputs: a list of actions
+// (send, installSa, deleteSa, ikeSaState, event) ending with nextTimer. No sockets, timers, Date or Math.random:
+// time comes from tick()/options.now and randomness from options.random. Inputs never throw.
+import { ExchangeType, Flags, NotifyType } from './codec/constants.ts';
+import { isInitiatorFlag, isResponse } from './codec/header.ts';
+import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
+import type { Payload } from './codec/payload.ts';
+import { notify } from './codec/payloads/notify.ts';
+import { resolvePeer, type IkeConfig } from './config.ts';
+import { dhByName } from './crypto/dh.ts';
+import type { RandomSource } from './crypto/random.ts';
+import { openMessage, sealMessage } from './crypto/sk.ts';
+import type { Action, InstallSaAction, LogLevel } from './actions.ts';
+import type { Ctx } from './context.ts';
+import type { ChildSa, Endpoint, IkeSa, PendingRequest, ResponseHandler } from './ike_sa.ts';
+import { ikeProposals } from './proposals.ts';
+import { formatTs } from './ts.ts';
+import { hex, isZero, ParseError } from './util/bytes.ts';
+import { parseIp } from './util/ip.ts';
+import { inKeys, outKeys, spiNumber } from './exchanges/common.ts';
+import { handleInitRequest, sendInitRequest } from './exchanges/ike_sa_init.ts';
+import { handleAuthRequest } from './exchanges/ike_auth.ts';
+import { handleInformationalRequest, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
+import { handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
+
+export interface RetransmitOptions {
+  /** First retransmission timeout in ms (strongSwan default 4 s). */
+  timeout: number;
+  /** Backoff base: timeout * base^n. */
+  base: number;
+  /** Retransmissions before giving up. */
+  tries: number;
+}
+
+export interface EngineOptions {
+  config: IkeConfig;
+  random: RandomSource;
+  /** Clock in ms. Defaults to the time last passed to tick(). */
+  now?: () => number;
+  retransmit?: Partial<RetransmitOptions>;
+  /** Half-open (responder, pre-IKE_AUTH) SAs allowed at once, and how long they live (ms). */
+  maxHalfOpen?: number;
+  halfOpenTimeout?: number;
+  maxIkeSas?: number;
+}
+
+export type Command =
+  | { type: 'initiate'; peer: string; local?: Endpoint }
+  | { type: 'terminate'; peer?: string; ikeSa?: number }
+  | { type: 'rekey-child'; ikeSa: number; child: number }
+  | { type: 'dpd'; ikeSa: number };
+
+export interface Datagram {
+  /** Sender of the datagram (the peer). */
+  from: Endpoint;
+  /** Local address/port it arrived on. */
+  to: Endpoint;
+  data: Uint8Array;
+}
+
+export interface IkeSaInfo {
+  id: number;
+  peer: string;
+  initiator: boolean;
+  state: string;
+  local: Endpoint;
+  remote: Endpoint;
+  spiI: string;
+  spiR: string;
+  children: { id: number; spiIn: number; spiOut: number; mode: string; tsLocal: string[]; tsRemote: string[] }[];
+}
+
+const NON_ESP_MARKER_PORT = 4500;
+
+export class IkeEngine {
+  private config: IkeConfig;
+  private readonly random: RandomSource;
+  private readonly clock: (() => number) | undefined;
+  private lastTick = 0;
+  private readonly rt: RetransmitOptions;
+  private readonly maxHalfOpen: number;
+  private readonly halfOpenTimeout: number;
+  private readonly maxIkeSas: number;
+  private readonly sas = new Map<number, IkeSa>();
+  private readonly byLocalSpi = new Map<string, IkeSa>();
+  private readonly halfOpen = new Map<string, IkeSa>();
+  private readonly espSpis = new Set<number>();
+  private nextIkeId = 1;
+  private nextChildId = 1;
+  private out: Action[] = [];
+  private readonly ctx: Ctx;
+
+  constructor(opts: EngineOptions) {
+    this.config = opts.config;
+    this.random = opts.random;
+    this.clock = opts.now;
+    this.rt = { timeout: 4000, base: 1.8, tries: 5, ...opts.retransmit };
+    this.maxHalfOpen = opts.maxHalfOpen ?? 1000;
+    this.halfOpenTimeout = opts.halfOpenTimeout ?? 30_000;
+    this.maxIkeSas = opts.maxIkeSas ?? 10_000;
+    this.ctx = this.makeCtx();
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  datagram(d: Datagram): Action[] {
+    return this.run(() => this.onDatagram(d));
+  }
+
+  tick(now: number): Action[] {
+    this.lastTick = now;
+    return this.run(() => this.onTick());
+  }
+
+  command(c: Command): Action[] {
+    return this.run(() => this.onCommand(c));
+  }
+
+  /** Replace the configuration; existing SAs keep the peer settings they were created with. */
+  setConfig(config: IkeConfig): Action[] {
+    return this.run(() => {
+      this.config = config;
+    });
+  }
+
+  /** Snapshot of the IKE SAs and their CHILD_SAs, for status displays. */
+  list(): IkeSaInfo[] {
+    return [...this.sas.values()].map((sa) => ({
+      id: sa.id,
+      peer: sa.peerName,
+      initiator: sa.initiator,
+      state: sa.state,
+      local: sa.local,
+      remote: sa.remote,
+      spiI: hex(sa.spiI),
+      spiR: hex(sa.spiR),
+      children: sa.children.map((c) => ({ id: c.id, spiIn: spiNumber(c.spiIn), spiOut: spiNumber(c.spiOut), mode: c.mode, tsLocal: c.tsLocal.map(formatTs), tsRemote: c.tsRemote.map(formatTs) })),
+    }));
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private now(): number {
+    return this.clock ? this.clock() : this.lastTick;
+  }
+
+  private run(f: () => void): Action[] {
+    this.out = [];
+    try {
+      f();
+    } catch (e) {
+      this.log('error', `internal error: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const out = this.out;
+    out.push({ type: 'nextTimer', at: this.nextTimer() });
+    this.out = [];
+    return out;
+  }
+
+  private log(level: LogLevel, message: string, sa?: IkeSa): void {
+    this.out.push(sa ? { type: 'event', level, message: `[${sa.peerName} #${sa.id}] ${message}`, ikeSa: sa.id, peer: sa.peerName } : { type: 'event', level, message });
+  }
+
+  private send(from: Endpoint, to: Endpoint, ike: Uint8Array): void {
+    const marker = from.port === NON_ESP_MARKER_PORT || to.port === NON_ESP_MARKER_PORT;
+    const data = marker ? new Uint8Array(4 + ike.length) : ike;
+    if (marker) data.set(ike, 4);
+    this.out.push({ type: 'send', from, to, data });
+  }
+
+  private state(sa: IkeSa): void {
+    this.out.push({ type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR) });
+  }
+
+  private localSpi(sa: IkeSa): Uint8Array {
+    return sa.initiator ? sa.spiI : sa.spiR;
+  }
+
+  private halfOpenKey(spiI: Uint8Array, from: Endpoint): string {
+    return `${hex(spiI)}/${from.address}/${from.port}`;
+  }
+
+  private makeCtx(): Ctx {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      random: this.random,
+      get config() {
+        return self.config;
+      },
+      now: () => this.now(),
+      log: (level, message, sa) => this.log(level, message, sa),
+      emit: (a) => this.out.push(a),
+      request: (sa, exchange, payloads, what, onResponse, onTimeout) => this.request(sa, exchange, payloads, what, onResponse, onTimeout),
+      respond: (sa, req, payloads) => this.respond(sa, req, payloads),
+      sendRaw: (from, to, data) => this.send(from, to, data),
+      register: (sa) => this.register(sa),
+      newIkeSaId: () => this.nextIkeId++,
+      newChildId: () => this.nextChildId++,
+      newEspSpi: () => this.newEspSpi(),
+      installChild: (sa, child, keys) => this.installChild(sa, child, keys),
+      removeChild: (sa, child, reason) => this.removeChild(sa, child, reason),
+      destroy: (sa, reason) => this.destroy(sa, reason),
+    };
+  }
+
+  private register(sa: IkeSa): void {
+    this.sas.set(sa.id, sa);
+    this.byLocalSpi.set(hex(this.localSpi(sa)), sa);
+    if (!sa.initiator) this.halfOpen.set(this.halfOpenKey(sa.spiI, sa.remote), sa);
+    this.state(sa);
+  }
+
+  private newEspSpi(): Uint8Array {
+    for (;;) {
+      const b = this.random(4);
+      const n = spiNumber(b);
+      if (n < 256 || this.espSpis.has(n)) continue; // 1..255 are reserved (RFC 4303)
+      this.espSpis.add(n);
+      return b;
+    }
+  }
+
+  private envelope(sa: IkeSa, exchange: number, messageId: number, response: boolean) {
+    return { spiI: sa.spiI, spiR: sa.spiR, exchange, messageId, flags: (sa.initiator ? Flags.INITIATOR : 0) | (response ? Flags.RESPONSE : 0) };
+  }
+
+  private protect(sa: IkeSa, exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array {
+    const env = this.envelope(sa, exchange, messageId, response);
+    if (exchange === ExchangeType.IKE_SA_INIT) return serializeMessage({ ...env, payloads });
+    return sealMessage(env, payloads, outKeys(sa), this.random);
+  }
+
+  private request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void): void {
+    if (sa.state === 'dead') return;
+    if (sa.pending) {
+      sa.queue.push(() => this.request(sa, exchange, payloads, what, onResponse, onTimeout));
+      return;
+    }
+    const messageId = sa.nextMsgId++;
+    const packet = this.protect(sa, exchange, messageId, false, payloads);
+    const now = this.now();
+    const pending: PendingRequest = { exchange, messageId, packet, sentAt: now, retransmits: 0, nextAt: now + this.rt.timeout, onResponse, what };
+    if (onTimeout) pending.onTimeout = onTimeout;
+    sa.pending = pending;
+    this.send(sa.local, sa.remote, packet);
+  }
+
+  private respond(sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+    const packet = this.protect(sa, req.exchange, req.messageId, true, payloads);
+    sa.lastResponse = { messageId: req.messageId, packets: [packet] };
+    this.send(sa.local, sa.remote, packet);
+  }
+
+  private installChild(sa: IkeSa, child: ChildSa, k: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array }): void {
+    // "Initiator" in 2.17 is the initiator of the exchange that created this CHILD_SA.
+    const i = child.weInitiated;
+    const mine = { enc: i ? k.encI : k.encR, integ: i ? k.integI : k.integR };
+    const theirs = { enc: i ? k.encR : k.encI, integ: i ? k.integR : k.integI };
+    const integ = child.suite.integ;
+    const dir = (spi: Uint8Array, keys: { enc: Uint8Array; integ: Uint8Array }, src: Endpoint, dst: Endpoint) => ({
+      spi: spiNumber(spi),
+      encAlgorithm: child.suite.encr.name,
+      encKey: keys.enc,
+      ...(integ ? { integAlgorithm: integ.name, integKey: keys.integ } : {}),
+      src: src.address,
+      dst: dst.address,
+    });
+    const a: InstallSaAction = {
+      type: 'installSa',
+      ikeSa: sa.id,
+      child: child.id,
+      peer: sa.peerName,
+      protocol: 'esp',
+      mode: child.mode,
+      esn: child.suite.esn,
+      inbound: dir(child.spiIn, theirs, sa.remote, sa.local),
+      outbound: dir(child.spiOut, mine, sa.local, sa.remote),
+      tsLocal: child.tsLocal.map(formatTs),
+      tsRemote: child.tsRemote.map(formatTs),
+      lifetime: child.lifetime,
+    };
+    if (child.replaces !== undefined) a.replaces = child.replaces;
+    if (sa.nat.local || sa.nat.remote) a.encap = { localPort: sa.local.port, remotePort: sa.remote.port };
+    this.out.push(a);
+    // Rekey before the hard lifetime: the initiator of the IKE SA at 90%, the responder a little later to avoid collisions.
+    child.rekeyAt = child.createdAt + child.lifetime * 1000 * (sa.initiator ? 0.9 : 0.95);
+  }
+
+  private removeChild(sa: IkeSa, child: ChildSa, reason: string): void {
+    const i = sa.children.indexOf(child);
+    if (i < 0) return;
+    sa.children.splice(i, 1);
+    this.espSpis.delete(spiNumber(child.spiIn));
+    this.out.push({ type: 'deleteSa', ikeSa: sa.id, child: child.id, peer: sa.peerName, inboundSpi: spiNumber(child.spiIn), outboundSpi: spiNumber(child.spiOut), reason });
+    this.log('info', `CHILD_SA #${child.id} deleted (${reason})`, sa);
+  }
+
+  private destroy(sa: IkeSa, reason: string): void {
+    if (sa.state === 'dead') return;
+    for (const c of [...sa.children]) this.removeChild(sa, c, reason);
+    sa.state = 'dead';
+    sa.pending = undefined;
+    sa.queue = [];
+    this.sas.delete(sa.id);
+    if (this.byLocalSpi.get(hex(this.localSpi(sa))) === sa) this.byLocalSpi.delete(hex(this.localSpi(sa)));
+    const hk = this.halfOpenKey(sa.spiI, sa.remote);
+    if (this.halfOpen.get(hk) === sa) this.halfOpen.delete(hk);
+    for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+    this.log('info', `IKE SA closed: ${reason}`, sa);
+    this.state(sa);
+  }
+
+  // ------------------------------------------------------------------ datagrams
+
+  private onDatagram(d: Datagram): void {
+    let data = d.data;
+    if (d.to.port === NON_ESP_MARKER_PORT || d.from.port === NON_ESP_MARKER_PORT) {
+      if (data.length === 1 && data[0] === 0xff) return; // NAT keepalive (RFC 3948 2.3)
+      if (data.length < 4 || !isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
+      data = data.subarray(4);
+    }
+    const parsed = parseMessage(data);
+    if (!parsed.ok) {
+      const e = parsed.error;
+      this.log('debug', `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`);
+      if (e.header && e.notify === NotifyType.INVALID_MAJOR_VERSION && e.header.exchange === ExchangeType.IKE_SA_INIT && !isResponse(e.header))
+        this.send(d.to, d.from, serializeMessage({ spiI: e.header.spiI, spiR: e.header.spiR, exchange: e.header.exchange, flags: Flags.RESPONSE, messageId: e.header.messageId, payloads: [notify(NotifyType.INVALID_MAJOR_VERSION)] }));
+      return;
+    }
+    const msg = parsed.value;
+    const response = isResponse(msg);
+    if (msg.exchange === ExchangeType.IKE_SA_INIT && !response) {
+      if (!isInitiatorFlag(msg)) return;
+      const existing = this.halfOpen.get(this.halfOpenKey(msg.spiI, d.from));
+      if (existing) {
+        if (existing.lastResponse && existing.lastResponse.messageId === 0 && existing.state === 'init-done') for (const p of existing.lastResponse.packets) this.send(existing.local, existing.remote, p);
+        return;
+      }
+      if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas) {
+        this.log('warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
+        return;
+      }
+      return handleInitRequest(this.ctx, msg, d.from, d.to);
+    }
+    const weAreResponder = isInitiatorFlag(msg);
+    const ourSpi = weAreResponder ? msg.spiR : msg.spiI;
+    const sa = this.byLocalSpi.get(hex(ourSpi));
+    if (!sa || sa.initiator === weAreResponder) return this.log('debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
+    const theirSpi = weAreResponder ? msg.spiI : msg.spiR;
+    const knownTheirs = sa.initiator ? sa.spiR : sa.spiI;
+    if (!(sa.initiator && sa.state === 'init-sent') && hex(theirSpi) !== hex(knownTheirs)) return this.log('debug', 'SPI mismatch; dropped', sa);
+    if (response) return this.onResponse(sa, msg, d);
+    return this.onRequest(sa, msg, d);
+  }
+
+  private decrypt(sa: IkeSa, msg: ParsedMessage): Payload[] | undefined {
+    if (msg.exchange === ExchangeType.IKE_SA_INIT) return msg.payloads;
+    try {
+      return openMessage(msg, inKeys(sa));
+    } catch (e) {
+      this.log(e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug', `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`, sa);
+      return undefined;
+    }
+  }
+
+  private onResponse(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
+    const p = sa.pending;
+    if (!p || p.messageId !== msg.messageId || p.exchange !== msg.exchange) return this.log('debug', `unexpected response ${msg.messageId}; dropped`, sa);
+    const payloads = this.decrypt(sa, msg);
+    if (!payloads) return;
+    sa.pending = undefined;
+    sa.lastHeard = this.now();
+    this.followPeer(sa, d);
+    p.onResponse(msg, payloads);
+    if (sa.state !== 'dead') this.state(sa);
+    this.pump(sa);
+  }
+
+  private pump(sa: IkeSa): void {
+    while (!sa.pending && sa.queue.length && sa.state !== 'dead') sa.queue.shift()?.();
+  }
+
+  private followPeer(sa: IkeSa, d: Datagram): void {
+    // After NAT detection the peer's address/port may change (RFC 7296 2.23); follow authenticated messages.
+    if ((sa.nat.local || sa.nat.remote) && (d.from.address !== sa.remote.address || d.from.port !== sa.remote.port)) {
+      sa.remote = d.from;
+      sa.local = d.to;
+    }
+  }
+
+  private onRequest(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
+    if (sa.lastResponse && msg.messageId === sa.lastResponse.messageId && msg.messageId === sa.peerMsgId - 1) {
+      this.log('debug', `retransmitted request ${msg.messageId}: resending our response`, sa);
+      for (const p of sa.lastResponse.packets) this.send(sa.local, sa.remote, p);
+      return;
+    }
+    if (msg.messageId !== sa.peerMsgId) return this.log('debug', `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`, sa);
+    const payloads = this.decrypt(sa, msg);
+    if (!payloads) return;
+    sa.peerMsgId++;
+    sa.lastHeard = this.now();
+    if (d.to.port === NON_ESP_MARKER_PORT && (sa.local.port !== d.to.port || sa.remote.port !== d.from.port)) {
+      sa.local = d.to;
+      sa.remote = d.from;
+    } else this.followPeer(sa, d);
+    switch (msg.exchange) {
+      case ExchangeType.IKE_AUTH:
+        if (sa.state !== 'init-done') return this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+        this.halfOpen.delete(this.halfOpenKey(sa.spiI, { address: sa.remote.address, port: sa.remote.port }));
+        for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+        handleAuthRequest(this.ctx, sa, msg, payloads);
+        break;
+      case ExchangeType.INFORMATIONAL:
+        if (sa.state !== 'established' && sa.state !== 'deleting') return this.respond(sa, msg, []);
+        handleInformationalRequest(this.ctx, sa, msg, payloads);
+        break;
+      case ExchangeType.CREATE_CHILD_SA:
+        if (sa.state !== 'established') return this.respond(sa, msg, [notify(NotifyType.TEMPORARY_FAILURE)]);
+        handleCreateChildRequest(this.ctx, sa, msg, payloads);
+        break;
+      default:
+        this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+    }
+    if (sa.state !== 'dead') this.state(sa);
+  }
+
+  // ------------------------------------------------------------------ commands
+
+  private onCommand(c: Command): void {
+    switch (c.type) {
+      case 'initiate':
+        return this.initiate(c.peer, c.local);
+      case 'terminate': {
+        const targets = [...this.sas.values()].filter((sa) => (c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true));
+        for (const sa of targets) {
+          if (sa.state === 'established') sendDeleteIke(this.ctx, sa, 'terminated by command');
+          else this.destroy(sa, 'terminated by command');
+        }
+        return;
+      }
+      case 'rekey-child': {
+        const sa = this.sas.get(c.ikeSa);
+        const child = sa?.children.find((x) => x.id === c.child);
+        if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
+        return rekeyChild(this.ctx, sa, child);
+      }
+      case 'dpd': {
+        const sa = this.sas.get(c.ikeSa);
+        if (sa?.state === 'established') sendDpd(this.ctx, sa);
+        return;
+      }
+    }
+  }
+
+  private initiate(peerName: string, localOverride?: Endpoint): void {
+    const rp = resolvePeer(this.config, peerName);
+    if (!rp) return this.log('error', `initiate: no enabled peer named ${peerName}`);
+    if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2') return this.log('error', `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`);
+    if (rp.peer.passive) return this.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
+    for (const sa of this.sas.values()) if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting') return this.log('info', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
+    const remoteAddr = rp.peer.address.split('/');
+    if (!parseIp(remoteAddr[0] ?? '') || (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128'))
+      return this.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
+    const local = localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
+    if (!local) return this.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
+    const warnings: string[] = [];
+    const proposals = ikeProposals(rp.profile, { warnings });
+    for (const w of warnings) this.log('warning', w);
+    if (!proposals.length) return this.log('error', `initiate: profile ${rp.profile.name} has no usable algorithms`);
+    const impl = rp.profile['dh-group'].map((g) => dhByName(g)).find((g) => g !== undefined);
+    if (!impl) return this.log('error', `initiate: profile ${rp.profile.name} has no usable dh-group`);
+    const spiI = this.random(8);
+    if (isZero(spiI)) spiI[7] = 1;
+    const now = this.now();
+    const sa: IkeSa = {
+      id: this.nextIkeId++,
+      peerName,
+      rp,
+      initiator: true,
+      spiI,
+      spiR: new Uint8Array(8),
+      state: 'init-sent',
+      local,
+      remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
+      ni: this.random(32),
+      myProposals: proposals,
+      nextMsgId: 0,
+      peerMsgId: 0,
+      queue: [],
+      children: [],
+      nat: { local: false, remote: false },
+      createdAt: now,
+      lastHeard: now,
+      dpdFailures: 0,
+    };
+    sa.dh = impl.generate(this.random);
+    this.register(sa);
+    this.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
+    sendInitRequest(this.ctx, sa);
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private onTick(): void {
+    const now = this.now();
+    for (const sa of [...this.sas.values()]) {
+      const p = sa.pending;
+      if (p && p.nextAt <= now) {
+        if (p.retransmits >= this.rt.tries) {
+          sa.pending = undefined;
+          this.log('warning', `${p.what}: no response after ${p.retransmits} retransmissions`, sa);
+          if (p.onTimeout) p.onTimeout();
+          else this.destroy(sa, 'peer not responding');
+          continue;
+        }
+        p.retransmits++;
+        p.nextAt = now + this.rt.timeout * Math.pow(this.rt.base, p.retransmits);
+        this.log('debug', `retransmitting ${p.what} (${p.retransmits}/${this.rt.tries})`, sa);
+        this.send(sa.local, sa.remote, p.packet);
+      }
+      if (sa.state === 'init-done' && now - sa.createdAt >= this.halfOpenTimeout) {
+        this.destroy(sa, 'half-open IKE SA timed out');
+        continue;
+      }
+      if (sa.state !== 'established') continue;
+      const dpd = sa.rp.profile['dpd-interval'];
+      if (typeof dpd === 'number' && dpd > 0 && !sa.pending && now - sa.lastHeard >= dpd * 1000) {
+        sa.lastHeard = now; // schedule the next check one interval later
+        sendDpd(this.ctx, sa);
+      }
+      const life = sa.rp.profile.lifetime;
+      if (life > 0 && sa.establishedAt !== undefined && now >= sa.establishedAt + life * 1000) {
+        this.log('info', 'IKE SA lifetime expired: deleting (re-authentication)', sa);
+        sendDeleteIke(this.ctx, sa, 'lifetime expired');
+        if (sa.initiator) {
+          const peer = sa.peerName;
+          const local = { address: sa.local.address, port: 500 };
+          this.destroy(sa, 'lifetime expired');
+          this.initiate(peer, local);
+        }
+        continue;
+      }
+      for (const c of [...sa.children]) {
+        if (c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt) rekeyChild(this.ctx, sa, c);
+        if (now >= c.createdAt + c.lifetime * 1000) this.removeChild(sa, c, 'hard lifetime expired');
+      }
+    }
+  }
+
+  private nextTimer(): number | null {
+    let at = Infinity;
+    for (const sa of this.sas.values()) {
+      if (sa.pending) at = Math.min(at, sa.pending.nextAt);
+      if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
+      if (sa.state !== 'established') continue;
+      const dpd = sa.rp.profile['dpd-interval'];
+      if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);
+      if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined) at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
+      for (const c of sa.children) {
+        if (c.state === 'installed' && c.rekeyAt !== undefined) at = Math.min(at, c.rekeyAt);
+        at = Math.min(at, c.createdAt + c.lifetime * 1000);
+      }
+    }
+    return at === Infinity ? null : at;
+  }
+}

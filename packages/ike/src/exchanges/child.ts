@@ -1,0 +1,156 @@
+// CHILD_SA negotiation pieces shared by IKE_AUTH and CREATE_CHILD_SA: initiator offer, responder
+// selection with traffic selector narrowing (RFC 7296 2.9), initiator acceptance, key derivation.
+import { NotifyType, PayloadType } from '../codec/constants.ts';
+import type { Payload } from '../codec/payload.ts';
+import { notify } from '../codec/payloads/notify.ts';
+import type { TrafficSelector } from '../codec/payloads/ts.ts';
+import type { PolicyConfig } from '../config.ts';
+import { deriveChildKeys } from '../crypto/keymat.ts';
+import type { Ctx } from '../context.ts';
+import type { ChildSa, IkeSa, PendingChild } from '../ike_sa.ts';
+import { acceptEsp, describeEsp, espProposals, selectEsp, type EspSuite } from '../proposals.ts';
+import { formatTs, isSubset, narrow, selectorFor } from '../ts.ts';
+import { errorNotify, find, findNotify } from './common.ts';
+
+export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
+  const out: { local?: TrafficSelector; remote?: TrafficSelector } = {};
+  const local = selectorFor(p['src-address'] ?? '0.0.0.0/0', p['src-port'], p.protocol);
+  const remote = selectorFor(p['dst-address'] ?? '0.0.0.0/0', p['dst-port'], p.protocol);
+  if (local) out.local = local;
+  if (remote) out.remote = remote;
+  return out;
+}
+
+/** Initiator: the offer for policy `index` (SA + TSi + TSr [+ USE_TRANSPORT_MODE]). */
+export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { pending: PendingChild; payloads: Payload[] } | { error: string } {
+  const entry = sa.rp.policies[index];
+  if (!entry) return { error: `no policy #${index}` };
+  const sel = policySelectors(entry.policy);
+  if (!sel.local || !sel.remote) return { error: 'policy has invalid src-address/dst-address' };
+  const spi = ctx.newEspSpi();
+  const warnings: string[] = [];
+  const group = pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined;
+  const proposals = espProposals(entry.proposal, spi, group, { warnings });
+  for (const w of warnings) ctx.log('warning', w, sa);
+  if (!proposals.length) return { error: `proposal ${entry.proposal.name} offers no usable algorithms` };
+  const transport = entry.policy.tunnel === false;
+  const pending: PendingChild = { policyIndex: index, spi, proposals, tsi: [sel.local], tsr: [sel.remote], transport };
+  const payloads: Payload[] = [
+    ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
+    { type: PayloadType.SA, proposals },
+    { type: PayloadType.TSi, selectors: pending.tsi },
+    { type: PayloadType.TSr, selectors: pending.tsr },
+  ];
+  return { pending, payloads };
+}
+
+export interface ChildSelection {
+  index: number;
+  answer: Payload[];
+  suite: EspSuite;
+  spiIn: Uint8Array;
+  spiOut: Uint8Array;
+  tsi: TrafficSelector[];
+  tsr: TrafficSelector[];
+  transport: boolean;
+}
+
+/** Responder: choose a policy whose selectors intersect the request, narrow them and select an ESP proposal. */
+export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false): ChildSelection | { error: number } {
+  const saP = find(req, PayloadType.SA);
+  const tsi = find(req, PayloadType.TSi);
+  const tsr = find(req, PayloadType.TSr);
+  if (!saP || !tsi || !tsr) return { error: NotifyType.INVALID_SYNTAX };
+  let sawTs = false;
+  for (const [index, entry] of sa.rp.policies.entries()) {
+    const sel = policySelectors(entry.policy);
+    if (!sel.local || !sel.remote) continue;
+    // Our policy: src = our side = their TSr, dst = their side = their TSi.
+    const ni = narrow(tsi.selectors, [sel.remote]);
+    const nr = narrow(tsr.selectors, [sel.local]);
+    if (!ni.length || !nr.length) continue;
+    sawTs = true;
+    const spiIn = ctx.newEspSpi();
+    const mine = espProposals(entry.proposal, spiIn, pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined);
+    const chosen = selectEsp(saP.proposals, mine, spiIn);
+    if (!chosen) continue;
+    const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined && entry.policy.tunnel === false;
+    return {
+      index,
+      suite: chosen.suite,
+      spiIn,
+      spiOut: chosen.peerSpi,
+      tsi: ni,
+      tsr: nr,
+      transport,
+      answer: [
+        ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
+        { type: PayloadType.SA, proposals: [chosen.answer] },
+        { type: PayloadType.TSi, selectors: ni },
+        { type: PayloadType.TSr, selectors: nr },
+      ],
+    };
+  }
+  return { error: sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE };
+}
+
+export function errorAnswer(code: number): Payload[] {
+  return [notify(code)];
+}
+
+/** Initiator: validate the responder's CHILD_SA answer against our offer. */
+export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Payload[]): { suite: EspSuite; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean } | { error: string } {
+  const err = errorNotify(resp);
+  if (err) return { error: `peer refused the CHILD_SA with notify ${err.notifyType}` };
+  const saP = find(resp, PayloadType.SA);
+  const tsi = find(resp, PayloadType.TSi);
+  const tsr = find(resp, PayloadType.TSr);
+  if (!saP || !tsi || !tsr) return { error: 'CHILD_SA answer lacks SA, TSi or TSr' };
+  const ok = acceptEsp(saP.proposals, pending.proposals);
+  if (!ok) return { error: 'peer selected an ESP proposal we did not offer' };
+  if (!tsi.selectors.every((t) => pending.tsi.some((o) => isSubset(t, o))) || !tsr.selectors.every((t) => pending.tsr.some((o) => isSubset(t, o))))
+    return { error: 'peer answered traffic selectors wider than offered' };
+  const transport = findNotify(resp, NotifyType.USE_TRANSPORT_MODE) !== undefined;
+  if (transport && !pending.transport) return { error: 'peer chose transport mode we did not ask for' };
+  if (pending.transport && !transport) ctx.log('warning', 'peer did not accept transport mode; using tunnel mode', sa);
+  return { suite: ok.suite, spiOut: ok.peerSpi, tsi: tsi.selectors, tsr: tsr.selectors, transport };
+}
+
+/** Derive keys (2.17) and install the CHILD_SA through the context. */
+export function establishChild(
+  ctx: Ctx,
+  sa: IkeSa,
+  p: { index: number; suite: EspSuite; spiIn: Uint8Array; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean },
+  ni: Uint8Array,
+  nr: Uint8Array,
+  weInitiated: boolean,
+  sharedSecret?: Uint8Array,
+  replaces?: ChildSa,
+): ChildSa {
+  const suite = sa.suite;
+  const keys = sa.keys;
+  if (!suite || !keys) throw new Error('IKE SA without keys');
+  const encLen = p.suite.encr.keyLen + p.suite.encr.saltLen;
+  const integLen = p.suite.integ?.keyLen ?? 0;
+  const km = deriveChildKeys(suite.prf, keys.d, ni, nr, encLen, integLen, sharedSecret);
+  const entry = sa.rp.policies[p.index];
+  const child: ChildSa = {
+    id: ctx.newChildId(),
+    policyIndex: p.index,
+    suite: p.suite,
+    mode: p.transport ? 'transport' : 'tunnel',
+    spiIn: p.spiIn,
+    spiOut: p.spiOut,
+    tsLocal: weInitiated ? p.tsi : p.tsr,
+    tsRemote: weInitiated ? p.tsr : p.tsi,
+    lifetime: entry?.proposal.lifetime ?? 1800,
+    createdAt: ctx.now(),
+    state: 'installed',
+    weInitiated,
+  };
+  if (replaces) child.replaces = replaces.id;
+  sa.children.push(child);
+  ctx.installChild(sa, child, km);
+  ctx.log('info', `CHILD_SA #${child.id} established: ${describeEsp(p.suite)} ${child.mode} ${child.tsLocal.map(formatTs).join(',')} === ${child.tsRemote.map(formatTs).join(',')}${replaces ? ` (replaces #${replaces.id})` : ''}`, sa);
+  return child;
+}

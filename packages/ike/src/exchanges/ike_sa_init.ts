@@ -1,0 +1,194 @@
+// IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr, NAT detection; INVALID_KE_PAYLOAD retry (1.2), COOKIE (2.6).
+import { ExchangeType, Flags, NotifyType, PayloadType } from '../codec/constants.ts';
+import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
+import type { Payload } from '../codec/payload.ts';
+import { notify } from '../codec/payloads/notify.ts';
+import { resolvePeer, findPeerForAddress } from '../config.ts';
+import { dhById } from '../crypto/dh.ts';
+import { deriveIkeKeys } from '../crypto/keymat.ts';
+import { keyMaterialLength } from '../crypto/cipher.ts';
+import type { Ctx } from '../context.ts';
+import type { Endpoint, IkeSa } from '../ike_sa.ts';
+import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
+import { isZero, u16 } from '../util/bytes.ts';
+import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
+import { startIkeAuth } from './ike_auth.ts';
+
+const NONCE_LEN = 32;
+
+function natNotifies(spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
+  return [notify(NotifyType.NAT_DETECTION_SOURCE_IP, natHash(spiI, spiR, local)), notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote))];
+}
+
+function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
+  sa.suite = suite;
+  sa.keys = deriveIkeKeys(
+    { prf: suite.prf, integKeyLen: suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(suite.encr) },
+    sa.ni,
+    sa.nr as Uint8Array,
+    secret,
+    sa.spiI,
+    sa.spiR,
+  );
+}
+
+/** Initiator: build and send the IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
+export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
+  const dh = sa.dh;
+  if (!dh) throw new Error('no DH key pair');
+  const payloads: Payload[] = [
+    ...(sa.cookie ? [notify(NotifyType.COOKIE, sa.cookie)] : []),
+    { type: PayloadType.SA, proposals: sa.myProposals },
+    { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
+    { type: PayloadType.NONCE, data: sa.ni },
+    ...(sa.rp.profile['nat-traversal'] ? natNotifies(sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
+  ];
+  sa.nextMsgId = 0;
+  sa.state = 'init-sent';
+  ctx.request(sa, ExchangeType.IKE_SA_INIT, payloads, 'IKE_SA_INIT', (msg, pl) => handleInitResponse(ctx, sa, msg, pl));
+  // AUTH signs the IKE_SA_INIT request exactly as sent last (RFC 7296 2.15).
+  sa.initRequest = sa.pending?.packet;
+}
+
+function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: Payload[]): void {
+  const cookie = findNotify(payloads, NotifyType.COOKIE);
+  if (cookie) {
+    if (cookie.data.length < 1 || cookie.data.length > 64) return ctx.log('warning', 'ignoring malformed COOKIE', sa);
+    sa.cookie = cookie.data;
+    ctx.log('info', 'responder asked for a COOKIE; retrying IKE_SA_INIT', sa);
+    return sendInitRequest(ctx, sa);
+  }
+  const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
+  if (invalidKe) {
+    const group = invalidKe.data.length === 2 ? ((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number) : -1;
+    const impl = dhById(group);
+    if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh?.id) {
+      ctx.log('error', `peer requested DH group ${group}, which is not configured`, sa);
+      return ctx.destroy(sa, 'no acceptable DH group');
+    }
+    ctx.log('info', `peer wants DH group ${impl.name}; retrying IKE_SA_INIT`, sa);
+    sa.dh = impl.generate(ctx.random);
+    return sendInitRequest(ctx, sa);
+  }
+  const err = errorNotify(payloads);
+  if (err) {
+    ctx.log('error', `IKE_SA_INIT failed: peer sent ${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`, sa);
+    return ctx.destroy(sa, 'IKE_SA_INIT refused');
+  }
+  const saP = find(payloads, PayloadType.SA);
+  const ke = find(payloads, PayloadType.KE);
+  const nonce = find(payloads, PayloadType.NONCE);
+  if (!saP || !ke || !nonce || isZero(msg.spiR)) {
+    ctx.log('error', 'IKE_SA_INIT response lacks SA, KE, Nr or a responder SPI', sa);
+    return ctx.destroy(sa, 'malformed IKE_SA_INIT response');
+  }
+  const suite = acceptIke(saP.proposals, sa.myProposals);
+  if (!suite || suite.dh.id !== sa.dh?.id || ke.group !== sa.dh.id) {
+    ctx.log('error', 'IKE_SA_INIT response selected a proposal we did not offer', sa);
+    return ctx.destroy(sa, 'bad proposal');
+  }
+  const secret = sa.dh.computeSecret(ke.data);
+  if (!secret.ok) {
+    ctx.log('error', `invalid peer KE: ${secret.error}`, sa);
+    return ctx.destroy(sa, 'invalid KE');
+  }
+  sa.spiR = msg.spiR.slice();
+  sa.nr = nonce.data;
+  sa.initResponse = msg.raw.slice();
+  deriveKeys(sa, suite, secret.secret);
+  sa.dh = undefined;
+  detectNat(ctx, sa, payloads);
+  ctx.log('info', `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`, sa);
+  if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
+    // RFC 7296 2.23: float to port 4500 for everything after IKE_SA_INIT.
+    sa.local = { ...sa.local, port: 4500 };
+    sa.remote = { ...sa.remote, port: 4500 };
+  }
+  startIkeAuth(ctx, sa);
+}
+
+function detectNat(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
+  const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
+  const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
+  if (!src.length || !dst.length || !sa.rp.profile['nat-traversal']) return;
+  sa.nat.remote = !natMatches(src, natHash(sa.spiI, sa.spiR, sa.remote));
+  sa.nat.local = !natMatches(dst, natHash(sa.spiI, sa.spiR, sa.local));
+  if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
+}
+
+/** Responder: an IKE_SA_INIT request for no existing SA. */
+export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
+  const reply = (payloads: Payload[]) =>
+    ctx.sendRaw(to, from, serializeMessage({ spiI: msg.spiI, spiR: new Uint8Array(8), exchange: ExchangeType.IKE_SA_INIT, flags: Flags.RESPONSE, messageId: 0, payloads }));
+  if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR)) return ctx.log('debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
+  const peerCfg = findPeerForAddress(ctx.config, from.address);
+  const rp = peerCfg ? resolvePeer(ctx.config, peerCfg.name) : undefined;
+  if (!rp) {
+    ctx.log('info', `IKE_SA_INIT from ${from.address}: no IKEv2 peer configured for this address`);
+    return reply([notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
+  }
+  const payloads = msg.payloads;
+  const saP = find(payloads, PayloadType.SA);
+  const ke = find(payloads, PayloadType.KE);
+  const nonce = find(payloads, PayloadType.NONCE);
+  if (!saP || !ke || !nonce) return ctx.log('warning', `IKE_SA_INIT from ${from.address} lacks SA, KE or Ni; dropped`);
+  const warnings: string[] = [];
+  const mine = ikeProposals(rp.profile, { warnings });
+  const chosen = selectIke(saP.proposals, mine);
+  if (!chosen) {
+    ctx.log('warning', `IKE_SA_INIT from ${from.address} (peer ${rp.peer.name}): no proposal chosen`);
+    return reply([notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
+  }
+  if (ke.group !== chosen.suite.dh.id) {
+    ctx.log('info', `IKE_SA_INIT from ${from.address}: KE group ${ke.group}, asking for ${chosen.suite.dh.name}`);
+    return reply([notify(NotifyType.INVALID_KE_PAYLOAD, u16(chosen.suite.dh.id))]);
+  }
+  const dh = chosen.suite.dh.generate(ctx.random);
+  const secret = dh.computeSecret(ke.data);
+  if (!secret.ok) return ctx.log('warning', `IKE_SA_INIT from ${from.address}: invalid KE (${secret.error}); dropped`);
+  const spiR = ctx.random(8);
+  if (isZero(spiR)) spiR[7] = 1;
+  const now = ctx.now();
+  const sa: IkeSa = {
+    id: ctx.newIkeSaId(),
+    peerName: rp.peer.name,
+    rp,
+    initiator: false,
+    spiI: msg.spiI.slice(),
+    spiR,
+    state: 'init-done',
+    local: to,
+    remote: from,
+    ni: nonce.data,
+    nr: ctx.random(NONCE_LEN),
+    myProposals: mine,
+    initRequest: msg.raw.slice(),
+    nextMsgId: 0,
+    peerMsgId: 1, // IKE_SA_INIT (message ID 0) is answered below
+    queue: [],
+    children: [],
+    nat: { local: false, remote: false },
+    createdAt: now,
+    lastHeard: now,
+    dpdFailures: 0,
+  };
+  deriveKeys(sa, chosen.suite, secret.secret);
+  if (rp.profile['nat-traversal']) {
+    const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
+    const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
+    if (src.length && dst.length) {
+      sa.nat.remote = !natMatches(src, natHash(sa.spiI, new Uint8Array(8), from));
+      sa.nat.local = !natMatches(dst, natHash(sa.spiI, new Uint8Array(8), to));
+    }
+  }
+  ctx.register(sa);
+  const response: Payload[] = [
+    { type: PayloadType.SA, proposals: [chosen.answer] },
+    { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
+    { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
+    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(sa.spiI, sa.spiR, to, from) : []),
+  ];
+  ctx.respond(sa, msg, response);
+  sa.initResponse = sa.lastResponse?.packets[0]?.slice();
+  ctx.log('info', `IKE_SA_INIT answered for peer ${rp.peer.name}: ${describeIke(chosen.suite)}`, sa);
+}

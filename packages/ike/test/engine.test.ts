@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import { IkeEngine, type Action, type IkeConfig, type InstallSaAction, type SendAction } from '../src/index.ts';
+import { hex } from '../src/util/bytes.ts';
+import { seededRandom } from './helpers.ts';
+
+export const A = { address: '192.0.2.1', port: 500 };
+export const B = { address: '198.51.100.2', port: 500 };
+
+export function configs(over: { a?: Partial<IkeConfig>; b?: Partial<IkeConfig>; profile?: object; proposal?: object; secretB?: string } = {}) {
+  const profile = { name: 'p', 'hash-algorithm': 'sha256', 'enc-algorithm': ['aes-256'], 'dh-group': ['ecp256'], 'dpd-interval': 'disable-dpd', ...over.profile } as const;
+  const proposal = { name: 'esp', 'auth-algorithms': ['sha256'], 'enc-algorithms': ['aes-256-cbc'], 'pfs-group': 'none', ...over.proposal } as const;
+  const a: IkeConfig = {
+    peers: [{ name: 'to-b', address: B.address, 'exchange-mode': 'ike2', profile: 'p', 'local-address': A.address }],
+    profiles: [profile as never],
+    proposals: [proposal as never],
+    identities: [{ peer: 'to-b', 'auth-method': 'pre-shared-key', secret: 'correct horse', 'my-id': 'fqdn:a.example', 'remote-id': 'fqdn:b.example' }],
+    policies: [{ peer: 'to-b', tunnel: true, 'src-address': '10.1.0.0/16', 'dst-address': '10.2.0.0/16', proposal: 'esp' }],
+    ...over.a,
+  };
+  const b: IkeConfig = {
+    peers: [{ name: 'from-a', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true }],
+    profiles: [profile as never],
+    proposals: [proposal as never],
+    identities: [{ peer: 'from-a', 'auth-method': 'pre-shared-key', secret: over.secretB ?? 'correct horse', 'my-id': 'fqdn:b.example', 'remote-id': 'fqdn:a.example' }],
+    policies: [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.1.0.0/16', proposal: 'esp' }],
+    ...over.b,
+  };
+  return { a, b };
+}
+
+/** Two engines wired through an in-memory network with a shared deterministic clock. */
+export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean } = {}) {
+  const clock = { t: 1_000_000 };
+  const a = new IkeEngine({ config: cfg.a, random: seededRandom(1), now: () => clock.t });
+  const b = new IkeEngine({ config: cfg.b, random: seededRandom(2), now: () => clock.t });
+  const log: { side: 'a' | 'b'; action: Action }[] = [];
+  let sent = 0;
+  const deliver = (side: 'a' | 'b', actions: Action[]) => {
+    const queue: [('a' | 'b'), Action[]][] = [[side, actions]];
+    while (queue.length) {
+      const [s, acts] = queue.shift()!;
+      for (const act of acts) {
+        log.push({ side: s, action: act });
+        if (act.type !== 'send') continue;
+        if (opts.drop?.(act, sent++)) continue;
+        const target = s === 'a' ? b : a;
+        queue.push([s === 'a' ? 'b' : 'a', target.datagram({ from: act.from, to: act.to, data: act.data })]);
+      }
+    }
+  };
+  return {
+    a,
+    b,
+    clock,
+    log,
+    deliver,
+    advance(ms: number) {
+      clock.t += ms;
+      deliver('a', a.tick(clock.t));
+      deliver('b', b.tick(clock.t));
+    },
+    installs: (side: 'a' | 'b') => log.filter((l) => l.side === side && l.action.type === 'installSa').map((l) => l.action as InstallSaAction),
+    events: (side: 'a' | 'b') => log.filter((l) => l.side === side && l.action.type === 'event').map((l) => (l.action as { message: string }).message),
+  };
+}
+
+function expectMatchingChild(ia: InstallSaAction, ib: InstallSaAction) {
+  expect(ia.outbound.spi).toBe(ib.inbound.spi);
+  expect(ia.inbound.spi).toBe(ib.outbound.spi);
+  expect(hex(ia.outbound.encKey)).toBe(hex(ib.inbound.encKey));
+  expect(hex(ia.inbound.encKey)).toBe(hex(ib.outbound.encKey));
+  expect(hex(ia.outbound.integKey ?? new Uint8Array())).toBe(hex(ib.inbound.integKey ?? new Uint8Array()));
+  expect(hex(ia.inbound.integKey ?? new Uint8Array())).toBe(hex(ib.outbound.integKey ?? new Uint8Array()));
+  expect(hex(ia.outbound.encKey)).not.toBe(hex(ia.inbound.encKey));
+}
+
+describe('engine to engine', () => {
+  it('IKE_SA_INIT + IKE_AUTH with PSK: both ends ESTABLISHED with matching CHILD_SA keys, narrowed selectors', () => {
+    const n = pair();
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.b.list()[0]?.state).toBe('established');
+    const [ia] = n.installs('a');
+    const [ib] = n.installs('b');
+    expect(ia && ib).toBeTruthy();
+    expectMatchingChild(ia!, ib!);
+    expect(ia!.outbound.encKey.length).toBe(32);
+    expect(ia!.outbound.integKey?.length).toBe(32);
+    expect(ia!.mode).toBe('tunnel');
+    // B only allows 10.2.0.0/24 on its side: narrowed from A's 10.2.0.0/16.
+    expect(ia!.tsRemote).toEqual(['10.2.0.0-10.2.0.255']);
+    expect(ib!.tsLocal).toEqual(['10.2.0.0-10.2.0.255']);
+    expect(ia!.tsLocal).toEqual(['10.1.0.0-10.1.255.255']);
+    expect(ia!.outbound.src).toBe(A.address);
+    const sends = n.log.filter((l) => l.action.type === 'send');
+    expect(sends.length).toBe(4);
+  });
+
+  for (const [enc, esp, dh] of [
+    ['aes-128-gcm', 'aes-256-gcm', 'curve25519'],
+    ['chacha20poly1305', 'chacha20poly1305', 'modp2048'],
+    ['aes-192-ctr', 'aes-128-ctr', 'ecp384'],
+    ['3des', '3des', 'modp1024'],
+  ] as const) {
+    it(`negotiates ${enc} / ESP ${esp} / ${dh}`, () => {
+      const auth = esp.includes('gcm') || esp.includes('chacha') ? ['null'] : ['sha1'];
+      const n = pair(configs({ profile: { 'enc-algorithm': [enc], 'dh-group': [dh] }, proposal: { 'enc-algorithms': [esp], 'auth-algorithms': auth } }));
+      n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+      expect(n.a.list()[0]?.state).toBe('established');
+      const [ia] = n.installs('a');
+      const [ib] = n.installs('b');
+      expectMatchingChild(ia!, ib!);
+      expect(ia!.outbound.encAlgorithm).toBe(esp);
+    });
+  }
+
+  it('INVALID_KE_PAYLOAD: the initiator retries with the group the responder asks for', () => {
+    const cfg = configs();
+    cfg.a.profiles = [{ name: 'p', 'hash-algorithm': 'sha256', 'enc-algorithm': ['aes-256'], 'dh-group': ['modp2048', 'ecp256'], 'dpd-interval': 'disable-dpd' }];
+    cfg.b.profiles = [{ name: 'p', 'hash-algorithm': 'sha256', 'enc-algorithm': ['aes-256'], 'dh-group': ['ecp256'], 'dpd-interval': 'disable-dpd' }];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.events('a').some((e) => e.includes('wants DH group ecp256'))).toBe(true);
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.b.list()[0]?.state).toBe('established');
+    expectMatchingChild(n.installs('a')[0]!, n.installs('b')[0]!);
+  });
+
+  it('wrong PSK: AUTHENTICATION_FAILED, nothing installed, both sides clean up', () => {
+    const n = pair(configs({ secretB: 'wrong' }));
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.installs('a').length + n.installs('b').length).toBe(0);
+    expect(n.a.list()).toEqual([]);
+    expect(n.b.list()).toEqual([]);
+    expect(n.events('a').some((e) => e.includes('AUTHENTICATION_FAILED'))).toBe(true);
+  });
+
+  it('no common proposal: NO_PROPOSAL_CHOSEN', () => {
+    const cfg = configs();
+    cfg.b.profiles = [{ name: 'p', 'hash-algorithm': 'sha1', 'enc-algorithm': ['aes-128'], 'dh-group': ['modp2048'] }];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()).toEqual([]);
+    expect(n.events('a').some((e) => e.includes('NO_PROPOSAL_CHOSEN'))).toBe(true);
+  });
+
+  it('disjoint selectors: IKE SA up, CHILD_SA refused with TS_UNACCEPTABLE', () => {
+    const cfg = configs();
+    cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '172.16.0.0/24', 'dst-address': '10.1.0.0/16', proposal: 'esp' }];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.installs('a')).toEqual([]);
+    expect(n.events('a').some((e) => e.includes('notify 38'))).toBe(true);
+  });
+
+  it('retransmits lost requests with backoff; the responder answers duplicates from its cache', () => {
+    // Drop the first IKE_AUTH request (3rd datagram), and the first IKE_AUTH response (5th).
+    const n = pair(configs(), { drop: (_s, i) => i === 2 || i === 4 });
+    const first = n.a.command({ type: 'initiate', peer: 'to-b' });
+    n.deliver('a', first);
+    expect(n.a.list()[0]?.state).toBe('auth-sent');
+    const timer = first[first.length - 1];
+    expect(timer).toEqual({ type: 'nextTimer', at: n.clock.t + 4000 });
+    n.advance(3999);
+    expect(n.a.list()[0]?.state).toBe('auth-sent');
+    n.advance(1); // retransmission 1 reaches B, whose response is dropped
+    expect(n.b.list()[0]?.state).toBe('established');
+    expect(n.a.list()[0]?.state).toBe('auth-sent');
+    n.advance(4000 * 1.8 - 1);
+    expect(n.a.list()[0]?.state).toBe('auth-sent');
+    n.advance(1); // retransmission 2: B resends its cached response
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.events('b').some((e) => e.includes('resending our response'))).toBe(true);
+    expect(n.installs('b').length).toBe(1);
+    expectMatchingChild(n.installs('a')[0]!, n.installs('b')[0]!);
+  });
+
+  it('gives up after the configured retransmissions', () => {
+    const n = pair(configs(), { drop: () => true });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    for (let i = 0; i < 10; i++) n.advance(200_000);
+    expect(n.a.list()).toEqual([]);
+    expect(n.events('a').some((e) => e.includes('no response after 5 retransmissions'))).toBe(true);
+  });
+
+  it('drops requests with unexpected message IDs and replayed responses', () => {
+    const n = pair();
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    const authReq = n.log.filter((l) => l.side === 'a' && l.action.type === 'send')[1]!.action as SendAction;
+    const before = n.log.length;
+    // A replayed IKE_AUTH request (message ID 1) gets the cached response, not a second CHILD_SA.
+    n.deliver('b', n.b.datagram({ from: authReq.from, to: authReq.to, data: authReq.data }));
+    expect(n.installs('b').length).toBe(1);
+    expect(n.log.length).toBeGreaterThan(before);
+    expect(n.a.list()[0]?.state).toBe('established');
+  });
+
+  it('DPD, CHILD_SA rekey with PFS, delete of IKE SA', () => {
+    const n = pair(configs({ profile: { 'dpd-interval': 30 }, proposal: { 'pfs-group': 'ecp256', lifetime: 600 } }));
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    n.advance(30_000);
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.log.some((l) => l.side === 'a' && l.action.type === 'event' && l.action.message.includes('liveness'))).toBe(false);
+    // rekey at 90% of 600 s
+    n.advance(540_000);
+    const ia = n.installs('a');
+    const ib = n.installs('b');
+    expect(ia.length).toBe(2);
+    expect(ib.length).toBe(2);
+    expectMatchingChild(ia[1]!, ib[1]!);
+    expect(ia[1]!.replaces).toBe(ia[0]!.child);
+    expect(n.a.list()[0]?.children.length).toBe(1);
+    expect(n.b.list()[0]?.children.length).toBe(1);
+    expect(n.a.list()[0]?.children[0]?.spiIn).toBe(ia[1]!.inbound.spi);
+    n.deliver('a', n.a.command({ type: 'terminate', peer: 'to-b' }));
+    expect(n.a.list()).toEqual([]);
+    expect(n.b.list()).toEqual([]);
+    expect(n.log.filter((l) => l.action.type === 'deleteSa').length).toBe(4);
+  });
+
+  it('a silent peer is declared dead by DPD', () => {
+    let cut = false;
+    const n = pair(configs({ profile: { 'dpd-interval': 10 } }), { drop: () => cut });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    cut = true;
+    for (let i = 0; i < 40; i++) n.advance(10_000);
+    expect(n.a.list()).toEqual([]);
+    expect(n.events('a').some((e) => e.includes('considered dead'))).toBe(true);
+  });
+
+  it('NAT detection floats to port 4500 with the non-ESP marker', () => {
+    const n = pair();
+    // Pretend A sits behind a NAT: B sees A's packets from another address.
+    const natted = { address: '203.0.113.9', port: 31000 };
+    const origDeliver = n.deliver;
+    void origDeliver;
+    const acts = n.a.command({ type: 'initiate', peer: 'to-b' });
+    const init = acts.find((x) => x.type === 'send') as SendAction;
+    const resp = n.b.datagram({ from: natted, to: B, data: init.data });
+    const r = resp.find((x) => x.type === 'send') as SendAction;
+    const next = n.a.datagram({ from: B, to: A, data: r.data });
+    const auth = next.find((x) => x.type === 'send') as SendAction;
+    expect(auth.to.port).toBe(4500);
+    expect(auth.from.port).toBe(4500);
+    expect(hex(auth.data.subarray(0, 4))).toBe('00000000');
+    const resp2 = n.b.datagram({ from: { address: natted.address, port: 31001 }, to: { address: B.address, port: 4500 }, data: auth.data });
+    const r2 = resp2.find((x) => x.type === 'send') as SendAction;
+    expect(r2.to).toEqual({ address: natted.address, port: 31001 });
+    const inst = resp2.find((x) => x.type === 'installSa') as InstallSaAction;
+    expect(inst.encap).toEqual({ localPort: 4500, remotePort: 31001 });
+    n.a.datagram({ from: { address: B.address, port: 4500 }, to: { address: A.address, port: 4500 }, data: r2.data });
+    expect(n.a.list()[0]?.state).toBe('established');
+  });
+});
