@@ -35,7 +35,7 @@ export interface RetransmitOptions {
 export interface EngineOptions {
   config: IkeConfig;
   random: RandomSource;
-  /** Clock in ms. Defaults to the time last passed to tick(). */
+  /** Clock in ms, read when datagrams and commands arrive. Without it, the time last passed to tick() is used. */
   now?: () => number;
   retransmit?: Partial<RetransmitOptions>;
   /** Half-open (responder, pre-IKE_AUTH) SAs allowed at once, and how long they live (ms). */
@@ -140,8 +140,9 @@ export class IkeEngine {
 
   // ------------------------------------------------------------------ plumbing
 
+  /** Monotonic: the later of the injected clock and the last tick(now). */
   private now(): number {
-    return this.clock ? this.clock() : this.lastTick;
+    return this.clock ? Math.max(this.clock(), this.lastTick) : this.lastTick;
   }
 
   private run(f: () => void): Action[] {
