@@ -19,7 +19,7 @@ export interface RunningAgent {
 export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
   const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
-  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--web', join(repo, 'apps', 'web', 'dist')], {
+  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist')], {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],

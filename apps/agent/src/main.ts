@@ -3,6 +3,7 @@
 //   --data DIR            data directory (default ./data)
 //   --web DIR             built web UI to serve (default apps/web/dist of this repository)
 //   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
+//   --ike-ports 500,4500  UDP ports of IKE and NAT-T; --no-ike runs without the IKE engine
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +17,14 @@ const { values } = parseArgs({
     web: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'ike-ports': { type: 'string' },
+    'no-ike': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: ipsec-agent [--listen ADDR[:PORT]] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE]');
+  console.log('usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike]');
   process.exit(0);
 }
 
@@ -49,12 +52,19 @@ if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
 }
 const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
 
+const ikePorts = (values['ike-ports'] ?? '500,4500').split(',').map(Number);
+if (ikePorts.length !== 2 || ikePorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+  console.error(`--ike-ports: "${values['ike-ports']}" is not two ports like 500,4500`);
+  process.exit(2);
+}
+
 const agent = await startAgent({
   dataDir: resolve(values.data ?? 'data'),
   host: listen.host,
   port,
   webRoot: resolve(values.web ?? `${here}/../../web/dist`),
   ...(tls ? { tls } : {}),
+  ...(values['no-ike'] ? {} : { ike: { ports: [ikePorts[0]!, ikePorts[1]!] as [number, number] } }),
   ...(process.env.ADMIN_PASSWORD ? { adminPassword: process.env.ADMIN_PASSWORD } : {}),
 });
 

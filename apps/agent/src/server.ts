@@ -19,6 +19,7 @@ import { logger } from './log.ts';
 import { ConfigStore } from './store/config-store.ts';
 import { openDb } from './store/db.ts';
 import { keyHooks } from './store/key-hooks.ts';
+import { IkeService, type IkeServiceOptions } from './ike/ike-service.ts';
 
 export interface AgentOptions {
   dataDir: string;
@@ -32,6 +33,8 @@ export interface AgentOptions {
   allowedOrigins?: string[];
   /** PEM certificate and key: serve HTTPS (RouterOS www-ssl) instead of HTTP. */
   tls?: { cert: string; key: string };
+  /** Run the IKE engine on UDP sockets (off unless given: API tests need no sockets on 500). */
+  ike?: IkeServiceOptions;
 }
 
 export interface Agent {
@@ -72,6 +75,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const store = new ConfigStore(db, keyHooks);
   const services: Services = { config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d)), users, live };
   const appRouter = createRouter(services);
+  const ike = opts.ike ? new IkeService(store, live, opts.ike) : undefined;
+  await ike?.start();
   const limiter = new LoginLimiter();
   const basicCache = new Map<string, { user: string; until: number }>();
   const serveWeb = opts.webRoot && existsSync(opts.webRoot) ? sirv(opts.webRoot, { single: true, etag: true, gzip: false }) : undefined;
@@ -241,6 +246,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     initialAdminPassword,
     async close() {
       clearInterval(sweep);
+      await ike?.close();
       trpcHandler.broadcastReconnectNotification();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();

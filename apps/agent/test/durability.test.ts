@@ -15,7 +15,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-durability-'));
 const children: ChildProcess[] = [];
 
 function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [tsxCli, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, [tsxCli, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike'], {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

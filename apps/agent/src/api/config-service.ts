@@ -87,7 +87,12 @@ export class ConfigService {
 
   /** Installed SAs: keys only for full users. */
   installedSas(user: User): Record<string, unknown>[] {
-    return [...this.live.sas.values()].map((sa) => (isFull(user) ? sa : { ...sa, 'enc-key': '', 'auth-key': '' }));
+    const now = Date.now();
+    return [...this.live.sas.values()].map(({ expiresAt, ...sa }) => ({
+      ...sa,
+      ...(typeof expiresAt === 'number' ? { 'expires-in': Math.max(0, Math.floor((expiresAt - now) / 1000)) } : {}),
+      ...(isFull(user) ? {} : { 'enc-key': '', 'auth-key': '' }),
+    }));
   }
 }
 

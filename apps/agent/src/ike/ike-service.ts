@@ -1,0 +1,318 @@
+// Runs the sans-IO IKE engine (packages/ike) for real: UDP sockets on 500/4500 for every local
+// address, timers, configuration from the store (changes apply live), and the engine's actions
+// turned into Active Peers, Installed SAs and log lines.
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { IkeEngine, type Action, type IkeConfig } from '@ipsec/ike';
+import { formatId, parsePrefix, prefixContains, prefixLength, type MenuName } from '@ipsec/schema';
+import type { LiveState, LogTopic } from '../live/live-state.ts';
+import { logger } from '../log.ts';
+import type { ConfigStore } from '../store/config-store.ts';
+
+export interface IkeServiceOptions {
+  /** UDP ports for IKE and NAT-T (RouterOS: 500 and 4500). */
+  ports?: [number, number];
+  /** How often non-passive peers with policies are brought up if they are down (ms). */
+  keepUpMs?: number;
+}
+
+interface PeerRow {
+  id: number;
+  ikeSa: number;
+  peer: string;
+  side: 'initiator' | 'responder';
+  state: string;
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  establishedAt?: number;
+  lastSeen: number;
+  rx: { bytes: number; packets: number };
+  tx: { bytes: number; packets: number };
+  children: Set<number>;
+}
+
+const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
+
+/** The store's entries as the engine's RouterOS-shaped config (values already carry every default). */
+export function engineConfig(store: ConfigStore): IkeConfig {
+  const values = (m: MenuName) => store.list(m).filter(enabled).map((e) => e.values);
+  return {
+    peers: values('peer') as never,
+    profiles: values('profile') as never,
+    proposals: values('proposal') as never,
+    identities: values('identity') as never,
+    policies: values('policy') as never,
+  };
+}
+
+export class IkeService {
+  private readonly engine: IkeEngine;
+  private readonly sockets = new Map<string, Socket>(); // "address|port"
+  private timer?: NodeJS.Timeout;
+  private keepUp?: NodeJS.Timeout;
+  private readonly peers = new Map<number, PeerRow>(); // by IKE SA id
+  private readonly ports: [number, number];
+  private closed = false;
+  private readonly onChange = () => this.apply(this.engine.setConfig(engineConfig(this.store)));
+
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly live: LiveState,
+    opts: IkeServiceOptions = {},
+  ) {
+    this.ports = opts.ports ?? [500, 4500];
+    this.engine = new IkeEngine({ config: engineConfig(store), random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() });
+    store.on('change', this.onChange);
+    live.killConnections = () => this.killConnections();
+    this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
+    this.keepUp.unref();
+  }
+
+  /** Bind a socket per local address and port. Failures (e.g. port 500 without root) are logged, not fatal. */
+  async start(): Promise<void> {
+    const addrs = localAddresses();
+    for (const address of addrs) for (const port of this.ports) await this.bind(address, port);
+    const bound = [...this.sockets.keys()].map((k) => k.replace('|', ':'));
+    this.live.log(['ipsec', 'info'], bound.length ? `IKE listening on ${bound.join(', ')}` : 'IKE could not bind any UDP socket');
+    this.bringUpPeers();
+  }
+
+  private bind(address: string, port: number): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+      socket.once('error', (e) => {
+        this.live.log(['ipsec', 'error'], `cannot bind UDP ${address}:${port}: ${e.message}`);
+        socket.close();
+        resolve();
+      });
+      socket.bind({ address, port, exclusive: true }, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', (e) => logger.warn({ err: e.message, address, port }, 'IKE socket error'));
+        socket.on('message', (data, rinfo) => this.received(data, { address: rinfo.address, port: rinfo.port }, { address, port }));
+        this.sockets.set(`${address}|${port}`, socket);
+        resolve();
+      });
+    });
+  }
+
+  private received(data: Buffer, from: { address: string; port: number }, to: { address: string; port: number }): void {
+    for (const p of this.peers.values()) {
+      if (p.remote.address === from.address) {
+        p.lastSeen = Date.now();
+        p.rx.bytes += data.length;
+        p.rx.packets += 1;
+      }
+    }
+    this.apply(this.engine.datagram({ from, to, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }));
+  }
+
+  private apply(actions: Action[]): void {
+    if (this.closed) return;
+    let changed = false;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send': {
+          const socket = this.sockets.get(`${a.from.address}|${a.from.port}`);
+          if (!socket) {
+            this.live.log(['ipsec', 'error'], `no socket bound on ${a.from.address}:${a.from.port} to reach ${a.to.address}:${a.to.port}`);
+            break;
+          }
+          socket.send(a.data, a.to.port, a.to.address);
+          for (const p of this.peers.values()) {
+            if (p.remote.address === a.to.address) {
+              p.tx.bytes += a.data.length;
+              p.tx.packets += 1;
+            }
+          }
+          break;
+        }
+        case 'ikeSaState': {
+          changed = true;
+          let row = this.peers.get(a.ikeSa);
+          if (a.state === 'dead') {
+            this.peers.delete(a.ikeSa);
+            break;
+          }
+          if (!row) {
+            row = {
+              id: a.ikeSa,
+              ikeSa: a.ikeSa,
+              peer: a.peer,
+              side: this.engine.list().find((s) => s.id === a.ikeSa)?.initiator ? 'initiator' : 'responder',
+              state: a.state,
+              local: a.local,
+              remote: a.remote,
+              lastSeen: Date.now(),
+              rx: { bytes: 0, packets: 0 },
+              tx: { bytes: 0, packets: 0 },
+              children: new Set(),
+            };
+            this.peers.set(a.ikeSa, row);
+          }
+          row.state = a.state;
+          row.local = a.local;
+          row.remote = a.remote;
+          if (a.state === 'established' && !row.establishedAt) row.establishedAt = Date.now();
+          break;
+        }
+        case 'installSa': {
+          changed = true;
+          const now = Date.now();
+          const aead = !a.inbound.integAlgorithm;
+          for (const [dir, d] of [['in', a.inbound], ['out', a.outbound]] as const) {
+            this.live.sas.set(d.spi, {
+              id: d.spi,
+              spi: `0x${d.spi.toString(16).padStart(8, '0')}`,
+              direction: dir,
+              'src-address': d.src,
+              'dst-address': d.dst,
+              AH: false,
+              ESP: true,
+              'enc-algorithm': d.encAlgorithm,
+              'enc-key-size': (d.encKey.length - saltBytes(d.encAlgorithm)) * 8,
+              'auth-algorithm': aead ? '' : d.integAlgorithm,
+              'enc-key': Buffer.from(d.encKey).toString('hex'),
+              'auth-key': d.integKey ? Buffer.from(d.integKey).toString('hex') : '',
+              'current-bytes': 0,
+              'current-packets': 0,
+              'add-lifetime': `${Math.floor(a.lifetime * 0.9)}s/${a.lifetime}s`,
+              addtime: new Date(now).toISOString(),
+              expiresAt: now + a.lifetime * 900,
+              replay: 128,
+              state: 'mature',
+              'hw-aead': false,
+              ikeSa: a.ikeSa,
+              child: a.child,
+            });
+          }
+          this.peers.get(a.ikeSa)?.children.add(a.child);
+          break;
+        }
+        case 'deleteSa': {
+          changed = true;
+          this.live.sas.delete(a.inboundSpi);
+          this.live.sas.delete(a.outboundSpi);
+          this.peers.get(a.ikeSa)?.children.delete(a.child);
+          break;
+        }
+        case 'event': {
+          const topics: LogTopic[] = a.level === 'error' ? ['ipsec', 'error'] : a.level === 'debug' ? ['ipsec', 'debug'] : a.level === 'warning' ? ['ipsec', 'warning'] : ['ipsec', 'info'];
+          this.live.log(topics, a.message);
+          break;
+        }
+        case 'nextTimer': {
+          clearTimeout(this.timer);
+          if (a.at !== null) {
+            this.timer = setTimeout(() => this.apply(this.engine.tick(Date.now())), Math.max(0, a.at - Date.now()));
+            this.timer.unref();
+          }
+          break;
+        }
+      }
+    }
+    if (changed) this.publishPeers();
+  }
+
+  /** Active Peers as the manual lists them. */
+  private publishPeers(): void {
+    const now = Date.now();
+    this.live.peers.clear();
+    for (const p of this.peers.values()) {
+      this.live.peers.set(p.id, {
+        id: p.id,
+        peer: p.peer,
+        state: p.state,
+        side: p.side,
+        responder: p.side === 'responder',
+        'local-address': p.local.address,
+        'remote-address': p.remote.address,
+        port: p.remote.port,
+        'natt-peer': p.remote.port !== this.ports[0] || p.local.port === this.ports[1],
+        uptime: p.establishedAt ? Math.floor((now - p.establishedAt) / 1000) : 0,
+        'last-seen': Math.floor((now - p.lastSeen) / 1000),
+        'rx-bytes': p.rx.bytes,
+        'tx-bytes': p.tx.bytes,
+        'rx-packets': p.rx.packets,
+        'tx-packets': p.tx.packets,
+        'ph2-total': p.children.size,
+        'dynamic-address': '',
+        'exchange-mode': 'ike2',
+      });
+    }
+    this.live.markChanged();
+  }
+
+  /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */
+  private bringUpPeers(): void {
+    const up = new Set(this.engine.list().map((s) => s.peer));
+    const policies = this.store.list('policy').filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
+    for (const peer of this.store.list('peer')) {
+      const v = peer.values;
+      if (!enabled(peer) || v.passive || up.has(String(v.name))) continue;
+      if (!policies.some((p) => p.values.peer === v.name)) continue;
+      if (v['exchange-mode'] !== 'ike2') {
+        this.live.log(['ipsec', 'warning'], `peer ${String(v.name)}: exchange-mode=${String(v['exchange-mode'])} (IKEv1) is not supported yet; use ike2`);
+        continue;
+      }
+      const local = this.localFor(String(v.address), String(v['local-address'] ?? ''));
+      if (!local) {
+        this.live.log(['ipsec', 'error'], `peer ${String(v.name)} ${formatId(peer.id)}: no local address to reach ${String(v.address)}; set local-address`);
+        continue;
+      }
+      this.apply(this.engine.command({ type: 'initiate', peer: String(v.name), local: { address: local, port: this.ports[0] } }));
+    }
+  }
+
+  /** The peer's local-address, else a bound address on the same subnet as the peer, else none. */
+  private localFor(peerAddress: string, localAddress: string): string | undefined {
+    if (localAddress) return localAddress;
+    const remote = peerAddress.split('/')[0]!;
+    const candidates = localInterfaceNets();
+    return candidates.find((c) => prefixContains(c.net, remote))?.address;
+  }
+
+  killConnections(): number {
+    const n = this.engine.list().length;
+    this.apply(this.engine.command({ type: 'terminate' }));
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.keepUp);
+    this.store.off('change', this.onChange);
+    await Promise.all([...this.sockets.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.sockets.clear();
+  }
+}
+
+function saltBytes(alg: string): number {
+  if (alg.endsWith('-gcm') || alg.endsWith('-ctr')) return 4;
+  if (alg === 'chacha20poly1305') return 4;
+  return 0;
+}
+
+function localInterfaceNets(): { address: string; net: string }[] {
+  const out: { address: string; net: string }[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      if (i.internal || (i.family === 'IPv6' && i.address.startsWith('fe80'))) continue;
+      out.push({ address: i.address, net: i.cidr ? parsePrefix(i.cidr) : `${i.address}/${i.family === 'IPv4' ? 32 : 128}` });
+    }
+  }
+  // most specific first
+  return out.sort((a, b) => prefixLength(b.net) - prefixLength(a.net));
+}
+
+function localAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      if (i.family === 'IPv6' && i.address.startsWith('fe80')) continue;
+      out.push(i.address);
+    }
+  }
+  return out;
+}
