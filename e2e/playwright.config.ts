@@ -10,6 +10,8 @@ export default defineConfig({
   retries: 0,
   use: {
     viewport: { width: 1280, height: 800 },
+    // The UI honours prefers-reduced-motion (no dialog/menu transitions): faster, steadier tests.
+    contextOptions: { reducedMotion: 'reduce' },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
