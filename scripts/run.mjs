@@ -10,10 +10,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
-// Debian packages the test suites use (e2e drives Debian's Chromium; no browser download).
+// Debian packages the test suites use, each with a file that shows it is installed.
+// e2e drives Debian's Chromium (no browser download); interop runs a real strongSwan in namespaces.
+const PLUGINS = '/usr/lib/ipsec/plugins';
 const TEST_SYSTEM_PACKAGES = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
   { bin: '/usr/bin/openssl', pkg: 'openssl' },
+  { bin: '/usr/sbin/ip', pkg: 'iproute2' },
+  { bin: '/usr/lib/ipsec/charon', pkg: 'strongswan-charon' },
+  { bin: '/usr/sbin/swanctl', pkg: 'strongswan-swanctl' },
+  { bin: `${PLUGINS}/libstrongswan-openssl.so`, pkg: 'libstrongswan-standard-plugins' },
+  { bin: `${PLUGINS}/libstrongswan-curve25519.so`, pkg: 'libstrongswan-extra-plugins' },
+  { bin: `${PLUGINS}/libstrongswan-kernel-libipsec.so`, pkg: 'libcharon-extra-plugins' },
 ];
 
 function step(what) {
@@ -107,7 +115,7 @@ function test() {
     }
   }
 
-  step('unit and integration tests (vitest: schema, agent over real sockets)');
+  step('unit, integration and interop tests (vitest: schema, IKE engine, agent over real sockets, strongSwan in namespaces)');
   const vitestJson = join(reports, 'vitest.json');
   const vitest = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
     cwd: root,

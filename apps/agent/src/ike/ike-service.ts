@@ -54,7 +54,10 @@ export class IkeService {
   private readonly peers = new Map<number, PeerRow>(); // by IKE SA id
   private readonly ports: [number, number];
   private closed = false;
-  private readonly onChange = () => this.apply(this.engine.setConfig(engineConfig(this.store)));
+  private readonly onChange = () => {
+    this.apply(this.engine.setConfig(engineConfig(this.store)));
+    this.bringUpPeers(); // a new peer with policies comes up now, not at the next keep-up round
+  };
 
   constructor(
     private readonly store: ConfigStore,

@@ -3,6 +3,7 @@
 // is running these are simply empty (no peers, no SAs, zero counters), never invented.
 import { EventEmitter } from 'node:events';
 import { STAT_COUNTERS, type StatCounter } from '@ipsec/schema';
+import { logger } from '../log.ts';
 
 export type LogTopic = 'ipsec' | 'error' | 'debug' | 'system' | 'info' | 'warning';
 
@@ -42,6 +43,9 @@ export class LiveState extends EventEmitter<{ log: [LogLine]; changed: [] }> {
 
   log(topics: LogTopic[], message: string): void {
     const line = { seq: ++this.seq, at: Date.now(), topics, message };
+    // The same lines go to the agent's own log (journal), at a level matching their topics.
+    const level = topics.includes('error') ? 'error' : topics.includes('warning') ? 'warn' : topics.includes('debug') ? 'debug' : 'info';
+    logger[level]({ topics }, message);
     this.lines.push(line);
     if (this.lines.length > LOG_KEEP) this.lines.splice(0, this.lines.length - LOG_KEEP);
     this.emit('log', line);

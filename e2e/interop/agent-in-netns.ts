@@ -1,0 +1,77 @@
+// Our agent as a process inside a test namespace, IKE on the namespace's addresses, its API on a
+// unix socket the test reaches from outside. Stopped by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const repo = join(import.meta.dirname, '..', '..');
+const agentDir = join(repo, 'apps', 'agent');
+const PASSWORD = 'interop-admin-pw';
+
+export class AgentInNetns {
+  readonly dir = mkdtempSync(join(tmpdir(), 'ipsec-interop-agent-'));
+  readonly socket = join(this.dir, 'api.sock');
+  private child?: ChildProcess;
+  output = '';
+
+  constructor(readonly ns: string) {}
+
+  async start(): Promise<void> {
+    const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
+    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, tsx, 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`], {
+      cwd: agentDir,
+      env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
+    for (let i = 0; i < 300; i++) {
+      if (this.output.includes('agent is running')) return;
+      if (this.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`agent did not start in ${this.ns}: ${this.output}`);
+  }
+
+  /** RouterOS REST over the unix socket. */
+  rest(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.socket,
+          method,
+          path: `/rest/${path}`,
+          auth: `admin:${PASSWORD}`,
+          headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
+        },
+      );
+      req.on('error', reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+
+  async add(path: string, body: Record<string, unknown>): Promise<any> {
+    const r = await this.rest('PUT', path, body);
+    if (r.status !== 201) throw new Error(`PUT ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  }
+
+  stop(): void {
+    if (this.child?.pid && this.child.exitCode === null) process.kill(this.child.pid, 'SIGKILL');
+  }
+
+  cleanup(): void {
+    this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
