@@ -1,6 +1,6 @@
 // Page helpers for the WinBox-style UI: log in, IPsec tabs, entry dialogs, table rows and cells.
 // Locators go by role and accessible name (what a user sees), plus DataGrid's data-field per cell.
-import { expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from '@playwright/test';
 import { ADMIN, type RunningAgent } from './agent.ts';
 
 export interface Login {
@@ -119,4 +119,15 @@ export async function expectNoSecretsInDom(page: Page, secrets: string[]): Promi
     expect(values, `secret "${s}" in an input`).not.toContain(s);
     expect(text, `secret "${s}" in the page text`).not.toContain(s);
   }
+}
+
+// ---------------------------------------------------------------------------------- REST seeding
+
+/** Adds an entry through the agent's RouterOS REST API (HTTP Basic, as `curl -u` would). */
+export async function restAdd(request: APIRequestContext, agent: RunningAgent, path: string, body: Record<string, string>): Promise<void> {
+  const res = await request.put(`${agent.url}/rest/${path}`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` },
+    data: body,
+  });
+  expect(res.ok(), `PUT /rest/${path}: ${await res.text()}`).toBe(true);
 }
