@@ -187,31 +187,43 @@ describe('live changes between clients', () => {
 });
 
 describe('live state stream', () => {
-  it('watch sends the current state, then changes; SA keys only to full users', async () => {
+  it('watch sends everything once, then only deltas; counters as triples; SA keys only to full users', async () => {
     const live = t.agent.services.live;
-    const snapshots: any[] = [];
+    const got: any[] = [];
     let notify = () => {};
-    const sub = admin.client.live.watch.subscribe(undefined, { onData: (d) => { snapshots.push(d); notify(); } });
-    const next = (n: number) => withTimeout(new Promise<void>((res) => { notify = () => snapshots.length >= n && res(); notify(); }), 5000, `snapshot ${n}`);
-    await next(1);
-    expect(snapshots[0]).toMatchObject({ peers: [], sas: [] });
-    expect(Object.keys(snapshots[0].statistics)).toHaveLength(25);
-    // What the IKE engine and data plane will do: record a peer and an SA, then mark the change.
+    const sub = admin.client.live.watch.subscribe(undefined, { onData: (d) => { got.push(d); notify(); } });
+    const next = (pred: (d: any) => boolean) =>
+      withTimeout(new Promise<any>((res) => { notify = () => { const d = got.find(pred); if (d) res(d); }; notify(); }), 5000, 'live delta');
+    const first = await next((d) => d.full);
+    expect(first).toMatchObject({ peers: [], sas: { set: [], counters: [], removed: [] } });
+    expect(Object.keys(first.statistics)).toHaveLength(25);
+    // What the IKE engine and data plane do: record a peer and an SA, count.
     live.peers.set(1, { id: 1, state: 'established', 'remote-address': '192.0.2.2' });
-    live.sas.set(1, { id: 1, spi: '0xc0ffee01', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff' });
+    live.sas.set(7, { id: 7, spi: '0xc0ffee01', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff', 'current-bytes': 0, 'current-packets': 0 });
     live.statistics['in-no-states'] = 3;
-    live.markChanged();
-    await next(2);
-    expect(snapshots[1].peers).toEqual([expect.objectContaining({ state: 'established' })]);
-    expect(snapshots[1].sas[0]).toMatchObject({ spi: '0xc0ffee01', 'enc-key': 'aabbcc' });
-    expect(snapshots[1].statistics['in-no-states']).toBe(3);
+    const added = await next((d) => d.sas?.set.length === 1);
+    expect(added.peers).toEqual([expect.objectContaining({ state: 'established' })]);
+    expect(added.sas.set[0]).toMatchObject({ spi: '0xc0ffee01', 'enc-key': 'aabbcc' });
+    expect(added.statistics).toEqual({ 'in-no-states': 3 });
+    const sa = live.sas.get(7)!;
+    sa['current-bytes'] = 1500;
+    sa['current-packets'] = 1;
+    const counted = await next((d) => d.sas?.counters.length === 1);
+    expect(counted.sas).toEqual({ set: [], counters: [[7, 1500, 1]], removed: [] });
+    expect(counted.peers).toBeUndefined();
+    live.sas.delete(7);
+    expect((await next((d) => d.sas?.removed.length === 1)).sas.removed).toEqual([7]);
     sub.unsubscribe();
 
+    live.sas.set(8, { id: 8, spi: '0xc0ffee02', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff', 'expires-at': Date.now() + 60_000 });
     await admin.client.system.users.add.mutate({ name: 'sa-writer', group: 'write', password: 'sa-writer-pw-1' });
     const w = trpc(t.url, await login(t.url, 'sa-writer', 'sa-writer-pw-1'));
     try {
       const sas = await w.client.live.installedSa.query();
-      expect(sas[0]).toMatchObject({ spi: '0xc0ffee01', 'enc-key': '', 'auth-key': '' });
+      expect(sas[0]).toMatchObject({ spi: '0xc0ffee02', 'enc-key': '', 'auth-key': '' });
+      expect(sas[0]!['expires-in']).toBeGreaterThan(55);
+      const seen = await withTimeout(new Promise<any>((res) => { const s2 = w.client.live.watch.subscribe(undefined, { onData: (d) => { s2.unsubscribe(); res(d); } }); }), 5000, 'writer watch');
+      expect(seen.sas.set[0]).toMatchObject({ spi: '0xc0ffee02', 'enc-key': '', 'auth-key': '' });
     } finally {
       w.close();
       live.peers.clear();

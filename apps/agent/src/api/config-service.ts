@@ -3,6 +3,7 @@
 import { ConfigError, getMenu, type MenuName } from '@ipsec/schema';
 import { canWrite, isFull, type User } from '../auth/users.ts';
 import type { LiveState } from '../live/live-state.ts';
+import type { LiveRow } from '../live/watch.ts';
 import type { ConfigStore, Op } from '../store/config-store.ts';
 import { publicKeyPem } from '../store/key-hooks.ts';
 import { presentEntry, presentMenu, type ApiEntry } from './present.ts';
@@ -85,14 +86,18 @@ export class ConfigService {
     return n;
   }
 
-  /** Installed SAs: keys only for full users. */
+  /** Installed SAs as REST and queries show them: keys only for full users, expires-in now. */
   installedSas(user: User): Record<string, unknown>[] {
     const now = Date.now();
-    return [...this.live.sas.values()].map(({ expiresAt, ...sa }) => ({
-      ...sa,
-      ...(typeof expiresAt === 'number' ? { 'expires-in': Math.max(0, Math.floor((expiresAt - now) / 1000)) } : {}),
-      ...(isFull(user) ? {} : { 'enc-key': '', 'auth-key': '' }),
-    }));
+    return [...this.live.sas.values()].map((sa) => {
+      const { 'expires-at': expiresAt, ...row } = this.visibleSa(user, sa as LiveRow);
+      return typeof expiresAt === 'number' ? { ...row, 'expires-in': Math.max(0, Math.floor((expiresAt - now) / 1000)) } : row;
+    });
+  }
+
+  /** An SA row as `user` may see it: the keys only for group full. */
+  visibleSa(user: User, sa: LiveRow): LiveRow {
+    return isFull(user) ? sa : { ...sa, 'enc-key': '', 'auth-key': '' };
   }
 }
 

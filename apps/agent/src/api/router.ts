@@ -10,6 +10,7 @@ import type { LiveState, LogLine } from '../live/live-state.ts';
 import type { ChangeEvent } from '../store/config-store.ts';
 import type { ConfigService } from './config-service.ts';
 import { presentEntry, type ApiEntry } from './present.ts';
+import { LiveDiff } from '../live/watch.ts';
 import { authed, full, router, writer } from './trpc.ts';
 
 export interface Services {
@@ -21,6 +22,18 @@ export interface Services {
 const values = z.record(z.string(), z.unknown());
 const ids = z.array(z.number().int().positive()).min(1);
 const menu = menuNameSchema;
+const WATCH_CADENCE_MS = 1000;
+
+/** Resolves after `ms`, or at once when the subscription ends. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+}
 
 const op = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add'), menu, values, copyFrom: z.number().int().optional() }),
@@ -107,16 +120,16 @@ export function createRouter(s: Services) {
       killConnections: writer.mutation(({ ctx }) => s.config.killConnections(ctx.user)),
       flush: writer.mutation(({ ctx }) => s.config.flushSas(ctx.user)),
       /**
-       * Active Peers, Installed SAs and Statistics, pushed when they change (at most once a
-       * second, the cadence the UI derives rates from). The first value is the current state.
+       * Active Peers, Installed SAs and Statistics: everything first, then once a second only what
+       * changed (counters as compact triples). The UI derives rates; it never polls.
        */
       watch: authed.subscription(async function* ({ ctx, signal }) {
-        const snapshot = () => ({ at: Date.now(), peers: [...s.live.peers.values()], sas: s.config.installedSas(ctx.user), statistics: { ...s.live.statistics } });
-        yield snapshot();
-        const changed = on(s.live, 'changed', { signal });
-        for await (const _ of changed) {
-          await new Promise((r) => setTimeout(r, 1000));
-          yield snapshot();
+        const diff = new LiveDiff(s.live, (row) => s.config.visibleSa(ctx.user, row));
+        yield diff.next()!;
+        while (!signal?.aborted) {
+          await sleep(WATCH_CADENCE_MS, signal);
+          const delta = diff.next();
+          if (delta) yield delta;
         }
       }),
       log: authed.input(z.object({ since: z.number().int().min(0).default(0), lastEventId: z.string().nullish() })).subscription(async function* ({ input, signal }) {

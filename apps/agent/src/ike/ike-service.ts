@@ -181,7 +181,7 @@ export class IkeService {
               'current-packets': 0,
               'add-lifetime': `${Math.floor(a.lifetime * 0.9)}s/${a.lifetime}s`,
               addtime: new Date(now).toISOString(),
-              expiresAt: now + a.lifetime * 900,
+              'expires-at': now + a.lifetime * 900, // soft lifetime: when the rekey starts
               replay: 128,
               state: 'mature',
               'hw-aead': false,
@@ -243,7 +243,6 @@ export class IkeService {
         'exchange-mode': 'ike2',
       });
     }
-    this.live.markChanged();
   }
 
   /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */

@@ -26,7 +26,7 @@ export interface InstalledSa {
 
 const LOG_KEEP = 2000;
 
-export class LiveState extends EventEmitter<{ log: [LogLine]; changed: [] }> {
+export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   readonly peers = new Map<number, ActivePeer>();
   readonly sas = new Map<number, InstalledSa>();
   readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<StatCounter, number>;
@@ -49,11 +49,6 @@ export class LiveState extends EventEmitter<{ log: [LogLine]; changed: [] }> {
     this.lines.push(line);
     if (this.lines.length > LOG_KEEP) this.lines.splice(0, this.lines.length - LOG_KEEP);
     this.emit('log', line);
-  }
-
-  /** Writers call this after changing peers, SAs or statistics; watchers coalesce bursts. */
-  markChanged(): void {
-    this.emit('changed');
   }
 
   logSince(seq: number): LogLine[] {

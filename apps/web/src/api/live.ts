@@ -1,6 +1,7 @@
-// Active Peers, Installed SAs and Statistics from the agent's live.watch subscription: the current
-// state first, then a new snapshot whenever something changes (at most once a second). The browser
-// never polls; rates come from the difference between consecutive snapshots.
+// Active Peers, Installed SAs and Statistics from the agent's live.watch subscription: the whole
+// state once, then once a second only what changed (SA counters as [id, bytes, packets]). This
+// module folds the deltas back into snapshots; the browser never polls, and rates come from the
+// difference between consecutive snapshots.
 import { useEffect, useState } from 'react';
 import { messageOf, trpc } from './trpc.ts';
 
@@ -14,6 +15,15 @@ export interface LiveSnapshot {
   statistics: Record<string, number>;
 }
 
+/** One message of live.watch (see apps/agent/src/live/watch.ts). */
+interface LiveDelta {
+  at: number;
+  full: boolean;
+  peers?: LiveRow[];
+  sas?: { set: LiveRow[]; counters: [number, number, number][]; removed: number[] };
+  statistics?: Record<string, number>;
+}
+
 export interface LiveWatch {
   cur?: LiveSnapshot;
   prev?: LiveSnapshot;
@@ -22,17 +32,39 @@ export interface LiveWatch {
   error?: string;
 }
 
-/** After this long without a snapshot the counters have not moved (the agent pushes every change). */
+/** After this long without a delta the counters have not moved (the agent sends every second while they do). */
 export const IDLE_MS = 2500;
+
+/** The next snapshot: `prev` with `d` applied. Rows that did not change keep their identity. */
+export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSnapshot {
+  const base = d.full || !prev ? { at: d.at, peers: [], sas: [], statistics: {} } : prev;
+  let sas = base.sas;
+  if (d.sas) {
+    const byId = new Map<number, LiveRow>(d.full ? [] : sas.map((r) => [r.id, r]));
+    for (const id of d.sas.removed) byId.delete(id);
+    for (const row of d.sas.set) byId.set(row.id, row);
+    for (const [id, bytes, packets] of d.sas.counters) {
+      const row = byId.get(id);
+      if (row) byId.set(id, { ...row, 'current-bytes': bytes, 'current-packets': packets });
+    }
+    sas = [...byId.values()];
+  }
+  return {
+    at: d.at,
+    peers: d.peers ?? base.peers,
+    sas: sas.map((r) => (typeof r['expires-at'] === 'number' ? { ...r, 'expires-in': Math.max(0, Math.floor(((r['expires-at'] as number) - d.at) / 1000)) } : r)),
+    statistics: { ...base.statistics, ...(d.statistics ?? {}) },
+  };
+}
 
 export function useLiveWatch(): LiveWatch {
   const [state, setState] = useState<LiveWatch>({ idle: true });
   useEffect(() => {
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const sub = trpc().live.watch.subscribe(undefined, {
-      onData: (snap) => {
-        const next = snap as unknown as LiveSnapshot;
-        setState((s) => ({ prev: s.cur, cur: next, idle: false }));
+      onData: (delta) => {
+        const d = delta as unknown as LiveDelta;
+        setState((s) => ({ prev: s.cur, cur: applyDelta(s.cur, d), idle: false }));
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => setState((s) => ({ ...s, idle: true })), IDLE_MS);
       },
