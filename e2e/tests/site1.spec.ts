@@ -99,6 +99,7 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
   await test.step('the pre-shared key is nowhere in the page', async () => {
     await openTab(page, 'Identities');
     await rowWhere(page, 'peer', 'ike1-site2').dblclick();
+    await expect(dlg).toHaveAccessibleName('IPsec Identity <ike1-site2>');
     await dialogTab(dlg, 'Authentication');
     const secret = dlg.getByRole('textbox', { name: 'Secret' });
     await expect(secret).toHaveValue('');

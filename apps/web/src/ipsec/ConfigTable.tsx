@@ -122,6 +122,7 @@ export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: strin
             '& .row-disabled': { color: 'text.disabled' },
             '& .row-invalid': { color: 'error.main' },
             '& .MuiDataGrid-columnHeaderTitle': { fontWeight: 600 },
+            '& .MuiDataGrid-overlay': { bgcolor: 'transparent', color: 'text.secondary' },
             '& .MuiDataGrid-cell:focus, & .MuiDataGrid-cell:focus-within': { outline: 'none' },
           }}
         />

@@ -169,7 +169,8 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
 
   const disabled = Boolean('disabled' in edits ? edits.disabled : source.disabled);
   const comment = String('comment' in edits ? edits.comment : (source.comment ?? ''));
-  const keyName = menu.key ? String(source[menu.key] ?? '') : '';
+  // WinBox names the entry in the title: its name, or for an identity the peer it belongs to.
+  const keyName = menu.key ? String(source[menu.key] ?? '') : menu.name === 'identity' ? String(live?.peer ?? '') : '';
   const title = menu.single
     ? `IPsec ${menu.title}`
     : `${isNew ? 'New ' : ''}IPsec ${singular(menu.title)}${!isNew && keyName ? ` <${keyName}>` : !isNew && live ? ` <${live['.id']}>` : ''}`;

@@ -30,10 +30,14 @@ export function LiveTable({ view }: { view: ViewDef }) {
 
   const base: SizedColumn<Row>[] = useMemo(() => {
     const cols: SizedColumn<Row>[] = [];
-    for (const [prop, field] of Object.entries(view.fields)) {
+    // The view's columns in their order first, then the rest (hidden until chosen in Columns).
+    const order = [...view.columns, ...Object.keys(view.fields).filter((p) => !view.columns.includes(p))];
+    for (const prop of order) {
+      const field = view.fields[prop]!;
       const numeric = field.kind === 'int';
       cols.push({
-        kind: field.kind,
+        // live addresses are plain text in the view schema; size them like addresses all the same
+        kind: /address$/.test(prop) ? 'address' : field.kind,
         text: (r) => (numeric && typeof r[prop] === 'number' ? (r[prop] as number).toLocaleString() : printCell(field, r[prop])),
         col: {
           field: prop,
@@ -122,6 +126,7 @@ export function LiveTable({ view }: { view: ViewDef }) {
             fontSize: 13,
             '& .MuiDataGrid-columnHeaderTitle': { fontWeight: 600 },
             '& .rate-moving': { color: 'success.main', fontWeight: 600 },
+            '& .MuiDataGrid-overlay': { bgcolor: 'transparent', color: 'text.secondary' },
           }}
         />
       </Box>

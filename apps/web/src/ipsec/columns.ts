@@ -8,9 +8,9 @@ import { FONT_FAMILY } from '../shell/theme.ts';
 const CELL_FONT = `13px ${FONT_FAMILY}`;
 const HEADER_FONT = `600 13px ${FONT_FAMILY}`;
 /** Cell padding (10px each side) and a little slack for font differences. */
-const CELL_PAD = 26;
+const CELL_PAD = 23;
 /** Header padding and the column separator (the sort arrow may cover the end of a long title on hover). */
-const HEADER_PAD = 26;
+const HEADER_PAD = 22;
 
 let ctx: CanvasRenderingContext2D | null | undefined;
 export function textWidth(text: string, font: string): number {

@@ -58,7 +58,7 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
         </Alert>
       ) : null}
       <Box sx={{ flex: 1, display: 'flex', minHeight: 0 }}>
-        <Paper square elevation={0} sx={{ width: 170, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflow: 'auto' }}>
+        <Paper square elevation={0} sx={{ width: 150, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflow: 'auto' }}>
           <MenuTree route={route} isFull={isFull} />
         </Paper>
         <Box sx={{ flex: 1, minWidth: 0, p: 1 }}>{body}</Box>

@@ -69,7 +69,7 @@ export function UsersWindow() {
         />
       </Box>
       <Box sx={{ px: 1, py: 0.25, borderTop: 1, borderColor: 'divider' }}>
-        <Typography variant="caption">{users.length} users</Typography>
+        <Typography variant="caption">{users.length} user{users.length === 1 ? '' : 's'}</Typography>
       </Box>
       {editing ? <UserDialog user={editing === 'new' ? null : editing} onClose={() => setEditing(null)} onSaved={refresh} /> : null}
     </Window>
