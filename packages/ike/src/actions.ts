@@ -71,6 +71,20 @@ export interface IkeStateAction {
   remote: Endpoint;
   spiI: string;
   spiR: string;
+  /** Mode config: the address assigned to the peer (we are responder) or to us (initiator). */
+  virtualIp?: string;
+}
+
+/**
+ * The IKE SA `replaces` was rekeyed (RFC 7296 2.18): its CHILD_SAs (ids in `children`, unchanged in the
+ * data plane) now belong to `ikeSa`. The old SA reports state 'rekeyed' and then 'dead' without deleteSa actions.
+ */
+export interface IkeSaRekeyedAction {
+  type: 'ikeSaRekeyed';
+  ikeSa: number;
+  replaces: number;
+  peer: string;
+  children: number[];
 }
 
 export interface NextTimerAction {
@@ -79,4 +93,4 @@ export interface NextTimerAction {
   at: number | null;
 }
 
-export type Action = SendAction | InstallSaAction | DeleteSaAction | EventAction | IkeStateAction | NextTimerAction;
+export type Action = SendAction | InstallSaAction | DeleteSaAction | EventAction | IkeStateAction | IkeSaRekeyedAction | NextTimerAction;

@@ -1,6 +1,6 @@
 // Engine configuration: plain objects shaped after RouterOS /ip/ipsec menus (property names as in
 // packages/schema/src/menus.ts; times in seconds, lists as arrays) so the agent can feed its store directly.
-import type { DhGroupName, EspAuthName, EspCipherName, HashName, IkeCipherName } from '@ipsec/schema';
+import { defaults, profile as profileMenu, proposal as proposalMenu, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName } from '@ipsec/schema';
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
 
 export interface PeerConfig {
@@ -42,7 +42,21 @@ export interface IdentityConfig {
   secret?: string;
   'my-id'?: string;
   'remote-id'?: string;
+  /** Name of a mode-config entry: handed out (responder=yes) or requested (responder=no), or 'none'. */
+  'mode-config'?: string;
   disabled?: boolean;
+}
+
+/** /ip/ipsec/mode-config (IKEv2 Configuration payload, RFC 7296 3.15). */
+export interface ModeConfigConfig {
+  name: string;
+  responder?: boolean;
+  address?: string;
+  'address-pool'?: string;
+  'address-prefix-length'?: number;
+  'split-include'?: string[];
+  'static-dns'?: string[];
+  'system-dns'?: boolean;
 }
 
 export interface PolicyConfig {
@@ -65,34 +79,32 @@ export interface IkeConfig {
   proposals?: ProposalConfig[];
   identities?: IdentityConfig[];
   policies?: PolicyConfig[];
+  modeConfigs?: ModeConfigConfig[];
 }
 
-// RouterOS defaults (same as the schema's field defaults).
+// RouterOS defaults come from the schema, the one home of field defaults.
+function pickDefaults<K extends string>(menuDefaults: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> {
+  const out = {} as Record<K, unknown>;
+  for (const k of keys) out[k] = menuDefaults[k];
+  return out;
+}
+
 export const DEFAULT_PROFILE: Required<ProfileConfig> = {
+  ...(pickDefaults(defaults(profileMenu), ['hash-algorithm', 'prf-algorithm', 'enc-algorithm', 'dh-group', 'lifetime', 'nat-traversal', 'dpd-interval', 'dpd-maximum-failures']) as Omit<Required<ProfileConfig>, 'name'>),
   name: 'default',
-  'hash-algorithm': 'sha1',
-  'prf-algorithm': 'auto',
-  'enc-algorithm': ['aes-128'],
-  'dh-group': ['modp1024', 'modp2048'],
-  lifetime: 86400,
-  'nat-traversal': true,
-  'dpd-interval': 120,
-  'dpd-maximum-failures': 5,
 };
 
 export const DEFAULT_PROPOSAL: Required<ProposalConfig> = {
+  ...(pickDefaults(defaults(proposalMenu), ['auth-algorithms', 'enc-algorithms', 'lifetime', 'pfs-group', 'disabled']) as Omit<Required<ProposalConfig>, 'name'>),
   name: 'default',
-  'auth-algorithms': ['sha1'],
-  'enc-algorithms': ['aes-256-cbc', 'aes-192-cbc', 'aes-128-cbc'],
-  lifetime: 1800,
-  'pfs-group': 'modp1024',
-  disabled: false,
 };
 
 export interface ResolvedPeer {
   peer: PeerConfig;
   profile: Required<ProfileConfig>;
   identity: IdentityConfig | undefined;
+  /** The identity's mode-config entry, if any (responder=yes: we hand it out; no: we request). */
+  modeConfig: ModeConfigConfig | undefined;
   policies: { policy: PolicyConfig; proposal: Required<ProposalConfig> }[];
 }
 
@@ -110,7 +122,9 @@ export function resolvePeer(cfg: IkeConfig, name: string): ResolvedPeer | undefi
       const found = cfg.proposals?.find((p) => p.name === pn && !p.disabled);
       return { policy, proposal: { ...DEFAULT_PROPOSAL, ...(found ?? {}), name: pn } };
     });
-  return { peer, profile, identity, policies };
+  const mcName = identity?.['mode-config'];
+  const modeConfig = mcName && mcName !== 'none' ? (cfg.modeConfigs?.find((m) => m.name === mcName) ?? (mcName === 'request-only' ? { name: 'request-only', responder: false } : undefined)) : undefined;
+  return { peer, profile, identity, modeConfig, policies };
 }
 
 /** The IKEv2 peer whose address prefix contains `remote`, most specific first (RouterOS semantics). */

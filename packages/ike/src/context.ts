@@ -13,7 +13,7 @@ export interface Ctx {
   log(level: LogLevel, message: string, sa?: IkeSa): void;
   emit(action: Action): void;
   /** Send a request on `sa` (encrypted unless IKE_SA_INIT), queued behind any outstanding request; retransmitted until answered. */
-  request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void): void;
+  request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void, opts?: RequestOptions): void;
   /** Answer the peer's request (encrypted unless IKE_SA_INIT) and cache the answer for retransmitted requests. */
   respond(sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void;
   /** Send bytes outside any SA (stateless IKE_SA_INIT error answers). */
@@ -28,4 +28,17 @@ export interface Ctx {
   removeChild(sa: IkeSa, child: ChildSa, reason: string): void;
   /** Tear down the IKE SA and its children locally (no message). */
   destroy(sa: IkeSa, reason: string): void;
+  /** Move the CHILD_SAs of `from` onto its rekeyed successor `to` (RFC 7296 2.18). */
+  adoptChildren(from: IkeSa, to: IkeSa): void;
+  /** Every live IKE SA (INITIAL_CONTACT, collisions). */
+  allSas(): IkeSa[];
+  /** A uniformly random number in [0, 1) from the injected randomness (timer jitter). */
+  jitter(): number;
+}
+
+export interface RequestOptions {
+  /** First retransmission timeout (ms), backoff base and retransmissions before giving up. */
+  timeout?: number;
+  base?: number;
+  tries?: number;
 }

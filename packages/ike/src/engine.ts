@@ -1,27 +1,30 @@
 // The sans-IO IKEv2 state machine. Inputs: datagram(), tick(), command(). Outputs: a list of actions
 // (send, installSa, deleteSa, ikeSaState, event) ending with nextTimer. No sockets, timers, Date or Math.random:
 // time comes from tick()/options.now and randomness from options.random. Inputs never throw.
-import { ExchangeType, Flags, NotifyType } from './codec/constants.ts';
+import { createHmac } from 'node:crypto';
+import { ExchangeType, Flags, NotifyType, PayloadType } from './codec/constants.ts';
 import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
-import type { Payload } from './codec/payload.ts';
+import { parseChain, serializeChain, type Payload } from './codec/payload.ts';
+import type { SkfPayload } from './codec/payloads/skf.ts';
 import { notify } from './codec/payloads/notify.ts';
 import { resolvePeer, type IkeConfig } from './config.ts';
 import { dhByName } from './crypto/dh.ts';
 import type { RandomSource } from './crypto/random.ts';
-import { openMessage, sealMessage } from './crypto/sk.ts';
-import type { Action, InstallSaAction, LogLevel } from './actions.ts';
-import type { Ctx } from './context.ts';
+import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
+import type { Action, InstallSaAction, IkeStateAction, LogLevel } from './actions.ts';
+import type { Ctx, RequestOptions } from './context.ts';
 import type { ChildSa, Endpoint, IkeSa, PendingRequest, ResponseHandler } from './ike_sa.ts';
 import { ikeProposals } from './proposals.ts';
 import { formatTs } from './ts.ts';
-import { hex, isZero, ParseError } from './util/bytes.ts';
+import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
 import { parseIp } from './util/ip.ts';
-import { inKeys, outKeys, spiNumber } from './exchanges/common.ts';
+import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
 import { handleInitRequest, sendInitRequest } from './exchanges/ike_sa_init.ts';
 import { handleAuthRequest } from './exchanges/ike_auth.ts';
 import { handleInformationalRequest, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
 import { handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
+import { rekeyIke } from './exchanges/rekey_ike.ts';
 
 export interface RetransmitOptions {
   /** First retransmission timeout in ms (strongSwan default 4 s). */
@@ -42,12 +45,22 @@ export interface EngineOptions {
   maxHalfOpen?: number;
   halfOpenTimeout?: number;
   maxIkeSas?: number;
+  /** Half-open SAs from which on IKE_SA_INIT requests must carry a COOKIE (RFC 7296 2.6). Default 10. */
+  cookieThreshold?: number;
+  /** Largest IP datagram for IKE messages after IKE_SA_INIT; bigger ones are fragmented (RFC 7383). Default 1280. */
+  fragmentSize?: number;
 }
+
+/** Fragments and bytes accepted for one incoming fragmented message. */
+const MAX_FRAGMENTS = 64;
+const MAX_REASSEMBLY = 64 * 1024;
+
 
 export type Command =
   | { type: 'initiate'; peer: string; local?: Endpoint }
   | { type: 'terminate'; peer?: string; ikeSa?: number }
   | { type: 'rekey-child'; ikeSa: number; child: number }
+  | { type: 'rekey-ike'; ikeSa: number }
   | { type: 'dpd'; ikeSa: number };
 
 export interface Datagram {
@@ -67,6 +80,8 @@ export interface IkeSaInfo {
   remote: Endpoint;
   spiI: string;
   spiR: string;
+  /** Mode config: address assigned to the peer (responder) or to us (initiator). */
+  virtualIp?: string;
   children: { id: number; spiIn: number; spiOut: number; mode: string; tsLocal: string[]; tsRemote: string[] }[];
 }
 
@@ -81,6 +96,9 @@ export class IkeEngine {
   private readonly maxHalfOpen: number;
   private readonly halfOpenTimeout: number;
   private readonly maxIkeSas: number;
+  private readonly cookieThreshold: number;
+  private readonly fragmentSize: number;
+  private cookieSecret?: Uint8Array;
   private readonly sas = new Map<number, IkeSa>();
   private readonly byLocalSpi = new Map<string, IkeSa>();
   private readonly halfOpen = new Map<string, IkeSa>();
@@ -98,6 +116,8 @@ export class IkeEngine {
     this.maxHalfOpen = opts.maxHalfOpen ?? 1000;
     this.halfOpenTimeout = opts.halfOpenTimeout ?? 30_000;
     this.maxIkeSas = opts.maxIkeSas ?? 10_000;
+    this.cookieThreshold = opts.cookieThreshold ?? 10;
+    this.fragmentSize = opts.fragmentSize ?? 1280;
     this.ctx = this.makeCtx();
   }
 
@@ -126,6 +146,7 @@ export class IkeEngine {
   /** Snapshot of the IKE SAs and their CHILD_SAs, for status displays. */
   list(): IkeSaInfo[] {
     return [...this.sas.values()].map((sa) => ({
+      ...(sa.virtualIp ? { virtualIp: sa.virtualIp } : {}),
       id: sa.id,
       peer: sa.peerName,
       initiator: sa.initiator,
@@ -170,7 +191,21 @@ export class IkeEngine {
   }
 
   private state(sa: IkeSa): void {
-    this.out.push({ type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR) });
+    const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR) };
+    if (sa.virtualIp) a.virtualIp = sa.virtualIp;
+    this.out.push(a);
+    if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined) this.scheduleIkeRekey(sa);
+  }
+
+  /** Soft lifetime: rekey the IKE SA at 85-90% of the profile lifetime (jitter keeps the peers apart). */
+  private scheduleIkeRekey(sa: IkeSa): void {
+    const life = sa.rp.profile.lifetime;
+    if (life > 0 && sa.establishedAt !== undefined) sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * this.jitter());
+  }
+
+  private jitter(): number {
+    const b = this.random(4);
+    return spiNumber(b) / 2 ** 32;
   }
 
   private localSpi(sa: IkeSa): Uint8Array {
@@ -192,7 +227,7 @@ export class IkeEngine {
       now: () => this.now(),
       log: (level, message, sa) => this.log(level, message, sa),
       emit: (a) => this.out.push(a),
-      request: (sa, exchange, payloads, what, onResponse, onTimeout) => this.request(sa, exchange, payloads, what, onResponse, onTimeout),
+      request: (sa, exchange, payloads, what, onResponse, onTimeout, opts) => this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts),
       respond: (sa, req, payloads) => this.respond(sa, req, payloads),
       sendRaw: (from, to, data) => this.send(from, to, data),
       register: (sa) => this.register(sa),
@@ -202,13 +237,16 @@ export class IkeEngine {
       installChild: (sa, child, keys) => this.installChild(sa, child, keys),
       removeChild: (sa, child, reason) => this.removeChild(sa, child, reason),
       destroy: (sa, reason) => this.destroy(sa, reason),
+      adoptChildren: (from, to) => this.adoptChildren(from, to),
+      allSas: () => [...this.sas.values()],
+      jitter: () => this.jitter(),
     };
   }
 
   private register(sa: IkeSa): void {
     this.sas.set(sa.id, sa);
     this.byLocalSpi.set(hex(this.localSpi(sa)), sa);
-    if (!sa.initiator) this.halfOpen.set(this.halfOpenKey(sa.spiI, sa.remote), sa);
+    if (!sa.initiator && sa.state === 'init-done') this.halfOpen.set(this.halfOpenKey(sa.spiI, sa.remote), sa);
     this.state(sa);
   }
 
@@ -226,31 +264,69 @@ export class IkeEngine {
     return { spiI: sa.spiI, spiR: sa.spiR, exchange, messageId, flags: (sa.initiator ? Flags.INITIATOR : 0) | (response ? Flags.RESPONSE : 0) };
   }
 
-  private protect(sa: IkeSa, exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array {
+  /** The message as datagrams: IKE_SA_INIT in clear, others sealed, fragmented when too big and negotiated (RFC 7383). */
+  private protect(sa: IkeSa, exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array[] {
     const env = this.envelope(sa, exchange, messageId, response);
-    if (exchange === ExchangeType.IKE_SA_INIT) return serializeMessage({ ...env, payloads });
-    return sealMessage(env, payloads, outKeys(sa), this.random);
+    if (exchange === ExchangeType.IKE_SA_INIT) return [serializeMessage({ ...env, payloads })];
+    const keys = outKeys(sa);
+    const whole = sealMessage(env, payloads, keys, this.random);
+    const v6 = sa.remote.address.includes(':');
+    const marker = sa.local.port === NON_ESP_MARKER_PORT || sa.remote.port === NON_ESP_MARKER_PORT ? 4 : 0;
+    const maxMessage = this.fragmentSize - (v6 ? 48 : 28) - marker;
+    if (!sa.fragmentation || whole.length <= maxMessage) return [whole];
+    const chain = serializeChain(payloads);
+    const icv = keys.encr.aead ? keys.encr.icvLen : (keys.integ?.icvLen ?? 0);
+    // IKE header, SKF header, IV, ICV and at most one block of padding around each piece.
+    const pieceLen = Math.max(64, maxMessage - 28 - 8 - keys.encr.ivLen - icv - Math.max(keys.encr.blockLen, 1));
+    const total = Math.ceil(chain.bytes.length / pieceLen);
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < total; i++) out.push(sealFragment(env, chain.first, i + 1, total, chain.bytes.subarray(i * pieceLen, (i + 1) * pieceLen), keys, this.random));
+    return out;
   }
 
-  private request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void): void {
+  private request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void, opts: RequestOptions = {}): void {
     if (sa.state === 'dead') return;
     if (sa.pending) {
-      sa.queue.push(() => this.request(sa, exchange, payloads, what, onResponse, onTimeout));
+      sa.queue.push(() => this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts));
       return;
     }
     const messageId = sa.nextMsgId++;
-    const packet = this.protect(sa, exchange, messageId, false, payloads);
+    const packets = this.protect(sa, exchange, messageId, false, payloads);
     const now = this.now();
-    const pending: PendingRequest = { exchange, messageId, packet, sentAt: now, retransmits: 0, nextAt: now + this.rt.timeout, onResponse, what };
+    const timeout = opts.timeout ?? this.rt.timeout;
+    const pending: PendingRequest = { exchange, messageId, packets, timeout, base: opts.base ?? this.rt.base, tries: opts.tries ?? this.rt.tries, sentAt: now, retransmits: 0, nextAt: now + timeout, onResponse, what };
     if (onTimeout) pending.onTimeout = onTimeout;
     sa.pending = pending;
-    this.send(sa.local, sa.remote, packet);
+    if (packets.length > 1) this.log('debug', `${what}: sent in ${packets.length} fragments`, sa);
+    for (const p of packets) this.send(sa.local, sa.remote, p);
   }
 
   private respond(sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
-    const packet = this.protect(sa, req.exchange, req.messageId, true, payloads);
-    sa.lastResponse = { messageId: req.messageId, packets: [packet] };
-    this.send(sa.local, sa.remote, packet);
+    const packets = this.protect(sa, req.exchange, req.messageId, true, payloads);
+    sa.lastResponse = { messageId: req.messageId, packets };
+    for (const p of packets) this.send(sa.local, sa.remote, p);
+  }
+
+  /** Move the CHILD_SAs to the rekeyed IKE SA; the data plane keeps them as they are. */
+  private adoptChildren(from: IkeSa, to: IkeSa): void {
+    from.queue = [];
+    for (const c of from.children) {
+      if (c.state === 'rekeying') c.state = 'installed';
+      c.peerRekey = undefined;
+    }
+    to.children.push(...from.children);
+    from.children = [];
+    from.peerRekey = undefined;
+    this.out.push({ type: 'ikeSaRekeyed', ikeSa: to.id, replaces: from.id, peer: to.peerName, children: to.children.map((c) => c.id) });
+  }
+
+  // ------------------------------------------------------------------ cookies (RFC 7296 2.6)
+
+  /** Cookie = version | HMAC-SHA256(secret, Ni | IPi | SPIi). One secret for the engine's life. */
+  private cookieFor(ni: Uint8Array, from: Endpoint, spiI: Uint8Array): Uint8Array {
+    this.cookieSecret ??= this.random(32);
+    const mac = createHmac('sha256', this.cookieSecret).update(concat(ni, parseIp(from.address) ?? new Uint8Array(0), spiI)).digest();
+    return concat(new Uint8Array([1]), new Uint8Array(mac));
   }
 
   private installChild(sa: IkeSa, child: ChildSa, k: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array }): void {
@@ -342,6 +418,19 @@ export class IkeEngine {
         this.log('warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
         return;
       }
+      if (this.halfOpen.size >= this.cookieThreshold) {
+        const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as { data: Uint8Array } | undefined;
+        if (!nonce) return;
+        const want = this.cookieFor(nonce.data, d.from, msg.spiI);
+        const first = msg.payloads[0];
+        const got = first && first.type === PayloadType.NOTIFY ? findNotify([first], NotifyType.COOKIE) : undefined;
+        if (!got || !equal(got.data, want)) {
+          if (got) this.log('debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
+          this.log('debug', `${this.halfOpen.size} half-open IKE SAs: asking ${d.from.address} for a COOKIE`);
+          this.send(d.to, d.from, serializeMessage({ spiI: msg.spiI, spiR: new Uint8Array(8), exchange: ExchangeType.IKE_SA_INIT, flags: Flags.RESPONSE, messageId: 0, payloads: [notify(NotifyType.COOKIE, want)] }));
+          return;
+        }
+      }
       return handleInitRequest(this.ctx, msg, d.from, d.to);
     }
     const weAreResponder = isInitiatorFlag(msg);
@@ -357,10 +446,51 @@ export class IkeEngine {
 
   private decrypt(sa: IkeSa, msg: ParsedMessage): Payload[] | undefined {
     if (msg.exchange === ExchangeType.IKE_SA_INIT) return msg.payloads;
+    const last = msg.payloads[msg.payloads.length - 1];
+    if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last) return this.reassemble(sa, msg, last);
     try {
       return openMessage(msg, inKeys(sa));
     } catch (e) {
       this.log(e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug', `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`, sa);
+      return undefined;
+    }
+  }
+
+  /** One authenticated fragment in; the whole inner payload chain out once all have arrived (RFC 7383 2.6). */
+  private reassemble(sa: IkeSa, msg: ParsedMessage, skf: SkfPayload): Payload[] | undefined {
+    let piece: Uint8Array;
+    try {
+      piece = openFragment(msg, inKeys(sa));
+    } catch (e) {
+      this.log('debug', `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`, sa);
+      return undefined;
+    }
+    if (skf.totalFragments > MAX_FRAGMENTS) {
+      this.log('warning', `message ${msg.messageId} in ${skf.totalFragments} fragments: too many; dropped`, sa);
+      return undefined;
+    }
+    const response = isResponse(msg);
+    let f = sa.frag;
+    if (!f || f.messageId !== msg.messageId || f.response !== response || f.total !== skf.totalFragments) {
+      f = { messageId: msg.messageId, response, total: skf.totalFragments, innerNext: 0, pieces: new Map(), bytes: 0 };
+      sa.frag = f;
+    }
+    if (f.pieces.has(skf.fragmentNumber)) return undefined;
+    if (f.bytes + piece.length > MAX_REASSEMBLY) {
+      sa.frag = undefined;
+      this.log('warning', `fragmented message ${msg.messageId} exceeds ${MAX_REASSEMBLY} bytes; dropped`, sa);
+      return undefined;
+    }
+    f.pieces.set(skf.fragmentNumber, piece.slice());
+    f.bytes += piece.length;
+    if (skf.fragmentNumber === 1) f.innerNext = skf.innerNext;
+    if (f.pieces.size < f.total) return undefined;
+    sa.frag = undefined;
+    const whole = concat(...Array.from({ length: f.total }, (_, i) => f.pieces.get(i + 1) as Uint8Array));
+    try {
+      return parseChain(whole, f.innerNext, { inner: true }).payloads;
+    } catch (e) {
+      this.log('warning', `reassembled message ${msg.messageId} does not parse: ${(e as Error).message}; dropped`, sa);
       return undefined;
     }
   }
@@ -392,6 +522,8 @@ export class IkeEngine {
 
   private onRequest(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
     if (sa.lastResponse && msg.messageId === sa.lastResponse.messageId && msg.messageId === sa.peerMsgId - 1) {
+      const last = msg.payloads[msg.payloads.length - 1];
+      if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last && last.fragmentNumber !== 1) return; // answer once per retransmission (RFC 7383 2.6.1)
       this.log('debug', `retransmitted request ${msg.messageId}: resending our response`, sa);
       for (const p of sa.lastResponse.packets) this.send(sa.local, sa.remote, p);
       return;
@@ -413,7 +545,7 @@ export class IkeEngine {
         handleAuthRequest(this.ctx, sa, msg, payloads);
         break;
       case ExchangeType.INFORMATIONAL:
-        if (sa.state !== 'established' && sa.state !== 'deleting') return this.respond(sa, msg, []);
+        if (sa.state !== 'established' && sa.state !== 'deleting' && sa.state !== 'rekeyed') return this.respond(sa, msg, []);
         handleInformationalRequest(this.ctx, sa, msg, payloads);
         break;
       case ExchangeType.CREATE_CHILD_SA:
@@ -445,6 +577,11 @@ export class IkeEngine {
         const child = sa?.children.find((x) => x.id === c.child);
         if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
         return rekeyChild(this.ctx, sa, child);
+      }
+      case 'rekey-ike': {
+        const sa = this.sas.get(c.ikeSa);
+        if (!sa || sa.state !== 'established') return this.log('warning', `no established IKE SA #${c.ikeSa}`);
+        return rekeyIke(this.ctx, sa);
       }
       case 'dpd': {
         const sa = this.sas.get(c.ikeSa);
@@ -494,6 +631,7 @@ export class IkeEngine {
       createdAt: now,
       lastHeard: now,
       dpdFailures: 0,
+      fragmentation: false,
     };
     sa.dh = impl.generate(this.random);
     this.register(sa);
@@ -508,7 +646,7 @@ export class IkeEngine {
     for (const sa of [...this.sas.values()]) {
       const p = sa.pending;
       if (p && p.nextAt <= now) {
-        if (p.retransmits >= this.rt.tries) {
+        if (p.retransmits >= p.tries) {
           sa.pending = undefined;
           this.log('warning', `${p.what}: no response after ${p.retransmits} retransmissions`, sa);
           if (p.onTimeout) p.onTimeout();
@@ -516,9 +654,15 @@ export class IkeEngine {
           continue;
         }
         p.retransmits++;
-        p.nextAt = now + this.rt.timeout * Math.pow(this.rt.base, p.retransmits);
-        this.log('debug', `retransmitting ${p.what} (${p.retransmits}/${this.rt.tries})`, sa);
-        this.send(sa.local, sa.remote, p.packet);
+        p.nextAt = now + p.timeout * Math.pow(p.base, p.retransmits);
+        this.log('debug', `retransmitting ${p.what} (${p.retransmits}/${p.tries})`, sa);
+        for (const packet of p.packets) this.send(sa.local, sa.remote, packet);
+      }
+      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined && now >= sa.rekeyedUntil && !sa.pending) {
+        sa.rekeyedUntil = undefined;
+        this.log('info', 'rekeyed IKE SA not deleted by the peer: deleting it', sa);
+        sendDeleteIke(this.ctx, sa, 'rekeyed');
+        continue;
       }
       if (sa.state === 'init-done' && now - sa.createdAt >= this.halfOpenTimeout) {
         this.destroy(sa, 'half-open IKE SA timed out');
@@ -532,7 +676,7 @@ export class IkeEngine {
       }
       const life = sa.rp.profile.lifetime;
       if (life > 0 && sa.establishedAt !== undefined && now >= sa.establishedAt + life * 1000) {
-        this.log('info', 'IKE SA lifetime expired: deleting (re-authentication)', sa);
+        this.log('info', 'IKE SA hard lifetime expired (not rekeyed in time): deleting and re-establishing', sa);
         sendDeleteIke(this.ctx, sa, 'lifetime expired');
         if (sa.initiator) {
           const peer = sa.peerName;
@@ -542,8 +686,16 @@ export class IkeEngine {
         }
         continue;
       }
+      if (sa.rekeyAt !== undefined && now >= sa.rekeyAt && !sa.rekey) {
+        // Start when nothing else is in flight, so no CHILD_SA exchange straddles the move (RFC 7296 2.25).
+        if (sa.pending || sa.queue.length || sa.children.some((c) => c.state === 'rekeying')) sa.rekeyAt = now + 1000;
+        else {
+          sa.rekeyAt = now + 30_000; // retried if this attempt does not finish
+          rekeyIke(this.ctx, sa);
+        }
+      }
       for (const c of [...sa.children]) {
-        if (c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt) rekeyChild(this.ctx, sa, c);
+        if (!sa.rekey && c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt) rekeyChild(this.ctx, sa, c);
         if (now >= c.createdAt + c.lifetime * 1000) this.removeChild(sa, c, 'hard lifetime expired');
       }
     }
@@ -554,12 +706,14 @@ export class IkeEngine {
     for (const sa of this.sas.values()) {
       if (sa.pending) at = Math.min(at, sa.pending.nextAt);
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
+      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined) at = Math.min(at, sa.rekeyedUntil);
       if (sa.state !== 'established') continue;
+      if (sa.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, sa.rekeyAt);
       const dpd = sa.rp.profile['dpd-interval'];
       if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);
       if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined) at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
       for (const c of sa.children) {
-        if (c.state === 'installed' && c.rekeyAt !== undefined) at = Math.min(at, c.rekeyAt);
+        if (c.state === 'installed' && c.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, c.rekeyAt);
         at = Math.min(at, c.createdAt + c.lifetime * 1000);
       }
     }

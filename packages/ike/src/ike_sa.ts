@@ -18,6 +18,7 @@ export type IkeState =
   | 'auth-sent' // initiator: IKE_AUTH request out
   | 'init-done' // responder: IKE_SA_INIT answered, waiting for IKE_AUTH
   | 'established'
+  | 'rekeyed' // replaced by a rekeyed IKE SA; waiting for the peer's Delete (or our own)
   | 'deleting'
   | 'dead';
 
@@ -35,11 +36,15 @@ export interface ChildSa {
   lifetime: number;
   createdAt: number;
   rekeyAt?: number;
-  state: 'installed' | 'rekeying' | 'deleting';
+  state: 'installed' | 'rekeying' | 'rekeyed' | 'deleting';
   /** Whether we initiated the exchange that created it (decides the key order, RFC 7296 2.17). */
   weInitiated: boolean;
   /** Id of the CHILD_SA this one rekeyed. */
   replaces?: number;
+  /** The peer rekeyed this CHILD_SA while our own rekey of it was outstanding (RFC 7296 2.8.1). */
+  peerRekey?: { child: ChildSa; ni: Uint8Array; nr: Uint8Array };
+  /** Set when a rekey exchange on this SA did not go through; rekeying is retried then. */
+  retryAt?: number;
 }
 
 /** A CHILD_SA being negotiated by us as initiator (IKE_AUTH or CREATE_CHILD_SA). */
@@ -60,7 +65,12 @@ export type ResponseHandler = (msg: ParsedMessage, payloads: Payload[]) => void;
 export interface PendingRequest {
   exchange: number;
   messageId: number;
-  packet: Uint8Array;
+  /** The request as sent: one datagram, or its fragments (RFC 7383). */
+  packets: Uint8Array[];
+  /** Retransmission timeout/backoff/tries for this request. */
+  timeout: number;
+  base: number;
+  tries: number;
   sentAt: number;
   retransmits: number;
   nextAt: number;
@@ -106,4 +116,22 @@ export interface IkeSa {
   dpdFailures: number;
   nextDpdAt?: number;
   expireAt?: number;
+  /** When we start rekeying this IKE SA (soft lifetime, with jitter). */
+  rekeyAt?: number;
+  /** Our IKE SA rekey in progress (RFC 7296 1.3.2). */
+  rekey?: { ni: Uint8Array; spi: Uint8Array };
+  /** An IKE SA rekey the peer did while ours was outstanding (collision, 2.8.2). */
+  peerRekey?: { sa: IkeSa; ni: Uint8Array; nr: Uint8Array };
+  /** State 'rekeyed': give up waiting for the peer's Delete at this time. */
+  rekeyedUntil?: number;
+  /** Both sides announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
+  fragmentation: boolean;
+  /** Reassembly of an incoming fragmented message (bounded). */
+  frag?: { messageId: number; response: boolean; total: number; innerNext: number; pieces: Map<number, Uint8Array>; bytes: number };
+  /** The authenticated peer identity (formatted), once IKE_AUTH is done. */
+  remoteId?: string;
+  /** Mode config (CP): the address we assigned to the peer (responder) or were assigned (initiator). */
+  virtualIp?: string;
+  /** Initiator with mode-config request-only: the attributes we received. */
+  cpReceived?: { dns: string[]; subnets: string[] };
 }

@@ -1,5 +1,5 @@
 // Two in-memory engines with a deterministic clock, shared by the engine and robustness tests.
-import { IkeEngine, type Action, type IkeConfig, type InstallSaAction, type SendAction } from '../src/index.ts';
+import { IkeEngine, type Action, type EngineOptions, type IkeConfig, type InstallSaAction, type SendAction } from '../src/index.ts';
 import { seededRandom } from './helpers.ts';
 
 export const A = { address: '192.0.2.1', port: 500 };
@@ -28,10 +28,10 @@ export function configs(over: { a?: Partial<IkeConfig>; b?: Partial<IkeConfig>; 
 }
 
 /** Two engines wired through an in-memory network with a shared deterministic clock. */
-export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean } = {}) {
+export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean; a?: Partial<EngineOptions>; b?: Partial<EngineOptions> } = {}) {
   const clock = { t: 1_000_000 };
-  const a = new IkeEngine({ config: cfg.a, random: seededRandom(1), now: () => clock.t });
-  const b = new IkeEngine({ config: cfg.b, random: seededRandom(2), now: () => clock.t });
+  const a = new IkeEngine({ config: cfg.a, random: seededRandom(1), now: () => clock.t, ...opts.a });
+  const b = new IkeEngine({ config: cfg.b, random: seededRandom(2), now: () => clock.t, ...opts.b });
   const log: { side: 'a' | 'b'; action: Action }[] = [];
   let sent = 0;
   const deliver = (side: 'a' | 'b', actions: Action[]) => {

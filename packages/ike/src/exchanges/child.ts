@@ -66,7 +66,12 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false): C
     const sel = policySelectors(entry.policy);
     if (!sel.local || !sel.remote) continue;
     // Our policy: src = our side = their TSr, dst = their side = their TSi.
-    const ni = narrow(tsi.selectors, [sel.remote]);
+    let ni = narrow(tsi.selectors, [sel.remote]);
+    // Mode config: the peer's side is the address we assigned to it (RFC 7296 2.19).
+    if (sa.virtualIp && !sa.cpReceived) {
+      const vip = selectorFor(sa.virtualIp, undefined, undefined);
+      if (vip) ni = narrow(ni, [vip]);
+    }
     const nr = narrow(tsr.selectors, [sel.local]);
     if (!ni.length || !nr.length) continue;
     sawTs = true;

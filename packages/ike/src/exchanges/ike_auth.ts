@@ -10,6 +10,8 @@ import type { IkeSa } from '../ike_sa.ts';
 import { createChild } from './create_child_sa.ts';
 import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } from './child.ts';
 import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted } from './common.ts';
+import { cpAccept, cpReply, cpRequest } from './mode_config.ts';
+import { CpAttr } from '../codec/payloads/cp.ts';
 
 function checkMethod(ctx: Ctx, sa: IkeSa): boolean {
   const m = sa.rp.identity?.['auth-method'] ?? 'pre-shared-key';
@@ -54,6 +56,8 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
     if (!('error' in idr)) payloads.push(idr);
   }
   payloads.push({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: authFor(sa, true, idi) });
+  const cp = cpRequest(sa);
+  if (cp) payloads.push(cp);
   if (sa.rp.policies.length) {
     const offer = offerChild(ctx, sa, 0, false);
     if ('error' in offer) ctx.log('warning', `first CHILD_SA not offered: ${offer.error}`, sa);
@@ -87,6 +91,7 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
     return ctx.destroy(sa, 'authentication failed');
   }
   markEstablished(ctx, sa, idr);
+  cpAccept(ctx, sa, payloads);
   const pending = sa.pendingChild;
   sa.pendingChild = undefined;
   if (!pending) return;
@@ -101,6 +106,7 @@ function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload): void {
   sa.establishedAt = ctx.now();
   sa.initRequest = undefined;
   sa.initResponse = undefined;
+  sa.remoteId = formatId(peerId);
   ctx.log('info', `IKE SA established with ${sa.remote.address}:${sa.remote.port} (${formatId(peerId)})`, sa);
 }
 
@@ -126,8 +132,22 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
   const response: Payload[] = [idr, { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: authFor(sa, false, idr) }];
   const ni = sa.ni;
   const nr = sa.nr!;
+  // INITIAL_CONTACT (2.4): the peer has no other SAs with us; drop what we still hold for the same identities.
+  if (findNotify(payloads, NotifyType.INITIAL_CONTACT)) {
+    const who = formatId(idi);
+    for (const other of ctx.allSas()) {
+      if (other === sa || other.peerName !== sa.peerName || other.remoteId !== who || other.state === 'dead') continue;
+      ctx.log('info', `INITIAL_CONTACT from ${who}: removing old IKE SA #${other.id}`, sa);
+      ctx.destroy(other, 'replaced (INITIAL_CONTACT)');
+    }
+  }
+  const cp = cpReply(ctx, sa, payloads);
+  if (cp) response.push(cp);
+  const addressFailed = cp !== undefined && find(payloads, PayloadType.CP)?.attributes.some((a) => a.type === CpAttr.INTERNAL_IP4_ADDRESS) && !sa.virtualIp;
   let child: ReturnType<typeof selectChild> | undefined;
-  if (find(payloads, PayloadType.SA)) {
+  if (find(payloads, PayloadType.SA) && addressFailed) {
+    response.push(notify(NotifyType.INTERNAL_ADDRESS_FAILURE));
+  } else if (find(payloads, PayloadType.SA)) {
     child = selectChild(ctx, sa, payloads);
     if ('error' in child) {
       ctx.log('warning', `first CHILD_SA refused with notify ${child.error}`, sa);

@@ -15,6 +15,8 @@ import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './
 import { startIkeAuth } from './ike_auth.ts';
 
 const NONCE_LEN = 32;
+/** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
+const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
 
 function natNotifies(spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
   return [notify(NotifyType.NAT_DETECTION_SOURCE_IP, natHash(spiI, spiR, local)), notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote))];
@@ -42,12 +44,14 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.ni },
     ...(sa.rp.profile['nat-traversal'] ? natNotifies(sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
+    notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
+    notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES),
   ];
   sa.nextMsgId = 0;
   sa.state = 'init-sent';
   ctx.request(sa, ExchangeType.IKE_SA_INIT, payloads, 'IKE_SA_INIT', (msg, pl) => handleInitResponse(ctx, sa, msg, pl));
   // AUTH signs the IKE_SA_INIT request exactly as sent last (RFC 7296 2.15).
-  sa.initRequest = sa.pending?.packet;
+  sa.initRequest = sa.pending?.packets[0];
 }
 
 function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: Payload[]): void {
@@ -97,6 +101,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   sa.initResponse = msg.raw.slice();
   deriveKeys(sa, suite, secret.secret);
   sa.dh = undefined;
+  sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   detectNat(ctx, sa, payloads);
   ctx.log('info', `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`, sa);
   if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
@@ -171,8 +176,10 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     createdAt: now,
     lastHeard: now,
     dpdFailures: 0,
+    fragmentation: false,
   };
   deriveKeys(sa, chosen.suite, secret.secret);
+  sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   if (rp.profile['nat-traversal']) {
     const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
     const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
@@ -187,6 +194,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
     ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(sa.spiI, sa.spiR, to, from) : []),
+    ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
+    ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS) ? [notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES)] : []),
   ];
   ctx.respond(sa, msg, response);
   sa.initResponse = sa.lastResponse?.packets[0]?.slice();

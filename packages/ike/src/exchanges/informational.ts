@@ -18,7 +18,10 @@ export function sendDeleteChild(ctx: Ctx, sa: IkeSa, child: ChildSa, reason: str
   ctx.request(sa, ExchangeType.INFORMATIONAL, [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spiSize: 4, spis: [child.spiIn] }], `INFORMATIONAL delete CHILD_SA #${child.id}`, () => ctx.removeChild(sa, child, reason));
 }
 
+/** Liveness check; unanswered, it is retransmitted every dpd-interval and the peer is dead after dpd-maximum-failures. */
 export function sendDpd(ctx: Ctx, sa: IkeSa): void {
+  const interval = sa.rp.profile['dpd-interval'];
+  const opts = typeof interval === 'number' && interval > 0 ? { timeout: interval * 1000, base: 1, tries: sa.rp.profile['dpd-maximum-failures'] } : {};
   ctx.request(
     sa,
     ExchangeType.INFORMATIONAL,
@@ -31,6 +34,7 @@ export function sendDpd(ctx: Ctx, sa: IkeSa): void {
       ctx.log('warning', 'peer did not answer the liveness check: considered dead', sa);
       ctx.destroy(sa, 'dead peer');
     },
+    opts,
   );
 }
 
@@ -39,6 +43,11 @@ export function handleInformationalRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessa
   const deletes = payloads.filter((p): p is DeletePayload => p.type === PayloadType.DELETE && !('unknown' in p));
   if (deletes.some((d) => d.protocol === ProtocolId.IKE)) {
     ctx.respond(sa, req, []);
+    // Rekey collision (2.8.2): the peer won and deletes the old SA before our own rekey answer came back.
+    if (sa.peerRekey && sa.peerRekey.sa.state === 'established') {
+      ctx.log('info', `IKE SA rekey collision: the peer's rekeyed SA #${sa.peerRekey.sa.id} takes over`, sa);
+      ctx.adoptChildren(sa, sa.peerRekey.sa);
+    }
     ctx.log('info', 'peer deleted the IKE SA', sa);
     return ctx.destroy(sa, 'deleted by peer');
   }
