@@ -23,6 +23,7 @@ export class Charon {
   retransmit_tries = 3
   retransmit_timeout = 1.0
   filelog { log { path = ${this.dir}/charon.log
+                  flush_line = yes
                   default = 1
                   ike = 2
                   cfg = 2

@@ -30,6 +30,8 @@ interface PeerRow {
   rx: { bytes: number; packets: number };
   tx: { bytes: number; packets: number };
   children: Set<number>;
+  /** Mode config address (assigned to the peer, or to us). */
+  virtualIp?: string;
 }
 
 const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
@@ -43,6 +45,7 @@ export function engineConfig(store: ConfigStore): IkeConfig {
     proposals: values('proposal') as never,
     identities: values('identity') as never,
     policies: values('policy') as never,
+    modeConfigs: store.list('mode-config').map((e) => e.values) as never,
   };
 }
 
@@ -156,6 +159,7 @@ export class IkeService {
           row.state = a.state;
           row.local = a.local;
           row.remote = a.remote;
+          if (a.virtualIp) row.virtualIp = a.virtualIp;
           if (a.state === 'established' && !row.establishedAt) row.establishedAt = Date.now();
           break;
         }
@@ -192,6 +196,25 @@ export class IkeService {
           this.peers.get(a.ikeSa)?.children.add(a.child);
           break;
         }
+        case 'ikeSaRekeyed': {
+          // The IKE SA was rekeyed: the same peer and CHILD_SAs now live under the new IKE SA id.
+          changed = true;
+          const from = this.peers.get(a.replaces);
+          const to = this.peers.get(a.ikeSa);
+          if (from && to) {
+            to.side = from.side;
+            if (from.establishedAt) to.establishedAt = from.establishedAt;
+            to.rx = from.rx;
+            to.tx = from.tx;
+            to.virtualIp ??= from.virtualIp;
+            from.children.clear();
+            from.rx = { bytes: 0, packets: 0 };
+            from.tx = { bytes: 0, packets: 0 };
+          }
+          if (to) for (const c of a.children) to.children.add(c);
+          for (const sa of this.live.sas.values()) if (sa.ikeSa === a.replaces) sa.ikeSa = a.ikeSa;
+          break;
+        }
         case 'deleteSa': {
           changed = true;
           this.live.sas.delete(a.inboundSpi);
@@ -222,6 +245,7 @@ export class IkeService {
     const now = Date.now();
     this.live.peers.clear();
     for (const p of this.peers.values()) {
+      if (p.state === 'rekeyed') continue; // replaced by its rekeyed successor, only waiting for the Delete
       this.live.peers.set(p.id, {
         id: p.id,
         peer: p.peer,
@@ -239,7 +263,7 @@ export class IkeService {
         'rx-packets': p.rx.packets,
         'tx-packets': p.tx.packets,
         'ph2-total': p.children.size,
-        'dynamic-address': '',
+        'dynamic-address': p.virtualIp ?? '',
         'exchange-mode': 'ike2',
       });
     }

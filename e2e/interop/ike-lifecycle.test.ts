@@ -1,0 +1,186 @@
+// Interop, the life of an SA against a real strongSwan (charon) in test namespaces: IKE SA and CHILD_SA
+// rekeying from either side, Delete from either side, dead peer detection of a killed charon,
+// INVALID_KE_PAYLOAD with a charon that guesses the wrong group, and mode config handing charon a
+// virtual IP. Success is what an admin would see: `swanctl --list-sas` on charon, and our Active Peers.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentInNetns } from './agent-in-netns.ts';
+import { Charon } from './charon.ts';
+import { TwoHosts, canUseNetns } from './netns.ts';
+
+const PSK = 'interop-psk-0123456789';
+const skip = !canUseNetns();
+let hosts: TwoHosts;
+let agent: AgentInNetns;
+let charon: Charon;
+
+interface Opts {
+  ike?: string;
+  esp?: string;
+  /** Extra lines in charon's connection and child sections. */
+  conn?: string;
+  child?: string;
+  localTs?: string;
+  vip?: boolean;
+}
+
+function charonConf(o: Opts = {}): string {
+  const a = hosts.a;
+  const b = hosts.b;
+  return `connections {
+  ours {
+    version = 2
+    local_addrs = ${b.addr}
+    remote_addrs = ${a.addr}
+    encap = yes
+    proposals = ${o.ike ?? 'aes128-sha256-modp2048'}
+    ${o.vip ? 'vips = 0.0.0.0' : ''}
+    ${o.conn ?? ''}
+    local { auth = psk
+            id = ${b.addr} }
+    remote { auth = psk
+             id = ${a.addr} }
+    children { net { ${o.vip ? '' : `local_ts = ${o.localTs ?? `${b.lan}/32`}`}
+                     remote_ts = ${a.lan}/32
+                     esp_proposals = ${o.esp ?? 'aes128-sha256-modp2048'}
+                     ${o.child ?? ''} } }
+  }
+}
+secrets { ike-ours { id-a = ${a.addr}
+                     id-b = ${b.addr}
+                     secret = "${PSK}" } }
+`;
+}
+
+async function configureAgent(o: { passive: boolean; profile?: Record<string, unknown>; proposal?: Record<string, unknown>; identity?: Record<string, unknown>; dst?: string }): Promise<void> {
+  await agent.add('ip/ipsec/profile', { name: 'interop', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048', ...o.profile });
+  await agent.add('ip/ipsec/proposal', { name: 'interop', 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'modp2048', ...o.proposal });
+  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'interop', passive: o.passive ? 'yes' : 'no' });
+  await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK, ...o.identity });
+  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': `${hosts.a.lan}/32`, 'dst-address': o.dst ?? `${hosts.b.lan}/32`, proposal: 'interop' });
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const established = () => {
+  const text = charon.listSas();
+  return /ESTABLISHED/.test(text) && /INSTALLED/.test(text) ? text : undefined;
+};
+const ourPeers = async () => (await agent.rest('GET', 'ip/ipsec/active-peers')).json as any[];
+const ourEstablished = async () => {
+  const p = await ourPeers();
+  return p.length === 1 && p[0].state === 'established' && p[0]['ph2-total'] === '1' ? p : undefined;
+};
+
+async function bringUp(passive: boolean): Promise<string> {
+  if (passive) expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+  const sas = await until('charon to list the SAs', established);
+  await until('our Active Peers', ourEstablished);
+  return sas;
+}
+
+describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
+  beforeEach(async () => {
+    hosts = new TwoHosts().up();
+    charon = new Charon(hosts.b.ns);
+    agent = new AgentInNetns(hosts.a.ns);
+    await charon.start();
+    await agent.start();
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') {
+      console.log(`--- agent output ---\n${agent.output.slice(-8000)}\n--- charon log ---\n${charon.log().slice(-8000)}`);
+    }
+    agent.cleanup();
+    charon.cleanup();
+    hosts.down();
+  });
+
+  it('charon rekeys the IKE SA and the CHILD_SA (rekey_time 6s/5s): both sides stay ESTABLISHED/INSTALLED', async () => {
+    charon.load(charonConf({ conn: 'rekey_time = 6s\n    over_time = 1s\n    rand_time = 0s', child: 'rekey_time = 5s\n                     life_time = 9s\n                     rand_time = 0s' }));
+    await configureAgent({ passive: true });
+    await bringUp(true);
+    await until('charon to have rekeyed the IKE SA twice', () => {
+      const t = charon.listSas();
+      const m = /ours: #(\d+), ESTABLISHED/.exec(t);
+      return m && Number(m[1]) >= 3 && /INSTALLED/.test(t) ? t : undefined;
+    }, 25_000);
+    expect(agent.output).toMatch(/IKE SA rekeyed/);
+    expect(agent.output).toMatch(/CHILD_SA #\d+ established: .*replaces #\d+/);
+    await until('our Active Peers after rekeys', ourEstablished);
+    expect(((await agent.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).length).toBe(2);
+    expect(charon.log()).not.toMatch(/NO_PROPOSAL_CHOSEN|TS_UNACCEPTABLE|AUTHENTICATION_FAILED/);
+  }, 60_000);
+
+  it('we rekey the IKE SA and the CHILD_SA (profile lifetime 8s, proposal lifetime 7s): charon follows', async () => {
+    charon.load(charonConf({ conn: 'rekey_time = 0', child: 'rekey_time = 0\n                     life_time = 0' }));
+    await configureAgent({ passive: false, profile: { lifetime: '8s' }, proposal: { lifetime: '7s' } });
+    await bringUp(false);
+    await until('charon to see our IKE rekeys', () => {
+      const t = charon.listSas();
+      const m = /ours: #(\d+), ESTABLISHED/.exec(t);
+      return m && Number(m[1]) >= 3 && /INSTALLED/.test(t) ? t : undefined;
+    }, 30_000);
+    expect(agent.output).toMatch(/rekeying IKE SA/);
+    expect(agent.output).toMatch(/CHILD_SA #\d+ established: .*replaces #\d+/);
+    await until('our Active Peers after rekeys', ourEstablished);
+    expect(agent.output).not.toMatch(/hard lifetime expired/);
+  }, 60_000);
+
+  it('charon terminates the IKE SA: our Active Peers empties', async () => {
+    charon.load(charonConf());
+    await configureAgent({ passive: true });
+    await bringUp(true);
+    charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10']);
+    await until('our Active Peers to empty', async () => ((await ourPeers()).length === 0 ? true : undefined));
+    expect(((await agent.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).length).toBe(0);
+  }, 60_000);
+
+  it('our kill-connections deletes the SAs at charon', async () => {
+    charon.load(charonConf());
+    await configureAgent({ passive: true });
+    await bringUp(true);
+    const r = await agent.rest('POST', 'ip/ipsec/active-peers/kill-connections', {});
+    expect(r.status).toBeLessThan(300);
+    await until('charon to have no SA', () => (/ESTABLISHED|CONNECTING|DELETING/.test(charon.listSas()) ? undefined : true));
+    expect(charon.log()).toMatch(/parsed INFORMATIONAL request \d+ \[ D \]/);
+  }, 60_000);
+
+  it('DPD (2s, 2 failures) detects a killed charon', async () => {
+    charon.load(charonConf());
+    await configureAgent({ passive: true, profile: { 'dpd-interval': '2s', 'dpd-maximum-failures': 2 } });
+    await bringUp(true);
+    const t0 = Date.now();
+    charon.stop('SIGKILL');
+    await until('our peer to disappear', async () => ((await ourPeers()).length === 0 ? true : undefined), 20_000);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(agent.output).toMatch(/considered dead/);
+  }, 60_000);
+
+  it('INVALID_KE_PAYLOAD: charon guesses MODP2048, we only take ECP256, charon retries', async () => {
+    charon.load(charonConf({ ike: 'aes128-sha256-modp2048-ecp256', esp: 'aes128-sha256' }));
+    await configureAgent({ passive: true, profile: { 'dh-group': 'ecp256' }, proposal: { 'pfs-group': 'none' } });
+    const sas = await bringUp(true);
+    expect(sas).toMatch(/AES_CBC-128\/HMAC_SHA2_256_128\/PRF_HMAC_SHA2_256\/ECP_256/);
+    expect(charon.log()).toMatch(/didn't accept DH group MODP_2048, it requested ECP_256/);
+  }, 60_000);
+
+  it('mode config: charon as road-warrior client (vips = 0.0.0.0) gets the address, DNS from our mode-config', async () => {
+    charon.load(charonConf({ vip: true, conn: '' }));
+    await agent.add('ip/ipsec/mode-config', { name: 'rw', responder: 'yes', address: '10.99.0.5', 'system-dns': 'no', 'static-dns': '10.1.0.53', 'split-include': `${hosts.a.lan}/32` });
+    await configureAgent({ passive: true, identity: { 'mode-config': 'rw' }, dst: '10.99.0.5/32' });
+    const sas = await bringUp(true);
+    expect(sas).toMatch(/\[10\.99\.0\.5\]/);
+    expect(sas).toMatch(/local\s+10\.99\.0\.5\/32\s+remote\s+10\.1\.0\.1\/32/);
+    expect(charon.log()).toMatch(/installing new virtual IP 10\.99\.0\.5|assigned virtual IP|virtual IP 10\.99\.0\.5/);
+    const peers = await ourPeers();
+    expect(peers[0]['dynamic-address']).toBe('10.99.0.5');
+  }, 60_000);
+});
