@@ -1,5 +1,6 @@
 // The RouterOS manual's "Site to Site IPsec (IKEv1) tunnel", Site 1, entered entirely through the
 // dialogs, then edited, disabled, enabled, commented, copied, removed and restored with undo.
+import { hostname } from 'node:os';
 import { test, expect, ADMIN } from './agent.ts';
 import {
   answer, cell, check, checkOnly, choose, dialogTab, entryDialog, expectCells, expectNoSecretsInDom, fill, login, ok, openTab, rowWhere, rows, tool,
@@ -9,9 +10,13 @@ const PSK = 'thisisnotasecurepsk';
 
 test.describe.configure({ mode: 'serial' });
 
-test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialogs', async ({ page, agent }) => {
+test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialogs', async ({ page, agent, request }) => {
   await login(page, agent);
   const dlg = entryDialog(page);
+  // the router's identity (the agent's host name), not the browser's idea of it
+  await expect(page.getByTestId('device')).toHaveText(`admin@${hostname()}`);
+  await expect(page.getByTestId('window-identity')).toHaveText(hostname());
+  await expect(page).toHaveTitle(`admin@${hostname()} - IPsec WinBox`);
 
   await test.step('profile ike1-site2: dh-group=modp2048 enc-algorithm=aes-128', async () => {
     await openTab(page, 'Profiles');
@@ -63,13 +68,18 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await expect(dlg.getByRole('textbox', { name: 'Certificate' })).toHaveCount(0);
     await choose(dlg, 'Auth Method', 'digital-signature');
     await expect(dlg.getByRole('textbox', { name: 'Secret' })).toHaveCount(0);
-    await expect(dlg.getByRole('textbox', { name: 'Certificate', exact: true })).toBeVisible();
+    await fill(dlg, 'Certificate', 'typed-then-hidden');
     await choose(dlg, 'Auth Method', 'pre-shared-key');
     await expect(dlg.getByRole('textbox', { name: 'Certificate', exact: true })).toHaveCount(0);
     await fill(dlg, 'Secret', PSK);
     await ok(dlg);
     await expectCells(rowWhere(page, 'peer', 'ike1-site2'), { 'auth-method': 'pre-shared-key', 'my-id': 'auto', 'remote-id': 'auto', 'mode-config': 'none', 'generate-policy': 'no' });
     await expect(rows(page)).toHaveCount(1);
+    // what was sent: the fields shown, the secret as (set); not the hidden certificate
+    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/identity \*1 /)).toHaveText(/peer=ike1-site2 secret=\(set\)$/);
+    const identities = (await (await request.get(`${agent.url}/rest/ip/ipsec/identity`, { headers: basicAuth() })).json()) as Record<string, string>[];
+    expect(identities).toHaveLength(1);
+    expect(identities[0]).toMatchObject({ peer: 'ike1-site2', 'auth-method': 'pre-shared-key', certificate: '', secret: '********' });
   });
 
   await test.step('policy: 10.1.202.0/24 -> 10.1.101.0/24 tunnel=yes action=encrypt proposal=ike1-site2 peer=ike1-site2', async () => {
@@ -148,6 +158,7 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await expect(dlg.getByRole('textbox', { name: 'Name' })).toHaveValue('ike1-site2-copy');
     await fill(dlg, 'Address', '192.168.80.2/32');
     await ok(dlg);
+    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/peer \*2/)).toHaveText(/ \*2 address=192\.168\.80\.2\/32$/);
     await expectCells(rowWhere(page, 'name', 'ike1-site2-copy'), { address: '192.168.80.2/32', profile: 'ike1-site2', 'exchange-mode': 'main' });
     await expectCells(rowWhere(page, 'name', 'ike1-site2'), { address: '192.168.80.1/32' });
   });
@@ -176,7 +187,7 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await rowWhere(page, 'name', 'ike1-site2-copy').dblclick();
     await choose(dlg, 'Profile', 'ike1-site2-copy');
     // another admin removes that profile through the RouterOS REST API while the dialog is open
-    const auth = { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` };
+    const auth = basicAuth();
     const profiles = (await (await request.get(`${agent.url}/rest/ip/ipsec/profile`, { headers: auth })).json()) as { '.id': string; name: string }[];
     const copy = profiles.find((p) => p.name === 'ike1-site2-copy')!;
     expect((await request.delete(`${agent.url}/rest/ip/ipsec/profile/${copy['.id']}`, { headers: auth })).ok()).toBe(true);
@@ -201,3 +212,7 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await expect(rows(page)).toHaveCount(2);
   });
 });
+
+function basicAuth(): Record<string, string> {
+  return { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` };
+}
