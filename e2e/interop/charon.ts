@@ -14,7 +14,11 @@ export class Charon {
   readonly dir = mkdtempSync(join(tmpdir(), 'charon-'));
   private child?: ChildProcess;
 
-  constructor(readonly ns: string) {
+  /** `settings`: extra strongswan.conf lines inside charon { } (e.g. cookie_threshold, fragment_size). */
+  constructor(
+    readonly ns: string,
+    settings = '',
+  ) {
     mkdirSync(join(this.dir, 'run'));
     writeFileSync(
       join(this.dir, 'strongswan.conf'),
@@ -22,6 +26,7 @@ export class Charon {
   load = ${PLUGINS}
   retransmit_tries = 3
   retransmit_timeout = 1.0
+  ${settings}
   filelog { log { path = ${this.dir}/charon.log
                   flush_line = yes
                   default = 1

@@ -172,6 +172,18 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect(charon.log()).toMatch(/didn't accept DH group MODP_2048, it requested ECP_256/);
   }, 60_000);
 
+  it('fragmentation: charon (fragment_size 200) sends IKE_AUTH in fragments, we reassemble', async () => {
+    charon.stop('SIGKILL');
+    charon.cleanup();
+    charon = new Charon(hosts.b.ns, 'fragment_size = 200');
+    await charon.start();
+    charon.load(charonConf({ ike: 'aes128-sha256-modp2048', esp: 'aes128-sha256-modp2048'}));
+    await configureAgent({ passive: true });
+    await bringUp(true);
+    expect(charon.log()).toMatch(/splitting IKE message .* into \d+ fragments/);
+    expect(agent.output).toMatch(/IKE SA established/);
+  }, 60_000);
+
   it('mode config: charon as road-warrior client (vips = 0.0.0.0) gets the address, DNS from our mode-config', async () => {
     charon.load(charonConf({ vip: true, conn: '' }));
     await agent.add('ip/ipsec/mode-config', { name: 'rw', responder: 'yes', address: '10.99.0.5', 'system-dns': 'no', 'static-dns': '10.1.0.53', 'split-include': `${hosts.a.lan}/32` });
