@@ -42,6 +42,10 @@ export interface IdentityConfig {
   secret?: string;
   'my-id'?: string;
   'remote-id'?: string;
+  /** auth-method=digital-signature: name of our certificate (with private key) in `certificates`. */
+  certificate?: string;
+  /** auth-method=digital-signature: the peer's certificate by name; empty = any chaining to a trusted certificate. */
+  'remote-certificate'?: string;
   /** Name of a mode-config entry: handed out (responder=yes) or requested (responder=no), or 'none'. */
   'mode-config'?: string;
   disabled?: boolean;
@@ -80,6 +84,18 @@ export interface IkeConfig {
   identities?: IdentityConfig[];
   policies?: PolicyConfig[];
   modeConfigs?: ModeConfigConfig[];
+  certificates?: CertificateConfig[];
+}
+
+/** A certificate as PEM (RouterOS /certificate): with its private key for our own, trusted for CAs. */
+export interface CertificateConfig {
+  name: string;
+  /** X.509 certificate, PEM. */
+  certificate: string;
+  /** PKCS#8/PKCS#1/SEC1 private key, PEM. */
+  'private-key'?: string;
+  /** A trust anchor (CA) for peers' certificates. */
+  trusted?: boolean;
 }
 
 // RouterOS defaults come from the schema, the one home of field defaults.

@@ -124,6 +124,8 @@ export interface IkeSa {
   peerRekey?: { sa: IkeSa; ni: Uint8Array; nr: Uint8Array };
   /** State 'rekeyed': give up waiting for the peer's Delete at this time. */
   rekeyedUntil?: number;
+  /** Hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS (RFC 7427). */
+  peerSigHashes?: number[];
   /** Both sides announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
   fragmentation: boolean;
   /** Reassembly of an incoming fragmented message (bounded). */

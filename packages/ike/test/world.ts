@@ -28,8 +28,8 @@ export function configs(over: { a?: Partial<IkeConfig>; b?: Partial<IkeConfig>; 
 }
 
 /** Two engines wired through an in-memory network with a shared deterministic clock. */
-export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean; a?: Partial<EngineOptions>; b?: Partial<EngineOptions> } = {}) {
-  const clock = { t: 1_000_000 };
+export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean; a?: Partial<EngineOptions>; b?: Partial<EngineOptions>; start?: number } = {}) {
+  const clock = { t: opts.start ?? 1_000_000 };
   const a = new IkeEngine({ config: cfg.a, random: seededRandom(1), now: () => clock.t, ...opts.a });
   const b = new IkeEngine({ config: cfg.b, random: seededRandom(2), now: () => clock.t, ...opts.b });
   const log: { side: 'a' | 'b'; action: Action }[] = [];

@@ -9,6 +9,7 @@ import type { Endpoint, IkeSa } from '../ike_sa.ts';
 import { concat, equal, u16, utf8 } from '../util/bytes.ts';
 import { formatIp, parseIp } from '../util/ip.ts';
 import { ParseError } from '../util/bytes.ts';
+import { formatDn, sameDnText } from '../auth/signature.ts';
 
 type PayloadOf<T extends number> = KnownPayload extends infer P ? (P extends { type: infer U } ? (T extends U ? P : never) : never) : never;
 
@@ -86,6 +87,10 @@ export function formatId(id: IdPayload): string {
     case IdType.FQDN: return `fqdn:${Buffer.from(id.data).toString('utf8')}`;
     case IdType.RFC822_ADDR: return `user-fqdn:${Buffer.from(id.data).toString('utf8')}`;
     case IdType.KEY_ID: return `key-id:0x${Buffer.from(id.data).toString('hex')}`;
+    case IdType.DER_ASN1_DN: {
+      const dn = formatDn(id.data);
+      return dn === undefined ? `dn:0x${Buffer.from(id.data).toString('hex')}` : `dn:${dn}`;
+    }
     default: return `id-type-${id.idType}:0x${Buffer.from(id.data).toString('hex')}`;
   }
 }
@@ -94,6 +99,10 @@ export function formatId(id: IdPayload): string {
 export function remoteIdAccepted(spec: string | undefined, got: IdPayload, remoteAddress: string): boolean {
   const s = spec ?? 'auto';
   if (s === 'auto' || s === 'ignore') return true;
+  if (s.startsWith('dn:')) {
+    const dn = got.idType === IdType.DER_ASN1_DN ? formatDn(got.data) : undefined;
+    return dn !== undefined && sameDnText(dn, s.slice(3));
+  }
   const want = idFromConfig(s, remoteAddress, got.type);
   return !('error' in want) && want.idType === got.idType && equal(want.data, got.data);
 }

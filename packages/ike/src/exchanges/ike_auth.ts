@@ -1,10 +1,15 @@
-// IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15) and the first CHILD_SA.
-import { AuthMethod, ExchangeType, NotifyType, PayloadType } from '../codec/constants.ts';
+// IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15) or certificates (RFC 7296 3.6-3.8, RFC 7427), and the first CHILD_SA.
+import { AuthMethod, ExchangeType, IdType, NotifyType, PayloadType } from '../codec/constants.ts';
+
+/** Certificate encoding 4: X.509 Certificate - Signature (RFC 7296 3.6). */
+const CERT_X509_SIGNATURE = 4;
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { serializeId, type IdPayload } from '../codec/payloads/id.ts';
 import { notify } from '../codec/payloads/notify.ts';
+import { X509Certificate } from 'node:crypto';
 import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.ts';
+import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, signAuth, subjectDer, verifyAuth, type LoadedCert } from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
 import type { IkeSa } from '../ike_sa.ts';
 import { createChild } from './create_child_sa.ts';
@@ -13,49 +18,124 @@ import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted
 import { cpAccept, cpReply, cpRequest } from './mode_config.ts';
 import { CpAttr } from '../codec/payloads/cp.ts';
 
-function checkMethod(ctx: Ctx, sa: IkeSa): boolean {
+type Method = 'psk' | 'sig';
+
+function methodOf(ctx: Ctx, sa: IkeSa): Method | undefined {
   const m = sa.rp.identity?.['auth-method'] ?? 'pre-shared-key';
-  if (!sa.rp.identity || m !== 'pre-shared-key') {
-    ctx.log('error', `peer ${sa.peerName}: no identity with auth-method=pre-shared-key (only PSK is implemented)`, sa);
-    return false;
+  if (sa.rp.identity && m === 'pre-shared-key') return 'psk';
+  if (sa.rp.identity && m === 'digital-signature') return 'sig';
+  ctx.log('error', `peer ${sa.peerName}: ${sa.rp.identity ? `auth-method=${m} is not implemented (pre-shared-key, digital-signature are)` : 'no identity'}`, sa);
+  return undefined;
+}
+
+function octetsFor(sa: IkeSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
+  const suite = sa.suite!;
+  const keys = sa.keys!;
+  return fromInitiator
+    ? signedOctets(suite.prf, sa.initRequest!, sa.nr!, keys.pi, serializeId(id))
+    : signedOctets(suite.prf, sa.initResponse!, sa.ni, keys.pr, serializeId(id));
+}
+
+function certs(ctx: Ctx, sa?: IkeSa): LoadedCert[] {
+  const out: LoadedCert[] = [];
+  for (const c of ctx.config.certificates ?? []) {
+    const l = loadCert(c);
+    if ('error' in l) ctx.log('warning', l.error, sa);
+    else out.push(l);
   }
-  return true;
+  return out;
 }
 
-function authFor(sa: IkeSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
-  const suite = sa.suite!;
-  const keys = sa.keys!;
-  const octets = fromInitiator
-    ? signedOctets(suite.prf, sa.initRequest!, sa.nr!, keys.pi, serializeId(id))
-    : signedOctets(suite.prf, sa.initResponse!, sa.ni, keys.pr, serializeId(id));
-  return pskAuth(suite.prf, secretBytes(sa.rp.identity?.secret ?? ''), octets);
+/** CERTREQ naming our trusted certificates (RFC 7296 3.7); without any, an empty one still asks for the peer's. */
+export function certReq(ctx: Ctx): Payload {
+  return { type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(certs(ctx)) };
 }
 
-function verifyAuth(sa: IkeSa, fromInitiator: boolean, id: IdPayload, data: Uint8Array): boolean {
-  const suite = sa.suite!;
-  const keys = sa.keys!;
-  const octets = fromInitiator
-    ? signedOctets(suite.prf, sa.initRequest!, sa.nr!, keys.pi, serializeId(id))
-    : signedOctets(suite.prf, sa.initResponse!, sa.ni, keys.pr, serializeId(id));
-  return verifyPskAuth(suite.prf, secretBytes(sa.rp.identity?.secret ?? ''), octets, data);
+interface OwnAuth {
+  id: IdPayload;
+  /** CERT, CERTREQ (initiator) before the AUTH payload. */
+  before: Payload[];
+  auth: (octets: Uint8Array) => Payload;
+}
+
+/** Our ID and how we authenticate: PSK MIC, or a signature with our certificate's key. */
+function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: typeof PayloadType.IDi | typeof PayloadType.IDr): OwnAuth | { error: string } {
+  const identity = sa.rp.identity!;
+  if (method === 'psk') {
+    const id = idFromConfig(identity['my-id'], sa.local.address, type);
+    if ('error' in id) return id;
+    return { id, before: [], auth: (o) => ({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), o) }) };
+  }
+  const all = certs(ctx, sa);
+  const mine = all.find((c) => c.name === identity.certificate);
+  if (!mine) return { error: `identity certificate ${identity.certificate ?? '(none)'} is not configured` };
+  const key = mine.key;
+  if (!key) return { error: `certificate ${mine.name} has no private key` };
+  const spec = identity['my-id'] ?? 'auto';
+  const id = spec === 'auto' ? { type, idType: IdType.DER_ASN1_DN, data: subjectDer(mine.der) } : idFromConfig(spec, sa.local.address, type);
+  if ('error' in id) return id;
+  if (!idMatchesCert(id, mine.x509)) return { error: `my-id ${spec} is not in certificate ${mine.name}` };
+  const before: Payload[] = [{ type: PayloadType.CERT, encoding: CERT_X509_SIGNATURE, data: mine.der }];
+  if (type === PayloadType.IDi) before.push({ type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(all) });
+  return {
+    id,
+    before,
+    auth: (o) => {
+      const s = signAuth(key, o, sa.peerSigHashes);
+      return { type: PayloadType.AUTH, method: s.method, data: s.data };
+    },
+  };
+}
+
+/** Check the peer's AUTH (and certificate) for `id`; an error text when it does not hold. */
+function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boolean, id: IdPayload, auth: { method: number; data: Uint8Array }, payloads: Payload[]): string | undefined {
+  const identity = sa.rp.identity!;
+  if (!remoteIdAccepted(identity['remote-id'], id, sa.remote.address)) return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
+  const octets = octetsFor(sa, fromInitiator, id);
+  if (method === 'psk') {
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC) return `peer authenticates with method ${auth.method}, we expect a pre-shared key`;
+    return verifyPskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), octets, auth.data) ? undefined : `AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`;
+  }
+  if (auth.method === AuthMethod.SHARED_KEY_MIC) return 'peer authenticates with a pre-shared key, we expect a certificate signature';
+  const all = certs(ctx, sa);
+  const received: X509Certificate[] = [];
+  for (const p of payloads) {
+    if (p.type !== PayloadType.CERT || !('encoding' in p) || p.encoding !== CERT_X509_SIGNATURE || received.length >= 8) continue;
+    try {
+      received.push(new X509Certificate(p.data));
+    } catch {
+      return 'peer sent a certificate that does not parse';
+    }
+  }
+  const pinnedName = identity['remote-certificate'];
+  const pinned = pinnedName ? all.find((c) => c.name === pinnedName) : undefined;
+  if (pinnedName && !pinned) return `remote-certificate ${pinnedName} is not configured`;
+  const end = received[0] ?? pinned?.x509;
+  if (!end) return 'peer sent no certificate';
+  const bad = checkPeerCert(end, received.slice(1), all, ctx.now(), pinned);
+  if (bad) return bad;
+  if (!idMatchesCert(id, end)) return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
+  return verifyAuth(auth.method, auth.data, end.publicKey, octets) ? undefined : `signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`;
 }
 
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
 export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
-  if (!checkMethod(ctx, sa)) return ctx.destroy(sa, 'no usable identity');
-  const idi = idFromConfig(sa.rp.identity?.['my-id'], sa.local.address, PayloadType.IDi);
-  if ('error' in idi) {
-    ctx.log('error', idi.error, sa);
-    return ctx.destroy(sa, 'bad my-id');
+  const method = methodOf(ctx, sa);
+  if (!method) return ctx.destroy(sa, 'no usable identity');
+  const own = ownAuth(ctx, sa, method, PayloadType.IDi);
+  if ('error' in own) {
+    ctx.log('error', own.error, sa);
+    return ctx.destroy(sa, 'no usable identity');
   }
-  const payloads: Payload[] = [idi];
+  const idi = own.id;
+  const payloads: Payload[] = [idi, ...own.before];
   if (sa.rp.peer['send-initial-contact'] ?? true) payloads.push(notify(NotifyType.INITIAL_CONTACT));
   const remoteId = sa.rp.identity?.['remote-id'];
   if (remoteId && remoteId !== 'auto' && remoteId !== 'ignore') {
     const idr = idFromConfig(remoteId, sa.remote.address, PayloadType.IDr);
     if (!('error' in idr)) payloads.push(idr);
   }
-  payloads.push({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: authFor(sa, true, idi) });
+  payloads.push(own.auth(octetsFor(sa, true, idi)));
   const cp = cpRequest(sa);
   if (cp) payloads.push(cp);
   if (sa.rp.policies.length) {
@@ -82,12 +162,9 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
     ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : ': response lacks IDr or AUTH'}`, sa);
     return ctx.destroy(sa, 'IKE_AUTH failed');
   }
-  if (!remoteIdAccepted(sa.rp.identity?.['remote-id'], idr, sa.remote.address)) {
-    ctx.log('error', `peer identity ${formatId(idr)} does not match remote-id ${sa.rp.identity?.['remote-id']}`, sa);
-    return ctx.destroy(sa, 'identity mismatch');
-  }
-  if (auth.method !== AuthMethod.SHARED_KEY_MIC || !verifyAuth(sa, false, idr, auth.data)) {
-    ctx.log('error', `AUTH from ${formatId(idr)} does not verify (wrong pre-shared key?)`, sa);
+  const bad = checkPeerAuth(ctx, sa, methodOf(ctx, sa) ?? 'psk', false, idr, auth, payloads);
+  if (bad) {
+    ctx.log('error', bad, sa);
     return ctx.destroy(sa, 'authentication failed');
   }
   markEstablished(ctx, sa, idr);
@@ -123,13 +200,14 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     ctx.destroy(sa, 'authentication failed');
   };
-  if (auth.method === 14 || auth.method === 1 || auth.method >= 9) return fail(`certificate authentication (method ${auth.method}) is not implemented`);
-  if (!checkMethod(ctx, sa)) return fail('no PSK identity');
-  if (!remoteIdAccepted(sa.rp.identity?.['remote-id'], idi, sa.remote.address)) return fail(`identity ${formatId(idi)} does not match remote-id`);
-  if (auth.method !== AuthMethod.SHARED_KEY_MIC || !verifyAuth(sa, true, idi, auth.data)) return fail(`AUTH from ${formatId(idi)} does not verify (wrong pre-shared key?)`);
-  const idr = idFromConfig(sa.rp.identity?.['my-id'], sa.local.address, PayloadType.IDr);
-  if ('error' in idr) return fail(idr.error);
-  const response: Payload[] = [idr, { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: authFor(sa, false, idr) }];
+  const method = methodOf(ctx, sa);
+  if (!method) return fail('no usable identity');
+  const bad = checkPeerAuth(ctx, sa, method, true, idi, auth, payloads);
+  if (bad) return fail(bad);
+  const own = ownAuth(ctx, sa, method, PayloadType.IDr);
+  if ('error' in own) return fail(own.error);
+  const idr = own.id;
+  const response: Payload[] = [idr, ...own.before, own.auth(octetsFor(sa, false, idr))];
   const ni = sa.ni;
   const nr = sa.nr!;
   // INITIAL_CONTACT (2.4): the peer has no other SAs with us; drop what we still hold for the same identities.

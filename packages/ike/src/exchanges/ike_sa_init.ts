@@ -12,7 +12,7 @@ import type { Endpoint, IkeSa } from '../ike_sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
-import { startIkeAuth } from './ike_auth.ts';
+import { certReq, startIkeAuth } from './ike_auth.ts';
 
 const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
@@ -32,6 +32,15 @@ function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
     sa.spiI,
     sa.spiR,
   );
+}
+
+/** The hash algorithms of a SIGNATURE_HASH_ALGORITHMS notify (RFC 7427 4). */
+function sigHashes(payloads: Payload[]): number[] | undefined {
+  const n = findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS);
+  if (!n) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i + 1 < n.data.length && out.length < 32; i += 2) out.push(((n.data[i] as number) << 8) | (n.data[i + 1] as number));
+  return out;
 }
 
 /** Initiator: build and send the IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
@@ -102,6 +111,8 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   deriveKeys(sa, suite, secret.secret);
   sa.dh = undefined;
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
+  const hashes = sigHashes(payloads);
+  if (hashes) sa.peerSigHashes = hashes;
   detectNat(ctx, sa, payloads);
   ctx.log('info', `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`, sa);
   if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
@@ -180,6 +191,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   };
   deriveKeys(sa, chosen.suite, secret.secret);
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
+  const hashes = sigHashes(payloads);
+  if (hashes) sa.peerSigHashes = hashes;
   if (rp.profile['nat-traversal']) {
     const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
     const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
@@ -194,6 +207,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
     ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(sa.spiI, sa.spiR, to, from) : []),
+    ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
     ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS) ? [notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES)] : []),
   ];

@@ -1,7 +1,7 @@
 // Configuration payload in IKE_AUTH (RFC 7296 2.19, 3.15), driven by RouterOS mode-config entries:
 // responder=yes hands out `address`, `static-dns` and `split-include`; responder=no (request-only) asks
 // for an address and DNS servers and accepts what comes back.
-import { PayloadType } from '../codec/constants.ts';
+import { CfgType, PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import { CpAttr, type CpAttribute, type CpPayload } from '../codec/payloads/cp.ts';
 import type { Ctx } from '../context.ts';
@@ -10,8 +10,6 @@ import { concat } from '../util/bytes.ts';
 import { formatIp, parseIp, prefixRange } from '../util/ip.ts';
 import { find } from './common.ts';
 
-export const CfgType = { CFG_REQUEST: 1, CFG_REPLY: 2, CFG_SET: 3, CFG_ACK: 4 } as const;
-
 /** Initiator: the CP request to add to IKE_AUTH, when the identity's mode-config is a client one. */
 export function cpRequest(sa: IkeSa): CpPayload | undefined {
   const mc = sa.rp.modeConfig;
@@ -19,7 +17,7 @@ export function cpRequest(sa: IkeSa): CpPayload | undefined {
   const empty = new Uint8Array(0);
   return {
     type: PayloadType.CP,
-    cfgType: CfgType.CFG_REQUEST,
+    cfgType: CfgType.REQUEST,
     attributes: [
       { type: CpAttr.INTERNAL_IP4_ADDRESS, value: empty },
       { type: CpAttr.INTERNAL_IP4_DNS, value: empty },
@@ -40,7 +38,7 @@ function maskOf(len: number): Uint8Array {
  */
 export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefined {
   const cp = find(req, PayloadType.CP);
-  if (!cp || cp.cfgType !== CfgType.CFG_REQUEST) return undefined;
+  if (!cp || cp.cfgType !== CfgType.REQUEST) return undefined;
   const mc = sa.rp.modeConfig;
   if (!mc || mc.responder === false) {
     ctx.log('info', `peer requested configuration (CP) but identity of ${sa.peerName} has no responder mode-config; ignored`, sa);
@@ -69,14 +67,14 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefi
     const len = Number(net.split('/')[1] ?? '32');
     if (r && r.start.length === 4) attrs.push({ type: CpAttr.INTERNAL_IP4_SUBNET, value: concat(r.start, maskOf(len)) });
   }
-  return { type: PayloadType.CP, cfgType: CfgType.CFG_REPLY, attributes: attrs };
+  return { type: PayloadType.CP, cfgType: CfgType.REPLY, attributes: attrs };
 }
 
 /** Initiator: take the attributes of the responder's CP reply. */
 export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
   if (!cpRequest(sa)) return;
   const cp = find(resp, PayloadType.CP);
-  if (!cp || cp.cfgType !== CfgType.CFG_REPLY) return ctx.log('warning', 'asked for mode config but the peer sent none', sa);
+  if (!cp || cp.cfgType !== CfgType.REPLY) return ctx.log('warning', 'asked for mode config but the peer sent none', sa);
   const dns: string[] = [];
   const subnets: string[] = [];
   for (const a of cp.attributes) {

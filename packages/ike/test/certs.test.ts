@@ -1,0 +1,109 @@
+// Certificate authentication (RFC 7296 3.6-3.8, RFC 7427): RSA and ECDSA, chains to a trusted CA,
+// pinned remote-certificate, validity at the engine's clock, legacy signature methods.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { IkeConfig, SendAction } from '../src/index.ts';
+import { AuthMethod } from '../src/codec/constants.ts';
+import { signAuth, verifyAuth, formatDn, subjectDer } from '../src/auth/signature.ts';
+import { configs, pair } from './world.ts';
+
+const fx = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8');
+const NOW = Date.parse('2030-06-01T00:00:00Z');
+const CA = { name: 'ca', certificate: fx('ca.crt'), trusted: true };
+
+function certConfigs(o: { a?: string; b?: string; bPins?: string; aRemoteId?: string } = {}) {
+  const cfg = configs();
+  const a = o.a ?? 'a-ecdsa';
+  const b = o.b ?? 'b-rsa';
+  const own = (n: string) => ({ name: n, certificate: fx(`${n}.crt`), 'private-key': fx(`${n}.key`) });
+  const withCerts = (c: IkeConfig, mine: string, peer: string, pins?: string, remoteId?: string): IkeConfig => ({
+    ...c,
+    certificates: [CA, own(mine), ...(pins ? [{ name: 'pinned', certificate: fx(`${pins}.crt`) }] : [])],
+    identities: [{ peer, 'auth-method': 'digital-signature', certificate: mine, ...(pins ? { 'remote-certificate': 'pinned' } : {}), ...(remoteId ? { 'remote-id': remoteId } : {}) }],
+  });
+  return { a: withCerts(cfg.a, a, 'to-b', undefined, o.aRemoteId), b: withCerts(cfg.b, b, 'from-a', o.bPins) };
+}
+
+describe('certificate authentication', () => {
+  it('ECDSA P-256 initiator and RSA responder, both chained to the trusted CA: RFC 7427 signatures, DN identities', () => {
+    const n = pair(certConfigs(), { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.b.list()[0]?.state).toBe('established');
+    expect(n.installs('a')).toHaveLength(1);
+    expect(n.events('a').some((e) => e.includes('(dn:C=CH, O=ipsec test, CN=b.example)'))).toBe(true);
+    expect(n.events('b').some((e) => e.includes('(dn:C=CH, O=ipsec test, CN=a.example)'))).toBe(true);
+  });
+
+  it('ECDSA P-384 and a remote-id given as dn: text', () => {
+    const n = pair(certConfigs({ a: 'a-p384', aRemoteId: 'dn:C=CH,O=ipsec test,CN=b.example' }), { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+  });
+
+  it('large IKE_AUTH with certificates is fragmented at 1280 bytes', () => {
+    const n = pair(certConfigs({ a: 'b-rsa', b: 'b-rsa' }), { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    // 'a' presents b's certificate: its ID (DN of b) is in that cert, so this only tests size, not identity rules.
+    expect(n.a.list()[0]?.state).toBe('established');
+    const sends = n.log.filter((l) => l.action.type === 'send').map((l) => l.action as SendAction);
+    expect(sends.length).toBeGreaterThan(4);
+    for (const s of sends) expect(s.data.length).toBeLessThanOrEqual(1280 - 28);
+  });
+
+  it('a certificate from an untrusted CA is refused with AUTHENTICATION_FAILED', () => {
+    const n = pair(certConfigs({ a: 'evil' }), { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()).toEqual([]);
+    expect(n.b.list()).toEqual([]);
+    expect(n.events('b').some((e) => e.includes('not issued by a trusted CA'))).toBe(true);
+  });
+
+  it('remote-certificate pins the peer certificate', () => {
+    const ok = pair(certConfigs({ bPins: 'a-ecdsa' }), { start: NOW });
+    ok.deliver('a', ok.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(ok.b.list()[0]?.state).toBe('established');
+    const bad = pair(certConfigs({ bPins: 'a-p384' }), { start: NOW });
+    bad.deliver('a', bad.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(bad.b.list()).toEqual([]);
+    expect(bad.events('b').some((e) => e.includes('differs from the configured remote-certificate'))).toBe(true);
+  });
+
+  it('validity is checked at the engine clock, not the wall clock', () => {
+    const n = pair(certConfigs(), { start: Date.parse('2001-01-01T00:00:00Z') });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.b.list()).toEqual([]);
+    expect(n.events('b').some((e) => e.includes('is not valid now'))).toBe(true);
+  });
+
+  it('a PSK peer and a certificate peer do not authenticate each other', () => {
+    const cfg = certConfigs();
+    cfg.b = configs().b;
+    cfg.b.identities = [{ ...cfg.b.identities![0]!, 'remote-id': 'auto' }];
+    const n = pair(cfg, { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.b.list()).toEqual([]);
+    expect(n.events('b').some((e) => e.includes('we expect a pre-shared key'))).toBe(true);
+  });
+
+  it('legacy methods without SIGNATURE_HASH_ALGORITHMS: RSA (1) and ECDSA (9, 10); RFC 7427 with; tampering fails', () => {
+    const octets = new Uint8Array(100).fill(7);
+    for (const [name, legacy] of [['b-rsa', AuthMethod.RSA], ['a-ecdsa', AuthMethod.ECDSA_256], ['a-p384', AuthMethod.ECDSA_384]] as const) {
+      const key = createPrivateKey(fx(`${name}.key`));
+      const pub = new X509Certificate(fx(`${name}.crt`)).publicKey;
+      const old = signAuth(key, octets, undefined);
+      expect(old.method).toBe(legacy);
+      expect(verifyAuth(old.method, old.data, pub, octets)).toBe(true);
+      const modern = signAuth(key, octets, [2, 3, 4]);
+      expect(modern.method).toBe(AuthMethod.DIGITAL_SIGNATURE);
+      expect(verifyAuth(modern.method, modern.data, pub, octets)).toBe(true);
+      const tampered = octets.slice();
+      tampered[0] ^= 1;
+      expect(verifyAuth(modern.method, modern.data, pub, tampered)).toBe(false);
+      expect(verifyAuth(AuthMethod.DIGITAL_SIGNATURE, new Uint8Array([200, 1, 2]), pub, octets)).toBe(false);
+    }
+    expect(formatDn(subjectDer(new Uint8Array(new X509Certificate(fx('ca.crt')).raw)))).toBe('C=CH, O=ipsec test, CN=Test CA');
+  });
+});
