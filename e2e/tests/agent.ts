@@ -1,5 +1,6 @@
 // A real agent for the browser tests: a child process with a fresh data directory, serving the
-// built web UI on a loopback port. Stopped by PID when the worker ends.
+// built web UI on a loopback port. Stopped by PID when the worker ends. The IKE engine is off
+// (--no-ike): these tests drive the UI and the API, and must not compete for UDP 500/4500.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,7 +20,7 @@ export interface RunningAgent {
 export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
   const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
-  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist')], {
+  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist'), '--no-ike'], {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -109,6 +109,17 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
     await dlg.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  await test.step('dark theme', async () => {
+    await openTab(page, 'Policies');
+    await page.getByRole('button', { name: 'Toggle theme' }).click();
+    await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(18, 20, 23)');
+    await expectNothingCut(page, 'Policies (dark)');
+    await page.mouse.move(600, 500); // no tooltip over the window title
+    await shot(page, 'ipsec-policies-dark');
+    await page.getByRole('button', { name: 'Toggle theme' }).click();
+    await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(233, 236, 239)');
+  });
+
   const menu = page.getByRole('navigation', { name: 'Menu' });
   await menu.getByRole('link', { name: 'Log' }).click();
   await expect(page.getByRole('log')).toContainText('config changed by admin');

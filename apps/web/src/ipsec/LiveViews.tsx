@@ -117,8 +117,8 @@ export function LiveTable({ view }: { view: ViewDef }) {
             noRowsLabel: live.error
               ? `Cannot load: ${live.error}`
               : view.name === 'active-peers'
-                ? 'No active peers. Peers appear here once IKE negotiates with them (the IKE engine is not running yet).'
-                : 'No installed SAs. SAs appear here once phase 2 is established (the IKE engine is not running yet).',
+                ? 'No active peers. Peers appear here once IKE negotiates with them.'
+                : 'No installed SAs. SAs appear here once phase 2 is established.',
           }}
           sx={{
             border: 0,
