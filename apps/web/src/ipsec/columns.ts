@@ -73,10 +73,9 @@ export function sizeColumns<R extends GridValidRowModel>(
 ): GridColDef<R>[] {
   const shown = cols.filter((c) => visible[c.col.field] !== false);
   const last = shown[shown.length - 1]?.col.field;
-  const sample = sampleRows(rows);
   return cols.map(({ col, kind, text }) => {
     let cell = 0;
-    for (const r of sample) cell = Math.max(cell, textWidth(text(r), CELL_FONT));
+    for (const t of widestCandidates(rows, text)) cell = Math.max(cell, textWidth(t, CELL_FONT));
     const head = col.headerName ? textWidth(col.headerName, HEADER_FONT) + HEADER_PAD : 0;
     let width = Math.ceil(Math.max(minWidthOf(kind), cell + CELL_PAD, head));
     if (!UNCAPPED.includes(kind)) width = Math.min(width, Math.max(MAX_WIDTH, minWidthOf(kind)));
@@ -87,10 +86,26 @@ export function sizeColumns<R extends GridValidRowModel>(
   });
 }
 
-/** Measuring every cell of 10,000 live rows every second would own the main thread: big tables are sized from an even sample. */
-const SAMPLE = 400;
-function sampleRows<R>(rows: readonly R[]): readonly R[] {
-  if (rows.length <= SAMPLE) return rows;
-  const step = rows.length / SAMPLE;
-  return Array.from({ length: SAMPLE }, (_, i) => rows[Math.floor(i * step)]!);
+/**
+ * Measuring every cell of 10,000 live rows every second would own the main thread. Small tables
+ * measure every cell; big ones only the longest texts by length (cheap to find), so the widest
+ * address is still measured and never cut.
+ */
+const MEASURE_ALL = 400;
+const LONGEST = 24;
+function widestCandidates<R>(rows: readonly R[], text: (r: R) => string): string[] {
+  const all = rows.map(text);
+  if (all.length <= MEASURE_ALL) return all;
+  let minLen = 0;
+  const top: string[] = [];
+  for (const t of all) {
+    if (top.length >= LONGEST && t.length <= minLen) continue;
+    top.push(t);
+    if (top.length > LONGEST) {
+      top.sort((a, b) => b.length - a.length);
+      top.length = LONGEST;
+      minLen = top[top.length - 1]!.length;
+    }
+  }
+  return top;
 }
