@@ -80,35 +80,43 @@ describe('IKE SA rekey', () => {
   });
 
   it('simultaneous IKE SA rekey: one new SA survives on both sides with the CHILD_SAs (2.8.2)', () => {
-    for (let seed = 0; seed < 4; seed++) {
-      const n = pair(configs({ proposal: { 'pfs-group': 'ecp256' } }));
+    const losers = new Set<string>();
+    for (let seed = 0; seed < 12; seed++) {
+      const n = pair(configs({ proposal: { 'pfs-group': 'ecp256' } }), { seeds: [10 + seed, 20 + seed] });
       n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-      // Vary who has the lowest nonce by burning randomness.
-      for (let i = 0; i < seed; i++) n.a.command({ type: 'dpd', ikeSa: 999 });
-      n.advance(0);
       const ra = sends(n.a.command({ type: 'rekey-ike', ikeSa: n.a.list()[0]!.id }));
       const rb = sends(n.b.command({ type: 'rekey-ike', ikeSa: n.b.list()[0]!.id }));
       expect(ra).toHaveLength(1);
       expect(rb).toHaveLength(1);
       const bAnswers = n.b.datagram({ from: ra[0]!.from, to: ra[0]!.to, data: ra[0]!.data });
       const aAnswers = n.a.datagram({ from: rb[0]!.from, to: rb[0]!.to, data: rb[0]!.data });
-      n.deliver('b', bAnswers);
-      n.deliver('a', aAnswers);
-      n.advance(1000);
+      // Which answer lands first alternates: the other side then sees the winner's Delete before its own answer.
+      if (seed % 2) {
+        n.deliver('a', aAnswers);
+        n.deliver('b', bAnswers);
+      } else {
+        n.deliver('b', bAnswers);
+        n.deliver('a', aAnswers);
+      }
+      for (let i = 0; i < 40; i++) n.advance(10_000); // redundant SAs nobody deleted time out
       expectOneSharedSa(n.a, n.b);
       expect(n.log.filter((l) => l.action.type === 'deleteSa')).toEqual([]);
-      expect(n.events('a').some((e) => e.includes('collision'))).toBe(true);
+      expect(n.events('a').concat(n.events('b')).some((e) => e.includes('IKE SA rekey collision'))).toBe(true);
+      const all = n.events('a').concat(n.events('b'));
+      if (all.some((e) => e.includes('ours has the lowest nonce'))) losers.add('lost');
+      if (all.some((e) => e.includes('ours wins'))) losers.add('won');
       // the survivor works
       n.deliver('a', n.a.command({ type: 'rekey-child', ikeSa: n.a.list()[0]!.id, child: n.a.list()[0]!.children[0]!.id }));
       expectOneSharedSa(n.a, n.b);
     }
+    expect([...losers].sort()).toEqual(['lost', 'won']); // both resolutions exercised
   });
 
   it('simultaneous CHILD_SA rekey: exactly one new CHILD_SA survives on both sides (2.8.1)', () => {
-    for (let seed = 0; seed < 4; seed++) {
-      const n = pair(configs({ proposal: { 'pfs-group': 'ecp256' } }));
+    const losers = new Set<string>();
+    for (let seed = 0; seed < 8; seed++) {
+      const n = pair(configs({ proposal: { 'pfs-group': 'ecp256' } }), { seeds: [30 + seed, 40 + seed] });
       n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-      for (let i = 0; i < seed; i++) n.b.command({ type: 'dpd', ikeSa: 999 });
       const sa = n.a.list()[0]!;
       const sb = n.b.list()[0]!;
       const ra = sends(n.a.command({ type: 'rekey-child', ikeSa: sa.id, child: sa.children[0]!.id }));
@@ -120,7 +128,9 @@ describe('IKE SA rekey', () => {
       n.advance(1000);
       expectOneSharedSa(n.a, n.b);
       expect(n.a.list()[0]!.children[0]!.spiIn).not.toBe(sa.children[0]!.spiIn);
+      for (const side of ['a', 'b'] as const) if (n.events(side).some((e) => e.includes('has the lowest nonce and goes'))) losers.add(side);
     }
+    expect([...losers].sort()).toEqual(['a', 'b']);
   });
 
   it('CHILD_SA request during an IKE SA rekey gets TEMPORARY_FAILURE and is retried', () => {

@@ -28,10 +28,10 @@ export function configs(over: { a?: Partial<IkeConfig>; b?: Partial<IkeConfig>; 
 }
 
 /** Two engines wired through an in-memory network with a shared deterministic clock. */
-export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean; a?: Partial<EngineOptions>; b?: Partial<EngineOptions>; start?: number } = {}) {
+export function pair(cfg = configs(), opts: { drop?: (s: SendAction, n: number) => boolean; a?: Partial<EngineOptions>; b?: Partial<EngineOptions>; start?: number; seeds?: [number, number] } = {}) {
   const clock = { t: opts.start ?? 1_000_000 };
-  const a = new IkeEngine({ config: cfg.a, random: seededRandom(1), now: () => clock.t, ...opts.a });
-  const b = new IkeEngine({ config: cfg.b, random: seededRandom(2), now: () => clock.t, ...opts.b });
+  const a = new IkeEngine({ config: cfg.a, random: seededRandom(opts.seeds?.[0] ?? 1), now: () => clock.t, ...opts.a });
+  const b = new IkeEngine({ config: cfg.b, random: seededRandom(opts.seeds?.[1] ?? 2), now: () => clock.t, ...opts.b });
   const log: { side: 'a' | 'b'; action: Action }[] = [];
   let sent = 0;
   const deliver = (side: 'a' | 'b', actions: Action[]) => {

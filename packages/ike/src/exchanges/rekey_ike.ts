@@ -151,6 +151,8 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
         return;
       }
       ctx.log('info', `IKE SA rekey collision: ours wins; the peer deletes its #${pr.sa.id}`, sa);
+      // Redundant: if the peer never learns of it (its old SA went before our answer reached it), we delete it.
+      awaitDelete(ctx, pr.sa);
     }
     ctx.adoptChildren(sa, next);
     sendDeleteIke(ctx, sa, 'rekeyed');
