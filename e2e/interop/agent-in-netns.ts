@@ -66,6 +66,11 @@ export class AgentInNetns {
     return r.json;
   }
 
+  /** The agent's PID (`ip netns exec` execs it, so the child is the agent itself). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   stop(): void {
     if (this.child?.pid && this.child.exitCode === null) process.kill(this.child.pid, 'SIGKILL');
   }

@@ -59,6 +59,11 @@ export class Charon {
     throw new Error(`charon did not start in ${this.ns}: ${this.log()}`);
   }
 
+  get pid(): number | undefined {
+    const f = join(this.dir, 'run', 'charon.pid');
+    return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+  }
+
   swanctl(args: string[]): string {
     return sh('swanctl', [...args, '--uri', this.vici]);
   }

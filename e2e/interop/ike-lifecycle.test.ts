@@ -16,8 +16,11 @@ let charon: Charon;
 interface Opts {
   ike?: string;
   esp?: string;
-  /** Extra lines in charon's connection and child sections. */
+  /** Extra lines in charon's connection and child sections, and top-level sections (pools). */
   conn?: string;
+  top?: string;
+  /** remote_ts = dynamic (the address charon assigns from a pool) instead of our LAN. */
+  remoteDynamic?: boolean;
   child?: string;
   localTs?: string;
   vip?: boolean;
@@ -40,23 +43,24 @@ function charonConf(o: Opts = {}): string {
     remote { auth = psk
              id = ${a.addr} }
     children { net { ${o.vip ? '' : `local_ts = ${o.localTs ?? `${b.lan}/32`}`}
-                     remote_ts = ${a.lan}/32
+                     ${o.remoteDynamic ? '' : `remote_ts = ${a.lan}/32`}
                      esp_proposals = ${o.esp ?? 'aes128-sha256-modp2048'}
                      ${o.child ?? ''} } }
   }
 }
+${o.top ?? ''}
 secrets { ike-ours { id-a = ${a.addr}
                      id-b = ${b.addr}
                      secret = "${PSK}" } }
 `;
 }
 
-async function configureAgent(o: { passive: boolean; profile?: Record<string, unknown>; proposal?: Record<string, unknown>; identity?: Record<string, unknown>; dst?: string }): Promise<void> {
+async function configureAgent(o: { passive: boolean; profile?: Record<string, unknown>; proposal?: Record<string, unknown>; identity?: Record<string, unknown>; dst?: string; src?: string }): Promise<void> {
   await agent.add('ip/ipsec/profile', { name: 'interop', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048', ...o.profile });
   await agent.add('ip/ipsec/proposal', { name: 'interop', 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'modp2048', ...o.proposal });
   await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'interop', passive: o.passive ? 'yes' : 'no' });
   await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK, ...o.identity });
-  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': `${hosts.a.lan}/32`, 'dst-address': o.dst ?? `${hosts.b.lan}/32`, proposal: 'interop' });
+  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': o.src ?? `${hosts.a.lan}/32`, 'dst-address': o.dst ?? `${hosts.b.lan}/32`, proposal: 'interop' });
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
@@ -194,5 +198,15 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect(charon.log()).toMatch(/installing new virtual IP 10\.99\.0\.5|assigned virtual IP|virtual IP 10\.99\.0\.5/);
     const peers = await ourPeers();
     expect(peers[0]['dynamic-address']).toBe('10.99.0.5');
+  }, 60_000);
+
+  it('mode config as client: we (request-only) get a virtual IP and DNS from charon\'s pool', async () => {
+    charon.load(charonConf({ conn: 'pools = rw', remoteDynamic: true, top: 'pools { rw { addrs = 10.88.0.9/32\n             dns = 10.2.0.53 } }' }));
+    await configureAgent({ passive: false, identity: { 'mode-config': 'request-only' }, src: '0.0.0.0/0' });
+    const sas = await bringUp(false);
+    expect(sas).toMatch(/remote '192\.0\.2\.1' @ 192\.0\.2\.1\[4500\] \[10\.88\.0\.9\]/);
+    expect(sas).toMatch(/remote\s+10\.88\.0\.9\/32/);
+    expect(agent.output).toMatch(/mode config received: address 10\.88\.0\.9, dns 10\.2\.0\.53/);
+    expect((await ourPeers())[0]['dynamic-address']).toBe('10.88.0.9');
   }, 60_000);
 });
