@@ -1,15 +1,16 @@
 // The sans-IO engine on real UDP sockets with a JSON config, for interop cases the agent cannot be
 // configured for yet (certificates: the agent has no certificate store). Usage, inside a namespace:
 //   tsx engine-runner.ts CONFIG.json LOCAL_ADDRESS [PEER_TO_INITIATE]
+// CONFIG.json is an IkeConfig, optionally with `engineOptions` (e.g. cookieThreshold).
 // Prints one JSON line per engine action (keys as hex), so a test can follow what happens.
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { IkeEngine, type Action, type IkeConfig } from '../../packages/ike/src/index.ts';
+import { IkeEngine, type Action, type EngineOptions, type IkeConfig } from '../../packages/ike/src/index.ts';
 
 const [configFile, address, initiate] = process.argv.slice(2) as [string, string, string | undefined];
-const config = JSON.parse(readFileSync(configFile, 'utf8')) as IkeConfig;
-const engine = new IkeEngine({ config, random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() });
+const { engineOptions, ...config } = JSON.parse(readFileSync(configFile, 'utf8')) as IkeConfig & { engineOptions?: Partial<EngineOptions> };
+const engine = new IkeEngine({ ...engineOptions, config, random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() });
 const sockets = new Map<number, Socket>();
 let timer: NodeJS.Timeout | undefined;
 

@@ -1,6 +1,7 @@
-// Interop: certificate authentication (RFC 7427 signatures, CERT/CERTREQ, RFC 7383 fragmentation of the
-// large IKE_AUTH) between our engine and charon, both directions. The agent has no certificate store
-// yet, so our side is the engine on UDP sockets (engine-runner.ts) with certificates as PEM in its config.
+// Interop for what the agent cannot be configured for yet, with our side as the engine on UDP sockets
+// (engine-runner.ts): certificate authentication (RFC 7427 signatures, CERT/CERTREQ, RFC 7383 fragmentation
+// of the large IKE_AUTH) both directions (the agent has no certificate store), and COOKIE as responder
+// (the engine's cookieThreshold is not an agent setting).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,7 +54,7 @@ function ourConfig(cert: string, passive: boolean) {
 }
 
 /** charon's credentials: swanctl loads private keys only from its private/ directory (SWANCTL_DIR). */
-function charonConf(): string {
+function charonConf(auth: 'cert' | 'psk' = 'cert'): string {
   for (const f of ['ca.crt', 'b-rsa.crt']) writeFileSync(join(charon.dir, f), fx(f));
   mkdirSync(join(charon.dir, 'private'), { recursive: true });
   writeFileSync(join(charon.dir, 'private', 'b-rsa.key'), fx('b-rsa.key'));
@@ -65,20 +66,29 @@ function charonConf(): string {
     remote_addrs = ${hosts.a.addr}
     encap = yes
     proposals = aes256-sha256-ecp256
-    local { auth = pubkey
+    ${
+      auth === 'cert'
+        ? `local { auth = pubkey
             certs = ${charon.dir}/b-rsa.crt }
     remote { auth = pubkey
              cacerts = ${charon.dir}/ca.crt
-             id = "C=CH, O=ipsec test, CN=a.example" }
+             id = "C=CH, O=ipsec test, CN=a.example" }`
+        : `local { auth = psk
+            id = ${hosts.b.addr} }
+    remote { auth = psk
+             id = ${hosts.a.addr} }`
+    }
     children { net { local_ts = ${hosts.b.lan}/32
                      remote_ts = ${hosts.a.lan}/32
                      esp_proposals = aes256gcm16 } }
   }
 }
-`;
+${auth === 'psk' ? `secrets { ike-ours { id-a = ${hosts.a.addr}\n id-b = ${hosts.b.addr}\n secret = "${COOKIE_PSK}" } }\n` : ''}`;
 }
 
-describe.skipIf(skip)('IKEv2 interop with strongSwan: certificates', () => {
+const COOKIE_PSK = 'cookie-psk-0123456789';
+
+describe.skipIf(skip)('IKEv2 interop with strongSwan: our engine on sockets', () => {
   beforeEach(async () => {
     hosts = new TwoHosts().up();
     charon = new Charon(hosts.b.ns);
@@ -115,4 +125,19 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: certificates', () => {
       }, 60_000);
     }
   }
+
+  it('COOKIE as responder (threshold 0): charon retries IKE_SA_INIT with our cookie', async () => {
+    charon.load(charonConf('psk'));
+    const cfg = ourConfig('a-ecdsa', true);
+    await startOurs({
+      ...cfg,
+      identities: [{ peer: 'strongswan', 'auth-method': 'pre-shared-key', secret: COOKIE_PSK }],
+      engineOptions: { cookieThreshold: 0 },
+    });
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+    expect(charon.log()).toMatch(/received COOKIE/i);
+    expect(charon.log()).toMatch(/generating IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No/);
+    await until('our IKE SA', () => (/"state":"established"/.test(output) && /"type":"installSa"/.test(output)) || undefined);
+    expect(output).toMatch(/asking 192\.0\.2\.2 for a COOKIE/);
+  }, 60_000);
 });
