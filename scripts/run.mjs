@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
@@ -89,8 +89,9 @@ function start(args) {
   installWorkspace();
   buildWeb();
   step('starting the agent');
-  const tsx = join(root, 'apps', 'agent', 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, join(root, 'apps', 'agent', 'src', 'main.ts'), ...args], { cwd: root, stdio: 'inherit' });
+  // tsx as a loader in the agent's own process (no wrapper process between signals and the agent).
+  const tsx = pathToFileURL(join(root, 'apps', 'agent', 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'apps', 'agent', 'src', 'main.ts'), ...args], { cwd: root, stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }

@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,8 +19,7 @@ export class AgentInNetns {
   constructor(readonly ns: string) {}
 
   async start(): Promise<void> {
-    const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
-    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, tsx, 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`], {
+    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`], {
       cwd: agentDir,
       env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,6 @@
 // (--no-ike): these tests drive the UI and the API, and must not compete for UDP 500/4500.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base } from '@playwright/test';
@@ -19,8 +18,7 @@ export interface RunningAgent {
 
 export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => void }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
-  const tsx = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
-  const child: ChildProcess = spawn(process.execPath, [tsx, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist'), '--no-ike'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist'), '--no-ike'], {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,7 +2,6 @@
 // integrity check, and every change the agent acknowledged is there.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,12 +9,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, rest, withTimeout } from './harness.ts';
 
 const agentDir = join(import.meta.dirname, '..');
-const tsxCli = createRequire(join(agentDir, 'package.json')).resolve('tsx/cli');
 const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-durability-'));
 const children: ChildProcess[] = [];
 
 function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [tsxCli, 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike'], {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
