@@ -2,6 +2,10 @@
 // editable text for time/int/port/lists, secrets never shown.
 import { SECRET_PLACEHOLDER, type Field } from '@ipsec/schema';
 
+const NUMBER = new Intl.NumberFormat();
+/** "1,234,567": one shared formatter (Number#toLocaleString builds one per call, too slow for live tables). */
+export const formatCount = (n: number): string => NUMBER.format(n);
+
 /** RouterOS text of a value for tables. Secrets print as nothing. */
 export function printCell(field: Field | undefined, value: unknown): string {
   if (value === undefined || value === null) return '';

@@ -14,7 +14,7 @@ import DownIcon from '@mui/icons-material/ArrowDownward';
 import ColumnsIcon from '@mui/icons-material/ViewColumn';
 import type { MenuDef } from '@ipsec/schema';
 import { useMenuItems, type ApiEntry, type MenuName } from '../api/config.ts';
-import { printCell } from '../fields/format.ts';
+import { formatCount, printCell } from '../fields/format.ts';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
@@ -176,7 +176,7 @@ function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record
     const numeric = field.kind === 'int';
     columns.push({
       kind: field.kind,
-      text: (row) => (numeric && typeof row[prop] === 'number' ? (row[prop] as number).toLocaleString() : printCell(field, row[prop])),
+      text: (row) => (numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop])),
       col: {
         field: prop,
         headerName: field.meta.label,

@@ -7,7 +7,7 @@ import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
 import { counterRates, formatByteRate, formatCountRate, rowRates, useLiveWatch, type LiveRow } from '../api/live.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
-import { printCell } from '../fields/format.ts';
+import { formatCount, printCell } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
 import { sizeColumns, type SizedColumn } from './columns.ts';
@@ -38,7 +38,7 @@ export function LiveTable({ view }: { view: ViewDef }) {
       cols.push({
         // live addresses are plain text in the view schema; size them like addresses all the same
         kind: /address$/.test(prop) ? 'address' : field.kind,
-        text: (r) => (numeric && typeof r[prop] === 'number' ? (r[prop] as number).toLocaleString() : printCell(field, r[prop])),
+        text: (r) => (numeric && typeof r[prop] === 'number' ? formatCount(r[prop] as number) : printCell(field, r[prop])),
         col: {
           field: prop,
           headerName: field.meta.label,
@@ -68,7 +68,10 @@ export function LiveTable({ view }: { view: ViewDef }) {
     Object.fromEntries(Object.keys(view.fields).filter((p) => !view.columns.includes(p)).map((p) => [p, false])),
   );
   const [userWidths, setUserWidths] = useState<Record<string, number>>({});
-  const columns = useMemo(() => sizeColumns(base, rows, visibility, userWidths), [base, rows, visibility, userWidths]);
+  // Counters tick every second; widths follow new or removed rows at once, growing numbers every 10 s.
+  const sizeKey = `${rows.length}:${Math.floor((live.cur?.at ?? 0) / 10_000)}`;
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const columns = useMemo(() => sizeColumns(base, rows, visibility, userWidths), [base, sizeKey, visibility, userWidths]);
 
   const command = view.name === 'active-peers'
     ? { label: 'Kill connections', ask: 'Kill all IPsec connections? Every phase 1 and phase 2 SA is dropped and tunnels must renegotiate.', run: () => trpc().live.killConnections.mutate() }
@@ -162,7 +165,7 @@ export function StatisticsView({ view }: { view: ViewDef }) {
             return (
               <TableRow key={prop} data-counter={prop} sx={n > 0 ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } } : undefined}>
                 <TableCell title={field.meta.help} sx={{ width: 240, whiteSpace: 'nowrap' }}>{field.meta.label}</TableCell>
-                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 110 }}>{n.toLocaleString()}</TableCell>
+                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 110 }}>{formatCount(n)}</TableCell>
                 <TableCell align="right" sx={{ fontFamily: 'monospace', width: 80 }} title="Increase per second">{n > 0 ? formatCountRate(rate) : ''}</TableCell>
                 <TableCell sx={{ color: n > 0 ? undefined : 'text.secondary', whiteSpace: 'nowrap' }}>{field.meta.help}</TableCell>
               </TableRow>
