@@ -1,5 +1,6 @@
 // IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr, NAT detection; INVALID_KE_PAYLOAD retry (1.2), COOKIE (2.6).
 import { ExchangeType, Flags, NotifyType, PayloadType } from '../codec/constants.ts';
+import { explainMismatch } from '../diagnose.ts';
 import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -152,7 +153,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   const mine = ikeProposals(rp.profile, { warnings });
   const chosen = selectIke(saP.proposals, mine);
   if (!chosen) {
-    ctx.log('warning', `IKE_SA_INIT from ${from.address} (peer ${rp.peer.name}): no proposal chosen`);
+    ctx.log('error', `IKE_SA_INIT from ${from.address} (peer ${rp.peer.name}): no suitable proposal found`);
+    for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', `${from.address} ${line}`);
     return reply([notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
   }
   if (ke.group !== chosen.suite.dh.id) {
