@@ -254,6 +254,29 @@ export const f = {
       meta: meta(m),
     };
   },
+  /** X.509 subjectAltName entries in RouterOS/OpenSSL form: IP:2.2.2.2, DNS:vpn.example.com, email:a@b.c. */
+  altNames(m: MetaIn): Field<string[]> {
+    return {
+      kind: 'string-list',
+      schema: schemaOf((raw) => {
+        const xs = list(raw, 'subject alternative names');
+        return xs.map((x) => {
+          const colon = x.indexOf(':');
+          const type = colon < 0 ? '' : x.slice(0, colon).trim();
+          const value = colon < 0 ? '' : x.slice(colon + 1).trim();
+          const t = { ip: 'IP', dns: 'DNS', email: 'email' }[type.toLowerCase()];
+          if (!t || value === '') throw new ValueError(`"${x}" must be IP:address, DNS:name or email:address`);
+          if (t === 'IP') return `IP:${parseAddress(value)}`;
+          if (t === 'DNS' && !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*\.?$/.test(value)) throw new ValueError(`"${value}" is not a DNS name`);
+          if (t === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) throw new ValueError(`"${value}" is not an e-mail address`);
+          return `${t}:${value}`;
+        });
+      }),
+      default: [],
+      print: printList,
+      meta: meta(m),
+    };
+  },
   /** "any" or 0..65535 */
   port(m: MetaIn): Field<number | 'any'> {
     return {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DH_GROUP_NAMES, EAP_METHODS, ESP_AUTH_NAMES, ESP_CIPHER_NAMES, HASH_NAMES, IKE_CIPHER_NAMES, PRF_NAMES } from './algorithms.ts';
 import { f, labelOf, type Field } from './fields.ts';
+import { printTime } from './units.ts';
 
 export type Fields = Record<string, Field<any>>;
 
@@ -134,8 +135,8 @@ export const identity = menu({
     peer: f.ref('peer', '', { required: true, help: 'The peer this identity applies to.' }),
     'auth-method': f.enum(['digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre-shared-key-xauth', 'rsa-key', 'rsa-signature-hybrid'], 'pre-shared-key', { tab: 'Authentication', help: 'How the peers authenticate.' }),
     secret: f.secret({ when: { field: 'auth-method', in: ['pre-shared-key', 'pre-shared-key-xauth'] }, tab: 'Authentication', help: 'Pre-shared secret; a value starting with 0x is hex.' }),
-    certificate: f.string({ when: { field: 'auth-method', in: ['digital-signature', 'eap', 'eap-radius', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate (with private key) this side signs with.' }),
-    'remote-certificate': f.string({ when: { field: 'auth-method', in: ['digital-signature', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate expected from the remote side; empty = any certificate signed by a trusted CA.' }),
+    certificate: f.ref('certificate', '', { when: { field: 'auth-method', in: ['digital-signature', 'eap', 'eap-radius', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate (with private key) this side signs with.' }),
+    'remote-certificate': f.ref('certificate', '', { when: { field: 'auth-method', in: ['digital-signature', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate expected from the remote side; empty = any certificate signed by a trusted CA.' }),
     'eap-methods': f.enumList(EAP_METHODS, ['eap-tls'], { when: { field: 'auth-method', in: ['eap'] }, tab: 'Authentication', help: 'EAP methods, tried in order (auth-method=eap).' }),
     key: f.ref('key', '', { when: { field: 'auth-method', in: ['rsa-key'] }, tab: 'Authentication', help: 'Private key (auth-method=rsa-key, IKEv1).' }),
     'remote-key': f.ref('key', '', { when: { field: 'auth-method', in: ['rsa-key'] }, tab: 'Authentication', help: 'Public key of the remote side (auth-method=rsa-key, IKEv1).' }),
@@ -238,6 +239,59 @@ export const key = menu({
   columns: ['name', 'key-size', 'private-key', 'rsa'],
 });
 
+// ------------------------------------------------------------------------------------- certificates
+/** RouterOS key-usage words (X.509 keyUsage bits, then extendedKeyUsage purposes). */
+export const KEY_USAGES = [
+  'digital-signature', 'content-commitment', 'key-encipherment', 'data-encipherment', 'key-agreement', 'key-cert-sign', 'crl-sign',
+  'encipher-only', 'decipher-only', 'tls-server', 'tls-client', 'code-sign', 'email-protect', 'timestamp', 'ocsp-sign',
+] as const;
+export const RSA_KEY_SIZES = ['1024', '2048', '4096'] as const;
+export const EC_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'] as const;
+
+// System > Certificates (RouterOS /certificate). An added entry gets a key pair and a self-signed
+// certificate from these properties, or holds an imported PEM; `sign` re-issues it signed by a CA
+// entry. Once a certificate exists its subject properties describe it and cannot be edited.
+export const certificate = menu({
+  name: 'certificate',
+  path: 'certificate',
+  title: 'Certificates',
+  key: 'name',
+  fields: {
+    name: f.name(),
+    'common-name': f.string({ help: 'Subject CN; for a server usually its IP address or DNS name. Empty = the name.' }, 64),
+    'subject-alt-name': f.altNames({ help: 'Subject alternative names: IP:2.2.2.2, DNS:vpn.example.com, email:user@example.com.' }),
+    country: f.string({ tab: 'Advanced', help: 'Subject C (two letters).' }, 2),
+    organization: f.string({ tab: 'Advanced', help: 'Subject O.' }, 64),
+    unit: f.string({ tab: 'Advanced', help: 'Subject OU.' }, 64),
+    'key-type': f.enum(['rsa', 'ecdsa'], 'rsa', { help: 'Key algorithm of a generated key.' }),
+    // One property for both families, as RouterOS: bits for RSA, a named curve for ECDSA.
+    'key-size': f.enum([...RSA_KEY_SIZES, ...EC_CURVES], '2048', { help: 'RSA: 1024, 2048 or 4096 bits; ECDSA: prime256v1, secp384r1 or secp521r1.' }),
+    'days-valid': f.int(365, 1, 36500, { help: 'Validity of a generated or signed certificate, in days.' }),
+    'key-usage': f.enumList(KEY_USAGES, [], {
+      help: 'Key usages and purposes. Empty = automatic: key-cert-sign,crl-sign for a self-signed CA; digital-signature,key-encipherment,tls-server,tls-client when signed by a CA.',
+    }, { allowEmpty: true }),
+    trusted: f.bool(false, { help: 'A trust anchor: peers\' certificates issued by it are accepted.' }),
+    // Write-only material in PEM: imported, or generated and signed by the agent.
+    'certificate-pem': f.secret({ tab: 'Advanced', help: 'X.509 certificate (PEM) to import; empty = generate a self-signed one.', label: 'Certificate (PEM)' }),
+    'private-key-pem': f.secret({ tab: 'Advanced', help: 'Private key (PEM) of an imported certificate; not needed for a CA or a peer\'s certificate.', label: 'Private Key (PEM)' }),
+    comment: comment(),
+  },
+  status: {
+    issuer: f.status('string', '', { help: 'Issuer DN.' }),
+    'serial-number': f.status('string', '', { help: 'Serial number (hex).' }),
+    fingerprint: f.status('string', '', { help: 'SHA-256 fingerprint of the certificate.' }),
+    'invalid-before': f.status('string', '', { help: 'Not valid before this time (UTC).' }),
+    'invalid-after': f.status('string', '', { help: 'Not valid after this time (UTC).' }),
+    'expires-after': f.status('time', 0, { help: 'Time left until the certificate expires.' }, (v) => printTime(Number(v))),
+    'private-key': f.status('bool', false, { help: 'Holds the private key (K flag).' }, (v) => (v ? 'yes' : 'no')),
+    ca: f.status('bool', false, { help: 'A certificate authority: may sign certificates (A flag).', label: 'CA' }, (v) => (v ? 'yes' : 'no')),
+    'issued-by': f.status('string', '', { help: 'The Certificates entry that issued this one (self for self-signed); empty if not here.' }),
+    expired: f.status('bool', false, { help: 'Past invalid-after (E flag).' }, (v) => (v ? 'yes' : 'no')),
+    flags: f.status('string', '', { help: 'K private key, A authority (CA), T trusted, E expired.' }),
+  },
+  columns: ['name', 'common-name', 'subject-alt-name', 'key-type', 'key-size', 'trusted', 'ca', 'issuer', 'invalid-after'],
+});
+
 // ------------------------------------------------------------------------------------- users (XAuth/EAP)
 export const user = menu({
   name: 'user',
@@ -268,7 +322,7 @@ export const settings = menu({
   columns: ['accounting', 'interim-update', 'xauth-use-radius'],
 });
 
-export const CONFIG_MENUS = [policy, proposal, policyGroup, peer, identity, profile, modeConfig, key, user, settings] as const;
+export const CONFIG_MENUS = [policy, proposal, policyGroup, peer, identity, profile, modeConfig, key, user, certificate, settings] as const;
 export type ConfigMenu = (typeof CONFIG_MENUS)[number];
 export type MenuName = ConfigMenu['name'];
 export const MENU_NAMES = CONFIG_MENUS.map((m) => m.name) as [MenuName, ...MenuName[]];
@@ -286,5 +340,6 @@ export type ProfileValues = Values<typeof profile.fields>;
 export type ProposalValues = Values<typeof proposal.fields>;
 export type IdentityValues = Values<typeof identity.fields>;
 export type ModeConfigValues = Values<typeof modeConfig.fields>;
+export type CertificateValues = Values<typeof certificate.fields>;
 
 export const menuNameSchema = z.enum(MENU_NAMES);

@@ -3,7 +3,7 @@
 // transaction, the UI runs them for inline messages.
 import { z } from 'zod';
 import { SECRET_PLACEHOLDER, type Field } from './fields.ts';
-import { CONFIG_MENUS, getMenu, type MenuDef, type MenuName } from './menus.ts';
+import { CONFIG_MENUS, EC_CURVES, RSA_KEY_SIZES, getMenu, type MenuDef, type MenuName } from './menus.ts';
 import { familyOf, isHostname, prefixLength } from './units.ts';
 
 export interface Entry {
@@ -133,6 +133,13 @@ export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: numb
       if (values['match-by'] === 'certificate' && values['remote-certificate'] === '') add('remote-certificate', 'is required for match-by=certificate');
       break;
     }
+    case 'certificate': {
+      const rsa = (RSA_KEY_SIZES as readonly string[]).includes(values['key-size']);
+      if (values['key-type'] === 'rsa' && !rsa) add('key-size', `${values['key-size']} is an ECDSA curve; with key-type=rsa use ${RSA_KEY_SIZES.join(', ')}`);
+      if (values['key-type'] === 'ecdsa' && rsa) add('key-size', `${values['key-size']} is an RSA size; with key-type=ecdsa use ${EC_CURVES.join(', ')}`);
+      if (values['private-key-pem'] !== '' && values['certificate-pem'] === '') add('certificate-pem', 'is required with a private key');
+      break;
+    }
     case 'mode-config': {
       if (values['static-dns'].length > 0 && values['system-dns']) add('static-dns', 'cannot be used together with system-dns=yes; set system-dns=no');
       if (values['src-address-list'] !== '' && values.responder) add('src-address-list', 'is only available with responder=no');
@@ -191,6 +198,11 @@ export function checkConfig(config: Config): ConfigIssue[] {
         const target = getMenu(field.ref.menu)!;
         const exists = (config[target.name as MenuName] ?? []).some((t) => t.values[target.key ?? 'name'] === v);
         if (!exists) issues.push({ menu: m.name, id: e.id, field: prop, message: `${target.title.toLowerCase().replace(/s$/, '')} "${v}" does not exist` });
+      }
+      // The certificate this side signs with needs its private key (secrets arrive masked but non-empty).
+      if (m.name === 'identity' && e.values.certificate && e.values['auth-method'] === 'digital-signature') {
+        const cert = (config.certificate ?? []).find((c) => c.values.name === e.values.certificate);
+        if (cert && !cert.values['private-key-pem']) issues.push({ menu: m.name, id: e.id, field: 'certificate', message: `certificate "${e.values.certificate}" has no private key to sign with` });
       }
     }
   }
