@@ -42,6 +42,45 @@ export interface InstallSaAction {
   lifetime: number;
   /** The CHILD_SA this one replaces (rekey), if any. */
   replaces?: number;
+  /** The configured policy it serves (PolicyConfig.id), when the config gave ids. */
+  policyId?: number;
+  /** Or the generated policies it serves (see policyAdded). */
+  generatedPolicies?: number[];
+}
+
+/**
+ * A policy generated from a template (identity generate-policy, responder): it lives while a CHILD_SA uses it
+ * and is announced before that CHILD_SA's installSa. Addresses/ports are from our side (src) to the peer (dst).
+ */
+export interface PolicyAddedAction {
+  type: 'policyAdded';
+  /** Engine-wide id, unique for the engine's life. */
+  policy: number;
+  ikeSa: number;
+  peer: string;
+  /** Prefix when the selector is one ("10.0.0.0/24"), else a range ("10.0.0.1-10.0.0.7"). */
+  srcAddress: string;
+  dstAddress: string;
+  srcPort: number | 'any';
+  dstPort: number | 'any';
+  /** RouterOS protocol name ('all', 'tcp', 'udp', 'gre', ...) or number. */
+  protocol: string;
+  tunnel: boolean;
+  level: 'require' | 'unique' | 'use';
+  proposal: string;
+  /** Template group it was checked against. */
+  group: string;
+  /** SA endpoints (sa-src-address / sa-dst-address). */
+  saSrc: string;
+  saDst: string;
+}
+
+export interface PolicyRemovedAction {
+  type: 'policyRemoved';
+  policy: number;
+  ikeSa: number;
+  peer: string;
+  reason: string;
 }
 
 export interface DeleteSaAction {
@@ -93,4 +132,4 @@ export interface NextTimerAction {
   at: number | null;
 }
 
-export type Action = SendAction | InstallSaAction | DeleteSaAction | EventAction | IkeStateAction | IkeSaRekeyedAction | NextTimerAction;
+export type Action = SendAction | InstallSaAction | DeleteSaAction | EventAction | IkeStateAction | IkeSaRekeyedAction | PolicyAddedAction | PolicyRemovedAction | NextTimerAction;

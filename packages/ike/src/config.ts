@@ -2,6 +2,7 @@
 // packages/schema/src/menus.ts; times in seconds, lists as arrays) so the agent can feed its store directly.
 import { defaults, profile as profileMenu, proposal as proposalMenu, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName } from '@ipsec/schema';
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
+import type { TrafficSelector } from './codec/payloads/ts.ts';
 
 export interface PeerConfig {
   name: string;
@@ -25,6 +26,8 @@ export interface ProfileConfig {
   'nat-traversal'?: boolean;
   'dpd-interval'?: number | 'disable-dpd';
   'dpd-maximum-failures'?: number;
+  /** Phase 2 lifetime check (IKEv1 semantics; IKEv2 has no lifetime negotiation, see phase2Lifetime()). */
+  'proposal-check'?: 'claim' | 'exact' | 'obey' | 'strict';
 }
 
 export interface ProposalConfig {
@@ -48,6 +51,11 @@ export interface IdentityConfig {
   'remote-certificate'?: string;
   /** Name of a mode-config entry: handed out (responder=yes) or requested (responder=no), or 'none'. */
   'mode-config'?: string;
+  /** Select this identity among several of the same peer by the peer's ID (remote-id) or certificate (remote-certificate). */
+  'match-by'?: 'remote-id' | 'certificate';
+  /** Responder: create policies from the peer's traffic selectors when they fit a template of `policy-template-group`. */
+  'generate-policy'?: 'no' | 'port-override' | 'port-strict';
+  'policy-template-group'?: string;
   disabled?: boolean;
 }
 
@@ -74,7 +82,12 @@ export interface PolicyConfig {
   proposal?: string;
   action?: 'discard' | 'encrypt' | 'none';
   template?: boolean;
+  /** Policy group of a template (generate-policy). */
+  group?: string;
+  level?: 'require' | 'unique' | 'use';
   disabled?: boolean;
+  /** Opaque id of the caller's policy entry, echoed in installSa so CHILD_SAs can be counted per policy. */
+  id?: number;
 }
 
 export interface IkeConfig {
@@ -106,7 +119,7 @@ function pickDefaults<K extends string>(menuDefaults: Record<string, unknown>, k
 }
 
 export const DEFAULT_PROFILE: Required<ProfileConfig> = {
-  ...(pickDefaults(defaults(profileMenu), ['hash-algorithm', 'prf-algorithm', 'enc-algorithm', 'dh-group', 'lifetime', 'nat-traversal', 'dpd-interval', 'dpd-maximum-failures']) as Omit<Required<ProfileConfig>, 'name'>),
+  ...(pickDefaults(defaults(profileMenu), ['hash-algorithm', 'prf-algorithm', 'enc-algorithm', 'dh-group', 'lifetime', 'nat-traversal', 'dpd-interval', 'dpd-maximum-failures', 'proposal-check']) as Omit<Required<ProfileConfig>, 'name'>),
   name: 'default',
 };
 
@@ -121,23 +134,54 @@ export interface ResolvedPeer {
   identity: IdentityConfig | undefined;
   /** The identity's mode-config entry, if any (responder=yes: we hand it out; no: we request). */
   modeConfig: ModeConfigConfig | undefined;
-  policies: { policy: PolicyConfig; proposal: Required<ProposalConfig> }[];
+  policies: PolicyEntry[];
 }
 
-export function resolvePeer(cfg: IkeConfig, name: string): ResolvedPeer | undefined {
+/** A policy the SA negotiates for: configured, or generated from a template (responder, generate-policy). */
+export interface PolicyEntry {
+  policy: PolicyConfig;
+  proposal: Required<ProposalConfig>;
+  generated?: GeneratedPolicy;
+}
+
+export interface GeneratedPolicy {
+  /** Engine-wide ids, one per (local, remote) selector pair, as in the policyAdded/policyRemoved actions. */
+  ids: number[];
+  /** Template group and identity setting it came from. */
+  group: string;
+  mode: 'port-override' | 'port-strict';
+  level: 'require' | 'unique' | 'use';
+  /** Traffic selectors as negotiated: local (our side) and remote. */
+  local: TrafficSelector[];
+  remote: TrafficSelector[];
+  /** CHILD_SAs using it; the policy goes with the last one. */
+  refs: number;
+  /** Not (or no longer) in use: not announced, its slot may be reused. */
+  removed: boolean;
+}
+
+/** Enabled identities of a peer, in configuration order. */
+export function identitiesOf(cfg: IkeConfig, peer: string): IdentityConfig[] {
+  return (cfg.identities ?? []).filter((i) => i.peer === peer && !i.disabled);
+}
+
+export function proposalByName(cfg: IkeConfig, name: string | undefined): Required<ProposalConfig> {
+  const pn = name ?? 'default';
+  const found = cfg.proposals?.find((p) => p.name === pn && !p.disabled);
+  return { ...DEFAULT_PROPOSAL, ...(found ?? {}), name: pn };
+}
+
+/** The peer's settings; `chosen` picks one of its identities (responder, by the peer's ID), else the first. */
+export function resolvePeer(cfg: IkeConfig, name: string, chosen?: IdentityConfig): ResolvedPeer | undefined {
   const peer = cfg.peers.find((p) => p.name === name && !p.disabled);
   if (!peer) return undefined;
   const profName = peer.profile ?? 'default';
   const prof = cfg.profiles?.find((p) => p.name === profName);
   const profile = { ...DEFAULT_PROFILE, ...(prof ?? {}), name: profName };
-  const identity = cfg.identities?.find((i) => i.peer === name && !i.disabled);
+  const identity = chosen ?? identitiesOf(cfg, name)[0];
   const policies = (cfg.policies ?? [])
     .filter((p) => p.peer === name && !p.disabled && !p.template && (p.action ?? 'encrypt') === 'encrypt')
-    .map((policy) => {
-      const pn = policy.proposal ?? 'default';
-      const found = cfg.proposals?.find((p) => p.name === pn && !p.disabled);
-      return { policy, proposal: { ...DEFAULT_PROPOSAL, ...(found ?? {}), name: pn } };
-    });
+    .map((policy) => ({ policy, proposal: proposalByName(cfg, policy.proposal) }));
   const mcName = identity?.['mode-config'];
   const modeConfig = mcName && mcName !== 'none' ? (cfg.modeConfigs?.find((m) => m.name === mcName) ?? (mcName === 'request-only' ? { name: 'request-only', responder: false } : undefined)) : undefined;
   return { peer, profile, identity, modeConfig, policies };

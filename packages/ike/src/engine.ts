@@ -8,7 +8,8 @@ import { parseMessage, serializeMessage, type ParsedMessage } from './codec/mess
 import { parseChain, serializeChain, type Payload } from './codec/payload.ts';
 import type { SkfPayload } from './codec/payloads/skf.ts';
 import { notify } from './codec/payloads/notify.ts';
-import { resolvePeer, type IkeConfig } from './config.ts';
+import { resolvePeer, type IkeConfig, type PolicyEntry } from './config.ts';
+import { generatedRows } from './exchanges/generate_policy.ts';
 import { dhByName } from './crypto/dh.ts';
 import type { RandomSource } from './crypto/random.ts';
 import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
@@ -105,6 +106,7 @@ export class IkeEngine {
   private readonly espSpis = new Set<number>();
   private nextIkeId = 1;
   private nextChildId = 1;
+  private nextPolicyId = 1;
   private out: Action[] = [];
   private readonly ctx: Ctx;
 
@@ -359,6 +361,13 @@ export class IkeEngine {
     };
     if (child.replaces !== undefined) a.replaces = child.replaces;
     if (sa.nat.local || sa.nat.remote) a.encap = { localPort: sa.local.port, remotePort: sa.remote.port };
+    const entry = sa.rp.policies[child.policyIndex];
+    const g = entry?.generated;
+    if (g) {
+      if (g.removed) this.announcePolicy(sa, entry);
+      g.refs++;
+      a.generatedPolicies = [...g.ids];
+    } else if (entry?.policy.id !== undefined) a.policyId = entry.policy.id;
     this.out.push(a);
     // Rekey before the hard lifetime: the initiator of the IKE SA at 90%, the responder a little later to avoid collisions.
     child.rekeyAt = child.createdAt + child.lifetime * 1000 * (sa.initiator ? 0.9 : 0.95);
@@ -371,6 +380,42 @@ export class IkeEngine {
     this.espSpis.delete(spiNumber(child.spiIn));
     this.out.push({ type: 'deleteSa', ikeSa: sa.id, child: child.id, peer: sa.peerName, inboundSpi: spiNumber(child.spiIn), outboundSpi: spiNumber(child.spiOut), reason });
     this.log('info', `CHILD_SA #${child.id} deleted (${reason})`, sa);
+    const g = sa.rp.policies[child.policyIndex]?.generated;
+    if (g && !g.removed && --g.refs <= 0) {
+      g.refs = 0;
+      g.removed = true;
+      for (const id of g.ids) this.out.push({ type: 'policyRemoved', policy: id, ikeSa: sa.id, peer: sa.peerName, reason });
+      this.log('info', `generated polic${g.ids.length === 1 ? 'y' : 'ies'} ${g.ids.map((x) => `#${x}`).join(', ')} removed`, sa);
+      g.ids = [];
+    }
+  }
+
+  /** A generated policy goes live with its first CHILD_SA: one policyAdded per selector pair. */
+  private announcePolicy(sa: IkeSa, entry: PolicyEntry): void {
+    const g = entry.generated!;
+    g.removed = false;
+    g.ids = [];
+    for (const row of generatedRows(g)) {
+      const id = this.nextPolicyId++;
+      g.ids.push(id);
+      this.out.push({
+        type: 'policyAdded',
+        policy: id,
+        ikeSa: sa.id,
+        peer: sa.peerName,
+        srcAddress: row.srcAddress,
+        dstAddress: row.dstAddress,
+        srcPort: row.srcPort,
+        dstPort: row.dstPort,
+        protocol: row.protocol,
+        tunnel: entry.policy.tunnel !== false,
+        level: g.level,
+        proposal: entry.proposal.name,
+        group: g.group,
+        saSrc: sa.local.address,
+        saDst: sa.remote.address,
+      });
+    }
   }
 
   private destroy(sa: IkeSa, reason: string): void {

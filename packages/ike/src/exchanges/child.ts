@@ -11,6 +11,7 @@ import type { ChildSa, IkeSa, PendingChild } from '../ike_sa.ts';
 import { acceptEsp, describeEsp, espProposals, selectEsp, type EspSuite } from '../proposals.ts';
 import { formatTs, isSubset, narrow, selectorFor } from '../ts.ts';
 import { errorNotify, find, findNotify } from './common.ts';
+import { generateChild, phase2Lifetime } from './generate_policy.ts';
 
 export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
   const out: { local?: TrafficSelector; remote?: TrafficSelector } = {};
@@ -26,7 +27,7 @@ export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { 
   const entry = sa.rp.policies[index];
   if (!entry) return { error: `no policy #${index}` };
   const sel = policySelectors(entry.policy);
-  if (!sel.local || !sel.remote) return { error: 'policy has invalid src-address/dst-address' };
+  if (!entry.generated && (!sel.local || !sel.remote)) return { error: 'policy has invalid src-address/dst-address' };
   const spi = ctx.newEspSpi();
   const warnings: string[] = [];
   const group = pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined;
@@ -34,7 +35,10 @@ export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { 
   for (const w of warnings) ctx.log('warning', w, sa);
   if (!proposals.length) return { error: `proposal ${entry.proposal.name} offers no usable algorithms` };
   const transport = entry.policy.tunnel === false;
-  const pending: PendingChild = { policyIndex: index, spi, proposals, tsi: [sel.local], tsr: [sel.remote], transport };
+  // A generated policy (we rekey its CHILD_SA) offers the selectors it was negotiated with.
+  const tsi = entry.generated ? entry.generated.local : [sel.local!];
+  const tsr = entry.generated ? entry.generated.remote : [sel.remote!];
+  const pending: PendingChild = { policyIndex: index, spi, proposals, tsi, tsr, transport };
   const payloads: Payload[] = [
     ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
     { type: PayloadType.SA, proposals },
@@ -55,24 +59,32 @@ export interface ChildSelection {
   transport: boolean;
 }
 
-/** Responder: choose a policy whose selectors intersect the request, narrow them and select an ESP proposal. */
-export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false): ChildSelection | { error: number } {
+/**
+ * Responder: choose a policy whose selectors intersect the request, narrow them and select an ESP proposal;
+ * failing that, generate one from a template (identity generate-policy). `rekeyOf`: the CHILD_SA being rekeyed,
+ * whose (generated) policy is tried first.
+ */
+export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, rekeyOf?: ChildSa): ChildSelection | { error: number } {
   const saP = find(req, PayloadType.SA);
   const tsi = find(req, PayloadType.TSi);
   const tsr = find(req, PayloadType.TSr);
   if (!saP || !tsi || !tsr) return { error: NotifyType.INVALID_SYNTAX };
+  // Mode config: the peer's side is the address we assigned to it (RFC 7296 2.19).
+  const vip = sa.virtualIp && !sa.cpReceived ? selectorFor(sa.virtualIp, undefined, undefined) : undefined;
+  const peerSide = vip ? narrow(tsi.selectors, [vip]) : tsi.selectors;
   let sawTs = false;
-  for (const [index, entry] of sa.rp.policies.entries()) {
+  const order = [...sa.rp.policies.keys()].filter((i) => !sa.rp.policies[i]!.generated);
+  const old = rekeyOf ? sa.rp.policies[rekeyOf.policyIndex] : undefined;
+  if (rekeyOf && old?.generated && !old.generated.removed) order.unshift(rekeyOf.policyIndex);
+  for (const index of order) {
+    const entry = sa.rp.policies[index]!;
     const sel = policySelectors(entry.policy);
-    if (!sel.local || !sel.remote) continue;
+    const allowLocal = entry.generated ? entry.generated.local : sel.local ? [sel.local] : [];
+    const allowRemote = entry.generated ? entry.generated.remote : sel.remote ? [sel.remote] : [];
+    if (!allowLocal.length || !allowRemote.length) continue;
     // Our policy: src = our side = their TSr, dst = their side = their TSi.
-    let ni = narrow(tsi.selectors, [sel.remote]);
-    // Mode config: the peer's side is the address we assigned to it (RFC 7296 2.19).
-    if (sa.virtualIp && !sa.cpReceived) {
-      const vip = selectorFor(sa.virtualIp, undefined, undefined);
-      if (vip) ni = narrow(ni, [vip]);
-    }
-    const nr = narrow(tsr.selectors, [sel.local]);
+    const ni = narrow(peerSide, allowRemote);
+    const nr = narrow(tsr.selectors, allowLocal);
     if (!ni.length || !nr.length) continue;
     sawTs = true;
     const spiIn = ctx.newEspSpi();
@@ -96,7 +108,17 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false): C
       ],
     };
   }
-  return { error: sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE };
+  if (sawTs) return { error: NotifyType.NO_PROPOSAL_CHOSEN };
+  if ((sa.rp.identity?.['generate-policy'] ?? 'no') !== 'no') return generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs);
+  return { error: NotifyType.TS_UNACCEPTABLE };
+}
+
+/** IKEv2 carries no lifetimes: proposal-check has nothing to compare, our proposal's lifetime applies (RFC 7296 2.8). */
+function childLifetime(ctx: Ctx, sa: IkeSa, own: number): number {
+  const check = sa.rp.profile['proposal-check'] ?? 'obey';
+  const r = phase2Lifetime(check, own, undefined);
+  if (check !== 'obey' && sa.children.length === 0) ctx.log('debug', `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and each side rekeys on its own schedule`, sa);
+  return 'lifetime' in r ? r.lifetime : own;
 }
 
 export function errorAnswer(code: number): Payload[] {
@@ -148,7 +170,7 @@ export function establishChild(
     spiOut: p.spiOut,
     tsLocal: weInitiated ? p.tsi : p.tsr,
     tsRemote: weInitiated ? p.tsr : p.tsi,
-    lifetime: entry?.proposal.lifetime ?? 1800,
+    lifetime: childLifetime(ctx, sa, entry?.proposal.lifetime ?? 1800),
     createdAt: ctx.now(),
     state: 'installed',
     weInitiated,

@@ -106,7 +106,7 @@ export function handleCreateChildRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage
     if (!old) return ctx.respond(sa, req, [notify(NotifyType.CHILD_SA_NOT_FOUND, new Uint8Array(0), rekey.protocol, rekey.spi)]);
     if (old.state === 'deleting' || old.state === 'rekeyed') return ctx.respond(sa, req, [notify(NotifyType.TEMPORARY_FAILURE)]);
   }
-  const sel = selectChild(ctx, sa, payloads, true);
+  const sel = selectChild(ctx, sa, payloads, true, old);
   if ('error' in sel) {
     ctx.log('warning', `CREATE_CHILD_SA refused with notify ${sel.error}`, sa);
     return ctx.respond(sa, req, [notify(sel.error)]);

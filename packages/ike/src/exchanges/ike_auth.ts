@@ -11,6 +11,8 @@ import { X509Certificate } from 'node:crypto';
 import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.ts';
 import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, signAuth, subjectDer, verifyAuth, type LoadedCert } from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
+import { identitiesOf, resolvePeer, type IdentityConfig } from '../config.ts';
+import { equal } from '../util/bytes.ts';
 import type { IkeSa } from '../ike_sa.ts';
 import { createChild } from './create_child_sa.ts';
 import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } from './child.ts';
@@ -90,7 +92,8 @@ function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: typeof PayloadType.I
 /** Check the peer's AUTH (and certificate) for `id`; an error text when it does not hold. */
 function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boolean, id: IdPayload, auth: { method: number; data: Uint8Array }, payloads: Payload[]): string | undefined {
   const identity = sa.rp.identity!;
-  if (!remoteIdAccepted(identity['remote-id'], id, sa.remote.address)) return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
+  const byCert = identity['match-by'] === 'certificate' && method === 'sig';
+  if (!byCert && !remoteIdAccepted(identity['remote-id'], id, sa.remote.address)) return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
   const octets = octetsFor(sa, fromInitiator, id);
   if (method === 'psk') {
     if (auth.method !== AuthMethod.SHARED_KEY_MIC) return `peer authenticates with method ${auth.method}, we expect a pre-shared key`;
@@ -114,8 +117,45 @@ function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boole
   if (!end) return 'peer sent no certificate';
   const bad = checkPeerCert(end, received.slice(1), all, ctx.now(), pinned);
   if (bad) return bad;
-  if (!idMatchesCert(id, end)) return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
+  if (identity['remote-id'] !== 'ignore' && !idMatchesCert(id, end)) return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
   return verifyAuth(auth.method, auth.data, end.publicKey, octets) ? undefined : `signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`;
+}
+
+/**
+ * Responder with several identities for the peer: pick the one for this initiator. match-by=certificate with a
+ * remote-certificate: the peer's certificate must be that one; match-by=remote-id: a specific remote-id must equal
+ * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; ties go by order.
+ */
+function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]): void {
+  const all = identitiesOf(ctx.config, sa.peerName);
+  if (all.length <= 1) return;
+  const certPayload = payloads.find((p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE) as { data: Uint8Array } | undefined;
+  let loaded: LoadedCert[] | undefined;
+  const score = (i: IdentityConfig): number => {
+    if ((i['match-by'] ?? 'remote-id') === 'certificate' && (i['auth-method'] ?? 'pre-shared-key') === 'digital-signature') {
+      if (!i['remote-certificate'] || !certPayload) return -1;
+      loaded ??= certs(ctx, sa);
+      const c = loaded.find((x) => x.name === i['remote-certificate']);
+      return c && equal(c.der, certPayload.data) ? 3 : -1;
+    }
+    const r = i['remote-id'] ?? 'auto';
+    if (r === 'auto' || r === 'ignore') return 1;
+    return remoteIdAccepted(r, idi, sa.remote.address) ? 2 : -1;
+  };
+  let best: IdentityConfig | undefined;
+  let bestScore = -1;
+  for (const i of all) {
+    const sc = score(i);
+    if (sc > bestScore) {
+      best = i;
+      bestScore = sc;
+    }
+  }
+  if (!best) return ctx.log('warning', `no identity of peer ${sa.peerName} matches ${formatId(idi)}${certPayload ? ' or its certificate' : ''}`, sa);
+  const rp = resolvePeer(ctx.config, sa.peerName, best);
+  if (!rp) return;
+  if (best !== all[0]) ctx.log('debug', `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`, sa);
+  sa.rp = rp;
 }
 
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
@@ -200,6 +240,7 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     ctx.destroy(sa, 'authentication failed');
   };
+  chooseIdentity(ctx, sa, idi, payloads);
   const method = methodOf(ctx, sa);
   if (!method) return fail('no usable identity');
   const bad = checkPeerAuth(ctx, sa, method, true, idi, auth, payloads);
