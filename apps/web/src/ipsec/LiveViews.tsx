@@ -1,7 +1,7 @@
 // Read-only live tables: Active Peers, Installed SAs (with Kill / Flush) and Statistics, fed by the
 // live.watch subscription (pushed on change, never polled). Installed SAs show each SA's byte
 // rate and Statistics highlight counters that are non-zero, with how fast they grow.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Box, Button, Table, TableBody, TableCell, TableRow, TextField, Typography } from '@mui/material';
 import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
@@ -12,7 +12,38 @@ import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
 import { sizeColumns, type SizedColumn } from './columns.ts';
 
-type Row = LiveRow & { rate?: number };
+type Row = LiveRow & { rate?: number; trend?: Trend };
+
+/** Rates kept per SA for its sparkline: the last minute at one update a second, in a ring (no copies). */
+const TREND_POINTS = 60;
+interface Trend {
+  values: Float64Array;
+  /** Points written so far (at most TREND_POINTS are kept). */
+  count: number;
+}
+
+function pushTrend(t: Trend, v: number): void {
+  t.values[t.count % TREND_POINTS] = v;
+  t.count++;
+}
+
+/** A tiny line of the last rates, newest at the right, scaled to its own maximum. */
+function Sparkline({ trend }: { trend?: Trend }) {
+  const w = 64;
+  const h = 14;
+  const n = Math.min(trend?.count ?? 0, TREND_POINTS);
+  if (!trend || n < 2) return <svg width={w} height={h} aria-hidden />;
+  const at = (i: number) => trend.values[(trend.count - n + i) % TREND_POINTS]!; // i = 0 is the oldest kept
+  let max = 1;
+  for (let i = 0; i < n; i++) max = Math.max(max, at(i));
+  let points = '';
+  for (let i = 0; i < n; i++) points += `${(w - ((n - 1 - i) / (TREND_POINTS - 1)) * w).toFixed(1)},${(h - 1 - (at(i) / max) * (h - 2)).toFixed(1)} `;
+  return (
+    <svg width={w} height={h} aria-hidden style={{ flex: 'none' }}>
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth={1.2} />
+    </svg>
+  );
+}
 
 export function LiveTable({ view }: { view: ViewDef }) {
   const { canWrite } = useSession();
@@ -21,11 +52,25 @@ export function LiveTable({ view }: { view: ViewDef }) {
   const [find, setFind] = useState('');
   const isSa = view.name === 'installed-sa';
 
+  // Each SA's recent rates, appended once per snapshot (a ref: history, not render state).
+  const trends = useRef({ at: 0, byId: new Map<number, Trend>() });
   const rows: Row[] = useMemo(() => {
     const list = live.cur ? (isSa ? live.cur.sas : live.cur.peers) : [];
     if (!isSa) return list;
     const rates = rowRates(live, 'sas', 'current-bytes');
-    return list.map((r) => ({ ...r, rate: rates.get(r.id) ?? 0 }));
+    const t = trends.current;
+    const fresh = live.cur !== undefined && live.cur.at !== t.at;
+    if (fresh) t.at = live.cur!.at;
+    const next = new Map<number, Trend>();
+    const out = list.map((r) => {
+      const rate = rates.get(r.id) ?? 0;
+      const trend = t.byId.get(r.id) ?? { values: new Float64Array(TREND_POINTS), count: 0 };
+      if (fresh) pushTrend(trend, rate);
+      next.set(r.id, trend);
+      return { ...r, rate, trend };
+    });
+    t.byId = next;
+    return out;
   }, [live, isSa]);
 
   const base: SizedColumn<Row>[] = useMemo(() => {
@@ -51,13 +96,20 @@ export function LiveTable({ view }: { view: ViewDef }) {
         cols.push({
           kind: 'int',
           text: (r) => formatByteRate(r.rate ?? 0),
+          extraPx: 72, // the sparkline
           col: {
             field: 'rate',
             headerName: 'Rate',
-            description: 'Bytes per second through this SA, from the last two updates.',
+            description: 'Bytes per second through this SA, from the last two updates; the line shows the last minute.',
             type: 'number',
             valueFormatter: (v: unknown) => formatByteRate(typeof v === 'number' ? v : 0),
             cellClassName: (p) => ((p.value as number) > 0 ? 'rate-moving' : ''),
+            renderCell: (p) => (
+              <Box sx={{ display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: 1, width: '100%' }}>
+                <Sparkline trend={p.row.trend} />
+                <span>{p.formattedValue as string}</span>
+              </Box>
+            ),
           },
         });
       }

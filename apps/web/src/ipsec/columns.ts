@@ -59,6 +59,8 @@ export interface SizedColumn<R extends GridValidRowModel> {
   kind: FieldKind | 'flags' | 'index';
   /** The text a row shows in this column. */
   text: (row: R) => string;
+  /** Room for something drawn beside the text (a sparkline), in px. */
+  extraPx?: number;
 }
 
 /**
@@ -73,11 +75,11 @@ export function sizeColumns<R extends GridValidRowModel>(
 ): GridColDef<R>[] {
   const shown = cols.filter((c) => visible[c.col.field] !== false);
   const last = shown[shown.length - 1]?.col.field;
-  return cols.map(({ col, kind, text }) => {
+  return cols.map(({ col, kind, text, extraPx = 0 }) => {
     let cell = 0;
     for (const t of widestCandidates(rows, text)) cell = Math.max(cell, textWidth(t, CELL_FONT));
     const head = col.headerName ? textWidth(col.headerName, HEADER_FONT) + HEADER_PAD : 0;
-    let width = Math.ceil(Math.max(minWidthOf(kind), cell + CELL_PAD, head));
+    let width = Math.ceil(Math.max(minWidthOf(kind), cell + CELL_PAD + extraPx, head));
     if (!UNCAPPED.includes(kind)) width = Math.min(width, Math.max(MAX_WIDTH, minWidthOf(kind)));
     const user = userWidths[col.field];
     if (user !== undefined) return { ...col, width: user, flex: undefined, minWidth: 30 };
