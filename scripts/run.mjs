@@ -107,7 +107,7 @@ function test() {
   let ok = true;
 
   step('typecheck (tsc --strict, every workspace project)');
-  for (const project of ['packages/schema', 'packages/ike', 'apps/agent', 'apps/web', 'e2e']) {
+  for (const project of ['packages/schema', 'packages/ike', 'packages/dataplane', 'apps/agent', 'apps/web', 'e2e']) {
     if (!existsSync(join(root, project, 'tsconfig.json'))) continue;
     const tsc = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', 'tsc', '--noEmit', '-p', project], { cwd: root, stdio: 'inherit' });
     if (tsc.status !== 0) {
