@@ -6,7 +6,8 @@ import type { LiveState } from '../live/live-state.ts';
 import type { LiveRow } from '../live/watch.ts';
 import type { ConfigStore, Op } from '../store/config-store.ts';
 import { publicKeyPem } from '../store/key-hooks.ts';
-import { presentEntry, presentMenu, type ApiEntry } from './present.ts';
+import { presentDynamic, presentEntry, presentMenu, type ApiEntry } from './present.ts';
+import { isDynamicId } from '../live/dynamic-entries.ts';
 
 export class ForbiddenError extends Error {}
 export class NotFoundError extends Error {}
@@ -19,17 +20,23 @@ export class ConfigService {
   ) {}
 
   print(menu: MenuName): { rev: number; items: ApiEntry[] } {
-    return { rev: this.store.revision(), items: presentMenu(this.store.config(), menu) };
+    return { rev: this.store.revision(), items: presentMenu(this.store.config(), menu, this.live.dynamic) };
   }
 
   get(menu: MenuName, id: number): ApiEntry {
+    if (isDynamicId(id)) {
+      const d = this.live.dynamic.get(menu, id);
+      if (!d) throw new NotFoundError(`${menu}: no such item`);
+      return presentDynamic(getMenu(menu)!, d);
+    }
     const e = this.store.get(menu, id);
     if (!e) throw new NotFoundError(`${menu}: no such item`);
-    return presentEntry(getMenu(menu)!, e, this.store.config());
+    return presentEntry(getMenu(menu)!, e, this.store.config(), this.live.dynamic);
   }
 
   apply(user: User, ops: Op[], summary?: string): { rev: number; added: number[] } {
     requireWrite(user);
+    refuseDynamic(ops);
     const result = this.store.apply(user.name, ops, summary);
     this.live.log(['system', 'info'], `config changed by ${user.name} (revision ${result.rev})`);
     return result;
@@ -99,6 +106,16 @@ export class ConfigService {
   visibleSa(user: User, sa: LiveRow): LiveRow {
     return isFull(user) ? sa : { ...sa, 'enc-key': '', 'auth-key': '' };
   }
+}
+
+/** Dynamic entries (generated policies) live with their SA: no set, remove, move or copy. */
+export function refuseDynamic(ops: Op[]): void {
+  const issues = ops.flatMap((op) => {
+    const ids = op.op === 'move' ? [...op.ids, ...(op.before !== undefined ? [op.before] : [])] : op.op === 'add' ? (op.copyFrom !== undefined ? [op.copyFrom] : []) : [op.id];
+    const verb = op.op === 'add' ? 'copied' : op.op === 'move' ? 'moved' : op.op === 'remove' ? 'removed' : 'changed';
+    return ids.filter(isDynamicId).map((id) => ({ menu: op.menu, id, message: `dynamic entry (added at run time${op.menu === 'policy' ? ' by generate-policy for an IKE SA' : ''}): it cannot be ${verb}; it goes away with its SA` }));
+  });
+  if (issues.length) throw new ConfigError(issues);
 }
 
 export function requireWrite(user: User): void {

@@ -3,6 +3,7 @@
 import {
   SECRET_PLACEHOLDER, formatId, getMenu, prefixLength, type Config, type Entry, type Field, type MenuDef, type MenuName,
 } from '@ipsec/schema';
+import type { DynamicEntries, DynamicEntry } from '../live/dynamic-entries.ts';
 
 export interface ApiEntry {
   '.id': string;
@@ -10,19 +11,38 @@ export interface ApiEntry {
   [prop: string]: unknown;
 }
 
-export function presentEntry(menu: MenuDef, entry: Entry, config: Config): ApiEntry {
+export function presentEntry(menu: MenuDef, entry: Entry, config: Config, dynamic?: DynamicEntries): ApiEntry {
   const out: ApiEntry = { '.id': formatId(entry.id), id: entry.id };
   for (const [prop, field] of Object.entries(menu.fields)) {
     const v = entry.values[prop];
     out[prop] = field.meta.secret ? (v ? SECRET_PLACEHOLDER : '') : v;
   }
   Object.assign(out, statusOf(menu, entry, config));
+  if (menu.name === 'policy' && !entry.values.template) {
+    const live = dynamic?.policyLive(entry.id);
+    if (live) Object.assign(out, live);
+  }
   return out;
 }
 
-export function presentMenu(config: Config, name: MenuName): ApiEntry[] {
+/** A run-time entry (flag D): its values and status as they are; secrets masked like stored ones. */
+export function presentDynamic(menu: MenuDef, entry: DynamicEntry): ApiEntry {
+  const out: ApiEntry = { '.id': formatId(entry.id), id: entry.id };
+  for (const [prop, field] of Object.entries(menu.fields)) {
+    const v = entry.values[prop] ?? field.default;
+    out[prop] = field.meta.secret ? (v ? SECRET_PLACEHOLDER : '') : v;
+  }
+  for (const [prop, field] of Object.entries(menu.status)) out[prop] = field.default;
+  Object.assign(out, entry.status, { dynamic: true });
+  return out;
+}
+
+/** Stored entries in order, then the dynamic ones (RouterOS lists generated policies after the configured). */
+export function presentMenu(config: Config, name: MenuName, dynamic?: DynamicEntries): ApiEntry[] {
   const menu = getMenu(name)!;
-  return config[name].map((e) => presentEntry(menu, e, config));
+  const stored = config[name].map((e) => presentEntry(menu, e, config, dynamic));
+  const dyn = dynamic?.list(name) ?? [];
+  return dyn.length ? [...stored, ...dyn.map((e) => presentDynamic(menu, e))] : stored;
 }
 
 /** Read-only properties derived from the configuration (live ones come from the engine). */

@@ -10,6 +10,7 @@ import type { LiveState, LogLine } from '../live/live-state.ts';
 import type { ChangeEvent } from '../store/config-store.ts';
 import type { ConfigService } from './config-service.ts';
 import { presentEntry, type ApiEntry } from './present.ts';
+import type { DynamicChange } from '../live/dynamic-entries.ts';
 import { LiveDiff } from '../live/watch.ts';
 import { authed, full, router, writer } from './trpc.ts';
 
@@ -50,8 +51,11 @@ export interface PresentedChange {
   rev: number;
   at: number;
   user: string;
-  /** 'reset': the client's revision is unknown here; it must print every menu again. */
-  kind: ChangeEvent['kind'] | 'reset';
+  /**
+   * 'reset': the client's revision is unknown here; it must print every menu again. 'dynamic': run-time entries
+   * (generated policies) or live status changed; `rev` is the current revision, not a new one.
+   */
+  kind: ChangeEvent['kind'] | 'reset' | 'dynamic';
   summary: string;
   changes: { menu: MenuName; id: number; entry: ApiEntry | null; position: number }[];
 }
@@ -61,8 +65,24 @@ export function createRouter(s: Services) {
     const config = s.config.store.config();
     return {
       ...ev,
-      changes: ev.changes.map((c) => ({ ...c, entry: c.entry ? presentEntry(getMenu(c.menu)!, c.entry, config) : null })),
+      changes: ev.changes.map((c) => ({ ...c, entry: c.entry ? presentEntry(getMenu(c.menu)!, c.entry, config, s.live.dynamic) : null })),
     };
+  };
+
+  /** Run-time changes as the stream shows them: the entry as it is now (null when gone) at its print position. */
+  const presentDynamicChanges = (list: DynamicChange[]): PresentedChange => {
+    const rev = s.config.store.revision();
+    const byMenu = new Map<MenuName, ApiEntry[]>();
+    const printed = (m: MenuName) => byMenu.get(m) ?? byMenu.set(m, s.config.print(m).items).get(m)!;
+    const changes = list.map((c) => {
+      const items = printed(c.menu);
+      const position = items.findIndex((e) => e.id === c.id);
+      return { menu: c.menu, id: c.id, entry: position >= 0 ? items[position]! : null, position: Math.max(position, 0) };
+    });
+    const added = list.filter((c) => c.kind === 'added').length;
+    const removed = list.filter((c) => c.kind === 'removed').length;
+    const summary = [added ? `${added} dynamic entr${added === 1 ? 'y' : 'ies'} added or changed` : '', removed ? `${removed} removed` : '', list.length - added - removed ? 'live status changed' : ''].filter(Boolean).join(', ');
+    return { rev, at: Date.now(), user: 'system', kind: 'dynamic', summary, changes };
   };
 
   return router({
@@ -97,22 +117,49 @@ export function createRouter(s: Services) {
       changes: authed
         .input(z.object({ since: z.number().int().min(0), lastEventId: z.string().nullish() }))
         .subscription(async function* ({ input, signal }) {
-          const events = on(s.config.store, 'change', { signal }) as AsyncIterableIterator<[ChangeEvent]>;
-          let last = input.lastEventId ? Number(input.lastEventId) : input.since;
-          const backlog = s.config.store.eventsSince(last);
-          if (backlog === null) {
-            // The client knows a revision this store never had (data directory replaced): start over.
-            last = s.config.store.revision();
-            yield tracked(String(last), { rev: last, at: Date.now(), user: 'system', kind: 'reset', summary: 'configuration replaced; reload', changes: [] } satisfies PresentedChange);
-          }
-          for (const ev of backlog ?? []) {
-            last = ev.rev;
-            yield tracked(String(ev.rev), present(ev));
-          }
-          for await (const [ev] of events) {
-            if (ev.rev <= last) continue;
-            last = ev.rev;
-            yield tracked(String(ev.rev), present(ev));
+          // Two sources: stored revisions (resumable) and run-time entries/status (kind 'dynamic', carrying the
+          // current revision; after a reconnect the client reprints, so nothing of them needs replaying).
+          const queue: ({ store: ChangeEvent } | { dynamic: DynamicChange[] })[] = [];
+          let wake: (() => void) | undefined;
+          const push = (item: (typeof queue)[number]) => {
+            queue.push(item);
+            wake?.();
+          };
+          const onStore = (ev: ChangeEvent) => push({ store: ev });
+          const onDynamic = (list: DynamicChange[]) => push({ dynamic: list });
+          const onAbort = () => wake?.();
+          s.config.store.on('change', onStore);
+          s.live.dynamic.on('change', onDynamic);
+          signal?.addEventListener('abort', onAbort, { once: true });
+          try {
+            let last = input.lastEventId ? Number(input.lastEventId) : input.since;
+            const backlog = s.config.store.eventsSince(last);
+            if (backlog === null) {
+              // The client knows a revision this store never had (data directory replaced): start over.
+              last = s.config.store.revision();
+              yield tracked(String(last), { rev: last, at: Date.now(), user: 'system', kind: 'reset', summary: 'configuration replaced; reload', changes: [] } satisfies PresentedChange);
+            }
+            for (const ev of backlog ?? []) {
+              last = ev.rev;
+              yield tracked(String(ev.rev), present(ev));
+            }
+            while (!signal?.aborted) {
+              const item = queue.shift();
+              if (!item) {
+                await new Promise<void>((resolve) => (wake = resolve));
+                wake = undefined;
+                continue;
+              }
+              if ('store' in item) {
+                if (item.store.rev <= last) continue;
+                last = item.store.rev;
+                yield tracked(String(item.store.rev), present(item.store));
+              } else yield tracked(String(last), presentDynamicChanges(item.dynamic));
+            }
+          } finally {
+            s.config.store.off('change', onStore);
+            s.live.dynamic.off('change', onDynamic);
+            signal?.removeEventListener('abort', onAbort);
           }
         }),
     }),

@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { IkeEngine, type Action, type IkeConfig } from '@ipsec/ike';
 import { formatId, parsePrefix, prefixContains, prefixLength, type MenuName } from '@ipsec/schema';
 import type { LiveState, LogTopic } from '../live/live-state.ts';
+import { DYNAMIC_ID_BASE } from '../live/dynamic-entries.ts';
 import { logger } from '../log.ts';
 import type { ConfigStore } from '../store/config-store.ts';
 
@@ -44,8 +45,15 @@ export function engineConfig(store: ConfigStore): IkeConfig {
     profiles: values('profile') as never,
     proposals: values('proposal') as never,
     identities: values('identity') as never,
-    policies: values('policy') as never,
+    policies: store.list('policy').filter(enabled).map((e) => ({ ...e.values, id: e.id })) as never, // ids: CHILD_SAs per policy
     modeConfigs: store.list('mode-config').map((e) => e.values) as never,
+    // System > Certificates: PEM, private key (ours), trusted (CAs that vouch for peers).
+    certificates: store.list('certificate').map((e) => ({
+      name: String(e.values.name),
+      certificate: String(e.values['certificate-pem']),
+      ...(e.values['private-key-pem'] ? { 'private-key': String(e.values['private-key-pem']) } : {}),
+      trusted: e.values.trusted === true,
+    })),
   };
 }
 
@@ -55,6 +63,9 @@ export class IkeService {
   private timer?: NodeJS.Timeout;
   private keepUp?: NodeJS.Timeout;
   private readonly peers = new Map<number, PeerRow>(); // by IKE SA id
+  /** CHILD_SA id -> the stored policy id or the dynamic policy ids it serves (ph2-count). */
+  private readonly childPolicies = new Map<number, { stored?: number; dynamic: number[] }>();
+  private readonly storedCount = new Map<number, number>();
   private readonly ports: [number, number];
   private closed = false;
   private readonly onChange = () => {
@@ -194,8 +205,36 @@ export class IkeService {
             });
           }
           this.peers.get(a.ikeSa)?.children.add(a.child);
+          this.countChild(a.child, a.policyId, a.generatedPolicies ?? []);
           break;
         }
+        case 'policyAdded':
+          this.live.dynamic.add({
+            id: DYNAMIC_ID_BASE + a.policy,
+            menu: 'policy',
+            values: {
+              peer: a.peer,
+              tunnel: a.tunnel,
+              'src-address': a.srcAddress,
+              'src-port': a.srcPort,
+              'dst-address': a.dstAddress,
+              'dst-port': a.dstPort,
+              protocol: a.protocol,
+              template: false,
+              group: a.group,
+              action: 'encrypt',
+              level: a.level,
+              'ipsec-protocols': 'esp',
+              proposal: a.proposal,
+              disabled: false,
+              comment: '',
+            },
+            status: { active: true, 'ph2-state': 'established', 'ph2-count': 0, 'sa-src-address': a.saSrc, 'sa-dst-address': a.saDst },
+          });
+          break;
+        case 'policyRemoved':
+          this.live.dynamic.remove('policy', DYNAMIC_ID_BASE + a.policy);
+          break;
         case 'ikeSaRekeyed': {
           // The IKE SA was rekeyed: the same peer and CHILD_SAs now live under the new IKE SA id.
           changed = true;
@@ -220,6 +259,7 @@ export class IkeService {
           this.live.sas.delete(a.inboundSpi);
           this.live.sas.delete(a.outboundSpi);
           this.peers.get(a.ikeSa)?.children.delete(a.child);
+          this.uncountChild(a.child, a.reason);
           break;
         }
         case 'event': {
@@ -238,6 +278,38 @@ export class IkeService {
       }
     }
     if (changed) this.publishPeers();
+  }
+
+  /** ph2-count/ph2-state/active of the policy a new CHILD_SA serves. */
+  private countChild(child: number, stored: number | undefined, dynamic: number[]): void {
+    this.childPolicies.set(child, { ...(stored !== undefined ? { stored } : {}), dynamic });
+    if (stored !== undefined) {
+      const n = (this.storedCount.get(stored) ?? 0) + 1;
+      this.storedCount.set(stored, n);
+      this.live.dynamic.setPolicyLive(stored, { active: true, 'ph2-state': 'established', 'ph2-count': n });
+    }
+    for (const d of dynamic) this.bumpDynamic(d, +1);
+  }
+
+  private uncountChild(child: number, reason: string): void {
+    const p = this.childPolicies.get(child);
+    if (!p) return;
+    this.childPolicies.delete(child);
+    if (p.stored !== undefined) {
+      const n = Math.max(0, (this.storedCount.get(p.stored) ?? 1) - 1);
+      if (n) this.storedCount.set(p.stored, n);
+      else this.storedCount.delete(p.stored);
+      // RouterOS ph2-state: expired once the SA ran out without a successor, else no-phase2.
+      this.live.dynamic.setPolicyLive(p.stored, { active: n > 0, 'ph2-state': n > 0 ? 'established' : reason.includes('lifetime') ? 'expired' : 'no-phase2', 'ph2-count': n });
+    }
+    for (const d of p.dynamic) this.bumpDynamic(d, -1);
+  }
+
+  private bumpDynamic(policy: number, by: number): void {
+    const e = this.live.dynamic.get('policy', DYNAMIC_ID_BASE + policy);
+    if (!e) return;
+    const n = Math.max(0, Number(e.status['ph2-count'] ?? 0) + by);
+    this.live.dynamic.update('policy', e.id, { 'ph2-count': n, active: n > 0, 'ph2-state': n > 0 ? 'established' : 'no-phase2' });
   }
 
   /** Active Peers as the manual lists them. */
@@ -309,6 +381,7 @@ export class IkeService {
     clearTimeout(this.timer);
     clearInterval(this.keepUp);
     this.store.off('change', this.onChange);
+    this.live.dynamic.clear(); // no engine, no SAs: generated policies and live policy status go
     await Promise.all([...this.sockets.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.clear();
   }

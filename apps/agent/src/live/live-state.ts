@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { STAT_COUNTERS, type StatCounter } from '@ipsec/schema';
 import { logger } from '../log.ts';
+import { DynamicEntries } from './dynamic-entries.ts';
 
 export type LogTopic = 'ipsec' | 'error' | 'debug' | 'system' | 'info' | 'warning';
 
@@ -29,6 +30,8 @@ const LOG_KEEP = 2000;
 export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   readonly peers = new Map<number, ActivePeer>();
   readonly sas = new Map<number, InstalledSa>();
+  /** Run-time entries of config menus (generated policies) and stored policies' live status. */
+  readonly dynamic = new DynamicEntries();
   readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<StatCounter, number>;
   private lines: LogLine[] = [];
   private seq = 0;
