@@ -23,6 +23,8 @@ interface Opts {
   remoteDynamic?: boolean;
   child?: string;
   localTs?: string;
+  /** charon's remote_ts (default: our LAN host). */
+  remoteTs?: string;
   vip?: boolean;
 }
 
@@ -43,7 +45,7 @@ function charonConf(o: Opts = {}): string {
     remote { auth = psk
              id = ${a.addr} }
     children { net { ${o.vip ? '' : `local_ts = ${o.localTs ?? `${b.lan}/32`}`}
-                     ${o.remoteDynamic ? '' : `remote_ts = ${a.lan}/32`}
+                     ${o.remoteDynamic ? '' : `remote_ts = ${o.remoteTs ?? `${a.lan}/32`}`}
                      esp_proposals = ${o.esp ?? 'aes128-sha256-modp2048'}
                      ${o.child ?? ''} } }
   }
@@ -208,5 +210,66 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect(sas).toMatch(/remote\s+10\.88\.0\.9\/32/);
     expect(agent.output).toMatch(/mode config received: address 10\.88\.0\.9, dns 10\.2\.0\.53/);
     expect((await ourPeers())[0]['dynamic-address']).toBe('10.88.0.9');
+  }, 60_000);
+
+  it('generate-policy: charon road warrior (vips, remote_ts 0.0.0.0/0) gets a policy from our template; REST shows it dynamic+active until charon terminates', async () => {
+    charon.load(charonConf({ vip: true, remoteTs: '0.0.0.0/0' }));
+    await agent.add('ip/ipsec/profile', { name: 'interop', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' });
+    await agent.add('ip/ipsec/proposal', { name: 'interop', 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'modp2048' });
+    await agent.add('ip/ipsec/mode-config', { name: 'rw', responder: 'yes', address: '10.99.0.5', 'system-dns': 'no', 'split-include': '10.1.0.0/16' });
+    await agent.add('ip/ipsec/policy/group', { name: 'rw-tpl' });
+    await agent.add('ip/ipsec/policy', { template: 'yes', group: 'rw-tpl', 'src-address': '10.1.0.0/16', 'dst-address': '10.99.0.0/24', protocol: 'all', proposal: 'interop', level: 'unique' });
+    await agent.add('ip/ipsec/peer', { name: 'rw', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'interop', passive: 'yes' });
+    await agent.add('ip/ipsec/identity', { peer: 'rw', secret: PSK, 'generate-policy': 'port-strict', 'mode-config': 'rw', 'policy-template-group': 'rw-tpl' });
+    const sas = await bringUp(true);
+    expect(sas).toMatch(/local\s+10\.99\.0\.5\/32\s+remote\s+10\.1\.0\.0\/16/);
+    const dynamic = await until('the generated policy over REST', async () => {
+      const rows = (await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[];
+      return rows.length === 1 ? rows : undefined;
+    });
+    expect(dynamic[0]).toMatchObject({ dynamic: 'true', active: 'true', 'ph2-state': 'established', 'ph2-count': '1', 'src-address': '10.1.0.0/16', 'dst-address': '10.99.0.5/32', level: 'unique', tunnel: 'true', 'sa-src-address': hosts.a.addr, 'sa-dst-address': hosts.b.addr });
+    expect(dynamic[0]['.id']).toMatch(/^\*4000/);
+    const patch = await agent.rest('PATCH', `ip/ipsec/policy/${dynamic[0]['.id']}`, { level: 'require' });
+    expect(patch.status).toBe(400);
+    expect(charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10'])).toMatch(/terminate completed successfully/);
+    await until('the generated policy to go', async () => ((await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[]).length === 0 || undefined);
+  }, 60_000);
+
+  it('no template fits: TS_UNACCEPTABLE for charon, our log names the group; identities chosen by remote-id', async () => {
+    charon.load(charonConf({ vip: true, remoteTs: '172.16.0.0/24' }));
+    await agent.add('ip/ipsec/profile', { name: 'interop', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' });
+    await agent.add('ip/ipsec/proposal', { name: 'interop', 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'modp2048' });
+    await agent.add('ip/ipsec/mode-config', { name: 'anyone', responder: 'yes', address: '10.99.0.5', 'system-dns': 'no' });
+    await agent.add('ip/ipsec/mode-config', { name: 'charon', responder: 'yes', address: '10.99.0.6', 'system-dns': 'no' });
+    await agent.add('ip/ipsec/policy/group', { name: 'rw-tpl' });
+    await agent.add('ip/ipsec/policy', { template: 'yes', group: 'rw-tpl', 'src-address': '10.1.0.0/16', 'dst-address': '10.99.0.0/24', proposal: 'interop' });
+    await agent.add('ip/ipsec/peer', { name: 'rw', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'interop', passive: 'yes' });
+    await agent.add('ip/ipsec/identity', { peer: 'rw', secret: 'not the one', 'remote-id': 'auto', 'generate-policy': 'port-strict', 'mode-config': 'anyone', 'policy-template-group': 'rw-tpl' });
+    await agent.add('ip/ipsec/identity', { peer: 'rw', secret: PSK, 'remote-id': `address:${hosts.b.addr}`, 'generate-policy': 'port-strict', 'mode-config': 'charon', 'policy-template-group': 'rw-tpl' });
+    expect(() => charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toThrow(); // the CHILD_SA fails
+    await until('TS_UNACCEPTABLE in our log', () => /no template of policy-template-group=rw-tpl/.test(agent.output) || undefined);
+    expect(charon.log()).toMatch(/TS_UNACCEPTABLE/);
+    // The IKE SA itself is up with the identity that names charon: its secret and its address.
+    await until('charon\'s IKE SA', () => /ESTABLISHED/.test(charon.listSas()) || undefined);
+    expect(charon.listSas()).toMatch(/\[10\.99\.0\.6\]/);
+    expect(((await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[])).toEqual([]);
+  }, 60_000);
+
+  it('a static policy shows active, ph2-state and ph2-count from the installed CHILD_SA', async () => {
+    charon.load(charonConf());
+    await configureAgent({ passive: true });
+    const before = ((await agent.rest('GET', 'ip/ipsec/policy')).json as any[]).find((p) => p.template === 'false')!;
+    expect(before).toMatchObject({ active: 'false', 'ph2-state': 'no-phase2', 'ph2-count': '0' });
+    await bringUp(true);
+    const row = await until('the policy to be active', async () => {
+      const p = ((await agent.rest('GET', 'ip/ipsec/policy')).json as any[]).find((x) => x.template === 'false');
+      return p?.active === 'true' ? p : undefined;
+    });
+    expect(row).toMatchObject({ 'ph2-state': 'established', 'ph2-count': '1', dynamic: 'false' });
+    expect(charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10'])).toMatch(/terminate completed successfully/);
+    await until('the policy to go idle', async () => {
+      const p = ((await agent.rest('GET', 'ip/ipsec/policy')).json as any[]).find((x) => x.template === 'false');
+      return p?.active === 'false' && p['ph2-count'] === '0' && p['ph2-state'] === 'no-phase2' ? p : undefined;
+    });
   }, 60_000);
 });
