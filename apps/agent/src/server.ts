@@ -19,6 +19,7 @@ import { logger } from './log.ts';
 import { ConfigStore } from './store/config-store.ts';
 import { openDb } from './store/db.ts';
 import { keyHooks } from './store/key-hooks.ts';
+import { certificateHooks } from './store/certificates.ts';
 import { IkeService, type IkeServiceOptions } from './ike/ike-service.ts';
 
 export interface AgentOptions {
@@ -72,7 +73,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     if (!opts.adminPassword) initialAdminPassword = password;
   }
   const live = new LiveState();
-  const store = new ConfigStore(db, keyHooks);
+  const store = new ConfigStore(db, {
+    prepare: (menu, values, before) => certificateHooks.prepare!(menu, keyHooks.prepare!(menu, values, before), before),
+  });
   const services: Services = { config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d)), users, live };
   const appRouter = createRouter(services);
   const ike = opts.ike ? new IkeService(store, live, opts.ike) : undefined;

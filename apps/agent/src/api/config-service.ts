@@ -1,10 +1,13 @@
 // The RouterOS verbs (print/get/add/set/remove/enable/disable/comment/move) over the store, with
 // permissions. Both the tRPC router and the REST API call this: one behaviour, two transports.
-import { ConfigError, getMenu, type MenuName } from '@ipsec/schema';
+import { ConfigError, formatId, getMenu, parseId, type MenuName } from '@ipsec/schema';
 import { canWrite, isFull, type User } from '../auth/users.ts';
 import type { LiveState } from '../live/live-state.ts';
 import type { LiveRow } from '../live/watch.ts';
-import type { ConfigStore, Op } from '../store/config-store.ts';
+import type { ConfigStore, Op, StoredEntry } from '../store/config-store.ts';
+import {
+  certInfo, chainOf, exportCertificate, keyMatches, prepareCertificateOps, readImport, signValues, type ExportType, type ExportedFiles,
+} from '../store/certificates.ts';
 import { publicKeyPem } from '../store/key-hooks.ts';
 import { presentDynamic, presentEntry, presentMenu, type ApiEntry } from './present.ts';
 import { isDynamicId } from '../live/dynamic-entries.ts';
@@ -34,31 +37,33 @@ export class ConfigService {
     return presentEntry(getMenu(menu)!, e, this.store.config(), this.live.dynamic);
   }
 
-  apply(user: User, ops: Op[], summary?: string): { rev: number; added: number[] } {
+  async apply(user: User, ops: Op[], summary?: string): Promise<{ rev: number; added: number[] }> {
     requireWrite(user);
     refuseDynamic(ops);
-    const result = this.store.apply(user.name, ops, summary);
+    // Certificates added without PEM get their key and certificate first (async crypto).
+    const prepared = ops.some((o) => o.menu === 'certificate') ? await prepareCertificateOps(this.store, ops) : ops;
+    const result = this.store.apply(user.name, prepared, summary);
     this.live.log(['system', 'info'], `config changed by ${user.name} (revision ${result.rev})`);
     return result;
   }
 
-  add(user: User, menu: MenuName, values: Record<string, unknown>, copyFrom?: number): ApiEntry {
-    const { added } = this.apply(user, [{ op: 'add', menu, values, ...(copyFrom !== undefined ? { copyFrom } : {}) }]);
+  async add(user: User, menu: MenuName, values: Record<string, unknown>, copyFrom?: number): Promise<ApiEntry> {
+    const { added } = await this.apply(user, [{ op: 'add', menu, values, ...(copyFrom !== undefined ? { copyFrom } : {}) }]);
     return this.get(menu, added[0]!);
   }
 
-  set(user: User, menu: MenuName, ids: number[], values: Record<string, unknown>): ApiEntry[] {
+  async set(user: User, menu: MenuName, ids: number[], values: Record<string, unknown>): Promise<ApiEntry[]> {
     if (getMenu(menu)!.single) ids = [this.store.list(menu)[0]!.id];
-    this.apply(user, ids.map((id) => ({ op: 'set' as const, menu, id, values })));
+    await this.apply(user, ids.map((id) => ({ op: 'set' as const, menu, id, values })));
     return ids.map((id) => this.get(menu, id));
   }
 
-  remove(user: User, menu: MenuName, ids: number[]): void {
-    this.apply(user, ids.map((id) => ({ op: 'remove' as const, menu, id })));
+  async remove(user: User, menu: MenuName, ids: number[]): Promise<void> {
+    await this.apply(user, ids.map((id) => ({ op: 'remove' as const, menu, id })));
   }
 
-  move(user: User, menu: MenuName, ids: number[], before?: number): void {
-    this.apply(user, [{ op: 'move', menu, ids, ...(before !== undefined ? { before } : {}) }]);
+  async move(user: User, menu: MenuName, ids: number[], before?: number): Promise<void> {
+    await this.apply(user, [{ op: 'move', menu, ids, ...(before !== undefined ? { before } : {}) }]);
   }
 
   undo(user: User) {
@@ -77,6 +82,75 @@ export class ConfigService {
     if (!e) throw new NotFoundError('key: no such item');
     this.audit(user.name, 'key export-pub-key', String(e.values.name));
     return publicKeyPem(String(e.values['private-key-pem']));
+  }
+
+  // ---------------------------------------------------------------------------------- certificates
+  /** A certificate entry by id or name. */
+  certificate(ref: number | string): StoredEntry {
+    const list = this.store.list('certificate');
+    const e = typeof ref === 'number' ? list.find((c) => c.id === ref) : list.find((c) => c.values.name === ref) ?? list.find((c) => c.id === parseId(String(ref)));
+    if (!e) throw new NotFoundError(`certificate: no such item (${typeof ref === 'number' ? formatId(ref) : ref})`);
+    return e;
+  }
+
+  /** RouterOS `/certificate sign <cert> [ca=<ca>]`: re-issue with the same key, signed by `ca` or self-signed. */
+  async sign(user: User, ref: number | string, ca?: string): Promise<ApiEntry> {
+    requireWrite(user);
+    const cert = this.certificate(ref);
+    const issuer = ca ? this.certificate(ca) : undefined;
+    const values = await signValues(cert, issuer);
+    await this.apply(user, [{ op: 'set', menu: 'certificate', id: cert.id, values }], `sign certificate ${formatId(cert.id)} ${String(cert.values.name)}${issuer ? ` ca=${String(issuer.values.name)}` : ' (self-signed)'}`);
+    return this.get('certificate', cert.id);
+  }
+
+  /**
+   * RouterOS `/certificate import`: PEM (certificates, a key, encrypted with `passphrase` or not) or
+   * base64 PKCS#12. The certificate with the key is named `name`, others name_1, name_2...; certificates
+   * already here are skipped; a lone key is attached to the certificate it belongs to.
+   */
+  async importCertificates(user: User, input: { name: string; content: string; passphrase?: string; trusted?: boolean }): Promise<ApiEntry[]> {
+    requireWrite(user);
+    const { certs, orphanKey } = readImport(input.content, input.passphrase ?? '');
+    const existing = this.store.list('certificate');
+    const ops: Op[] = [];
+    const touched: number[] = [];
+    if (orphanKey) {
+      const owner = existing.find((e) => keyMatches(String(e.values['certificate-pem']), orphanKey));
+      if (!owner) throw new ConfigError([{ menu: 'certificate', message: 'the private key belongs to no certificate here; import it together with its certificate' }]);
+      ops.push({ op: 'set', menu: 'certificate', id: owner.id, values: { 'private-key-pem': orphanKey } });
+      touched.push(owner.id);
+    }
+    let n = 0;
+    for (const c of certs) {
+      const same = existing.find((e) => e.values['certificate-pem'] && certInfo(String(e.values['certificate-pem'])).fingerprint === c.fingerprint);
+      if (same) {
+        if (c.privateKey && !same.values['private-key-pem']) {
+          ops.push({ op: 'set', menu: 'certificate', id: same.id, values: { 'private-key-pem': c.privateKey } });
+          touched.push(same.id);
+        }
+        continue;
+      }
+      const name = n === 0 ? input.name : `${input.name}_${n}`;
+      n++;
+      ops.push({
+        op: 'add', menu: 'certificate',
+        values: { name, 'certificate-pem': c.certificate, 'private-key-pem': c.privateKey, trusted: input.trusted ?? c.ca },
+      });
+    }
+    const { added } = await this.apply(user, ops, `import certificate ${input.name}: ${certs.length} certificate(s)${certs.some((c) => c.privateKey) || orphanKey ? ' and a private key' : ''}`);
+    return [...touched, ...added].map((id) => this.get('certificate', id));
+  }
+
+  /** RouterOS `/certificate export-certificate`: group full only, audited. Private keys only encrypted. */
+  exportCertificate(user: User, ref: number | string, type: ExportType = 'pem', passphrase = ''): ExportedFiles {
+    requireFull(user);
+    const cert = this.certificate(ref);
+    const all = this.store.list('certificate').map((e) => String(e.values['certificate-pem'])).filter(Boolean);
+    const out = exportCertificate(cert.values, type, passphrase, type === 'pkcs12' ? chainOf(String(cert.values['certificate-pem']), all) : []);
+    const withKey = out.files.some((f) => f.name.endsWith('.key')) || (type === 'pkcs12' && cert.values['private-key-pem'] !== '');
+    this.audit(user.name, 'certificate export', `${String(cert.values.name)} type=${type}${withKey ? ' with private key' : ''}`);
+    this.live.log(['system', 'info'], `certificate ${String(cert.values.name)} exported (${type}${withKey ? ', with private key' : ''}) by ${user.name}`);
+    return out;
   }
 
   killConnections(user: User): number {

@@ -3,6 +3,7 @@
 import {
   SECRET_PLACEHOLDER, formatId, getMenu, prefixLength, type Config, type Entry, type Field, type MenuDef, type MenuName,
 } from '@ipsec/schema';
+import { certInfo, issuedBy, type CertInfo } from '../store/certificates.ts';
 import type { DynamicEntries, DynamicEntry } from '../live/dynamic-entries.ts';
 
 export interface ApiEntry {
@@ -61,6 +62,29 @@ function statusOf(menu: MenuDef, entry: Entry, config: Config): Record<string, u
       s.rsa = true;
       break;
     }
+    case 'certificate': {
+      const pem = String(v['certificate-pem'] ?? '');
+      if (!pem) break;
+      let info: CertInfo;
+      try {
+        info = certInfo(pem);
+      } catch {
+        break;
+      }
+      const now = Date.now();
+      s.issuer = info.issuer;
+      s['serial-number'] = info.serial;
+      s.fingerprint = info.fingerprint;
+      s['invalid-before'] = printDate(info.notBefore);
+      s['invalid-after'] = printDate(info.notAfter);
+      s['expires-after'] = Math.max(0, Math.floor((info.notAfter.getTime() - now) / 1000));
+      s['private-key'] = String(v['private-key-pem'] ?? '') !== '';
+      s.ca = info.ca;
+      s['issued-by'] = issuedBy(pem, config.certificate ?? []);
+      s.expired = info.notAfter.getTime() < now;
+      s.flags = `${s['private-key'] ? 'K' : ''}${info.ca ? 'A' : ''}${s['issued-by'] && s['issued-by'] !== v.name ? 'I' : ''}${v.trusted ? 'T' : ''}${s.expired ? 'E' : ''}`;
+      break;
+    }
     case 'policy': {
       if (!v.template) {
         const peer = config.peer.find((p) => p.values.name === v.peer);
@@ -101,4 +125,9 @@ export function printEntry(menu: MenuDef, e: ApiEntry): Record<string, string> {
     out[prop] = printValue(menu.fields[prop] ?? menu.status[prop], value);
   }
   return out;
+}
+
+/** RouterOS date-time: 2025-11-23 17:40:00 (UTC). */
+function printDate(d: Date): string {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
 }

@@ -109,6 +109,16 @@ export function createRouter(s: Services) {
       undo: writer.mutation(({ ctx }) => s.config.undo(ctx.user)),
       redo: writer.mutation(({ ctx }) => s.config.redo(ctx.user)),
       history: authed.input(z.object({ limit: z.number().int().min(1).max(1000).default(100) })).query(({ input }) => s.config.store.history(input.limit)),
+      /** System > Certificates: sign, import, export (group full; audited). */
+      signCertificate: writer
+        .input(z.object({ id: z.number().int(), ca: z.string().optional() }))
+        .mutation(({ ctx, input }) => s.config.sign(ctx.user, input.id, input.ca || undefined)),
+      importCertificate: writer
+        .input(z.object({ name: z.string().min(1).max(64), content: z.string().min(1).max(1 << 20), passphrase: z.string().max(1024).optional(), trusted: z.boolean().optional() }))
+        .mutation(({ ctx, input }) => s.config.importCertificates(ctx.user, input)),
+      exportCertificate: full
+        .input(z.object({ id: z.number().int(), type: z.enum(['pem', 'pkcs12']).default('pem'), passphrase: z.string().max(1024).default('') }))
+        .mutation(({ ctx, input }) => s.config.exportCertificate(ctx.user, input.id, input.type, input.passphrase)),
       exportPublicKey: authed.input(z.object({ id: z.number().int() })).mutation(({ ctx, input }) => s.config.exportPublicKey(ctx.user, input.id)),
       /**
        * Every change after revision `since` (or after the client's last event id when it

@@ -135,7 +135,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     // ip/ipsec/settings: one object. GET prints it, PATCH or POST .../set changes it.
     if (method === 'GET' && rest === '') return sendJson(res, 200, print()[0]);
     if ((method === 'PATCH' && rest === '') || (method === 'POST' && rest === 'set')) {
-      const [entry] = s.config.set(user, name, [], objectBody(await readJson(req)));
+      const [entry] = await s.config.set(user, name, [], objectBody(await readJson(req)));
       return sendJson(res, 200, printEntry(menu, entry!));
     }
     throw new HttpError(405, `${menu.path} supports GET and PATCH`);
@@ -147,16 +147,16 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     throw new HttpError(404, `no such command or directory (${path})`);
   }
   if (method === 'PUT' && rest === '') {
-    const entry = s.config.add(user, name, objectBody(await readJson(req)));
+    const entry = await s.config.add(user, name, objectBody(await readJson(req)));
     return sendJson(res, 201, printEntry(menu, entry));
   }
   if (method === 'PATCH' && id !== undefined) {
-    const [entry] = s.config.set(user, name, [id], objectBody(await readJson(req)));
+    const [entry] = await s.config.set(user, name, [id], objectBody(await readJson(req)));
     return sendJson(res, 200, printEntry(menu, entry!));
   }
   if (method === 'DELETE' && id !== undefined) {
     s.config.get(name, id); // 404 if missing
-    s.config.remove(user, name, [id]);
+    await s.config.remove(user, name, [id]);
     res.writeHead(204).end();
     return;
   }
@@ -170,35 +170,35 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
         return sendJson(res, 200, one(idsOf(menu, idText)[0]!));
       case 'add': {
         const { 'copy-from': copyFrom, ...values } = props;
-        const entry = s.config.add(user, name, values, copyFrom === undefined ? undefined : idsOf(menu, copyFrom)[0]);
+        const entry = await s.config.add(user, name, values, copyFrom === undefined ? undefined : idsOf(menu, copyFrom)[0]);
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       case 'set':
-        s.config.set(user, name, idsOf(menu, idText), props);
+        await s.config.set(user, name, idsOf(menu, idText), props);
         return sendJson(res, 200, []);
       case 'remove':
-        s.config.remove(user, name, idsOf(menu, idText));
+        await s.config.remove(user, name, idsOf(menu, idText));
         return sendJson(res, 200, []);
       case 'enable':
       case 'disable':
-        s.config.set(user, name, idsOf(menu, idText), { disabled: rest === 'disable' });
+        await s.config.set(user, name, idsOf(menu, idText), { disabled: rest === 'disable' });
         return sendJson(res, 200, []);
       case 'comment':
-        s.config.set(user, name, idsOf(menu, idText), { comment: props.comment ?? '' });
+        await s.config.set(user, name, idsOf(menu, idText), { comment: props.comment ?? '' });
         return sendJson(res, 200, []);
       case 'move': {
         const dest = props.destination === undefined ? undefined : idsOf(menu, props.destination)[0];
-        s.config.move(user, name, idsOf(menu, idText), dest);
+        await s.config.move(user, name, idsOf(menu, idText), dest);
         return sendJson(res, 200, []);
       }
     }
     if (name === 'key') {
       if (rest === 'generate-key') {
-        const entry = s.config.add(user, 'key', { name: props.name ?? '', 'key-size': props['key-size'] ?? '2048' });
+        const entry = await s.config.add(user, 'key', { name: props.name ?? '', 'key-size': props['key-size'] ?? '2048' });
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       if (rest === 'import') {
-        const entry = s.config.add(user, 'key', { name: props.name ?? '', 'private-key-pem': props['private-key-pem'] ?? props.key ?? '' });
+        const entry = await s.config.add(user, 'key', { name: props.name ?? '', 'private-key-pem': props['private-key-pem'] ?? props.key ?? '' });
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       if (rest === 'export-pub-key') {
@@ -207,9 +207,46 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
         return sendJson(res, 200, { 'public-key': s.config.exportPublicKey(user, keyId) });
       }
     }
+    if (name === 'certificate') return certificateCommand(res, rest, props, idText, user, s);
     throw new HttpError(400, `${menu.path}: no such command "${rest}"`);
   }
   throw new HttpError(405, `${method} is not supported on ${path}`);
+}
+
+/**
+ * /certificate commands, RouterOS style (the certificate by name or .id in `number`/`numbers`/`.id`):
+ *   sign {number, ca?}                                   -> the signed entry
+ *   import {name|file-name, file-content, passphrase?}   -> [entries]   (PEM text or base64 PKCS#12)
+ *   export-certificate {number, type=pem|pkcs12, export-passphrase?} -> {files: [{name, content, encoding}]}
+ */
+async function certificateCommand(res: ServerResponse, cmd: string, props: Record<string, unknown>, idText: unknown, user: User, s: Services): Promise<void> {
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  const which = (): string => {
+    const ref = str(props.number ?? props.numbers ?? idText ?? props.name);
+    if (ref === '') throw new HttpError(400, 'certificate: give the certificate as number=<name> (or .id)');
+    return ref.split(',')[0]!;
+  };
+  const menu = CONFIG_MENUS.find((m) => m.name === 'certificate') as MenuDef;
+  switch (cmd) {
+    case 'sign': {
+      const entry = await s.config.sign(user, which(), str(props.ca) || undefined);
+      return sendJson(res, 200, printEntry(menu, entry));
+    }
+    case 'import': {
+      const content = str(props['file-content'] ?? props['certificate-pem']) + (props['private-key-pem'] ? `\n${str(props['private-key-pem'])}` : '');
+      if (content.trim() === '') throw new HttpError(400, 'certificate: file-content is required (PEM text or base64 PKCS#12)');
+      const name = str(props.name ?? props['file-name']) || 'import';
+      const trusted = props.trusted === undefined ? undefined : ['yes', 'true', true].includes(props.trusted as never);
+      const entries = await s.config.importCertificates(user, { name, content, passphrase: str(props.passphrase), ...(trusted !== undefined ? { trusted } : {}) });
+      return sendJson(res, 200, entries.map((e) => printEntry(menu, e)));
+    }
+    case 'export-certificate': {
+      const type = str(props.type) || 'pem';
+      if (type !== 'pem' && type !== 'pkcs12') throw new HttpError(400, 'certificate: type must be pem or pkcs12');
+      return sendJson(res, 200, s.config.exportCertificate(user, which(), type, str(props['export-passphrase'])));
+    }
+  }
+  throw new HttpError(400, `certificate: no such command "${cmd}" (sign, import, export-certificate)`);
 }
 
 function routeView(method: string, res: ServerResponse, view: ViewDef, rest: string, url: URL, user: User, s: Services): void {
