@@ -105,4 +105,28 @@ describe('certificate authentication', () => {
     }
     expect(formatDn(subjectDer(new Uint8Array(new X509Certificate(fx('ca.crt')).raw)))).toBe('C=CH, O=ipsec test, CN=Test CA');
   });
+
+  it('match-by=certificate: the identity whose remote-certificate is the peer\'s certificate is chosen (its mode config)', () => {
+    const run = (client: string) => {
+      const cfg = certConfigs({ a: client });
+      cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
+      cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
+      const base = cfg.b.identities![0]!;
+      cfg.b.certificates = [...cfg.b.certificates!, { name: 'user-a', certificate: fx('a-ecdsa.crt') }];
+      cfg.b.identities = [
+        { ...base, 'mode-config': 'everyone' },
+        { ...base, 'match-by': 'certificate', 'remote-certificate': 'user-a', 'mode-config': 'usr_A' },
+      ];
+      cfg.b.modeConfigs = [
+        { name: 'everyone', responder: true, address: '10.99.0.7' },
+        { name: 'usr_A', responder: true, address: '10.99.0.66' },
+      ];
+      cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+      const n = pair(cfg, { start: NOW });
+      n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+      return n;
+    };
+    expect(run('a-ecdsa').a.list()[0]?.virtualIp).toBe('10.99.0.66');
+    expect(run('a-p384').a.list()[0]?.virtualIp).toBe('10.99.0.7');
+  });
 });
