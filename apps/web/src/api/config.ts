@@ -74,6 +74,8 @@ export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: num
         }
         // A policy's status (invalid, SA addresses) depends on peers and on the other policies.
         if (byMenu.has('peer') || byMenu.has('policy')) void qc.invalidateQueries({ queryKey: menuKey('policy') });
+        // A certificate's issued-by and flags depend on the other certificates (rename, re-sign, remove).
+        if (byMenu.has('certificate')) void qc.invalidateQueries({ queryKey: menuKey('certificate') });
         onEvent?.(ev);
       },
       onError: (e) => console.error('config.changes', e),

@@ -108,6 +108,21 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
       );
     }
     case 'secret':
+      if (field.meta.label.includes('PEM')) {
+        // Key and certificate material: pasted as PEM text, never shown back.
+        return (
+          <TextField
+            {...common}
+            multiline
+            minRows={3}
+            maxRows={8}
+            value={text(value)}
+            placeholder={secretSet ? (readOnly ? '(set)' : 'unchanged') : '-----BEGIN ...-----'}
+            onChange={(e) => onChange(e.target.value)}
+            slotProps={{ htmlInput: { 'aria-label': field.meta.label, spellCheck: false, style: { fontFamily: 'monospace', fontSize: 11 } } }}
+          />
+        );
+      }
       return (
         <TextField
           {...common}

@@ -19,7 +19,7 @@ import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
 import { sizeColumns, type SizedColumn } from './columns.ts';
-import { flagTitle, flagsOf } from './flags.ts';
+import { CERT_FLAG_LEGEND, FLAG_LEGEND, flagTitle, flagsOf } from './flags.ts';
 
 interface Row extends ApiEntry {
   '#': number;
@@ -28,7 +28,12 @@ interface Row extends ApiEntry {
 
 const emptySelection = (): GridRowSelectionModel => ({ type: 'include', ids: new Set() });
 
-export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: string }) {
+export function ConfigTable({ menu, basePath, tools }: {
+  menu: MenuDef;
+  basePath: string;
+  /** Menu commands beside the standard tools (System > Certificates: Import, Sign, Export). */
+  tools?: (selected: ApiEntry[]) => React.ReactNode;
+}) {
   const { canWrite } = useSession();
   const q = useMenuItems(menu.name as MenuName);
   const actions = useConfigActions(menu);
@@ -77,6 +82,12 @@ export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: strin
                 <Tool title="Move down" disabled={!selected.length} onClick={() => actions.move(items, selectedIds, 1)}><DownIcon fontSize="small" /></Tool>
               </>
             ) : null}
+            <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />
+          </>
+        ) : null}
+        {tools ? (
+          <>
+            {tools(selected)}
             <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />
           </>
         ) : null}
@@ -138,7 +149,7 @@ export function ConfigTable({ menu, basePath }: { menu: MenuDef; basePath: strin
   );
 }
 
-function Tool({ title, children, onClick, disabled }: { title: string; children: React.ReactNode; onClick: () => void; disabled?: boolean }) {
+export function Tool({ title, children, onClick, disabled }: { title: string; children: React.ReactNode; onClick: () => void; disabled?: boolean }) {
   return (
     <Tooltip title={title}>
       <span>
@@ -151,6 +162,7 @@ function Tool({ title, children, onClick, disabled }: { title: string; children:
 }
 
 function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
+  const legend = menu.name === 'certificate' ? CERT_FLAG_LEGEND : FLAG_LEGEND;
   const columns: SizedColumn<Row>[] = [
     {
       kind: 'flags',
@@ -159,9 +171,9 @@ function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record
         field: 'flags',
         headerName: '',
         sortable: true,
-        description: 'Flags: X disabled, D dynamic, I invalid, A active, T template, * default',
+        description: `Flags: ${legend.map(([l, n]) => `${l} ${n}`).join(', ')}`,
         renderCell: (p) => (
-          <Box component="span" title={flagTitle(p.value as string)} sx={{ fontFamily: 'monospace', fontWeight: 700 }}>{p.value as string}</Box>
+          <Box component="span" title={flagTitle(p.value as string, legend)} sx={{ fontFamily: 'monospace', fontWeight: 700 }}>{p.value as string}</Box>
         ),
       },
     },
@@ -172,7 +184,7 @@ function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record
   const order = [...menu.columns, ...Object.keys(all).filter((p) => !menu.columns.includes(p))];
   for (const prop of order) {
     const field = all[prop]!;
-    if (field.meta.secret || prop === 'disabled' || (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))) continue;
+    if (field.meta.secret || prop === 'disabled' || prop === 'flags' || (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))) continue;
     const numeric = field.kind === 'int';
     columns.push({
       kind: field.kind,
