@@ -171,9 +171,10 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   const comment = String('comment' in edits ? edits.comment : (source.comment ?? ''));
   // WinBox names the entry in the title: its name, or for an identity the peer it belongs to.
   const keyName = menu.key ? String(source[menu.key] ?? '') : menu.name === 'identity' ? String(live?.peer ?? '') : '';
+  const area = menu.path.startsWith('ip/ipsec') ? 'IPsec ' : '';
   const title = menu.single
-    ? `IPsec ${menu.title}`
-    : `${isNew ? 'New ' : ''}IPsec ${singular(menu.title)}${!isNew && keyName ? ` <${keyName}>` : !isNew && live ? ` <${live['.id']}>` : ''}`;
+    ? `${area}${menu.title}`
+    : `${isNew ? 'New ' : ''}${area}${singular(menu.title)}${!isNew && keyName ? ` <${keyName}>` : !isNew && live ? ` <${live['.id']}>` : ''}`;
   const gone = !isNew && !menu.single && q.isSuccess && !live;
 
   const remove = async () => {
