@@ -1,1 +1,5 @@
-export {};
+export * from './types.ts';
+export * from './algorithms.ts';
+export * as xfrm from './xfrm/codec.ts';
+export * as xfrmConstants from './xfrm/constants.ts';
+export { saMessage, policyMessage, saIdMessage, policyIdMessage, saInfo, policyInfo, acquireEvent, expireEvent } from './xfrm/build.ts';
