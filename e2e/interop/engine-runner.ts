@@ -1,5 +1,6 @@
 // The sans-IO engine on real UDP sockets with a JSON config, for interop cases the agent cannot be
-// configured for yet (certificates: the agent has no certificate store). Usage, inside a namespace:
+// configured for (engine options such as cookieThreshold; certificate cases that need fixed test
+// certificates: RSA 4096, P-384; the agent's own certificate interop is ike-agent-certs.test.ts). Usage, inside a namespace:
 //   tsx engine-runner.ts CONFIG.json LOCAL_ADDRESS [PEER_TO_INITIATE]
 // CONFIG.json is an IkeConfig, optionally with `engineOptions` (e.g. cookieThreshold).
 // Prints one JSON line per engine action (keys as hex), so a test can follow what happens.

@@ -1,7 +1,7 @@
-// Interop for what the agent cannot be configured for yet, with our side as the engine on UDP sockets
-// (engine-runner.ts): certificate authentication (RFC 7427 signatures, CERT/CERTREQ, RFC 7383 fragmentation
-// of the large IKE_AUTH) both directions (the agent has no certificate store), and COOKIE as responder
-// (the engine's cookieThreshold is not an agent setting).
+// Interop with our side as the bare engine on UDP sockets (engine-runner.ts): certificate authentication
+// with the fixed test certificates (ECDSA P-256/P-384, RSA 4096: RFC 7427 signatures, CERT/CERTREQ, RFC 7383
+// fragmentation of the large IKE_AUTH) both directions, and COOKIE as responder (the engine's cookieThreshold
+// is not an agent setting). Certificates made and kept by the agent itself: ike-agent-certs.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
