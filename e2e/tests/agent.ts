@@ -16,9 +16,19 @@ export interface RunningAgent {
   dataDir: string;
 }
 
-export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => void }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist'), '--no-ike'], {
+export interface AgentProcess {
+  agent: RunningAgent;
+  /** SIGKILL by PID and remove the data directory. */
+  stop: () => void;
+  /** SIGKILL by PID, keeping the data directory (to start again on it). */
+  kill: () => Promise<void>;
+}
+
+/** Start an agent: fresh data and port by default; `dataDir`/`listen` restart one where it was. */
+export async function startAgent(opts: { dataDir?: string; listen?: string } = {}): Promise<AgentProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
+  const args = ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', opts.listen ?? '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist')];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -36,10 +46,19 @@ export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => v
     });
     child.once('exit', (code) => reject(new Error(`agent exited (${code}): ${out}`)));
   });
+  const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  const kill = async () => {
+    if (running()) {
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(child.pid!, 'SIGKILL');
+      await exited;
+    }
+  };
   return {
     agent: { url, dataDir },
+    kill,
     stop: () => {
-      if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      if (running()) process.kill(child.pid!, 'SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -52,7 +71,7 @@ export async function startAgent(): Promise<{ agent: RunningAgent; stop: () => v
  */
 interface AgentSlot {
   file?: string;
-  running?: { agent: RunningAgent; stop: () => void };
+  running?: AgentProcess;
 }
 
 export const test = base.extend<{ agent: RunningAgent }, { agentSlot: AgentSlot }>({
