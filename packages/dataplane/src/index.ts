@@ -3,3 +3,6 @@ export * from './algorithms.ts';
 export * as xfrm from './xfrm/codec.ts';
 export * as xfrmConstants from './xfrm/constants.ts';
 export { saMessage, policyMessage, saIdMessage, policyIdMessage, saInfo, policyInfo, acquireEvent, expireEvent } from './xfrm/build.ts';
+export { KernelDataPlane, type KernelBackendOptions } from './kernel/backend.ts';
+export { XfrmSocket, XfrmError } from './kernel/xfrm-socket.ts';
+export { probeKernel, type ProbeResult } from './kernel/probe.ts';

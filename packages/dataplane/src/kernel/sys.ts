@@ -1,0 +1,70 @@
+// libc calls the `netlink` package does not offer: setns (open a socket inside a named network namespace)
+// and setsockopt(NETLINK_EXT_ACK) so the kernel explains its refusals ("Requested type not found").
+import { openSync, closeSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import koffi from 'koffi';
+
+const CLONE_NEWNET = 0x40000000;
+
+let libc: { setns: (fd: number, type: number) => number; setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number } | undefined;
+
+function lib() {
+  if (!libc) {
+    const l = koffi.load('libc.so.6');
+    libc = {
+      setns: l.func('int setns(int fd, int nstype)') as (fd: number, type: number) => number,
+      setsockopt: l.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as (fd: number, level: number, name: number, val: Buffer, len: number) => number,
+    };
+  }
+  return libc;
+}
+
+/**
+ * Run `fn` with the calling (main) thread inside network namespace `name` (/run/netns/<name>, as `ip netns add` makes
+ * them), then come back. Sockets created by `fn` stay in that namespace. Synchronous on purpose: nothing else runs
+ * on this thread meanwhile.
+ */
+export function inNetns<T>(name: string | undefined, fn: () => T): T {
+  if (!name) return fn();
+  const l = lib();
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  const target = openSync(`/run/netns/${name}`, 'r');
+  try {
+    if (l.setns(target, CLONE_NEWNET) !== 0) throw new Error(`setns(${name}) failed: errno ${koffi.errno()}`);
+    try {
+      return fn();
+    } finally {
+      if (l.setns(home, CLONE_NEWNET) !== 0) throw new Error(`setns back failed: errno ${koffi.errno()}`);
+    }
+  } finally {
+    closeSync(target);
+    closeSync(home);
+  }
+}
+
+/**
+ * The file descriptor of our netlink socket bound to `port` for `protocol`, found through /proc (the `netlink`
+ * package does not expose it). Call from inside the socket's namespace: /proc/thread-self/net is per namespace.
+ */
+export function findNetlinkFd(protocol: number, port: number): number | undefined {
+  let inode: string | undefined;
+  for (const line of readFileSync('/proc/thread-self/net/netlink', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
+    if (f.length >= 10 && Number(f[1]) === protocol && Number(f[2]) >>> 0 === port >>> 0) inode = f[9];
+  }
+  if (!inode) return undefined;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  return undefined;
+}
+
+export function setsockoptInt(fd: number, level: number, name: number, value: number): boolean {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  return lib().setsockopt(fd, level, name, v, 4) === 0;
+}
