@@ -6,3 +6,4 @@ export { saMessage, policyMessage, saIdMessage, policyIdMessage, saInfo, policyI
 export { KernelDataPlane, type KernelBackendOptions } from './kernel/backend.ts';
 export { XfrmSocket, XfrmError } from './kernel/xfrm-socket.ts';
 export { probeKernel, type ProbeResult } from './kernel/probe.ts';
+export * from './from-ike.ts';
