@@ -110,6 +110,8 @@ export interface IkeStateAction {
   remote: Endpoint;
   spiI: string;
   spiR: string;
+  /** We started this IKE SA. */
+  initiator: boolean;
   /** Mode config: the address assigned to the peer (we are responder) or to us (initiator). */
   virtualIp?: string;
 }

@@ -193,7 +193,7 @@ export class IkeEngine {
   }
 
   private state(sa: IkeSa): void {
-    const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR) };
+    const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR), initiator: sa.initiator };
     if (sa.virtualIp) a.virtualIp = sa.virtualIp;
     this.out.push(a);
     if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined) this.scheduleIkeRekey(sa);

@@ -56,6 +56,19 @@ describe('generate-policy', () => {
     expect(removed(n.log, 'b').map((r) => r.policy)).toEqual([p!.policy]);
   });
 
+  it('a second CHILD_SA for the same selectors shares the generated policy; it goes with the last one', () => {
+    const cfg = roadWarrior();
+    cfg.a.policies!.push({ ...cfg.a.policies![0]! });
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.b.list()[0]!.children).toHaveLength(2);
+    expect(added(n.log, 'b')).toHaveLength(1);
+    const [p] = added(n.log, 'b');
+    expect(n.installs('b').map((i) => i.generatedPolicies)).toEqual([[p!.policy], [p!.policy]]);
+    n.deliver('a', n.a.command({ type: 'terminate', peer: 'to-b' }));
+    expect(removed(n.log, 'b')).toHaveLength(1);
+  });
+
   it('port-strict keeps the peer ports and checks them against the template; port-override shows any', () => {
     const tpl = (port: number | 'any') => [{ peer: '', template: true, group: 'rw-group', 'src-address': '10.2.0.0/24', 'src-port': port, 'dst-address': '10.99.0.0/24', protocol: 'udp', proposal: 'esp' }];
     const strict = pair(roadWarrior({ templates: tpl(1701), aPolicy: { protocol: 'udp', 'dst-port': 1701 } }));

@@ -11,7 +11,7 @@ import { proposalByName, type GeneratedPolicy, type PolicyConfig, type PolicyEnt
 import type { Ctx } from '../context.ts';
 import type { IkeSa } from '../ike_sa.ts';
 import { espProposals, selectEsp } from '../proposals.ts';
-import { formatTs, narrow, selectorFor } from '../ts.ts';
+import { equalTs, formatTs, narrow, selectorFor } from '../ts.ts';
 import { compareBytes, formatIp } from '../util/ip.ts';
 import type { ChildSelection } from './child.ts';
 
@@ -68,7 +68,10 @@ export function generateChild(
       continue;
     }
     const transport = req.some((p) => p.type === PayloadType.NOTIFY && 'notifyType' in p && p.notifyType === NotifyType.USE_TRANSPORT_MODE);
-    const index = addGenerated(sa, {
+    // Another CHILD_SA for exactly the selectors of a live generated policy shares it (ph2-count 2), no duplicate row.
+    const same = (a: TrafficSelector[], b: TrafficSelector[]) => a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
+    const existing = sa.rp.policies.findIndex((e) => e.generated && !e.generated.removed && e.proposal.name === proposal.name && e.policy.tunnel === !transport && same(e.generated.local, local) && same(e.generated.remote, remote));
+    const index = existing >= 0 ? existing : addGenerated(sa, {
       policy: { peer: sa.peerName, tunnel: !transport, proposal: proposal.name, level: tpl.level ?? 'require', group, action: 'encrypt' },
       proposal,
       generated: { ids: [], group, mode, level: tpl.level ?? 'require', local, remote, refs: 0, removed: true },
