@@ -49,6 +49,7 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
   // IPv6 site and a road-warrior responder: long addresses, lists, a disabled and a commented entry
   await restAdd(request, agent, 'ip/ipsec/proposal', { name: 'v6-gcm', 'enc-algorithms': 'aes-256-gcm,aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'ecp384', lifetime: '8h' });
   await restAdd(request, agent, 'ip/ipsec/peer', { name: 'dc-frankfurt-v6', address: '2001:db8:ffff:1234:5678:9abc:def0:1/128', 'local-address': '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1', 'exchange-mode': 'ike2' });
+  await restAdd(request, agent, 'certificate', { name: 'fra-cert', 'common-name': 'vpn.fra.example.net', 'subject-alt-name': 'DNS:vpn.fra.example.net', 'key-type': 'ecdsa', 'key-size': 'prime256v1' });
   await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'dc-frankfurt-v6', 'auth-method': 'digital-signature', certificate: 'fra-cert', 'remote-id': 'fqdn:vpn.fra.example.net' });
   await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '2001:db8:ffff:a000::/52', 'dst-address': '2001:db8:eeee:b000:1234::/80', tunnel: 'yes', proposal: 'v6-gcm', peer: 'dc-frankfurt-v6', level: 'unique', comment: 'IPv6 to Frankfurt' });
   await restAdd(request, agent, 'ip/ipsec/peer', { name: 'road-warriors', address: '0.0.0.0/0', passive: 'yes', 'exchange-mode': 'ike2', disabled: 'yes' });
@@ -128,4 +129,9 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
   await menu.getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('region', { name: 'Users' }).getByRole('row').filter({ hasText: 'admin' })).toHaveCount(1);
   await shot(page, 'system-users');
+
+  await menu.getByRole('link', { name: 'Certificates' }).click();
+  const certs = page.getByRole('region', { name: 'Certificates' });
+  await expect(certs.locator('.MuiDataGrid-row')).toHaveCount(1);
+  await shot(page, 'system-certificates');
 });

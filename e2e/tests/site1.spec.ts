@@ -65,12 +65,13 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await dialogTab(dlg, 'Authentication');
     await expect(dlg.getByRole('combobox', { name: 'Auth Method' })).toHaveText('pre-shared-key');
     // WinBox shows only what the auth method uses: a secret, no certificate
-    await expect(dlg.getByRole('textbox', { name: 'Certificate' })).toHaveCount(0);
+    await expect(dlg.getByRole('combobox', { name: 'Certificate', exact: true })).toHaveCount(0);
     await choose(dlg, 'Auth Method', 'digital-signature');
     await expect(dlg.getByRole('textbox', { name: 'Secret' })).toHaveCount(0);
-    await fill(dlg, 'Certificate', 'typed-then-hidden');
+    // a choice of System > Certificates entries (none here yet)
+    await expect(dlg.getByRole('combobox', { name: 'Certificate', exact: true })).toHaveCount(1);
     await choose(dlg, 'Auth Method', 'pre-shared-key');
-    await expect(dlg.getByRole('textbox', { name: 'Certificate', exact: true })).toHaveCount(0);
+    await expect(dlg.getByRole('combobox', { name: 'Certificate', exact: true })).toHaveCount(0);
     await fill(dlg, 'Secret', PSK);
     await ok(dlg);
     await expectCells(rowWhere(page, 'peer', 'ike1-site2'), { 'auth-method': 'pre-shared-key', 'my-id': 'auto', 'remote-id': 'auto', 'mode-config': 'none', 'generate-policy': 'no' });
