@@ -7,6 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { IkeEngine, type Action, type IkeConfig } from '@ipsec/ike';
 import { formatId, parsePrefix, prefixContains, prefixLength, type MenuName } from '@ipsec/schema';
 import type { LiveState, LogTopic } from '../live/live-state.ts';
+import type { LiveRow } from '../live/watch.ts';
 import { DYNAMIC_ID_BASE } from '../live/dynamic-entries.ts';
 import { logger } from '../log.ts';
 import type { ConfigStore } from '../store/config-store.ts';
@@ -22,6 +23,8 @@ interface PeerRow {
   id: number;
   ikeSa: number;
   peer: string;
+  /** Initiator SPI (hex): how datagrams find their row without a scan. */
+  spiI: string;
   side: 'initiator' | 'responder';
   state: string;
   local: { address: string; port: number };
@@ -63,6 +66,7 @@ export class IkeService {
   private timer?: NodeJS.Timeout;
   private keepUp?: NodeJS.Timeout;
   private readonly peers = new Map<number, PeerRow>(); // by IKE SA id
+  private readonly bySpi = new Map<string, PeerRow>(); // by initiator SPI (hex)
   /** CHILD_SA id -> the stored policy id or the dynamic policy ids it serves (ph2-count). */
   private readonly childPolicies = new Map<number, { stored?: number; dynamic: number[] }>();
   private readonly storedCount = new Map<number, number>();
@@ -114,19 +118,17 @@ export class IkeService {
   }
 
   private received(data: Buffer, from: { address: string; port: number }, to: { address: string; port: number }): void {
-    for (const p of this.peers.values()) {
-      if (p.remote.address === from.address) {
-        p.lastSeen = Date.now();
-        p.rx.bytes += data.length;
-        p.rx.packets += 1;
-      }
+    const row = this.bySpi.get(ikeSpiOf(data, to.port === this.ports[1]));
+    if (row) {
+      row.lastSeen = Date.now();
+      row.rx.bytes += data.length;
+      row.rx.packets += 1;
     }
     this.apply(this.engine.datagram({ from, to, data: new Uint8Array(data.buffer, data.byteOffset, data.length) }));
   }
 
   private apply(actions: Action[]): void {
     if (this.closed) return;
-    let changed = false;
     for (const a of actions) {
       switch (a.type) {
         case 'send': {
@@ -136,19 +138,19 @@ export class IkeService {
             break;
           }
           socket.send(a.data, a.to.port, a.to.address);
-          for (const p of this.peers.values()) {
-            if (p.remote.address === a.to.address) {
-              p.tx.bytes += a.data.length;
-              p.tx.packets += 1;
-            }
+          const row = this.bySpi.get(ikeSpiOf(a.data, a.from.port === this.ports[1]));
+          if (row) {
+            row.tx.bytes += a.data.length;
+            row.tx.packets += 1;
           }
           break;
         }
         case 'ikeSaState': {
-          changed = true;
           let row = this.peers.get(a.ikeSa);
           if (a.state === 'dead') {
+            if (row) this.bySpi.delete(row.spiI);
             this.peers.delete(a.ikeSa);
+            this.live.peers.delete(a.ikeSa);
             break;
           }
           if (!row) {
@@ -156,7 +158,8 @@ export class IkeService {
               id: a.ikeSa,
               ikeSa: a.ikeSa,
               peer: a.peer,
-              side: this.engine.list().find((s) => s.id === a.ikeSa)?.initiator ? 'initiator' : 'responder',
+              spiI: a.spiI,
+              side: a.initiator ? 'initiator' : 'responder',
               state: a.state,
               local: a.local,
               remote: a.remote,
@@ -166,8 +169,12 @@ export class IkeService {
               children: new Set(),
             };
             this.peers.set(a.ikeSa, row);
+            this.bySpi.set(a.spiI, row);
+            this.live.peers.set(a.ikeSa, this.activePeer(row));
           }
           row.state = a.state;
+          // replaced by its rekeyed successor, only waiting for the Delete
+          if (a.state === 'rekeyed') this.live.peers.delete(a.ikeSa);
           row.local = a.local;
           row.remote = a.remote;
           if (a.virtualIp) row.virtualIp = a.virtualIp;
@@ -175,7 +182,6 @@ export class IkeService {
           break;
         }
         case 'installSa': {
-          changed = true;
           const now = Date.now();
           const aead = !a.inbound.integAlgorithm;
           for (const [dir, d] of [['in', a.inbound], ['out', a.outbound]] as const) {
@@ -237,7 +243,6 @@ export class IkeService {
           break;
         case 'ikeSaRekeyed': {
           // The IKE SA was rekeyed: the same peer and CHILD_SAs now live under the new IKE SA id.
-          changed = true;
           const from = this.peers.get(a.replaces);
           const to = this.peers.get(a.ikeSa);
           if (from && to) {
@@ -255,7 +260,6 @@ export class IkeService {
           break;
         }
         case 'deleteSa': {
-          changed = true;
           this.live.sas.delete(a.inboundSpi);
           this.live.sas.delete(a.outboundSpi);
           this.peers.get(a.ikeSa)?.children.delete(a.child);
@@ -277,7 +281,6 @@ export class IkeService {
         }
       }
     }
-    if (changed) this.publishPeers();
   }
 
   /** ph2-count/ph2-state/active of the policy a new CHILD_SA serves. */
@@ -312,33 +315,35 @@ export class IkeService {
     this.live.dynamic.update('policy', e.id, { 'ph2-count': n, active: n > 0, 'ph2-state': n > 0 ? 'established' : 'no-phase2' });
   }
 
-  /** Active Peers as the manual lists them. */
-  private publishPeers(): void {
-    const now = Date.now();
-    this.live.peers.clear();
-    for (const p of this.peers.values()) {
-      if (p.state === 'rekeyed') continue; // replaced by its rekeyed successor, only waiting for the Delete
-      this.live.peers.set(p.id, {
-        id: p.id,
-        peer: p.peer,
-        state: p.state,
-        side: p.side,
-        responder: p.side === 'responder',
-        'local-address': p.local.address,
-        'remote-address': p.remote.address,
-        port: p.remote.port,
-        'natt-peer': p.remote.port !== this.ports[0] || p.local.port === this.ports[1],
-        uptime: p.establishedAt ? Math.floor((now - p.establishedAt) / 1000) : 0,
-        'last-seen': Math.floor((now - p.lastSeen) / 1000),
-        'rx-bytes': p.rx.bytes,
-        'tx-bytes': p.tx.bytes,
-        'rx-packets': p.rx.packets,
-        'tx-packets': p.tx.packets,
-        'ph2-total': p.children.size,
-        'dynamic-address': p.virtualIp ?? '',
-        'exchange-mode': 'ike2',
-      });
-    }
+  /**
+   * The Active Peers row of an IKE SA, as the manual lists it: a view whose getters read the live
+   * bookkeeping, so counters, uptime and last-seen are current whenever anyone reads them (REST,
+   * the watch stream) and nothing is rebuilt per datagram.
+   */
+  private activePeer(p: PeerRow): LiveRow {
+    const natt = () => p.remote.port !== this.ports[0] || p.local.port === this.ports[1];
+    const view = { id: p.id };
+    const props: Record<string, () => unknown> = {
+      peer: () => p.peer,
+      state: () => p.state,
+      side: () => p.side,
+      responder: () => p.side === 'responder',
+      'local-address': () => p.local.address,
+      'remote-address': () => p.remote.address,
+      port: () => p.remote.port,
+      'natt-peer': natt,
+      uptime: () => (p.establishedAt ? Math.floor((Date.now() - p.establishedAt) / 1000) : 0),
+      'last-seen': () => Math.floor((Date.now() - p.lastSeen) / 1000),
+      'rx-bytes': () => p.rx.bytes,
+      'tx-bytes': () => p.tx.bytes,
+      'rx-packets': () => p.rx.packets,
+      'tx-packets': () => p.tx.packets,
+      'ph2-total': () => p.children.size,
+      'dynamic-address': () => p.virtualIp ?? '',
+      'exchange-mode': () => 'ike2',
+    };
+    for (const [k, get] of Object.entries(props)) Object.defineProperty(view, k, { get, enumerable: true });
+    return view;
   }
 
   /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */
@@ -385,6 +390,12 @@ export class IkeService {
     await Promise.all([...this.sockets.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.clear();
   }
+}
+
+/** The initiator SPI of an IKE datagram (after the 4-byte non-ESP marker on the NAT-T port). */
+function ikeSpiOf(data: Uint8Array, natt: boolean): string {
+  const off = natt ? 4 : 0;
+  return data.length >= off + 8 ? Buffer.from(data.buffer, data.byteOffset + off, 8).toString('hex') : '';
 }
 
 function saltBytes(alg: string): number {
