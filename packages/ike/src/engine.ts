@@ -87,6 +87,8 @@ export interface IkeSaInfo {
 }
 
 const NON_ESP_MARKER_PORT = 4500;
+/** NAT-T keepalive interval (RFC 3948 suggests 20 s, as strongSwan and RouterOS use). */
+const NAT_KEEPALIVE_MS = 20_000;
 
 export class IkeEngine {
   private config: IkeConfig;
@@ -714,6 +716,11 @@ export class IkeEngine {
         continue;
       }
       if (sa.state !== 'established') continue;
+      // Behind a NAT, keep its mapping open with a 1-byte 0xFF datagram on the NAT-T port.
+      if (sa.nat.local && now >= (sa.keepaliveAt ?? 0)) {
+        if (sa.keepaliveAt !== undefined) this.out.push({ type: 'send', from: sa.local, to: sa.remote, data: Uint8Array.of(0xff) });
+        sa.keepaliveAt = now + NAT_KEEPALIVE_MS;
+      }
       const dpd = sa.rp.profile['dpd-interval'];
       if (typeof dpd === 'number' && dpd > 0 && !sa.pending && now - sa.lastHeard >= dpd * 1000) {
         sa.lastHeard = now; // schedule the next check one interval later
@@ -753,6 +760,7 @@ export class IkeEngine {
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
       if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined) at = Math.min(at, sa.rekeyedUntil);
       if (sa.state !== 'established') continue;
+      if (sa.nat.local) at = Math.min(at, sa.keepaliveAt ?? this.now());
       if (sa.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, sa.rekeyAt);
       const dpd = sa.rp.profile['dpd-interval'];
       if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);

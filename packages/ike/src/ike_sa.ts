@@ -113,6 +113,8 @@ export interface IkeSa {
   createdAt: number;
   establishedAt?: number;
   lastHeard: number;
+  /** Behind a NAT: when the next NAT-T keepalive goes out (RFC 3948 2.3). */
+  keepaliveAt?: number;
   dpdFailures: number;
   nextDpdAt?: number;
   expireAt?: number;

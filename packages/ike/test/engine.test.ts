@@ -168,7 +168,7 @@ describe('engine to engine', () => {
     expect(n.events('a').some((e) => e.includes('considered dead'))).toBe(true);
   });
 
-  it('NAT detection floats to port 4500 with the non-ESP marker', () => {
+  it('NAT detection floats to port 4500 with the non-ESP marker, and the NATed side sends keepalives', () => {
     const n = pair();
     // Pretend A sits behind a NAT: B sees A's packets from another address.
     const natted = { address: '203.0.113.9', port: 31000 };
@@ -190,5 +190,19 @@ describe('engine to engine', () => {
     expect(inst.encap).toEqual({ localPort: 4500, remotePort: 31001 });
     n.a.datagram({ from: { address: B.address, port: 4500 }, to: { address: A.address, port: 4500 }, data: r2.data });
     expect(n.a.list()[0]?.state).toBe('established');
+
+    // Behind the NAT, A keeps the mapping open: a 1-byte 0xFF to B's NAT-T port every 20 s (RFC 3948).
+    const keepalives = (at: number) =>
+      n.a.tick(at).filter((x): x is SendAction => x.type === 'send' && x.data.length === 1);
+    n.clock.t += 1_000;
+    expect(keepalives(n.clock.t)).toEqual([]); // the first one is due 20 s after establishment
+    n.clock.t += 20_000;
+    const [k] = keepalives(n.clock.t);
+    expect(k).toMatchObject({ to: { address: B.address, port: 4500 }, from: { port: 4500 } });
+    expect([...k!.data]).toEqual([0xff]);
+    n.clock.t += 20_000;
+    expect(keepalives(n.clock.t)).toHaveLength(1);
+    // B is not behind a NAT: it sends none.
+    expect(n.b.tick(n.clock.t).some((x) => x.type === 'send' && x.data.length === 1)).toBe(false);
   });
 });
