@@ -81,6 +81,20 @@ describe('engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()).toEqual([]);
     expect(n.events('a').some((e) => e.includes('NO_PROPOSAL_CHOSEN'))).toBe(true);
+    // the responder says why, as in the manual's FAQ: which transform type, ours : the peer's
+    expect(n.events('b').some((e) => e.includes('no suitable proposal found'))).toBe(true);
+    expect(n.events('b').some((e) => /rejected \w+: ours = .* : peer = /.test(e))).toBe(true);
+  });
+
+  it('no common ESP proposal: the CHILD_SA is refused and the responder says which transform', () => {
+    const cfg = configs();
+    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({ ...p, 'enc-algorithms': ['3des'], 'auth-algorithms': ['md5'] }));
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.installs('a')).toEqual([]);
+    const b = n.events('b');
+    expect(b.some((e) => e.includes('no suitable proposal found'))).toBe(true);
+    expect(b.some((e) => /rejected encryption: ours = 3des : peer = /.test(e))).toBe(true);
   });
 
   it('disjoint selectors: IKE SA up, CHILD_SA refused with TS_UNACCEPTABLE', () => {

@@ -1,6 +1,7 @@
 // CHILD_SA negotiation pieces shared by IKE_AUTH and CREATE_CHILD_SA: initiator offer, responder
 // selection with traffic selector narrowing (RFC 7296 2.9), initiator acceptance, key derivation.
 import { NotifyType, PayloadType } from '../codec/constants.ts';
+import { explainMismatch } from '../diagnose.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
@@ -90,7 +91,11 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, re
     const spiIn = ctx.newEspSpi();
     const mine = espProposals(entry.proposal, spiIn, pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined);
     const chosen = selectEsp(saP.proposals, mine, spiIn);
-    if (!chosen) continue;
+    if (!chosen) {
+      ctx.log('error', `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found (proposal ${entry.proposal.name})`, sa);
+      for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', line, sa);
+      continue;
+    }
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined && entry.policy.tunnel === false;
     return {
       index,
