@@ -10,22 +10,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
+import { until } from './wait.ts';
 
 const skip = !canUseNetns();
 const PASS = 'export-pass-123';
 let hosts: TwoHosts;
 let agent: AgentInNetns;
 let charon: Charon;
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function post(path: string, body: Record<string, unknown>): Promise<any> {
   const r = await agent.rest('POST', path, body);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
+import { until } from './wait.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const fixtures = join(repo, 'packages', 'ike', 'test', 'fixtures');
@@ -27,16 +28,6 @@ async function startOurs(config: object, initiate?: string): Promise<void> {
   ours.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   ours.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('our engine to start', () => output.includes('"ready"') || undefined);
-}
-
-async function until<T>(what: string, f: () => T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 function ourConfig(cert: string, passive: boolean) {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
+import { until } from './wait.ts';
 
 const PSK = 'interop-psk-0123456789';
 
@@ -93,16 +94,6 @@ async function configureAgent(s: Suite, passive: boolean): Promise<void> {
   await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'interop', passive: passive ? 'yes' : 'no' });
   await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
   await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': `${hosts.a.lan}/32`, 'dst-address': `${hosts.b.lan}/32`, proposal: 'interop' });
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
