@@ -60,6 +60,16 @@ describe('certificate authentication', () => {
     expect(n.events('b').some((e) => e.includes('not issued by a trusted CA'))).toBe(true);
   });
 
+  it('the initiator refuses the responder\'s certificate: it tells the responder, and both forget the SA', () => {
+    const n = pair(certConfigs({ b: 'evil' }), { start: NOW });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.events('a').some((e) => e.includes('not issued by a trusted CA'))).toBe(true);
+    expect(n.a.list()).toEqual([]);
+    expect(n.b.list()).toEqual([]);
+    expect(n.events('b').some((e) => e.includes('peer refused our authentication (AUTHENTICATION_FAILED)'))).toBe(true);
+    expect(n.installs('a')).toEqual([]);
+  });
+
   it('remote-certificate pins the peer certificate', () => {
     const ok = pair(certConfigs({ bPins: 'a-ecdsa' }), { start: NOW });
     ok.deliver('a', ok.a.command({ type: 'initiate', peer: 'to-b' }));

@@ -205,7 +205,10 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
   const bad = checkPeerAuth(ctx, sa, methodOf(ctx, sa) ?? 'psk', false, idr, auth, payloads);
   if (bad) {
     ctx.log('error', bad, sa);
-    return ctx.destroy(sa, 'authentication failed');
+    // The responder thinks the IKE SA is up: tell it (RFC 7296 2.21.2), then forget the SA either way.
+    sa.state = 'deleting';
+    const done = () => ctx.destroy(sa, 'authentication failed');
+    return ctx.request(sa, ExchangeType.INFORMATIONAL, [notify(NotifyType.AUTHENTICATION_FAILED)], 'INFORMATIONAL AUTHENTICATION_FAILED', done, done);
   }
   markEstablished(ctx, sa, idr);
   cpAccept(ctx, sa, payloads);

@@ -1,11 +1,12 @@
 // INFORMATIONAL (RFC 7296 1.4): Delete of the IKE SA or CHILD_SAs, and the empty liveness check (DPD, 2.4).
-import { ExchangeType, ProtocolId, PayloadType } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, ProtocolId, PayloadType } from '../codec/constants.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { DeletePayload } from '../codec/payloads/delete.ts';
 import type { Ctx } from '../context.ts';
 import type { ChildSa, IkeSa } from '../ike_sa.ts';
 import { equal } from '../util/bytes.ts';
+import { findNotify } from './common.ts';
 
 export function sendDeleteIke(ctx: Ctx, sa: IkeSa, reason: string): void {
   sa.state = 'deleting';
@@ -40,6 +41,12 @@ export function sendDpd(ctx: Ctx, sa: IkeSa): void {
 
 /** Responder side of INFORMATIONAL. */
 export function handleInformationalRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+  // The initiator could not verify us after we answered IKE_AUTH (RFC 7296 2.21.2): the SA is void.
+  if (findNotify(payloads, NotifyType.AUTHENTICATION_FAILED)) {
+    ctx.respond(sa, req, []);
+    ctx.log('error', 'peer refused our authentication (AUTHENTICATION_FAILED)', sa);
+    return ctx.destroy(sa, 'authentication failed at the peer');
+  }
   const deletes = payloads.filter((p): p is DeletePayload => p.type === PayloadType.DELETE && !('unknown' in p));
   if (deletes.some((d) => d.protocol === ProtocolId.IKE)) {
     ctx.respond(sa, req, []);
