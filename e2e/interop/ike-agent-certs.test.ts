@@ -145,10 +145,11 @@ describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Cer
     charon.load(charonConf());
     await configureAgent(false, false);
     await until('our refusal', () => /not issued by a trusted CA/.test(agent.output) || undefined);
-    // charon (the responder) authenticated us and shows its side ESTABLISHED: our engine drops the SA without
-    // telling it (no INFORMATIONAL with AUTHENTICATION_FAILED / Delete). Ours must never be up.
+    // charon (the responder) had authenticated us and set its side up; we tell it AUTHENTICATION_FAILED
+    // (RFC 7296 2.21.2), so it drops its SAs too. Ours must never be up.
     expect((await agent.rest('GET', 'ip/ipsec/installed-sa')).json).toEqual([]);
     const peers = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
     expect(peers.filter((p: any) => p.state === 'established')).toEqual([]);
+    await until('charon to hear AUTHENTICATION_FAILED', () => /AUTHENTICATION_FAILED/.test(charon.log()) || undefined, 10_000);
   }, 60_000);
 });
