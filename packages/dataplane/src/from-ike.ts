@@ -1,29 +1,10 @@
 // The IKE engine's installSa action -> data plane SAs and policies.
-// Structural types (a subset of @ipsec/ike's InstallSaAction) so this package does not depend on the engine.
-import type { EspCipherName, HashName } from '@ipsec/schema';
+import type { InstallSaAction, SaDirection } from '@ipsec/ike';
 import { familyOf, portRangeToMasks, rangeToPrefixes } from './ip.ts';
 import type { Level, PolicySpec, SaSpec, Selector } from './types.ts';
 
-export interface IkeSaDirection {
-  spi: number;
-  encAlgorithm: EspCipherName;
-  encKey: Uint8Array;
-  integAlgorithm?: HashName;
-  integKey?: Uint8Array;
-  src: string;
-  dst: string;
-}
-
-export interface IkeInstallSa {
-  mode: 'tunnel' | 'transport';
-  encap?: { localPort: number; remotePort: number };
-  esn: boolean;
-  inbound: IkeSaDirection;
-  outbound: IkeSaDirection;
-  tsLocal: string[];
-  tsRemote: string[];
-  lifetime: number;
-}
+/** The fields of the engine's installSa action this module reads (the engine's own type, narrowed). */
+export type IkeInstallSa = Pick<InstallSaAction, 'mode' | 'encap' | 'esn' | 'inbound' | 'outbound' | 'tsLocal' | 'tsRemote' | 'lifetime'>;
 
 export interface SaOptions {
   /** Shared by both directions and the policy templates that use them. */
@@ -40,7 +21,7 @@ export interface SaOptions {
 /** Both SAs of a CHILD_SA. Encap ports are per direction: an SA's sport is the port its packets come from. */
 export function saSpecsFromInstallSa(a: IkeInstallSa, o: SaOptions): { inbound: SaSpec; outbound: SaSpec } {
   const hard = o.hardSeconds ?? a.lifetime + 60;
-  const one = (d: IkeSaDirection, dir: 'in' | 'out'): SaSpec => {
+  const one = (d: SaDirection, dir: 'in' | 'out'): SaSpec => {
     const sa: SaSpec = {
       spi: d.spi,
       src: d.src,
@@ -108,7 +89,7 @@ export function selectorsFor(src: ParsedTs, dst: ParsedTs): Selector[] {
 export function policiesFromInstallSa(a: IkeInstallSa, o: { reqid: number; priority: number; level?: Level }): PolicySpec[] {
   const level = o.level ?? 'require';
   const tunnel = a.mode === 'tunnel';
-  const tmpl = (d: IkeSaDirection) => ({ ...(tunnel ? { src: d.src, dst: d.dst } : {}), protocol: 'esp' as const, mode: a.mode, reqid: o.reqid, level });
+  const tmpl = (d: SaDirection) => ({ ...(tunnel ? { src: d.src, dst: d.dst } : {}), protocol: 'esp' as const, mode: a.mode, reqid: o.reqid, level });
   const out: PolicySpec[] = [];
   for (const l of a.tsLocal.map(parseTs))
     for (const r of a.tsRemote.map(parseTs)) {
