@@ -17,6 +17,7 @@ test('a read user sees everything except secrets and can change nothing', async 
     await restAdd(request, agent, 'ip/ipsec/peer', { name: 'ro-peer', address: '203.0.113.7/32', 'exchange-mode': 'ike2' });
     await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'ro-peer', secret: SECRETS[0]! });
     await restAdd(request, agent, 'ip/ipsec/policy', { peer: 'ro-peer', tunnel: 'yes', 'src-address': '10.20.0.0/16', 'dst-address': '10.30.0.0/16', proposal: 'ro-prop' });
+    await restAdd(request, agent, 'ip/pool', { name: 'vpn-pool', ranges: '10.40.0.2-10.40.0.254' });
     await restAdd(request, agent, 'ip/ipsec/mode-config', { name: 'ro-clients', 'address-pool': 'vpn-pool', 'split-include': '10.20.0.0/16' });
     await restAdd(request, agent, 'ip/ipsec/user', { name: 'xuser', password: SECRETS[1]! });
     await restAdd(request, agent, 'ip/ipsec/key', { name: 'ro-key', 'key-size': '1024' });

@@ -53,6 +53,7 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
   await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'dc-frankfurt-v6', 'auth-method': 'digital-signature', certificate: 'fra-cert', 'remote-id': 'fqdn:vpn.fra.example.net' });
   await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '2001:db8:ffff:a000::/52', 'dst-address': '2001:db8:eeee:b000:1234::/80', tunnel: 'yes', proposal: 'v6-gcm', peer: 'dc-frankfurt-v6', level: 'unique', comment: 'IPv6 to Frankfurt' });
   await restAdd(request, agent, 'ip/ipsec/peer', { name: 'road-warriors', address: '0.0.0.0/0', passive: 'yes', 'exchange-mode': 'ike2', disabled: 'yes' });
+  await restAdd(request, agent, 'ip/pool', { name: 'rw-pool', ranges: '192.168.77.2-192.168.77.254' });
   await restAdd(request, agent, 'ip/ipsec/mode-config', { name: 'rw-clients', 'address-pool': 'rw-pool', 'split-include': '10.1.0.0/16,172.16.0.0/12', 'static-dns': '10.1.0.53', 'system-dns': 'no' });
   await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'road-warriors', 'auth-method': 'pre-shared-key-xauth', secret: 'rw-psk-secret', username: 'rw', password: 'rw-password', 'mode-config': 'rw-clients', 'generate-policy': 'port-strict' });
   await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '10.1.0.0/16', 'dst-address': '172.16.0.0/12', action: 'discard', peer: '', disabled: 'yes' });

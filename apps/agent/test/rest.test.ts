@@ -28,6 +28,7 @@ const CASES = [
   { path: 'ip/ipsec/peer', add: { name: 'p1', address: '192.168.80.1/32', profile: 'prof1' }, patch: { 'exchange-mode': 'ike2', passive: 'yes' }, expect: { 'exchange-mode': 'ike2', passive: 'true', responder: 'true' } },
   { path: 'ip/ipsec/identity', add: { peer: 'p1', secret: 'psk-rest-123' }, patch: { 'my-id': 'fqdn:vpn.example.com', secret: 'new-psk-456' }, expect: { 'my-id': 'fqdn:vpn.example.com', secret: '********' } },
   { path: 'ip/ipsec/policy', add: { peer: 'p1', 'src-address': '10.1.202.0/24', 'dst-address': '10.1.101.0/24', tunnel: 'yes', proposal: 'prop1' }, patch: { level: 'unique' }, expect: { level: 'unique', tunnel: 'true', 'sa-dst-address': '192.168.80.1' } },
+  { path: 'ip/pool', add: { name: 'pool1', ranges: '10.5.8.10-10.5.8.99,10.5.9.0/24' }, patch: { ranges: '10.5.8.10-10.5.8.199' }, expect: { ranges: '10.5.8.10-10.5.8.199', 'next-pool': '' } },
   { path: 'ip/ipsec/mode-config', add: { name: 'mc1', 'address-pool': 'pool1', 'split-include': '10.5.8.0/24', 'system-dns': 'no', 'static-dns': '10.5.8.1' }, patch: { 'address-prefix-length': '24' }, expect: { 'address-prefix-length': '24', 'split-include': '10.5.8.0/24' } },
   { path: 'ip/ipsec/key', add: { name: 'k1', 'key-size': '1024' }, patch: { name: 'k1b' }, expect: { name: 'k1b', 'private-key': 'true', 'key-size': '1024' } },
   { path: 'ip/ipsec/user', add: { name: 'xuser', password: 'pw-secret-rest-1' }, patch: { address: '192.168.77.5' }, expect: { address: '192.168.77.5', password: '********' } },

@@ -101,7 +101,7 @@ describe('atomic batches and undo/redo', () => {
     expect((await admin.client.config.print.query({ menu: 'proposal' })).items.map((p) => p.name)).not.toContain('half-2');
     expect((await admin.client.config.print.query({ menu: 'peer' })).items.map((p) => p.name)).not.toContain('half-3');
   });
-  it('a road-warrior set of eight objects is created in one revision', async () => {
+  it('a road-warrior set of nine objects is created in one revision', async () => {
     const rev0 = (await admin.client.config.print.query({ menu: 'peer' })).rev;
     const r = await admin.client.config.batch.mutate({
       summary: 'road warrior wizard',
@@ -110,6 +110,7 @@ describe('atomic batches and undo/redo', () => {
         { op: 'add', menu: 'proposal', values: { name: 'rw', 'pfs-group': 'none', 'enc-algorithms': ['aes-256-cbc'], 'auth-algorithms': ['sha256'] } },
         { op: 'add', menu: 'policy-group', values: { name: 'rw' } },
         { op: 'add', menu: 'policy', values: { group: 'rw', template: true, 'src-address': '0.0.0.0/0', 'dst-address': '192.168.77.0/24', proposal: 'rw' } },
+        { op: 'add', menu: 'pool', values: { name: 'rw-pool', ranges: '192.168.77.2-192.168.77.254' } },
         { op: 'add', menu: 'mode-config', values: { name: 'rw', 'address-pool': 'rw-pool', 'address-prefix-length': 32 } },
         { op: 'add', menu: 'peer', values: { name: 'rw', 'exchange-mode': 'ike2', passive: true, profile: 'rw' } },
         { op: 'add', menu: 'identity', values: { peer: 'rw', secret: 'trpc-psk-secret-1', 'generate-policy': 'port-strict', 'mode-config': 'rw', 'policy-template-group': 'rw' } },
@@ -117,7 +118,7 @@ describe('atomic batches and undo/redo', () => {
       ],
     });
     expect(r.rev).toBe(rev0 + 1);
-    expect(r.added).toHaveLength(8);
+    expect(r.added).toHaveLength(9);
     const history = await admin.client.config.history.query({ limit: 1 });
     expect(history[0]).toMatchObject({ rev: r.rev, user: 'admin', summary: 'road warrior wizard' });
   });

@@ -9,6 +9,7 @@ import {
   parseList,
   parsePrefix,
   parsePrefixOrHost,
+  parseRange,
   parseTime,
   printBool,
   printList,
@@ -275,6 +276,20 @@ export const f = {
       default: [],
       print: printList,
       meta: meta(m),
+    };
+  },
+  /** /ip pool ranges: "a.b.c.d-e.f.g.h", single addresses or prefixes, IPv4 or IPv6 (start <= end, one family each). */
+  ranges(m: MetaIn): Field<string[]> {
+    return {
+      kind: 'string-list',
+      schema: schemaOf((raw) => {
+        const xs = list(raw, 'address ranges').map(parseRange);
+        if (xs.length === 0) throw new ValueError('must list at least one range');
+        return xs;
+      }),
+      default: [],
+      print: printList,
+      meta: meta({ required: true, ...m }),
     };
   },
   /** "any" or 0..65535 */

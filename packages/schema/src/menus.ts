@@ -206,7 +206,7 @@ export const modeConfig = menu({
     // and RouterOS's own built-in client entry is request-only. So a new entry is a responder.
     responder: f.bool(true, { help: 'yes: hand these settings to clients (server); no: request them (client).' }),
     address: f.address({ when: { field: 'responder', in: [true] }, help: 'Single address for the initiator instead of a pool.' }),
-    'address-pool': f.string({ when: { field: 'responder', in: [true] }, help: 'IP pool to assign addresses from.' }),
+    'address-pool': f.ref('pool', '', { when: { field: 'responder', in: [true] }, help: 'IP > Pool to lease client addresses from (first free; its next-pool when it is full).' }),
     'address-prefix-length': f.int(32, 1, 32, { when: { field: 'responder', in: [true] }, help: 'Prefix length of the assigned address.' }),
     'split-include': f.prefixList({ help: 'Networks to tunnel (sent to the client); empty = everything.' }),
     'split-dns': f.stringList({ when: { field: 'responder', in: [true] }, help: 'DNS names resolved through the tunnel DNS.' }),
@@ -292,6 +292,22 @@ export const certificate = menu({
   columns: ['name', 'common-name', 'subject-alt-name', 'key-type', 'key-size', 'trusted', 'ca', 'issuer', 'invalid-after'],
 });
 
+// ------------------------------------------------------------------------------------- IP > Pool
+// RouterOS /ip pool: address ranges that mode config leases client addresses from.
+export const pool = menu({
+  name: 'pool',
+  path: 'ip/pool',
+  title: 'Pools',
+  key: 'name',
+  fields: {
+    name: f.name(),
+    ranges: f.ranges({ help: 'Addresses to hand out: ranges a.b.c.d-e.f.g.h, single addresses or prefixes (IPv4 or IPv6), comma-separated.' }),
+    'next-pool': f.ref('pool', '', { help: 'Pool to take addresses from when this one is exhausted; empty = none.' }, ['none']),
+    comment: comment(),
+  },
+  columns: ['name', 'ranges', 'next-pool'],
+});
+
 // ------------------------------------------------------------------------------------- users (XAuth/EAP)
 export const user = menu({
   name: 'user',
@@ -322,7 +338,7 @@ export const settings = menu({
   columns: ['accounting', 'interim-update', 'xauth-use-radius'],
 });
 
-export const CONFIG_MENUS = [policy, proposal, policyGroup, peer, identity, profile, modeConfig, key, user, certificate, settings] as const;
+export const CONFIG_MENUS = [policy, proposal, policyGroup, peer, identity, profile, modeConfig, key, user, certificate, settings, pool] as const;
 export type ConfigMenu = (typeof CONFIG_MENUS)[number];
 export type MenuName = ConfigMenu['name'];
 export const MENU_NAMES = CONFIG_MENUS.map((m) => m.name) as [MenuName, ...MenuName[]];
@@ -341,5 +357,6 @@ export type ProposalValues = Values<typeof proposal.fields>;
 export type IdentityValues = Values<typeof identity.fields>;
 export type ModeConfigValues = Values<typeof modeConfig.fields>;
 export type CertificateValues = Values<typeof certificate.fields>;
+export type PoolValues = Values<typeof pool.fields>;
 
 export const menuNameSchema = z.enum(MENU_NAMES);

@@ -227,3 +227,69 @@ export function secretBytes(secret: string): Uint8Array {
   }
   return new TextEncoder().encode(secret);
 }
+
+// ---------------------------------------------------------------- address ranges (/ip pool ranges)
+export interface IpRange {
+  family: Family;
+  start: bigint;
+  end: bigint;
+}
+
+function bytesToBig(bytes: readonly number[]): bigint {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return n;
+}
+
+/** The address with number `n` in `family`, canonical text. */
+export function formatIpNumber(family: Family, n: bigint): string {
+  const len = family === 4 ? 4 : 16;
+  const bytes: number[] = [];
+  for (let i = len - 1; i >= 0; i--) bytes.push(Number((n >> BigInt(i * 8)) & 0xffn));
+  return formatIpBytes(family, bytes);
+}
+
+/** The number of a (canonical or not) address, undefined if it is none. */
+export function ipNumber(text: string): { family: Family; n: bigint } | undefined {
+  const ip = parseIpBytes(text.trim());
+  return ip ? { family: ip.family, n: bytesToBig(ip.bytes) } : undefined;
+}
+
+/**
+ * Bounds of a pool range: "a-b" (same family, a <= b), a single address, or a prefix (for an IPv4 prefix
+ * shorter than /31 the network and broadcast addresses are left out).
+ */
+export function rangeBounds(text: string): IpRange {
+  const s = text.trim();
+  const dash = s.indexOf('-');
+  if (dash >= 0) {
+    const a = ipNumber(s.slice(0, dash));
+    const b = ipNumber(s.slice(dash + 1));
+    if (!a || !b) throw new ValueError(`"${text}" is not a range of two addresses (a.b.c.d-e.f.g.h)`);
+    if (a.family !== b.family) throw new ValueError(`"${text}" mixes IPv${a.family} and IPv${b.family}`);
+    if (a.n > b.n) throw new ValueError(`"${text}" starts after it ends`);
+    return { family: a.family, start: a.n, end: b.n };
+  }
+  if (s.includes('/')) {
+    const p = parsePrefix(s);
+    const [addr] = p.split('/');
+    const base = ipNumber(addr!)!;
+    const bits = base.family === 4 ? 32 : 128;
+    const host = BigInt(bits - prefixLength(p));
+    const end = base.n + (1n << host) - 1n;
+    if (base.family === 4 && host >= 2n) return { family: 4, start: base.n + 1n, end: end - 1n };
+    return { family: base.family, start: base.n, end };
+  }
+  const a = ipNumber(s);
+  if (!a) throw new ValueError(`"${text}" is not an address, a range a.b.c.d-e.f.g.h or a prefix`);
+  return { family: a.family, start: a.n, end: a.n };
+}
+
+/** Canonical text of a pool range: "a-b", a single address, or a prefix. */
+export function parseRange(text: string): string {
+  const s = text.trim();
+  const r = rangeBounds(s);
+  if (s.includes('/')) return parsePrefix(s);
+  if (r.start === r.end && !s.includes('-')) return formatIpNumber(r.family, r.start);
+  return `${formatIpNumber(r.family, r.start)}-${formatIpNumber(r.family, r.end)}`;
+}

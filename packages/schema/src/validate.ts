@@ -146,6 +146,11 @@ export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: numb
       if (values.address !== '' && values['address-pool'] !== '') add('address', 'give either address or address-pool, not both');
       break;
     }
+    case 'pool': {
+      if ((values.ranges as string[]).length === 0) add('ranges', 'is required (e.g. 192.168.77.2-192.168.77.254)');
+      if (values['next-pool'] !== '' && values['next-pool'] === values.name) add('next-pool', 'cannot be the pool itself');
+      break;
+    }
     case 'peer': {
       const a = values.address as string;
       if (!a.includes('/') && !isHostname(a)) add('address', 'must be a prefix or a DNS name');

@@ -82,7 +82,7 @@ describe('identity certificate references', () => {
     peer: [{ id: 1, values: { ...defaults(peer), name: 'p1' } }],
     identity: [{ id: 1, values: { ...defaults(identity), peer: 'p1', 'auth-method': 'digital-signature', ...ident } }],
     profile: [{ id: 1, values: { ...defaults(profile), name: 'default' } }],
-    'mode-config': [{ id: 1, values: { ...defaults(modeConfig), name: 'request-only', responder: false } }], key: [], user: [], settings: [],
+    'mode-config': [{ id: 1, values: { ...defaults(modeConfig), name: 'request-only', responder: false } }], key: [], user: [], settings: [], pool: [],
     certificate: certs.map((c, i) => ({ id: i + 1, values: { ...defaults(certificate), name: c.name, 'certificate-pem': 'PEM', 'private-key-pem': c.key ? SECRET_PLACEHOLDER : '' } })),
   });
   it('certificate and remote-certificate are refs to the certificate menu', () => {

@@ -122,7 +122,7 @@ describe('configuration checks', () => {
     policy: [], proposal: [{ id: 1, values: { ...defaults(proposal), name: 'default' } }],
     'policy-group': [{ id: 1, values: { name: 'default', comment: '' } }],
     peer: [], identity: [], profile: [{ id: 1, values: { ...defaults(profile), name: 'default' } }],
-    'mode-config': [], key: [], user: [], certificate: [], settings: [],
+    'mode-config': [], key: [], user: [], certificate: [], settings: [], pool: [],
   });
   it('references must resolve and names be unique', () => {
     const c = base();
