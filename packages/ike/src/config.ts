@@ -3,6 +3,7 @@
 import { defaults, profile as profileMenu, proposal as proposalMenu, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName } from '@ipsec/schema';
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
 import type { TrafficSelector } from './codec/payloads/ts.ts';
+import type { PoolConfig } from './pools.ts';
 
 export interface PeerConfig {
   name: string;
@@ -98,6 +99,8 @@ export interface IkeConfig {
   policies?: PolicyConfig[];
   modeConfigs?: ModeConfigConfig[];
   certificates?: CertificateConfig[];
+  /** /ip/pool: address ranges mode configs with `address-pool` lease client addresses from. */
+  pools?: PoolConfig[];
 }
 
 /** A certificate as PEM (RouterOS /certificate): with its private key for our own, trusted for CAs. */

@@ -4,6 +4,7 @@ import type { ParsedMessage } from './codec/message.ts';
 import type { IkeConfig } from './config.ts';
 import type { RandomSource } from './crypto/random.ts';
 import type { Action, LogLevel } from './actions.ts';
+import type { AddressLeases } from './pools.ts';
 import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike_sa.ts';
 
 export interface Ctx {
@@ -32,6 +33,8 @@ export interface Ctx {
   adoptChildren(from: IkeSa, to: IkeSa): void;
   /** Every live IKE SA (INITIAL_CONTACT, collisions). */
   allSas(): IkeSa[];
+  /** IP pool leases of mode config (address-pool), held per IKE SA. */
+  readonly leases: AddressLeases;
   /** A uniformly random number in [0, 1) from the injected randomness (timer jitter). */
   jitter(): number;
 }

@@ -26,6 +26,7 @@ import { handleAuthRequest } from './exchanges/ike_auth.ts';
 import { handleInformationalRequest, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
 import { handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
 import { rekeyIke } from './exchanges/rekey_ike.ts';
+import { AddressLeases } from './pools.ts';
 
 export interface RetransmitOptions {
   /** First retransmission timeout in ms (strongSwan default 4 s). */
@@ -106,6 +107,7 @@ export class IkeEngine {
   private readonly byLocalSpi = new Map<string, IkeSa>();
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly espSpis = new Set<number>();
+  private readonly leases = new AddressLeases();
   private nextIkeId = 1;
   private nextChildId = 1;
   private nextPolicyId = 1;
@@ -244,6 +246,7 @@ export class IkeEngine {
       adoptChildren: (from, to) => this.adoptChildren(from, to),
       allSas: () => [...this.sas.values()],
       jitter: () => this.jitter(),
+      leases: this.leases,
     };
   }
 
@@ -427,6 +430,8 @@ export class IkeEngine {
     sa.pending = undefined;
     sa.queue = [];
     this.sas.delete(sa.id);
+    const freed = this.leases.release(sa.id);
+    if (freed) this.log('info', `pool lease ${freed} released`, sa);
     if (this.byLocalSpi.get(hex(this.localSpi(sa))) === sa) this.byLocalSpi.delete(hex(this.localSpi(sa)));
     const hk = this.halfOpenKey(sa.spiI, sa.remote);
     if (this.halfOpen.get(hk) === sa) this.halfOpen.delete(hk);

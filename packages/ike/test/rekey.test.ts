@@ -243,14 +243,14 @@ describe('mode config (CP)', () => {
     expect(state).toMatchObject({ virtualIp: '10.99.0.7' });
   });
 
-  it('address-pool without pool support: clear error, INTERNAL_ADDRESS_FAILURE, no CHILD_SA', () => {
+  it('address-pool naming a pool that does not exist: clear error, INTERNAL_ADDRESS_FAILURE, no CHILD_SA', () => {
     const cfg = configs();
     cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
     cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
     cfg.b.modeConfigs = [{ name: 'rw', responder: true, 'address-pool': 'pool1' }];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-    expect(n.events('b').some((e) => e.includes('address-pool=pool1 is not supported yet'))).toBe(true);
+    expect(n.events('b').some((e) => e.includes('address-pool=pool1: pool pool1 does not exist'))).toBe(true);
     expect(n.installs('a')).toEqual([]);
     expect(n.events('a').some((e) => e.includes('notify 36'))).toBe(true);
   });

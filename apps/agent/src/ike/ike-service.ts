@@ -57,6 +57,8 @@ export function engineConfig(store: ConfigStore): IkeConfig {
       ...(e.values['private-key-pem'] ? { 'private-key': String(e.values['private-key-pem']) } : {}),
       trusted: e.values.trusted === true,
     })),
+    // IP > Pool: ranges mode configs with address-pool lease client addresses from.
+    pools: store.list('pool').map((e) => ({ name: String(e.values.name), ranges: e.values.ranges as string[], 'next-pool': String(e.values['next-pool'] ?? '') })),
   };
 }
 

@@ -1,5 +1,5 @@
 // Configuration payload in IKE_AUTH (RFC 7296 2.19, 3.15), driven by RouterOS mode-config entries:
-// responder=yes hands out `address`, `static-dns` and `split-include`; responder=no (request-only) asks
+// responder=yes hands out `address` (or a lease from its `address-pool`, see pools.ts), `static-dns` and `split-include`; responder=no (request-only) asks
 // for an address and DNS servers and accepts what comes back.
 import { CfgType, PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
@@ -8,7 +8,7 @@ import type { Ctx } from '../context.ts';
 import type { IkeSa } from '../ike_sa.ts';
 import { concat } from '../util/bytes.ts';
 import { formatIp, parseIp, prefixRange } from '../util/ip.ts';
-import { find } from './common.ts';
+import { find, formatId } from './common.ts';
 
 /** Initiator: the CP request to add to IKE_AUTH, when the identity's mode-config is a client one. */
 export function cpRequest(sa: IkeSa): CpPayload | undefined {
@@ -47,15 +47,25 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefi
   const wants = (t: number) => cp.attributes.some((a) => a.type === t);
   const attrs: CpAttribute[] = [];
   if (wants(CpAttr.INTERNAL_IP4_ADDRESS)) {
-    const ip = mc.address ? parseIp(mc.address) : undefined;
+    let ip = mc.address ? parseIp(mc.address) : undefined;
+    const poolName = mc['address-pool'];
+    if (!ip && poolName) {
+      const idi = find(req, PayloadType.IDi);
+      const owner = `${sa.peerName}|${idi ? formatId(idi) : sa.remote.address}`;
+      const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id);
+      if ('error' in lease) ctx.log('error', `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`, sa);
+      else {
+        ip = parseIp(lease.address);
+        ctx.log('info', `mode config ${mc.name}: ${lease.reused ? 'kept' : 'leased'} ${lease.address} from pool ${lease.pool} for ${owner.slice(owner.indexOf('|') + 1)}`, sa);
+      }
+    }
     if (ip && ip.length === 4) {
       attrs.push({ type: CpAttr.INTERNAL_IP4_ADDRESS, value: ip });
       const len = mc['address-prefix-length'] ?? 32;
       if (len < 32) attrs.push({ type: CpAttr.INTERNAL_IP4_NETMASK, value: maskOf(len) });
       sa.virtualIp = formatIp(ip);
       ctx.log('info', `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer`, sa);
-    } else if (mc['address-pool']) ctx.log('error', `mode config ${mc.name}: address-pool=${mc['address-pool']} is not supported yet (no IP pools); set address instead. No address assigned`, sa);
-    else ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
+    } else if (!poolName) ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
   }
   for (const dns of mc['static-dns'] ?? []) {
     const ip = parseIp(dns);

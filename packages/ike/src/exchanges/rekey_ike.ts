@@ -77,6 +77,7 @@ function makeRekeyedSa(ctx: Ctx, old: IkeSa, p: { initiator: boolean; spiI: Uint
   };
   if (old.remoteId !== undefined) sa.remoteId = old.remoteId;
   if (old.virtualIp !== undefined) sa.virtualIp = old.virtualIp;
+  ctx.leases.adopt(old.id, sa.id);
   if (old.cpReceived !== undefined) sa.cpReceived = old.cpReceived;
   ctx.register(sa);
   ctx.log('info', `IKE SA rekeyed: #${old.id} -> #${sa.id} (${describeIke(p.suite)})`, sa);
