@@ -196,6 +196,27 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect(peers[0]['dynamic-address']).toBe('10.99.0.5');
   }, 60_000);
 
+  it('mode config address-pool: charon road warrior (vips = 0.0.0.0) gets the first address of our IP > Pool; released when it leaves, leased again on return', async () => {
+    charon.load(charonConf({ vip: true, conn: '' }));
+    await agent.add('ip/pool', { name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' });
+    const pools = (await agent.rest('GET', 'ip/pool')).json as any[];
+    expect(pools).toEqual([expect.objectContaining({ name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' })]);
+    await agent.add('ip/ipsec/mode-config', { name: 'rw', 'address-pool': 'ike2-pool', 'address-prefix-length': '32', 'system-dns': 'no', 'split-include': `${hosts.a.lan}/32` });
+    await configureAgent({ passive: true, identity: { 'mode-config': 'rw' }, dst: '10.99.0.0/24' });
+    const sas = await bringUp(true);
+    expect(sas).toMatch(/\[10\.99\.0\.20\]/);
+    expect(sas).toMatch(/local\s+10\.99\.0\.20\/32\s+remote\s+10\.1\.0\.1\/32/);
+    expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
+    await logged(/leased 10\.99\.0\.20 from pool ike2-pool/);
+    charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10']);
+    await until('our Active Peers to empty', async () => ((await ourPeers()).length === 0 ? true : undefined));
+    await logged(/pool lease 10\.99\.0\.20 released/);
+    // Back again: the released address is the first free one.
+    const again = await bringUp(true);
+    expect(again).toMatch(/\[10\.99\.0\.20\]/);
+    expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
+  }, 90_000);
+
   it('mode config as client: we (request-only) get a virtual IP and DNS from charon\'s pool', async () => {
     charon.load(charonConf({ conn: 'pools = rw', remoteDynamic: true, top: 'pools { rw { addrs = 10.88.0.9/32\n             dns = 10.2.0.53 } }' }));
     await configureAgent({ passive: false, identity: { 'mode-config': 'request-only' }, src: '0.0.0.0/0' });
