@@ -14,6 +14,15 @@ import { RefNames } from './RefNames.tsx';
 
 export type DialogMode = { kind: 'edit'; id: number } | { kind: 'new' } | { kind: 'copy'; from: number };
 
+/** The dialog a route segment opens: "new", "copy-3" or "3" (#/ip/ipsec/peers/3). */
+export function dialogModeOf(item: string | undefined): DialogMode | null {
+  if (!item) return null;
+  if (item === 'new') return { kind: 'new' };
+  const copy = /^copy-(\d+)$/.exec(item);
+  if (copy) return { kind: 'copy', from: Number(copy[1]) };
+  return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
+}
+
 const TAB_ORDER = ['General', 'Advanced', 'Encryption', 'Authentication', 'Status'] as const;
 /** Shown as dialog buttons and in the footer, not as fields (as in WinBox). */
 const BUTTON_FIELDS = ['disabled', 'comment'];

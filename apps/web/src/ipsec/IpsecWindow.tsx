@@ -7,26 +7,18 @@ import { getMenu } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { Window } from '../shell/Window.tsx';
 import { ConfigTable } from './ConfigTable.tsx';
-import { EntryDialog, type DialogMode } from './EntryDialog.tsx';
+import { EntryDialog, dialogModeOf } from './EntryDialog.tsx';
 import { LiveTable, StatisticsView } from './LiveViews.tsx';
 import { IPSEC_TABS, tabBySlug } from './tabs.ts';
 
 const BASE = '/ip/ipsec';
-
-function modeOf(item: string | undefined): DialogMode | null {
-  if (!item) return null;
-  if (item === 'new') return { kind: 'new' };
-  const copy = /^copy-(\d+)$/.exec(item);
-  if (copy) return { kind: 'copy', from: Number(copy[1]) };
-  return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
-}
 
 export function IpsecWindow({ route }: { route: string[] }) {
   const lastTab = useRef('policies');
   const settingsOpen = route[0] === 'settings';
   const tab = tabBySlug(route[0]) ?? tabBySlug(lastTab.current)!;
   lastTab.current = tab.slug;
-  const mode = tab.menu && !settingsOpen ? modeOf(route[1]) : null;
+  const mode = tab.menu && !settingsOpen ? dialogModeOf(route[1]) : null;
   const tabPath = `${BASE}/${tab.slug}`;
   const settings = getMenu('settings')!;
 

@@ -9,6 +9,7 @@ import { LogWindow } from '../log/LogWindow.tsx';
 import { UsersWindow } from '../system/UsersWindow.tsx';
 import { CertificatesWindow } from '../system/CertificatesWindow.tsx';
 import { MenuTree } from './MenuTree.tsx';
+import { MenuWindow } from './MenuWindow.tsx';
 import { navigate, useRoute } from './route.ts';
 import { deviceName, useSession } from './session.ts';
 import { TopBar } from './TopBar.tsx';
@@ -46,6 +47,7 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
 
   let body: React.ReactNode;
   if (route[0] === 'ip' && route[1] === 'ipsec') body = <IpsecWindow route={route.slice(2)} />;
+  else if (route[0] === 'ip' && route[1] === 'pool') body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'certificates') body = <CertificatesWindow route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'users') body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
   else if (route[0] === 'log') body = <LogWindow />;

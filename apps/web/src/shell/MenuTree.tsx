@@ -1,9 +1,10 @@
-// The left menu: IP > IPsec, System > Certificates and Users, Log.
+// The left menu: IP > IPsec and Pool, System > Certificates and Users, Log.
 import { List, ListItemButton, ListItemIcon, ListItemText, ListSubheader } from '@mui/material';
 import LockIcon from '@mui/icons-material/Lock';
 import PeopleIcon from '@mui/icons-material/People';
 import CertIcon from '@mui/icons-material/WorkspacePremium';
 import NotesIcon from '@mui/icons-material/Notes';
+import PoolIcon from '@mui/icons-material/Lan';
 import { navigate } from './route.ts';
 
 interface Item {
@@ -15,7 +16,10 @@ interface Item {
 }
 
 const SECTIONS: { title: string; items: Item[] }[] = [
-  { title: 'IP', items: [{ label: 'IPsec', path: '/ip/ipsec/policies', match: 'ip/ipsec', icon: <LockIcon fontSize="small" /> }] },
+  { title: 'IP', items: [
+    { label: 'IPsec', path: '/ip/ipsec/policies', match: 'ip/ipsec', icon: <LockIcon fontSize="small" /> },
+    { label: 'Pool', path: '/ip/pool', match: 'ip/pool', icon: <PoolIcon fontSize="small" /> },
+  ] },
   { title: 'System', items: [
     { label: 'Certificates', path: '/system/certificates', match: 'system/certificates', icon: <CertIcon fontSize="small" /> },
     { label: 'Users', path: '/system/users', match: 'system/users', icon: <PeopleIcon fontSize="small" />, fullOnly: true },

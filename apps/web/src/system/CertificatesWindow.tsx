@@ -12,7 +12,7 @@ import { useMenuItems, type ApiEntry } from '../api/config.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
 import { FieldRow } from '../fields/FieldInput.tsx';
 import { ConfigTable, Tool } from '../ipsec/ConfigTable.tsx';
-import { EntryDialog, type DialogMode } from '../ipsec/EntryDialog.tsx';
+import { EntryDialog, dialogModeOf } from '../ipsec/EntryDialog.tsx';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
@@ -21,20 +21,12 @@ import { Window } from '../shell/Window.tsx';
 const BASE = '/system/certificates';
 const menu = getMenu('certificate')!;
 
-function modeOf(item: string | undefined): DialogMode | null {
-  if (!item) return null;
-  if (item === 'new') return { kind: 'new' };
-  const copy = /^copy-(\d+)$/.exec(item);
-  if (copy) return { kind: 'copy', from: Number(copy[1]) };
-  return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
-}
-
 type Open = { kind: 'sign'; cert: ApiEntry } | { kind: 'export'; cert: ApiEntry } | { kind: 'import' } | null;
 
 export function CertificatesWindow({ route }: { route: string[] }) {
   const { canWrite, isFull } = useSession();
   const [open, setOpen] = useState<Open>(null);
-  const mode = modeOf(route[0]);
+  const mode = dialogModeOf(route[0]);
 
   return (
     <Window title="Certificates">
