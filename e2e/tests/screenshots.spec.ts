@@ -94,14 +94,14 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
     await openTab(page, 'Mode Configs');
     await rows(page).nth(0).dblclick();
     await expect(dlg).toHaveAccessibleName('IPsec Mode Config <request-only>');
-    await expect(dlg.getByRole('textbox', { name: 'Address Pool' })).toHaveCount(0);
+    await expect(dlg.getByRole('combobox', { name: 'Address Pool' })).toHaveCount(0);
     await expect(dlg.getByRole('textbox', { name: 'Src. Address List' })).toBeVisible();
     await dlg.getByRole('checkbox', { name: 'Responder' }).check();
-    await expect(dlg.getByRole('textbox', { name: 'Address Pool' })).toBeVisible();
+    await expect(dlg.getByRole('combobox', { name: 'Address Pool' })).toBeVisible();
     await expect(dlg.getByRole('textbox', { name: 'Src. Address List' })).toHaveCount(0);
     await dlg.getByRole('button', { name: 'Cancel' }).click();
     await rows(page).nth(1).dblclick();
-    await expect(dlg.getByRole('textbox', { name: 'Address Pool' })).toHaveValue('rw-pool');
+    await expect(dlg.getByRole('combobox', { name: 'Address Pool' })).toHaveText('rw-pool');
     await shot(page, 'dialog-mode-config-responder');
     await dlg.getByRole('button', { name: 'Cancel' }).click();
 
