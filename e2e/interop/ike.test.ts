@@ -142,6 +142,9 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
         expect(installed.map((x: any) => x['enc-algorithm'])).toEqual([s.ourEnc, s.ourEnc]);
         // the SPIs charon shows are ours
         for (const sa of installed) expect(sas).toContain(sa.spi.slice(2));
+        // the agent's own log (what an operator's journal keeps) never carries the secret
+        expect(agent.output).toContain('established');
+        expect(agent.output).not.toContain(PSK);
       }, 60_000);
     }
   }
