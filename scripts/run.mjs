@@ -15,6 +15,8 @@ const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
 const PLUGINS = '/usr/lib/ipsec/plugins';
 const TEST_SYSTEM_PACKAGES = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  // Debian's default sans (system-ui resolves to it): the font the screenshots were reviewed with
+  { bin: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', pkg: 'fonts-dejavu-core' },
   { bin: '/usr/bin/openssl', pkg: 'openssl' },
   { bin: '/usr/sbin/ip', pkg: 'iproute2' },
   { bin: '/usr/lib/ipsec/charon', pkg: 'strongswan-charon' },
