@@ -1,8 +1,8 @@
 // The logged-in desktop: top bar, reconnect banner, left menu tree, and the routed window.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Box, Paper } from '@mui/material';
 import { useQueryClient } from '@tanstack/react-query';
-import { startConfigSync } from '../api/config.ts';
+import { menuKey, startConfigSync } from '../api/config.ts';
 import { useConnectionState } from '../api/trpc.ts';
 import { IpsecWindow } from '../ipsec/IpsecWindow.tsx';
 import { LogWindow } from '../log/LogWindow.tsx';
@@ -32,6 +32,17 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
       stop?.();
     };
   }, [qc]);
+
+  // Back from a lost connection: the revision stream resumes by itself, but dynamic policies (made
+  // and dropped by the IKE engine, not stored) may have changed meanwhile: print them again.
+  const wasDown = useRef(false);
+  useEffect(() => {
+    if (conn === 'reconnecting') wasDown.current = true;
+    else if (conn === 'connected' && wasDown.current) {
+      wasDown.current = false;
+      void qc.invalidateQueries({ queryKey: menuKey('policy') });
+    }
+  }, [conn, qc]);
 
   useEffect(() => {
     const before = document.title;
