@@ -15,7 +15,7 @@ import type { RandomSource } from './crypto/random.ts';
 import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
 import type { Action, InstallSaAction, IkeStateAction, LogLevel } from './actions.ts';
 import type { Ctx, RequestOptions } from './context.ts';
-import type { ChildSa, Endpoint, IkeSa, PendingRequest, ResponseHandler } from './ike_sa.ts';
+import { newSaBookkeeping, type ChildSa, type Endpoint, type IkeSa, type PendingRequest, type ResponseHandler } from './ike_sa.ts';
 import { ikeProposals } from './proposals.ts';
 import { formatTs } from './ts.ts';
 import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
@@ -675,15 +675,8 @@ export class IkeEngine {
       remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
       ni: this.random(32),
       myProposals: proposals,
-      nextMsgId: 0,
+      ...newSaBookkeeping(now),
       peerMsgId: 0,
-      queue: [],
-      children: [],
-      nat: { local: false, remote: false },
-      createdAt: now,
-      lastHeard: now,
-      dpdFailures: 0,
-      fragmentation: false,
     };
     sa.dh = impl.generate(this.random);
     this.register(sa);

@@ -139,3 +139,8 @@ export interface IkeSa {
   /** Initiator with mode-config request-only: the attributes we received. */
   cpReceived?: { dns: string[]; subnets: string[] };
 }
+
+/** The exchange bookkeeping every new IKE SA starts with (initiator, responder and rekeyed alike). */
+export function newSaBookkeeping(now: number): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'dpdFailures' | 'fragmentation'> {
+  return { nextMsgId: 0, queue: [], children: [], nat: { local: false, remote: false }, createdAt: now, lastHeard: now, dpdFailures: 0, fragmentation: false };
+}

@@ -9,7 +9,7 @@ import { dhById } from '../crypto/dh.ts';
 import { deriveIkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
-import type { Endpoint, IkeSa } from '../ike_sa.ts';
+import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike_sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
@@ -181,15 +181,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     nr: ctx.random(NONCE_LEN),
     myProposals: mine,
     initRequest: msg.raw.slice(),
-    nextMsgId: 0,
+    ...newSaBookkeeping(now),
     peerMsgId: 1, // IKE_SA_INIT (message ID 0) is answered below
-    queue: [],
-    children: [],
-    nat: { local: false, remote: false },
-    createdAt: now,
-    lastHeard: now,
-    dpdFailures: 0,
-    fragmentation: false,
   };
   deriveKeys(sa, chosen.suite, secret.secret);
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;

@@ -11,7 +11,7 @@ import { keyMaterialLength } from '../crypto/cipher.ts';
 import { dhById, type DhGroupImpl } from '../crypto/dh.ts';
 import { deriveRekeyedIkeKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import type { IkeSa } from '../ike_sa.ts';
+import { newSaBookkeeping, type IkeSa } from '../ike_sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { compareBytes } from '../util/ip.ts';
@@ -64,15 +64,10 @@ function makeRekeyedSa(ctx: Ctx, old: IkeSa, p: { initiator: boolean; spiI: Uint
     suite: p.suite,
     keys,
     myProposals: [],
-    nextMsgId: 0,
+    ...newSaBookkeeping(now),
     peerMsgId: 0,
-    queue: [],
-    children: [],
     nat: { ...old.nat },
-    createdAt: now,
     establishedAt: now,
-    lastHeard: now,
-    dpdFailures: 0,
     fragmentation: old.fragmentation,
   };
   if (old.remoteId !== undefined) sa.remoteId = old.remoteId;
