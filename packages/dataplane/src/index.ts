@@ -7,3 +7,4 @@ export { KernelDataPlane, type KernelBackendOptions } from './kernel/backend.ts'
 export { XfrmSocket, XfrmError } from './kernel/xfrm-socket.ts';
 export { probeKernel, type ProbeResult } from './kernel/probe.ts';
 export * from './from-ike.ts';
+export * as esp from './esp/index.ts';
