@@ -1,0 +1,267 @@
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { ESP_CIPHERS, HASHES, type EspCipherName, type HashName } from '@ipsec/schema';
+import { describe, expect, it } from 'vitest';
+import { kernelCipher } from '../src/algorithms.ts';
+import { EspInbound, EspSa, transportDecap, transportEncap, tunnelDecap, tunnelEncap, type EspSaParams } from '../src/esp/index.ts';
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+const bytes = (n: number, seed = 1) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff));
+
+function params(enc: EspCipherName, integ?: HashName, extra: Partial<EspSaParams> = {}): EspSaParams {
+  const kc = kernelCipher(enc);
+  const h = integ ? { integAlgorithm: integ, integKey: bytes(HASHES.find((x) => x.name === integ)!.icvBytes * 2, 3) } : {};
+  return { spi: 0x1000_0001, encAlgorithm: enc, encKey: bytes(kc.keyBytes + kc.saltBytes, 2), esn: false, replayWindow: 128, ...h, ...extra };
+}
+
+/** A minimal IPv4 packet (UDP inside) and an IPv6 one. */
+function ipv4(payloadLen: number, proto = 17): Buffer {
+  const p = Buffer.alloc(20 + payloadLen);
+  p[0] = 0x45;
+  p.writeUInt16BE(p.length, 2);
+  p[8] = 64;
+  p[9] = proto;
+  hex('0a010001').copy(p, 12);
+  hex('0a020002').copy(p, 16);
+  bytes(payloadLen, 9).copy(p, 20);
+  let s = 0;
+  for (let i = 0; i < 20; i += 2) s += p.readUInt16BE(i);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  p.writeUInt16BE(~s & 0xffff, 10);
+  return p;
+}
+function ipv6(payloadLen: number, nh = 17): Buffer {
+  const p = Buffer.alloc(40 + payloadLen);
+  p[0] = 0x60;
+  p.writeUInt16BE(payloadLen, 4);
+  p[6] = nh;
+  p[7] = 64;
+  hex('20010db8000000000000000000000001').copy(p, 8);
+  hex('20010db8000000000000000000000002').copy(p, 24);
+  bytes(payloadLen, 5).copy(p, 40);
+  return p;
+}
+
+const SUPPORTED: [EspCipherName, HashName?][] = [
+  ['aes-128-gcm'],
+  ['aes-192-gcm'],
+  ['aes-256-gcm'],
+  ['chacha20poly1305'],
+  ['aes-128-cbc', 'sha1'],
+  ['aes-192-cbc', 'sha256'],
+  ['aes-256-cbc', 'sha384'],
+  ['aes-256-cbc', 'sha512'],
+  ['aes-128-ctr', 'sha256'],
+  ['null', 'sha256'],
+];
+
+describe('ESP known answers and cross-checks against node:crypto', () => {
+  it('AES-GCM: the GCM spec test case 3 plaintext through ESP gives its ciphertext; tag over SPI|seq AAD', () => {
+    // McGrew/Viega GCM test case 3: K = feffe992..., IV = cafebabe facedbad decaf888 (salt | explicit IV).
+    const key = hex('feffe9928665731c6d6a8f9467308308 cafebabe');
+    const P = hex(`d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72
+                   1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255`);
+    const C = hex(`42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e
+                   21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985`);
+    const sa = new EspSa({ spi: 0x4321, encAlgorithm: 'aes-128-gcm', encKey: key, esn: false, replayWindow: 0 });
+    const r = sa.encapsulate(P, 4, hex('facedbaddecaf888'));
+    if (!r.ok) throw new Error(r.reason);
+    const pkt = r.packet;
+    expect(pkt.length).toBe(8 + 8 + 68 + 16); // 64 + pad 2 + 2 trailer bytes
+    expect(pkt.subarray(0, 16).toString('hex')).toBe('0000432100000001facedbaddecaf888');
+    expect(pkt.subarray(16, 16 + 64)).toEqual(C); // CTR keystream independent of AAD and trailer
+    // The full ciphertext and tag, recomputed from the primitive with the RFC 4106 AAD (SPI | seq).
+    const c = createCipheriv('aes-128-gcm', key.subarray(0, 16), hex('cafebabefacedbaddecaf888'));
+    c.setAAD(hex('0000432100000001'));
+    const ct = Buffer.concat([c.update(Buffer.concat([P, hex('0102 02 04')])), c.final()]);
+    expect(pkt.subarray(16, 16 + 68)).toEqual(ct);
+    expect(pkt.subarray(16 + 68)).toEqual(c.getAuthTag());
+    const rx = new EspSa({ spi: 0x4321, encAlgorithm: 'aes-128-gcm', encKey: key, esn: false, replayWindow: 64 });
+    const d = rx.decapsulate(pkt);
+    expect(d.ok && d.payload).toEqual(P);
+  });
+
+  it('AES-GCM with ESN: AAD is SPI | seq-hi | seq-lo (12 bytes), only seq-lo on the wire', () => {
+    const p = params('aes-256-gcm', undefined, { esn: true });
+    const sa = new EspSa(p);
+    sa.setSeq(7, 0xffffffff);
+    const r = sa.encapsulate(bytes(30), 17);
+    if (!r.ok) throw new Error(r.reason);
+    const pkt = r.packet;
+    expect(pkt.readUInt32BE(4)).toBe(0);
+    expect(pkt.subarray(8, 16).toString('hex')).toBe('0000000800000000'); // IV = 64-bit sequence number
+    const nonce = Buffer.concat([Buffer.from(p.encKey.subarray(32)), pkt.subarray(8, 16)]);
+    const d = createDecipheriv('aes-256-gcm', p.encKey.subarray(0, 32), nonce);
+    d.setAAD(hex('10000001 00000008 00000000'));
+    d.setAuthTag(pkt.subarray(pkt.length - 16));
+    const pt = Buffer.concat([d.update(pkt.subarray(16, pkt.length - 16)), d.final()]);
+    expect(pt.subarray(0, 30)).toEqual(bytes(30));
+    expect([...pt.subarray(30)]).toEqual([0, 17]); // 30 + 2 is already 4-aligned: no padding
+  });
+
+  it('ChaCha20-Poly1305 (RFC 7634): nonce = salt | IV, AAD = SPI | seq, 16-byte tag', () => {
+    const p = params('chacha20poly1305');
+    const r = new EspSa(p).encapsulate(bytes(41), 4);
+    if (!r.ok) throw new Error(r.reason);
+    const pkt = r.packet;
+    expect((pkt.length - 8 - 8 - 16) % 4).toBe(0);
+    const d = createDecipheriv('chacha20-poly1305', p.encKey.subarray(0, 32), Buffer.concat([Buffer.from(p.encKey.subarray(32)), pkt.subarray(8, 16)]), { authTagLength: 16 });
+    d.setAAD(pkt.subarray(0, 8), { plaintextLength: pkt.length - 32 });
+    d.setAuthTag(pkt.subarray(pkt.length - 16));
+    const pt = Buffer.concat([d.update(pkt.subarray(16, pkt.length - 16)), d.final()]);
+    expect(pt.subarray(0, 41)).toEqual(bytes(41));
+    expect(pt[pt.length - 1]).toBe(4);
+  });
+
+  for (const [hash, esn] of [['sha1', false], ['sha256', true], ['sha384', false], ['sha512', true]] as const) {
+    it(`AES-CBC + HMAC-${hash}${esn ? ' (ESN: seq-hi in the ICV, not on the wire)' : ''}: block-aligned, random IV, truncated HMAC`, () => {
+      const p = params('aes-128-cbc', hash, { esn });
+      const sa = new EspSa(p);
+      if (esn) sa.setSeq(2, 10);
+      const r = sa.encapsulate(bytes(100), 41);
+      if (!r.ok) throw new Error(r.reason);
+      const pkt = r.packet;
+      const icvLen = HASHES.find((h) => h.name === hash)!.icvBytes;
+      const ctLen = pkt.length - 8 - 16 - icvLen;
+      expect(ctLen % 16).toBe(0);
+      expect(ctLen).toBe(112); // 100 + 10 pad + 2
+      const mac = createHmac(hash, p.integKey!).update(pkt.subarray(0, pkt.length - icvLen));
+      if (esn) mac.update(hex('00000002'));
+      expect(pkt.subarray(pkt.length - icvLen)).toEqual(mac.digest().subarray(0, icvLen));
+      const d = createDecipheriv('aes-128-cbc', p.encKey, pkt.subarray(8, 24));
+      d.setAutoPadding(false);
+      const pt = Buffer.concat([d.update(pkt.subarray(24, 24 + ctLen)), d.final()]);
+      expect(pt.subarray(0, 100)).toEqual(bytes(100));
+      expect([...pt.subarray(100)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 41]);
+      // Two packets never share an IV.
+      const r2 = sa.encapsulate(bytes(100), 41);
+      expect(r2.ok && r2.packet.subarray(8, 24)).not.toEqual(pkt.subarray(8, 24));
+    });
+  }
+
+  it('ICV sizes come from @ipsec/schema; unsupported ciphers refuse, wrong key sizes refuse', () => {
+    for (const h of HASHES) expect(new EspSa(params('aes-128-cbc', h.name)).icvBytes).toBe(h.icvBytes);
+    expect(() => new EspSa(params('3des', 'sha1'))).toThrow(/does not implement/);
+    expect(() => new EspSa({ ...params('aes-128-gcm'), encKey: bytes(16) })).toThrow(/salt/);
+    expect(() => new EspSa(params('aes-128-cbc'))).toThrow(/integrity/);
+    expect(() => new EspSa(params('aes-128-gcm', 'sha1'))).toThrow(/AEAD/);
+    expect(ESP_CIPHERS.filter((c) => SUPPORTED.some(([n]) => n === c.name)).length).toBe(9);
+  });
+});
+
+describe('tunnel and transport mode, all supported algorithms', () => {
+  for (const [enc, integ] of SUPPORTED) {
+    it(`${enc}${integ ? `+${integ}` : ''}: tunnel v4/v6 and transport round trips, every payload size 0..40`, () => {
+      const tx = new EspSa(params(enc, integ));
+      const rx = new EspSa(params(enc, integ));
+      for (const inner of [ipv4(0), ipv4(33), ipv6(7), ipv6(100)]) {
+        const r = tunnelEncap(tx, inner);
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.packet.length).toBe(inner.length + tx.overhead(inner.length));
+        const d = tunnelDecap(rx, r.packet);
+        expect(d.ok && d.payload).toEqual(inner);
+        expect(d.ok && d.nextHeader).toBe(inner[0]! >> 4 === 4 ? 4 : 41);
+      }
+      for (let n = 0; n <= 40; n++) {
+        for (const ip of [ipv4(n, 6), ipv6(n, 58)]) {
+          const r = transportEncap(tx, ip);
+          if (!r.ok) throw new Error(r.reason);
+          const v4 = ip[0]! >> 4 === 4;
+          expect(r.packet[v4 ? 9 : 6]).toBe(50);
+          if (v4) expect(r.packet.readUInt16BE(2)).toBe(r.packet.length);
+          const d = transportDecap(rx, r.packet);
+          expect(d.ok && d.payload).toEqual(ip); // header restored, length and checksum fixed back
+        }
+      }
+    });
+  }
+
+  it('mode mismatch: a transport payload on a tunnel SA counts in-state-mode-errors', () => {
+    const tx = new EspSa(params('aes-128-gcm'));
+    const inb = new EspInbound();
+    inb.add(new EspSa(params('aes-128-gcm')), 'tunnel');
+    const r = tx.encapsulate(bytes(20), 6);
+    expect(r.ok && inb.receive(r.packet).ok).toBe(false);
+    expect(inb.stats['in-state-mode-errors']).toBe(1);
+  });
+});
+
+describe('tamper, replay and unknown SPI statistics', () => {
+  for (const [enc, integ] of SUPPORTED.filter(([, h]) => h !== 'sha512')) {
+    it(`${enc}${integ ? `+${integ}` : ''}: every flipped bit fails and counts in-state-protocol-errors (or in-no-states for the SPI)`, () => {
+      const tx = new EspSa(params(enc, integ));
+      const inner = ipv4(24);
+      const r = tunnelEncap(tx, inner);
+      if (!r.ok) throw new Error(r.reason);
+      const inb = new EspInbound();
+      inb.add(new EspSa(params(enc, integ)), 'tunnel');
+      let flips = 0;
+      for (let bit = 0; bit < r.packet.length * 8; bit++) {
+        const bad = Buffer.from(r.packet);
+        bad[bit >> 3]! ^= 1 << (bit & 7);
+        expect(inb.receive(bad).ok).toBe(false);
+        flips++;
+      }
+      expect(inb.stats['in-no-states']).toBe(32);
+      // Flipping the low bit of sequence number 1 gives 0, never valid: refused before the ICV as a sequence error.
+      expect(inb.stats['in-state-sequence-errors']).toBe(1);
+      expect(inb.stats['in-state-protocol-errors']).toBe(flips - 32 - 1);
+      // Failures did not move the window: the genuine packet still goes through, once.
+      expect(inb.receive(r.packet).ok).toBe(true);
+      expect(inb.receive(r.packet).ok).toBe(false);
+      expect(inb.stats['in-state-sequence-errors']).toBe(2);
+    });
+  }
+
+  it('replay: duplicates and packets older than the window count in-state-sequence-errors', () => {
+    const tx = new EspSa(params('aes-128-gcm', undefined, { replayWindow: 64 }));
+    const inb = new EspInbound();
+    inb.add(new EspSa(params('aes-128-gcm', undefined, { replayWindow: 64 })), 'tunnel');
+    const pkts = Array.from({ length: 200 }, () => {
+      const r = tunnelEncap(tx, ipv4(10));
+      if (!r.ok) throw new Error(r.reason);
+      return r.packet;
+    });
+    expect(inb.receive(pkts[150]!).ok).toBe(true);
+    expect(inb.receive(pkts[100]!).ok).toBe(true); // seq 101, top 151: inside
+    expect(inb.receive(pkts[80]!).ok).toBe(false); // seq 81: too old
+    expect(inb.receive(pkts[100]!).ok).toBe(false); // duplicate
+    expect(inb.receive(pkts[199]!).ok).toBe(true);
+    expect(inb.stats['in-state-sequence-errors']).toBe(2);
+    expect(inb.stats['in-state-protocol-errors'] ?? 0).toBe(0);
+  });
+
+  it('ESN: the receiver infers seq-hi across the wrap (wrong inference would fail the ICV)', () => {
+    for (const [enc, integ] of [['aes-128-gcm'], ['aes-128-cbc', 'sha256'], ['chacha20poly1305']] as [EspCipherName, HashName?][]) {
+      const tx = new EspSa(params(enc, integ, { esn: true }));
+      const rx = new EspSa(params(enc, integ, { esn: true }));
+      tx.setSeq(0, 0xfffffffd);
+      rx.replay.update(0, 0x7fffffff); // receiver has seen traffic up to here
+      const seen: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = tx.encapsulate(bytes(10), 4);
+        if (!r.ok) throw new Error(r.reason);
+        const d = rx.decapsulate(r.packet);
+        if (!d.ok) throw new Error(d.reason);
+        seen.push(d.seqHi * 2 ** 32 + d.seqLo);
+      }
+      expect(seen).toEqual([0xfffffffe, 0xffffffff, 2 ** 32, 2 ** 32 + 1, 2 ** 32 + 2]);
+    }
+  });
+
+  it('without ESN the sender stops at 2^32-1 (out-state-sequence-errors): rekey first', () => {
+    const tx = new EspSa(params('aes-128-gcm'));
+    tx.setSeq(0, 0xfffffffe);
+    expect(tx.encapsulate(bytes(1), 4).ok).toBe(true);
+    const r = tx.encapsulate(bytes(1), 4);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.counter).toBe('out-state-sequence-errors');
+  });
+
+  it('unknown SPI and runts', () => {
+    const inb = new EspInbound();
+    expect(inb.receive(hex('deadbeef00000001' + '00'.repeat(40))).ok).toBe(false);
+    expect(inb.receive(hex('0102')).ok).toBe(false);
+    expect(inb.stats['in-no-states']).toBe(1);
+    expect(inb.stats['in-header-errors']).toBe(1);
+  });
+});
