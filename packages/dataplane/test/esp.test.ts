@@ -209,6 +209,9 @@ describe('tamper, replay and unknown SPI statistics', () => {
       expect(inb.receive(r.packet).ok).toBe(true);
       expect(inb.receive(r.packet).ok).toBe(false);
       expect(inb.stats['in-state-sequence-errors']).toBe(2);
+      const c = inb.sas.get(0x1000_0001)!.sa.counters;
+      expect(c).toEqual({ bytes: inner.length, packets: 1, replayDropped: 2, integrityFailed: flips - 32 - 1 });
+      expect(tx.counters).toEqual({ bytes: inner.length, packets: 1, replayDropped: 0, integrityFailed: 0 });
     });
   }
 

@@ -43,6 +43,8 @@ export class EspSa {
   readonly block: number;
   readonly icvBytes: number;
   readonly replay: ReplayWindow;
+  /** Per-SA counters (SaCounters' packet fields): bytes are payload bytes (the inner packet in tunnel mode), not ESP overhead. */
+  readonly counters = { bytes: 0, packets: 0, replayDropped: 0, integrityFailed: 0 };
   private readonly nodeCipher: string;
   private readonly key: Buffer;
   private readonly salt: Buffer;
@@ -163,6 +165,8 @@ export class EspSa {
       c.final();
       ct.copy(out, ctOff);
       c.getAuthTag().copy(out, ctOff + ctLen);
+      this.counters.packets++;
+      this.counters.bytes += payload.length;
       return { ok: true, packet: out };
     }
     if (this.kind === 'cbc') {
@@ -178,6 +182,8 @@ export class EspSa {
       c.final();
     }
     this.icv(out.subarray(0, ctOff + ctLen), hi).copy(out, ctOff + ctLen, 0, this.icvBytes);
+    this.counters.packets++;
+    this.counters.bytes += payload.length;
     return { ok: true, packet: out };
   }
 
@@ -192,7 +198,10 @@ export class EspSa {
     if (ctLen < 2 || ctLen % this.block !== 0) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad length' };
     const lo = b.readUInt32BE(4);
     const verdict = this.replay.check(lo);
-    if (verdict !== 'ok') return { ok: false, counter: 'in-state-sequence-errors', reason: `replay: ${verdict}` };
+    if (verdict !== 'ok') {
+      this.counters.replayDropped++;
+      return { ok: false, counter: 'in-state-sequence-errors', reason: `replay: ${verdict}` };
+    }
     const hi = this.replay.hi;
     const ct = b.subarray(ctOff, ctOff + ctLen);
     const tag = b.subarray(ctOff + ctLen);
@@ -207,7 +216,10 @@ export class EspSa {
         d.final(); // throws on a bad tag
       } else {
         const want = this.icv(b.subarray(0, ctOff + ctLen), hi);
-        if (!timingSafeEqual(want.subarray(0, this.icvBytes), tag)) return { ok: false, counter: 'in-state-protocol-errors', reason: 'ICV mismatch' };
+        if (!timingSafeEqual(want.subarray(0, this.icvBytes), tag)) {
+          this.counters.integrityFailed++;
+          return { ok: false, counter: 'in-state-protocol-errors', reason: 'ICV mismatch' };
+        }
         if (this.kind === 'cbc') {
           const d = createDecipheriv(this.nodeCipher, this.key, b.subarray(8, ctOff));
           d.setAutoPadding(false);
@@ -221,6 +233,7 @@ export class EspSa {
         } else pt = Buffer.from(ct); // null: copy so the caller may reuse the receive buffer
       }
     } catch {
+      this.counters.integrityFailed++;
       return { ok: false, counter: 'in-state-protocol-errors', reason: 'ICV mismatch' };
     }
     const padLen = pt[ctLen - 2]!;
@@ -230,6 +243,8 @@ export class EspSa {
     this.replay.update(hi, lo);
     const end = ctLen - 2 - padLen;
     for (let i = 0; i < padLen; i++) if (pt[end + i] !== i + 1) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad padding' };
+    this.counters.packets++;
+    this.counters.bytes += end;
     return { ok: true, nextHeader, payload: pt.subarray(0, end), seqHi: hi, seqLo: lo };
   }
 
@@ -244,6 +259,8 @@ export class EspSa {
     this.aad.writeUInt32BE(lo, 8);
     return this.aad;
   }
+
+  // Not done (RFC 4303 A2.2 optional): retrying the ICV with seq-hi + 1 when the inferred high bits fail.
 
   /** HMAC over SPI .. ciphertext, with seq-hi appended (not sent) under ESN (RFC 4303 2.2.1). Full length: truncate. */
   private icv(data: Buffer, hi: number): Buffer {
