@@ -8,3 +8,5 @@ export { XfrmSocket, XfrmError } from './kernel/xfrm-socket.ts';
 export { probeKernel, type ProbeResult } from './kernel/probe.ts';
 export * from './from-ike.ts';
 export * as esp from './esp/index.ts';
+export { UserspaceDataPlane, type UserspaceBackendOptions, type OutboundResult, type InboundResult } from './userspace/backend.ts';
+export * as userspace from './userspace/index.ts';

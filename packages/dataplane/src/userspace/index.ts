@@ -1,0 +1,3 @@
+export * from './spd.ts';
+export * from './tun.ts';
+export * from './backend.ts';
