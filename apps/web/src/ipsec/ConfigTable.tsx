@@ -14,11 +14,10 @@ import DownIcon from '@mui/icons-material/ArrowDownward';
 import ColumnsIcon from '@mui/icons-material/ViewColumn';
 import type { MenuDef } from '@ipsec/schema';
 import { useMenuItems, type ApiEntry, type MenuName } from '../api/config.ts';
-import { formatCount, printCell } from '../fields/format.ts';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
-import { sizeColumns, type SizedColumn } from './columns.ts';
+import { fieldColumn, sizeColumns, type SizedColumn } from './columns.ts';
 import { CERT_FLAG_LEGEND, FLAG_LEGEND, flagTitle, flagsOf } from './flags.ts';
 
 interface Row extends ApiEntry {
@@ -185,20 +184,7 @@ function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record
   for (const prop of order) {
     const field = all[prop]!;
     if (field.meta.secret || prop === 'disabled' || prop === 'flags' || (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))) continue;
-    const numeric = field.kind === 'int';
-    columns.push({
-      kind: field.kind,
-      text: (row) => (numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop])),
-      col: {
-        field: prop,
-        headerName: field.meta.label,
-        description: field.meta.help,
-        type: numeric ? 'number' : 'string',
-        align: numeric ? 'right' : 'left',
-        headerAlign: numeric ? 'right' : 'left',
-        valueGetter: (_v, row) => (numeric ? row[prop] : printCell(field, row[prop])),
-      },
-    });
+    columns.push(fieldColumn(prop, field));
     if (!menu.columns.includes(prop) && prop !== 'comment') hidden[prop] = false;
   }
   return { columns, hidden };

@@ -7,10 +7,10 @@ import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
 import { counterRates, formatByteRate, formatCountRate, rowRates, useLiveWatch, type LiveRow } from '../api/live.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
-import { formatCount, printCell } from '../fields/format.ts';
+import { formatCount } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
-import { sizeColumns, type SizedColumn } from './columns.ts';
+import { fieldColumn, sizeColumns, type SizedColumn } from './columns.ts';
 
 type Row = LiveRow & { rate?: number; trend?: Trend };
 
@@ -79,19 +79,8 @@ export function LiveTable({ view }: { view: ViewDef }) {
     const order = [...view.columns, ...Object.keys(view.fields).filter((p) => !view.columns.includes(p))];
     for (const prop of order) {
       const field = view.fields[prop]!;
-      const numeric = field.kind === 'int';
-      cols.push({
-        // live addresses are plain text in the view schema; size them like addresses all the same
-        kind: /address$/.test(prop) ? 'address' : field.kind,
-        text: (r) => (numeric && typeof r[prop] === 'number' ? formatCount(r[prop] as number) : printCell(field, r[prop])),
-        col: {
-          field: prop,
-          headerName: field.meta.label,
-          description: field.meta.help,
-          type: numeric ? 'number' : 'string',
-          valueGetter: (_v: unknown, row: Row) => (numeric ? row[prop] : printCell(field, row[prop])),
-        },
-      });
+      // live addresses are plain text in the view schema; size them like addresses all the same
+      cols.push(fieldColumn<Row>(prop, field, /address$/.test(prop) ? 'address' : field.kind));
       if (isSa && prop === 'current-bytes') {
         cols.push({
           kind: 'int',

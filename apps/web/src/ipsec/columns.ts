@@ -2,7 +2,8 @@
 // header), never narrower than its kind needs, so addresses and prefixes are never cut off.
 // Only the last visible column stretches to fill the window, as in WinBox.
 import type { GridColDef, GridValidRowModel } from '@mui/x-data-grid';
-import type { FieldKind } from '@ipsec/schema';
+import type { Field, FieldKind } from '@ipsec/schema';
+import { formatCount, printCell } from '../fields/format.ts';
 import { FONT_FAMILY } from '../shell/theme.ts';
 
 const CELL_FONT = `13px ${FONT_FAMILY}`;
@@ -61,6 +62,24 @@ export interface SizedColumn<R extends GridValidRowModel> {
   text: (row: R) => string;
   /** Room for something drawn beside the text (a sparkline), in px. */
   extraPx?: number;
+}
+
+/** The table column of a schema field: RouterOS text, numbers right-aligned with separators. */
+export function fieldColumn<R extends GridValidRowModel>(prop: string, field: Field, kind: FieldKind = field.kind): SizedColumn<R> {
+  const numeric = field.kind === 'int';
+  return {
+    kind,
+    text: (row) => (numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop])),
+    col: {
+      field: prop,
+      headerName: field.meta.label,
+      description: field.meta.help,
+      type: numeric ? 'number' : 'string',
+      align: numeric ? 'right' : 'left',
+      headerAlign: numeric ? 'right' : 'left',
+      valueGetter: (_v: unknown, row: R) => (numeric ? row[prop] : printCell(field, row[prop])),
+    },
+  };
 }
 
 /**

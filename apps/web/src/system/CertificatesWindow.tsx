@@ -66,6 +66,28 @@ export function CertificatesWindow({ route }: { route: string[] }) {
   );
 }
 
+/**
+ * A dialog's command: busy while it runs; on success a notice and the dialog closes, on failure
+ * the agent's message (naming the field) stays in the dialog.
+ */
+function useCommand(onClose: () => void, run: () => Promise<string>) {
+  const { notify } = useDialogs();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const start = async () => {
+    setBusy(true);
+    try {
+      notify(await run(), 'success');
+      onClose();
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, start };
+}
+
 function Frame({ title, error, children, onOk, okLabel = 'OK', busy, onClose }: {
   title: string;
   error: string | null;
@@ -92,23 +114,12 @@ function Frame({ title, error, children, onOk, okLabel = 'OK', busy, onClose }: 
 
 /** RouterOS `sign <cert> ca=<ca>`: the CAs here that hold their key, or self-signed. */
 function SignDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }) {
-  const { notify } = useDialogs();
   const cas = (useMenuItems('certificate').data?.items ?? []).filter((e) => e.ca === true && e['private-key'] === true && e.id !== cert.id);
   const [ca, setCa] = useState<string>(cas[0] ? String(cas[0].name) : '');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const sign = async () => {
-    setBusy(true);
-    try {
-      await trpc().config.signCertificate.mutate({ id: cert.id, ...(ca ? { ca } : {}) });
-      notify(`Certificate ${String(cert.name)} signed ${ca ? `by ${ca}` : '(self-signed)'}`, 'success');
-      onClose();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, start: sign } = useCommand(onClose, async () => {
+    await trpc().config.signCertificate.mutate({ id: cert.id, ...(ca ? { ca } : {}) });
+    return `Certificate ${String(cert.name)} signed ${ca ? `by ${ca}` : '(self-signed)'}`;
+  });
   return (
     <Frame title={`Sign <${String(cert.name)}>`} error={error} onOk={sign} okLabel="Sign" busy={busy} onClose={onClose}>
       <FieldRow label="CA" help="The certificate authority that signs it (a CA here with its private key); none = self-signed.">
@@ -138,23 +149,16 @@ function download(files: { name: string; content: string; encoding: 'utf8' | 'ba
 
 /** RouterOS `export-certificate <cert> type=pem|pkcs12 export-passphrase=...` (group full; audited). */
 function ExportDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }) {
-  const { notify } = useDialogs();
   const [type, setType] = useState<'pem' | 'pkcs12'>('pem');
   const [passphrase, setPassphrase] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const hasKey = cert['private-key'] === true;
-  const run = async () => {
-    try {
-      const out = await trpc().config.exportCertificate.mutate({ id: cert.id, type, passphrase });
-      download(out.files);
-      notify(`Exported ${out.files.map((f) => f.name).join(', ')}`, 'success');
-      onClose();
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
+  const { busy, error, start: run } = useCommand(onClose, async () => {
+    const out = await trpc().config.exportCertificate.mutate({ id: cert.id, type, passphrase });
+    download(out.files);
+    return `Exported ${out.files.map((f) => f.name).join(', ')}`;
+  });
   return (
-    <Frame title={`Export <${String(cert.name)}>`} error={error} onOk={run} okLabel="Export" onClose={onClose}>
+    <Frame title={`Export <${String(cert.name)}>`} error={error} onOk={run} okLabel="Export" busy={busy} onClose={onClose}>
       <FieldRow label="Type" help="pem: the certificate (.crt), and with a passphrase its encrypted key (.key); pkcs12: certificate, key and CA in one .p12.">
         <Select size="small" fullWidth value={type} onChange={(e) => setType(e.target.value as 'pem' | 'pkcs12')} inputProps={{ 'aria-label': 'Type' }}>
           <MenuItem value="pem" dense>pem</MenuItem>
@@ -170,13 +174,10 @@ function ExportDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }
 
 /** RouterOS `/certificate import`: a PEM (certificates, key) or PKCS#12 file, or pasted PEM. */
 function ImportDialog({ onClose }: { onClose: () => void }) {
-  const { notify } = useDialogs();
   const [name, setName] = useState('');
   const [content, setContent] = useState('');
   const [fileName, setFileName] = useState('');
   const [passphrase, setPassphrase] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const pick = async (f: File | undefined) => {
     if (!f) return;
     const bytes = new Uint8Array(await f.arrayBuffer());
@@ -186,18 +187,10 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
     setFileName(f.name);
     if (!name) setName(f.name.replace(/\.(p12|pfx|pem|crt|cer|key)$/i, ''));
   };
-  const run = async () => {
-    setBusy(true);
-    try {
-      const added = await trpc().config.importCertificate.mutate({ name: name || 'import', content, ...(passphrase ? { passphrase } : {}) });
-      notify(`Imported ${added.map((e) => String(e.name)).join(', ') || 'nothing new'}`, 'success');
-      onClose();
-    } catch (e) {
-      setError(messageOf(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, start: run } = useCommand(onClose, async () => {
+    const added = await trpc().config.importCertificate.mutate({ name: name || 'import', content, ...(passphrase ? { passphrase } : {}) });
+    return `Imported ${added.map((e) => String(e.name)).join(', ') || 'nothing new'}`;
+  });
   return (
     <Frame title="Import Certificate" error={error} onOk={run} okLabel="Import" busy={busy || content.trim() === ''} onClose={onClose}>
       <FieldRow label="File" help="A .p12/.pfx bundle, or PEM (.crt, .pem, .key).">
