@@ -7,56 +7,14 @@ import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
 import { until } from './wait.ts';
+import { PSK, charonPskConf, type PskConnOptions } from './charon-psk.ts';
 
-const PSK = 'interop-psk-0123456789';
 const skip = !canUseNetns();
 let hosts: TwoHosts;
 let agent: AgentInNetns;
 let charon: Charon;
 
-interface Opts {
-  ike?: string;
-  esp?: string;
-  /** Extra lines in charon's connection and child sections, and top-level sections (pools). */
-  conn?: string;
-  top?: string;
-  /** remote_ts = dynamic (the address charon assigns from a pool) instead of our LAN. */
-  remoteDynamic?: boolean;
-  child?: string;
-  localTs?: string;
-  /** charon's remote_ts (default: our LAN host). */
-  remoteTs?: string;
-  vip?: boolean;
-}
-
-function charonConf(o: Opts = {}): string {
-  const a = hosts.a;
-  const b = hosts.b;
-  return `connections {
-  ours {
-    version = 2
-    local_addrs = ${b.addr}
-    remote_addrs = ${a.addr}
-    encap = yes
-    proposals = ${o.ike ?? 'aes128-sha256-modp2048'}
-    ${o.vip ? 'vips = 0.0.0.0' : ''}
-    ${o.conn ?? ''}
-    local { auth = psk
-            id = ${b.addr} }
-    remote { auth = psk
-             id = ${a.addr} }
-    children { net { ${o.vip ? '' : `local_ts = ${o.localTs ?? `${b.lan}/32`}`}
-                     ${o.remoteDynamic ? '' : `remote_ts = ${o.remoteTs ?? `${a.lan}/32`}`}
-                     esp_proposals = ${o.esp ?? 'aes128-sha256-modp2048'}
-                     ${o.child ?? ''} } }
-  }
-}
-${o.top ?? ''}
-secrets { ike-ours { id-a = ${a.addr}
-                     id-b = ${b.addr}
-                     secret = "${PSK}" } }
-`;
-}
+const charonConf = (o: PskConnOptions = {}) => charonPskConf(hosts, o);
 
 async function configureAgent(o: { passive: boolean; profile?: Record<string, unknown>; proposal?: Record<string, unknown>; identity?: Record<string, unknown>; dst?: string; src?: string }): Promise<void> {
   await agent.add('ip/ipsec/profile', { name: 'interop', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048', ...o.profile });

@@ -7,8 +7,8 @@ import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
 import { until } from './wait.ts';
+import { PSK, charonPskConf } from './charon-psk.ts';
 
-const PSK = 'interop-psk-0123456789';
 
 interface Suite {
   name: string;
@@ -62,30 +62,7 @@ let hosts: TwoHosts;
 let agent: AgentInNetns;
 let charon: Charon;
 
-function charonConf(s: Suite): string {
-  const a = hosts.a;
-  const b = hosts.b;
-  return `connections {
-  ours {
-    version = 2
-    local_addrs = ${b.addr}
-    remote_addrs = ${a.addr}
-    encap = yes
-    proposals = ${s.ike}
-    local { auth = psk
-            id = ${b.addr} }
-    remote { auth = psk
-             id = ${a.addr} }
-    children { net { local_ts = ${b.lan}/32
-                     remote_ts = ${a.lan}/32
-                     esp_proposals = ${s.esp} } }
-  }
-}
-secrets { ike-ours { id-a = ${a.addr}
-                     id-b = ${b.addr}
-                     secret = "${PSK}" } }
-`;
-}
+const charonConf = (s: Suite) => charonPskConf(hosts, { ike: s.ike, esp: s.esp });
 
 /** The agent side of one suite: profile, proposal, peer, identity, policy, all through REST. */
 async function configureAgent(s: Suite, passive: boolean): Promise<void> {

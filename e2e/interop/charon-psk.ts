@@ -1,0 +1,49 @@
+// charon's side of the PSK interop cases: one connection "ours" (child "net") towards our agent,
+// host b = charon, host a = the agent. Options add what a case needs (rekey timers, pools, vips).
+import type { TwoHosts } from './netns.ts';
+
+export const PSK = 'interop-psk-0123456789';
+
+export interface PskConnOptions {
+  ike?: string;
+  esp?: string;
+  /** Extra lines in charon's connection and child sections, and top-level sections (pools). */
+  conn?: string;
+  top?: string;
+  /** remote_ts = dynamic (the address charon assigns from a pool) instead of our LAN. */
+  remoteDynamic?: boolean;
+  child?: string;
+  localTs?: string;
+  /** charon's remote_ts (default: our LAN host). */
+  remoteTs?: string;
+  vip?: boolean;
+}
+
+export function charonPskConf(hosts: TwoHosts, o: PskConnOptions = {}): string {
+  const a = hosts.a;
+  const b = hosts.b;
+  return `connections {
+  ours {
+    version = 2
+    local_addrs = ${b.addr}
+    remote_addrs = ${a.addr}
+    encap = yes
+    proposals = ${o.ike ?? 'aes128-sha256-modp2048'}
+    ${o.vip ? 'vips = 0.0.0.0' : ''}
+    ${o.conn ?? ''}
+    local { auth = psk
+            id = ${b.addr} }
+    remote { auth = psk
+             id = ${a.addr} }
+    children { net { ${o.vip ? '' : `local_ts = ${o.localTs ?? `${b.lan}/32`}`}
+                     ${o.remoteDynamic ? '' : `remote_ts = ${o.remoteTs ?? `${a.lan}/32`}`}
+                     esp_proposals = ${o.esp ?? 'aes128-sha256-modp2048'}
+                     ${o.child ?? ''} } }
+  }
+}
+${o.top ?? ''}
+secrets { ike-ours { id-a = ${a.addr}
+                     id-b = ${b.addr}
+                     secret = "${PSK}" } }
+`;
+}
