@@ -24,6 +24,9 @@ const TEST_SYSTEM_PACKAGES = [
   { bin: `${PLUGINS}/libstrongswan-openssl.so`, pkg: 'libstrongswan-standard-plugins' },
   { bin: `${PLUGINS}/libstrongswan-curve25519.so`, pkg: 'libstrongswan-extra-plugins' },
   { bin: `${PLUGINS}/libstrongswan-kernel-libipsec.so`, pkg: 'libcharon-extra-plugins' },
+  // traffic through the tunnels in the data plane interop tests, and pnpm bench:esp
+  { bin: '/usr/bin/ping', pkg: 'iputils-ping' },
+  { bin: '/usr/bin/iperf3', pkg: 'iperf3' },
 ];
 
 function step(what) {

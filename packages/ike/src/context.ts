@@ -10,6 +10,8 @@ import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike_sa.ts';
 export interface Ctx {
   readonly random: RandomSource;
   readonly config: IkeConfig;
+  /** Pretend to be behind a NAT so every CHILD_SA uses UDP encapsulation (EngineOptions.forceEncap). */
+  readonly forceEncap: boolean;
   now(): number;
   log(level: LogLevel, message: string, sa?: IkeSa): void;
   emit(action: Action): void;

@@ -51,6 +51,11 @@ export interface EngineOptions {
   cookieThreshold?: number;
   /** Largest IP datagram for IKE messages after IKE_SA_INIT; bigger ones are fragmented (RFC 7383). Default 1280. */
   fragmentSize?: number;
+  /**
+   * Always use UDP encapsulation for ESP, as if we were behind a NAT (strongSwan's encap=yes): for a data plane that
+   * carries ESP only in UDP (our userspace backend).
+   */
+  forceEncap?: boolean;
 }
 
 /** Fragments and bytes accepted for one incoming fragmented message. */
@@ -124,7 +129,7 @@ export class IkeEngine {
     this.maxIkeSas = opts.maxIkeSas ?? 10_000;
     this.cookieThreshold = opts.cookieThreshold ?? 10;
     this.fragmentSize = opts.fragmentSize ?? 1280;
-    this.ctx = this.makeCtx();
+    this.ctx = this.makeCtx(opts);
   }
 
   // ------------------------------------------------------------------ inputs
@@ -222,11 +227,12 @@ export class IkeEngine {
     return `${hex(spiI)}/${from.address}/${from.port}`;
   }
 
-  private makeCtx(): Ctx {
+  private makeCtx(opts: EngineOptions): Ctx {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     return {
       random: this.random,
+      forceEncap: opts.forceEncap ?? false,
       get config() {
         return self.config;
       },

@@ -8,6 +8,7 @@ import { IpsecWindow } from '../ipsec/IpsecWindow.tsx';
 import { LogWindow } from '../log/LogWindow.tsx';
 import { UsersWindow } from '../system/UsersWindow.tsx';
 import { CertificatesWindow } from '../system/CertificatesWindow.tsx';
+import { WizardWindow, WIZARD_MODES } from '../wizard/WizardWindow.tsx';
 import { MenuTree } from './MenuTree.tsx';
 import { MenuWindow } from './MenuWindow.tsx';
 import { navigate, useRoute } from './route.ts';
@@ -16,7 +17,7 @@ import { TopBar } from './TopBar.tsx';
 
 export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void }) {
   const route = useRoute();
-  const { user, isFull } = useSession();
+  const { user, isFull, canWrite } = useSession();
   const conn = useConnectionState();
   const qc = useQueryClient();
   const [lastChange, setLastChange] = useState('');
@@ -61,6 +62,7 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
   else if (route[0] === 'ip' && route[1] === 'pool') body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'certificates') body = <CertificatesWindow route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'users') body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
+  else if (route[0] === 'wizard' && WIZARD_MODES.some((m) => m.slug === route[1])) body = <WizardWindow key={route[1]} mode={route[1]!} route={route.slice(2)} />;
   else if (route[0] === 'log') body = <LogWindow />;
   else body = <Alert severity="warning">No such window: #{'/' + route.join('/')}</Alert>;
 
@@ -74,7 +76,7 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
       ) : null}
       <Box sx={{ flex: 1, display: 'flex', minHeight: 0 }}>
         <Paper square elevation={0} sx={{ width: 150, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflow: 'auto' }}>
-          <MenuTree route={route} isFull={isFull} />
+          <MenuTree route={route} isFull={isFull} canWrite={canWrite} />
         </Paper>
         <Box sx={{ flex: 1, minWidth: 0, p: 1 }}>{body}</Box>
       </Box>

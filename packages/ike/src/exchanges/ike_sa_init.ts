@@ -19,8 +19,13 @@ const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
 const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
 
-function natNotifies(spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
-  return [notify(NotifyType.NAT_DETECTION_SOURCE_IP, natHash(spiI, spiR, local)), notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote))];
+/**
+ * NAT_DETECTION_*_IP for our side. With forceEncap the source hash is random, so the peer believes we are behind a
+ * NAT and both sides use UDP encapsulation (the userspace data plane only carries ESP in UDP).
+ */
+function natNotifies(ctx: Ctx, spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
+  const source = ctx.forceEncap ? ctx.random(20) : natHash(spiI, spiR, local);
+  return [notify(NotifyType.NAT_DETECTION_SOURCE_IP, source), notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote))];
 }
 
 function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
@@ -53,7 +58,7 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
     { type: PayloadType.SA, proposals: sa.myProposals },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.ni },
-    ...(sa.rp.profile['nat-traversal'] ? natNotifies(sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
+    ...(sa.rp.profile['nat-traversal'] ? natNotifies(ctx, sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
     notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
     notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES),
   ];
@@ -129,7 +134,7 @@ function detectNat(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
   const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
   if (!src.length || !dst.length || !sa.rp.profile['nat-traversal']) return;
   sa.nat.remote = !natMatches(src, natHash(sa.spiI, sa.spiR, sa.remote));
-  sa.nat.local = !natMatches(dst, natHash(sa.spiI, sa.spiR, sa.local));
+  sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, sa.spiR, sa.local));
   if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
 }
 
@@ -193,7 +198,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
     if (src.length && dst.length) {
       sa.nat.remote = !natMatches(src, natHash(sa.spiI, new Uint8Array(8), from));
-      sa.nat.local = !natMatches(dst, natHash(sa.spiI, new Uint8Array(8), to));
+      sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, new Uint8Array(8), to));
     }
   }
   ctx.register(sa);
@@ -201,7 +206,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     { type: PayloadType.SA, proposals: [chosen.answer] },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
-    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(sa.spiI, sa.spiR, to, from) : []),
+    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(ctx, sa.spiI, sa.spiR, to, from) : []),
     ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
     ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS) ? [notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES)] : []),
