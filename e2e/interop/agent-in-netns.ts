@@ -16,10 +16,14 @@ export class AgentInNetns {
   private child?: ChildProcess;
   output = '';
 
-  constructor(readonly ns: string) {}
+  /** `args`: extra command line flags (e.g. --dataplane off). */
+  constructor(
+    readonly ns: string,
+    private readonly args: string[] = [],
+  ) {}
 
   async start(): Promise<void> {
-    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`], {
+    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`, ...this.args], {
       cwd: agentDir,
       env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,10 +16,19 @@ export interface Host {
   lan: string;
 }
 
+/** A machine on a gateway's LAN (its own namespace), reached through that gateway. */
+export interface LanHost {
+  ns: string;
+  addr: string;
+}
+
 /** Two namespaces joined by a veth pair: a and b, each with an outer and an inner address. */
 export class TwoHosts {
   readonly a: Host;
   readonly b: Host;
+  /** After withLanHosts(): a host behind each gateway. */
+  lanA?: LanHost;
+  lanB?: LanHost;
   private readonly tag = randomBytes(3).toString('hex');
 
   constructor() {
@@ -44,8 +53,34 @@ export class TwoHosts {
     return this;
   }
 
+  /**
+   * A host behind each gateway: namespace with 10.x.0.2/24 on a veth to the gateway, default route via the
+   * gateway's LAN address (10.x.0.1, already on its lo), and forwarding on in the gateways.
+   */
+  withLanHosts(): this {
+    const add = (gw: Host, side: string): LanHost => {
+      const h = { ns: `ipsL${side}-${this.tag}`, addr: gw.lan.replace(/\.1$/, '.2') };
+      const [g, l] = [`g${side}${this.tag}`, `l${side}${this.tag}`];
+      sh('ip', ['netns', 'add', h.ns]);
+      sh('ip', ['link', 'add', g, 'type', 'veth', 'peer', 'name', l]);
+      sh('ip', ['link', 'set', g, 'netns', gw.ns]);
+      sh('ip', ['link', 'set', l, 'netns', h.ns]);
+      sh('ip', ['-n', gw.ns, 'link', 'set', g, 'up']);
+      sh('ip', ['-n', gw.ns, 'route', 'add', gw.lan.replace(/\.1$/, '.0/24'), 'dev', g, 'src', gw.lan]);
+      sh('ip', ['netns', 'exec', gw.ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+      sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', h.ns, 'link', 'set', l, 'up']);
+      sh('ip', ['-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', l]);
+      sh('ip', ['-n', h.ns, 'route', 'add', 'default', 'via', gw.lan]);
+      return h;
+    };
+    this.lanA = add(this.a, 'A');
+    this.lanB = add(this.b, 'B');
+    return this;
+  }
+
   down(): void {
-    for (const ns of [this.a.ns, this.b.ns]) {
+    for (const ns of [this.a.ns, this.b.ns, ...(this.lanA ? [this.lanA.ns] : []), ...(this.lanB ? [this.lanB.ns] : [])]) {
       try {
         sh('ip', ['netns', 'del', ns]);
       } catch {

@@ -4,6 +4,7 @@
 //   --web DIR             built web UI to serve (default apps/web/dist of this repository)
 //   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
 //   --ike-ports 500,4500  UDP ports of IKE and NAT-T; --no-ike runs without the IKE engine
+//   --dataplane auto|kernel|userspace|off   where SAs go (auto: the kernel if it does ESP, else our userspace ESP)
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +20,13 @@ const { values } = parseArgs({
     'tls-key': { type: 'string' },
     'ike-ports': { type: 'string' },
     'no-ike': { type: 'boolean' },
+    dataplane: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike]');
+  console.log('usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike] [--dataplane auto|kernel|userspace|off]');
   process.exit(0);
 }
 
@@ -58,13 +60,19 @@ if (ikePorts.length !== 2 || ikePorts.some((p) => !Number.isInteger(p) || p < 1 
   process.exit(2);
 }
 
+const dataplane = values.dataplane ?? 'auto';
+if (!['auto', 'kernel', 'userspace', 'off'].includes(dataplane)) {
+  console.error(`--dataplane: "${dataplane}" is not one of auto, kernel, userspace, off`);
+  process.exit(2);
+}
+
 const agent = await startAgent({
   dataDir: resolve(values.data ?? 'data'),
   host: listen.host,
   port,
   webRoot: resolve(values.web ?? `${here}/../../web/dist`),
   ...(tls ? { tls } : {}),
-  ...(values['no-ike'] ? {} : { ike: { ports: [ikePorts[0]!, ikePorts[1]!] as [number, number] } }),
+  ...(values['no-ike'] ? {} : { ike: { ports: [ikePorts[0]!, ikePorts[1]!] as [number, number] }, dataplane: dataplane as 'auto' }),
   ...(process.env.ADMIN_PASSWORD ? { adminPassword: process.env.ADMIN_PASSWORD } : {}),
 });
 

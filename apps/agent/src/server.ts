@@ -21,6 +21,7 @@ import { openDb } from './store/db.ts';
 import { keyHooks } from './store/key-hooks.ts';
 import { certificateHooks } from './store/certificates.ts';
 import { IkeService, type IkeServiceOptions } from './ike/ike-service.ts';
+import { DataPlaneService, type DataPlaneChoice } from './dataplane/dataplane-service.ts';
 
 export interface AgentOptions {
   dataDir: string;
@@ -36,6 +37,8 @@ export interface AgentOptions {
   tls?: { cert: string; key: string };
   /** Run the IKE engine on UDP sockets (off unless given: API tests need no sockets on 500). */
   ike?: IkeServiceOptions;
+  /** With ike: the data plane backend ('off' = negotiate SAs but protect no traffic). Default auto. */
+  dataplane?: DataPlaneChoice | 'off';
 }
 
 export interface Agent {
@@ -78,7 +81,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   });
   const services: Services = { config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d)), users, live };
   const appRouter = createRouter(services);
-  const ike = opts.ike ? new IkeService(store, live, opts.ike) : undefined;
+  let dataplane: DataPlaneService | undefined;
+  if (opts.ike && opts.dataplane !== 'off') {
+    try {
+      dataplane = await DataPlaneService.start(store, live, { backend: opts.dataplane ?? 'auto' });
+    } catch (e) {
+      // e.g. no CAP_NET_ADMIN for a TUN device: IKE still runs, but nothing is protected; the UI says so
+      if (opts.dataplane === 'kernel' || opts.dataplane === 'userspace') throw e;
+      live.log(['ipsec', 'error'], `no data plane: ${(e as Error).message}; SAs are negotiated but no traffic is protected`);
+    }
+  }
+  const ike = opts.ike ? new IkeService(store, live, { ...opts.ike, ...(dataplane ? { dataplane } : {}) }) : undefined;
   await ike?.start();
   const limiter = new LoginLimiter();
   const basicCache = new Map<string, { user: string; until: number }>();
@@ -250,6 +263,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     async close() {
       clearInterval(sweep);
       await ike?.close();
+      await dataplane?.close();
       trpcHandler.broadcastReconnectNotification();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();

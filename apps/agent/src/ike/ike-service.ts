@@ -11,12 +11,15 @@ import type { LiveRow } from '../live/watch.ts';
 import { DYNAMIC_ID_BASE } from '../live/dynamic-entries.ts';
 import { logger } from '../log.ts';
 import type { ConfigStore } from '../store/config-store.ts';
+import type { DataPlaneService } from '../dataplane/dataplane-service.ts';
 
 export interface IkeServiceOptions {
   /** UDP ports for IKE and NAT-T (RouterOS: 500 and 4500). */
   ports?: [number, number];
   /** How often non-passive peers with policies are brought up if they are down (ms). */
   keepUpMs?: number;
+  /** Where CHILD_SAs are installed and ESP goes; without one, SAs are negotiated but protect nothing. */
+  dataplane?: DataPlaneService;
 }
 
 interface PeerRow {
@@ -73,6 +76,7 @@ export class IkeService {
   private readonly childPolicies = new Map<number, { stored?: number; dynamic: number[] }>();
   private readonly storedCount = new Map<number, number>();
   private readonly ports: [number, number];
+  private readonly dataplane?: DataPlaneService;
   private closed = false;
   private readonly onChange = () => {
     this.apply(this.engine.setConfig(engineConfig(this.store)));
@@ -85,7 +89,19 @@ export class IkeService {
     opts: IkeServiceOptions = {},
   ) {
     this.ports = opts.ports ?? [500, 4500];
-    this.engine = new IkeEngine({ config: engineConfig(store), random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() });
+    this.dataplane = opts.dataplane;
+    this.engine = new IkeEngine({
+      config: engineConfig(store),
+      random: (n) => new Uint8Array(randomBytes(n)),
+      now: () => Date.now(),
+      // our userspace ESP travels only in UDP: always encapsulate (as if behind a NAT)
+      forceEncap: opts.dataplane?.userspace ?? false,
+    });
+    if (this.dataplane) {
+      this.dataplane.sendUdp = (from, to, data) => this.sockets.get(`${from.address}|${from.port}`)?.send(data, to.port, to.address);
+      this.dataplane.onAcquire = (policyId) => this.acquire(policyId);
+      this.dataplane.onSoftExpire = (child) => this.rekeyChild(child);
+    }
     store.on('change', this.onChange);
     live.killConnections = () => this.killConnections();
     this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
@@ -120,6 +136,11 @@ export class IkeService {
   }
 
   private received(data: Buffer, from: { address: string; port: number }, to: { address: string; port: number }): void {
+    if (to.port === this.ports[1]) {
+      // RFC 3948: on the NAT-T port a non-zero first word is an ESP SPI, a lone 0xff a keepalive, a zero marker IKE
+      if (data.length === 1 && data[0] === 0xff) return;
+      if (data.length >= 8 && data.readUInt32BE(0) !== 0) return void this.dataplane?.receiveEsp(data);
+    }
     const row = this.bySpi.get(ikeSpiOf(data, to.port === this.ports[1]));
     if (row) {
       row.lastSeen = Date.now();
@@ -214,6 +235,7 @@ export class IkeService {
           }
           this.peers.get(a.ikeSa)?.children.add(a.child);
           this.countChild(a.child, a.policyId, a.generatedPolicies ?? []);
+          void this.dataplane?.installChild(a);
           break;
         }
         case 'policyAdded':
@@ -266,6 +288,7 @@ export class IkeService {
           this.live.sas.delete(a.outboundSpi);
           this.peers.get(a.ikeSa)?.children.delete(a.child);
           this.uncountChild(a.child, a.reason);
+          void this.dataplane?.removeChild(a);
           break;
         }
         case 'event': {
@@ -348,11 +371,24 @@ export class IkeService {
     return view;
   }
 
+  /** Traffic hit a policy without SAs (ACQUIRE): bring up its peer now, as RouterOS does. */
+  private acquire(policyId: number): void {
+    const policy = this.store.list('policy').find((p) => p.id === policyId);
+    if (policy?.values.peer) this.bringUpPeers(String(policy.values.peer));
+  }
+
+  /** The data plane reports a soft lifetime (bytes/packets): rekey that CHILD_SA. */
+  private rekeyChild(child: number): void {
+    const row = [...this.peers.values()].find((p) => p.children.has(child));
+    if (row) this.apply(this.engine.command({ type: 'rekey-child', ikeSa: row.ikeSa, child }));
+  }
+
   /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */
-  private bringUpPeers(): void {
+  private bringUpPeers(only?: string): void {
     const up = new Set(this.engine.list().map((s) => s.peer));
     const policies = this.store.list('policy').filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
     for (const peer of this.store.list('peer')) {
+      if (only !== undefined && peer.values.name !== only) continue;
       const v = peer.values;
       if (!enabled(peer) || v.passive || up.has(String(v.name))) continue;
       if (!policies.some((p) => p.values.peer === v.name)) continue;
@@ -389,6 +425,7 @@ export class IkeService {
     clearInterval(this.keepUp);
     this.store.off('change', this.onChange);
     this.live.dynamic.clear(); // no engine, no SAs: generated policies and live policy status go
+    this.live.sas.clear();
     await Promise.all([...this.sockets.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.clear();
   }

@@ -35,6 +35,8 @@ export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<StatCounter, number>;
   private lines: LogLine[] = [];
   private seq = 0;
+  /** Which data plane backend runs and why (the UI shows it); undefined = none (no IKE, nothing protected). */
+  dataplane?: { backend: 'kernel' | 'userspace'; reason: string; device?: string };
   /** Commands the engine registers; without an engine there is nothing to kill or flush. */
   killConnections: () => number = () => 0;
   flushSas: () => number = () => 0;

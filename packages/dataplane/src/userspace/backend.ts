@@ -1,6 +1,6 @@
-// The userspace backend, first cut: the DataPlane interface over our SPD (spd.ts) and ESP SAs (../esp), plus the
-// packet path as pure functions (processOutbound / processInbound). No TUN or sockets are wired in yet, and SA
-// lifetimes are not enforced (no expire events). Errors reuse XfrmError with the errno the kernel would give, so
+// The userspace backend: the DataPlane interface over our SPD (spd.ts) and ESP SAs (../esp), with the packet path
+// as functions of one packet (processOutbound / processInbound) and SA lifetimes (checkLifetimes). The TUN device
+// and the UDP socket are plumbed in by host.ts. Errors reuse XfrmError with the errno the kernel would give, so
 // callers treat both backends alike (EEXIST on a duplicate SA, ESRCH on a missing one, ENOENT on a missing policy).
 import type { StatCounter } from '@ipsec/schema';
 import { EspInbound, EspSa, transportEncap, tunnelEncap } from '../esp/index.ts';
@@ -24,6 +24,8 @@ interface SaEntry {
   /** Install order: the newest SA serving a template wins (as the kernel prefers the youngest state). */
   order: number;
   selector?: CompiledSelector;
+  /** The soft lifetime was reported (once). */
+  softExpired: boolean;
 }
 
 function saKeyString(spi: number, dst: string): string {
@@ -60,6 +62,8 @@ export class UserspaceDataPlane implements DataPlane {
   readonly spd = new Spd();
   readonly inbound = new EspInbound();
   private readonly sas = new Map<string, SaEntry>();
+  /** Inbound ESP state -> its entry (the per-packet lookup after the SPI demultiplexing). */
+  private readonly byEsp = new Map<EspSa, SaEntry>();
   private readonly listeners = new Set<(e: DataPlaneEvent) => void>();
   /** Pending acquires by (policy, template, endpoints): expiry time in ms. */
   private readonly acquires = new Map<string, number>();
@@ -102,8 +106,9 @@ export class UserspaceDataPlane implements DataPlane {
   }
 
   private put(spec: SaSpec, esp: EspSa, addTime: number, useTime: number): void {
-    const entry: SaEntry = { spec: { ...spec }, esp, addTime, useTime, order: this.order++, selector: spec.selector ? new CompiledSelector(spec.selector) : undefined };
+    const entry: SaEntry = { spec: { ...spec }, esp, addTime, useTime, order: this.order++, selector: spec.selector ? new CompiledSelector(spec.selector) : undefined, softExpired: false };
     this.sas.set(saKeyString(spec.spi, spec.dst), entry);
+    this.byEsp.set(esp, entry);
     if (spec.direction !== 'out') this.inbound.add(esp, spec.mode);
     // A pending acquire for this SA's reqid is answered.
     for (const k of [...this.acquires.keys()]) if (k.split('|')[1] === String(spec.reqid)) this.acquires.delete(k);
@@ -118,6 +123,7 @@ export class UserspaceDataPlane implements DataPlane {
       o.encAlgorithm === sa.encAlgorithm && Buffer.from(o.encKey).equals(Buffer.from(sa.encKey)) && o.integAlgorithm === sa.integAlgorithm &&
       Buffer.from(o.integKey ?? []).equals(Buffer.from(sa.integKey ?? [])) && o.esn === sa.esn && o.replayWindow === sa.replayWindow;
     this.inbound.remove(sa.spi);
+    this.byEsp.delete(old.esp);
     this.put(sa, sameCrypto ? old.esp : new EspSa(sa), old.addTime, old.useTime);
   }
 
@@ -125,6 +131,7 @@ export class UserspaceDataPlane implements DataPlane {
     const e = this.find(key);
     if (!e) throw new XfrmError(`delete SA 0x${key.spi.toString(16)}`, ESRCH, undefined);
     this.sas.delete(saKeyString(key.spi, key.dst));
+    this.byEsp.delete(e.esp);
     if (this.inbound.sas.get(key.spi >>> 0)?.sa === e.esp) this.inbound.remove(key.spi);
   }
 
@@ -184,8 +191,32 @@ export class UserspaceDataPlane implements DataPlane {
   async close(): Promise<void> {
     this.listeners.clear();
     this.sas.clear();
+    this.byEsp.clear();
     this.inbound.sas.clear();
     this.acquires.clear();
+  }
+
+  /**
+   * Soft and hard lifetimes by time (since the SA was added), bytes and packets, checked by the host once a second:
+   * soft emits `expire` once (rekey now), hard emits `expire` and removes the SA (as the kernel does).
+   */
+  checkLifetimes(now = nowSeconds()): void {
+    for (const [k, e] of this.sas) {
+      const l = e.spec.lifetime;
+      if (!l) continue;
+      const c = e.esp.counters;
+      const over = (sec?: number, bytes?: number, packets?: number) =>
+        (sec !== undefined && sec > 0 && now - e.addTime >= sec) || (bytes !== undefined && bytes > 0 && c.bytes >= bytes) || (packets !== undefined && packets > 0 && c.packets >= packets);
+      const hard = over(l.hardSeconds, l.hardBytes, l.hardPackets);
+      if (!hard && (e.softExpired || !over(l.softSeconds, l.softBytes, l.softPackets))) continue;
+      e.softExpired = true;
+      if (hard) {
+        this.sas.delete(k);
+        this.byEsp.delete(e.esp);
+        if (this.inbound.sas.get(e.spec.spi >>> 0)?.sa === e.esp) this.inbound.remove(e.spec.spi);
+      }
+      this.emit({ type: 'expire', hard, spi: e.spec.spi >>> 0, src: e.spec.src, dst: e.spec.dst, reqid: e.spec.reqid, counters: this.saCounters(e) });
+    }
   }
 
   /** The newest outbound SA serving template `t` for this packet. */
@@ -266,8 +297,8 @@ export class UserspaceDataPlane implements DataPlane {
     const r = this.inbound.receive(pkt, transportIp);
     if (!r.ok) return { action: 'drop', counter: r.counter, reason: r.reason };
     const off = transportIp ? (pkt[0]! >> 4 === 4 ? (pkt[0]! & 0xf) * 4 : 40) : 0;
-    const spi = espSpi(pkt.subarray(off));
-    const e = [...this.sas.values()].find((x) => x.esp === this.inbound.sas.get(spi)?.sa);
+    const inbound = this.inbound.sas.get(espSpi(pkt.subarray(off)));
+    const e = inbound && this.byEsp.get(inbound.sa);
     if (!e) return { action: 'drop', counter: 'in-no-states', reason: 'SA gone' };
     e.useTime = nowSeconds();
     const check = this.spd.checkInbound(r.payload, e.spec, 'in');

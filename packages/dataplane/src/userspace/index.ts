@@ -1,3 +1,4 @@
 export * from './spd.ts';
 export * from './tun.ts';
 export * from './backend.ts';
+export * from './host.ts';
