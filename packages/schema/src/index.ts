@@ -4,3 +4,4 @@ export * from './fields.ts';
 export * from './menus.ts';
 export * from './views.ts';
 export * from './validate.ts';
+export * from './wizard.ts';
