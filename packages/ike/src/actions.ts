@@ -114,6 +114,8 @@ export interface IkeStateAction {
   initiator: boolean;
   /** Mode config: the address assigned to the peer (we are responder) or to us (initiator). */
   virtualIp?: string;
+  /** EAP: the user the peer authenticated as (we are responder) or we did (initiator). */
+  eapUser?: string;
 }
 
 /**

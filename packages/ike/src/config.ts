@@ -4,6 +4,7 @@ import { defaults, profile as profileMenu, proposal as proposalMenu, type DhGrou
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
 import type { TrafficSelector } from './codec/payloads/ts.ts';
 import type { PoolConfig } from './pools.ts';
+import type { EapUser } from './auth/eap.ts';
 
 export interface PeerConfig {
   name: string;
@@ -50,6 +51,11 @@ export interface IdentityConfig {
   certificate?: string;
   /** auth-method=digital-signature: the peer's certificate by name; empty = any chaining to a trusted certificate. */
   'remote-certificate'?: string;
+  /** auth-method=eap (initiator): EAP methods to accept; only eap-mschapv2 is implemented. */
+  'eap-methods'?: string[];
+  /** auth-method=eap (initiator): EAP user name and password. */
+  username?: string;
+  password?: string;
   /** Name of a mode-config entry: handed out (responder=yes) or requested (responder=no), or 'none'. */
   'mode-config'?: string;
   /** Select this identity among several of the same peer by the peer's ID (remote-id) or certificate (remote-certificate). */
@@ -101,6 +107,11 @@ export interface IkeConfig {
   certificates?: CertificateConfig[];
   /** /ip/pool: address ranges mode configs with `address-pool` lease client addresses from. */
   pools?: PoolConfig[];
+  /**
+   * /ip/ipsec/user: who may log in with EAP-MSCHAPv2 where an identity has auth-method=eap-radius (checked here,
+   * not by a RADIUS server); `address` is then the user's mode config address instead of a pool lease.
+   */
+  users?: EapUser[];
 }
 
 /** A certificate as PEM (RouterOS /certificate): with its private key for our own, trusted for CAs. */

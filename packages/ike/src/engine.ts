@@ -89,6 +89,8 @@ export interface IkeSaInfo {
   spiR: string;
   /** Mode config: address assigned to the peer (responder) or to us (initiator). */
   virtualIp?: string;
+  /** EAP: the user the peer authenticated as (responder) or we did (initiator). */
+  eapUser?: string;
   children: { id: number; spiIn: number; spiOut: number; mode: string; tsLocal: string[]; tsRemote: string[] }[];
 }
 
@@ -158,6 +160,7 @@ export class IkeEngine {
   list(): IkeSaInfo[] {
     return [...this.sas.values()].map((sa) => ({
       ...(sa.virtualIp ? { virtualIp: sa.virtualIp } : {}),
+      ...(sa.eapUser ? { eapUser: sa.eapUser } : {}),
       id: sa.id,
       peer: sa.peerName,
       initiator: sa.initiator,
@@ -204,6 +207,7 @@ export class IkeEngine {
   private state(sa: IkeSa): void {
     const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR), initiator: sa.initiator };
     if (sa.virtualIp) a.virtualIp = sa.virtualIp;
+    if (sa.eapUser) a.eapUser = sa.eapUser;
     this.out.push(a);
     if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined) this.scheduleIkeRekey(sa);
   }

@@ -7,6 +7,8 @@ import type { ResolvedPeer } from './config.ts';
 import type { DhKeyPair } from './crypto/dh.ts';
 import type { IkeKeys } from './crypto/keymat.ts';
 import type { EspSuite, IkeSuite } from './proposals.ts';
+import type { IdPayload } from './codec/payloads/id.ts';
+import type { EapClientState, EapServerState, EapUser } from './auth/eap.ts';
 
 export interface Endpoint {
   address: string;
@@ -134,6 +136,10 @@ export interface IkeSa {
   frag?: { messageId: number; response: boolean; total: number; innerNext: number; pieces: Map<number, Uint8Array>; bytes: number };
   /** The authenticated peer identity (formatted), once IKE_AUTH is done. */
   remoteId?: string;
+  /** EAP in IKE_AUTH (RFC 7296 2.16) while it runs. */
+  eap?: EapExchange;
+  /** The EAP user the peer authenticated as (responder) or we did (initiator). */
+  eapUser?: string;
   /** Mode config (CP): the address we assigned to the peer (responder) or were assigned (initiator). */
   virtualIp?: string;
   /** Initiator with mode-config request-only: the attributes we received. */
@@ -143,4 +149,18 @@ export interface IkeSa {
 /** The exchange bookkeeping every new IKE SA starts with (initiator, responder and rekeyed alike). */
 export function newSaBookkeeping(now: number): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'dpdFailures' | 'fragmentation'> {
   return { nextMsgId: 0, queue: [], children: [], nat: { local: false, remote: false }, createdAt: now, lastHeard: now, dpdFailures: 0, fragmentation: false };
+}
+
+/** An EAP conversation inside IKE_AUTH: server (responder, auth-method=eap-radius) or client (auth-method=eap). */
+export interface EapExchange {
+  server?: EapServerState;
+  client?: EapClientState;
+  /** The IDi of the first IKE_AUTH request and the IDr of its answer: both AUTH payloads after EAP sign them. */
+  idi: IdPayload;
+  idr?: IdPayload;
+  /** Responder: the first IKE_AUTH request (SA, TSi, TSr, CP, notifies), answered after EAP. */
+  first?: Payload[];
+  /** Set once EAP succeeded: the key of both AUTH payloads, and (responder) the user. */
+  msk?: Uint8Array;
+  user?: EapUser;
 }

@@ -1,4 +1,6 @@
-// IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15) or certificates (RFC 7296 3.6-3.8, RFC 7427), and the first CHILD_SA.
+// IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15), certificates (RFC 7296 3.6-3.8, RFC 7427) or EAP-MSCHAPv2
+// (RFC 7296 2.16: the responder signs with its certificate, the initiator runs EAP, then both send AUTH keyed
+// with the MSK), and the first CHILD_SA.
 import { AuthMethod, ExchangeType, IdType, NotifyType, PayloadType } from '../codec/constants.ts';
 
 /** Certificate encoding 4: X.509 Certificate - Signature (RFC 7296 3.6). */
@@ -19,16 +21,38 @@ import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } fro
 import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted } from './common.ts';
 import { cpAccept, cpReply, cpRequest } from './mode_config.ts';
 import { CpAttr } from '../codec/payloads/cp.ts';
+import type { EapPayload } from '../codec/payloads/eap.ts';
+import { eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../auth/eap.ts';
 
+/** How one side proves itself: PSK MIC, certificate signature, or EAP (then AUTH keyed with the MSK). */
 type Method = 'psk' | 'sig';
 
-function methodOf(ctx: Ctx, sa: IkeSa): Method | undefined {
+/**
+ * The identity's authentication. eap-radius (responder, RouterOS's server-side EAP): we sign with our certificate,
+ * the peer runs EAP-MSCHAPv2 against IPsec Users. eap (initiator): the server signs, we run EAP-MSCHAPv2.
+ */
+type Kind = 'psk' | 'sig' | 'eap-server' | 'eap-client';
+
+function methodOf(ctx: Ctx, sa: IkeSa): Kind | undefined {
   const m = sa.rp.identity?.['auth-method'] ?? 'pre-shared-key';
   if (sa.rp.identity && m === 'pre-shared-key') return 'psk';
   if (sa.rp.identity && m === 'digital-signature') return 'sig';
-  ctx.log('error', `peer ${sa.peerName}: ${sa.rp.identity ? `auth-method=${m} is not implemented (pre-shared-key, digital-signature are)` : 'no identity'}`, sa);
+  if (sa.rp.identity && m === 'eap-radius' && !sa.initiator) return 'eap-server';
+  if (sa.rp.identity && m === 'eap' && sa.initiator) return 'eap-client';
+  const why = !sa.rp.identity
+    ? 'no identity'
+    : m === 'eap-radius'
+      ? 'auth-method=eap-radius authenticates EAP clients as responder; to initiate with EAP use auth-method=eap'
+      : m === 'eap'
+        ? 'auth-method=eap is the EAP client side (initiator); a responder uses auth-method=eap-radius'
+        : `auth-method=${m} is not implemented (pre-shared-key, digital-signature, eap-radius as responder, eap as initiator are)`;
+  ctx.log('error', `peer ${sa.peerName}: ${why}`, sa);
   return undefined;
 }
+
+/** How we authenticate (own) and how the peer does, for an identity kind. */
+const ownMethod = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
+const peerMethod = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
 
 function octetsFor(sa: IkeSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
   const suite = sa.suite!;
@@ -126,12 +150,14 @@ function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boole
  * remote-certificate: the peer's certificate must be that one; match-by=remote-id: a specific remote-id must equal
  * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; ties go by order.
  */
-function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]): void {
+function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[], eap: boolean): void {
   const all = identitiesOf(ctx.config, sa.peerName);
   if (all.length <= 1) return;
   const certPayload = payloads.find((p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE) as { data: Uint8Array } | undefined;
   let loaded: LoadedCert[] | undefined;
   const score = (i: IdentityConfig): number => {
+    // An IKE_AUTH without AUTH asks for EAP: only eap-radius identities take it, and only those need it.
+    if (eap !== (i['auth-method'] === 'eap-radius')) return -1;
     if ((i['match-by'] ?? 'remote-id') === 'certificate' && (i['auth-method'] ?? 'pre-shared-key') === 'digital-signature') {
       if (!i['remote-certificate'] || !certPayload) return -1;
       loaded ??= certs(ctx, sa);
@@ -158,24 +184,53 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
   sa.rp = rp;
 }
 
+/** The text of an FQDN, user-FQDN or key-id IKE ID (a candidate EAP user name); undefined for addresses and DNs. */
+function idText(id: IdPayload): string | undefined {
+  return id.idType === IdType.FQDN || id.idType === IdType.RFC822_ADDR || id.idType === IdType.KEY_ID ? Buffer.from(id.data).toString('utf8') : undefined;
+}
+
+/** AUTH keyed with the EAP MSK (RFC 7296 2.16): the shared-key MIC with the MSK as the secret. */
+function mskAuth(sa: IkeSa, msk: Uint8Array, octets: Uint8Array): Payload {
+  return { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite!.prf, msk, octets) };
+}
+
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
 export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
-  const method = methodOf(ctx, sa);
-  if (!method) return ctx.destroy(sa, 'no usable identity');
-  const own = ownAuth(ctx, sa, method, PayloadType.IDi);
-  if ('error' in own) {
-    ctx.log('error', own.error, sa);
-    return ctx.destroy(sa, 'no usable identity');
+  const kind = methodOf(ctx, sa);
+  if (!kind) return ctx.destroy(sa, 'no usable identity');
+  let idi: IdPayload;
+  const payloads: Payload[] = [];
+  let auth: Payload | undefined;
+  if (kind === 'eap-client') {
+    const identity = sa.rp.identity!;
+    const methods = identity['eap-methods'];
+    const bad = !identity.username ? 'auth-method=eap needs a username' : methods && !methods.includes('eap-mschapv2') ? `eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented` : undefined;
+    const id = idFromConfig(identity['my-id'], sa.local.address, PayloadType.IDi);
+    if (bad || 'error' in id) {
+      ctx.log('error', bad ?? (id as { error: string }).error, sa);
+      return ctx.destroy(sa, 'no usable identity');
+    }
+    idi = id;
+    // No AUTH: we authenticate with EAP (RFC 7296 2.16); CERTREQ asks for the server's certificate.
+    payloads.push(idi, certReq(ctx));
+    sa.eap = { client: { username: identity.username! }, idi };
+  } else {
+    const own = ownAuth(ctx, sa, ownMethod(kind), PayloadType.IDi);
+    if ('error' in own) {
+      ctx.log('error', own.error, sa);
+      return ctx.destroy(sa, 'no usable identity');
+    }
+    idi = own.id;
+    payloads.push(idi, ...own.before);
+    auth = own.auth(octetsFor(sa, true, idi));
   }
-  const idi = own.id;
-  const payloads: Payload[] = [idi, ...own.before];
   if (sa.rp.peer['send-initial-contact'] ?? true) payloads.push(notify(NotifyType.INITIAL_CONTACT));
   const remoteId = sa.rp.identity?.['remote-id'];
   if (remoteId && remoteId !== 'auto' && remoteId !== 'ignore') {
     const idr = idFromConfig(remoteId, sa.remote.address, PayloadType.IDr);
     if (!('error' in idr)) payloads.push(idr);
   }
-  payloads.push(own.auth(octetsFor(sa, true, idi)));
+  if (auth) payloads.push(auth);
   const cp = cpRequest(sa);
   if (cp) payloads.push(cp);
   if (sa.rp.policies.length) {
@@ -190,11 +245,20 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
   ctx.request(sa, ExchangeType.IKE_AUTH, payloads, 'IKE_AUTH', (msg, pl) => handleAuthResponse(ctx, sa, msg, pl));
 }
 
+/** Initiator: the peer's AUTH (or ours, after EAP) did not hold. Tell the responder (RFC 7296 2.21.2) and forget the SA. */
+function refuseResponder(ctx: Ctx, sa: IkeSa, why: string): void {
+  ctx.log('error', why, sa);
+  sa.state = 'deleting';
+  const done = () => ctx.destroy(sa, 'authentication failed');
+  ctx.request(sa, ExchangeType.INFORMATIONAL, [notify(NotifyType.AUTHENTICATION_FAILED)], 'INFORMATIONAL AUTHENTICATION_FAILED', done, done);
+}
+
 function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: Payload[]): void {
   if (findNotify(payloads, NotifyType.AUTHENTICATION_FAILED)) {
-    ctx.log('error', 'peer rejected our authentication (AUTHENTICATION_FAILED)', sa);
+    ctx.log('error', `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client?.username}` : ''}`, sa);
     return ctx.destroy(sa, 'authentication failed');
   }
+  if (sa.eap) return eapClientResponse(ctx, sa, payloads);
   const idr = find(payloads, PayloadType.IDr);
   const auth = find(payloads, PayloadType.AUTH);
   if (!idr || !auth) {
@@ -202,15 +266,16 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
     ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : ': response lacks IDr or AUTH'}`, sa);
     return ctx.destroy(sa, 'IKE_AUTH failed');
   }
-  const bad = checkPeerAuth(ctx, sa, methodOf(ctx, sa) ?? 'psk', false, idr, auth, payloads);
-  if (bad) {
-    ctx.log('error', bad, sa);
-    // The responder thinks the IKE SA is up: tell it (RFC 7296 2.21.2), then forget the SA either way.
-    sa.state = 'deleting';
-    const done = () => ctx.destroy(sa, 'authentication failed');
-    return ctx.request(sa, ExchangeType.INFORMATIONAL, [notify(NotifyType.AUTHENTICATION_FAILED)], 'INFORMATIONAL AUTHENTICATION_FAILED', done, done);
-  }
-  markEstablished(ctx, sa, idr);
+  const kind = methodOf(ctx, sa);
+  const bad = checkPeerAuth(ctx, sa, kind ? peerMethod(kind) : 'psk', false, idr, auth, payloads);
+  if (bad) return refuseResponder(ctx, sa, bad);
+  finishInitiator(ctx, sa, idr, payloads);
+}
+
+/** Initiator: the IKE SA is authenticated both ways; take mode config and the first CHILD_SA from the last response. */
+function finishInitiator(ctx: Ctx, sa: IkeSa, idr: IdPayload, payloads: Payload[]): void {
+  markEstablished(ctx, sa, idr, sa.eap?.client?.username);
+  sa.eap = undefined;
   cpAccept(ctx, sa, payloads);
   const pending = sa.pendingChild;
   sa.pendingChild = undefined;
@@ -221,49 +286,113 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
   for (let i = 1; i < sa.rp.policies.length; i++) createChild(ctx, sa, i);
 }
 
-function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload): void {
+/**
+ * Initiator with auth-method=eap: the first response carries the server's IDr, CERT and AUTH (checked like any
+ * certificate) and an EAP request; each EAP request is answered in a new IKE_AUTH request; after EAP-Success we
+ * send AUTH keyed with the MSK, and the last response carries the server's MSK AUTH, CP and the CHILD_SA.
+ */
+function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
+  const st = sa.eap!;
+  if (!st.idr) {
+    const idr = find(payloads, PayloadType.IDr);
+    const auth = find(payloads, PayloadType.AUTH);
+    if (!idr || !auth) {
+      const e = errorNotify(payloads);
+      ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : ': the server sent no IDr or AUTH'}`, sa);
+      return ctx.destroy(sa, 'IKE_AUTH failed');
+    }
+    const bad = checkPeerAuth(ctx, sa, 'sig', false, idr, auth, payloads);
+    if (bad) {
+      ctx.log('error', bad, sa);
+      return ctx.destroy(sa, 'authentication failed');
+    }
+    st.idr = idr;
+    ctx.log('debug', `server ${formatId(idr)} authenticated by certificate; EAP follows`, sa);
+  } else if (st.msk) {
+    const auth = find(payloads, PayloadType.AUTH);
+    if (!auth || auth.method !== AuthMethod.SHARED_KEY_MIC || !equal(auth.data, pskAuth(sa.suite!.prf, st.msk, octetsFor(sa, false, st.idr)))) return refuseResponder(ctx, sa, `the server's AUTH after EAP does not verify with the MSK`);
+    return finishInitiator(ctx, sa, st.idr, payloads);
+  }
+  const eap = find(payloads, PayloadType.EAP);
+  if (!eap) {
+    ctx.log('error', 'IKE_AUTH response without the EAP payload we expected', sa);
+    return ctx.destroy(sa, 'IKE_AUTH failed');
+  }
+  const step = eapClientProcess(st.client!, sa.rp.identity?.password ?? '', eap, ctx.random);
+  const next = (p: Payload[], what: string) => ctx.request(sa, ExchangeType.IKE_AUTH, p, what, (msg, pl) => handleAuthResponse(ctx, sa, msg, pl));
+  if (step.type === 'failure') {
+    ctx.log('error', `EAP-MSCHAPv2 as ${st.client!.username} failed: ${step.reason}`, sa);
+    return ctx.destroy(sa, 'authentication failed');
+  }
+  if (step.type === 'continue') return next([step.reply], 'IKE_AUTH (EAP)');
+  st.msk = step.msk;
+  ctx.log('info', `EAP-MSCHAPv2 as ${st.client!.username} succeeded`, sa);
+  next([mskAuth(sa, step.msk, octetsFor(sa, true, st.idi))], 'IKE_AUTH (AUTH after EAP)');
+}
+
+/** The peer's identity for INITIAL_CONTACT and display: its IKE ID, with the EAP user when there is one. */
+function peerKey(id: IdPayload, eapUser: string | undefined): string {
+  return eapUser === undefined ? formatId(id) : `${formatId(id)}, EAP user ${eapUser}`;
+}
+
+function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload, eapUser?: string): void {
   sa.state = 'established';
   sa.establishedAt = ctx.now();
   sa.initRequest = undefined;
   sa.initResponse = undefined;
-  sa.remoteId = formatId(peerId);
-  ctx.log('info', `IKE SA established with ${sa.remote.address}:${sa.remote.port} (${formatId(peerId)})`, sa);
+  sa.remoteId = peerKey(peerId, sa.initiator ? undefined : eapUser);
+  if (eapUser !== undefined) sa.eapUser = eapUser;
+  ctx.log('info', `IKE SA established with ${sa.remote.address}:${sa.remote.port} (${sa.initiator ? formatId(peerId) : sa.remoteId})`, sa);
 }
 
 /** Responder: IKE_AUTH request. */
 export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+  if (sa.eap) return eapServerRequest(ctx, sa, req, payloads);
   const idi = find(payloads, PayloadType.IDi);
   const auth = find(payloads, PayloadType.AUTH);
-  if (!idi || !auth) {
+  if (!idi) {
     ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
-    return ctx.destroy(sa, 'IKE_AUTH without IDi or AUTH');
+    return ctx.destroy(sa, 'IKE_AUTH without IDi');
   }
   const fail = (why: string) => {
     ctx.log('error', `peer ${sa.peerName}: ${why}`, sa);
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     ctx.destroy(sa, 'authentication failed');
   };
-  chooseIdentity(ctx, sa, idi, payloads);
-  const method = methodOf(ctx, sa);
-  if (!method) return fail('no usable identity');
-  const bad = checkPeerAuth(ctx, sa, method, true, idi, auth, payloads);
+  chooseIdentity(ctx, sa, idi, payloads, !auth);
+  const kind = methodOf(ctx, sa);
+  if (!kind) return fail('no usable identity');
+  if (!auth) {
+    // RFC 7296 2.16: no AUTH means the initiator wants to authenticate with EAP.
+    if (kind !== 'eap-server') return fail(`${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${sa.rp.identity?.['auth-method'] ?? 'pre-shared-key'}`);
+    return startEapServer(ctx, sa, req, payloads, idi);
+  }
+  if (kind === 'eap-server') return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
+  const bad = checkPeerAuth(ctx, sa, peerMethod(kind), true, idi, auth, payloads);
   if (bad) return fail(bad);
-  const own = ownAuth(ctx, sa, method, PayloadType.IDr);
+  const own = ownAuth(ctx, sa, ownMethod(kind), PayloadType.IDr);
   if ('error' in own) return fail(own.error);
   const idr = own.id;
-  const response: Payload[] = [idr, ...own.before, own.auth(octetsFor(sa, false, idr))];
+  finishResponder(ctx, sa, req, payloads, idi, [idr, ...own.before, own.auth(octetsFor(sa, false, idr))]);
+}
+
+/**
+ * Responder: the peer is authenticated. Answer the (first) IKE_AUTH request's INITIAL_CONTACT, CP and CHILD_SA
+ * with `response` (our ID/AUTH) in front, and establish. `user`: the EAP user (mode config address, lease owner).
+ */
+function finishResponder(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[], idi: IdPayload, response: Payload[], user?: EapUser): void {
   const ni = sa.ni;
   const nr = sa.nr!;
   // INITIAL_CONTACT (2.4): the peer has no other SAs with us; drop what we still hold for the same identities.
   if (findNotify(payloads, NotifyType.INITIAL_CONTACT)) {
-    const who = formatId(idi);
+    const who = peerKey(idi, user?.name);
     for (const other of ctx.allSas()) {
       if (other === sa || other.peerName !== sa.peerName || other.remoteId !== who || other.state === 'dead') continue;
       ctx.log('info', `INITIAL_CONTACT from ${who}: removing old IKE SA #${other.id}`, sa);
       ctx.destroy(other, 'replaced (INITIAL_CONTACT)');
     }
   }
-  const cp = cpReply(ctx, sa, payloads);
+  const cp = cpReply(ctx, sa, payloads, user ? { owner: `eap:${user.name}`, ...(user.address ? { address: user.address, addressFrom: `user ${user.name}` } : {}) } : undefined);
   if (cp) response.push(cp);
   const addressFailed = cp !== undefined && find(payloads, PayloadType.CP)?.attributes.some((a) => a.type === CpAttr.INTERNAL_IP4_ADDRESS) && !sa.virtualIp;
   let child: ReturnType<typeof selectChild> | undefined;
@@ -277,6 +406,56 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
     } else response.push(...child.answer);
   }
   ctx.respond(sa, req, response);
-  markEstablished(ctx, sa, idi);
+  markEstablished(ctx, sa, idi, user?.name);
   if (child && !('error' in child)) establishChild(ctx, sa, { index: child.index, suite: child.suite, spiIn: child.spiIn, spiOut: child.spiOut, tsi: child.tsi, tsr: child.tsr, transport: child.transport }, ni, nr, false);
+}
+
+/**
+ * Responder, auth-method=eap-radius, first IKE_AUTH without AUTH: answer with our IDr, CERT and signature AUTH and
+ * the first EAP request (EAP-Identity, or the MS-CHAPv2 Challenge when IDi already names a user). The CHILD_SA, CP
+ * and INITIAL_CONTACT of this request are answered at the end of EAP.
+ */
+function startEapServer(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[], idi: IdPayload): void {
+  const own = ownAuth(ctx, sa, 'sig', PayloadType.IDr);
+  if ('error' in own) {
+    ctx.log('error', `peer ${sa.peerName}: ${own.error}`, sa);
+    ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
+    return ctx.destroy(sa, 'authentication failed');
+  }
+  const idr = own.id;
+  const known = idText(idi);
+  const { state, reply } = eapServerStart(ctx.random, ctx.config.users, known);
+  sa.eap = { server: state, idi, idr, first: payloads };
+  ctx.log('info', `${formatId(idi)} authenticates with EAP: ${state.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`, sa);
+  ctx.respond(sa, req, [idr, ...own.before, own.auth(octetsFor(sa, false, idr)), reply]);
+}
+
+/** Responder: the next IKE_AUTH request of an EAP conversation, or the final one with the peer's MSK AUTH. */
+function eapServerRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+  const st = sa.eap!;
+  const fail = (why: string, eapFailure?: EapPayload) => {
+    ctx.log('error', `peer ${sa.peerName}: ${why}; AUTHENTICATION_FAILED`, sa);
+    ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED), ...(eapFailure ? [eapFailure] : [])]);
+    ctx.destroy(sa, 'authentication failed');
+  };
+  if (st.msk) {
+    const auth = find(payloads, PayloadType.AUTH);
+    if (!auth) return fail('no AUTH after EAP-Success');
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC || !equal(auth.data, pskAuth(sa.suite!.prf, st.msk, octetsFor(sa, true, st.idi)))) return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
+    const response = [mskAuth(sa, st.msk, octetsFor(sa, false, st.idr!))];
+    const first = st.first!;
+    const user = st.user!;
+    sa.eap = undefined;
+    return finishResponder(ctx, sa, req, first, st.idi, response, user);
+  }
+  const eap = find(payloads, PayloadType.EAP);
+  if (!eap) return fail('IKE_AUTH request without the EAP payload we expected');
+  const step = eapServerProcess(st.server!, eap, ctx.config.users, ctx.random);
+  if (step.type === 'failure') return fail(step.reason, step.reply);
+  if (step.type === 'success') {
+    st.msk = step.msk;
+    st.user = step.user;
+    ctx.log('info', `EAP-MSCHAPv2: user ${step.user.name} authenticated`, sa);
+  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === 1) ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
+  ctx.respond(sa, req, [step.reply]);
 }

@@ -32,11 +32,21 @@ function maskOf(len: number): Uint8Array {
   return m;
 }
 
+/** Responder: who the peer is for mode config, when more than its IKE ID tells (EAP users). */
+export interface CpClient {
+  /** Lease owner instead of the IDi (an EAP user name). */
+  owner: string;
+  /** An address of its own (IPsec Users `address`), given instead of the mode config's address or pool. */
+  address?: string;
+  /** Where `address` comes from, for the log. */
+  addressFrom?: string;
+}
+
 /**
  * Responder: answer a CP request from the identity's responder mode-config. Sets sa.virtualIp when an
  * address is assigned (CHILD_SA selectors are then narrowed to it). Returns undefined without a request.
  */
-export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefined {
+export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient): CpPayload | undefined {
   const cp = find(req, PayloadType.CP);
   if (!cp || cp.cfgType !== CfgType.REQUEST) return undefined;
   const mc = sa.rp.modeConfig;
@@ -47,11 +57,13 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefi
   const wants = (t: number) => cp.attributes.some((a) => a.type === t);
   const attrs: CpAttribute[] = [];
   if (wants(CpAttr.INTERNAL_IP4_ADDRESS)) {
-    let ip = mc.address ? parseIp(mc.address) : undefined;
-    const poolName = mc['address-pool'];
+    const own = client?.address ? parseIp(client.address.replace(/\/32$/, '')) : undefined;
+    if (client?.address && own?.length !== 4) ctx.log('warning', `${client.addressFrom ?? 'client'}: address ${client.address} is not an IPv4 address; using mode config ${mc.name}`, sa);
+    let ip = own?.length === 4 ? own : mc.address ? parseIp(mc.address) : undefined;
+    const poolName = own?.length === 4 ? undefined : mc['address-pool'];
     if (!ip && poolName) {
       const idi = find(req, PayloadType.IDi);
-      const owner = `${sa.peerName}|${idi ? formatId(idi) : sa.remote.address}`;
+      const owner = `${sa.peerName}|${client ? client.owner : idi ? formatId(idi) : sa.remote.address}`;
       const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id);
       if ('error' in lease) ctx.log('error', `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`, sa);
       else {
@@ -64,7 +76,7 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[]): CpPayload | undefi
       const len = mc['address-prefix-length'] ?? 32;
       if (len < 32) attrs.push({ type: CpAttr.INTERNAL_IP4_NETMASK, value: maskOf(len) });
       sa.virtualIp = formatIp(ip);
-      ctx.log('info', `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer`, sa);
+      ctx.log('info', `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer${own?.length === 4 ? ` (address of ${client?.addressFrom})` : ''}`, sa);
     } else if (!poolName) ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
   }
   for (const dns of mc['static-dns'] ?? []) {

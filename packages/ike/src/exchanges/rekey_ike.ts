@@ -71,6 +71,7 @@ function makeRekeyedSa(ctx: Ctx, old: IkeSa, p: { initiator: boolean; spiI: Uint
     fragmentation: old.fragmentation,
   };
   if (old.remoteId !== undefined) sa.remoteId = old.remoteId;
+  if (old.eapUser !== undefined) sa.eapUser = old.eapUser;
   if (old.virtualIp !== undefined) sa.virtualIp = old.virtualIp;
   ctx.leases.adopt(old.id, sa.id);
   if (old.cpReceived !== undefined) sa.cpReceived = old.cpReceived;
