@@ -62,6 +62,8 @@ export function engineConfig(store: ConfigStore): IkeConfig {
     })),
     // IP > Pool: ranges mode configs with address-pool lease client addresses from.
     pools: store.list('pool').map((e) => ({ name: String(e.values.name), ranges: e.values.ranges as string[], 'next-pool': String(e.values['next-pool'] ?? '') })),
+    // IPsec Users: checked locally for EAP-MSCHAPv2 clients of identities with auth-method=eap-radius
+    users: values('user') as never,
   };
 }
 

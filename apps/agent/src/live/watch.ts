@@ -20,6 +20,8 @@ export interface LiveDelta {
   };
   /** Statistics counters that changed (all of them when full). */
   statistics?: Record<string, number>;
+  /** Which data plane protects the traffic and why (null: none); sent when full or when it changes. */
+  dataplane?: { backend: 'kernel' | 'userspace'; reason: string; device?: string } | null;
 }
 
 interface Sent {
@@ -32,6 +34,7 @@ interface Sent {
 export class LiveDiff {
   private sas = new Map<number, Sent>();
   private peersJson = '';
+  private dataplaneJson = '';
   private stats: Record<string, number> = {};
   private first = true;
 
@@ -75,6 +78,13 @@ export class LiveDiff {
     }
     if (full || set.length || counters.length || removed.length) {
       delta.sas = { set, counters, removed };
+      changed = true;
+    }
+
+    const dataplaneJson = JSON.stringify(this.live.dataplane ?? null);
+    if (full || dataplaneJson !== this.dataplaneJson) {
+      delta.dataplane = this.live.dataplane ?? null;
+      this.dataplaneJson = dataplaneJson;
       changed = true;
     }
 

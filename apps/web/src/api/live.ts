@@ -13,6 +13,14 @@ export interface LiveSnapshot {
   peers: LiveRow[];
   sas: LiveRow[];
   statistics: Record<string, number>;
+  /** The agent's data plane: which backend protects traffic and why; null = none. */
+  dataplane: DataPlaneInfo | null;
+}
+
+export interface DataPlaneInfo {
+  backend: 'kernel' | 'userspace';
+  reason: string;
+  device?: string;
 }
 
 /** One message of live.watch (see apps/agent/src/live/watch.ts). */
@@ -22,6 +30,7 @@ interface LiveDelta {
   peers?: LiveRow[];
   sas?: { set: LiveRow[]; counters: [number, number, number][]; removed: number[] };
   statistics?: Record<string, number>;
+  dataplane?: DataPlaneInfo | null;
 }
 
 export interface LiveWatch {
@@ -37,7 +46,7 @@ export const IDLE_MS = 2500;
 
 /** The next snapshot: `prev` with `d` applied. Rows that did not change keep their identity. */
 export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSnapshot {
-  const base = d.full || !prev ? { at: d.at, peers: [], sas: [], statistics: {} } : prev;
+  const base: LiveSnapshot = d.full || !prev ? { at: d.at, peers: [], sas: [], statistics: {}, dataplane: null } : prev;
   let sas = base.sas;
   if (d.sas) {
     const byId = new Map<number, LiveRow>(d.full ? [] : sas.map((r) => [r.id, r]));
@@ -54,6 +63,7 @@ export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSn
     peers: d.peers ?? base.peers,
     sas: sas.map((r) => (typeof r['expires-at'] === 'number' ? { ...r, 'expires-in': Math.max(0, Math.floor(((r['expires-at'] as number) - d.at) / 1000)) } : r)),
     statistics: { ...base.statistics, ...(d.statistics ?? {}) },
+    dataplane: d.dataplane !== undefined ? d.dataplane : base.dataplane,
   };
 }
 

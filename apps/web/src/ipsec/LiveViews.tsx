@@ -2,10 +2,10 @@
 // live.watch subscription (pushed on change, never polled). Installed SAs show each SA's byte
 // rate and Statistics highlight counters that are non-zero, with how fast they grow.
 import { useMemo, useRef, useState } from 'react';
-import { Box, Button, Table, TableBody, TableCell, TableRow, TextField, Typography } from '@mui/material';
+import { Box, Button, Table, TableBody, TableCell, TableRow, TextField, Tooltip, Typography } from '@mui/material';
 import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
-import { counterRates, formatByteRate, formatCountRate, rowRates, useLiveWatch, type LiveRow } from '../api/live.ts';
+import { counterRates, formatByteRate, formatCountRate, rowRates, useLiveWatch, type DataPlaneInfo, type LiveRow } from '../api/live.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
 import { formatCount } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
@@ -141,6 +141,7 @@ export function LiveTable({ view }: { view: ViewDef }) {
           </Button>
         ) : null}
         <Box sx={{ flex: 1 }} />
+        {isSa && live.cur ? <DataPlaneLabel info={live.cur.dataplane} /> : null}
         <TextField size="small" placeholder="Find" value={find} onChange={(e) => setFind(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }} sx={{ width: 200 }} />
       </Box>
       <Box sx={{ flex: 1, minHeight: 0 }}>
@@ -181,6 +182,23 @@ export function LiveTable({ view }: { view: ViewDef }) {
   );
 }
 
+/** Which data plane protects traffic, in a line an admin can act on (the reason is the probe's finding). */
+export function dataPlaneText(info: DataPlaneInfo | null): string {
+  if (!info) return 'Data plane: none (no traffic is protected)';
+  return info.backend === 'kernel' ? `Data plane: kernel XFRM (${info.reason})` : `Data plane: userspace ESP on ${info.device ?? 'TUN'} (${info.reason})`;
+}
+
+function DataPlaneLabel({ info }: { info: DataPlaneInfo | null }) {
+  const text = dataPlaneText(info);
+  return (
+    <Tooltip title={text}>
+      <Typography variant="caption" color={info ? 'text.secondary' : 'warning.main'} data-testid="dataplane" noWrap sx={{ maxWidth: 420 }}>
+        {info ? `Data plane: ${info.backend === 'kernel' ? 'kernel XFRM' : `userspace ESP (${info.device ?? 'TUN'})`}` : 'Data plane: none'}
+      </Typography>
+    </Tooltip>
+  );
+}
+
 export function StatisticsView({ view }: { view: ViewDef }) {
   const live = useLiveWatch();
   const stats = live.cur?.statistics ?? {};
@@ -197,6 +215,11 @@ export function StatisticsView({ view }: { view: ViewDef }) {
               ? `${nonZero} non-zero counter${nonZero === 1 ? '' : 's'} (highlighted, with their rate)`
               : 'All counters are zero.'}
       </Typography>
+      {live.cur ? (
+        <Typography variant="caption" color={live.cur.dataplane ? 'text.secondary' : 'warning.main'} sx={{ display: 'block', mb: 0.5 }} data-testid="statistics-dataplane">
+          {dataPlaneText(live.cur.dataplane)}
+        </Typography>
+      ) : null}
       <Table size="small" sx={{ maxWidth: 980, '& td': { py: 0.25, fontSize: 13 } }} aria-label="Statistics">
         <TableBody>
           {view.columns.map((prop) => {
