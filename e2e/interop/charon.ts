@@ -14,16 +14,20 @@ export class Charon {
   readonly dir = mkdtempSync(join(tmpdir(), 'charon-'));
   private child?: ChildProcess;
 
-  /** `settings`: extra strongswan.conf lines inside charon { } (e.g. cookie_threshold, fragment_size). */
+  /**
+   * `settings`: extra strongswan.conf lines inside charon { } (e.g. cookie_threshold, fragment_size).
+   * `opts.plugins`: plugins loaded on top of the usual ones (e.g. eap-identity eap-mschapv2).
+   */
   constructor(
     readonly ns: string,
     settings = '',
+    opts: { plugins?: string[] } = {},
   ) {
     mkdirSync(join(this.dir, 'run'));
     writeFileSync(
       join(this.dir, 'strongswan.conf'),
       `charon {
-  load = ${PLUGINS}
+  load = ${[PLUGINS, ...(opts.plugins ?? [])].join(' ')}
   retransmit_tries = 3
   retransmit_timeout = 1.0
   ${settings}

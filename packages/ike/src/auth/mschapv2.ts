@@ -2,6 +2,7 @@
 // (draft-kamath-pppext-eap-mschapv2): the NT-Response check, the authenticator response ("S=...") and the MSK
 // (MasterReceiveKey | MasterSendKey | 32 zero octets, the layout Windows and strongSwan use).
 // MD4 and DES-ECB are not in the default provider of Node's OpenSSL 3: js-md4 (its pure JS path) and des.js.
+/// <reference path="./legacy-crypto.d.ts" />
 import { createHash } from 'node:crypto';
 import md4 from 'js-md4';
 import des from 'des.js';
