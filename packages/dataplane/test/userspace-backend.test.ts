@@ -170,4 +170,26 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
     expect(dp.processOutbound(v4('10.1.0.5', '10.2.0.1'))).toMatchObject({ action: 'esp', sa: { spi: 0x1002 } });
     expect(dp.statistics()['out-policy-blocked']).toBe(1);
   });
+
+  it('lifetimes: soft by bytes reports once, hard by time reports and removes the SA', async () => {
+    const dp = new UserspaceDataPlane();
+    for (const p of policies('A')) await dp.installPolicy(p);
+    await dp.installSa(sa(0x1001, A, B, 'out', { lifetime: { softBytes: 1000, hardSeconds: 60 } }));
+    const events: DataPlaneEvent[] = [];
+    dp.onEvent((e) => events.push(e));
+    const now = Math.floor(Date.now() / 1000);
+    dp.checkLifetimes(now);
+    expect(events).toEqual([]);
+    for (let i = 0; i < 20; i++) expect(dp.processOutbound(v4('10.1.0.5', '10.2.0.1', 100)).action).toBe('esp'); // 2000 bytes
+    dp.checkLifetimes(now);
+    dp.checkLifetimes(now + 1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'expire', hard: false, spi: 0x1001, reqid: 1, counters: { bytes: 2000, packets: 20 } });
+    dp.checkLifetimes(now + 61);
+    expect(events).toHaveLength(2);
+    expect(events[1]).toMatchObject({ type: 'expire', hard: true, spi: 0x1001 });
+    expect(await dp.listSas()).toEqual([]);
+    // without its SA the policy asks for a new one
+    expect(dp.processOutbound(v4('10.1.0.5', '10.2.0.1'))).toMatchObject({ action: 'drop', counter: 'out-no-states' });
+  });
 });
