@@ -262,6 +262,9 @@ describe('EAP-MSCHAPv2 engine to engine (responder auth-method=eap-radius with I
     expect(refused.events('b').some((e) => e.includes('sent no AUTH (wants EAP), but the identity has auth-method=pre-shared-key'))).toBe(true);
     const chosen = connect(eapConfigs({ serverIdentities: [psk, eap] }));
     expect(chosen.b.list()[0]?.state).toBe('established');
+    const wrongId = connect(eapConfigs({ serverIdentities: [{ ...eap, 'remote-id': 'fqdn:someone.else' }] }));
+    expect(wrongId.b.list()).toEqual([]);
+    expect(wrongId.events('b').some((e) => e.includes('identity address:192.0.2.1 does not match remote-id fqdn:someone.else'))).toBe(true);
   });
 
   it('the EAP SA rekeys like any other and keeps its user and address', () => {

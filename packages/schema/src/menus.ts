@@ -133,7 +133,7 @@ export const identity = menu({
   title: 'Identities',
   fields: {
     peer: f.ref('peer', '', { required: true, help: 'The peer this identity applies to.' }),
-    'auth-method': f.enum(['digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre-shared-key-xauth', 'rsa-key', 'rsa-signature-hybrid'], 'pre-shared-key', { tab: 'Authentication', help: 'How the peers authenticate.' }),
+    'auth-method': f.enum(['digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre-shared-key-xauth', 'rsa-key', 'rsa-signature-hybrid'], 'pre-shared-key', { tab: 'Authentication', help: 'How the peers authenticate. eap-radius (responder): we sign with our certificate, the client logs in with EAP-MSCHAPv2, checked against IPsec Users here (no RADIUS server is asked).' }),
     secret: f.secret({ when: { field: 'auth-method', in: ['pre-shared-key', 'pre-shared-key-xauth'] }, tab: 'Authentication', help: 'Pre-shared secret; a value starting with 0x is hex.' }),
     certificate: f.ref('certificate', '', { when: { field: 'auth-method', in: ['digital-signature', 'eap', 'eap-radius', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate (with private key) this side signs with.' }),
     'remote-certificate': f.ref('certificate', '', { when: { field: 'auth-method', in: ['digital-signature', 'rsa-signature-hybrid'] }, tab: 'Authentication', help: 'Certificate expected from the remote side; empty = any certificate signed by a trusted CA.' }),

@@ -365,6 +365,8 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
   if (!auth) {
     // RFC 7296 2.16: no AUTH means the initiator wants to authenticate with EAP.
     if (kind !== 'eap-server') return fail(`${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${sa.rp.identity?.['auth-method'] ?? 'pre-shared-key'}`);
+    const remoteId = sa.rp.identity!['remote-id'];
+    if (!remoteIdAccepted(remoteId, idi, sa.remote.address)) return fail(`identity ${formatId(idi)} does not match remote-id ${remoteId}`);
     return startEapServer(ctx, sa, req, payloads, idi);
   }
   if (kind === 'eap-server') return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
