@@ -143,4 +143,25 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
     // and traffic still flows on the new SAs
     expect(ping(lanB.ns, lanA.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
   }, 120_000);
+
+  it('Installed SAs flush deletes the CHILD_SA on both sides, keeps the IKE SA; Statistics count the traffic', async () => {
+    await setUp(SUITES[0]!);
+    expect(ping(lanA.ns, lanB.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
+    expect((await agent.rest('POST', 'ip/ipsec/installed-sa/flush')).status).toBe(200);
+    await until('our Installed SAs to empty', async () => ((await ourSas()).length === 0 ? true : undefined));
+    const text = await until('charon to drop the CHILD_SA', () => {
+      const t = charon.listSas();
+      return /ESTABLISHED/.test(t) && !/INSTALLED/.test(t) ? t : undefined;
+    });
+    expect(text).toMatch(/ESTABLISHED/);
+    // no SA: the require-level policy drops (and counts) what the LAN sends
+    expect(ping(lanA.ns, lanB.addr, { count: 2 }).received).toBe(0);
+    await new Promise((r) => setTimeout(r, 1200));
+    const stats = (await agent.rest('GET', 'ip/ipsec/statistics')).json;
+    expect(Number(stats['out-no-states'])).toBeGreaterThanOrEqual(2);
+    // and a new CHILD_SA carries traffic again
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+    await until('the new CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
+    expect(ping(lanA.ns, lanB.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
+  }, 60_000);
 });

@@ -23,7 +23,7 @@ import { parseIp } from './util/ip.ts';
 import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
 import { handleInitRequest, sendInitRequest } from './exchanges/ike_sa_init.ts';
 import { handleAuthRequest } from './exchanges/ike_auth.ts';
-import { handleInformationalRequest, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
+import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
 import { handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
 import { rekeyIke } from './exchanges/rekey_ike.ts';
 import { AddressLeases } from './pools.ts';
@@ -67,6 +67,8 @@ export type Command =
   | { type: 'initiate'; peer: string; local?: Endpoint }
   | { type: 'terminate'; peer?: string; ikeSa?: number }
   | { type: 'rekey-child'; ikeSa: number; child: number }
+  /** Delete one CHILD_SA (INFORMATIONAL DELETE), keeping the IKE SA: RouterOS "installed-sa flush". */
+  | { type: 'delete-child'; ikeSa: number; child: number }
   | { type: 'rekey-ike'; ikeSa: number }
   | { type: 'dpd'; ikeSa: number };
 
@@ -639,6 +641,12 @@ export class IkeEngine {
         const child = sa?.children.find((x) => x.id === c.child);
         if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
         return rekeyChild(this.ctx, sa, child);
+      }
+      case 'delete-child': {
+        const sa = this.sas.get(c.ikeSa);
+        const child = sa?.children.find((x) => x.id === c.child);
+        if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
+        return sendDeleteChild(this.ctx, sa, child, 'deleted by command');
       }
       case 'rekey-ike': {
         const sa = this.sas.get(c.ikeSa);

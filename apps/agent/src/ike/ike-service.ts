@@ -106,6 +106,7 @@ export class IkeService {
     }
     store.on('change', this.onChange);
     live.killConnections = () => this.killConnections();
+    live.flushSas = () => this.flushSas();
     this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
     this.keepUp.unref();
   }
@@ -413,6 +414,21 @@ export class IkeService {
     const remote = peerAddress.split('/')[0]!;
     const candidates = localInterfaceNets();
     return candidates.find((c) => prefixContains(c.net, remote))?.address;
+  }
+
+  /**
+   * Installed SAs "flush": every CHILD_SA is deleted with the peer (INFORMATIONAL DELETE), IKE SAs stay; peers with
+   * policies negotiate fresh ones (keep-up, ACQUIRE). Returns the number of SAs (two per CHILD_SA).
+   */
+  flushSas(): number {
+    let n = 0;
+    for (const row of this.peers.values()) {
+      for (const child of [...row.children]) {
+        this.apply(this.engine.command({ type: 'delete-child', ikeSa: row.ikeSa, child }));
+        n += 2;
+      }
+    }
+    return n;
   }
 
   killConnections(): number {
