@@ -3,6 +3,7 @@
 // auth-method=eap-radius that checks IPsec Users itself, mode config and the first CHILD_SA.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Action, IkeConfig, IkeStateAction } from '../src/index.ts';
 import { PayloadType } from '../src/codec/constants.ts';
@@ -129,6 +130,25 @@ describe('EAP conversation (server and peer step functions)', () => {
     const again = eapServerStart(rs, users, undefined);
     const bad = eapServerProcess(again.state, { type: PayloadType.EAP, code: 2, identifier: (again.reply.identifier + 1) & 0xff, data: new Uint8Array([1, 0x61]) }, users, rs);
     expect(bad.type).toBe('failure');
+  });
+
+  it('random EAP packets never throw, on either side, at any stage', () => {
+    const eapArb = fc.record({ code: fc.integer({ min: 1, max: 4 }), identifier: fc.integer({ min: 0, max: 255 }), data: fc.uint8Array({ maxLength: 80 }) });
+    fc.assert(
+      fc.property(fc.array(eapArb, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.integer(), (msgs, direct, seed) => {
+        const r = seededRandom(seed);
+        const { state } = eapServerStart(r, users, direct ? 'alice' : undefined);
+        const client: EapClientState = { username: 'alice' };
+        for (const m of msgs) {
+          const p: EapPayload = { type: PayloadType.EAP, ...m, data: m.data.length ? m.data : new Uint8Array([26]) };
+          // Steer some packets to the expected identifier and type so later stages are reached too.
+          if (m.identifier % 2 === 0) p.identifier = state.identifier;
+          expect(() => eapServerProcess(state, p, users, r)).not.toThrow();
+          expect(() => eapClientProcess(client, 'x', p, r)).not.toThrow();
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('the peer refuses a server whose authenticator response is wrong', () => {

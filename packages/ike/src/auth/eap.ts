@@ -170,7 +170,8 @@ export function eapClientProcess(st: EapClientState, password: string, msg: EapP
   if (type === EapType.IDENTITY) return reply(concat(new Uint8Array([EapType.IDENTITY]), utf8(st.username)));
   if (type === EapType.NOTIFICATION) return reply(new Uint8Array([EapType.NOTIFICATION]));
   if (type !== EapType.MSCHAPV2) return reply(new Uint8Array([EapType.NAK, EapType.MSCHAPV2]));
-  const m = parseMschap(msg)!;
+  const m = parseMschap(msg);
+  if (!m) return { type: 'failure', reason: 'malformed MS-CHAPv2 request' };
   if (m.op === MsChapOp.CHALLENGE) {
     if (m.body[0] !== 16 || m.body.length < 17) return { type: 'failure', reason: 'malformed MS-CHAPv2 Challenge' };
     const challenge = m.body.subarray(1, 17);
