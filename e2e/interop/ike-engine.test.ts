@@ -24,7 +24,7 @@ async function startOurs(config: object, initiate?: string): Promise<void> {
   const file = join(charon.dir, 'ours.json');
   writeFileSync(file, JSON.stringify(config));
   const tsx = createRequire(join(repo, 'apps', 'agent', 'package.json')).resolve('tsx/cli');
-  ours = spawn('ip', ['netns', 'exec', hosts.a.ns, process.execPath, tsx, join(import.meta.dirname, 'engine-runner.ts'), file, hosts.a.addr, ...(initiate ? [initiate] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ours = spawn('ip', ['netns', 'exec', hosts.a.ns, process.execPath, tsx, join(import.meta.dirname, 'engine-runner.ts'), file, hosts.a.addr, ...(initiate ? [initiate] : [])], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   ours.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   ours.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('our engine to start', () => output.includes('"ready"') || undefined);
@@ -88,7 +88,14 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: our engine on sockets', ()
   });
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') console.log(`--- our engine ---\n${output.slice(-6000)}\n--- charon log ---\n${charon.log().split('\n').filter((l) => !/vici client|\[CFG\] {2}/.test(l)).join('\n').slice(-8000)}`);
-    if (ours?.pid && ours.exitCode === null) process.kill(ours.pid, 'SIGKILL');
+    // The whole process group: `ip netns exec` and tsx each leave the next process running as a child.
+    if (ours?.pid) {
+      try {
+        process.kill(-ours.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     ours = undefined;
     delete process.env.SWANCTL_DIR;
     charon.cleanup();
