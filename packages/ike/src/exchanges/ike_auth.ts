@@ -24,7 +24,7 @@ import { CpAttr } from '../codec/payloads/cp.ts';
 import type { EapPayload } from '../codec/payloads/eap.ts';
 import { eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../auth/eap.ts';
 
-/** How one side proves itself: PSK MIC, certificate signature, or EAP (then AUTH keyed with the MSK). */
+/** How one side's first AUTH payload is made: PSK MIC or certificate signature (EAP's MSK AUTH comes later). */
 type Method = 'psk' | 'sig';
 
 /**
@@ -50,9 +50,8 @@ function methodOf(ctx: Ctx, sa: IkeSa): Kind | undefined {
   return undefined;
 }
 
-/** How we authenticate (own) and how the peer does, for an identity kind. */
-const ownMethod = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
-const peerMethod = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
+/** The AUTH method of both sides for psk/sig identities; with EAP, of the side that signs (the server). */
+const methodFor = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
 
 function octetsFor(sa: IkeSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
   const suite = sa.suite!;
@@ -215,7 +214,7 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
     payloads.push(idi, certReq(ctx));
     sa.eap = { client: { username: identity.username! }, idi };
   } else {
-    const own = ownAuth(ctx, sa, ownMethod(kind), PayloadType.IDi);
+    const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDi);
     if ('error' in own) {
       ctx.log('error', own.error, sa);
       return ctx.destroy(sa, 'no usable identity');
@@ -267,7 +266,7 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
     return ctx.destroy(sa, 'IKE_AUTH failed');
   }
   const kind = methodOf(ctx, sa);
-  const bad = checkPeerAuth(ctx, sa, kind ? peerMethod(kind) : 'psk', false, idr, auth, payloads);
+  const bad = checkPeerAuth(ctx, sa, kind ? methodFor(kind) : 'psk', false, idr, auth, payloads);
   if (bad) return refuseResponder(ctx, sa, bad);
   finishInitiator(ctx, sa, idr, payloads);
 }
@@ -370,9 +369,9 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
     return startEapServer(ctx, sa, req, payloads, idi);
   }
   if (kind === 'eap-server') return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
-  const bad = checkPeerAuth(ctx, sa, peerMethod(kind), true, idi, auth, payloads);
+  const bad = checkPeerAuth(ctx, sa, methodFor(kind), true, idi, auth, payloads);
   if (bad) return fail(bad);
-  const own = ownAuth(ctx, sa, ownMethod(kind), PayloadType.IDr);
+  const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDr);
   if ('error' in own) return fail(own.error);
   const idr = own.id;
   finishResponder(ctx, sa, req, payloads, idi, [idr, ...own.before, own.auth(octetsFor(sa, false, idr))]);
