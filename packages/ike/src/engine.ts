@@ -24,7 +24,7 @@ import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
 import { handleInitRequest, sendInitRequest } from './exchanges/ike_sa_init.ts';
 import { handleAuthRequest } from './exchanges/ike_auth.ts';
 import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
-import { handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
+import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
 import { rekeyIke } from './exchanges/rekey_ike.ts';
 import { AddressLeases } from './pools.ts';
 
@@ -666,7 +666,10 @@ export class IkeEngine {
     if (!rp) return this.log('error', `initiate: no enabled peer named ${peerName}`);
     if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2') return this.log('error', `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`);
     if (rp.peer.passive) return this.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
-    for (const sa of this.sas.values()) if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting') return this.log('info', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
+    // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
+    const up = [...this.sas.values()].find((sa) => sa.peerName === peerName && sa.state === 'established');
+    if (up) return createMissingChildren(this.ctx, up);
+    for (const sa of this.sas.values()) if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting') return this.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
     const remoteAddr = rp.peer.address.split('/');
     if (!parseIp(remoteAddr[0] ?? '') || (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128'))
       return this.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);

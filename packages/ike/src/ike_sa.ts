@@ -111,6 +111,8 @@ export interface IkeSa {
   lastResponse?: { messageId: number; packets: Uint8Array[] };
   children: ChildSa[];
   pendingChild?: PendingChild;
+  /** Policy indexes with a CREATE_CHILD_SA (not a rekey) of ours outstanding. */
+  creatingChildren?: Set<number>;
   nat: { local: boolean; remote: boolean };
   createdAt: number;
   establishedAt?: number;

@@ -35,6 +35,26 @@ describe('engine to engine', () => {
     expect(sends.length).toBe(4);
   });
 
+  it('delete-child removes one CHILD_SA on both sides and keeps the IKE SA; initiate then negotiates the missing CHILD_SA over it', () => {
+    const n = pair();
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    const ike = n.a.list()[0]!;
+    const child = ike.children[0]!.id;
+    n.deliver('a', n.a.command({ type: 'delete-child', ikeSa: ike.id, child }));
+    expect(n.a.list()[0]?.children).toEqual([]);
+    expect(n.b.list()[0]?.children).toEqual([]);
+    expect(n.log.filter((l) => l.action.type === 'deleteSa').map((l) => l.side).sort()).toEqual(['a', 'b']);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()).toHaveLength(1); // the same IKE SA
+    expect(n.a.list()[0]?.id).toBe(ike.id);
+    expect(n.a.list()[0]?.children).toHaveLength(1);
+    expect(n.b.list()[0]?.children).toHaveLength(1);
+    expect(n.installs('a')).toHaveLength(2);
+    // asked again while nothing is missing: nothing happens
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.installs('a')).toHaveLength(2);
+  });
+
   for (const forced of ['a', 'b'] as const) {
     it(`forceEncap on ${forced === 'a' ? 'the initiator' : 'the responder'} only: both float to 4500 and both CHILD_SAs carry UDP encapsulation`, () => {
       const n = pair(configs(), { [forced]: { forceEncap: true } });

@@ -388,7 +388,8 @@ export class IkeService {
 
   /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */
   private bringUpPeers(only?: string): void {
-    const up = new Set(this.engine.list().map((s) => s.peer));
+    // Peers with an IKE SA in progress are left alone; established ones get the CHILD_SAs they lack (after a flush).
+    const up = new Set(this.engine.list().filter((s) => s.state !== 'established').map((s) => s.peer));
     const policies = this.store.list('policy').filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
     for (const peer of this.store.list('peer')) {
       if (only !== undefined && peer.values.name !== only) continue;

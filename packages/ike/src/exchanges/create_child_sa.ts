@@ -30,7 +30,7 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
   if (old) {
     pending.rekeys = old;
     old.state = 'rekeying';
-  }
+  } else (sa.creatingChildren ??= new Set()).add(index);
   // offer.payloads is [USE_TRANSPORT_MODE], SA, TSi, TSr; RFC order puts Ni [KEi] between SA and TSi.
   const saIdx = offer.payloads.findIndex((p) => p.type === PayloadType.SA);
   const payloads: Payload[] = [
@@ -41,6 +41,7 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
     ...offer.payloads.slice(saIdx + 1),
   ];
   ctx.request(sa, ExchangeType.CREATE_CHILD_SA, payloads, old ? `CREATE_CHILD_SA rekey #${old.id}` : 'CREATE_CHILD_SA', (_msg, resp) => {
+    if (!old) sa.creatingChildren?.delete(index);
     if (old && old.state === 'rekeying') old.state = 'installed';
     const collision = old?.peerRekey;
     if (old) old.peerRekey = undefined;
@@ -82,6 +83,16 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
       ctx.log('info', `CHILD_SA #${old.id} rekey collision: ours (#${created.id}) stays; the peer deletes its #${collision.child.id}`, sa);
     }
     if (sa.children.includes(old)) sendDeleteChild(ctx, sa, old, 'rekeyed');
+  });
+}
+
+/** CREATE_CHILD_SA for each configured policy of the IKE SA's peer that has no CHILD_SA and none on the way. */
+export function createMissingChildren(ctx: Ctx, sa: IkeSa): void {
+  sa.rp.policies.forEach((entry, index) => {
+    if (entry.generated || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index) return;
+    if (sa.children.some((c) => c.policyIndex === index && c.state !== 'deleting')) return;
+    ctx.log('info', `negotiating a CHILD_SA for policy #${index} on the established IKE SA`, sa);
+    createChild(ctx, sa, index);
   });
 }
 
