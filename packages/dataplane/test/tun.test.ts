@@ -59,7 +59,7 @@ describe.skipIf(!canRun)('TUN device in a test namespace', () => {
     t.start((p) => {
       const f = packetFields(p);
       if (f?.family === 4 && f.protocol === 1 && f.srcPort === 8) {
-        requests.push(p);
+        requests.push(Buffer.from(p)); // the listener's buffer is only valid during the call
         t.write(echoReply(p));
       }
     });

@@ -62,6 +62,9 @@ export class UserspaceDataPlane implements DataPlane {
   readonly spd = new Spd();
   readonly inbound = new EspInbound();
   private readonly sas = new Map<string, SaEntry>();
+  /** Outbound SAs by reqid, oldest first: a template finds its SA without scanning every SA. */
+  private readonly outByReqid = new Map<number, SaEntry[]>();
+  private readonly findOutboundSa = (t: PolicyTemplate, f: PacketFields) => this.outboundSa(t, f);
   /** Inbound ESP state -> its entry (the per-packet lookup after the SPI demultiplexing). */
   private readonly byEsp = new Map<EspSa, SaEntry>();
   private readonly listeners = new Set<(e: DataPlaneEvent) => void>();
@@ -105,10 +108,24 @@ export class UserspaceDataPlane implements DataPlane {
     this.put(sa, new EspSa(sa), nowSeconds(), 0);
   }
 
+  private unindex(e: SaEntry): void {
+    this.byEsp.delete(e.esp);
+    const list = this.outByReqid.get(e.spec.reqid);
+    if (!list) return;
+    const i = list.indexOf(e);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) this.outByReqid.delete(e.spec.reqid);
+  }
+
   private put(spec: SaSpec, esp: EspSa, addTime: number, useTime: number): void {
     const entry: SaEntry = { spec: { ...spec }, esp, addTime, useTime, order: this.order++, selector: spec.selector ? new CompiledSelector(spec.selector) : undefined, softExpired: false };
     this.sas.set(saKeyString(spec.spi, spec.dst), entry);
     this.byEsp.set(esp, entry);
+    if (spec.direction !== 'in') {
+      const list = this.outByReqid.get(spec.reqid) ?? [];
+      list.push(entry);
+      this.outByReqid.set(spec.reqid, list);
+    }
     if (spec.direction !== 'out') this.inbound.add(esp, spec.mode);
     // A pending acquire for this SA's reqid is answered.
     for (const k of [...this.acquires.keys()]) if (k.split('|')[1] === String(spec.reqid)) this.acquires.delete(k);
@@ -123,7 +140,7 @@ export class UserspaceDataPlane implements DataPlane {
       o.encAlgorithm === sa.encAlgorithm && Buffer.from(o.encKey).equals(Buffer.from(sa.encKey)) && o.integAlgorithm === sa.integAlgorithm &&
       Buffer.from(o.integKey ?? []).equals(Buffer.from(sa.integKey ?? [])) && o.esn === sa.esn && o.replayWindow === sa.replayWindow;
     this.inbound.remove(sa.spi);
-    this.byEsp.delete(old.esp);
+    this.unindex(old);
     this.put(sa, sameCrypto ? old.esp : new EspSa(sa), old.addTime, old.useTime);
   }
 
@@ -131,7 +148,7 @@ export class UserspaceDataPlane implements DataPlane {
     const e = this.find(key);
     if (!e) throw new XfrmError(`delete SA 0x${key.spi.toString(16)}`, ESRCH, undefined);
     this.sas.delete(saKeyString(key.spi, key.dst));
-    this.byEsp.delete(e.esp);
+    this.unindex(e);
     if (this.inbound.sas.get(key.spi >>> 0)?.sa === e.esp) this.inbound.remove(key.spi);
   }
 
@@ -192,6 +209,7 @@ export class UserspaceDataPlane implements DataPlane {
     this.listeners.clear();
     this.sas.clear();
     this.byEsp.clear();
+    this.outByReqid.clear();
     this.inbound.sas.clear();
     this.acquires.clear();
   }
@@ -212,7 +230,7 @@ export class UserspaceDataPlane implements DataPlane {
       e.softExpired = true;
       if (hard) {
         this.sas.delete(k);
-        this.byEsp.delete(e.esp);
+        this.unindex(e);
         if (this.inbound.sas.get(e.spec.spi >>> 0)?.sa === e.esp) this.inbound.remove(e.spec.spi);
       }
       this.emit({ type: 'expire', hard, spi: e.spec.spi >>> 0, src: e.spec.src, dst: e.spec.dst, reqid: e.spec.reqid, counters: this.saCounters(e) });
@@ -222,7 +240,7 @@ export class UserspaceDataPlane implements DataPlane {
   /** The newest outbound SA serving template `t` for this packet. */
   private outboundSa(t: PolicyTemplate, f: PacketFields): SaEntry | undefined {
     let best: SaEntry | undefined;
-    for (const e of this.sas.values()) {
+    for (const e of t.reqid !== 0 ? (this.outByReqid.get(t.reqid) ?? []) : this.sas.values()) {
       if (e.spec.direction === 'in' || !templateMatchesSa(t, e.spec)) continue;
       if (e.spec.mode === 'transport' && (!sameAddr(e.spec.dst, f.dst) || !sameAddr(e.spec.src, f.src))) continue;
       if (e.selector && !e.selector.matches(f)) continue;
@@ -260,7 +278,7 @@ export class UserspaceDataPlane implements DataPlane {
       this.count('out-errors');
       return { action: 'drop', counter: 'out-errors', reason: 'not an IP packet' };
     }
-    const d = this.spd.lookupOutbound(packet, (t, pf) => this.outboundSa(t, pf));
+    const d = this.spd.lookupOutbound(packet, this.findOutboundSa, f);
     switch (d.verdict) {
       case 'no-policy':
       case 'bypass':

@@ -239,8 +239,13 @@ export class Spd {
    * serving a template (or undefined); for transport templates the caller checks the packet's addresses.
    * Counts out-policy-blocked for discard; the caller counts acquire drops as it sees fit.
    */
-  lookupOutbound<S>(packet: Uint8Array | PacketFields, findSa: (t: PolicyTemplate, f: PacketFields) => S | undefined): OutboundDecision<S> {
-    const f = packet instanceof Uint8Array ? packetFields(packet) : packet;
+  lookupOutbound<S>(
+    packet: Uint8Array | PacketFields,
+    findSa: (t: PolicyTemplate, f: PacketFields) => S | undefined,
+    /** The packet's fields when the caller has parsed them already (the hot path parses once). */
+    parsed?: PacketFields,
+  ): OutboundDecision<S> {
+    const f = parsed ?? (packet instanceof Uint8Array ? packetFields(packet) : packet);
     if (!f) return { verdict: 'no-policy' };
     const policy = this.match(f, 'out');
     if (!policy) return { verdict: 'no-policy' };

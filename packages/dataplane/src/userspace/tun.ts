@@ -80,7 +80,10 @@ export class Tun {
     });
   }
 
-  /** Start delivering packets (each a fresh Buffer, one IP packet) to `listener`. */
+  /**
+   * Start delivering packets (one IP packet each) to `listener`. The Buffer is a view of the read buffer, valid only
+   * during the call (no copy per packet): copy it to keep it.
+   */
   start(listener: (packet: Buffer) => void): void {
     if (this.closed) throw new Error('TUN closed');
     this.listener = listener;
@@ -112,7 +115,7 @@ export class Tun {
       if (n <= 0) return;
       this.stats.rxPackets++;
       this.stats.rxBytes += n;
-      this.listener?.(Buffer.from(this.buf.subarray(0, n)));
+      this.listener?.(this.buf.subarray(0, n));
     }
   }
 
