@@ -14,6 +14,7 @@ import { createRouter, type Services } from './api/router.ts';
 import type { Context } from './api/trpc.ts';
 import { LoginLimiter, SESSION_COOKIE, Users, type User } from './auth/users.ts';
 import { handleRest, readJson, sendError, sendJson, HttpError } from './http/rest.ts';
+import { handleWizardHttp } from './wizard/http.ts';
 import { LiveState } from './live/live-state.ts';
 import { logger } from './log.ts';
 import { ConfigStore } from './store/config-store.ts';
@@ -176,6 +177,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       if (user === 'limited') return sendError(res, 429, 'too many failed logins; try again later', { 'retry-after': '60' });
       if (!user) return sendError(res, 401, 'HTTP Basic authentication with an agent user is required', { 'www-authenticate': 'Basic realm="ipsec-agent"' });
       return handleRest(req, res, url, user, services);
+    }
+    if (url.pathname.startsWith('/api/wizard/')) {
+      const user = users.sessionUser(cookies(req)[SESSION_COOKIE]);
+      if (!user) return sendError(res, 401, 'not logged in');
+      if (method !== 'GET' && !sameOrigin(req)) return sendError(res, 403, 'foreign origin');
+      return handleWizardHttp(req, res, url, user, services);
     }
     if (url.pathname.startsWith('/api/') || url.pathname === '/trpc') return sendError(res, 404, 'no such API');
     if (serveWeb && (method === 'GET' || method === 'HEAD')) {

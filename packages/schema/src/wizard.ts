@@ -315,6 +315,8 @@ export type SiteToSiteConfig = z.output<typeof siteToSiteInputSchema>;
 export interface WizardObject {
   menu: string;
   values: Record<string, unknown>;
+  /** What happens besides adding the values (e.g. "key generated and certificate signed by rw-ca at finish"). */
+  note?: string;
 }
 
 /** A client compatibility warning (from the manual's tables and known limitations). */

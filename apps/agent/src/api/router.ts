@@ -13,6 +13,7 @@ import { presentEntry, type ApiEntry } from './present.ts';
 import type { DynamicChange } from '../live/dynamic-entries.ts';
 import { LiveDiff } from '../live/watch.ts';
 import { authed, full, router, writer } from './trpc.ts';
+import { wizardRouter } from '../wizard/router.ts';
 
 export interface Services {
   config: ConfigService;
@@ -207,6 +208,9 @@ export function createRouter(s: Services) {
         }
       }),
     }),
+
+    /** Road warrior / site to site wizards: preview, finish (one batch), client profiles. */
+    wizard: wizardRouter(s),
 
     system: router({
       me: authed.query(({ ctx }) => ({ ...ctx.user, identity: hostname() })),

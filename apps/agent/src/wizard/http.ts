@@ -1,0 +1,48 @@
+// Downloads of the wizards' client files over the agent's HTTP server, with the session cookie:
+//   GET  /api/wizard/<setup>/profile/<filename>    (header X-Export-Passphrase for key files, or the
+//                                                   passphrase given to wizard.finish/profiles earlier)
+//   POST /api/wizard/<setup>/profile/<filename>    {"passphrase": "..."}
+// Files holding a private key or pre-shared key: group full only, audited.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigError } from '@ipsec/schema';
+import type { User } from '../auth/users.ts';
+import type { Services } from '../api/router.ts';
+import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
+import { HttpError, readJson, sendError } from '../http/rest.ts';
+import { wizardService } from './service.ts';
+
+export async function handleWizardHttp(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
+  try {
+    const m = /^\/api\/wizard\/([^/]+)\/profile\/([^/]+)$/.exec(url.pathname);
+    if (!m) throw new HttpError(404, 'no such wizard file (/api/wizard/<setup>/profile/<filename>)');
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'use GET or POST');
+    let name: string;
+    let filename: string;
+    try {
+      name = decodeURIComponent(m[1]!);
+      filename = decodeURIComponent(m[2]!);
+    } catch {
+      throw new HttpError(400, 'malformed path');
+    }
+    let passphrase = req.headers['x-export-passphrase'];
+    if (method === 'POST') {
+      const body = (await readJson(req, 8192)) as { passphrase?: unknown };
+      if (typeof body.passphrase === 'string') passphrase = body.passphrase;
+    }
+    const file = wizardService(s).download(user, name, filename, typeof passphrase === 'string' ? passphrase : undefined);
+    res.writeHead(200, {
+      'content-type': file.contentType,
+      'content-length': file.body.length,
+      'content-disposition': `attachment; filename="${file.filename.replace(/["\\\r\n]/g, '_')}"`,
+      'cache-control': 'no-store',
+    });
+    res.end(file.body);
+  } catch (e) {
+    if (e instanceof HttpError) sendError(res, e.status, e.detail);
+    else if (e instanceof ConfigError) sendError(res, 400, e.message);
+    else if (e instanceof ForbiddenError) sendError(res, 403, e.message);
+    else if (e instanceof NotFoundError) sendError(res, 404, e.message);
+    else throw e;
+  }
+}
