@@ -10,3 +10,4 @@ export * from './from-ike.ts';
 export * as esp from './esp/index.ts';
 export { UserspaceDataPlane, type UserspaceBackendOptions, type OutboundResult, type InboundResult } from './userspace/backend.ts';
 export * as userspace from './userspace/index.ts';
+export { prepareIkeSocket } from './kernel/ike-socket.ts';

@@ -14,6 +14,7 @@ import type { DeleteSaAction, InstallSaAction } from '@ipsec/ike';
 import {
   KernelDataPlane,
   policiesFromInstallSa,
+  prepareIkeSocket,
   policyPriority,
   probeKernel,
   saSpecsFromInstallSa,
@@ -132,6 +133,15 @@ export class DataPlaneService {
 
   get userspace(): boolean {
     return this.status.backend === 'userspace';
+  }
+
+  /**
+   * A new IKE socket: with the kernel backend IKE must bypass the kernel's policies and the NAT-T socket must hand
+   * ESP-in-UDP to the kernel. The userspace backend needs neither.
+   */
+  ikeSocketBound(address: string, port: number, natt: boolean): void {
+    if (this.host) return;
+    for (const p of prepareIkeSocket(address, port, natt)) this.live.log(['ipsec', 'error'], `data plane: IKE socket ${address}:${port}: ${p}`);
   }
 
   /** An ESP payload from the NAT-T socket (userspace backend; the kernel takes its own from the socket). */

@@ -133,6 +133,7 @@ export class IkeService {
         socket.on('error', (e) => logger.warn({ err: e.message, address, port }, 'IKE socket error'));
         socket.on('message', (data, rinfo) => this.received(data, { address: rinfo.address, port: rinfo.port }, { address, port }));
         this.sockets.set(`${address}|${port}`, socket);
+        this.dataplane?.ikeSocketBound(address, port, port === this.ports[1]);
         resolve();
       });
     });

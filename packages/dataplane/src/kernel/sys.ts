@@ -63,6 +63,48 @@ export function findNetlinkFd(protocol: number, port: number): number | undefine
   return undefined;
 }
 
+export function setsockoptBytes(fd: number, level: number, name: number, value: Buffer): boolean {
+  return lib().setsockopt(fd, level, name, value, value.length) === 0;
+}
+
+/**
+ * The file descriptor of our UDP socket bound to `address`:`port`, found through /proc/net/udp{,6} (node:dgram does
+ * not expose it). IPv4 only when `address` is IPv4.
+ */
+export function findUdpFd(address: string, port: number): number | undefined {
+  const v6 = address.includes(':');
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  let inode: string | undefined;
+  for (const line of readFileSync(v6 ? '/proc/thread-self/net/udp6' : '/proc/thread-self/net/udp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    if (f.length >= 10 && f[1]?.endsWith(`:${hexPort}`) && f[1] === `${procAddr(address)}:${hexPort}`) inode = f[9];
+  }
+  if (!inode) return undefined;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
+    } catch {
+      // fd closed meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** An address as /proc/net/udp prints it: IPv4 as one little-endian word, IPv6 as four. */
+function procAddr(address: string): string {
+  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number).reverse()).toString('hex').toUpperCase();
+  const full = address.split('::');
+  const head = full[0] ? full[0].split(':') : [];
+  const tail = full.length > 1 && full[1] ? full[1].split(':') : [];
+  const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail].map((g) => Number.parseInt(g, 16));
+  const bytes = Buffer.alloc(16);
+  groups.forEach((g, i) => bytes.writeUInt16BE(g, i * 2));
+  let out = '';
+  for (let i = 0; i < 16; i += 4) out += Buffer.from(bytes.subarray(i, i + 4)).reverse().toString('hex');
+  return out.toUpperCase();
+}
+
 export function setsockoptInt(fd: number, level: number, name: number, value: number): boolean {
   const v = Buffer.alloc(4);
   v.writeInt32LE(value);
