@@ -308,9 +308,12 @@ export class DataPlaneService {
   private async refreshCounters(): Promise<void> {
     if (this.closed) return;
     try {
+      const now = Date.now();
       for (const sa of await this.plane.listSas()) {
-        const row = this.live.sas.get(sa.spi);
+        let row = this.live.sas.get(sa.spi);
         if (!row) continue;
+        // past its soft lifetime the SA is being replaced: RouterOS shows it "dying" (a new row object: sent whole)
+        if (row.state === 'mature' && typeof row['expires-at'] === 'number' && now >= row['expires-at']) this.live.sas.set(sa.spi, (row = { ...row, state: 'dying' }));
         row['current-bytes'] = sa.counters.bytes;
         row['current-packets'] = sa.counters.packets;
       }
