@@ -129,6 +129,16 @@ export const poolSchema = listOf(poolRangeSchema).superRefine((ranges, ctx) => {
   });
 });
 
+/** "system" (this router's own DNS servers) or a list of addresses; list errors name the item (dns.1). */
+const dnsList = listOf(addressSchema);
+export const dnsSchema = z.unknown().transform((raw, ctx): 'system' | string[] => {
+  if (typeof raw === 'string' && raw.trim() === 'system') return 'system';
+  const r = dnsList.safeParse(raw);
+  if (r.success) return r.data;
+  for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path });
+  return z.NEVER;
+}) as unknown as z.ZodType<'system' | string[], 'system' | string | string[]>;
+
 // ------------------------------------------------------------------------------------ proposals
 
 export const ikeProposalSchema = z.object({
@@ -204,7 +214,7 @@ export const wizardAddressingStep = z.object({
   /** IP > Pool ranges, e.g. ["10.10.10.10-10.10.10.200"] or "10.10.10.10-10.10.10.200". */
   pool: poolSchema,
   /** DNS servers for clients: "system" = this router's own (system-dns=yes), or a list (static-dns); [] = none. */
-  dns: z.union([z.literal('system'), listOf(addressSchema)]).default('system'),
+  dns: dnsSchema.default('system'),
   /** Networks reachable through the tunnel (split-include); empty = full tunnel 0.0.0.0/0. */
   splitNetworks: listOf(prefixSchema).superRefine(unique((x: string) => x, 'network')).default([]),
 });
