@@ -238,7 +238,7 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
       const p = ((await agent.rest('GET', 'ip/ipsec/policy')).json as any[]).find((x) => x.template === 'false');
       return p?.active === 'true' ? p : undefined;
     });
-    expect(row).toMatchObject({ 'ph2-state': 'established', 'ph2-count': '1', dynamic: 'false' });
+    expect(row).toMatchObject({ 'ph2-state': 'established', 'ph2-count': '1', dynamic: 'false', 'sa-src-address': hosts.a.addr, 'sa-dst-address': hosts.b.addr });
     expect(charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10'])).toMatch(/terminate completed successfully/);
     await until('the policy to go idle', async () => {
       const p = ((await agent.rest('GET', 'ip/ipsec/policy')).json as any[]).find((x) => x.template === 'false');

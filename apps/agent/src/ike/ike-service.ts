@@ -238,7 +238,7 @@ export class IkeService {
             });
           }
           this.peers.get(a.ikeSa)?.children.add(a.child);
-          this.countChild(a.child, a.policyId, a.generatedPolicies ?? []);
+          this.countChild(a.child, a.policyId, a.generatedPolicies ?? [], { 'sa-src-address': a.outbound.src, 'sa-dst-address': a.outbound.dst });
           void this.dataplane?.installChild(a);
           break;
         }
@@ -313,12 +313,12 @@ export class IkeService {
   }
 
   /** ph2-count/ph2-state/active of the policy a new CHILD_SA serves. */
-  private countChild(child: number, stored: number | undefined, dynamic: number[]): void {
+  private countChild(child: number, stored: number | undefined, dynamic: number[], ends: { 'sa-src-address': string; 'sa-dst-address': string }): void {
     this.childPolicies.set(child, { ...(stored !== undefined ? { stored } : {}), dynamic });
     if (stored !== undefined) {
       const n = (this.storedCount.get(stored) ?? 0) + 1;
       this.storedCount.set(stored, n);
-      this.live.dynamic.setPolicyLive(stored, { active: true, 'ph2-state': 'established', 'ph2-count': n });
+      this.live.dynamic.setPolicyLive(stored, { active: true, 'ph2-state': 'established', 'ph2-count': n, ...ends });
     }
     for (const d of dynamic) this.bumpDynamic(d, +1);
   }
@@ -332,7 +332,13 @@ export class IkeService {
       if (n) this.storedCount.set(p.stored, n);
       else this.storedCount.delete(p.stored);
       // RouterOS ph2-state: expired once the SA ran out without a successor, else no-phase2.
-      this.live.dynamic.setPolicyLive(p.stored, { active: n > 0, 'ph2-state': n > 0 ? 'established' : reason.includes('lifetime') ? 'expired' : 'no-phase2', 'ph2-count': n });
+      const last = this.live.dynamic.policyLive(p.stored);
+      this.live.dynamic.setPolicyLive(p.stored, {
+        active: n > 0,
+        'ph2-state': n > 0 ? 'established' : reason.includes('lifetime') ? 'expired' : 'no-phase2',
+        'ph2-count': n,
+        ...(n > 0 && last?.['sa-src-address'] ? { 'sa-src-address': last['sa-src-address'], 'sa-dst-address': last['sa-dst-address'] } : {}),
+      });
     }
     for (const d of p.dynamic) this.bumpDynamic(d, -1);
   }

@@ -23,6 +23,9 @@ export interface PolicyLive {
   active: boolean;
   'ph2-state': 'no-phase2' | 'established' | 'expired';
   'ph2-count': number;
+  /** Endpoints of the SAs serving it (the latest CHILD_SA's). */
+  'sa-src-address'?: string;
+  'sa-dst-address'?: string;
 }
 
 export interface DynamicChange {
