@@ -32,7 +32,7 @@ let lanA: LanHost;
 let lanB: LanHost;
 
 /** Our gateway: policy LAN A <-> LAN B in tunnel mode towards charon; charon the mirror image. */
-async function setUp(s: Suite, opts: { charonChild?: string } = {}): Promise<string> {
+async function setUp(s: Suite, opts: { charonChild?: string; weInitiate?: boolean } = {}): Promise<string> {
   charon = new Charon(hosts.b.ns);
   agent = new AgentInNetns(hosts.a.ns);
   await charon.start();
@@ -40,10 +40,10 @@ async function setUp(s: Suite, opts: { charonChild?: string } = {}): Promise<str
   await agent.start();
   await agent.add('ip/ipsec/profile', { name: 'dp', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' });
   await agent.add('ip/ipsec/proposal', { name: 'dp', ...s.proposal });
-  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'dp', passive: 'yes' });
+  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'dp', passive: opts.weInitiate ? 'no' : 'yes' });
   await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
   await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', proposal: 'dp' });
-  expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+  if (!opts.weInitiate) expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
   return until('charon to install the CHILD_SA', () => {
     const text = charon.listSas();
     return /INSTALLED/.test(text) ? text : undefined;
@@ -163,5 +163,20 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
     expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
     await until('the new CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
     expect(ping(lanA.ns, lanB.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
+  }, 60_000);
+
+  it('ACQUIRE: after a flush, traffic from the LAN brings the CHILD_SA back over the IKE SA (nothing else does)', async () => {
+    await setUp(SUITES[0]!, { weInitiate: true });
+    expect((await agent.rest('POST', 'ip/ipsec/installed-sa/flush')).status).toBe(200);
+    await until('our Installed SAs to empty', async () => ((await ourSas()).length === 0 ? true : undefined));
+    // longer than the agent's keep-up round (5 s): the established IKE SA alone does not renegotiate phase 2
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(await ourSas()).toHaveLength(0);
+    ping(lanA.ns, lanB.addr, { count: 1 }); // dropped, but it is the ACQUIRE
+    await until('the CHILD_SA negotiated on ACQUIRE', async () => ((await ourSas()).length === 2 ? true : undefined));
+    expect(charon.listSas()).toMatch(/INSTALLED/);
+    expect(ping(lanA.ns, lanB.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
+    const peers = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
+    expect(peers).toHaveLength(1); // the same IKE SA, no second one
   }, 60_000);
 });

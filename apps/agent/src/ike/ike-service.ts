@@ -384,7 +384,7 @@ export class IkeService {
   /** Traffic hit a policy without SAs (ACQUIRE): bring up its peer now, as RouterOS does. */
   private acquire(policyId: number): void {
     const policy = this.store.list('policy').find((p) => p.id === policyId);
-    if (policy?.values.peer) this.bringUpPeers(String(policy.values.peer));
+    if (policy?.values.peer) this.bringUpPeers(String(policy.values.peer), true);
   }
 
   /** The data plane reports a soft lifetime (bytes/packets): rekey that CHILD_SA. */
@@ -393,10 +393,12 @@ export class IkeService {
     if (row) this.apply(this.engine.command({ type: 'rekey-child', ikeSa: row.ikeSa, child }));
   }
 
-  /** RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps them up. */
-  private bringUpPeers(only?: string): void {
-    // Peers with an IKE SA in progress are left alone; established ones get the CHILD_SAs they lack (after a flush).
-    const up = new Set(this.engine.list().filter((s) => s.state !== 'established').map((s) => s.peer));
+  /**
+   * RouterOS: a non-passive peer with policies establishes phase 1 and 2 by itself and keeps phase 1 up. With
+   * `acquire` (traffic hit its policy) an established peer also gets the CHILD_SAs it lacks (after a flush).
+   */
+  private bringUpPeers(only?: string, acquire = false): void {
+    const up = new Set(this.engine.list().filter((s) => !acquire || s.state !== 'established').map((s) => s.peer));
     const policies = this.store.list('policy').filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
     for (const peer of this.store.list('peer')) {
       if (only !== undefined && peer.values.name !== only) continue;
@@ -426,7 +428,7 @@ export class IkeService {
 
   /**
    * Installed SAs "flush": every CHILD_SA is deleted with the peer (INFORMATIONAL DELETE), IKE SAs stay; peers with
-   * policies negotiate fresh ones (keep-up, ACQUIRE). Returns the number of SAs (two per CHILD_SA).
+   * policies negotiate fresh ones when traffic asks for them (ACQUIRE). Returns the number of SAs (two per CHILD_SA).
    */
   flushSas(): number {
     let n = 0;
