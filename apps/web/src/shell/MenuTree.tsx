@@ -51,7 +51,7 @@ export function MenuTree({ route, isFull, canWrite }: { route: string[]; isFull:
                   key={i.path}
                   selected={here.startsWith(i.match)}
                   onClick={() => navigate(i.path)}
-                  sx={{ py: 0.25, pl: s.title ? 3 : 2 }}
+                  sx={{ py: 0.25, pl: s.title ? 3 : 2, pr: 1 }}
                   component="a"
                   href={`#${i.path}`}
                 >

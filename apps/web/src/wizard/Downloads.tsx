@@ -1,12 +1,18 @@
-// After Finish: one download link per client profile (plain GETs with the session cookie), grouped
-// by platform, and links to where the created objects are.
+// After Finish: one download link per client profile, grouped by platform (GET with the session
+// cookie; files with a private key can be given an export passphrase here), and links to where
+// the created objects are.
+import { useState } from 'react';
 import { Alert, Box, Button, Link, Typography } from '@mui/material';
 import DownloadIcon from '@mui/icons-material/Download';
 import KeyIcon from '@mui/icons-material/Key';
-import { WIZARD_CLIENTS, WIZARD_CLIENT_LABELS, type WizardFinishResult, type WizardProfileFile } from '@ipsec/schema';
+import { WIZARD_CLIENTS, WIZARD_CLIENT_LABELS, WIZARD_PASSPHRASE_MIN, type WizardFinishResult, type WizardProfileFile } from '@ipsec/schema';
+import { messageOf } from '../api/trpc.ts';
+import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
+import { downloadFile } from './api.ts';
+import { Secret } from './widgets.tsx';
 
-const ORDER: (WizardProfileFile['client'])[] = ['all', ...WIZARD_CLIENTS];
+const ORDER: WizardProfileFile['client'][] = ['all', ...WIZARD_CLIENTS];
 const clientTitle = (c: WizardProfileFile['client']) => (c === 'all' ? 'Every client' : WIZARD_CLIENT_LABELS[c]);
 
 export function DownloadsPanel({ result, isFull, where }: {
@@ -15,43 +21,69 @@ export function DownloadsPanel({ result, isFull, where }: {
   /** Windows and tabs where the created objects are: [label, route]. */
   where: [string, string][];
 }) {
+  const { notify } = useDialogs();
+  const [passphrase, setPassphrase] = useState('');
   const groups = ORDER.map((c) => [c, result.profiles.filter((p) => p.client === c)] as const).filter(([, list]) => list.length > 0);
   const keyed = result.profiles.some((p) => p.containsKey);
+  // A .p12 (and the profiles that embed one) is encrypted with an export passphrase.
+  const encrypted = isFull && result.profiles.some((p) => p.containsKey && p.filename.endsWith('.p12'));
+  const passphraseError = passphrase !== '' && passphrase.length < WIZARD_PASSPHRASE_MIN ? `at least ${WIZARD_PASSPHRASE_MIN} characters` : undefined;
+
+  const get = async (e: React.MouseEvent, p: WizardProfileFile) => {
+    e.preventDefault();
+    try {
+      await downloadFile(p.url, p.filename, p.containsKey && passphrase && !passphraseError ? passphrase : undefined);
+    } catch (err) {
+      notify(messageOf(err));
+    }
+  };
+
   return (
-    <Box sx={{ maxWidth: 860 }}>
+    <Box sx={{ maxWidth: 900 }}>
       <Box component="section" aria-label="Client profiles">
         <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>Client profiles</Typography>
         {keyed && !isFull ? (
-          <Alert severity="info" sx={{ mb: 1, py: 0 }}>Files with a private key (.p12) can be downloaded by users of group full only.</Alert>
+          <Alert severity="info" sx={{ mb: 1, py: 0 }}>Files with a private key or the pre-shared key can be downloaded by users of group full only.</Alert>
+        ) : null}
+        {encrypted ? (
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, mb: 1, flexWrap: 'wrap' }}>
+            <Typography variant="body2" color="text.secondary">Export passphrase for the files with a key:</Typography>
+            <Box sx={{ width: 240 }}>
+              <Secret label="Export passphrase" value={passphrase} onChange={setPassphrase} error={passphraseError} />
+            </Box>
+            <Typography variant="caption" color={passphraseError ? 'error' : 'text.secondary'}>
+              {passphraseError ?? 'empty: the one given in the wizard (remembered for 30 minutes)'}
+            </Typography>
+          </Box>
         ) : null}
         {groups.length === 0 ? <Typography variant="body2" color="text.secondary">No files.</Typography> : null}
-        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '200px 1fr' }, border: 1, borderColor: 'divider', borderRadius: 1, overflow: 'hidden' }}>
+        <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '210px 1fr' }, border: 1, borderColor: 'divider', borderRadius: 1, overflow: 'hidden' }}>
           {groups.map(([client, list], gi) => (
             <Box key={client} sx={{ display: 'contents' }}>
-              <Typography
-                variant="body2"
-                sx={{ fontWeight: 600, px: 1, py: 0.5, bgcolor: 'action.hover', borderTop: gi ? 1 : 0, borderColor: 'divider' }}
-              >
+              <Typography variant="body2" sx={{ fontWeight: 600, px: 1, py: 0.5, bgcolor: 'action.hover', borderTop: gi ? 1 : 0, borderColor: 'divider' }}>
                 {clientTitle(client)}
               </Typography>
-              <Box component="ul" aria-label={clientTitle(client)} sx={{ listStyle: 'none', m: 0, px: 1, py: 0.5, borderTop: { xs: 0, md: gi ? 1 : 0 }, borderColor: 'divider' }}>
+              <Box component="ul" aria-label={clientTitle(client)} sx={{ listStyle: 'none', m: 0, px: 1, py: 0.5, borderTop: gi ? 1 : 0, borderColor: 'divider' }}>
                 {list.map((p) => {
                   const blocked = p.containsKey && !isFull;
                   return (
-                    <Box component="li" key={p.url} sx={{ display: 'flex', alignItems: 'center', gap: 1, py: 0.25, flexWrap: 'wrap' }}>
+                    <Box component="li" key={p.url} sx={{ display: 'flex', alignItems: 'center', columnGap: 1, py: 0.25, flexWrap: 'wrap' }}>
                       {blocked ? (
                         <Typography variant="body2" color="text.disabled" sx={{ fontFamily: 'monospace', fontSize: 12 }}>{p.filename}</Typography>
                       ) : (
-                        <Link href={p.url} download={p.filename} underline="hover" sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5, fontFamily: 'monospace', fontSize: 12 }}>
+                        <Link
+                          href={p.url}
+                          download={p.filename}
+                          onClick={(e) => void get(e, p)}
+                          underline="hover"
+                          sx={{ display: 'inline-flex', alignItems: 'center', gap: 0.5, fontFamily: 'monospace', fontSize: 12 }}
+                        >
                           <DownloadIcon sx={{ fontSize: 16 }} />
                           {p.filename}
                         </Link>
                       )}
-                      <Typography variant="caption" color="text.secondary">
-                        {p.label}
-                        {p.user ? ` · ${p.user}` : ''}
-                      </Typography>
-                      {p.containsKey ? <KeyIcon titleAccess="contains a private key" sx={{ fontSize: 14, color: 'warning.main' }} /> : null}
+                      {p.containsKey ? <KeyIcon titleAccess="contains a secret (private key or pre-shared key)" sx={{ fontSize: 14, color: 'warning.main' }} /> : null}
+                      <Typography variant="caption" color="text.secondary">{p.label}</Typography>
                     </Box>
                   );
                 })}

@@ -131,6 +131,11 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
                       <Box component="span" sx={{ color: 'primary.main' }}>{k}</Box>={printValue(menu, k, v)}
                     </Box>
                   ))}
+                  {o.note ? (
+                    <Box component="span" sx={{ color: 'text.secondary', fontFamily: 'inherit', fontStyle: 'italic' }}>
+                      ({o.note})
+                    </Box>
+                  ) : null}
                 </Box>
               ))}
             </Box>

@@ -1,16 +1,39 @@
-// The agent's wizard procedures (apps/agent/src/api/router.ts `wizard.*`): preview (nothing stored),
-// finish (one transaction), profiles (the download links again, by wizard name).
-import type { RoadWarriorInput, WizardFinishResult, WizardPreview } from '@ipsec/schema';
+// The agent's wizard procedures (apps/agent/src/wizard/router.ts, `wizard.*`): preview (nothing
+// stored), finish (one transaction), profiles (the download links again, by setup name), and the
+// downloads themselves (GET/POST /api/wizard/<setup>/profile/<file> with the session cookie).
+import type { RoadWarriorInput, SiteToSiteInput, WizardFinishResult, WizardPreview } from '@ipsec/schema';
 import { trpc } from '../api/trpc.ts';
 
-// TODO: typed from AppRouter once apps/agent's router has `wizard`.
-interface WizardApi {
-  preview: { mutate(input: RoadWarriorInput): Promise<WizardPreview> };
-  finish: { mutate(input: RoadWarriorInput): Promise<WizardFinishResult> };
-  profiles: { query(input: { name: string }): Promise<WizardFinishResult> };
-}
-const wizard = () => (trpc() as unknown as { wizard: WizardApi }).wizard;
+export const previewRoadWarrior = (input: RoadWarriorInput): Promise<WizardPreview> => trpc().wizard.preview.query(input);
+export const finishRoadWarrior = (input: RoadWarriorInput): Promise<WizardFinishResult> => trpc().wizard.finish.mutate(input);
+export const previewSiteToSite = (input: SiteToSiteInput): Promise<WizardPreview> => trpc().wizard.siteToSite.preview.query(input);
+export const finishSiteToSite = (input: SiteToSiteInput): Promise<WizardFinishResult> => trpc().wizard.siteToSite.finish.mutate(input);
+/** The files of a stored setup; an export passphrase given here serves later downloads of key files (30 min, memory only). */
+export const profilesOf = (name: string, exportPassphrase?: string): Promise<WizardFinishResult> =>
+  trpc().wizard.profiles.query(exportPassphrase ? { name, exportPassphrase } : name);
 
-export const previewRoadWarrior = (input: RoadWarriorInput): Promise<WizardPreview> => wizard().preview.mutate(input);
-export const finishRoadWarrior = (input: RoadWarriorInput): Promise<WizardFinishResult> => wizard().finish.mutate(input);
-export const profilesOf = (name: string): Promise<WizardFinishResult> => wizard().profiles.query({ name });
+/** Fetches one file (POST with the passphrase when given) and hands it to the browser as a download. */
+export async function downloadFile(url: string, filename: string, passphrase?: string): Promise<void> {
+  const res = await fetch(url, passphrase
+    ? { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase }) }
+    : { credentials: 'same-origin' });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { detail?: string; message?: string };
+      message = body.detail || body.message || message;
+    } catch {
+      /* not JSON */
+    }
+    throw new Error(`${filename}: ${message}`);
+  }
+  const blob = await res.blob();
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
