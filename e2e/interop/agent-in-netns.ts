@@ -9,6 +9,8 @@ import { join } from 'node:path';
 const repo = join(import.meta.dirname, '..', '..');
 const agentDir = join(repo, 'apps', 'agent');
 const PASSWORD = 'interop-admin-pw';
+/** The agent's admin user (ADMIN_PASSWORD on its fresh data directory): for REST, and for a browser logging in. */
+export const AGENT_ADMIN = { name: 'admin', password: PASSWORD } as const;
 
 export class AgentInNetns {
   readonly dir = mkdtempSync(join(tmpdir(), 'ipsec-interop-agent-'));

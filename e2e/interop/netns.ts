@@ -58,24 +58,8 @@ export class TwoHosts {
    * gateway's LAN address (10.x.0.1, already on its lo), and forwarding on in the gateways.
    */
   withLanHosts(): this {
-    const add = (gw: Host, side: string): LanHost => {
-      const h = { ns: `ipsL${side}-${this.tag}`, addr: gw.lan.replace(/\.1$/, '.2') };
-      const [g, l] = [`g${side}${this.tag}`, `l${side}${this.tag}`];
-      sh('ip', ['netns', 'add', h.ns]);
-      sh('ip', ['link', 'add', g, 'type', 'veth', 'peer', 'name', l]);
-      sh('ip', ['link', 'set', g, 'netns', gw.ns]);
-      sh('ip', ['link', 'set', l, 'netns', h.ns]);
-      sh('ip', ['-n', gw.ns, 'link', 'set', g, 'up']);
-      sh('ip', ['-n', gw.ns, 'route', 'add', gw.lan.replace(/\.1$/, '.0/24'), 'dev', g, 'src', gw.lan]);
-      sh('ip', ['netns', 'exec', gw.ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-      sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
-      sh('ip', ['-n', h.ns, 'link', 'set', l, 'up']);
-      sh('ip', ['-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', l]);
-      sh('ip', ['-n', h.ns, 'route', 'add', 'default', 'via', gw.lan]);
-      return h;
-    };
-    this.lanA = add(this.a, 'A');
-    this.lanB = add(this.b, 'B');
+    this.lanA = addLanHost(this.a, 'A', this.tag);
+    this.lanB = addLanHost(this.b, 'B', this.tag);
     return this;
   }
 
@@ -87,6 +71,85 @@ export class TwoHosts {
         // already gone
       }
     }
+  }
+}
+
+/**
+ * A host behind a gateway: namespace with 10.x.0.2/24 on a veth to the gateway, default route via the
+ * gateway's LAN address (10.x.0.1, already on its lo), and forwarding on in the gateway.
+ */
+function addLanHost(gw: Host, side: string, tag: string): LanHost {
+  const h = { ns: `ipsL${side}-${tag}`, addr: gw.lan.replace(/\.1$/, '.2') };
+  const [g, l] = [`g${side}${tag}`, `l${side}${tag}`];
+  sh('ip', ['netns', 'add', h.ns]);
+  sh('ip', ['link', 'add', g, 'type', 'veth', 'peer', 'name', l]);
+  sh('ip', ['link', 'set', g, 'netns', gw.ns]);
+  sh('ip', ['link', 'set', l, 'netns', h.ns]);
+  sh('ip', ['-n', gw.ns, 'link', 'set', g, 'up']);
+  sh('ip', ['-n', gw.ns, 'route', 'add', gw.lan.replace(/\.1$/, '.0/24'), 'dev', g, 'src', gw.lan]);
+  sh('ip', ['netns', 'exec', gw.ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
+  sh('ip', ['-n', h.ns, 'link', 'set', l, 'up']);
+  sh('ip', ['-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', l]);
+  sh('ip', ['-n', h.ns, 'route', 'add', 'default', 'via', gw.lan]);
+  return h;
+}
+
+/**
+ * A road-warrior server and its clients: the server namespace (192.0.2.1/24 on a bridge, LAN 10.1.0.1
+ * on lo) with a LAN host behind it (10.1.0.2/24), and `clients` namespaces 192.0.2.2, 192.0.2.3, ...
+ * each on a veth whose other end is in the server's bridge. Everything lives in namespaces it creates;
+ * down() removes them all.
+ */
+export class RoadWarriorNet {
+  readonly server: Host;
+  readonly clients: LanHost[];
+  lan?: LanHost;
+  private readonly tag = randomBytes(3).toString('hex');
+  private readonly created: string[] = [];
+
+  constructor(clients = 2) {
+    this.server = { ns: `ipsS-${this.tag}`, addr: '192.0.2.1', lan: '10.1.0.1' };
+    this.clients = Array.from({ length: clients }, (_, i) => ({ ns: `ipsC${i}-${this.tag}`, addr: `192.0.2.${i + 2}` }));
+  }
+
+  up(): this {
+    const s = this.server;
+    const br = `br${this.tag}`;
+    sh('ip', ['netns', 'add', s.ns]);
+    this.created.push(s.ns);
+    sh('ip', ['-n', s.ns, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['-n', s.ns, 'link', 'add', br, 'type', 'bridge']);
+    sh('ip', ['-n', s.ns, 'addr', 'add', `${s.addr}/24`, 'dev', br]);
+    sh('ip', ['-n', s.ns, 'link', 'set', br, 'up']);
+    sh('ip', ['-n', s.ns, 'addr', 'add', `${s.lan}/32`, 'dev', 'lo']);
+    this.clients.forEach((c, i) => {
+      const [p, v] = [`p${i}${this.tag}`, `c${i}${this.tag}`];
+      sh('ip', ['netns', 'add', c.ns]);
+      this.created.push(c.ns);
+      sh('ip', ['link', 'add', p, 'type', 'veth', 'peer', 'name', v]);
+      sh('ip', ['link', 'set', p, 'netns', s.ns]);
+      sh('ip', ['link', 'set', v, 'netns', c.ns]);
+      sh('ip', ['-n', s.ns, 'link', 'set', p, 'master', br]);
+      sh('ip', ['-n', s.ns, 'link', 'set', p, 'up']);
+      sh('ip', ['-n', c.ns, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', c.ns, 'addr', 'add', `${c.addr}/24`, 'dev', v]);
+      sh('ip', ['-n', c.ns, 'link', 'set', v, 'up']);
+    });
+    this.created.push(`ipsLS-${this.tag}`);
+    this.lan = addLanHost(s, 'S', this.tag);
+    return this;
+  }
+
+  down(): void {
+    for (const ns of this.created.reverse()) {
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        // already gone
+      }
+    }
+    this.created.length = 0;
   }
 }
 

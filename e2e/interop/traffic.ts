@@ -85,3 +85,51 @@ export async function tcpTransfer(from: { ns: string }, to: { ns: string; addr: 
   const t = JSON.parse(txOut.trim().split('\n').pop()!) as { sha256: string; ms: number };
   return { bytes: r.bytes, sentSha256: t.sha256, receivedSha256: r.sha256, maxGapMs: r.maxGapMs, ms: t.ms, mbitPerSec: (r.bytes * 8) / 1000 / t.ms };
 }
+
+// A minimal DNS server (UDP, one A record for every name asked) and a lookup through a given server from a given
+// source address: a client that received a DNS server by mode config resolves through the tunnel with it.
+const DNS_SERVER = `
+const dgram = require('node:dgram');
+const [addr, answer] = process.argv.slice(1);
+const s = dgram.createSocket('udp4');
+s.on('message', (q, r) => {
+  let i = 12; while (q[i] !== 0) i += q[i] + 1; const qEnd = i + 5;
+  const head = Buffer.from(q.subarray(0, 12)); head.writeUInt16BE(0x8180, 2); head.writeUInt16BE(1, 4); head.writeUInt16BE(1, 6); head.writeUInt16BE(0, 8); head.writeUInt16BE(0, 10);
+  const rr = Buffer.alloc(16); rr.writeUInt16BE(0xc00c, 0); rr.writeUInt16BE(1, 2); rr.writeUInt16BE(1, 4); rr.writeUInt32BE(60, 6); rr.writeUInt16BE(4, 10);
+  answer.split('.').forEach((o, k) => (rr[12 + k] = Number(o)));
+  s.send(Buffer.concat([head, q.subarray(12, qEnd), rr]), r.port, r.address);
+  console.log('query from ' + r.address);
+});
+s.bind(53, addr, () => console.log('listening'));
+`;
+
+const DNS_LOOKUP = `
+const { Resolver } = require('node:dns').promises;
+const [server, name, from] = process.argv.slice(1);
+const r = new Resolver({ timeout: 2000, tries: 2 }); r.setServers([server]); if (from) r.setLocalAddress(from);
+r.resolve4(name).then((a) => console.log(JSON.stringify(a)), (e) => { console.error(e.message); process.exit(1); });
+`;
+
+/** A DNS server on `addr` (port 53) in `ns` answering every A query with `answer`; stop() kills it by PID. */
+export async function dnsServer(ns: string, addr: string, answer: string): Promise<{ stop: () => void; queries: () => string[] }> {
+  const srv = nodeIn(ns, DNS_SERVER, [addr, answer], 600_000);
+  srv.done.catch(() => undefined);
+  for (let i = 0; i < 100 && !srv.output().includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!srv.output().includes('listening')) throw new Error(`DNS server on ${addr} in ${ns} did not start`);
+  return {
+    stop: () => {
+      if (srv.child.exitCode === null) srv.child.kill('SIGKILL');
+    },
+    queries: () => [...srv.output().matchAll(/query from (\S+)/g)].map((m) => m[1]!),
+  };
+}
+
+/** Resolve `name` (A) through `server` from inside `ns`, sourced from `from`; the addresses, or the error. */
+export async function dnsLookup(ns: string, server: string, name: string, from?: string): Promise<string[] | Error> {
+  const q = nodeIn(ns, DNS_LOOKUP, [server, name, ...(from ? [from] : [])], 15_000);
+  try {
+    return JSON.parse((await q.done).trim()) as string[];
+  } catch (e) {
+    return e as Error;
+  }
+}
