@@ -432,6 +432,22 @@ describe('road warrior with a pre-shared key', () => {
   });
 });
 
+describe('road warrior with ECDSA keys', () => {
+  it('issues prime256v1 certificates; the .p12 and the Apple profile carry them', async () => {
+    const r = await admin.client.wizard.finish.mutate({ name: 'ec', keyType: 'ecdsa', serverAddress: '203.0.113.20', pool: '10.50.0.2-10.50.0.99', clients: ['macos', 'linux'], clientCertificates: ['gina'], exportPassphrase: PASS });
+    const ca = (await get(adminCookie, file(r, 'ec-ca.crt').url)).text;
+    writeFileSync(join(work, 'ec-ca.crt'), ca);
+    expect(openssl(['x509', '-in', join(work, 'ec-ca.crt'), '-noout', '-text']).out).toMatch(/prime256v1|P-256/);
+    const p12 = await get(adminCookie, file(r, 'ec-gina.p12').url);
+    writeFileSync(join(work, 'ec.p12'), p12.body);
+    expect(openssl(['pkcs12', '-in', join(work, 'ec.p12'), '-passin', `pass:${PASS}`, '-nokeys', '-clcerts', '-out', join(work, 'ec-gina.crt')]).status).toBe(0);
+    expect(openssl(['verify', '-CAfile', join(work, 'ec-ca.crt'), join(work, 'ec-gina.crt')]).out).toMatch(/OK/);
+    expect(openssl(['pkcs12', '-info', '-in', join(work, 'ec.p12'), '-passin', `pass:${PASS}`, '-nodes']).out).toMatch(/PRIVATE KEY/);
+    const mc = plist.parse((await get(adminCookie, file(r, 'ec-gina.mobileconfig').url)).text) as any;
+    expect(mc.PayloadContent.find((p: any) => p.PayloadType === 'com.apple.vpn.managed').IKEv2).toMatchObject({ CertificateType: 'ECDSA256', RemoteIdentifier: '203.0.113.20' });
+  });
+});
+
 describe('finish is all or nothing', () => {
   it('of two finishes racing for the same names, the loser leaves nothing behind', async () => {
     const before = (await admin.client.config.history.query({ limit: 1 }))[0]!.rev;
