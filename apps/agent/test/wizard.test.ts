@@ -396,9 +396,17 @@ describe('road warrior with EAP-MSCHAPv2 users', () => {
     const ps1 = (await get(ro, file(result, 'eap.ps1').url)).text;
     expect(ps1).toMatch(/-AuthenticationMethod Eap/);
     expect(ps1).not.toMatch(/SplitTunneling/);
-    const conf = parseSwanctl((await get(ro, file(result, 'eap-carol.swanctl.conf').url)).text);
+    const text = (await get(ro, file(result, 'eap-carol.swanctl.conf').url)).text;
+    const conf = parseSwanctl(text);
     expect(conf.connections.eap.local).toEqual({ auth: 'eap-mschapv2', eap_id: 'carol' });
+    expect(conf.connections.eap.remote).toEqual({ auth: 'pubkey', id: '203.0.113.10', cacerts: 'eap-ca.crt' });
     expect(conf.connections.eap.children.eap.remote_ts).toBe('0.0.0.0/0');
+    if (canRunCharon) {
+      const out = await loadIntoCharon(text.replace('"<password of carol>"', JSON.stringify(EAP_PW)), { 'x509ca/eap-ca.crt': (await get(ro, file(result, 'eap-ca.crt').url)).body });
+      expect(out.loadStatus, out.load).toBe(0);
+      expect(out.load).toMatch(/loaded eap secret 'eap-eap'/);
+      expect(out.load).toMatch(/loaded connection 'eap'/);
+    }
     for (const f of result.profiles) expect((await get(adminCookie, f.url)).text).not.toContain(EAP_PW);
   });
 });
