@@ -257,3 +257,97 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     await expect(w.getByRole('textbox', { name: 'Name prefix' })).toHaveAttribute('aria-invalid', 'true');
   });
 });
+
+test('768x1024: every step fits the width (screenshots), certificate and PSK variants', async ({ page, agent }) => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await login(page, agent);
+  await openWizard(page);
+  const w = wizard(page);
+  const fits = async (what: string) => {
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(over, `${what}: page wider than the viewport`).toBeLessThanOrEqual(0);
+  };
+
+  await w.getByRole('radio', { name: /Client certificates/ }).check();
+  await w.getByRole('textbox', { name: 'Certificate 1' }).fill('alice-laptop');
+  await w.getByRole('button', { name: 'Add certificate' }).click();
+  await w.getByRole('textbox', { name: 'Certificate 2' }).fill('bob phone');
+  await w.getByLabel('Export passphrase', { exact: true }).fill('short');
+  await next(page).click();
+  await expect(w.getByRole('textbox', { name: 'Certificate 2' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(w.getByLabel('Export passphrase', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await fits('certificates with errors');
+  await shot(page, 'wizard-tablet-1-certificates-errors');
+
+  await w.getByRole('radio', { name: /Pre-shared key/ }).check();
+  await w.getByRole('button', { name: 'Generate Pre-shared key' }).click();
+  await expect(w.getByRole('textbox', { name: 'Pre-shared key' })).toHaveValue(/^.{32}$/);
+  await shot(page, 'wizard-tablet-1-psk');
+
+  await w.getByRole('radio', { name: /Username and password/ }).check();
+  await w.getByRole('textbox', { name: 'User 1 name' }).fill('carol');
+  await w.getByLabel('User 1 password', { exact: true }).fill('carol-Pass-9876');
+  await fits('authentication');
+  await shot(page, 'wizard-tablet-1-authentication');
+  await next(page).click();
+  await w.getByRole('textbox', { name: 'Server address' }).fill('198.51.100.7');
+  await w.getByRole('textbox', { name: 'Name prefix' }).fill('tablet');
+  await fits('server');
+  await shot(page, 'wizard-tablet-2-server');
+  await next(page).click();
+  await w.getByRole('textbox', { name: 'Range 1' }).fill('10.88.0.0/24');
+  await shot(page, 'wizard-tablet-3-pool');
+  await next(page).click();
+  await shot(page, 'wizard-tablet-4-dns');
+  await next(page).click();
+  await w.getByRole('radio', { name: /Split tunnel/ }).check();
+  await w.getByRole('textbox', { name: 'Network 1' }).fill('10.1.0.0/16');
+  await w.getByRole('button', { name: 'Add network' }).click();
+  await w.getByRole('textbox', { name: 'Network 2' }).fill('172.16.0.0/12');
+  await fits('networks');
+  await shot(page, 'wizard-tablet-5-networks');
+  await next(page).click();
+  await w.getByRole('checkbox', { name: 'Choose the algorithms myself' }).check();
+  await w.getByRole('group', { name: 'Phase 2 encryption' }).getByRole('checkbox', { name: 'aes-256-gcm' }).check();
+  await fits('clients');
+  await shot(page, 'wizard-tablet-6-clients');
+  await next(page).click();
+  await expectStep(page, '7. Review', 'review');
+  await expect(w.getByTestId('wizard-object').first()).toBeVisible();
+  // two split networks: Apple clients take only the first one
+  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'accepts only the first split-include network' })).toHaveCount(2);
+  await fits('review');
+  await shot(page, 'wizard-tablet-7-review');
+  await w.getByRole('button', { name: 'Finish' }).click();
+  await expect(heading(page)).toHaveText('Road warrior “tablet” is set up');
+  await fits('downloads');
+  await shot(page, 'wizard-tablet-8-downloads');
+});
+
+test('a read user sees no wizard and cannot finish one', async ({ page, agent, browser }) => {
+  const READER = { name: 'wizard-reader', password: 'read-only-pass-2' };
+  await login(page, agent);
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Users' }).click();
+  const users = page.getByRole('region', { name: 'Users' });
+  await users.getByRole('button', { name: 'Add' }).click();
+  const dlg = page.getByRole('dialog', { name: 'New User' });
+  await dlg.getByRole('textbox', { name: 'Name', exact: true }).fill(READER.name);
+  await dlg.getByRole('combobox', { name: 'Group', exact: true }).click();
+  await page.getByRole('listbox').getByRole('option', { name: 'read', exact: true }).click();
+  await dlg.getByLabel('Password', { exact: true }).fill(READER.password);
+  await dlg.getByRole('button', { name: 'OK' }).click();
+  await expect(dlg).toBeHidden();
+
+  const ro = await newSession(browser, agent, READER);
+  const menu = ro.getByRole('navigation', { name: 'Menu' });
+  await expect(menu.getByRole('link', { name: 'IPsec' })).toBeVisible();
+  await expect(menu.getByText('Wizards')).toHaveCount(0);
+  await expect(menu.getByRole('link', { name: 'Road Warrior' })).toHaveCount(0);
+  await expect(menu.getByRole('link', { name: 'Site to Site' })).toHaveCount(0);
+  for (const slug of ['road-warrior/authentication', 'road-warrior/review', 'site-to-site']) {
+    await ro.goto(`${agent.url}/#/wizard/${slug}`);
+    await expect(ro.getByText('The wizards create configuration: they need group write or full.')).toBeVisible();
+    await expect(ro.getByRole('button', { name: /Finish|Next/ })).toHaveCount(0);
+  }
+  await ro.context().close();
+});

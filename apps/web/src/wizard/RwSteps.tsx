@@ -58,13 +58,13 @@ export function AuthStep({ draft, set, errors }: StepProps) {
             />
           </Row>
           <Row label="Export passphrase" error={errors.exportPassphrase} help={`Protects the .p12 files you download after Finish (at least ${WIZARD_PASSPHRASE_MIN} characters). Kept in the router's memory for this session only.`}>
-            <Secret label="Export passphrase" value={draft.exportPassphrase} onChange={(exportPassphrase) => set({ exportPassphrase })} generate={16} />
+            <Secret label="Export passphrase" value={draft.exportPassphrase} onChange={(exportPassphrase) => set({ exportPassphrase })} error={errors.exportPassphrase} generate={16} />
           </Row>
         </>
       ) : null}
       {draft.auth === 'psk' ? (
         <Row label="Pre-shared key" error={errors.psk} help={`At least ${WIZARD_PSK_MIN} characters; a value starting with 0x is hex.`}>
-          <Secret label="Pre-shared key" value={draft.psk} onChange={(psk) => set({ psk })} generate={32} />
+          <Secret label="Pre-shared key" value={draft.psk} onChange={(psk) => set({ psk })} error={errors.psk} generate={32} />
         </Row>
       ) : null}
     </>
