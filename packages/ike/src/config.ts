@@ -76,6 +76,7 @@ export interface ModeConfigConfig {
   'split-include'?: string[];
   'static-dns'?: string[];
   'system-dns'?: boolean;
+  'split-dns'?: string[];
 }
 
 export interface PolicyConfig {
@@ -112,6 +113,8 @@ export interface IkeConfig {
    * not by a RADIUS server); `address` is then the user's mode config address instead of a pool lease.
    */
   users?: EapUser[];
+  /** This router's own DNS servers: what mode configs with system-dns=yes (and no static-dns) hand out. */
+  systemDns?: string[];
 }
 
 /** A certificate as PEM (RouterOS /certificate): with its private key for our own, trusted for CAs. */

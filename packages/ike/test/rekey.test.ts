@@ -243,6 +243,24 @@ describe('mode config (CP)', () => {
     expect(state).toMatchObject({ virtualIp: '10.99.0.7' });
   });
 
+  it('system-dns hands out the router\'s own DNS servers when static-dns is empty; split-dns goes as INTERNAL_DNS_DOMAIN', () => {
+    const cfg = configs();
+    cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
+    cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
+    cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
+    cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+    cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'split-dns': ['corp.example', 'lab.example'] }];
+    cfg.b.systemDns = ['10.2.0.53', '2001:db8::53'];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.events('a').some((e) => e.includes('dns 10.2.0.53,2001:db8::53') && e.includes('split-dns corp.example,lab.example'))).toBe(true);
+    // static-dns wins over system-dns
+    cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'static-dns': ['10.2.0.99'] }];
+    const m = pair(cfg);
+    m.deliver('a', m.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(m.events('a').some((e) => e.includes('dns 10.2.0.99') && !e.includes('10.2.0.53'))).toBe(true);
+  });
+
   it('address-pool naming a pool that does not exist: clear error, INTERNAL_ADDRESS_FAILURE, no CHILD_SA', () => {
     const cfg = configs();
     cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];

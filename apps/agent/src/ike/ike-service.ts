@@ -2,6 +2,7 @@
 // address, timers, configuration from the store (changes apply live), and the engine's actions
 // turned into Active Peers, Installed SAs and log lines.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { IkeEngine, type Action, type IkeConfig } from '@ipsec/ike';
@@ -64,6 +65,7 @@ export function engineConfig(store: ConfigStore): IkeConfig {
     pools: store.list('pool').map((e) => ({ name: String(e.values.name), ranges: e.values.ranges as string[], 'next-pool': String(e.values['next-pool'] ?? '') })),
     // IPsec Users: checked locally for EAP-MSCHAPv2 clients of identities with auth-method=eap-radius
     users: values('user') as never,
+    systemDns: systemDnsServers(),
   };
 }
 
@@ -463,6 +465,24 @@ export class IkeService {
 function ikeSpiOf(data: Uint8Array, natt: boolean): string {
   const off = natt ? 4 : 0;
   return data.length >= off + 8 ? Buffer.from(data.buffer, data.byteOffset + off, 8).toString('hex') : '';
+}
+
+/** This machine's DNS servers (/etc/resolv.conf), without loopback stubs a client could not reach. */
+export function systemDnsServers(text?: string): string[] {
+  let conf = text;
+  if (conf === undefined) {
+    try {
+      conf = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      return [];
+    }
+  }
+  const out: string[] = [];
+  for (const line of conf.split('\n')) {
+    const m = /^\s*nameserver\s+([0-9a-fA-F.:]+)/.exec(line);
+    if (m && !m[1]!.startsWith('127.') && m[1] !== '::1') out.push(m[1]!);
+  }
+  return out;
 }
 
 function saltBytes(alg: string): number {

@@ -79,7 +79,9 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
       ctx.log('info', `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer${own?.length === 4 ? ` (address of ${client?.addressFrom})` : ''}`, sa);
     } else if (!poolName) ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
   }
-  for (const dns of mc['static-dns'] ?? []) {
+  // static-dns when set, else (system-dns=yes) the router's own servers
+  const servers = mc['static-dns']?.length ? mc['static-dns'] : mc['system-dns'] ? (ctx.config.systemDns ?? []) : [];
+  for (const dns of servers) {
     const ip = parseIp(dns);
     if (ip?.length === 4) attrs.push({ type: CpAttr.INTERNAL_IP4_DNS, value: ip });
     else if (ip?.length === 16) attrs.push({ type: CpAttr.INTERNAL_IP6_DNS, value: ip });
@@ -89,6 +91,7 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
     const len = Number(net.split('/')[1] ?? '32');
     if (r && r.start.length === 4) attrs.push({ type: CpAttr.INTERNAL_IP4_SUBNET, value: concat(r.start, maskOf(len)) });
   }
+  for (const domain of mc['split-dns'] ?? []) if (domain) attrs.push({ type: CpAttr.INTERNAL_DNS_DOMAIN, value: new TextEncoder().encode(domain) });
   return { type: PayloadType.CP, cfgType: CfgType.REPLY, attributes: attrs };
 }
 
@@ -99,8 +102,10 @@ export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
   if (!cp || cp.cfgType !== CfgType.REPLY) return ctx.log('warning', 'asked for mode config but the peer sent none', sa);
   const dns: string[] = [];
   const subnets: string[] = [];
+  const domains: string[] = [];
   for (const a of cp.attributes) {
-    if (a.type === CpAttr.INTERNAL_IP4_ADDRESS && a.value.length === 4) sa.virtualIp = formatIp(a.value);
+    if (a.type === CpAttr.INTERNAL_DNS_DOMAIN && a.value.length > 0 && a.value.length <= 255) domains.push(new TextDecoder().decode(a.value));
+    else if (a.type === CpAttr.INTERNAL_IP4_ADDRESS && a.value.length === 4) sa.virtualIp = formatIp(a.value);
     else if (a.type === CpAttr.INTERNAL_IP4_DNS && a.value.length === 4) dns.push(formatIp(a.value));
     else if (a.type === CpAttr.INTERNAL_IP6_DNS && a.value.length === 16) dns.push(formatIp(a.value));
     else if (a.type === CpAttr.INTERNAL_IP4_SUBNET && a.value.length === 8) {
@@ -111,5 +116,5 @@ export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
     }
   }
   sa.cpReceived = { dns, subnets };
-  ctx.log('info', `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}${subnets.length ? `, split-include ${subnets.join(',')}` : ''}`, sa);
+  ctx.log('info', `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}${subnets.length ? `, split-include ${subnets.join(',')}` : ''}${domains.length ? `, split-dns ${domains.join(',')}` : ''}`, sa);
 }

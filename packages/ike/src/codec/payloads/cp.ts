@@ -27,6 +27,8 @@ export const CpAttr = {
   INTERNAL_IP4_SUBNET: 13,
   SUPPORTED_ATTRIBUTES: 14,
   INTERNAL_IP6_SUBNET: 15,
+  /** RFC 8598: a DNS domain whose names the client resolves through the tunnel's DNS servers. */
+  INTERNAL_DNS_DOMAIN: 25,
 } as const;
 
 export function parseCp(body: Uint8Array): CpPayload {
