@@ -11,8 +11,8 @@ import { Charon } from './charon.ts';
 import type { LanHost } from './netns.ts';
 
 export interface ClientFile {
-  /** swanctl subdirectory: x509ca, x509, private, pkcs12. */
-  dir: 'x509ca' | 'x509' | 'private' | 'pkcs12';
+  /** swanctl subdirectory: x509ca, x509, private, pkcs12, conf.d. */
+  dir: 'x509ca' | 'x509' | 'private' | 'pkcs12' | 'conf.d';
   name: string;
   content: string | Buffer;
 }
@@ -52,6 +52,16 @@ export class RoadWarriorClient {
     const file = join(this.charon.dir, 'swanctl.conf');
     writeFileSync(file, swanctlConf);
     return this.swanctl(['--load-all', '--noprompt', '--file', file]);
+  }
+
+  /**
+   * swanctl --load-all as on an installed system: swanctl.conf (Debian's: `include conf.d/*.conf`) and the
+   * credential directories, all under this client's SWANCTL_DIR.
+   */
+  loadAll(): string {
+    const file = join(this.charon.dir, 'swanctl.conf');
+    if (!existsSync(file)) writeFileSync(file, 'include conf.d/*.conf\n');
+    return this.swanctl(['--load-all', '--noprompt']);
   }
 
   swanctl(args: string[]): string {
