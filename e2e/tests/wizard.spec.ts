@@ -351,3 +351,54 @@ test('a read user sees no wizard and cannot finish one', async ({ page, agent, b
   }
   await ro.context().close();
 });
+
+test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', async ({ page, agent }) => {
+  await login(page, agent);
+  await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Site to Site' }).click();
+  const w = page.getByRole('region', { name: 'Site to Site Wizard' });
+  const h = w.getByRole('heading', { level: 2 });
+  const nxt = w.getByRole('button', { name: 'Next >' });
+  await expect(h).toHaveText('1. Tunnel');
+  await w.getByRole('textbox', { name: 'Local address' }).fill('192.168.90.1');
+  await w.getByRole('textbox', { name: 'Remote address' }).fill('192.168.90.1');
+  await nxt.click();
+  await expect(h).toHaveText('1. Tunnel');
+  await expect(w.getByRole('textbox', { name: 'Remote address' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(w.getByText('is this router\'s own address')).toBeVisible();
+  await w.getByRole('textbox', { name: 'Remote address' }).fill('192.168.80.1');
+  await w.getByRole('textbox', { name: 'Name' }).fill('ike1-site2');
+  await shot(page, 'wizard-s2s-1-tunnel');
+  await nxt.click();
+  await expect(h).toHaveText('2. Networks');
+  await w.getByRole('textbox', { name: 'Local network 1' }).fill('10.1.202.0/24');
+  await w.getByRole('textbox', { name: 'Remote network 1' }).fill('10.1.101.0/24');
+  await shot(page, 'wizard-s2s-2-networks');
+  await nxt.click();
+  await expect(h).toHaveText('3. Pre-shared key');
+  await w.getByLabel('Pre-shared key', { exact: true }).fill('thisisnotasecurepsk');
+  await nxt.click();
+  await expect(h).toHaveText('4. Algorithms');
+  await nxt.click();
+  await expect(h).toHaveText('5. Review');
+  await expect(w.getByRole('region', { name: 'IP > IPsec > Peers' })).toContainText('address=192.168.80.1/32');
+  await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText('secret=********');
+  await expect(w.getByRole('region', { name: 'IP > IPsec > Policies' })).toContainText('src-address=10.1.202.0/24');
+  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'masquerade' })).toHaveCount(1);
+  await expect(page.locator('body')).not.toContainText('thisisnotasecurepsk');
+  await shot(page, 'wizard-s2s-5-review');
+  await w.getByRole('button', { name: 'Finish' }).click();
+  await expect(h).toHaveText('Site to site “ike1-site2” is set up');
+  const link = w.getByRole('link', { name: 'ike1-site2-remote.rsc' });
+  await expect(link).toBeVisible();
+  await shot(page, 'wizard-s2s-6-downloads');
+  const res = await page.request.get(new URL((await link.getAttribute('href'))!, agent.url).toString());
+  expect(res.ok()).toBe(true);
+  const script = await res.text();
+  expect(script).toContain('address=192.168.90.1/32');
+  expect(script).toContain('src-address=10.1.101.0/24 dst-address=10.1.202.0/24');
+
+  await w.getByRole('link', { name: 'IPsec Peers' }).click();
+  await expect(cell(rowWhere(page, 'name', 'ike1-site2'), 'address')).toHaveText('192.168.80.1/32');
+  await openTab(page, 'Policies');
+  await expect(rowWhere(page, 'dst-address', '10.1.101.0/24')).toHaveCount(1);
+});

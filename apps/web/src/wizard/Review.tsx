@@ -1,9 +1,13 @@
 // The review step: what Finish will create, grouped by menu with each object's values (secrets
 // masked), the agent's issues (a refused plan: fix them first) and the client compatibility
 // warnings with their fix. It only previews: nothing is stored before Finish.
-import { Alert, AlertTitle, Box, Button, Chip, CircularProgress, Link, Typography } from '@mui/material';
-import { SECRET_PLACEHOLDER, WIZARD_CLIENT_LABELS, getMenu, type WizardObject, type WizardWarning } from '@ipsec/schema';
+import { useEffect, useState } from 'react';
+import { Alert, AlertTitle, Box, Chip, CircularProgress, Link, Typography } from '@mui/material';
+import { SECRET_PLACEHOLDER, WIZARD_CLIENT_LABELS, getMenu, type WizardFinishResult, type WizardObject, type WizardPreview, type WizardWarning } from '@ipsec/schema';
+import { issuesOf, messageOf } from '../api/trpc.ts';
 import { printCell } from '../fields/format.ts';
+import { useDialogs } from '../shell/dialogs.tsx';
+import type { Errors } from './draft.ts';
 
 export interface Problem {
   field: string;
@@ -43,7 +47,7 @@ export interface FieldLink {
   goTo: (field: string) => void;
 }
 
-export function ReviewBody({ loading, error, problems, objects, warnings, links, summary }: {
+export function ReviewBody({ loading, error, problems, objects, warnings, links, summary, warningsTitle = 'Compatibility warnings' }: {
   loading: boolean;
   error: string | null;
   problems: Problem[];
@@ -51,6 +55,7 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
   warnings: WizardWarning[];
   links: FieldLink;
   summary: [string, string][];
+  warningsTitle?: string;
 }) {
   const change = (field: string) => {
     const label = links.stepLabel(field);
@@ -86,8 +91,8 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
       ) : null}
 
       {warnings.length ? (
-        <Box component="section" aria-label="Compatibility warnings" sx={{ mb: 1.5 }}>
-          <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>Compatibility warnings ({warnings.length})</Typography>
+        <Box component="section" aria-label={warningsTitle} sx={{ mb: 1.5 }}>
+          <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>{warningsTitle} ({warnings.length})</Typography>
           {warnings.map((w, i) => (
             <Alert key={i} severity="warning" sx={{ mb: 0.5, py: 0, '& .MuiAlert-message': { py: '6px' } }} data-testid="wizard-warning">
               <Box sx={{ fontSize: 13 }}>
@@ -143,4 +148,67 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
         : null}
     </Box>
   );
+}
+
+interface ReviewState {
+  key: string;
+  objects: WizardObject[] | null;
+  warnings: WizardWarning[];
+  problems: Problem[];
+  error: string | null;
+}
+
+/**
+ * The agent's preview of `input` while the review step shows (asked again when the input changed),
+ * and Finish. The agent's issues name wizard fields: they go to `onAgentErrors` for their steps.
+ */
+export function useWizardReview<I>({ input, active, preview, finish, onAgentErrors, onFinished }: {
+  input: I;
+  active: boolean;
+  preview: (input: I) => Promise<WizardPreview>;
+  finish: (input: I) => Promise<WizardFinishResult>;
+  onAgentErrors: (e: Errors) => void;
+  /** Returns the notice to show. */
+  onFinished: (result: WizardFinishResult) => string;
+}) {
+  const { notify } = useDialogs();
+  const key = JSON.stringify(input);
+  const [state, setState] = useState<ReviewState>({ key: '', objects: null, warnings: [], problems: [], error: null });
+  const [finishing, setFinishing] = useState(false);
+
+  /** The agent's refusal: issues on wizard fields (shown in the review and on their steps), or a message. */
+  const refused = (e: unknown) => {
+    const problems = issuesOf(e).map((i) => ({ field: i.field ?? '', message: i.message }));
+    const byField: Errors = {};
+    for (const p of problems) if (p.field && !(p.field in byField)) byField[p.field] = p.message;
+    onAgentErrors(byField);
+    return { problems, error: problems.length ? null : messageOf(e) };
+  };
+
+  useEffect(() => {
+    if (!active) return;
+    let stale = false;
+    preview(input).then(
+      (p) => !stale && setState({ key, objects: p.objects, warnings: p.warnings, problems: [], error: null }),
+      (e: unknown) => !stale && setState({ key, objects: null, warnings: [], ...refused(e) }),
+    );
+    return () => {
+      stale = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, active]);
+
+  const run = async () => {
+    setFinishing(true);
+    try {
+      notify(onFinished(await finish(input)), 'success');
+    } catch (e) {
+      setState((s) => ({ ...s, ...refused(e) }));
+    } finally {
+      setFinishing(false);
+    }
+  };
+
+  const loading = state.key !== key;
+  return { state, loading, finishing, finish: run, ready: !loading && state.problems.length === 0 && state.error === null };
 }

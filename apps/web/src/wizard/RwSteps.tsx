@@ -117,7 +117,7 @@ export function ServerStep({ draft, set, errors }: StepProps) {
         The public IP address or DNS name clients connect to. It becomes the server certificate's common name and subject alternative name,
         and the identity clients expect from the router: it must be exactly what the clients will dial.
       </StepIntro>
-      <Row label="Address or FQDN" error={errors.serverAddress} help="e.g. 203.0.113.1 or vpn.example.com">
+      <Row label="Server address" error={errors.serverAddress} help="IP address or fully qualified DNS name, e.g. 203.0.113.1 or vpn.example.com">
         <Text label="Server address" value={draft.serverAddress} onChange={(serverAddress) => set({ serverAddress })} error={errors.serverAddress} placeholder="vpn.example.com" autoFocus />
       </Row>
       <Row label="Name prefix" error={errors.name} help={`Every object the wizard creates is named after it: ${draft.name || 'rw'}, ${draft.name || 'rw'}-pool, ${draft.name || 'rw'}-ca, ${draft.name || 'rw'}-server, ...`}>
@@ -239,14 +239,13 @@ export function ClientsStep({ draft, set, errors }: StepProps) {
           </Typography>
         ) : null}
       </Row>
-      {draft.customProposals ? <ProposalsInput draft={draft} set={set} errors={errors} /> : null}
+      {draft.customProposals ? <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} /> : null}
     </>
   );
 }
 
-function ProposalsInput({ draft, set, errors }: StepProps) {
-  const p = draft.proposals;
-  const put = (next: ProposalsDraft) => set({ proposals: next });
+/** Phase 1 and phase 2 algorithms (profile and proposal), issues on "proposals.ike.dh" etc. */
+export function ProposalsInput({ proposals: p, onChange: put, errors }: { proposals: ProposalsDraft; onChange: (p: ProposalsDraft) => void; errors: Errors }) {
   return (
     <>
       <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mt: 1, mb: 0.5, fontWeight: 600 }}>Phase 1 (IPsec profile)</Typography>

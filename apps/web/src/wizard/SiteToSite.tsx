@@ -1,11 +1,288 @@
-// Wizards > Site to Site (the manual's "Site to Site IPsec tunnel" with a pre-shared key).
-import { Alert } from '@mui/material';
-import { Window } from '../shell/Window.tsx';
+// Wizards > Site to Site (the manual's "Site to Site IPsec tunnel" with a pre-shared key):
+// #/wizard/site-to-site/<step>, the same frame, review and downloads as the road warrior; the
+// other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Button, CircularProgress, Checkbox, FormControlLabel, MenuItem, Select, Typography } from '@mui/material';
+import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, wizardIssues, type SiteToSiteInput } from '@ipsec/schema';
+import { useDialogs } from '../shell/dialogs.tsx';
+import { navigate } from '../shell/route.ts';
+import { finishSiteToSite, previewSiteToSite } from './api.ts';
+import type { Errors, ProposalsDraft } from './draft.ts';
+import { ReviewBody, useWizardReview } from './Review.tsx';
+import { ProposalsInput } from './RwSteps.tsx';
+import { ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
+import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
 
-export function SiteToSiteWizard({ route: _route }: { route: string[] }) {
+interface S2sDraft {
+  name: string;
+  exchangeMode: 'ike2' | 'main';
+  localAddress: string;
+  remoteAddress: string;
+  localNetworks: string[];
+  remoteNetworks: string[];
+  psk: string;
+  customProposals: boolean;
+  proposals: ProposalsDraft;
+}
+
+const newDraft = (): S2sDraft => ({
+  name: 's2s',
+  exchangeMode: 'ike2',
+  localAddress: '',
+  remoteAddress: '',
+  localNetworks: [''],
+  remoteNetworks: [''],
+  psk: '',
+  customProposals: false,
+  proposals: JSON.parse(JSON.stringify(defaultSiteToSiteProposals())) as ProposalsDraft,
+});
+
+let current: S2sDraft | null = null;
+
+const BASE = '/wizard/site-to-site';
+
+const STEPS = [
+  { slug: 'tunnel', label: 'Tunnel', fields: ['name', 'exchangeMode', 'localAddress', 'remoteAddress'] },
+  { slug: 'networks', label: 'Networks', fields: ['localNetworks', 'remoteNetworks'] },
+  { slug: 'authentication', label: 'Pre-shared Key', fields: ['psk'] },
+  { slug: 'algorithms', label: 'Algorithms', fields: ['proposals'] },
+  { slug: 'review', label: 'Review', fields: [] as string[] },
+];
+const REVIEW = STEPS.length - 1;
+const stepOfField = (field: string) => STEPS.findIndex((s) => s.fields.includes(field.split('.')[0] ?? ''));
+
+function compact(rows: string[]): { list: string[]; row: number[] } {
+  const list: string[] = [];
+  const row: number[] = [];
+  rows.forEach((r, i) => r.trim() !== '' && (list.push(r.trim()), row.push(i)));
+  return { list, row };
+}
+
+function toInput(d: S2sDraft): SiteToSiteInput {
+  return {
+    name: d.name.trim(),
+    exchangeMode: d.exchangeMode,
+    localAddress: d.localAddress.trim(),
+    remoteAddress: d.remoteAddress.trim(),
+    localNetworks: compact(d.localNetworks).list,
+    remoteNetworks: compact(d.remoteNetworks).list,
+    psk: d.psk,
+    ...(d.customProposals ? { proposals: d.proposals as SiteToSiteInput['proposals'] } : {}),
+  };
+}
+
+/** Valid stand-ins for the fields of steps not reached yet, so the whole schema (with its cross-field rules) can run. */
+const FILLER: Partial<SiteToSiteInput>[] = [
+  {},
+  { localNetworks: ['192.0.2.0/26'], remoteNetworks: ['192.0.2.64/26'] },
+  { psk: 'x'.repeat(WIZARD_PSK_MIN) },
+  {},
+];
+
+/** Issues of step `i`'s fields: the whole input checked, later steps' fields replaced by stand-ins. */
+function checkStep(d: S2sDraft, i: number): Errors {
+  let input: SiteToSiteInput = toInput(d);
+  for (let k = i + 1; k < FILLER.length; k++) input = { ...input, ...FILLER[k] };
+  const res = siteToSiteInputSchema.safeParse(input);
+  if (res.success) return {};
+  const out: Errors = {};
+  for (const issue of wizardIssues(res.error)) {
+    if (stepOfField(issue.field) !== i || issue.field in out) continue;
+    // list items: back from the sent list's index to the row the user sees
+    const m = /^(localNetworks|remoteNetworks)\.(\d+)(.*)$/.exec(issue.field);
+    const key = m ? `${m[1]}.${compact(d[m[1] as 'localNetworks' | 'remoteNetworks']).row[Number(m[2])] ?? m[2]}${m[3]}` : issue.field;
+    out[key] = issue.message;
+  }
+  return out;
+}
+
+function firstInvalid(d: S2sDraft): number {
+  for (let i = 0; i < REVIEW; i++) if (Object.keys(checkStep(d, i)).length) return i;
+  return REVIEW;
+}
+
+export function SiteToSiteWizard({ route }: { route: string[] }) {
+  if (route[0] !== 'done') return <SiteToSiteSteps route={route} />;
+  const name = route[1] ?? '';
   return (
-    <Window title="Site to Site Wizard">
-      <Alert severity="info" sx={{ m: 1 }}>Not yet available.</Alert>
-    </Window>
+    <Done
+      mode="site-to-site"
+      title="Site to Site Wizard"
+      heading={`Site to site “${name}” is set up`}
+      intro="Set up the other end with one of these files: a RouterOS script to paste into its terminal, or a strongSwan swanctl.conf. Both carry the pre-shared key and the NAT bypass rules."
+      name={name}
+      where={[
+        ['IPsec Peers', '/ip/ipsec/peers'],
+        ['Identities', '/ip/ipsec/identities'],
+        ['Policies', '/ip/ipsec/policies'],
+        ['Profiles', '/ip/ipsec/profiles'],
+        ['Proposals', '/ip/ipsec/proposals'],
+      ]}
+      again={['New site to site…', `${BASE}/tunnel`]}
+    />
+  );
+}
+
+function SiteToSiteSteps({ route }: { route: string[] }) {
+  const { confirm } = useDialogs();
+  const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
+  const [attempted, setAttempted] = useState<Set<number>>(() => new Set());
+  const [agentErrors, setAgentErrors] = useState<Errors>({});
+  const body = useRef<HTMLDivElement>(null);
+  const set = (patch: Partial<S2sDraft>) => {
+    setDraft((d) => (current = { ...d, ...patch }));
+    setAgentErrors({});
+  };
+
+  const asked = STEPS.findIndex((s) => s.slug === route[0]);
+  const reachable = firstInvalid(draft);
+  const index = asked < 0 ? 0 : Math.min(asked, reachable);
+  const wrongUrl = asked !== index;
+  useEffect(() => {
+    if (wrongUrl) navigate(`${BASE}/${STEPS[index]!.slug}`, true);
+  }, [wrongUrl, index]);
+
+  const input = useMemo(() => toInput(draft), [draft]);
+  const review = useWizardReview({
+    input,
+    active: index === REVIEW,
+    preview: previewSiteToSite,
+    finish: finishSiteToSite,
+    onAgentErrors: setAgentErrors,
+    onFinished: (result) => {
+      rememberFinish('site-to-site', result);
+      current = null;
+      navigate(`${BASE}/done/${encodeURIComponent(result.name)}`, true);
+      return `Site to site "${result.name}" created`;
+    },
+  });
+
+  const errors: Errors = {
+    ...Object.fromEntries(Object.entries(agentErrors).filter(([f]) => stepOfField(f) === index)),
+    ...(attempted.has(index) && index < REVIEW ? checkStep(draft, index) : {}),
+  };
+  const go = (i: number) => navigate(`${BASE}/${STEPS[i]!.slug}`);
+  const next = () => {
+    if (Object.keys(checkStep(draft, index)).length) {
+      setAttempted((a) => new Set(a).add(index));
+      setTimeout(() => body.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+      return;
+    }
+    go(index + 1);
+  };
+  const cancel = async () => {
+    if (!(await confirm('Close the wizard and discard what you entered? Nothing has been changed on the router.', 'Cancel wizard'))) return;
+    current = null;
+    navigate('/ip/ipsec/peers');
+  };
+
+  return (
+    <WizardFrame
+      title="Site to Site Wizard"
+      labels={STEPS.map((s) => s.label)}
+      index={index}
+      reachable={reachable}
+      onStep={go}
+      bodyRef={body}
+      onSubmit={index < REVIEW ? next : undefined}
+      footer={(
+        <>
+          <Button size="small" variant="outlined" onClick={cancel}>Cancel</Button>
+          <Box sx={{ flex: 1 }} />
+          <Button size="small" variant="outlined" disabled={index === 0} onClick={() => go(index - 1)}>&lt; Back</Button>
+          {index < REVIEW ? (
+            <Button size="small" variant="contained" type="submit" form="wizard-step">Next &gt;</Button>
+          ) : (
+            <Button size="small" variant="contained" onClick={review.finish} disabled={!review.ready || review.finishing} startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}>
+              Finish
+            </Button>
+          )}
+        </>
+      )}
+    >
+      {index === 0 ? (
+        <>
+          <StepIntro title="1. Tunnel">The two routers' public addresses: this one (peer local-address) and the other end (peer address).</StepIntro>
+          <Row label="Local address" error={errors.localAddress} help="This router's public IP address, e.g. 192.168.90.1">
+            <Text label="Local address" value={draft.localAddress} onChange={(localAddress) => set({ localAddress })} error={errors.localAddress} autoFocus />
+          </Row>
+          <Row label="Remote address" error={errors.remoteAddress} help="The other router's public IP address or DNS name.">
+            <Text label="Remote address" value={draft.remoteAddress} onChange={(remoteAddress) => set({ remoteAddress })} error={errors.remoteAddress} />
+          </Row>
+          <Row label="Exchange mode" error={errors.exchangeMode} help="IKEv2 unless the other end only speaks IKEv1.">
+            <Select size="small" value={draft.exchangeMode} onChange={(e) => set({ exchangeMode: e.target.value as S2sDraft['exchangeMode'] })} inputProps={{ 'aria-label': 'Exchange mode' }} sx={{ width: 220 }}>
+              <MenuItem value="ike2" dense>ike2</MenuItem>
+              <MenuItem value="main" dense>main (IKEv1)</MenuItem>
+            </Select>
+          </Row>
+          <Row label="Name" error={errors.name} help={`Of the peer, profile and proposal (at most ${WIZARD_NAME_MAX} characters).`}>
+            <Text label="Name" value={draft.name} onChange={(name) => set({ name })} error={errors.name} width={220} />
+          </Row>
+        </>
+      ) : index === 1 ? (
+        <>
+          <StepIntro title="2. Networks">Traffic between these networks goes through the tunnel: one policy per local and remote network pair.</StepIntro>
+          <Row label="Local networks" error={errors.localNetworks} help="Behind this router, e.g. 10.1.202.0/24">
+            <ListInput field="localNetworks" itemLabel="Local network" addLabel="Add local network" rows={draft.localNetworks} onChange={(localNetworks) => set({ localNetworks })} errors={{ ...errors, localNetworks: '' }} placeholder="10.1.202.0/24" />
+          </Row>
+          <Row label="Remote networks" error={errors.remoteNetworks} help="Behind the other end, e.g. 10.1.101.0/24">
+            <ListInput field="remoteNetworks" itemLabel="Remote network" addLabel="Add remote network" rows={draft.remoteNetworks} onChange={(remoteNetworks) => set({ remoteNetworks })} errors={{ ...errors, remoteNetworks: '' }} placeholder="10.1.101.0/24" />
+          </Row>
+        </>
+      ) : index === 2 ? (
+        <>
+          <StepIntro title="3. Pre-shared key">Both routers authenticate with this secret; the other end's files carry it.</StepIntro>
+          <Row label="Pre-shared key" error={errors.psk} help={`At least ${WIZARD_PSK_MIN} characters; a value starting with 0x is hex.`}>
+            <Secret label="Pre-shared key" value={draft.psk} onChange={(psk) => set({ psk })} error={errors.psk} generate={32} />
+          </Row>
+        </>
+      ) : index === 3 ? (
+        <>
+          <StepIntro title="4. Algorithms">Phase 1 (profile) and phase 2 (proposal); the other end gets the same.</StepIntro>
+          <Row label="Algorithms" error={errors.proposals}>
+            <FormControlLabel
+              sx={{ m: 0, '& .MuiFormControlLabel-label': { fontSize: 13 } }}
+              control={<Checkbox size="small" sx={{ p: '3px', mr: 0.5 }} checked={draft.customProposals} onChange={(e) => set({ customProposals: e.target.checked })} />}
+              label="Choose the algorithms myself"
+            />
+            {!draft.customProposals ? <DefaultProposals /> : null}
+          </Row>
+          {draft.customProposals ? <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} /> : null}
+        </>
+      ) : (
+        <>
+          <StepIntro title="5. Review">Nothing has been changed yet. Finish creates all of this at once (one revision: Undo takes it back) and then offers the other end's files.</StepIntro>
+          <ReviewBody
+            loading={review.loading}
+            error={review.state.error}
+            problems={review.state.problems}
+            objects={review.state.objects}
+            warnings={review.state.warnings}
+            warningsTitle="Warnings"
+            links={{
+              stepLabel: (f) => (stepOfField(f) >= 0 ? `${stepOfField(f) + 1}. ${STEPS[stepOfField(f)]!.label}` : undefined),
+              goTo: (f) => stepOfField(f) >= 0 && go(stepOfField(f)),
+            }}
+            summary={[
+              ['Tunnel', `${input.localAddress} ⇄ ${input.remoteAddress} (${draft.exchangeMode}) · name ${input.name}`],
+              ['Networks', `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`],
+              ['Authentication', 'pre-shared key'],
+              ['Algorithms', draft.customProposals ? 'chosen' : 'defaults'],
+            ]}
+          />
+        </>
+      )}
+    </WizardFrame>
+  );
+}
+
+function DefaultProposals() {
+  const d = defaultSiteToSiteProposals();
+  return (
+    <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 0.25, fontFamily: 'monospace', lineHeight: 1.6 }}>
+      phase 1: {d.ike.enc.join(',')} / {d.ike.hash.join(',')} / {d.ike.dh.join(',')}
+      <br />
+      phase 2: {d.esp.enc.join(',')} / {d.esp.auth.join(',')} / pfs {d.esp.pfs}
+    </Typography>
   );
 }

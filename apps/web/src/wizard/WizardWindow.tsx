@@ -4,17 +4,15 @@
 // (#/wizard/road-warrior/done/<name>) links every client profile. Cancel drops the draft: nothing
 // was sent. Groups write and full only (read users see no menu entry and no Finish).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Box, Button, CircularProgress, Step, StepButton, Stepper, Typography, useMediaQuery, useTheme } from '@mui/material';
-import type { WizardFinishResult, WizardObject, WizardWarning } from '@ipsec/schema';
-import { issuesOf, messageOf } from '../api/trpc.ts';
+import { Alert, Box, Button, CircularProgress } from '@mui/material';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
-import { finishRoadWarrior, previewRoadWarrior, profilesOf } from './api.ts';
-import { DownloadsPanel } from './Downloads.tsx';
+import { finishRoadWarrior, previewRoadWarrior } from './api.ts';
+import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
 import { RW_STEPS, dropRwDraft, firstInvalidStep, loadRwDraft, saveRwDraft, stepOfField, toInput, type Errors, type RwDraft } from './draft.ts';
-import { ReviewBody, type Problem } from './Review.tsx';
+import { ReviewBody, useWizardReview } from './Review.tsx';
 import { AUTH_LABELS, AuthStep, ClientsStep, DnsStep, NetworksStep, PoolStep, ServerStep, type StepProps } from './RwSteps.tsx';
 import { SiteToSiteWizard } from './SiteToSite.tsx';
 import { StepIntro } from './widgets.tsx';
@@ -41,11 +39,28 @@ const BASE = '/wizard/road-warrior';
 const STEP_VIEWS: ((p: StepProps) => React.ReactNode)[] = [AuthStep, ServerStep, PoolStep, DnsStep, NetworksStep, ClientsStep];
 const REVIEW = RW_STEPS.length - 1;
 
-/** The last finished wizard's downloads, shown without asking again. */
-let lastResult: WizardFinishResult | null = null;
-
 function RoadWarriorWizard({ route }: { route: string[] }) {
-  return route[0] === 'done' ? <Done name={route[1] ?? ''} /> : <RoadWarriorSteps route={route} />;
+  if (route[0] !== 'done') return <RoadWarriorSteps route={route} />;
+  const name = route[1] ?? '';
+  return (
+    <Done
+      mode="road-warrior"
+      title="Road Warrior Wizard"
+      heading={`Road warrior “${name}” is set up`}
+      intro="Give each client its profile. The CA certificate lets clients check the router; files with a key (.p12, and the profiles that embed one) are protected by the export passphrase."
+      name={name}
+      where={[
+        ['IPsec Peers', '/ip/ipsec/peers'],
+        ['Identities', '/ip/ipsec/identities'],
+        ['Mode Configs', '/ip/ipsec/mode-configs'],
+        ['Policies', '/ip/ipsec/policies'],
+        ['IPsec Users', '/ip/ipsec/users'],
+        ['IP Pool', '/ip/pool'],
+        ['Certificates', '/system/certificates'],
+      ]}
+      again={['New road warrior…', `${BASE}/authentication`]}
+    />
+  );
 }
 
 function RoadWarriorSteps({ route }: { route: string[] }) {
@@ -136,107 +151,23 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
   );
 }
 
-/** Window, stepper, scrolling step body (a form: Enter = Next) and the button bar. */
-export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, onSubmit, footer, children }: {
-  title: string;
-  labels: string[];
-  index: number;
-  reachable: number;
-  onStep: (i: number) => void;
-  bodyRef?: React.Ref<HTMLDivElement>;
-  onSubmit?: () => void;
-  footer: React.ReactNode;
-  children: React.ReactNode;
-}) {
-  const theme = useTheme();
-  const narrow = useMediaQuery(theme.breakpoints.down('lg'));
-  return (
-    <Window title={title}>
-      <Box sx={{ px: 1, py: 1, borderBottom: 1, borderColor: 'divider', overflowX: 'auto' }}>
-        <Stepper nonLinear activeStep={index} alternativeLabel={narrow} aria-label="Wizard steps" sx={{ minWidth: narrow ? 560 : 0, '& .MuiStepLabel-label': { fontSize: 12, mt: narrow ? '4px !important' : undefined } }}>
-          {labels.map((label, i) => (
-            <Step key={label} completed={i < index} disabled={i > reachable}>
-              <StepButton onClick={() => onStep(i)} aria-current={i === index ? 'step' : undefined} sx={{ py: 0.5, my: -0.5 }}>
-                {label}
-              </StepButton>
-            </Step>
-          ))}
-        </Stepper>
-      </Box>
-      <Box
-        ref={bodyRef}
-        component="form"
-        id="wizard-step"
-        noValidate
-        autoComplete="off"
-        onSubmit={(e: React.FormEvent) => {
-          e.preventDefault();
-          onSubmit?.();
-        }}
-        sx={{ flex: 1, minHeight: 0, overflow: 'auto', px: 2, py: 1.5 }}
-      >
-        {children}
-      </Box>
-      <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}>{footer}</Box>
-    </Window>
-  );
-}
-
-interface ReviewState {
-  key: string;
-  objects: WizardObject[] | null;
-  warnings: WizardWarning[];
-  problems: Problem[];
-  error: string | null;
-}
-
-/** The agent's preview of the draft while the review step shows (again after each change), and Finish. */
+/** The road warrior's review: preview/finish of this draft; after Finish the downloads. */
 function useReview(draft: RwDraft, active: boolean, onAgentErrors: (e: Errors) => void) {
-  const { notify } = useDialogs();
   const input = useMemo(() => toInput(draft), [draft]);
-  const key = JSON.stringify(input);
-  const [state, setState] = useState<ReviewState>({ key: '', objects: null, warnings: [], problems: [], error: null });
-  const [finishing, setFinishing] = useState(false);
-
-  /** The agent's refusal: issues on wizard fields (shown in the review and on their steps), or a message. */
-  const refused = (e: unknown) => {
-    const problems = issuesOf(e).map((i) => ({ field: i.field ?? '', message: i.message }));
-    const byField: Errors = {};
-    for (const p of problems) if (p.field && !(p.field in byField)) byField[p.field] = p.message;
-    onAgentErrors(byField);
-    return { problems, error: problems.length ? null : messageOf(e) };
-  };
-
-  useEffect(() => {
-    if (!active) return;
-    let stale = false;
-    previewRoadWarrior(input).then(
-      (p) => !stale && setState({ key, objects: p.objects, warnings: p.warnings, problems: [], error: null }),
-      (e: unknown) => !stale && setState({ key, objects: null, warnings: [], ...refused(e) }),
-    );
-    return () => {
-      stale = true;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, active]);
-
-  const finish = async () => {
-    setFinishing(true);
-    try {
-      const result = await finishRoadWarrior(input);
-      lastResult = result;
+  const review = useWizardReview({
+    input,
+    active,
+    preview: previewRoadWarrior,
+    finish: finishRoadWarrior,
+    onAgentErrors,
+    onFinished: (result) => {
+      rememberFinish('road-warrior', result);
       dropRwDraft();
-      notify(`Road warrior "${result.name}" created`, 'success');
       navigate(`${BASE}/done/${encodeURIComponent(result.name)}`, true);
-    } catch (e) {
-      setState((s) => ({ ...s, ...refused(e) }));
-    } finally {
-      setFinishing(false);
-    }
-  };
-
-  const loading = state.key !== key;
-  return { input, state, loading, finishing, finish, ready: !loading && state.problems.length === 0 && state.error === null };
+      return `Road warrior "${result.name}" created`;
+    },
+  });
+  return { ...review, input };
 }
 
 type Review = ReturnType<typeof useReview>;
@@ -274,48 +205,5 @@ function ReviewStep({ draft, review, goTo }: { draft: RwDraft; review: Review; g
       </StepIntro>
       <ReviewBody loading={loading} error={state.error} problems={state.problems} objects={state.objects} warnings={state.warnings} links={links} summary={summary} />
     </>
-  );
-}
-
-/** After Finish: the profiles of wizard `name` (from Finish, or asked again after a reload). */
-function Done({ name }: { name: string }) {
-  const { isFull } = useSession();
-  const [result, setResult] = useState<WizardFinishResult | null>(lastResult?.name === name ? lastResult : null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (result) return;
-    profilesOf(name).then(setResult, (e: unknown) => setError(messageOf(e)));
-  }, [name, result]);
-  return (
-    <Window title="Road Warrior Wizard">
-      <Box sx={{ flex: 1, minHeight: 0, overflow: 'auto', px: 2, py: 1.5 }}>
-        <Typography component="h2" variant="subtitle1" sx={{ fontWeight: 600, fontSize: 15 }}>Road warrior “{name}” is set up</Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ mb: 1.5, maxWidth: 760 }}>
-          Give each client its profile. The CA certificate (.pem) lets clients check the router; files with a key (.p12) are protected by the export passphrase.
-        </Typography>
-        {error ? <Alert severity="error">{error}</Alert> : null}
-        {!result && !error ? <CircularProgress size={20} /> : null}
-        {result ? (
-          <DownloadsPanel
-            result={result}
-            isFull={isFull}
-            where={[
-              ['IPsec Peers', '/ip/ipsec/peers'],
-              ['Identities', '/ip/ipsec/identities'],
-              ['Mode Configs', '/ip/ipsec/mode-configs'],
-              ['Policies', '/ip/ipsec/policies'],
-              ['IPsec Users', '/ip/ipsec/users'],
-              ['IP Pool', '/ip/pool'],
-              ['Certificates', '/system/certificates'],
-            ]}
-          />
-        ) : null}
-      </Box>
-      <Box sx={{ display: 'flex', gap: 1, px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}>
-        <Box sx={{ flex: 1 }} />
-        <Button size="small" variant="outlined" onClick={() => navigate(`${BASE}/authentication`)}>New road warrior…</Button>
-        <Button size="small" variant="contained" onClick={() => navigate('/ip/ipsec/peers')}>Close</Button>
-      </Box>
-    </Window>
   );
 }
