@@ -10,7 +10,7 @@
 // Topology (all namespaces made and removed here): server 192.0.2.1 (bridge) + LAN 10.1.0.1 -> LAN host
 // 10.1.0.2 (and 10.1.0.53, the DNS server); clients 192.0.2.2 (certificate) and 192.0.2.3 (EAP) on the
 // server's bridge. Root only (namespaces, charon); skipped otherwise.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, type Page } from '@playwright/test';
 import { RoadWarriorClient } from '../interop/charon-rw.ts';
@@ -54,10 +54,15 @@ test.afterAll(async () => {
   net?.down();
 });
 
+// On failure: the agent's and each charon's log, as files next to the test's other results.
 test.afterEach(async ({}, info) => {
   if (info.status === info.expectedStatus) return;
-  await info.attach('agent.log', { body: agent?.output.slice(-20_000) ?? '', contentType: 'text/plain' });
-  for (const c of clients) await info.attach(`charon-${c.host.ns}.log`, { body: c.logTail(20_000), contentType: 'text/plain' });
+  const logs: [string, string][] = [['agent.log', agent?.output.slice(-50_000) ?? ''], ...clients.map((c) => [`charon-${c.host.addr}.log`, c.logTail(50_000)] as [string, string])];
+  for (const [name, text] of logs) {
+    const path = info.outputPath(name);
+    writeFileSync(path, text);
+    await info.attach(name, { path, contentType: 'text/plain' });
+  }
 });
 
 // ------------------------------------------------------------------------------------ the wizard
