@@ -402,3 +402,44 @@ test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', asy
   await openTab(page, 'Policies');
   await expect(rowWhere(page, 'dst-address', '10.1.101.0/24')).toHaveCount(1);
 });
+
+test('certificate authentication: client certificates made at Finish, the .p12 downloads with the export passphrase', async ({ page, agent }) => {
+  await login(page, agent);
+  await openWizard(page);
+  const w = wizard(page);
+  await w.getByRole('radio', { name: /Client certificates/ }).check();
+  await w.getByRole('textbox', { name: 'Certificate 1' }).fill('alice-laptop');
+  await w.getByLabel('Export passphrase', { exact: true }).fill('p12-Passphrase-1');
+  await next(page).click();
+  await w.getByRole('textbox', { name: 'Server address' }).fill('203.0.113.9');
+  await w.getByRole('textbox', { name: 'Name prefix' }).fill('certs');
+  await next(page).click();
+  await w.getByRole('textbox', { name: 'Range 1' }).fill('10.99.0.0/24');
+  for (let i = 0; i < 4; i++) await next(page).click();
+  await expectStep(page, '7. Review', 'review');
+  await expect(w.getByRole('region', { name: 'System > Certificates' }).getByTestId('wizard-object')).toHaveCount(3);
+  await expect(w.getByRole('region', { name: 'System > Certificates' })).toContainText('signed by certs-ca at finish');
+  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'PKCS#12' })).toContainText('Change in 1. Authentication');
+  await expect(page.locator('body')).not.toContainText('p12-Passphrase-1');
+  await w.getByRole('button', { name: 'Finish' }).click();
+  await expect(heading(page)).toHaveText('Road warrior “certs” is set up');
+
+  const files = w.getByRole('region', { name: 'Client profiles' });
+  await expect(w.getByLabel('Export passphrase', { exact: true })).toBeVisible();
+  const p12 = files.getByRole('link', { name: 'certs-alice-laptop.p12' });
+  await expect(p12).toBeVisible();
+  const res = await page.request.get(new URL((await p12.getAttribute('href'))!, agent.url).toString());
+  expect(res.ok(), await res.text().catch(() => '')).toBe(true);
+  expect(res.headers()['content-type']).toBe('application/x-pkcs12');
+  // a click fetches it with the passphrase typed here
+  await w.getByLabel('Export passphrase', { exact: true }).fill('another-Pass-22');
+  const [download] = await Promise.all([page.waitForEvent('download'), p12.click()]);
+  expect(download.suggestedFilename()).toBe('certs-alice-laptop.p12');
+  await shot(page, 'wizard-certificates-downloads');
+
+  await w.getByRole('link', { name: 'Certificates' }).click();
+  const certs = page.getByRole('region', { name: 'Certificates' });
+  for (const name of ['certs-ca', 'certs-server', 'certs-alice-laptop']) {
+    await expect(certs.locator('.MuiDataGrid-row').filter({ has: page.locator('[data-field="name"]', { hasText: new RegExp(`^${name}$`) }) })).toHaveCount(1);
+  }
+});
