@@ -27,7 +27,7 @@ export class RoadWarriorClient {
     opts: { eap?: boolean } = {},
   ) {
     const plugins = ['resolve', ...(opts.eap ? ['eap-identity', 'eap-mschapv2'] : [])];
-    // A placeholder directory name is not known before Charon makes it: the settings refer to it by a marker.
+    // Charon makes its directory itself: the setting names it by a marker, replaced once it exists.
     this.charon = new Charon(host.ns, 'plugins { resolve { file = @DIR@/resolv.conf } }', { plugins });
     this.resolvFile = join(this.charon.dir, 'resolv.conf');
     const conf = join(this.charon.dir, 'strongswan.conf');

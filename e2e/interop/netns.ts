@@ -127,9 +127,7 @@ export class RoadWarriorNet {
       const [p, v] = [`p${i}${this.tag}`, `c${i}${this.tag}`];
       sh('ip', ['netns', 'add', c.ns]);
       this.created.push(c.ns);
-      sh('ip', ['link', 'add', p, 'type', 'veth', 'peer', 'name', v]);
-      sh('ip', ['link', 'set', p, 'netns', s.ns]);
-      sh('ip', ['link', 'set', v, 'netns', c.ns]);
+      sh('ip', ['link', 'add', p, 'netns', s.ns, 'type', 'veth', 'peer', 'name', v, 'netns', c.ns]);
       sh('ip', ['-n', s.ns, 'link', 'set', p, 'master', br]);
       sh('ip', ['-n', s.ns, 'link', 'set', p, 'up']);
       sh('ip', ['-n', c.ns, 'link', 'set', 'lo', 'up']);

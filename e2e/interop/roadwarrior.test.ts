@@ -1,4 +1,5 @@
-// Interop: our agent as a road-warrior server (the objects the wizard makes, set up by hand over REST), two
+// Interop: our agent as a road-warrior server (the objects the wizard makes, set up by hand over REST; one
+// passive peer with two identities, digital-signature and eap-radius, as RouterOS serves both kinds), two
 // strongSwan road warriors in namespaces of their own: one with a client certificate (PKCS#12 from the agent's
 // export), one with EAP-MSCHAPv2. Each gets a pool address and the DNS server by mode config, reaches the split
 // network behind the server (a LAN host, a DNS server there) from its virtual IP through the tunnel: userspace
@@ -91,7 +92,8 @@ async function throughTunnel(c: RoadWarriorClient, vip: string): Promise<void> {
 
 describe.skipIf(skip)('road warriors (strongSwan) against our agent: pool, DNS, split network through userspace ESP', () => {
   beforeAll(async () => {
-    net = new RoadWarriorNet(2).up();
+    net = new RoadWarriorNet(2);
+    net.up(); // down() in afterAll removes what up() made, also when it failed halfway
     sh('ip', ['-n', net.lan!.ns, 'addr', 'add', `${DNS}/32`, 'dev', 'lo']);
     dns = await dnsServer(net.lan!.ns, DNS, '10.1.0.80');
     agent = new AgentInNetns(net.server.ns);

@@ -40,7 +40,8 @@ const clients: RoadWarriorClient[] = [];
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  net = new RoadWarriorNet(2).up();
+  net = new RoadWarriorNet(2);
+  net.up(); // down() in afterAll removes what up() made, also when it failed halfway
   sh('ip', ['-n', net.lan!.ns, 'addr', 'add', `${DNS}/32`, 'dev', 'lo']);
   dns = await dnsServer(net.lan!.ns, DNS, INTRANET.address);
   agent = new NetnsAgent(net.server.ns);
