@@ -113,7 +113,7 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
           const r = await agent.rest('GET', 'ip/ipsec/active-peers');
           return r.json.find((p: any) => p.state === 'established') ? r.json : undefined;
         });
-        expect(peers[0]).toMatchObject({ 'remote-address': hosts.b.addr, side: direction === 'we initiate' ? 'initiator' : 'responder', 'ph2-total': '1', 'natt-peer': 'true' });
+        expect(peers[0]).toMatchObject({ 'remote-id': `address:${hosts.b.addr}`, 'remote-address': hosts.b.addr, side: direction === 'we initiate' ? 'initiator' : 'responder', 'ph2-total': '1', 'natt-peer': 'true' });
         const installed = (await agent.rest('GET', 'ip/ipsec/installed-sa')).json;
         expect(installed).toHaveLength(2);
         expect(installed.map((x: any) => x['enc-algorithm'])).toEqual([s.ourEnc, s.ourEnc]);

@@ -116,6 +116,8 @@ export interface IkeStateAction {
   virtualIp?: string;
   /** EAP: the user the peer authenticated as (we are responder) or we did (initiator). */
   eapUser?: string;
+  /** The peer's authenticated identity, once IKE_AUTH is done ("fqdn:vpn.example", "CN=...", an address). */
+  remoteId?: string;
 }
 
 /**

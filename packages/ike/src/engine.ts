@@ -210,6 +210,7 @@ export class IkeEngine {
     const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR), initiator: sa.initiator };
     if (sa.virtualIp) a.virtualIp = sa.virtualIp;
     if (sa.eapUser) a.eapUser = sa.eapUser;
+    if (sa.remoteId) a.remoteId = sa.remoteId;
     this.out.push(a);
     if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined) this.scheduleIkeRekey(sa);
   }

@@ -30,7 +30,8 @@ export const activePeers = view({
   path: 'ip/ipsec/active-peers',
   title: 'Active Peers',
   fields: {
-    id: text('Remote ID the peer authenticated as.'),
+    // RouterOS calls this column `id`; here `id` is the row's number, so the identity is `remote-id`, labelled ID
+    'remote-id': f.status<string>('string', '', { help: 'Remote ID the peer authenticated as (the EAP user name for EAP clients).', label: 'ID' }),
     state: text('Phase 1 state, e.g. established.'),
     side: f.status<'initiator' | 'responder'>('enum', 'initiator', { help: 'Which side initiated phase 1.' }),
     responder: bool('The remote peer initiated.'),
@@ -48,7 +49,7 @@ export const activePeers = view({
     'dynamic-address': text('Address assigned by mode config.'),
     'exchange-mode': text('IKE version / exchange mode.'),
   },
-  columns: ['id', 'state', 'side', 'remote-address', 'uptime', 'last-seen', 'rx-bytes', 'tx-bytes', 'ph2-total', 'dynamic-address'],
+  columns: ['remote-id', 'state', 'side', 'remote-address', 'uptime', 'last-seen', 'rx-bytes', 'tx-bytes', 'ph2-total', 'dynamic-address'],
   sensitive: [],
 });
 

@@ -40,6 +40,9 @@ interface PeerRow {
   children: Set<number>;
   /** Mode config address (assigned to the peer, or to us). */
   virtualIp?: string;
+  /** Who the peer authenticated as: its IKE ID, or the EAP user. */
+  remoteId?: string;
+  eapUser?: string;
 }
 
 const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
@@ -207,6 +210,8 @@ export class IkeService {
           row.local = a.local;
           row.remote = a.remote;
           if (a.virtualIp) row.virtualIp = a.virtualIp;
+          if (a.remoteId) row.remoteId = a.remoteId;
+          if (a.eapUser) row.eapUser = a.eapUser;
           if (a.state === 'established' && !row.establishedAt) row.establishedAt = Date.now();
           break;
         }
@@ -281,6 +286,8 @@ export class IkeService {
             to.rx = from.rx;
             to.tx = from.tx;
             to.virtualIp ??= from.virtualIp;
+            to.remoteId ??= from.remoteId;
+            to.eapUser ??= from.eapUser;
             from.children.clear();
             from.rx = { bytes: 0, packets: 0 };
             from.tx = { bytes: 0, packets: 0 };
@@ -361,6 +368,7 @@ export class IkeService {
     const natt = () => p.remote.port !== this.ports[0] || p.local.port === this.ports[1];
     const view = { id: p.id };
     const props: Record<string, () => unknown> = {
+      'remote-id': () => (p.side === 'responder' && p.eapUser) || p.remoteId || '',
       peer: () => p.peer,
       state: () => p.state,
       side: () => p.side,
