@@ -13,15 +13,17 @@ import { downloadFile } from './api.ts';
 import { Secret } from './widgets.tsx';
 
 const ORDER: WizardProfileFile['client'][] = ['all', ...WIZARD_CLIENTS];
-const clientTitle = (c: WizardProfileFile['client']) => (c === 'all' ? 'Every client' : WIZARD_CLIENT_LABELS[c]);
-
-export function DownloadsPanel({ result, isFull, where }: {
+export function DownloadsPanel({ result, isFull, where, filesTitle = 'Client profiles', allLabel = 'Every client' }: {
   result: WizardFinishResult;
   isFull: boolean;
+  /** Heading of the files, and of those for every client (site to site: the other end). */
+  filesTitle?: string;
+  allLabel?: string;
   /** Windows and tabs where the created objects are: [label, route]. */
   where: [string, string][];
 }) {
   const { notify } = useDialogs();
+  const clientTitle = (c: WizardProfileFile['client']) => (c === 'all' ? allLabel : WIZARD_CLIENT_LABELS[c]);
   const [passphrase, setPassphrase] = useState('');
   const groups = ORDER.map((c) => [c, result.profiles.filter((p) => p.client === c)] as const).filter(([, list]) => list.length > 0);
   const keyed = result.profiles.some((p) => p.containsKey);
@@ -40,8 +42,8 @@ export function DownloadsPanel({ result, isFull, where }: {
 
   return (
     <Box sx={{ maxWidth: 900 }}>
-      <Box component="section" aria-label="Client profiles">
-        <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>Client profiles</Typography>
+      <Box component="section" aria-label={filesTitle}>
+        <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>{filesTitle}</Typography>
         {keyed && !isFull ? (
           <Alert severity="info" sx={{ mb: 1, py: 0 }}>Files with a private key or the pre-shared key can be downloaded by users of group full only.</Alert>
         ) : null}

@@ -61,7 +61,7 @@ const finished = new Map<string, WizardFinishResult>();
 export const rememberFinish = (mode: string, result: WizardFinishResult) => finished.set(`${mode}/${result.name}`, result);
 
 /** After Finish: the files of setup `name` (from Finish, or asked again after a reload) and where its objects are. */
-export function Done({ mode, title, heading, intro, name, where, again }: {
+export function Done({ mode, title, heading, intro, name, where, again, filesTitle, allLabel }: {
   mode: string;
   title: string;
   heading: string;
@@ -69,6 +69,8 @@ export function Done({ mode, title, heading, intro, name, where, again }: {
   name: string;
   where: [string, string][];
   again: [string, string];
+  filesTitle?: string;
+  allLabel?: string;
 }) {
   const { isFull } = useSession();
   const [result, setResult] = useState<WizardFinishResult | null>(finished.get(`${mode}/${name}`) ?? null);
@@ -84,7 +86,7 @@ export function Done({ mode, title, heading, intro, name, where, again }: {
         <Typography variant="body2" color="text.secondary" sx={{ mb: 1.5, maxWidth: 760 }}>{intro}</Typography>
         {error ? <Alert severity="error">{error}</Alert> : null}
         {!result && !error ? <CircularProgress size={20} /> : null}
-        {result ? <DownloadsPanel result={result} isFull={isFull} where={where} /> : null}
+        {result ? <DownloadsPanel result={result} isFull={isFull} where={where} {...(filesTitle ? { filesTitle } : {})} {...(allLabel ? { allLabel } : {})} /> : null}
       </Box>
       <Box sx={{ display: 'flex', gap: 1, px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}>
         <Box sx={{ flex: 1 }} />

@@ -119,6 +119,8 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
         ['Proposals', '/ip/ipsec/proposals'],
       ]}
       again={['New site to site…', `${BASE}/tunnel`]}
+      filesTitle="Files for the other end"
+      allLabel="Other end"
     />
   );
 }
