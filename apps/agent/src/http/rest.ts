@@ -102,12 +102,17 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
   try {
     await route(req, res, url, user, s);
   } catch (e) {
-    if (e instanceof HttpError) sendError(res, e.status, e.detail);
-    else if (e instanceof ConfigError) sendError(res, 400, e.message);
-    else if (e instanceof ForbiddenError) sendError(res, 403, e.message);
-    else if (e instanceof NotFoundError) sendError(res, 404, e.message);
-    else throw e;
+    sendErrorFor(res, e);
   }
+}
+
+/** The JSON error answer for what a handler threw (bad input 400, forbidden 403, missing 404); anything else rethrows. */
+export function sendErrorFor(res: ServerResponse, e: unknown): void {
+  if (e instanceof HttpError) sendError(res, e.status, e.detail);
+  else if (e instanceof ConfigError) sendError(res, 400, e.message);
+  else if (e instanceof ForbiddenError) sendError(res, 403, e.message);
+  else if (e instanceof NotFoundError) sendError(res, 404, e.message);
+  else throw e;
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {

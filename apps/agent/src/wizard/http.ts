@@ -4,11 +4,9 @@
 //   POST /api/wizard/<setup>/profile/<filename>    {"passphrase": "..."}
 // Files holding a private key or pre-shared key: group full only, audited.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ConfigError } from '@ipsec/schema';
 import type { User } from '../auth/users.ts';
 import type { Services } from '../api/router.ts';
-import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
-import { HttpError, readJson, sendError } from '../http/rest.ts';
+import { HttpError, readJson, sendErrorFor } from '../http/rest.ts';
 import { wizardService } from './service.ts';
 
 export async function handleWizardHttp(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
@@ -39,10 +37,6 @@ export async function handleWizardHttp(req: IncomingMessage, res: ServerResponse
     });
     res.end(file.body);
   } catch (e) {
-    if (e instanceof HttpError) sendError(res, e.status, e.detail);
-    else if (e instanceof ConfigError) sendError(res, 400, e.message);
-    else if (e instanceof ForbiddenError) sendError(res, 403, e.message);
-    else if (e instanceof NotFoundError) sendError(res, 404, e.message);
-    else throw e;
+    sendErrorFor(res, e);
   }
 }

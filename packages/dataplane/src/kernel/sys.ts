@@ -52,7 +52,11 @@ export function findNetlinkFd(protocol: number, port: number): number | undefine
     // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
     if (f.length >= 10 && Number(f[1]) === protocol && Number(f[2]) >>> 0 === port >>> 0) inode = f[9];
   }
-  if (!inode) return undefined;
+  return inode ? fdOfSocket(inode) : undefined;
+}
+
+/** Our file descriptor of the socket with this inode (/proc/self/fd links read "socket:[INODE]"). */
+function fdOfSocket(inode: string): number | undefined {
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
@@ -80,15 +84,7 @@ export function findUdpFd(address: string, port: number): number | undefined {
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
     if (f.length >= 10 && f[1]?.endsWith(`:${hexPort}`) && f[1] === `${procAddr(address)}:${hexPort}`) inode = f[9];
   }
-  if (!inode) return undefined;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
-    } catch {
-      // fd closed meanwhile
-    }
-  }
-  return undefined;
+  return inode ? fdOfSocket(inode) : undefined;
 }
 
 /** An address as /proc/net/udp prints it: IPv4 as one little-endian word, IPv6 as four. */
