@@ -55,6 +55,19 @@ describe('engine to engine', () => {
     expect(n.installs('a')).toHaveLength(2);
   });
 
+  it('two passive peers on the same address: the initiator\'s identity picks the peer (one for another client, one for it)', () => {
+    const cfg = configs();
+    cfg.b.peers = [{ name: 'others', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true }, ...cfg.b.peers];
+    cfg.b.identities = [{ peer: 'others', 'auth-method': 'pre-shared-key', secret: 'another secret', 'my-id': 'fqdn:b.example', 'remote-id': 'fqdn:z.example' }, ...cfg.b.identities!];
+    cfg.b.policies = [...cfg.b.policies!];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+    expect(n.b.list()[0]).toMatchObject({ state: 'established', peer: 'from-a' });
+    expect(n.events('b').some((e) => e.includes('belongs to peer from-a: switching from others'))).toBe(true);
+    expect(n.installs('b')).toHaveLength(1);
+  });
+
   for (const forced of ['a', 'b'] as const) {
     it(`forceEncap on ${forced === 'a' ? 'the initiator' : 'the responder'} only: both float to 4500 and both CHILD_SAs carry UDP encapsulation`, () => {
       const n = pair(configs(), { [forced]: { forceEncap: true } });

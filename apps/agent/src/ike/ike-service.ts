@@ -205,6 +205,7 @@ export class IkeService {
             this.live.peers.set(a.ikeSa, this.activePeer(row));
           }
           row.state = a.state;
+          row.peer = a.peer; // IKE_AUTH may pick another peer on the same address by the initiator's identity
           // replaced by its rekeyed successor, only waiting for the Delete
           if (a.state === 'rekeyed') this.live.peers.delete(a.ikeSa);
           row.local = a.local;

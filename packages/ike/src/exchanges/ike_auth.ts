@@ -14,6 +14,7 @@ import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.t
 import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, signAuth, subjectDer, verifyAuth, type LoadedCert } from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
 import { identitiesOf, resolvePeer, type IdentityConfig } from '../config.ts';
+import { inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { equal } from '../util/bytes.ts';
 import type { IkeSa } from '../ike_sa.ts';
 import { createChild } from './create_child_sa.ts';
@@ -150,7 +151,9 @@ function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boole
  * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; ties go by order.
  */
 function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[], eap: boolean): void {
-  const all = identitiesOf(ctx.config, sa.peerName);
+  // Identities of this peer first, then of the other peers the initiator's address also matches whose profile
+  // negotiates the same way (two road-warrior setups on 0.0.0.0/0: one for certificates, one for EAP users).
+  const all = [sa.peerName, ...samePeers(ctx, sa)].flatMap((peer) => identitiesOf(ctx.config, peer));
   if (all.length <= 1) return;
   const certPayload = payloads.find((p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE) as { data: Uint8Array } | undefined;
   let loaded: LoadedCert[] | undefined;
@@ -177,10 +180,31 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
     }
   }
   if (!best) return ctx.log('warning', `no identity of peer ${sa.peerName} matches ${formatId(idi)}${certPayload ? ' or its certificate' : ''}`, sa);
-  const rp = resolvePeer(ctx.config, sa.peerName, best);
+  const rp = resolvePeer(ctx.config, best.peer, best);
   if (!rp) return;
+  if (best.peer !== sa.peerName) {
+    ctx.log('info', `identity for ${formatId(idi)} belongs to peer ${best.peer}: switching from ${sa.peerName}`, sa);
+    sa.peerName = best.peer;
+  }
   if (best !== all[0]) ctx.log('debug', `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`, sa);
   sa.rp = rp;
+}
+
+/** Other enabled IKEv2 peers whose address also covers the initiator's and whose profile has the same algorithms. */
+function samePeers(ctx: Ctx, sa: IkeSa): string[] {
+  const ip = parseIp(sa.remote.address);
+  const algs = (name: string | undefined) => {
+    const p = ctx.config.profiles?.find((x) => x.name === (name ?? 'default'));
+    return JSON.stringify([p?.['enc-algorithm'], p?.['hash-algorithm'], p?.['prf-algorithm'], p?.['dh-group']]);
+  };
+  const mine = algs(sa.rp.peer.profile);
+  return ctx.config.peers
+    .filter((p) => p.name !== sa.peerName && !p.disabled && (p['exchange-mode'] ?? 'ike2') === 'ike2' && p.passive === sa.rp.peer.passive)
+    .filter((p) => {
+      const r = prefixRange(p.address);
+      return ip && r && inRange(ip, r) && algs(p.profile) === mine;
+    })
+    .map((p) => p.name);
 }
 
 /** The text of an FQDN, user-FQDN or key-id IKE ID (a candidate EAP user name); undefined for addresses and DNs. */
