@@ -200,10 +200,15 @@ function environmentWarnings(input: RoadWarriorConfig, config: Config): WizardWa
   for (const p of config.peer ?? []) {
     const v = p.values;
     if (v.passive && !v.disabled && v.address === '0.0.0.0/0' && v['exchange-mode'] === 'ike2') {
+      // The engine tells clients of two such peers apart by their identity when both profiles negotiate alike.
+      const prof = (config.profile ?? []).find((x) => x.values.name === (v.profile ?? 'default'))?.values;
+      const same = (a: unknown, b: readonly string[]) => JSON.stringify([...((Array.isArray(a) ? a : [a]) as string[])].sort()) === JSON.stringify([...b].sort());
+      const ike = input.proposals.ike;
+      if (prof && same(prof['enc-algorithm'], ike.enc) && same(prof['hash-algorithm'], ike.hash) && same(prof['dh-group'], ike.dh) && (prof['prf-algorithm'] ?? 'auto') === 'auto') continue;
       out.push({
         client: 'all', field: 'name',
-        message: `peer "${v.name}" also answers IKEv2 from every address; with two such peers it is not defined which one a client reaches`,
-        fix: `disable or remove peer "${v.name}", or give it a specific address`,
+        message: `peer "${v.name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${String(v.profile ?? 'default')}"); clients reach whichever peer is listed first`,
+        fix: `use profile "${String(v.profile ?? 'default')}"'s algorithms here, or give peer "${v.name}" a specific address`,
       });
     }
   }

@@ -195,7 +195,8 @@ function samePeers(ctx: Ctx, sa: IkeSa): string[] {
   const ip = parseIp(sa.remote.address);
   const algs = (name: string | undefined) => {
     const p = ctx.config.profiles?.find((x) => x.name === (name ?? 'default'));
-    return JSON.stringify([p?.['enc-algorithm'], p?.['hash-algorithm'], p?.['prf-algorithm'], p?.['dh-group']]);
+    const sorted = (v: unknown) => (Array.isArray(v) ? [...(v as string[])].sort() : v);
+    return JSON.stringify([sorted(p?.['enc-algorithm']), p?.['hash-algorithm'], p?.['prf-algorithm'] ?? 'auto', sorted(p?.['dh-group'])]);
   };
   const mine = algs(sa.rp.peer.profile);
   return ctx.config.peers
