@@ -5,13 +5,26 @@ import { Alert, Box, Button, CircularProgress, Step, StepButton, Stepper, Typogr
 import type { WizardFinishResult } from '@ipsec/schema';
 import { messageOf } from '../api/trpc.ts';
 import { navigate } from '../shell/route.ts';
+import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
 import { profilesOf } from './api.ts';
 import { DownloadsPanel } from './Downloads.tsx';
 
-/** Window, stepper, scrolling step body (a form: Enter = Next) and the button bar. */
-export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, onSubmit, footer, children }: {
+/** The review step's Finish: enabled once the preview came back clean, spinning while the batch runs. */
+export interface FinishState {
+  ready: boolean;
+  finishing: boolean;
+  finish: () => void;
+}
+
+const CANCEL_QUESTION = 'Close the wizard and discard what you entered? Nothing has been changed on the router.';
+
+/**
+ * Window, stepper, scrolling step body (a form: Enter = Next) and the button bar: Cancel (asks, then `onCancel`
+ * drops the draft), Back, and Next on the steps or Finish on the last one (the review).
+ */
+export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, onSubmit, onCancel, review, children }: {
   title: string;
   labels: string[];
   index: number;
@@ -19,9 +32,31 @@ export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, 
   onStep: (i: number) => void;
   bodyRef?: React.Ref<HTMLDivElement>;
   onSubmit?: () => void;
-  footer: React.ReactNode;
+  onCancel: () => void;
+  review: FinishState;
   children: React.ReactNode;
 }) {
+  const { confirm } = useDialogs();
+  const last = labels.length - 1;
+  const cancel = async () => {
+    if (!(await confirm(CANCEL_QUESTION, 'Cancel wizard'))) return;
+    onCancel();
+    navigate('/ip/ipsec/peers');
+  };
+  const footer = (
+    <>
+      <Button size="small" variant="outlined" onClick={cancel}>Cancel</Button>
+      <Box sx={{ flex: 1 }} />
+      <Button size="small" variant="outlined" disabled={index === 0} onClick={() => onStep(index - 1)}>&lt; Back</Button>
+      {index < last ? (
+        <Button size="small" variant="contained" type="submit" form="wizard-step">Next &gt;</Button>
+      ) : (
+        <Button size="small" variant="contained" onClick={review.finish} disabled={!review.ready || review.finishing} startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}>
+          Finish
+        </Button>
+      )}
+    </>
+  );
   const theme = useTheme();
   const narrow = useMediaQuery(theme.breakpoints.down('lg'));
   return (

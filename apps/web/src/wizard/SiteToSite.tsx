@@ -2,9 +2,8 @@
 // #/wizard/site-to-site/<step>, the same frame, review and downloads as the road warrior; the
 // other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Button, CircularProgress, Checkbox, FormControlLabel, MenuItem, Select, Typography } from '@mui/material';
+import { Checkbox, FormControlLabel, MenuItem, Select, Typography } from '@mui/material';
 import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, wizardIssues, type SiteToSiteInput } from '@ipsec/schema';
-import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { finishSiteToSite, previewSiteToSite } from './api.ts';
 import type { Errors, ProposalsDraft } from './draft.ts';
@@ -126,7 +125,6 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
 }
 
 function SiteToSiteSteps({ route }: { route: string[] }) {
-  const { confirm } = useDialogs();
   const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
   const [attempted, setAttempted] = useState<Set<number>>(() => new Set());
   const [agentErrors, setAgentErrors] = useState<Errors>({});
@@ -172,11 +170,6 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
     }
     go(index + 1);
   };
-  const cancel = async () => {
-    if (!(await confirm('Close the wizard and discard what you entered? Nothing has been changed on the router.', 'Cancel wizard'))) return;
-    current = null;
-    navigate('/ip/ipsec/peers');
-  };
 
   return (
     <WizardFrame
@@ -187,20 +180,10 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
       onStep={go}
       bodyRef={body}
       onSubmit={index < REVIEW ? next : undefined}
-      footer={(
-        <>
-          <Button size="small" variant="outlined" onClick={cancel}>Cancel</Button>
-          <Box sx={{ flex: 1 }} />
-          <Button size="small" variant="outlined" disabled={index === 0} onClick={() => go(index - 1)}>&lt; Back</Button>
-          {index < REVIEW ? (
-            <Button size="small" variant="contained" type="submit" form="wizard-step">Next &gt;</Button>
-          ) : (
-            <Button size="small" variant="contained" onClick={review.finish} disabled={!review.ready || review.finishing} startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}>
-              Finish
-            </Button>
-          )}
-        </>
-      )}
+      onCancel={() => {
+        current = null;
+      }}
+      review={review}
     >
       {index === 0 ? (
         <>

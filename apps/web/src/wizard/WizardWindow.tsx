@@ -4,8 +4,7 @@
 // (#/wizard/road-warrior/done/<name>) links every client profile. Cancel drops the draft: nothing
 // was sent. Groups write and full only (read users see no menu entry and no Finish).
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Alert, Box, Button, CircularProgress } from '@mui/material';
-import { useDialogs } from '../shell/dialogs.tsx';
+import { Alert } from '@mui/material';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
@@ -64,7 +63,6 @@ function RoadWarriorWizard({ route }: { route: string[] }) {
 }
 
 function RoadWarriorSteps({ route }: { route: string[] }) {
-  const { confirm } = useDialogs();
   const [draft, setDraft] = useState<RwDraft>(loadRwDraft);
   const [attempted, setAttempted] = useState<Set<number>>(() => new Set());
   /** The agent's issues from the last preview/finish, by wizard field; dropped when the draft changes. */
@@ -106,11 +104,6 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
     }
     go(index + 1);
   };
-  const cancel = async () => {
-    if (!(await confirm('Close the wizard and discard what you entered? Nothing has been changed on the router.', 'Cancel wizard'))) return;
-    dropRwDraft();
-    navigate('/ip/ipsec/peers');
-  };
 
   return (
     <WizardFrame
@@ -121,26 +114,10 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
       onStep={go}
       bodyRef={body}
       onSubmit={index < REVIEW ? next : undefined}
-      footer={(
-        <>
-          <Button size="small" variant="outlined" onClick={cancel}>Cancel</Button>
-          <Box sx={{ flex: 1 }} />
-          <Button size="small" variant="outlined" disabled={index === 0} onClick={() => go(index - 1)}>&lt; Back</Button>
-          {index < REVIEW ? (
-            <Button size="small" variant="contained" type="submit" form="wizard-step">Next &gt;</Button>
-          ) : (
-            <Button
-              size="small"
-              variant="contained"
-              onClick={review.finish}
-              disabled={!review.ready || review.finishing}
-              startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}
-            >
-              Finish
-            </Button>
-          )}
-        </>
-      )}
+      onCancel={() => {
+        dropRwDraft();
+      }}
+      review={review}
     >
       {index < REVIEW ? (
         STEP_VIEWS[index]!({ draft, set, errors })
