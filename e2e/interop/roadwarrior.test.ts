@@ -145,9 +145,9 @@ describe.skipIf(skip)('road warriors (strongSwan) against our agent: pool, DNS, 
         const list = (await agent.rest('GET', 'ip/ipsec/active-peers')).json as any[];
         return list.filter((p) => p.state === 'established').length === 2 ? list : undefined;
       });
-      expect(peers.map((p) => [p['remote-address'], p['dynamic-address']]).sort()).toEqual([
-        [net.clients[0]!.addr, '10.10.10.10'],
-        [net.clients[1]!.addr, '10.10.10.11'],
+      expect(peers.map((p) => [p['remote-address'], p['remote-id'], p['dynamic-address']]).sort()).toEqual([
+        [net.clients[0]!.addr, 'fqdn:alice', '10.10.10.10'],
+        [net.clients[1]!.addr, 'bob', '10.10.10.11'],
       ]);
     } catch (e) {
       console.log(dump(c));
