@@ -164,6 +164,14 @@ describe('import', () => {
     expect(mismatch.status).toBe(400);
     expect(mismatch.json.detail).toMatch(/belongs to no certificate/);
   });
+  it('DER certificate (a .cer as base64, openssl-made)', async () => {
+    const key = file('d.key', openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']));
+    const pem = file('d.crt', openssl(['req', '-new', '-x509', '-key', key, '-subj', '/CN=der-cert', '-days', '10']));
+    const der = execFileSync('openssl', ['x509', '-in', pem, '-outform', 'DER']);
+    const r = await call('POST', 'certificate/import', { name: 'der1', 'file-content': der.toString('base64') });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json[0]).toMatchObject({ name: 'der1', 'common-name': 'der-cert', 'private-key': 'false', 'key-type': 'ecdsa' });
+  });
   it('PUT with certificate-pem and a private key that does not match it is refused, naming the field', async () => {
     const crt = (await call('POST', 'certificate/export-certificate', { number: 'ca' })).json.files[0].content;
     const key = openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024']);

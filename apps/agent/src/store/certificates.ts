@@ -373,10 +373,19 @@ export interface ImportedEntry {
   fingerprint: string;
 }
 
+/** A base64 DER X.509 certificate (a .cer/.der file as uploaded), as PEM; undefined when it is not one. */
+function derCertificate(base64: string): string | undefined {
+  try {
+    return new NodeX509(Buffer.from(base64.replace(/\s+/g, ''), 'base64')).toString();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * RouterOS `/certificate import`: PEM text (certificates and/or a private key, encrypted with
- * `passphrase` or not) or a PKCS#12 bundle (base64) with its passphrase. The certificate that
- * matches the key comes first.
+ * `passphrase` or not), a DER certificate (base64) or a PKCS#12 bundle (base64) with its passphrase.
+ * The certificate that matches the key comes first.
  */
 export function readImport(content: string, passphrase = ''): { certs: ImportedEntry[]; orphanKey?: string } {
   const text = content.trim();
@@ -386,6 +395,8 @@ export function readImport(content: string, passphrase = ''): { certs: ImportedE
     certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     const key = /-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----[\s\S]+?-----END \1-----/.exec(text);
     if (key) keyPem = pkcs8(loadPrivateKey(key[0], passphrase || undefined));
+  } else if (derCertificate(text)) {
+    certs = [derCertificate(text)!];
   } else {
     let p12: forge.pkcs12.Pkcs12Pfx;
     try {
