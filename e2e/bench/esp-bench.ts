@@ -1,6 +1,7 @@
 // pnpm bench:esp - throughput through an IPsec tunnel between two LAN hosts, with our agents (userspace ESP on a
 // TUN device) on both gateways versus strongSwan (charon + kernel-libipsec) on both gateways, in the same run on
 // the same machine: iperf3 TCP (Mbit/s) and UDP with 64-byte datagrams (packets/s delivered), then the ratios.
+// Between the gateways there is no NAT: ours send raw ESP; kernel-libipsec can only send ESP in UDP (encap = yes).
 // Run as root: it makes its own namespaces.  BENCH_ESP_SECONDS (default 5), BENCH_ESP_CIPHER gcm128|cbc128 (default gcm128)
 import { spawn } from 'node:child_process';
 import { AgentInNetns } from '../interop/agent-in-netns.ts';
@@ -114,6 +115,7 @@ const fmt = (n: number, d = 1) => n.toFixed(d).padStart(10);
 console.log(`bench:esp  ${SUITE.label}, iperf3 ${SECONDS}s per test, LAN host -> gateway -> tunnel -> gateway -> LAN host`);
 const charon = await charonRound();
 const ours = await oursRound();
+console.log('(no NAT between the gateways: charon kernel-libipsec sends ESP in UDP, the only way it can; ours send raw ESP)');
 console.log(`\n                          charon(libipsec)      ours     ratio (ours/charon)`);
 console.log(`TCP Mbit/s              ${fmt(charon.tcpMbit)}${fmt(ours.tcpMbit)}   ${fmt(ours.tcpMbit / charon.tcpMbit, 2)}`);
 console.log(`UDP 64 B packets/s      ${fmt(charon.udpPps, 0)}${fmt(ours.udpPps, 0)}   ${fmt(ours.udpPps / charon.udpPps, 2)}`);

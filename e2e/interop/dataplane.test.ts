@@ -180,3 +180,45 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
     expect(peers).toHaveLength(1); // the same IKE SA, no second one
   }, 60_000);
 });
+
+describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP protocol 50)', () => {
+  let b: AgentInNetns;
+  beforeEach(() => {
+    hosts = new TwoHosts().up().withLanHosts();
+    lanA = hosts.lanA!;
+    lanB = hosts.lanB!;
+  });
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.log(`--- agent A ---\n${agent?.output.slice(-4000)}\n--- agent B ---\n${b?.output.slice(-4000)}`);
+    agent?.cleanup();
+    b?.cleanup();
+    hosts.down();
+  });
+
+  it('ping and 20 MB TCP each way over ESP without UDP encapsulation', async () => {
+    agent = new AgentInNetns(hosts.a.ns);
+    b = new AgentInNetns(hosts.b.ns);
+    await Promise.all([agent.start(), b.start()]);
+    for (const [ag, me, peer, passive] of [
+      [b, hosts.b, hosts.a, true],
+      [agent, hosts.a, hosts.b, false],
+    ] as const) {
+      await ag.add('ip/ipsec/proposal', { name: 'dp', 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' });
+      await ag.add('ip/ipsec/peer', { name: 'other', address: `${peer.addr}/32`, 'exchange-mode': 'ike2', passive: passive ? 'yes' : 'no' });
+      await ag.add('ip/ipsec/identity', { peer: 'other', secret: PSK });
+      await ag.add('ip/ipsec/policy', { peer: 'other', tunnel: 'yes', 'src-address': `${me.lan.replace(/\.1$/, '.0')}/24`, 'dst-address': `${peer.lan.replace(/\.1$/, '.0')}/24`, proposal: 'dp' });
+    }
+    await until('the CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
+    const [peer] = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
+    expect(peer).toMatchObject({ 'natt-peer': 'false', port: '500' }); // no NAT, no forced encapsulation: raw ESP
+    expect(ping(lanA.ns, lanB.addr, { count: 3 })).toEqual({ sent: 3, received: 3 });
+    const ab = await tcpTransfer(lanA, lanB, MB20, { port: 5211 });
+    expect(ab.receivedSha256).toBe(ab.sentSha256);
+    const ba = await tcpTransfer(lanB, lanA, MB20, { port: 5212 });
+    expect(ba.receivedSha256).toBe(ba.sentSha256);
+    console.log(`raw ESP, ours both ends: A->B ${ab.mbitPerSec.toFixed(1)} Mbit/s, B->A ${ba.mbitPerSec.toFixed(1)} Mbit/s`);
+    await new Promise((r) => setTimeout(r, 1500)); // counters refresh once a second
+    const packets = (await ourSas()).map((x) => Number(x['current-packets']));
+    for (const n of packets) expect(n).toBeGreaterThan(MB20 / 1500);
+  }, 120_000);
+});

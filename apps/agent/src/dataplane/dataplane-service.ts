@@ -4,8 +4,9 @@
 //
 // Kernel backend: XFRM over netlink; the kernel finds and protects the traffic itself.
 // Userspace backend: a TUN device; the kernel routes each protected destination into it (routes added here), our
-// ESP code encrypts and the IKE service's NAT-T socket carries the packets (ESP in UDP only, so IKE forces UDP
-// encapsulation, as strongSwan's encap=yes does).
+// ESP code encrypts, and the packets go as raw ESP (IP protocol 50) or, behind a NAT, in UDP through the IKE
+// service's NAT-T socket. Without raw sockets ESP can only travel in UDP, and IKE then forces UDP encapsulation
+// (as strongSwan's encap=yes does).
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -49,6 +50,8 @@ export interface DataPlaneStatus {
   reason: string;
   /** The userspace backend's TUN device. */
   device?: string;
+  /** The userspace backend can send and receive raw ESP (else ESP travels only in UDP). */
+  rawEsp?: boolean;
 }
 
 /** UDP sender the IKE service provides (it owns the NAT-T sockets). */
@@ -114,11 +117,17 @@ export class DataPlaneService {
       const name = opts.tunName ?? 'ipsec0';
       const tun = userspace.Tun.open({ name });
       await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'up']);
-      const reason = choice === 'userspace' ? 'userspace ESP chosen (--dataplane userspace)' : `userspace ESP on ${tun.name}: ${kernelReason}`;
+      let raw: userspace.RawEsp | undefined;
+      try {
+        raw = userspace.RawEsp.open();
+      } catch (e) {
+        live.log(['ipsec', 'warning'], `data plane: no raw ESP (${(e as Error).message}): ESP travels only in UDP, IKE always encapsulates`);
+      }
+      const reason = `${choice === 'userspace' ? 'userspace ESP chosen (--dataplane userspace)' : `userspace ESP on ${tun.name}: ${kernelReason}`}${raw ? '' : '; ESP in UDP only'}`;
       const plane = new UserspaceDataPlane({ capability: { backend: 'userspace', reason } });
       let svcRef: DataPlaneService | undefined;
-      const host = new userspace.UserspaceHost(plane, tun, (from, to, data) => svcRef?.sendUdp(from, to, data));
-      svc = svcRef = new DataPlaneService(plane, { backend: 'userspace', reason, device: tun.name }, store, live, host);
+      const host = new userspace.UserspaceHost(plane, tun, (from, to, data) => svcRef?.sendUdp(from, to, data), raw ? { raw } : {});
+      svc = svcRef = new DataPlaneService(plane, { backend: 'userspace', reason, device: tun.name, rawEsp: raw !== undefined }, store, live, host);
       host.start();
     }
     svc.plane.onEvent((e) => svc.event(e));
@@ -131,8 +140,9 @@ export class DataPlaneService {
     return svc;
   }
 
-  get userspace(): boolean {
-    return this.status.backend === 'userspace';
+  /** ESP can only travel in UDP here: IKE must always encapsulate. */
+  get udpOnly(): boolean {
+    return this.status.backend === 'userspace' && !this.status.rawEsp;
   }
 
   /**
@@ -146,7 +156,7 @@ export class DataPlaneService {
 
   /** An ESP payload from the NAT-T socket (userspace backend; the kernel takes its own from the socket). */
   receiveEsp(payload: Uint8Array): void {
-    this.host?.fromUdp(payload);
+    this.host?.fromEsp(payload);
   }
 
   private reqidOfPolicy(id: number): number {
@@ -241,8 +251,8 @@ export class DataPlaneService {
   /** A CHILD_SA is up: install both SAs and, for a generated policy, its policies and routes. */
   async installChild(a: InstallSaAction): Promise<void> {
     if (this.closed) return;
-    if (this.userspace && !a.encap) {
-      this.live.log(['ipsec', 'error'], `data plane: CHILD_SA of ${a.peer} has no UDP encapsulation; the userspace backend carries ESP only in UDP`);
+    if (this.udpOnly && !a.encap) {
+      this.live.log(['ipsec', 'error'], `data plane: CHILD_SA of ${a.peer} has no UDP encapsulation; without raw ESP sockets the userspace backend carries ESP only in UDP`);
       return;
     }
     const inherited = a.replaces !== undefined ? this.children.get(a.replaces)?.reqid : undefined;

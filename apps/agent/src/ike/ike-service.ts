@@ -101,8 +101,8 @@ export class IkeService {
       config: engineConfig(store),
       random: (n) => new Uint8Array(randomBytes(n)),
       now: () => Date.now(),
-      // our userspace ESP travels only in UDP: always encapsulate (as if behind a NAT)
-      forceEncap: opts.dataplane?.userspace ?? false,
+      // without raw ESP sockets our userspace ESP travels only in UDP: always encapsulate (as if behind a NAT)
+      forceEncap: opts.dataplane?.udpOnly ?? false,
     });
     if (this.dataplane) {
       this.dataplane.sendUdp = (from, to, data) => this.sockets.get(`${from.address}|${from.port}`)?.send(data, to.port, to.address);

@@ -1,11 +1,13 @@
 // The userspace data plane at work: cleartext packets the kernel routes into our TUN device are looked up in the
-// SPD and leave ESP-protected in UDP (RFC 3948) through the caller's NAT-T socket; ESP arriving on that socket is
-// decapsulated, checked against the inbound policy and written back into the TUN for the kernel to deliver.
+// SPD and leave ESP-protected, in UDP (RFC 3948) through the caller's NAT-T socket or as raw ESP (IP protocol 50)
+// when the SA has no encapsulation; ESP arriving either way is decapsulated, checked against the inbound policy and
+// written back into the TUN for the kernel to deliver.
 //
 // The UDP socket is not ours: IKE and ESP share port 4500 (the non-ESP marker tells them apart), so the owner of
 // the socket (the agent's IKE service) hands us ESP payloads and gives us a way to send.
 import type { StatCounter } from '@ipsec/schema';
 import type { UserspaceDataPlane } from './backend.ts';
+import type { RawEsp } from './raw-esp.ts';
 import type { Tun } from './tun.ts';
 
 export interface UdpEndpoint {
@@ -19,6 +21,8 @@ export type UdpSend = (from: UdpEndpoint, to: UdpEndpoint, data: Uint8Array) => 
 export interface UserspaceHostOptions {
   /** How often lifetimes are checked (ms, default 1000). */
   lifetimeCheckMs?: number;
+  /** Raw ESP sockets, for SAs without UDP encapsulation; without them such SAs cannot carry traffic. */
+  raw?: RawEsp;
 }
 
 export class UserspaceHost {
@@ -37,6 +41,7 @@ export class UserspaceHost {
 
   start(): void {
     this.tun.start((p) => this.fromTun(p));
+    this.opts.raw?.start((esp) => this.fromEsp(esp));
     this.lifetimeTimer = setInterval(() => this.backend.checkLifetimes(), this.opts.lifetimeCheckMs ?? 1000);
     this.lifetimeTimer.unref();
   }
@@ -58,7 +63,11 @@ export class UserspaceHost {
     if (r.action === 'clear') return this.count('out-no-states'); // routed to us, but no policy: drop
     if (r.action === 'drop') return;
     const sa = r.sa;
-    if (!sa.encap || !r.esp) return this.count('out-state-mode-errors'); // raw ESP and transport mode: not carried here
+    if (!r.esp) return this.count('out-state-mode-errors'); // transport mode: not carried through the TUN
+    if (!sa.encap) {
+      if (!this.opts.raw?.send(sa.dst, r.esp)) this.count('out-errors');
+      return;
+    }
     this.from.address = sa.src;
     this.from.port = sa.encap.sport;
     this.to.address = sa.dst;
@@ -66,8 +75,8 @@ export class UserspaceHost {
     this.send(this.from, this.to, r.esp);
   }
 
-  /** One ESP payload (SPI..ICV) that arrived in UDP on the NAT-T port. */
-  fromUdp(payload: Uint8Array): void {
+  /** One ESP packet (SPI..ICV) that arrived in UDP on the NAT-T port, or as raw ESP. */
+  fromEsp(payload: Uint8Array): void {
     const r = this.backend.processInbound(payload);
     if (r.action === 'deliver' && !this.tun.write(r.packet)) this.count('in-errors');
   }
@@ -75,6 +84,7 @@ export class UserspaceHost {
   async close(): Promise<void> {
     clearInterval(this.lifetimeTimer);
     await this.tun.close();
+    await this.opts.raw?.close();
     await this.backend.close();
   }
 }
