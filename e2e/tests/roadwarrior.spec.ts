@@ -258,4 +258,14 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     await page.mouse.move(1, 1);
     await ipsecWindow(page).screenshot({ path: join(SCREENSHOTS, 'roadwarrior-active-peers.png'), animations: 'disabled' });
   });
+
+  await test.step('Installed SAs and Statistics come from the running userspace data plane', async () => {
+    await openTab(page, 'Installed SAs');
+    await expect(rows(page)).toHaveCount(4); // in and out for each road warrior
+    await expect(ipsecWindow(page).getByTestId('dataplane')).toHaveText(/Data plane: userspace ESP \(ipsec0\)/);
+    await page.mouse.move(1, 1);
+    await ipsecWindow(page).screenshot({ path: join(SCREENSHOTS, 'roadwarrior-installed-sas.png'), animations: 'disabled' });
+    await openTab(page, 'Statistics');
+    await expect(ipsecWindow(page).getByTestId('statistics-dataplane')).toHaveText(/userspace ESP on ipsec0 \(userspace ESP on ipsec0: XFRM policies work, ESP SAs refused/);
+  });
 });
