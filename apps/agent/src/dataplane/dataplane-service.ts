@@ -116,7 +116,8 @@ export class DataPlaneService {
     } else {
       const name = opts.tunName ?? 'ipsec0';
       const tun = userspace.Tun.open({ name });
-      await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'up']);
+      // a longer queue than the default 500 absorbs bursts while the event loop is busy elsewhere
+      await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'txqueuelen', '4096', 'up']);
       let raw: userspace.RawEsp | undefined;
       try {
         raw = userspace.RawEsp.open();

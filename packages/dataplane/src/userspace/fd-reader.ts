@@ -50,24 +50,28 @@ export class FdReader {
     while (!this.stopped) {
       const r = await this.pollOnce();
       if (this.stopped) break;
-      if (r > 0) this.drain();
+      // Under load the queue refills while we work: keep draining (yielding to other events between batches)
+      // and go back to the slower threadpool poll only once it is empty.
+      if (r > 0) while (this.drain() && !this.stopped) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
-  private drain(): void {
+  /** Read up to a batch of queued packets; true when the batch was full (more may be waiting). */
+  private drain(): boolean {
     for (let i = 0; i < BATCH && !this.stopped; i++) {
       let n: number;
       try {
         n = readSync(this.fd, this.buf, 0, this.buf.length, null);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') this.stats.errors++;
-        return;
+        return false;
       }
-      if (n <= 0) return;
+      if (n <= 0) return false;
       this.stats.packets++;
       this.stats.bytes += n;
       this.onPacket(this.buf.subarray(0, n));
     }
+    return true;
   }
 
   /** Stop reading; resolves once no poll is pending on the fd (at most pollMs), so the caller may close it. */

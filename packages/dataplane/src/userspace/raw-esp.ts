@@ -4,7 +4,7 @@
 // adds it (protocol 50, source address by routing).
 import { closeSync } from 'node:fs';
 import koffi from 'koffi';
-import { inNetns } from '../kernel/sys.ts';
+import { inNetns, setsockoptInt } from '../kernel/sys.ts';
 import { addrBytes } from '../ip.ts';
 import { FdReader } from './fd-reader.ts';
 
@@ -14,6 +14,10 @@ const SOCK_RAW = 3;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ESP = 50;
+const SOL_SOCKET = 1;
+const SO_RCVBUFFORCE = 33;
+/** Receive buffer of the raw sockets: room for bursts while the event loop is busy (root may exceed rmem_max). */
+const RCVBUF = 4 << 20;
 
 interface Libc {
   socket: (domain: number, type: number, protocol: number) => number;
@@ -60,6 +64,7 @@ export class RawEsp {
       const fd4 = l.socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
       if (fd4 < 0) throw new Error(`raw ESP socket refused: errno ${koffi.errno()}`);
       const fd6 = l.socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ESP);
+      for (const fd of [fd4, fd6]) if (fd >= 0) setsockoptInt(fd, SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF); // best effort
       return new RawEsp(fd4, fd6 >= 0 ? fd6 : undefined);
     });
   }
