@@ -32,6 +32,21 @@ export interface ProfileConfig {
   'proposal-check'?: 'claim' | 'exact' | 'obey' | 'strict';
 }
 
+/**
+ * What a profile negotiates in IKE_SA_INIT, as one comparable string (order-free lists, defaults filled in): two
+ * peers whose profiles give the same key would have negotiated the same IKE SA, so the responder may still move an
+ * initiator between them at IKE_AUTH, by its identity.
+ */
+export function ikeAlgorithmsKey(p: Partial<Pick<ProfileConfig, 'hash-algorithm' | 'prf-algorithm' | 'enc-algorithm' | 'dh-group'>> | undefined): string {
+  const d = DEFAULT_PROFILE;
+  return JSON.stringify([
+    [...(p?.['enc-algorithm'] ?? d['enc-algorithm'])].sort(),
+    p?.['hash-algorithm'] ?? d['hash-algorithm'],
+    p?.['prf-algorithm'] ?? d['prf-algorithm'],
+    [...(p?.['dh-group'] ?? d['dh-group'])].sort(),
+  ]);
+}
+
 export interface ProposalConfig {
   name: string;
   'auth-algorithms'?: EspAuthName[];

@@ -2,6 +2,7 @@
 export { IkeEngine, type Command, type Datagram, type EngineOptions, type IkeSaInfo, type RetransmitOptions } from './engine.ts';
 export type { Action, DeleteSaAction, EventAction, IkeSaRekeyedAction, IkeStateAction, InstallSaAction, LogLevel, NextTimerAction, PolicyAddedAction, PolicyRemovedAction, SaDirection, SendAction } from './actions.ts';
 export type { CertificateConfig, IkeConfig, IdentityConfig, ModeConfigConfig, PeerConfig, PolicyConfig, ProfileConfig, ProposalConfig } from './config.ts';
+export { ikeAlgorithmsKey } from './config.ts';
 export { AddressLeases, type PoolConfig } from './pools.ts';
 export type { EapUser } from './auth/eap.ts';
 export { phase2Lifetime } from './exchanges/generate_policy.ts';

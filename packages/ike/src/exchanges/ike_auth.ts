@@ -13,7 +13,7 @@ import { X509Certificate } from 'node:crypto';
 import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.ts';
 import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, signAuth, subjectDer, verifyAuth, type LoadedCert } from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
-import { identitiesOf, resolvePeer, type IdentityConfig } from '../config.ts';
+import { identitiesOf, ikeAlgorithmsKey, resolvePeer, type IdentityConfig } from '../config.ts';
 import { inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { equal } from '../util/bytes.ts';
 import type { IkeSa } from '../ike_sa.ts';
@@ -193,11 +193,7 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
 /** Other enabled IKEv2 peers whose address also covers the initiator's and whose profile has the same algorithms. */
 function samePeers(ctx: Ctx, sa: IkeSa): string[] {
   const ip = parseIp(sa.remote.address);
-  const algs = (name: string | undefined) => {
-    const p = ctx.config.profiles?.find((x) => x.name === (name ?? 'default'));
-    const sorted = (v: unknown) => (Array.isArray(v) ? [...(v as string[])].sort() : v);
-    return JSON.stringify([sorted(p?.['enc-algorithm']), p?.['hash-algorithm'], p?.['prf-algorithm'] ?? 'auto', sorted(p?.['dh-group'])]);
-  };
+  const algs = (name: string | undefined) => ikeAlgorithmsKey(ctx.config.profiles?.find((x) => x.name === (name ?? 'default')));
   const mine = algs(sa.rp.peer.profile);
   return ctx.config.peers
     .filter((p) => p.name !== sa.peerName && !p.disabled && (p['exchange-mode'] ?? 'ike2') === 'ike2' && p.passive === sa.rp.peer.passive)
