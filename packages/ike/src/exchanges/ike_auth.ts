@@ -23,7 +23,7 @@ import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted
 import { cpAccept, cpReply, cpRequest } from './mode_config.ts';
 import { CpAttr } from '../codec/payloads/cp.ts';
 import type { EapPayload } from '../codec/payloads/eap.ts';
-import { eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../auth/eap.ts';
+import { EapType, eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../auth/eap.ts';
 
 /** How one side's first AUTH payload is made: PSK MIC or certificate signature (EAP's MSK AUTH comes later). */
 type Method = 'psk' | 'sig';
@@ -154,7 +154,7 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
   // Identities of this peer first, then of the other peers the initiator's address also matches whose profile
   // negotiates the same way (two road-warrior setups on 0.0.0.0/0: one for certificates, one for EAP users).
   const all = [sa.peerName, ...samePeers(ctx, sa)].flatMap((peer) => identitiesOf(ctx.config, peer));
-  if (all.length <= 1) return;
+  if (all.length === 0 || (all.length === 1 && all[0]!.peer === sa.peerName)) return;
   const certPayload = payloads.find((p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE) as { data: Uint8Array } | undefined;
   let loaded: LoadedCert[] | undefined;
   const score = (i: IdentityConfig): number => {
@@ -212,6 +212,11 @@ function idText(id: IdPayload): string | undefined {
 /** AUTH keyed with the EAP MSK (RFC 7296 2.16): the shared-key MIC with the MSK as the secret. */
 function mskAuth(sa: IkeSa, msk: Uint8Array, octets: Uint8Array): Payload {
   return { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite!.prf, msk, octets) };
+}
+
+/** The peer's AUTH after EAP verifies with the MSK. */
+function mskAuthValid(sa: IkeSa, msk: Uint8Array, octets: Uint8Array, auth: { method: number; data: Uint8Array } | undefined): boolean {
+  return auth !== undefined && auth.method === AuthMethod.SHARED_KEY_MIC && verifyPskAuth(sa.suite!.prf, msk, octets, auth.data);
 }
 
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
@@ -281,15 +286,18 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
   if (sa.eap) return eapClientResponse(ctx, sa, payloads);
   const idr = find(payloads, PayloadType.IDr);
   const auth = find(payloads, PayloadType.AUTH);
-  if (!idr || !auth) {
-    const e = errorNotify(payloads);
-    ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : ': response lacks IDr or AUTH'}`, sa);
-    return ctx.destroy(sa, 'IKE_AUTH failed');
-  }
+  if (!idr || !auth) return authResponseFailed(ctx, sa, payloads, 'response lacks IDr or AUTH');
   const kind = methodOf(ctx, sa);
   const bad = checkPeerAuth(ctx, sa, kind ? methodFor(kind) : 'psk', false, idr, auth, payloads);
   if (bad) return refuseResponder(ctx, sa, bad);
   finishInitiator(ctx, sa, idr, payloads);
+}
+
+/** Initiator: an IKE_AUTH response without our peer's IDr and AUTH (an error notify, usually): give up the IKE SA. */
+function authResponseFailed(ctx: Ctx, sa: IkeSa, payloads: Payload[], why: string): void {
+  const e = errorNotify(payloads);
+  ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : `: ${why}`}`, sa);
+  ctx.destroy(sa, 'IKE_AUTH failed');
 }
 
 /** Initiator: the IKE SA is authenticated both ways; take mode config and the first CHILD_SA from the last response. */
@@ -316,11 +324,7 @@ function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
   if (!st.idr) {
     const idr = find(payloads, PayloadType.IDr);
     const auth = find(payloads, PayloadType.AUTH);
-    if (!idr || !auth) {
-      const e = errorNotify(payloads);
-      ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : ': the server sent no IDr or AUTH'}`, sa);
-      return ctx.destroy(sa, 'IKE_AUTH failed');
-    }
+    if (!idr || !auth) return authResponseFailed(ctx, sa, payloads, 'the server sent no IDr or AUTH');
     const bad = checkPeerAuth(ctx, sa, 'sig', false, idr, auth, payloads);
     if (bad) {
       ctx.log('error', bad, sa);
@@ -330,7 +334,7 @@ function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
     ctx.log('debug', `server ${formatId(idr)} authenticated by certificate; EAP follows`, sa);
   } else if (st.msk) {
     const auth = find(payloads, PayloadType.AUTH);
-    if (!auth || auth.method !== AuthMethod.SHARED_KEY_MIC || !equal(auth.data, pskAuth(sa.suite!.prf, st.msk, octetsFor(sa, false, st.idr)))) return refuseResponder(ctx, sa, `the server's AUTH after EAP does not verify with the MSK`);
+    if (!mskAuthValid(sa, st.msk, octetsFor(sa, false, st.idr), auth)) return refuseResponder(ctx, sa, `the server's AUTH after EAP does not verify with the MSK`);
     return finishInitiator(ctx, sa, st.idr, payloads);
   }
   const eap = find(payloads, PayloadType.EAP);
@@ -463,7 +467,7 @@ function eapServerRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pay
   if (st.msk) {
     const auth = find(payloads, PayloadType.AUTH);
     if (!auth) return fail('no AUTH after EAP-Success');
-    if (auth.method !== AuthMethod.SHARED_KEY_MIC || !equal(auth.data, pskAuth(sa.suite!.prf, st.msk, octetsFor(sa, true, st.idi)))) return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
+    if (!mskAuthValid(sa, st.msk, octetsFor(sa, true, st.idi), auth)) return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
     const response = [mskAuth(sa, st.msk, octetsFor(sa, false, st.idr!))];
     const first = st.first!;
     const user = st.user!;
@@ -478,6 +482,6 @@ function eapServerRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pay
     st.msk = step.msk;
     st.user = step.user;
     ctx.log('info', `EAP-MSCHAPv2: user ${step.user.name} authenticated`, sa);
-  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === 1) ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
+  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === EapType.IDENTITY) ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
   ctx.respond(sa, req, [step.reply]);
 }
