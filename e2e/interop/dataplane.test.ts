@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { PSK, charonPskConf } from './charon-psk.ts';
-import { TwoHosts, canUseNetns, type LanHost } from './netns.ts';
+import { TwoHosts, canUseNetns, sh, type LanHost } from './netns.ts';
 import { ping, tcpTransfer } from './traffic.ts';
 import { until } from './wait.ts';
 
@@ -221,4 +221,35 @@ describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP 
     const packets = (await ourSas()).map((x) => Number(x['current-packets']));
     for (const n of packets) expect(n).toBeGreaterThan(MB20 / 1500);
   }, 120_000);
+});
+
+describe.skipIf(skip)('data plane: routes into the TUN follow the policies', () => {
+  beforeEach(() => {
+    hosts = new TwoHosts().up();
+  });
+  afterEach(() => {
+    agent?.cleanup();
+    hosts.down();
+  });
+
+  it('a route for each tunnel-mode encrypt policy, added and removed as policies are edited', async () => {
+    agent = new AgentInNetns(hosts.a.ns);
+    await agent.start();
+    const routes = () => sh('ip', ['-n', hosts.a.ns, 'route', 'show', 'dev', 'ipsec0']).trim();
+    const patch = async (id: string, body: Record<string, unknown>) => expect((await agent.rest('PATCH', `ip/ipsec/policy/${id}`, body)).status).toBe(200);
+    await agent.add('ip/ipsec/peer', { name: 'p', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', passive: 'yes' });
+    const pol = await agent.add('ip/ipsec/policy', { peer: 'p', tunnel: 'yes', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', action: 'none' });
+    const id = pol['.id'];
+    await new Promise((r) => setTimeout(r, 300));
+    expect(routes()).toBe(''); // passes in clear: nothing to route into the TUN
+    await patch(id, { action: 'encrypt' });
+    await until('the route', () => (routes().startsWith('10.2.0.0/24') ? true : undefined), 5000);
+    expect(routes()).toMatch(/^10\.2\.0\.0\/24 .*src 10\.1\.0\.1/); // from our LAN address
+    await patch(id, { tunnel: 'no' }); // transport mode is not carried through the TUN
+    await until('the route to go', () => (routes() === '' ? true : undefined), 5000);
+    await patch(id, { tunnel: 'yes' });
+    await until('the route again', () => (routes() !== '' ? true : undefined), 5000);
+    expect((await agent.rest('DELETE', `ip/ipsec/policy/${id}`)).status).toBe(204);
+    await until('the route to go with the policy', () => (routes() === '' ? true : undefined), 5000);
+  }, 60_000);
 });

@@ -93,7 +93,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
   }
   const ike = opts.ike ? new IkeService(store, live, { ...opts.ike, ...(dataplane ? { dataplane } : {}) }) : undefined;
-  await ike?.start();
+  try {
+    await ike?.start();
+  } catch (e) {
+    await ike?.close();
+    await dataplane?.close(); // the TUN, raw sockets and routes do not outlive a failed start
+    throw e;
+  }
   const limiter = new LoginLimiter();
   const basicCache = new Map<string, { user: string; until: number }>();
   const serveWeb = opts.webRoot && existsSync(opts.webRoot) ? sirv(opts.webRoot, { single: true, etag: true, gzip: false }) : undefined;
@@ -269,8 +275,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     initialAdminPassword,
     async close() {
       clearInterval(sweep);
+      await dataplane?.close(); // first: no ESP may still go out through IKE sockets being closed
       await ike?.close();
-      await dataplane?.close();
       trpcHandler.broadcastReconnectNotification();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();

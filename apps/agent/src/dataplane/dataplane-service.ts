@@ -70,13 +70,17 @@ interface ChildRecord {
   routes: string[];
 }
 
+/** Outbound tunnel-mode encryption: the userspace backend needs the destination routed into its TUN. */
+const needsRoute = (p: PolicySpec) => p.dir === 'out' && p.action === 'encrypt' && p.templates[0]?.mode === 'tunnel';
+
 const policyKey = (p: { selector: Selector; dir: string }) => `${p.dir} ${p.selector.src} ${p.selector.dst} ${p.selector.protocol} ${p.selector.srcPort ?? ''} ${p.selector.dstPort ?? ''}`;
 
 export class DataPlaneService {
   /** The IKE service wires these in. */
   sendUdp: UdpSend = () => undefined;
   onAcquire: (policyId: number) => void = () => undefined;
-  onSoftExpire: (child: number) => void = () => undefined;
+  /** An SA ran out before IKE replaced it (its hard lifetime is IKE's lifetime plus a grace period): drop the CHILD_SA. */
+  onHardExpire: (child: number) => void = () => undefined;
 
   private readonly children = new Map<number, ChildRecord>();
   private readonly childBySpi = new Map<number, number>();
@@ -87,7 +91,8 @@ export class DataPlaneService {
   private readonly routes = new Map<string, number>();
   private countersTimer?: NodeJS.Timeout;
   private closed = false;
-  private syncing: Promise<void> = Promise.resolve();
+  /** Netlink answers come back asynchronously: every change to the data plane runs in this one queue, in order. */
+  private queue: Promise<void> = Promise.resolve();
   private readonly onChange = () => this.syncPolicies();
 
   private constructor(
@@ -116,8 +121,13 @@ export class DataPlaneService {
     } else {
       const name = opts.tunName ?? 'ipsec0';
       const tun = userspace.Tun.open({ name });
-      // a longer queue than the default 500 absorbs bursts while the event loop is busy elsewhere
-      await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'txqueuelen', '4096', 'up']);
+      try {
+        // a longer queue than the default 500 absorbs bursts while the event loop is busy elsewhere
+        await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'txqueuelen', '4096', 'up']);
+      } catch (e) {
+        await tun.close();
+        throw new Error(`cannot bring ${tun.name} up: ${(e as Error).message.trim()}`);
+      }
       let raw: userspace.RawEsp | undefined;
       try {
         raw = userspace.RawEsp.open();
@@ -197,8 +207,12 @@ export class DataPlaneService {
 
   /** Bring the SPD in line with the config (serialized: changes can come faster than netlink answers). */
   syncPolicies(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.doSync()).catch((e) => this.live.log(['ipsec', 'error'], `data plane: ${(e as Error).message}`));
-    return this.syncing;
+    return this.enqueue(() => this.doSync());
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(work).catch((e) => this.live.log(['ipsec', 'error'], `data plane: ${(e as Error).message}`));
+    return this.queue;
   }
 
   private async doSync(): Promise<void> {
@@ -207,13 +221,15 @@ export class DataPlaneService {
     for (const [k, p] of this.storedPolicies) {
       if (want.has(k)) continue;
       await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
-      if (p.dir === 'out' && p.action === 'encrypt') await this.unroute(p.selector);
+      if (needsRoute(p)) await this.unroute(p.selector);
     }
     for (const [k, p] of want) {
       const old = this.storedPolicies.get(k);
       if (old && JSON.stringify(old) === JSON.stringify(p)) continue;
       await this.plane.installPolicy(p);
-      if (!old && p.dir === 'out' && p.action === 'encrypt' && p.templates[0]?.mode === 'tunnel') await this.route(p.selector);
+      // an edit may turn a policy into or out of one that protects traffic through the TUN (action, tunnel)
+      if (needsRoute(p) && !(old && needsRoute(old))) await this.route(p.selector);
+      else if (!needsRoute(p) && old && needsRoute(old)) await this.unroute(old.selector);
     }
     this.storedPolicies = want;
   }
@@ -250,7 +266,16 @@ export class DataPlaneService {
   // ------------------------------------------------------------------------------------------ CHILD_SAs
 
   /** A CHILD_SA is up: install both SAs and, for a generated policy, its policies and routes. */
-  async installChild(a: InstallSaAction): Promise<void> {
+  installChild(a: InstallSaAction): Promise<void> {
+    return this.enqueue(() => this.doInstallChild(a));
+  }
+
+  /** A CHILD_SA is gone: its SAs, and the generated policies it still owns (a rekeyed successor keeps them). */
+  removeChild(a: DeleteSaAction): Promise<void> {
+    return this.enqueue(() => this.doRemoveChild(a));
+  }
+
+  private async doInstallChild(a: InstallSaAction): Promise<void> {
     if (this.closed) return;
     if (this.udpOnly && !a.encap) {
       this.live.log(['ipsec', 'error'], `data plane: CHILD_SA of ${a.peer} has no UDP encapsulation; without raw ESP sockets the userspace backend carries ESP only in UDP`);
@@ -274,7 +299,7 @@ export class DataPlaneService {
           const first = !this.generatedOwner.has(k);
           this.generatedOwner.set(k, a.child);
           rec.policies.push(p);
-          if (first && p.dir === 'out' && a.mode === 'tunnel') await this.route(p.selector);
+          if (first && needsRoute(p)) await this.route(p.selector);
         }
       }
     } catch (e) {
@@ -282,8 +307,7 @@ export class DataPlaneService {
     }
   }
 
-  /** A CHILD_SA is gone: its SAs, and the generated policies it still owns (a rekeyed successor keeps them). */
-  async removeChild(a: DeleteSaAction): Promise<void> {
+  private async doRemoveChild(a: DeleteSaAction): Promise<void> {
     const rec = this.children.get(a.child);
     if (!rec) return;
     this.children.delete(a.child);
@@ -296,7 +320,7 @@ export class DataPlaneService {
       if (this.generatedOwner.get(k) !== a.child) continue;
       this.generatedOwner.delete(k);
       await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
-      if (p.dir === 'out' && p.templates[0]?.mode === 'tunnel') await this.unroute(p.selector);
+      if (needsRoute(p)) await this.unroute(p.selector);
     }
   }
 
@@ -308,8 +332,9 @@ export class DataPlaneService {
       if (policy) this.onAcquire(policy.id);
     } else if (e.type === 'expire') {
       const child = this.childBySpi.get(e.spi);
-      this.live.log(['ipsec', 'debug'], `SA 0x${e.spi.toString(16)} reached its ${e.hard ? 'hard' : 'soft'} lifetime`);
-      if (!e.hard && child !== undefined) this.onSoftExpire(child);
+      // soft: IKE rekeys on its own timers; hard: IKE missed it, so the CHILD_SA is deleted (traffic then ACQUIREs)
+      this.live.log(['ipsec', e.hard ? 'warning' : 'debug'], `SA 0x${e.spi.toString(16)} reached its ${e.hard ? 'hard' : 'soft'} lifetime`);
+      if (e.hard && child !== undefined) this.onHardExpire(child);
     } else this.live.log(['ipsec', 'error'], `data plane: ${e.message}`);
   }
 
@@ -339,7 +364,7 @@ export class DataPlaneService {
     this.closed = true;
     clearInterval(this.countersTimer);
     this.store.off('change', this.onChange);
-    await this.syncing;
+    await this.queue;
     for (const dst of this.routes.keys()) if (prefixLength(dst) > 0) await run('ip', ['route', 'del', dst, 'dev', this.status.device!]).catch(() => undefined);
     if (!this.host) {
       // the kernel keeps what we installed: take it back out

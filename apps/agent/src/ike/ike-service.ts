@@ -84,9 +84,10 @@ export class IkeService {
   private readonly storedCount = new Map<number, number>();
   private readonly ports: [number, number];
   private readonly dataplane?: DataPlaneService;
+  private warnedNoDns = '';
   private closed = false;
   private readonly onChange = () => {
-    this.apply(this.engine.setConfig(engineConfig(this.store)));
+    this.apply(this.engine.setConfig(this.config()));
     this.bringUpPeers(); // a new peer with policies comes up now, not at the next keep-up round
   };
 
@@ -98,22 +99,34 @@ export class IkeService {
     this.ports = opts.ports ?? [500, 4500];
     this.dataplane = opts.dataplane;
     this.engine = new IkeEngine({
-      config: engineConfig(store),
+      config: this.config(),
       random: (n) => new Uint8Array(randomBytes(n)),
       now: () => Date.now(),
       // without raw ESP sockets our userspace ESP travels only in UDP: always encapsulate (as if behind a NAT)
       forceEncap: opts.dataplane?.udpOnly ?? false,
     });
     if (this.dataplane) {
-      this.dataplane.sendUdp = (from, to, data) => this.sockets.get(`${from.address}|${from.port}`)?.send(data, to.port, to.address);
+      this.dataplane.sendUdp = (from, to, data) => {
+        if (!this.closed) this.sockets.get(`${from.address}|${from.port}`)?.send(data, to.port, to.address);
+      };
       this.dataplane.onAcquire = (policyId) => this.acquire(policyId);
-      this.dataplane.onSoftExpire = (child) => this.rekeyChild(child);
+      this.dataplane.onHardExpire = (child) => this.deleteChild(child);
     }
     store.on('change', this.onChange);
     live.killConnections = () => this.killConnections();
     live.flushSas = () => this.flushSas();
     this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
     this.keepUp.unref();
+  }
+
+  /** The engine's configuration; says so in the Log when mode configs want system DNS servers this host has none of. */
+  private config(): IkeConfig {
+    const cfg = engineConfig(this.store);
+    const wanting = (cfg.modeConfigs ?? []).filter((m) => m.responder !== false && m['system-dns'] && !m['static-dns']?.length).map((m) => m.name);
+    const missing = wanting.length && !cfg.systemDns?.length ? wanting.join(',') : '';
+    if (missing && missing !== this.warnedNoDns) this.live.log(['ipsec', 'warning'], `mode config ${missing}: system-dns=yes, but this host has no DNS server a client could reach (only loopback in resolv.conf); set static-dns`);
+    this.warnedNoDns = missing;
+    return cfg;
   }
 
   /** Bind a socket per local address and port. Failures (e.g. port 500 without root) are logged, not fatal. */
@@ -398,10 +411,10 @@ export class IkeService {
     if (policy?.values.peer) this.bringUpPeers(String(policy.values.peer), true);
   }
 
-  /** The data plane reports a soft lifetime (bytes/packets): rekey that CHILD_SA. */
-  private rekeyChild(child: number): void {
+  /** The data plane dropped an SA of this CHILD_SA (hard lifetime): delete the CHILD_SA with the peer too. */
+  private deleteChild(child: number): void {
     const row = [...this.peers.values()].find((p) => p.children.has(child));
-    if (row) this.apply(this.engine.command({ type: 'rekey-child', ikeSa: row.ikeSa, child }));
+    if (row) this.apply(this.engine.command({ type: 'delete-child', ikeSa: row.ikeSa, child }));
   }
 
   /**
@@ -476,16 +489,24 @@ function ikeSpiOf(data: Uint8Array, natt: boolean): string {
   return data.length >= off + 8 ? Buffer.from(data.buffer, data.byteOffset + off, 8).toString('hex') : '';
 }
 
-/** This machine's DNS servers (/etc/resolv.conf), without loopback stubs a client could not reach. */
+/**
+ * This machine's DNS servers, without loopback stubs a client could not reach: /etc/resolv.conf, or behind a
+ * systemd-resolved stub (127.0.0.53) the upstream servers it uses (/run/systemd/resolve/resolv.conf).
+ */
 export function systemDnsServers(text?: string): string[] {
-  let conf = text;
-  if (conf === undefined) {
+  if (text !== undefined) return nameservers(text);
+  for (const file of ['/etc/resolv.conf', '/run/systemd/resolve/resolv.conf']) {
     try {
-      conf = readFileSync('/etc/resolv.conf', 'utf8');
+      const found = nameservers(readFileSync(file, 'utf8'));
+      if (found.length) return found;
     } catch {
-      return [];
+      // no such file: try the next
     }
   }
+  return [];
+}
+
+function nameservers(conf: string): string[] {
   const out: string[] = [];
   for (const line of conf.split('\n')) {
     const m = /^\s*nameserver\s+([0-9a-fA-F.:]+)/.exec(line);

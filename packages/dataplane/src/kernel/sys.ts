@@ -82,7 +82,7 @@ export function findUdpFd(address: string, port: number): number | undefined {
   for (const line of readFileSync(v6 ? '/proc/thread-self/net/udp6' : '/proc/thread-self/net/udp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-    if (f.length >= 10 && f[1]?.endsWith(`:${hexPort}`) && f[1] === `${procAddr(address)}:${hexPort}`) inode = f[9];
+    if (f.length >= 10 && f[1] === `${procAddr(address)}:${hexPort}`) inode = f[9];
   }
   return inode ? fdOfSocket(inode) : undefined;
 }

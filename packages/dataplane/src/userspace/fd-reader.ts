@@ -39,7 +39,10 @@ export class FdReader {
   private readonly pollMs: number;
 
   start(): void {
-    this.running ??= this.loop();
+    // never an unhandled rejection (it would end the process): a failing poll stops this reader, counted
+    this.running ??= this.loop().catch(() => {
+      this.stats.errors++;
+    });
   }
 
   private pollOnce(): Promise<number> {
@@ -69,7 +72,11 @@ export class FdReader {
       if (n <= 0) return false;
       this.stats.packets++;
       this.stats.bytes += n;
-      this.onPacket(this.buf.subarray(0, n));
+      try {
+        this.onPacket(this.buf.subarray(0, n));
+      } catch {
+        this.stats.errors++; // one bad packet (or a socket closing under it) does not stop the reader
+      }
     }
     return true;
   }

@@ -30,8 +30,8 @@ export class Tun {
   private reader?: FdReader;
   private readonly mtu: number;
   private readonly pollMs: number;
-  /** Packets written and refused (reads are counted by the reader). */
-  readonly stats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txErrors: 0, rxErrors: 0 };
+  /** Packets read, written and refused. */
+  readonly stats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txErrors: 0 };
 
   private constructor(readonly fd: number, readonly name: string, opts: TunOptions) {
     this.mtu = opts.mtu ?? 65535;
