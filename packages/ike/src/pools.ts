@@ -31,9 +31,10 @@ export class AddressLeases {
 
   /**
    * An IPv4 address from `poolName` (or its next pools) for IKE SA `saId` of the client `owner`: the address
-   * `owner` already holds if it comes from one of these pools, else the first free one.
+   * `owner` already holds if it comes from one of these pools, else the first free one that is not `reserved`
+   * (addresses configured for particular users).
    */
-  acquire(pools: readonly PoolConfig[], poolName: string, owner: string, saId: number): LeaseResult {
+  acquire(pools: readonly PoolConfig[], poolName: string, owner: string, saId: number, reserved: ReadonlySet<string> = new Set()): LeaseResult {
     const chain: PoolConfig[] = [];
     for (let name = poolName; name !== '' && name !== 'none'; ) {
       if (chain.some((p) => p.name === name)) break; // next-pool loop
@@ -49,7 +50,7 @@ export class AddressLeases {
       return { address: held.address, pool: held.pool, reused: true };
     }
     for (const p of chain) {
-      const address = this.firstFree(p);
+      const address = this.firstFree(p, reserved);
       if (address === undefined) continue;
       if (held) this.drop(held); // the identity moved to another pool (configuration changed)
       const lease: Lease = { address, pool: p.name, owner, holders: new Set() };
@@ -103,7 +104,7 @@ export class AddressLeases {
   }
 
   /** First IPv4 address of the pool's ranges that nobody leases; walks at most (leases + 1) per range. */
-  private firstFree(p: PoolConfig): string | undefined {
+  private firstFree(p: PoolConfig, reserved: ReadonlySet<string>): string | undefined {
     for (const text of p.ranges) {
       let r;
       try {
@@ -114,7 +115,7 @@ export class AddressLeases {
       if (r.family !== 4) continue; // INTERNAL_IP4_ADDRESS only
       for (let n = r.start; n <= r.end; n++) {
         const a = formatIpNumber(4, n);
-        if (!this.byAddress.has(a)) return a;
+        if (!this.byAddress.has(a) && !reserved.has(a)) return a;
       }
     }
     return undefined;

@@ -125,6 +125,12 @@ describe('mode config address-pool (IP > Pool leases)', () => {
 
 describe('AddressLeases', () => {
   const pools = [{ name: 'p', ranges: ['10.0.0.0/24'] }];
+  it('reserved addresses (a user\'s fixed address) are never leased', () => {
+    const l = new AddressLeases();
+    const reserved = new Set(['10.0.0.1', '10.0.0.2']);
+    expect(l.acquire(pools, 'p', 'x', 1, reserved)).toEqual({ address: '10.0.0.3', pool: 'p', reused: false });
+    expect(l.acquire(pools, 'p', 'y', 2, reserved)).toEqual({ address: '10.0.0.4', pool: 'p', reused: false });
+  });
   it('a prefix skips the network address; an unknown pool is an error; memory is one lease per holder', () => {
     const l = new AddressLeases();
     expect(l.acquire(pools, 'p', 'x', 1)).toEqual({ address: '10.0.0.1', pool: 'p', reused: false });

@@ -64,7 +64,9 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
     if (!ip && poolName) {
       const idi = find(req, PayloadType.IDi);
       const owner = `${sa.peerName}|${client ? client.owner : idi ? formatId(idi) : sa.remote.address}`;
-      const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id);
+      // an address the Users menu gives one user is never leased to anyone else
+      const reserved = new Set((ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')));
+      const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
       if ('error' in lease) ctx.log('error', `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`, sa);
       else {
         ip = parseIp(lease.address);
