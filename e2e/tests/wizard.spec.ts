@@ -385,7 +385,33 @@ test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', asy
   await expect(w.getByRole('region', { name: 'IP > IPsec > Policies' })).toContainText('src-address=10.1.202.0/24');
   await expect(w.getByTestId('wizard-warning').filter({ hasText: 'masquerade' })).toHaveCount(1);
   await expect(page.locator('body')).not.toContainText('thisisnotasecurepsk');
+  const ikev1 = w.getByTestId('wizard-warning').filter({ hasText: 'speaks IKEv2 only' });
+  await expect(ikev1).toHaveCount(0);
   await shot(page, 'wizard-s2s-5-review');
+  // main (IKEv1) stays a choice, with a warning that this router's engine speaks IKEv2 only; its link goes back to step 1.
+  const back = w.getByRole('button', { name: '< Back' });
+  for (const title of ['4. Algorithms', '3. Pre-shared key', '2. Networks', '1. Tunnel']) {
+    await back.click();
+    await expect(h).toHaveText(title);
+  }
+  const mode = w.getByRole('combobox', { name: 'Exchange mode' });
+  await mode.click();
+  await page.getByRole('listbox').getByRole('option', { name: 'main (IKEv1)' }).click();
+  for (const title of ['2. Networks', '3. Pre-shared key', '4. Algorithms', '5. Review']) {
+    await nxt.click();
+    await expect(h).toHaveText(title);
+  }
+  await expect(w.getByRole('region', { name: 'IP > IPsec > Peers' })).toContainText('exchange-mode=main');
+  await expect(ikev1).toHaveCount(1);
+  await expect(ikev1).toContainText('the tunnel will not come up until the peer uses ike2');
+  await ikev1.getByRole('button', { name: 'Change in 1. Tunnel' }).click();
+  await expect(h).toHaveText('1. Tunnel');
+  await mode.click();
+  await page.getByRole('listbox').getByRole('option', { name: 'ike2' }).click();
+  for (let i = 0; i < 4; i++) await nxt.click();
+  await expect(h).toHaveText('5. Review');
+  await expect(w.getByRole('region', { name: 'IP > IPsec > Peers' })).toContainText('exchange-mode=ike2');
+  await expect(ikev1).toHaveCount(0);
   await w.getByRole('button', { name: 'Finish' }).click();
   await expect(h).toHaveText('Site to site “ike1-site2” is set up');
   const link = w.getByRole('link', { name: 'ike1-site2-remote.rsc' });

@@ -320,15 +320,49 @@ describe('road warrior with certificates', () => {
   it('a name already used is an error on the field it comes from', async () => {
     const e = await rejects(admin.client.wizard.preview.query(RW_CERT));
     expect(e.data?.issues).toContainEqual(expect.objectContaining({ menu: 'wizard', field: 'name', message: expect.stringMatching(/profile "rw" already exists/) }));
-    // Another name is fine: with the same phase 1 algorithms the engine tells the two setups' clients apart by identity.
+    // Another name is no error, but a second certificate setup for every address is shadowed: with the same
+    // phase 1 algorithms the engine tells two setups' clients apart only when exactly one of them uses EAP.
     const p2 = await admin.client.wizard.preview.query({ ...RW_CERT, name: 'rw9' });
     expect(p2.objects).toHaveLength(12);
-    expect(p2.warnings).not.toContainEqual(expect.objectContaining({ field: 'name', message: expect.stringMatching(/peer "rw" also answers/) }));
+    const shadowed = p2.warnings.filter((w) => /peer "rw" also answers IKEv2/.test(w.message));
+    expect(shadowed).toEqual([expect.objectContaining({
+      client: 'all', field: 'name',
+      message: expect.stringMatching(/same phase 1 algorithms, and both setups use certificates: IKEv2 cannot tell their clients apart before authenticating.*wrong server certificate/),
+      fix: expect.stringMatching(/give peer "rw" a specific address, or disable it; or authenticate this setup's clients with user name and password \(EAP\)/),
+    })]);
     // With other algorithms, a warning: whichever peer is listed first gets every client.
     const other = { ...RW_CERT, name: 'rw8', proposals: { ike: { enc: ['aes-128'], hash: ['sha256'], dh: ['ecp256'] }, esp: { enc: ['aes-128-cbc'], auth: ['sha256'], pfs: 'none' as const } } };
     const p3 = await admin.client.wizard.preview.query(other);
-    expect(p3.warnings).toContainEqual(expect.objectContaining({ client: 'all', field: 'name', message: expect.stringMatching(/peer "rw" also answers IKEv2 from every address, with other phase 1 algorithms/) }));
+    expect(p3.warnings).toContainEqual(expect.objectContaining({
+      client: 'all', field: 'name',
+      message: expect.stringMatching(/peer "rw" also answers IKEv2 from every address, with other phase 1 algorithms/),
+      fix: expect.stringMatching(/give peer "rw" a specific address, or disable it; profile "rw"'s algorithms alone would not help \(both setups use certificates: .*\), with them and user name and password \(EAP\) here it would/),
+    }));
     expect(p2.warnings).toContainEqual(expect.objectContaining({ field: 'pool', message: expect.stringMatching(/overlaps pool "rw-pool"/) }));
+  });
+
+  it('an EAP setup beside the certificate setup, with the same algorithms, is not shadowed (only one of them uses EAP)', async () => {
+    const eap = { name: 'rweap', auth: 'eap-mschapv2' as const, serverAddress: 'vpn.example.com', pool: '10.10.11.10-10.10.11.200', users: [{ name: 'zed', password: EAP_PW }] };
+    // Same algorithms as "rw", listed in another order (the engine compares them order-free).
+    const rwProfile = (await admin.client.config.print.query({ menu: 'profile' })).items.find((p) => p.name === 'rw')!;
+    const same = { ike: { enc: [...(rwProfile['enc-algorithm'] as string[])].reverse(), hash: [rwProfile['hash-algorithm'] as string], dh: [...(rwProfile['dh-group'] as string[])].reverse() }, esp: { enc: ['aes-256-cbc'], auth: ['sha256'], pfs: 'none' as const } };
+    const p = await admin.client.wizard.preview.query({ ...eap, proposals: same as any });
+    expect(p.warnings.filter((w) => /also answers IKEv2/.test(w.message))).toEqual([]);
+    // With other algorithms the peer listed first still takes every client: matching "rw"'s algorithms is the fix.
+    const p2 = await admin.client.wizard.preview.query({ ...eap, proposals: { ...same, ike: { enc: ['aes-128'], hash: ['sha256'], dh: ['ecp256'] } } as any });
+    expect(p2.warnings).toContainEqual(expect.objectContaining({
+      field: 'name', message: expect.stringMatching(/peer "rw" also answers IKEv2 from every address, with other phase 1 algorithms \(profile "rw"\)/),
+      fix: expect.stringMatching(/use profile "rw"'s algorithms here/),
+    }));
+    // A disabled identity does not count: "rw" without an enabled certificate identity ties with nothing.
+    const ident = (await admin.client.config.print.query({ menu: 'identity' })).items.find((i) => i.peer === 'rw')!;
+    await admin.client.config.disable.mutate({ menu: 'identity', ids: [ident.id] });
+    try {
+      const p3 = await admin.client.wizard.preview.query({ ...RW_CERT, name: 'rw9' });
+      expect(p3.warnings.filter((w) => /also answers IKEv2/.test(w.message))).toEqual([]);
+    } finally {
+      await admin.client.config.enable.mutate({ menu: 'identity', ids: [ident.id] });
+    }
   });
 });
 
@@ -421,6 +455,11 @@ describe('road warrior with a pre-shared key', () => {
     const p = await admin.client.wizard.preview.query(input);
     expect(p.warnings).toContainEqual(expect.objectContaining({ client: 'windows', field: 'auth' }));
     expect(p.warnings).toContainEqual(expect.objectContaining({ client: 'android', field: 'auth' }));
+    // Beside the certificate setup "rw" (same algorithms): neither uses EAP, so the engine cannot tell their clients apart.
+    expect(p.warnings).toContainEqual(expect.objectContaining({
+      field: 'name',
+      message: expect.stringMatching(/peer "rw" also answers IKEv2 from every address with the same phase 1 algorithms, and neither setup uses EAP \(peer "rw": certificates; this one: pre-shared keys\)/),
+    }));
     expect(JSON.stringify(p)).not.toContain(PSK);
     expect(p.objects.find((o) => o.menu === 'identity')!.values).toMatchObject({ 'auth-method': 'pre-shared-key', secret: '********' });
     const r = await admin.client.wizard.finish.mutate(input);
@@ -502,6 +541,7 @@ describe('site to site', () => {
     expect(p.objects.map((o) => o.menu)).toEqual(['proposal', 'profile', 'peer', 'identity', 'policy', 'policy']);
     expect(p.objects[2]!.values).toMatchObject({ address: '198.51.100.7/32', 'local-address': '192.0.2.1', 'exchange-mode': 'ike2' });
     expect(p.warnings).toContainEqual(expect.objectContaining({ field: 'localNetworks', message: expect.stringMatching(/masquerade/) }));
+    expect(p.warnings.filter((w) => w.field === 'exchangeMode')).toEqual([]);
     const r = await admin.client.wizard.siteToSite.finish.mutate(input);
     expect(r.profiles.map((f) => f.filename)).toEqual(['office2-remote.rsc', 'office2-remote.swanctl.conf']);
     expect(r.profiles.every((f) => f.containsKey)).toBe(true);
@@ -527,6 +567,33 @@ describe('site to site', () => {
       expect(out.loadStatus, out.load).toBe(0);
       expect(out.load).toMatch(/loaded connection 'office2'/);
     }
+  });
+
+  it('the other end expects the ID this router sends: its identity\'s my-id when set (fqdn, dn), else its address', async () => {
+    const ident = (await admin.client.config.print.query({ menu: 'identity' })).items.find((i) => i.peer === 'office2')!;
+    const remoteId = async () => parseSwanctl((await get(adminCookie, '/api/wizard/office2/profile/office2-remote.swanctl.conf')).text).connections.office2.remote.id;
+    try {
+      await admin.client.config.set.mutate({ menu: 'identity', ids: [ident.id], values: { 'my-id': 'fqdn:site1.example.net' } });
+      expect(await remoteId()).toBe('site1.example.net');
+      await admin.client.config.set.mutate({ menu: 'identity', ids: [ident.id], values: { 'my-id': 'dn:CN=site1' } });
+      expect(await remoteId()).toBe('CN=site1');
+    } finally {
+      await admin.client.config.set.mutate({ menu: 'identity', ids: [ident.id], values: { 'my-id': 'auto' } });
+    }
+    expect(await remoteId()).toBe('192.0.2.1');
+  });
+});
+
+describe('site to site with exchange-mode main (IKEv1)', () => {
+  it('is offered for the other end\'s files, with a warning that this router speaks IKEv2 only', async () => {
+    const input = { name: 'v1', exchangeMode: 'main' as const, localAddress: '192.0.2.1', remoteAddress: 'branch.example.net', localNetworks: ['10.1.203.0/24'], remoteNetworks: ['10.1.103.0/24'], psk: 'site2site-psk-secret-9' };
+    const p = await admin.client.wizard.siteToSite.preview.query(input);
+    expect(p.objects.find((o) => o.menu === 'peer')!.values).toMatchObject({ address: 'branch.example.net', 'exchange-mode': 'main' });
+    expect(p.warnings).toContainEqual({
+      client: 'all', field: 'exchangeMode',
+      message: expect.stringMatching(/this router's IKE engine speaks IKEv2 only: the tunnel will not come up until the peer uses ike2/),
+      fix: expect.stringMatching(/choose ike2/),
+    });
   });
 });
 

@@ -84,13 +84,26 @@ function enumList<const V extends readonly [string, ...string[]]>(values: V, wha
     .superRefine(unique((x: string) => x, what)) as unknown as z.ZodType<V[number][], unknown>;
 }
 
+/**
+ * Text that is meant as an IP address rather than a DNS name: digits and dots only (IPv4, checked by
+ * parseAddress), or any colon (IPv6). Everything else is a DNS name.
+ */
+export function isIpLiteral(s: string): boolean {
+  return /^[0-9.]+$/.test(s) || s.includes(':');
+}
+
+/** A peer address for an address or DNS name: an IP literal as its host prefix (/32, /128), a DNS name as it is. */
+export function hostPeerAddress(s: string): string {
+  return isIpLiteral(s) ? `${s}/${familyOf(s) === 6 ? 128 : 32}` : s;
+}
+
 /** IP address or DNS name (the server's address clients connect to; its certificate's SAN). */
 export const serverAddressSchema = z
   .string({ error: 'must be an IP address or a DNS name' })
   .trim()
   .min(1, 'is required: the public IP address or DNS name clients connect to')
   .transform((s, ctx) => {
-    if (/^[0-9.]+$/.test(s) || s.includes(':')) {
+    if (isIpLiteral(s)) {
       try {
         return parseAddress(s);
       } catch (e) {
@@ -105,8 +118,7 @@ export const serverAddressSchema = z
 
 /** How a server address appears in certificates and IKE IDs. */
 export function serverIdOf(serverAddress: string): { kind: 'address' | 'fqdn'; san: string; id: string } {
-  const ip = /^[0-9.]+$/.test(serverAddress) || serverAddress.includes(':');
-  return ip
+  return isIpLiteral(serverAddress)
     ? { kind: 'address', san: `IP:${serverAddress}`, id: `address:${serverAddress}` }
     : { kind: 'fqdn', san: `DNS:${serverAddress}`, id: `fqdn:${serverAddress}` };
 }
@@ -296,6 +308,10 @@ export const defaultSiteToSiteProposals = (): WizardProposals => ({
 export const siteToSiteInputSchema = z
   .object({
     name: objectName('a name prefix', WIZARD_NAME_MAX).default('s2s'),
+    /**
+     * ike2, or main (IKEv1) for the other end's files; this router's IKE engine speaks IKEv2 only, so
+     * with main the tunnel does not come up (the review warns).
+     */
     exchangeMode: z.enum(['ike2', 'main']).default('ike2'),
     /** This router's public address (peer local-address, the other end's peer address). */
     localAddress: addressSchema,
@@ -307,7 +323,7 @@ export const siteToSiteInputSchema = z
     proposals: proposalsSchema.optional(),
   })
   .superRefine((v, ctx) => {
-    const ip = /^[0-9.]+$/.test(v.remoteAddress) || v.remoteAddress.includes(':');
+    const ip = isIpLiteral(v.remoteAddress);
     if (ip && v.remoteAddress === v.localAddress) ctx.addIssue({ code: 'custom', path: ['remoteAddress'], message: 'is this router\'s own address' });
     if (ip && familyOf(v.remoteAddress) !== familyOf(v.localAddress)) ctx.addIssue({ code: 'custom', path: ['remoteAddress'], message: `is IPv${familyOf(v.remoteAddress)} but localAddress is IPv${familyOf(v.localAddress)}` });
     v.remoteNetworks.forEach((r, i) => {

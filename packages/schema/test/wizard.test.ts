@@ -2,7 +2,7 @@
 // fill in (name rw, system DNS, full tunnel, every client, proposals every selected client accepts).
 import { describe, expect, it } from 'vitest';
 import {
-  WIZARD_CLIENTS, WIZARD_STEPS, defaultProposals, roadWarriorInputSchema, serverIdOf, siteToSiteInputSchema,
+  WIZARD_CLIENTS, WIZARD_STEPS, defaultProposals, hostPeerAddress, isIpLiteral, roadWarriorInputSchema, serverIdOf, siteToSiteInputSchema,
   wizardAddressingStep, wizardBasicsStep, wizardClientsStep, wizardCredentialsStepFor, wizardIssues, wizardProposalsStep,
 } from '../src/index.ts';
 
@@ -64,6 +64,16 @@ describe('road warrior input', () => {
     expect(fields(wizardBasicsStep.safeParse({ serverAddress: '2.2.2.2', name: 'x'.repeat(41) }))).toEqual(['name']);
   });
 
+  it('IP literals: digits and dots, or a colon; anything else is a DNS name', () => {
+    for (const ip of ['2.2.2.2', '300.1.1.1', '1.2.3', '2001:db8::1', '::1']) expect(isIpLiteral(ip), ip).toBe(true);
+    for (const name of ['vpn.example.com', 'vpn', '1.2.3.4.nip.io', '']) expect(isIpLiteral(name), name).toBe(false);
+    expect(hostPeerAddress('198.51.100.7')).toBe('198.51.100.7/32');
+    expect(hostPeerAddress('2001:db8::7')).toBe('2001:db8::7/128');
+    expect(hostPeerAddress('office2.example.net')).toBe('office2.example.net');
+    // an IP literal that is no address is the address's error, not "not a DNS name"
+    expect(issuesOf(wizardBasicsStep.safeParse({ serverAddress: '1.2.3' }))[0]?.message).toMatch(/not an IPv4 or IPv6 address/);
+  });
+
   it('clients: a non-empty subset, each once', () => {
     expect(wizardClientsStep.parse({ clients: 'ios,android' }).clients).toEqual(['ios', 'android']);
     expect(fields(wizardClientsStep.safeParse({ clients: [] }))).toEqual(['clients']);
@@ -103,6 +113,10 @@ describe('site to site input', () => {
     expect(v).toMatchObject({ name: 's2s', exchangeMode: 'ike2', localNetworks: ['10.1.202.0/24'], remoteNetworks: ['10.1.101.0/24'] });
     expect(v.proposals.esp.pfs).toBe('modp2048');
     expect(siteToSiteInputSchema.parse({ ...base, remoteAddress: 'office2.example.net' }).remoteAddress).toBe('office2.example.net');
+  });
+  it('exchange mode: ike2 or main (IKEv1, kept for the other end\'s files; the review warns)', () => {
+    expect(siteToSiteInputSchema.parse({ ...base, exchangeMode: 'main' }).exchangeMode).toBe('main');
+    expect(fields(siteToSiteInputSchema.safeParse({ ...base, exchangeMode: 'aggressive' }))).toEqual(['exchangeMode']);
   });
   it('errors name the field', () => {
     expect(fields(siteToSiteInputSchema.safeParse({ ...base, psk: 'short' }))).toEqual(['psk']);

@@ -4,9 +4,10 @@
 // The plan is checked as the store would check it (existing entries + planned ones), so a preview
 // that shows no issue is a finish that will not be refused.
 import {
-  ConfigError, SECRET_PLACEHOLDER, applyInput, checkConfig, defaults, getMenu, rangeBounds, formatIpNumber, serverIdOf,
+  ConfigError, SECRET_PLACEHOLDER, applyInput, checkConfig, defaults, getMenu, hostPeerAddress, rangeBounds, formatIpNumber, serverIdOf,
   type Config, type ConfigIssue, type MenuName, type RoadWarriorConfig, type SiteToSiteConfig, type WizardObject, type WizardWarning,
 } from '@ipsec/schema';
+import { ikeAlgorithmsKey } from '@ipsec/ike';
 import { check } from './compat.ts';
 
 export interface StoreView {
@@ -195,21 +196,67 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
   return issues;
 }
 
+/** How a setup authenticates, in words ("both setups use certificates"). */
+const AUTH_WORDS: Record<string, string> = {
+  'digital-signature': 'certificates', 'eap-radius': 'EAP', 'pre-shared-key': 'pre-shared keys',
+  certificate: 'certificates', 'eap-mschapv2': 'EAP', psk: 'pre-shared keys',
+};
+const authWords = (method: string) => AUTH_WORDS[method] ?? `auth-method=${method}`;
+
+/**
+ * Another enabled passive IKEv2 peer for every address (0.0.0.0/0) beside this setup's. The IKE engine
+ * (ike_auth.ts chooseIdentity) moves a client between such peers at IKE_AUTH only when their profiles
+ * negotiate alike (ikeAlgorithmsKey), and then tells the identities apart only by EAP: an IKE_AUTH
+ * without AUTH asks for EAP and takes only an eap-radius identity, one with AUTH only the others. Two
+ * identities on the same side of that line (two certificate, two EAP or two PSK setups) tie, and the
+ * first one wins. So: no warning only when the algorithms are alike and none of the other peer's
+ * identities is on this setup's side.
+ */
+function shadowingWarning(input: RoadWarriorConfig, config: Config, v: Record<string, unknown>): WizardWarning | undefined {
+  const name = String(v.name);
+  const profileName = String(v.profile ?? 'default');
+  const prof = (config.profile ?? []).find((x) => x.values.name === profileName)?.values as Parameters<typeof ikeAlgorithmsKey>[0];
+  const ike = input.proposals.ike;
+  const alike = ikeAlgorithmsKey(prof) === ikeAlgorithmsKey({ 'enc-algorithm': ike.enc, 'hash-algorithm': ike.hash[0], 'dh-group': ike.dh });
+  const mineEap = input.auth === 'eap-mschapv2';
+  const theirs = (config.identity ?? []).filter((i) => i.values.peer === name && !i.values.disabled).map((i) => String(i.values['auth-method'] ?? 'pre-shared-key'));
+  const ties = theirs.filter((m) => (m === 'eap-radius') === mineEap);
+  if (alike && ties.length === 0) return undefined;
+
+  const mine = authWords(input.auth);
+  const tieWords = [...new Set(ties.map(authWords))];
+  const both = tieWords.length === 1 && tieWords[0] === mine ? `both setups use ${mine}` : `neither setup uses EAP (peer "${name}": ${tieWords.join(', ')}; this one: ${mine})`;
+  const allPsk = input.auth === 'psk' && ties.every((m) => m === 'pre-shared-key');
+  const allCert = input.auth !== 'psk' && ties.every((m) => m !== 'pre-shared-key');
+  const credential = allPsk ? 'pre-shared key' : allCert ? 'server certificate' : 'server certificate or pre-shared key';
+  const why = `${both}: IKEv2 cannot tell their clients apart before authenticating`;
+  const elsewhere = `give peer "${name}" a specific address, or disable it`;
+  // The other side of the EAP line here helps only when all of the other peer's identities are on one side.
+  const other = mineEap ? 'certificates or a pre-shared key' : 'user name and password (EAP)';
+  const canFlip = ties.length === theirs.length;
+  if (alike) {
+    return {
+      client: 'all', field: 'name',
+      message: `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and ${why}, so the peer listed first takes them all and the other setup's clients get the wrong ${credential} and fail`,
+      fix: `${elsewhere}${canFlip ? `; or authenticate this setup's clients with ${other}` : ''}`,
+    };
+  }
+  return {
+    client: 'all', field: 'name',
+    message: `peer "${name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${profileName}"); clients reach whichever peer is listed first`,
+    fix: ties.length === 0
+      ? `use profile "${profileName}"'s algorithms here (${theirs.length ? 'then only one of the two setups uses EAP and the engine tells their clients apart' : `peer "${name}" has no enabled identity to keep them`}), or ${elsewhere}`
+      : `${elsewhere}; profile "${profileName}"'s algorithms alone would not help (${why})${canFlip ? `, with them and ${other} here it would` : ''}`,
+  };
+}
+
 function environmentWarnings(input: RoadWarriorConfig, config: Config): WizardWarning[] {
   const out: WizardWarning[] = [];
   for (const p of config.peer ?? []) {
     const v = p.values;
     if (v.passive && !v.disabled && v.address === '0.0.0.0/0' && v['exchange-mode'] === 'ike2') {
-      // The engine tells clients of two such peers apart by their identity when both profiles negotiate alike.
-      const prof = (config.profile ?? []).find((x) => x.values.name === (v.profile ?? 'default'))?.values;
-      const same = (a: unknown, b: readonly string[]) => JSON.stringify([...((Array.isArray(a) ? a : [a]) as string[])].sort()) === JSON.stringify([...b].sort());
-      const ike = input.proposals.ike;
-      if (prof && same(prof['enc-algorithm'], ike.enc) && same(prof['hash-algorithm'], ike.hash) && same(prof['dh-group'], ike.dh) && (prof['prf-algorithm'] ?? 'auto') === 'auto') continue;
-      out.push({
-        client: 'all', field: 'name',
-        message: `peer "${v.name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${String(v.profile ?? 'default')}"); clients reach whichever peer is listed first`,
-        fix: `use profile "${String(v.profile ?? 'default')}"'s algorithms here, or give peer "${v.name}" a specific address`,
-      });
+      const w = shadowingWarning(input, config, v);
+      if (w) out.push(w);
     }
   }
   const mine = input.pool.map((r) => rangeBounds(r));
@@ -235,12 +282,11 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
   const comment = `site to site ${input.name} (wizard)`;
   const objects: PlannedObject[] = [];
   const add = (menu: MenuName, field: string, values: Record<string, unknown>) => objects.push({ menu, field, values: { ...values, comment } });
-  const remoteIp = /^[0-9.]+$/.test(input.remoteAddress) || input.remoteAddress.includes(':');
   add('proposal', 'name', { name: n.proposal, 'auth-algorithms': input.proposals.esp.auth, 'enc-algorithms': input.proposals.esp.enc, 'pfs-group': input.proposals.esp.pfs });
   add('profile', 'name', { name: n.profile, 'hash-algorithm': input.proposals.ike.hash[0], 'enc-algorithm': input.proposals.ike.enc, 'dh-group': input.proposals.ike.dh });
   add('peer', 'name', {
     name: n.peer,
-    address: remoteIp ? `${input.remoteAddress}/${input.remoteAddress.includes(':') ? 128 : 32}` : input.remoteAddress,
+    address: hostPeerAddress(input.remoteAddress),
     'local-address': input.localAddress,
     'exchange-mode': input.exchangeMode,
     profile: n.profile,
@@ -259,6 +305,14 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
       fix: `on both routers, put a srcnat accept rule for ${input.localNetworks.join(',')} <-> ${input.remoteNetworks.join(',')} before any masquerade rule; the other end's script carries it`,
     },
   ];
+  if (input.exchangeMode !== 'ike2') {
+    // Kept as a choice: the other end's script and swanctl.conf are still right for an IKEv1 peer.
+    warnings.push({
+      client: 'all', field: 'exchangeMode',
+      message: `exchange-mode=${input.exchangeMode} is IKEv1, and this router's IKE engine speaks IKEv2 only: the tunnel will not come up until the peer uses ike2`,
+      fix: 'choose ike2 here (the other end\'s files follow it)',
+    });
+  }
   if (input.proposals.esp.pfs === 'none') {
     warnings.push({ client: 'all', field: 'proposals.esp.pfs', message: 'no PFS: the manual\'s site-to-site example uses pfs-group=modp2048', fix: 'set a PFS group (both ends get the same)' });
   }

@@ -73,14 +73,10 @@ function espOf(config: Config, proposalName: string) {
   return { enc: p['enc-algorithms'], auth: p['auth-algorithms'], pfs: p['pfs-group'], lifetime: Number(p.lifetime) };
 }
 
-function idParts(id: string): { type: RoadWarriorSetup['serverId']['type']; value: string } | undefined {
+/** An identity's my-id / remote-id as its type and value ("fqdn:vpn.example.com"); undefined for auto and the like. */
+export function idParts(id: string): { type: RoadWarriorSetup['serverId']['type']; value: string } | undefined {
   const m = /^(address|fqdn|user-fqdn|dn|key-id):(.+)$/.exec(id);
   return m ? { type: m[1] as RoadWarriorSetup['serverId']['type'], value: m[2]! } : undefined;
-}
-
-/** Names of the wizard setups in the store: peers with an identity (road warrior: passive; site to site: not). */
-export function setupNames(config: Config): string[] {
-  return (config.peer as StoredEntry[]).filter((p) => (config.identity as StoredEntry[]).some((i) => i.values.peer === p.values.name)).map((p) => String(p.values.name));
 }
 
 export function readSetup(config: Config, name: string): Setup {

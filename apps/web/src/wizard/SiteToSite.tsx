@@ -1,7 +1,7 @@
 // Wizards > Site to Site (the manual's "Site to Site IPsec tunnel" with a pre-shared key):
 // #/wizard/site-to-site/<step>, the same frame, review and downloads as the road warrior; the
 // other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Checkbox, FormControlLabel, MenuItem, Select, Typography } from '@mui/material';
 import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, wizardIssues, type SiteToSiteInput } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
@@ -11,6 +11,7 @@ import { ReviewBody, useWizardReview } from './Review.tsx';
 import { ProposalsInput } from './RwSteps.tsx';
 import { ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
 import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
+import { useWizardSteps } from './useWizardSteps.ts';
 
 interface S2sDraft {
   name: string;
@@ -126,13 +127,6 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
 
 function SiteToSiteSteps({ route }: { route: string[] }) {
   const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
-  const [attempted, setAttempted] = useState<Set<number>>(() => new Set());
-  const [agentErrors, setAgentErrors] = useState<Errors>({});
-  const body = useRef<HTMLDivElement>(null);
-  const set = (patch: Partial<S2sDraft>) => {
-    setDraft((d) => (current = { ...d, ...patch }));
-    setAgentErrors({});
-  };
 
   const asked = STEPS.findIndex((s) => s.slug === route[0]);
   const reachable = firstInvalid(draft);
@@ -141,6 +135,13 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
   useEffect(() => {
     if (wrongUrl) navigate(`${BASE}/${STEPS[index]!.slug}`, true);
   }, [wrongUrl, index]);
+
+  const go = (i: number) => navigate(`${BASE}/${STEPS[i]!.slug}`);
+  const { body, errors, next, setAgentErrors } = useWizardSteps({ index, check: () => (index < REVIEW ? checkStep(draft, index) : {}), stepOfField, go });
+  const set = (patch: Partial<S2sDraft>) => {
+    setDraft((d) => (current = { ...d, ...patch }));
+    setAgentErrors({});
+  };
 
   const input = useMemo(() => toInput(draft), [draft]);
   const review = useWizardReview({
@@ -156,20 +157,6 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
       return `Site to site "${result.name}" created`;
     },
   });
-
-  const errors: Errors = {
-    ...Object.fromEntries(Object.entries(agentErrors).filter(([f]) => stepOfField(f) === index)),
-    ...(attempted.has(index) && index < REVIEW ? checkStep(draft, index) : {}),
-  };
-  const go = (i: number) => navigate(`${BASE}/${STEPS[i]!.slug}`);
-  const next = () => {
-    if (Object.keys(checkStep(draft, index)).length) {
-      setAttempted((a) => new Set(a).add(index));
-      setTimeout(() => body.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
-      return;
-    }
-    go(index + 1);
-  };
 
   return (
     <WizardFrame
@@ -194,7 +181,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
           <Row label="Remote address" error={errors.remoteAddress} help="The other router's public IP address or DNS name.">
             <Text label="Remote address" value={draft.remoteAddress} onChange={(remoteAddress) => set({ remoteAddress })} error={errors.remoteAddress} />
           </Row>
-          <Row label="Exchange mode" error={errors.exchangeMode} help="IKEv2 unless the other end only speaks IKEv1.">
+          <Row label="Exchange mode" error={errors.exchangeMode} help="ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's files, but the tunnel will not come up.">
             <Select size="small" value={draft.exchangeMode} onChange={(e) => set({ exchangeMode: e.target.value as S2sDraft['exchangeMode'] })} inputProps={{ 'aria-label': 'Exchange mode' }} sx={{ width: 220 }}>
               <MenuItem value="ike2" dense>ike2</MenuItem>
               <MenuItem value="main" dense>main (IKEv1)</MenuItem>

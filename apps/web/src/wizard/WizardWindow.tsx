@@ -3,7 +3,7 @@
 // Finish creates everything in one transaction, then the downloads panel
 // (#/wizard/road-warrior/done/<name>) links every client profile. Cancel drops the draft: nothing
 // was sent. Groups write and full only (read users see no menu entry and no Finish).
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Alert } from '@mui/material';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
@@ -14,6 +14,7 @@ import { RW_STEPS, dropRwDraft, firstInvalidStep, loadRwDraft, saveRwDraft, step
 import { ReviewBody, useWizardReview } from './Review.tsx';
 import { AUTH_LABELS, AuthStep, ClientsStep, DnsStep, NetworksStep, PoolStep, ServerStep, type StepProps } from './RwSteps.tsx';
 import { SiteToSiteWizard } from './SiteToSite.tsx';
+import { useWizardSteps } from './useWizardSteps.ts';
 import { StepIntro } from './widgets.tsx';
 
 export const WIZARD_MODES = [
@@ -64,19 +65,6 @@ function RoadWarriorWizard({ route }: { route: string[] }) {
 
 function RoadWarriorSteps({ route }: { route: string[] }) {
   const [draft, setDraft] = useState<RwDraft>(loadRwDraft);
-  const [attempted, setAttempted] = useState<Set<number>>(() => new Set());
-  /** The agent's issues from the last preview/finish, by wizard field; dropped when the draft changes. */
-  const [agentErrors, setAgentErrors] = useState<Errors>({});
-  const body = useRef<HTMLDivElement>(null);
-
-  const set = (patch: Partial<RwDraft>) => {
-    setDraft((d) => {
-      const next = { ...d, ...patch };
-      saveRwDraft(next);
-      return next;
-    });
-    setAgentErrors({});
-  };
 
   const asked = RW_STEPS.findIndex((s) => s.slug === route[0]);
   const reachable = firstInvalidStep(draft);
@@ -87,22 +75,18 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
     if (wrongUrl) navigate(`${BASE}/${RW_STEPS[index]!.slug}`, true);
   }, [wrongUrl, index]);
 
-  const step = RW_STEPS[index]!;
-  const localErrors = attempted.has(index) && step.check ? step.check(draft) : {};
-  const agentHere = Object.fromEntries(Object.entries(agentErrors).filter(([f]) => stepOfField(f) === index));
-  const errors = { ...agentHere, ...localErrors };
-
   const go = (i: number) => navigate(`${BASE}/${RW_STEPS[i]!.slug}`);
+  const step = RW_STEPS[index]!;
+  const { body, errors, next, setAgentErrors } = useWizardSteps({ index, check: () => step.check?.(draft) ?? {}, stepOfField, go });
   const review = useReview(draft, index === REVIEW, setAgentErrors);
-  const next = () => {
-    const errs = step.check?.(draft) ?? {};
-    if (Object.keys(errs).length > 0) {
-      setAttempted((a) => new Set(a).add(index));
-      // after React shows them: focus the first input in error
-      setTimeout(() => body.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
-      return;
-    }
-    go(index + 1);
+
+  const set = (patch: Partial<RwDraft>) => {
+    setDraft((d) => {
+      const next = { ...d, ...patch };
+      saveRwDraft(next);
+      return next;
+    });
+    setAgentErrors({});
   };
 
   return (

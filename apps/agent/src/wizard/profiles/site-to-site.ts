@@ -2,13 +2,10 @@
 // the mirror image of this router's settings (same profile/proposal, peer = this router, policies
 // with source and destination swapped), and the NAT bypass the manual warns about: a srcnat accept
 // rule before masquerade, or the tunnel's packets get the public source address and match no policy.
-import { printTime } from '@ipsec/schema';
-import type { SiteToSiteSetup } from '../setup.ts';
+import { hostPeerAddress, isIpLiteral, printTime } from '@ipsec/schema';
+import { idParts, type SiteToSiteSetup } from '../setup.ts';
 import { strongswanEsp, strongswanIke } from './algorithms.ts';
 import { ros, sw } from './text.ts';
-
-const isIp = (s: string) => /^[0-9.]+$/.test(s) || s.includes(':');
-const host = (s: string) => (isIp(s) ? `${s}/${s.includes(':') ? 128 : 32}` : s);
 
 export function routerosScript(s: SiteToSiteSetup): string {
   const name = ros(s.name);
@@ -20,7 +17,7 @@ export function routerosScript(s: SiteToSiteSetup): string {
     '/ip ipsec proposal',
     `add name=${name} auth-algorithms=${s.esp.auth.join(',')} enc-algorithms=${s.esp.enc.join(',')} pfs-group=${s.esp.pfs} lifetime=${printTime(s.esp.lifetime)}`,
     '/ip ipsec peer',
-    `add name=${name} address=${host(s.localAddress)}${isIp(s.remoteAddress) ? ` local-address=${s.remoteAddress}` : ''} exchange-mode=${s.exchangeMode} profile=${name}`,
+    `add name=${name} address=${hostPeerAddress(s.localAddress)}${isIpLiteral(s.remoteAddress) ? ` local-address=${s.remoteAddress}` : ''} exchange-mode=${s.exchangeMode} profile=${name}`,
     '/ip ipsec identity',
     `add peer=${name} auth-method=pre-shared-key secret=${ros(s.psk)}`,
     '/ip ipsec policy',
@@ -40,7 +37,8 @@ export function routerosScript(s: SiteToSiteSetup): string {
 
 export function swanctlSiteToSite(s: SiteToSiteSetup): string {
   const conn = s.name.replace(/[^A-Za-z0-9_-]/g, '_');
-  const myId = /^(address|fqdn|user-fqdn|key-id):(.+)$/.exec(s.myId)?.[2] ?? s.localAddress;
+  // What this router sends as its ID: my-id when it names one (a DN as strongSwan writes one), else its address.
+  const myId = idParts(s.myId)?.value ?? s.localAddress;
   const lines = [
     `# Site to site "${s.name}": the other end (${s.remoteAddress}) of ${s.localAddress}, strongSwan swanctl.conf.`,
     `# Save as /etc/swanctl/conf.d/${conn}.conf, then: swanctl --load-all`,
@@ -52,7 +50,7 @@ export function swanctlSiteToSite(s: SiteToSiteSetup): string {
     `  ${conn} {`,
     `    version = ${s.exchangeMode === 'ike2' ? 2 : 1}`,
     ...(s.exchangeMode === 'aggressive' ? ['    aggressive = yes'] : []),
-    ...(isIp(s.remoteAddress) ? [`    local_addrs = ${s.remoteAddress}`] : []),
+    ...(isIpLiteral(s.remoteAddress) ? [`    local_addrs = ${s.remoteAddress}`] : []),
     `    remote_addrs = ${s.localAddress}`,
     `    proposals = ${strongswanIke(s.ike)}`,
     '    local {',
