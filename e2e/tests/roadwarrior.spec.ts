@@ -195,8 +195,8 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     await w.getByLabel('User 1 password', { exact: true }).fill(EAP.password);
     await serverToReview(page, EAP.setup, EAP.pool);
     await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText('auth-method=eap-radius');
-    // Two passive peers for every address: with the same phase 1 algorithms the engine tells their clients
-    // apart by identity at IKE_AUTH, so the review has nothing to warn about (it would with other algorithms).
+    // Two passive peers for every address with the same phase 1 algorithms: only this setup uses EAP, so at
+    // IKE_AUTH the engine moves EAP clients (no AUTH payload) to it and the review has nothing to warn about.
     await expect(w.getByTestId('wizard-object').first()).toBeVisible();
     await expect(w.getByTestId('wizard-warning').filter({ hasText: `peer "${CERT.setup}" also answers IKEv2` })).toHaveCount(0);
     await finish(page, EAP.setup);
