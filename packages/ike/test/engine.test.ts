@@ -68,6 +68,23 @@ describe('engine to engine', () => {
     expect(n.installs('b')).toHaveLength(1);
   });
 
+  it('two passive peers on the same address with remote-id auto: the PSK that verifies the AUTH picks the peer', () => {
+    const cfg = configs();
+    const auto = { 'auth-method': 'pre-shared-key' as const, 'my-id': 'fqdn:b.example', 'remote-id': 'auto' };
+    cfg.b.peers = [{ name: 'first', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true }, { ...cfg.b.peers[0]!, name: 'second' }];
+    cfg.b.identities = [{ ...auto, peer: 'first', secret: 'the first setup' }, { ...auto, peer: 'second', secret: 'correct horse' }];
+    cfg.b.policies = [{ ...cfg.b.policies![0]!, peer: 'second' }];
+    const n = pair(cfg);
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.b.list()[0]).toMatchObject({ state: 'established', peer: 'second' });
+    // a client with neither secret is refused, as before
+    cfg.a.identities = [{ ...cfg.a.identities![0]!, secret: 'wrong' }];
+    const m = pair(cfg);
+    m.deliver('a', m.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(m.b.list().filter((x) => x.state === 'established')).toEqual([]);
+    expect(m.events('b').some((e) => e.includes('AUTHENTICATION_FAILED') || e.includes('authentication failed') || e.includes('does not verify'))).toBe(true);
+  });
+
   for (const forced of ['a', 'b'] as const) {
     it(`forceEncap on ${forced === 'a' ? 'the initiator' : 'the responder'} only: both float to 4500 and both CHILD_SAs carry UDP encapsulation`, () => {
       const n = pair(configs(), { [forced]: { forceEncap: true } });

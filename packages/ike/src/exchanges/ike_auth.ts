@@ -148,7 +148,8 @@ function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boole
 /**
  * Responder with several identities for the peer: pick the one for this initiator. match-by=certificate with a
  * remote-certificate: the peer's certificate must be that one; match-by=remote-id: a specific remote-id must equal
- * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; ties go by order.
+ * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; among equals, one whose
+ * PSK verifies the AUTH, or whose certificate shares the client certificate's issuer, wins; then the first.
  */
 function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[], eap: boolean): void {
   // Identities of this peer first, then of the other peers the initiator's address also matches whose profile
@@ -167,11 +168,35 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
       return c && equal(c.der, certPayload.data) ? 3 : -1;
     }
     const r = i['remote-id'] ?? 'auto';
-    if (r === 'auto' || r === 'ignore') return 1;
-    return remoteIdAccepted(r, idi, sa.remote.address) ? 2 : -1;
+    const base = r === 'auto' || r === 'ignore' ? 1 : remoteIdAccepted(r, idi, sa.remote.address) ? 2 : -1;
+    return base < 0 ? base : base + proof(i);
+  };
+  // What the AUTH payload itself says (identities tied on IDs: several road-warrior setups on 0.0.0.0/0): a PSK
+  // identity whose secret verifies it, a certificate identity whose own certificate has the client's issuer.
+  const auth = find(payloads, PayloadType.AUTH);
+  let octets: Uint8Array | undefined;
+  let peerIssuer: string | undefined;
+  const proof = (i: IdentityConfig): number => {
+    if (eap || !auth) return 0;
+    const method = i['auth-method'] ?? 'pre-shared-key';
+    const mic = auth.method === AuthMethod.SHARED_KEY_MIC;
+    if (method === 'pre-shared-key') {
+      octets ??= octetsFor(sa, true, idi);
+      return mic && verifyPskAuth(sa.suite!.prf, secretBytes(i.secret ?? ''), octets, auth.data) ? 0.5 : -Infinity;
+    }
+    if (method !== 'digital-signature') return 0;
+    if (mic) return -Infinity;
+    if (!certPayload || !i.certificate) return 0;
+    try {
+      peerIssuer ??= new X509Certificate(certPayload.data).issuer;
+      const own = ctx.config.certificates?.find((c) => c.name === i.certificate);
+      return own && new X509Certificate(own.certificate).issuer === peerIssuer ? 0.5 : 0;
+    } catch {
+      return 0; // an unreadable certificate is refused later, with its reason
+    }
   };
   let best: IdentityConfig | undefined;
-  let bestScore = -1;
+  let bestScore = 0;
   for (const i of all) {
     const sc = score(i);
     if (sc > bestScore) {
