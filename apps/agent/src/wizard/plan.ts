@@ -196,12 +196,6 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
   return issues;
 }
 
-/** How a setup authenticates, in words ("both setups use certificates"). */
-const AUTH_WORDS: Record<string, string> = {
-  'digital-signature': 'certificates', 'eap-radius': 'EAP', 'pre-shared-key': 'pre-shared keys',
-  certificate: 'certificates', 'eap-mschapv2': 'EAP', psk: 'pre-shared keys',
-};
-const authWords = (method: string) => AUTH_WORDS[method] ?? `auth-method=${method}`;
 
 /**
  * Another enabled passive IKEv2 peer for every address (0.0.0.0/0) beside this setup's. The IKE engine
@@ -218,35 +212,25 @@ function shadowingWarning(input: RoadWarriorConfig, config: Config, v: Record<st
   const prof = (config.profile ?? []).find((x) => x.values.name === profileName)?.values as Parameters<typeof ikeAlgorithmsKey>[0];
   const ike = input.proposals.ike;
   const alike = ikeAlgorithmsKey(prof) === ikeAlgorithmsKey({ 'enc-algorithm': ike.enc, 'hash-algorithm': ike.hash[0], 'dh-group': ike.dh });
+  // With the same phase 1 algorithms the engine picks the setup at IKE_AUTH from the client's AUTH: the PSK that
+  // verifies it, or the certificate issued by the setup's own CA (each wizard setup has its own). EAP clients send
+  // no AUTH there, so two EAP setups cannot be told apart.
   const mineEap = input.auth === 'eap-mschapv2';
-  const theirs = (config.identity ?? []).filter((i) => i.values.peer === name && !i.values.disabled).map((i) => String(i.values['auth-method'] ?? 'pre-shared-key'));
-  const ties = theirs.filter((m) => (m === 'eap-radius') === mineEap);
-  if (alike && ties.length === 0) return undefined;
-
-  const mine = authWords(input.auth);
-  const tieWords = [...new Set(ties.map(authWords))];
-  const both = tieWords.length === 1 && tieWords[0] === mine ? `both setups use ${mine}` : `neither setup uses EAP (peer "${name}": ${tieWords.join(', ')}; this one: ${mine})`;
-  const allPsk = input.auth === 'psk' && ties.every((m) => m === 'pre-shared-key');
-  const allCert = input.auth !== 'psk' && ties.every((m) => m !== 'pre-shared-key');
-  const credential = allPsk ? 'pre-shared key' : allCert ? 'server certificate' : 'server certificate or pre-shared key';
-  const why = `${both}: IKEv2 cannot tell their clients apart before authenticating`;
+  const theirsEap = (config.identity ?? []).some((i) => i.values.peer === name && !i.values.disabled && i.values['auth-method'] === 'eap-radius');
+  const bothEap = mineEap && theirsEap;
+  if (alike && !bothEap) return undefined;
   const elsewhere = `give peer "${name}" a specific address, or disable it`;
-  // The other side of the EAP line here helps only when all of the other peer's identities are on one side.
-  const other = mineEap ? 'certificates or a pre-shared key' : 'user name and password (EAP)';
-  const canFlip = ties.length === theirs.length;
   if (alike) {
     return {
       client: 'all', field: 'name',
-      message: `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and ${why}, so the peer listed first takes them all and the other setup's clients get the wrong ${credential} and fail`,
-      fix: `${elsewhere}${canFlip ? `; or authenticate this setup's clients with ${other}` : ''}`,
+      message: `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and both setups use user name and password (EAP): EAP clients prove nothing before the server has shown its certificate, so the peer listed first takes them all and the other setup's clients get the wrong server certificate and fail`,
+      fix: `${elsewhere}; or authenticate this setup's clients with certificates or a pre-shared key`,
     };
   }
   return {
     client: 'all', field: 'name',
     message: `peer "${name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${profileName}"); clients reach whichever peer is listed first`,
-    fix: ties.length === 0
-      ? `use profile "${profileName}"'s algorithms here (${theirs.length ? 'then only one of the two setups uses EAP and the engine tells their clients apart' : `peer "${name}" has no enabled identity to keep them`}), or ${elsewhere}`
-      : `${elsewhere}; profile "${profileName}"'s algorithms alone would not help (${why})${canFlip ? `, with them and ${other} here it would` : ''}`,
+    fix: bothEap ? elsewhere : `use profile "${profileName}"'s algorithms here (the engine then tells the two setups' clients apart by how they authenticate), or ${elsewhere}`,
   };
 }
 
