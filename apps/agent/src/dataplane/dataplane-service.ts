@@ -67,7 +67,6 @@ interface ChildRecord {
   sas: SaKey[];
   /** Policies this CHILD_SA installed (generated ones only; stored policies are installed from the config). */
   policies: PolicySpec[];
-  routes: string[];
 }
 
 /** Outbound tunnel-mode encryption: the userspace backend needs the destination routed into its TUN. */
@@ -283,7 +282,7 @@ export class DataPlaneService {
     }
     const inherited = a.replaces !== undefined ? this.children.get(a.replaces)?.reqid : undefined;
     const reqid = a.policyId !== undefined ? this.reqidOfPolicy(a.policyId) : (inherited ?? CHILD_REQID_BASE + a.child);
-    const rec: ChildRecord = { reqid, sas: [], policies: [], routes: [] };
+    const rec: ChildRecord = { reqid, sas: [], policies: [] };
     this.children.set(a.child, rec);
     const { inbound, outbound } = saSpecsFromInstallSa(a, { reqid });
     try {
