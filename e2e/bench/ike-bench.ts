@@ -109,5 +109,5 @@ console.log(`  ${'responder'.padEnd(22)}${'setups/s'.padStart(10)}${'done'.padSt
 console.log(row('strongSwan charon', charon));
 console.log(row('ours (agent)', ours));
 console.log(`  ratio ours/charon: setups/s ${(rate(ours) / rate(charon)).toFixed(2)}, memory per SA ${(ours.rssKiB / Math.max(1, ours.established) / (charon.rssKiB / Math.max(1, charon.established))).toFixed(2)}`);
-console.log('  note: charon also installs each CHILD_SA into its userspace ESP (kernel-libipsec); our agent has no data plane yet, so it installs none.');
+console.log('  both install each CHILD_SA into their userspace ESP (charon: kernel-libipsec; ours: the userspace data plane, as this kernel has no ESP).');
 process.exit(0);
