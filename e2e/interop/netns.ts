@@ -53,10 +53,7 @@ export class TwoHosts {
     return this;
   }
 
-  /**
-   * A host behind each gateway: namespace with 10.x.0.2/24 on a veth to the gateway, default route via the
-   * gateway's LAN address (10.x.0.1, already on its lo), and forwarding on in the gateways.
-   */
+  /** A host behind each gateway (see addLanHost). */
   withLanHosts(): this {
     this.lanA = addLanHost(this.a, 'A', this.tag);
     this.lanB = addLanHost(this.b, 'B', this.tag);
@@ -64,22 +61,29 @@ export class TwoHosts {
   }
 
   down(): void {
-    for (const ns of [this.a.ns, this.b.ns, ...(this.lanA ? [this.lanA.ns] : []), ...(this.lanB ? [this.lanB.ns] : [])]) {
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
+    // by name, so a LAN host whose setup failed half-way goes too
+    removeNamespaces([this.a.ns, this.b.ns, lanHostNs('A', this.tag), lanHostNs('B', this.tag)]);
+  }
+}
+
+function removeNamespaces(names: string[]): void {
+  for (const ns of names) {
+    try {
+      sh('ip', ['netns', 'del', ns]);
+    } catch {
+      // already gone (or never made)
     }
   }
 }
+
+const lanHostNs = (side: string, tag: string) => `ipsL${side}-${tag}`;
 
 /**
  * A host behind a gateway: namespace with 10.x.0.2/24 on a veth to the gateway, default route via the
  * gateway's LAN address (10.x.0.1, already on its lo), and forwarding on in the gateway.
  */
 function addLanHost(gw: Host, side: string, tag: string): LanHost {
-  const h = { ns: `ipsL${side}-${tag}`, addr: gw.lan.replace(/\.1$/, '.2') };
+  const h = { ns: lanHostNs(side, tag), addr: gw.lan.replace(/\.1$/, '.2') };
   const [g, l] = [`g${side}${tag}`, `l${side}${tag}`];
   sh('ip', ['netns', 'add', h.ns]);
   sh('ip', ['link', 'add', g, 'type', 'veth', 'peer', 'name', l]);
@@ -134,19 +138,13 @@ export class RoadWarriorNet {
       sh('ip', ['-n', c.ns, 'addr', 'add', `${c.addr}/24`, 'dev', v]);
       sh('ip', ['-n', c.ns, 'link', 'set', v, 'up']);
     });
-    this.created.push(`ipsLS-${this.tag}`);
+    this.created.push(lanHostNs('S', this.tag));
     this.lan = addLanHost(s, 'S', this.tag);
     return this;
   }
 
   down(): void {
-    for (const ns of this.created.reverse()) {
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
-    }
+    removeNamespaces(this.created.reverse());
     this.created.length = 0;
   }
 }
