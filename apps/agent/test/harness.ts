@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTRPCClient, createWSClient, wsLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, createWSClient, TRPCClientError, wsLink, type TRPCClient } from '@trpc/client';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { AppRouter } from '../src/api/router.ts';
 import { startAgent, type Agent } from '../src/server.ts';
@@ -72,6 +73,17 @@ export function trpc(url: string, cookie: string, origin?: string): TrpcSession 
   const wsClient = createWSClient({ url: url.replace('http', 'ws') + '/trpc', WebSocket: CookieWebSocket as unknown as typeof globalThis.WebSocket });
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   return { client, received, close: () => void wsClient.close() };
+}
+
+/** Await a tRPC call that must fail; returns its TRPCClientError (and fails the test if it succeeds). */
+export async function rejects(p: Promise<unknown>): Promise<TRPCClientError<any>> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(TRPCClientError);
+    return e as TRPCClientError<any>;
+  }
+  throw new Error('expected the call to fail');
 }
 
 /** Open a raw WebSocket and report how the upgrade ended: 'open' or the HTTP status. */

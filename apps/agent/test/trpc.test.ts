@@ -1,8 +1,7 @@
 // The tRPC API over a real WebSocket: every menu's verbs, atomic batches, undo/redo, live
 // change streams between two clients, resume after reconnect, and who may connect at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCClientError } from '@trpc/client';
-import { ADMIN_PASSWORD, login, rawUpgrade, startTestAgent, trpc, withTimeout, type TestAgent, type TrpcSession } from './harness.ts';
+import { ADMIN_PASSWORD, login, rawUpgrade, rejects, startTestAgent, trpc, withTimeout, type TestAgent, type TrpcSession } from './harness.ts';
 
 let t: TestAgent;
 let admin: TrpcSession;
@@ -18,16 +17,6 @@ afterAll(async () => {
   admin.close();
   await t.close();
 });
-
-async function rejects(p: Promise<unknown>): Promise<TRPCClientError<any>> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TRPCClientError);
-    return e as TRPCClientError<any>;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('every menu over tRPC', () => {
   const CASES = [

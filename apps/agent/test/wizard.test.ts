@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCClientError } from '@trpc/client';
 import * as plist from 'plist';
 import type { WizardFinishResult } from '@ipsec/schema';
-import { ADMIN_PASSWORD, login, startTestAgent, trpc, type TestAgent, type TrpcSession } from './harness.ts';
+import { ADMIN_PASSWORD, login, rejects, startTestAgent, trpc, type TestAgent, type TrpcSession } from './harness.ts';
 
 let t: TestAgent;
 let admin: TrpcSession;
@@ -36,16 +36,6 @@ afterAll(async () => {
   await t.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-async function rejects(p: Promise<unknown>): Promise<TRPCClientError<any>> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TRPCClientError);
-    return e as TRPCClientError<any>;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function get(cookie: string | undefined, url: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${t.url}${url}`, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
