@@ -27,11 +27,8 @@ export class RoadWarriorClient {
     opts: { eap?: boolean } = {},
   ) {
     const plugins = ['resolve', ...(opts.eap ? ['eap-identity', 'eap-mschapv2'] : [])];
-    // Charon makes its directory itself: the setting names it by a marker, replaced once it exists.
-    this.charon = new Charon(host.ns, 'plugins { resolve { file = @DIR@/resolv.conf } }', { plugins });
+    this.charon = new Charon(host.ns, (dir) => `plugins { resolve { file = ${dir}/resolv.conf } }`, { plugins });
     this.resolvFile = join(this.charon.dir, 'resolv.conf');
-    const conf = join(this.charon.dir, 'strongswan.conf');
-    writeFileSync(conf, readFileSync(conf, 'utf8').replace('@DIR@', this.charon.dir));
     writeFileSync(this.resolvFile, '');
   }
 

@@ -15,14 +15,16 @@ export class Charon {
   private child?: ChildProcess;
 
   /**
-   * `settings`: extra strongswan.conf lines inside charon { } (e.g. cookie_threshold, fragment_size).
+   * `settings`: extra strongswan.conf lines inside charon { } (e.g. cookie_threshold, fragment_size), or a function
+   * of charon's directory for settings that name files in it.
    * `opts.plugins`: plugins loaded on top of the usual ones (e.g. eap-identity eap-mschapv2).
    */
   constructor(
     readonly ns: string,
-    settings = '',
+    settingsOf: string | ((dir: string) => string) = '',
     opts: { plugins?: string[] } = {},
   ) {
+    const settings = typeof settingsOf === 'string' ? settingsOf : settingsOf(this.dir);
     mkdirSync(join(this.dir, 'run'));
     writeFileSync(
       join(this.dir, 'strongswan.conf'),
