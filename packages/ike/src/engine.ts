@@ -314,7 +314,7 @@ export class IkeEngine {
     const packets = this.protect(sa, exchange, messageId, false, payloads);
     const now = this.now();
     const timeout = opts.timeout ?? this.rt.timeout;
-    const pending: PendingRequest = { exchange, messageId, packets, timeout, base: opts.base ?? this.rt.base, tries: opts.tries ?? this.rt.tries, sentAt: now, retransmits: 0, nextAt: now + timeout, onResponse, what };
+    const pending: PendingRequest = { exchange, messageId, packets, timeout, base: opts.base ?? this.rt.base, tries: opts.tries ?? this.rt.tries, retransmits: 0, nextAt: now + timeout, onResponse, what };
     if (onTimeout) pending.onTimeout = onTimeout;
     sa.pending = pending;
     if (packets.length > 1) this.log('debug', `${what}: sent in ${packets.length} fragments`, sa);

@@ -45,8 +45,6 @@ export interface ChildSa {
   replaces?: number;
   /** The peer rekeyed this CHILD_SA while our own rekey of it was outstanding (RFC 7296 2.8.1). */
   peerRekey?: { child: ChildSa; ni: Uint8Array; nr: Uint8Array };
-  /** Set when a rekey exchange on this SA did not go through; rekeying is retried then. */
-  retryAt?: number;
 }
 
 /** A CHILD_SA being negotiated by us as initiator (IKE_AUTH or CREATE_CHILD_SA). */
@@ -73,7 +71,6 @@ export interface PendingRequest {
   timeout: number;
   base: number;
   tries: number;
-  sentAt: number;
   retransmits: number;
   nextAt: number;
   onResponse: ResponseHandler;
@@ -119,9 +116,6 @@ export interface IkeSa {
   lastHeard: number;
   /** Behind a NAT: when the next NAT-T keepalive goes out (RFC 3948 2.3). */
   keepaliveAt?: number;
-  dpdFailures: number;
-  nextDpdAt?: number;
-  expireAt?: number;
   /** When we start rekeying this IKE SA (soft lifetime, with jitter). */
   rekeyAt?: number;
   /** Our IKE SA rekey in progress (RFC 7296 1.3.2). */
@@ -149,8 +143,8 @@ export interface IkeSa {
 }
 
 /** The exchange bookkeeping every new IKE SA starts with (initiator, responder and rekeyed alike). */
-export function newSaBookkeeping(now: number): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'dpdFailures' | 'fragmentation'> {
-  return { nextMsgId: 0, queue: [], children: [], nat: { local: false, remote: false }, createdAt: now, lastHeard: now, dpdFailures: 0, fragmentation: false };
+export function newSaBookkeeping(now: number): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'fragmentation'> {
+  return { nextMsgId: 0, queue: [], children: [], nat: { local: false, remote: false }, createdAt: now, lastHeard: now, fragmentation: false };
 }
 
 /** An EAP conversation inside IKE_AUTH: server (responder, auth-method=eap-radius) or client (auth-method=eap). */

@@ -28,9 +28,7 @@ export function sendDpd(ctx: Ctx, sa: IkeSa): void {
     ExchangeType.INFORMATIONAL,
     [],
     'INFORMATIONAL liveness check',
-    () => {
-      sa.dpdFailures = 0;
-    },
+    () => {},
     () => {
       ctx.log('warning', 'peer did not answer the liveness check: considered dead', sa);
       ctx.destroy(sa, 'dead peer');
