@@ -9,18 +9,39 @@ import { issuesOf, messageOf, trpc, type ApiIssue } from '../api/trpc.ts';
 import { FieldInput, FieldRow } from '../fields/FieldInput.tsx';
 import { printCell, sameDraft, secretIsSet, toDraft } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
+import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { RefNames } from './RefNames.tsx';
 
 export type DialogMode = { kind: 'edit'; id: number } | { kind: 'new' } | { kind: 'copy'; from: number };
 
 /** The dialog a route segment opens: "new", "copy-3" or "3" (#/ip/ipsec/peers/3). */
-export function dialogModeOf(item: string | undefined): DialogMode | null {
+function dialogModeOf(item: string | undefined): DialogMode | null {
   if (!item) return null;
   if (item === 'new') return { kind: 'new' };
   const copy = /^copy-(\d+)$/.exec(item);
   if (copy) return { kind: 'copy', from: Number(copy[1]) };
   return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
+}
+
+/**
+ * The entry dialog of a menu window's route: `item` is the segment after `base` ("new", "copy-3",
+ * "3"); nothing when it names no dialog. Closing goes back to `base`, a created entry to its own
+ * route, Copy to base/copy-id.
+ */
+export function RoutedEntryDialog({ menu, base, item }: { menu: MenuDef; base: string; item: string | undefined }) {
+  const mode = dialogModeOf(item);
+  if (!mode) return null;
+  return (
+    <EntryDialog
+      key={`${base}/${item}`}
+      menu={menu}
+      mode={mode}
+      onClose={() => navigate(base)}
+      onCreated={(id) => navigate(`${base}/${id}`, true)}
+      onCopy={(id) => navigate(`${base}/copy-${id}`)}
+    />
+  );
 }
 
 const TAB_ORDER = ['General', 'Advanced', 'Encryption', 'Authentication', 'Status'] as const;

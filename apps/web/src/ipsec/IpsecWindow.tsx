@@ -7,7 +7,7 @@ import { getMenu } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { Window } from '../shell/Window.tsx';
 import { ConfigTable } from './ConfigTable.tsx';
-import { EntryDialog, dialogModeOf } from './EntryDialog.tsx';
+import { EntryDialog, RoutedEntryDialog } from './EntryDialog.tsx';
 import { LiveTable, StatisticsView } from './LiveViews.tsx';
 import { IPSEC_TABS, tabBySlug } from './tabs.ts';
 
@@ -18,7 +18,6 @@ export function IpsecWindow({ route }: { route: string[] }) {
   const settingsOpen = route[0] === 'settings';
   const tab = tabBySlug(route[0]) ?? tabBySlug(lastTab.current)!;
   lastTab.current = tab.slug;
-  const mode = tab.menu && !settingsOpen ? dialogModeOf(route[1]) : null;
   const tabPath = `${BASE}/${tab.slug}`;
   const settings = getMenu('settings')!;
 
@@ -49,16 +48,7 @@ export function IpsecWindow({ route }: { route: string[] }) {
           <LiveTable key={tab.slug} view={tab.view} />
         )}
       </Box>
-      {mode && tab.menu ? (
-        <EntryDialog
-          key={`${tab.slug}/${route[1]}`}
-          menu={tab.menu}
-          mode={mode}
-          onClose={() => navigate(tabPath)}
-          onCreated={(id) => navigate(`${tabPath}/${id}`, true)}
-          onCopy={(id) => navigate(`${tabPath}/copy-${id}`)}
-        />
-      ) : null}
+      {tab.menu && !settingsOpen ? <RoutedEntryDialog menu={tab.menu} base={tabPath} item={route[1]} /> : null}
       {settingsOpen ? (
         <EntryDialog menu={settings} mode={{ kind: 'edit', id: 0 }} onClose={() => navigate(tabPath)} onCreated={() => {}} onCopy={() => {}} />
       ) : null}

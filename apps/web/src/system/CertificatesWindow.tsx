@@ -12,9 +12,8 @@ import { useMenuItems, type ApiEntry } from '../api/config.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
 import { FieldRow } from '../fields/FieldInput.tsx';
 import { ConfigTable, Tool } from '../ipsec/ConfigTable.tsx';
-import { EntryDialog, dialogModeOf } from '../ipsec/EntryDialog.tsx';
+import { RoutedEntryDialog } from '../ipsec/EntryDialog.tsx';
 import { useDialogs } from '../shell/dialogs.tsx';
-import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
 
@@ -26,7 +25,6 @@ type Open = { kind: 'sign'; cert: ApiEntry } | { kind: 'export'; cert: ApiEntry 
 export function CertificatesWindow({ route }: { route: string[] }) {
   const { canWrite, isFull } = useSession();
   const [open, setOpen] = useState<Open>(null);
-  const mode = dialogModeOf(route[0]);
 
   return (
     <Window title="Certificates">
@@ -49,16 +47,7 @@ export function CertificatesWindow({ route }: { route: string[] }) {
           </>
         )}
       />
-      {mode ? (
-        <EntryDialog
-          key={route[0]}
-          menu={menu}
-          mode={mode}
-          onClose={() => navigate(BASE)}
-          onCreated={(id) => navigate(`${BASE}/${id}`, true)}
-          onCopy={(id) => navigate(`${BASE}/copy-${id}`)}
-        />
-      ) : null}
+      <RoutedEntryDialog menu={menu} base={BASE} item={route[0]} />
       {open?.kind === 'sign' ? <SignDialog cert={open.cert} onClose={() => setOpen(null)} /> : null}
       {open?.kind === 'export' ? <ExportDialog cert={open.cert} onClose={() => setOpen(null)} /> : null}
       {open?.kind === 'import' ? <ImportDialog onClose={() => setOpen(null)} /> : null}
