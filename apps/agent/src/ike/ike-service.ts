@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { esp, kernelCipher } from '@ipsec/dataplane';
 import { IkeEngine, type Action, type IkeConfig } from '@ipsec/ike';
 import { formatId, parsePrefix, prefixContains, prefixLength, type MenuName } from '@ipsec/schema';
 import type { LiveState, LogTopic } from '../live/live-state.ts';
@@ -160,8 +161,9 @@ export class IkeService {
   private received(data: Buffer, from: { address: string; port: number }, to: { address: string; port: number }): void {
     if (to.port === this.ports[1]) {
       // RFC 3948: on the NAT-T port a non-zero first word is an ESP SPI, a lone 0xff a keepalive, a zero marker IKE
-      if (data.length === 1 && data[0] === 0xff) return;
-      if (data.length >= 8 && data.readUInt32BE(0) !== 0) return void this.dataplane?.receiveEsp(data);
+      const kind = esp.classifyUdpPayload(data);
+      if (kind === 'keepalive') return;
+      if (kind === 'esp') return void this.dataplane?.receiveEsp(data);
     }
     const row = this.bySpi.get(ikeSpiOf(data, to.port === this.ports[1]));
     if (row) {
@@ -242,7 +244,7 @@ export class IkeService {
               AH: false,
               ESP: true,
               'enc-algorithm': d.encAlgorithm,
-              'enc-key-size': (d.encKey.length - saltBytes(d.encAlgorithm)) * 8,
+              'enc-key-size': kernelCipher(d.encAlgorithm).keyBytes * 8, // the key without its salt
               'auth-algorithm': aead ? '' : d.integAlgorithm,
               'enc-key': Buffer.from(d.encKey).toString('hex'),
               'auth-key': d.integKey ? Buffer.from(d.integKey).toString('hex') : '',
@@ -513,12 +515,6 @@ function nameservers(conf: string): string[] {
     if (m && !m[1]!.startsWith('127.') && m[1] !== '::1') out.push(m[1]!);
   }
   return out;
-}
-
-function saltBytes(alg: string): number {
-  if (alg.endsWith('-gcm') || alg.endsWith('-ctr')) return 4;
-  if (alg === 'chacha20poly1305') return 4;
-  return 0;
 }
 
 function localInterfaceNets(): { address: string; net: string }[] {
