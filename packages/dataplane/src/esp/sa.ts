@@ -7,7 +7,7 @@
 // in place. The decapsulated payload is a view into the decrypted buffer (no extra copy).
 import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { HASHES, type EspCipherName, type HashName, type StatCounter } from '@ipsec/schema';
-import { kernelCipher } from '../algorithms.ts';
+import { checkEncKey, kernelCipher } from '../algorithms.ts';
 import type { SaSpec } from '../types.ts';
 import { ReplayWindow } from './replay.ts';
 
@@ -63,8 +63,8 @@ export class EspSa {
     this.spi = p.spi >>> 0;
     this.esn = p.esn;
     this.kind = kindOf(p.encAlgorithm);
+    checkEncKey(p.encAlgorithm, p.encKey);
     const kc = kernelCipher(p.encAlgorithm);
-    if (p.encKey.length !== kc.keyBytes + kc.saltBytes) throw new Error(`${p.encAlgorithm}: key is ${p.encKey.length} bytes, expected ${kc.keyBytes} + ${kc.saltBytes} salt`);
     this.key = Buffer.from(p.encKey.subarray(0, kc.keyBytes));
     this.salt = Buffer.from(p.encKey.subarray(kc.keyBytes));
     this.aead = kc.aead;
