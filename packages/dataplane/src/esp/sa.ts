@@ -16,7 +16,8 @@ export type EspSaParams = Pick<SaSpec, 'spi' | 'encAlgorithm' | 'encKey' | 'inte
 type Kind = 'gcm' | 'chacha' | 'cbc' | 'ctr' | 'null';
 
 export type DecapResult =
-  | { ok: true; nextHeader: number; payload: Buffer; seqHi: number; seqLo: number }
+  /** `sa`: the SA that verified the packet (EspInbound picks it by SPI). */
+  | { ok: true; nextHeader: number; payload: Buffer; seqHi: number; seqLo: number; sa: EspSa }
   | { ok: false; counter: StatCounter; reason: string };
 
 export type EncapResult = { ok: true; packet: Buffer } | { ok: false; counter: StatCounter; reason: string };
@@ -245,7 +246,7 @@ export class EspSa {
     for (let i = 0; i < padLen; i++) if (pt[end + i] !== i + 1) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad padding' };
     this.counters.packets++;
     this.counters.bytes += end;
-    return { ok: true, nextHeader, payload: pt.subarray(0, end), seqHi: hi, seqLo: lo };
+    return { ok: true, nextHeader, payload: pt.subarray(0, end), seqHi: hi, seqLo: lo, sa: this };
   }
 
   /** AAD for GCM/ChaCha: SPI | seq, or SPI | seq-hi | seq-lo with ESN (RFC 4106 5, RFC 7634 2.1). */

@@ -4,7 +4,6 @@
 // callers treat both backends alike (EEXIST on a duplicate SA, ESRCH on a missing one, ENOENT on a missing policy).
 import type { StatCounter } from '@ipsec/schema';
 import { EspInbound, EspSa, transportEncap, tunnelEncap } from '../esp/index.ts';
-import { espSpi } from '../esp/udp.ts';
 import { addrBytes, formatAddr } from '../ip.ts';
 import { XfrmError } from '../kernel/xfrm-socket.ts';
 import type { Capability, DataPlane, DataPlaneEvent, PolicyInfo, PolicyKey, PolicySpec, PolicyTemplate, SaCounters, SaInfo, SaKey, SaSpec } from '../types.ts';
@@ -314,9 +313,7 @@ export class UserspaceDataPlane implements DataPlane {
   processInbound(pkt: Uint8Array, transportIp = false): InboundResult {
     const r = this.inbound.receive(pkt, transportIp);
     if (!r.ok) return { action: 'drop', counter: r.counter, reason: r.reason };
-    const off = transportIp ? (pkt[0]! >> 4 === 4 ? (pkt[0]! & 0xf) * 4 : 40) : 0;
-    const inbound = this.inbound.sas.get(espSpi(pkt.subarray(off)));
-    const e = inbound && this.byEsp.get(inbound.sa);
+    const e = this.byEsp.get(r.sa);
     if (!e) return { action: 'drop', counter: 'in-no-states', reason: 'SA gone' };
     e.useTime = nowSeconds();
     const check = this.spd.checkInbound(r.payload, e.spec, 'in');
