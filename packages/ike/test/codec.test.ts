@@ -3,6 +3,8 @@ import { ExchangeType, Flags, NotifyType, PayloadType } from '../src/codec/const
 import { parseMessage, serializeMessage, type IkeMessage } from '../src/codec/message.ts';
 import type { Payload } from '../src/codec/payload.ts';
 import { fromHex } from '../src/util/bytes.ts';
+import { formatIp, parseIp } from '../src/util/ip.ts';
+import { formatTs, selectorFor } from '../src/ts.ts';
 
 const spiI = fromHex('0102030405060708');
 const spiR = fromHex('1112131415161718');
@@ -123,5 +125,21 @@ describe('codec rejects', () => {
     const bad2 = sa.slice();
     bad2[28 + 4 + 7] = 9; // number of transforms in proposal 1
     expect(parseMessage(bad2).ok).toBe(false);
+  });
+});
+
+describe('addresses as bytes', () => {
+  it('formats IPv6 as RFC 5952 (longest zero run compressed), like the schema', () => {
+    expect(formatIp(parseIp('1:0:0:2:0:0:0:3')!)).toBe('1:0:0:2::3');
+    expect(formatIp(parseIp('2001:db8:0:0:1:0:0:1')!)).toBe('2001:db8::1:0:0:1');
+    expect(formatIp(parseIp('::')!)).toBe('::');
+    expect(formatIp(parseIp('10.1.2.3')!)).toBe('10.1.2.3');
+  });
+  it('parses link-local peers with a zone, rejects what is no address', () => {
+    expect(parseIp('fe80::1%eth0')).toEqual(parseIp('fe80::1'));
+    expect(parseIp('fe80::1')?.length).toBe(16);
+    expect(parseIp('1.2.3')).toBeUndefined();
+    expect(parseIp('example.com')).toBeUndefined();
+    expect(formatTs(selectorFor('2001:db8:0:0:1::/80', undefined, undefined)!)).toBe('2001:db8:0:0:1::-2001:db8::1:ffff:ffff:ffff');
   });
 });

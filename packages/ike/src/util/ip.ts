@@ -1,37 +1,17 @@
-// IPv4/IPv6 text <-> bytes and prefixes <-> address ranges.
-import { isIPv4, isIPv6 } from 'node:net';
+// IPv4/IPv6 addresses as bytes and prefixes <-> address ranges. Text parsing and the RFC 5952 text form are
+// the schema's (packages/schema/src/units.ts); this file only adapts them to Uint8Array.
+import { formatIpBytes, parseIpBytes } from '@ipsec/schema';
 
+/** Address text -> 4 or 16 bytes. An IPv6 zone ("fe80::1%eth0", as sockets report link-local peers) is ignored. */
 export function parseIp(s: string): Uint8Array | undefined {
-  if (isIPv4(s)) return new Uint8Array(s.split('.').map(Number));
-  if (!isIPv6(s)) return undefined;
-  let text = s;
-  const out = new Uint8Array(16);
-  // embedded IPv4 tail (::ffff:1.2.3.4)
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  let tail: number[] = [];
-  if (v4 && v4[1]) {
-    const b = v4[1].split('.').map(Number);
-    tail = [((b[0] as number) << 8) | (b[1] as number), ((b[2] as number) << 8) | (b[3] as number)];
-    text = text.slice(0, text.length - v4[1].length) + '0:0';
-  }
-  const [head = '', rest] = text.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const r = rest === undefined ? [] : rest === '' ? [] : rest.split(':');
-  const fill = rest === undefined ? 0 : 8 - h.length - r.length;
-  const groups = [...h, ...Array(fill).fill('0'), ...r].map((g) => parseInt(g as string, 16));
-  if (tail.length) groups.splice(6, 2, ...tail);
-  groups.forEach((g, i) => {
-    out[2 * i] = (g >> 8) & 0xff;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
+  const zone = s.includes(':') ? s.indexOf('%') : -1;
+  const ip = parseIpBytes(zone >= 0 ? s.slice(0, zone) : s);
+  return ip ? Uint8Array.from(ip.bytes) : undefined;
 }
 
+/** 4 or 16 bytes -> canonical text (RFC 5952 for IPv6: the longest zero run compressed). */
 export function formatIp(b: Uint8Array): string {
-  if (b.length === 4) return Array.from(b).join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((b[i] as number) << 8) | (b[i + 1] as number)).toString(16));
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  return formatIpBytes(b.length === 4 ? 4 : 6, Array.from(b));
 }
 
 export interface Range {
