@@ -161,6 +161,10 @@ describe('Spd outbound lookup', () => {
     expect(templateMatchesSa(t, sa(7, { dst: '192.0.2.9' }))).toBe(false);
     expect(templateMatchesSa(t, sa(7, { mode: 'transport' }))).toBe(false);
     expect(templateMatchesSa({ ...t, reqid: 0 }, sa(99))).toBe(true);
+    // endpoints compare as addresses, not as text
+    const t6 = { ...t, src: '2001:db8::1', dst: '2001:db8:0:0::2' };
+    expect(templateMatchesSa(t6, sa(7, { src: '2001:db8:0::1', dst: '2001:db8::2' }))).toBe(true);
+    expect(templateMatchesSa(t6, sa(7, { src: '2001:db8::1', dst: '2001:db8::3' }))).toBe(false);
     const spd = new Spd();
     spd.install(pol({}, 1, 'encrypt', [tmpl(1, 'use', 'transport'), tmpl(2, 'require')]));
     expect(spd.lookupOutbound(v4('1.1.1.1', '2.2.2.2', 6), byReqid(sa(2)))).toMatchObject({ verdict: 'encrypt', sas: [{ reqid: 2 }] });
@@ -210,5 +214,12 @@ describe('Spd inbound check', () => {
     expect(spd.checkInbound(v4('10.4.0.5', '10.1.0.5', 6), undefined)).toMatchObject({ ok: false, counter: 'in-policy-blocked' });
     expect(spd.checkInbound(Buffer.from([0x45]), inSa)).toMatchObject({ ok: false, counter: 'in-header-errors' });
     expect(spd.stats).toMatchObject({ 'in-template-mismatches': 3, 'in-no-policies': 1, 'in-policy-blocked': 1, 'in-header-errors': 1 });
+  });
+
+  it('a bypass (action none) inbound policy takes clear packets only', () => {
+    const own = new Spd();
+    own.install(pol({ src: '10.5.0.0/16' }, 1, 'none', [], 'in'));
+    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), undefined)).toMatchObject({ ok: true, policy: { action: 'none' } });
+    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), inSa)).toMatchObject({ ok: false, counter: 'in-template-mismatches' });
   });
 });

@@ -171,6 +171,35 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
     expect(dp.statistics()['out-policy-blocked']).toBe(1);
   });
 
+  it('transport mode: an SA serves only packets between its own addresses; ESP goes inside the packet and comes back out', async () => {
+    const tmpl = { protocol: 'esp' as const, mode: 'transport' as const, reqid: 1, level: 'require' as const };
+    const a = new UserspaceDataPlane();
+    const b = new UserspaceDataPlane();
+    await a.installSa(sa(0x3001, A, B, 'out', { mode: 'transport' }));
+    await b.installSa(sa(0x3001, A, B, 'in', { mode: 'transport' }));
+    await a.installPolicy({ selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 }, dir: 'out', priority: 1, action: 'encrypt', templates: [tmpl] });
+    await b.installPolicy({ selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 }, dir: 'in', priority: 1, action: 'encrypt', templates: [tmpl] });
+    const pkt = v4(A, B);
+    const out = a.processOutbound(pkt);
+    expect(out).toMatchObject({ action: 'esp', sa: { spi: 0x3001, mode: 'transport' } });
+    if (out.action !== 'esp' || !out.ip) throw new Error('no transport packet');
+    expect(out.esp).toBeUndefined();
+    expect(out.ip[9]).toBe(50); // protocol ESP, the IP header kept
+    expect(out.ip.subarray(12, 20).equals(pkt.subarray(12, 20))).toBe(true);
+    expect(out.ip.readUInt32BE(20)).toBe(0x3001);
+    const got = b.processInbound(out.ip, true);
+    expect(got).toMatchObject({ action: 'deliver', sa: { spi: 0x3001 } });
+    if (got.action !== 'deliver') throw new Error('not delivered');
+    // the original packet back (its header checksum, left 0 by v4(), is filled in)
+    const back = Buffer.from(got.packet);
+    expect(back.length).toBe(pkt.length);
+    expect(back.readUInt16BE(10)).not.toBe(0);
+    back.writeUInt16BE(0, 10);
+    expect(back.equals(pkt)).toBe(true);
+    // another source inside the selector: the SA is not between its addresses
+    expect(a.processOutbound(v4('192.0.2.9', B))).toMatchObject({ action: 'drop', counter: 'out-no-states' });
+  });
+
   it('lifetimes: soft by bytes reports once, hard by time reports and removes the SA', async () => {
     const dp = new UserspaceDataPlane();
     for (const p of policies('A')) await dp.installPolicy(p);
