@@ -130,7 +130,9 @@ export interface SpdSa {
   reqid: number;
 }
 
+/** Per packet (template vs SA): the engine gives both the same text, so equal strings answer without parsing. */
 function sameAddr(a: string, b: string): boolean {
+  if (a === b) return true;
   try {
     return addrBytes(a).equals(addrBytes(b));
   } catch {
@@ -250,18 +252,13 @@ export class Spd {
     const policy = this.match(f, 'out');
     if (!policy) return { verdict: 'no-policy' };
     const len = packet instanceof Uint8Array ? packet.length : 0;
-    const use = () => {
-      policy.counters.packets++;
-      policy.counters.bytes += len;
-      policy.counters.useTime = nowSeconds();
-    };
     if (policy.action === 'discard') {
-      use();
+      used(policy, len);
       this.count('out-policy-blocked');
       return { verdict: 'discard', policy };
     }
     if (policy.action === 'none' || policy.templates.length === 0) {
-      use();
+      used(policy, len);
       return { verdict: 'bypass', policy };
     }
     const sas: S[] = [];
@@ -270,7 +267,7 @@ export class Spd {
       if (sa !== undefined) sas.push(sa);
       else if (t.level !== 'use') return { verdict: 'acquire', policy, template: t };
     }
-    use();
+    used(policy, len);
     if (sas.length === 0) return { verdict: 'pass', policy };
     return { verdict: 'encrypt', policy, sas };
   }
@@ -284,21 +281,35 @@ export class Spd {
    */
   checkInbound(packet: Uint8Array | PacketFields, sa: SpdSa | undefined, dir: 'in' | 'fwd' = 'in'): InboundDecision {
     const f = packet instanceof Uint8Array ? packetFields(packet) : packet;
-    const fail = (counter: StatCounter, policy?: SpdPolicy): InboundDecision => {
-      this.count(counter);
-      return { ok: false, counter, policy };
-    };
-    if (!f) return fail('in-header-errors');
+    if (!f) return this.refuse('in-header-errors');
     const policy = this.match(f, dir);
-    if (!policy) return sa ? fail('in-no-policies') : { ok: true };
-    if (policy.action === 'discard') return fail('in-policy-blocked', policy);
-    const templates = policy.action === 'encrypt' ? policy.templates : [];
-    if (sa) {
-      if (!templates.some((t) => templateMatchesSa(t, sa))) return fail('in-template-mismatches', policy);
-    } else if (templates.some((t) => t.level !== 'use')) return fail('in-template-mismatches', policy);
-    policy.counters.packets++;
-    policy.counters.bytes += packet instanceof Uint8Array ? packet.length : 0;
-    policy.counters.useTime = nowSeconds();
+    if (!policy) return sa ? this.refuse('in-no-policies') : { ok: true };
+    if (policy.action === 'discard') return this.refuse('in-policy-blocked', policy);
+    if (!inboundTemplatesAccept(policy, sa)) return this.refuse('in-template-mismatches', policy);
+    used(policy, packet instanceof Uint8Array ? packet.length : 0);
     return { ok: true, policy };
   }
+
+  private refuse(counter: StatCounter, policy?: SpdPolicy): InboundDecision {
+    this.count(counter);
+    return { ok: false, counter, policy };
+  }
+}
+
+/** A packet of `len` bytes went through `policy`. */
+function used(policy: SpdPolicy, len: number): void {
+  policy.counters.packets++;
+  policy.counters.bytes += len;
+  policy.counters.useTime = nowSeconds();
+}
+
+/** Through an SA: one of the policy's templates must be served by it. In clear: no template may require an SA. */
+function inboundTemplatesAccept(policy: SpdPolicy, sa: SpdSa | undefined): boolean {
+  if (policy.action !== 'encrypt') return !sa; // no templates: only clear packets fit
+  if (sa) {
+    for (const t of policy.templates) if (templateMatchesSa(t, sa)) return true;
+    return false;
+  }
+  for (const t of policy.templates) if (t.level !== 'use') return false;
+  return true;
 }
