@@ -23,16 +23,15 @@ interface SaEntry {
   /** Install order: the newest SA serving a template wins (as the kernel prefers the youngest state). */
   order: number;
   selector?: CompiledSelector;
+  /** spec.src / spec.dst as bytes (transport-mode SAs are matched to packet addresses per packet). */
+  srcBytes: Buffer;
+  dstBytes: Buffer;
   /** The soft lifetime was reported (once). */
   softExpired: boolean;
 }
 
 function saKeyString(spi: number, dst: string): string {
   return `${spi >>> 0}@${addrBytes(dst).toString('hex')}`;
-}
-
-function sameAddr(a: string, b: Buffer): boolean {
-  return addrBytes(a).equals(b);
 }
 
 export type OutboundResult =
@@ -97,7 +96,7 @@ export class UserspaceDataPlane implements DataPlane {
 
   private find(key: SaKey): SaEntry | undefined {
     const e = this.sas.get(saKeyString(key.spi, key.dst));
-    if (e && key.src !== undefined && !sameAddr(key.src, addrBytes(e.spec.src))) return undefined;
+    if (e && key.src !== undefined && !addrBytes(key.src).equals(e.srcBytes)) return undefined;
     return e;
   }
 
@@ -117,7 +116,17 @@ export class UserspaceDataPlane implements DataPlane {
   }
 
   private put(spec: SaSpec, esp: EspSa, addTime: number, useTime: number): void {
-    const entry: SaEntry = { spec: { ...spec }, esp, addTime, useTime, order: this.order++, selector: spec.selector ? new CompiledSelector(spec.selector) : undefined, softExpired: false };
+    const entry: SaEntry = {
+      spec: { ...spec },
+      esp,
+      addTime,
+      useTime,
+      order: this.order++,
+      selector: spec.selector ? new CompiledSelector(spec.selector) : undefined,
+      srcBytes: addrBytes(spec.src),
+      dstBytes: addrBytes(spec.dst),
+      softExpired: false,
+    };
     this.sas.set(saKeyString(spec.spi, spec.dst), entry);
     this.byEsp.set(esp, entry);
     if (spec.direction !== 'in') {
@@ -241,7 +250,7 @@ export class UserspaceDataPlane implements DataPlane {
     let best: SaEntry | undefined;
     for (const e of t.reqid !== 0 ? (this.outByReqid.get(t.reqid) ?? []) : this.sas.values()) {
       if (e.spec.direction === 'in' || !templateMatchesSa(t, e.spec)) continue;
-      if (e.spec.mode === 'transport' && (!sameAddr(e.spec.dst, f.dst) || !sameAddr(e.spec.src, f.src))) continue;
+      if (e.spec.mode === 'transport' && (!e.dstBytes.equals(f.dst) || !e.srcBytes.equals(f.src))) continue;
       if (e.selector && !e.selector.matches(f)) continue;
       if (!best || e.order > best.order) best = e;
     }
