@@ -115,6 +115,26 @@ export type EspAuthName = (typeof ESP_AUTH_NAMES)[number];
 /** Profile prf-algorithm: `auto` takes the hash-algorithm. */
 export const PRF_NAMES = ['auto', 'sha1', 'sha256', 'sha384', 'sha512'] as const;
 
+const AEAD_NAMES = new Set<string>([...IKE_CIPHERS, ...ESP_CIPHERS].filter((c) => c.aead).map((c) => c.name));
+
+/** An AEAD cipher (aes-*-gcm, chacha20poly1305): it carries its own integrity. */
+export function isAead(cipher: string): boolean {
+  return AEAD_NAMES.has(cipher);
+}
+
+/**
+ * What is wrong with a proposal's null algorithms (the proposal menu and the wizards' phase 2):
+ * auth-algorithms=null needs AEAD ciphers, null encryption needs an integrity algorithm.
+ */
+export function nullAlgorithmIssues(enc: readonly string[], auth: readonly string[]): { field: 'enc' | 'auth'; message: string }[] {
+  const out: { field: 'enc' | 'auth'; message: string }[] = [];
+  if (enc.some((e) => !isAead(e) && e !== 'null') && auth.length === 1 && auth[0] === 'null') {
+    out.push({ field: 'auth', message: 'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add an integrity algorithm such as sha256' });
+  }
+  if (enc.includes('null') && auth.includes('null')) out.push({ field: 'enc', message: 'null encryption needs an integrity algorithm' });
+  return out;
+}
+
 export const EAP_METHODS = ['eap-mschapv2', 'eap-peap', 'eap-tls', 'eap-ttls'] as const;
 
 export function isExtension(list: readonly { name: string; extension?: true }[], name: string): boolean {

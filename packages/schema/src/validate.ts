@@ -2,6 +2,7 @@
 // references resolve, per-menu rules hold. Pure functions: the agent runs them inside its
 // transaction, the UI runs them for inline messages.
 import { z } from 'zod';
+import { nullAlgorithmIssues } from './algorithms.ts';
 import { SECRET_PLACEHOLDER, type Field } from './fields.ts';
 import { CONFIG_MENUS, EC_CURVES, RSA_KEY_SIZES, getMenu, type MenuDef, type MenuName } from './menus.ts';
 import { familyOf, isHostname, prefixLength } from './units.ts';
@@ -113,13 +114,7 @@ export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: numb
       break;
     }
     case 'proposal': {
-      const encs = values['enc-algorithms'] as string[];
-      const auths = values['auth-algorithms'] as string[];
-      const needsAuth = encs.some((e) => !e.endsWith('-gcm') && e !== 'chacha20poly1305');
-      if (needsAuth && auths.length === 1 && auths[0] === 'null' && !encs.every((e) => e === 'null')) {
-        add('auth-algorithms', 'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add an integrity algorithm such as sha256');
-      }
-      if (encs.includes('null') && auths.includes('null')) add('enc-algorithms', 'null encryption needs an integrity algorithm');
+      for (const i of nullAlgorithmIssues(values['enc-algorithms'] as string[], values['auth-algorithms'] as string[])) add(i.field === 'enc' ? 'enc-algorithms' : 'auth-algorithms', i.message);
       break;
     }
     case 'identity': {

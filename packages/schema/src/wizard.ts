@@ -8,7 +8,7 @@
 // proposal (pfs-group=none), passive ike2 peer, identity with generate-policy=port-strict.
 import { z } from 'zod';
 import {
-  DH_GROUP_NAMES, ESP_AUTH_NAMES, ESP_CIPHER_NAMES, HASH_NAMES, IKE_CIPHER_NAMES,
+  DH_GROUP_NAMES, ESP_AUTH_NAMES, ESP_CIPHER_NAMES, HASH_NAMES, IKE_CIPHER_NAMES, nullAlgorithmIssues,
   type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName,
 } from './algorithms.ts';
 import { ValueError, familyOf, isHostname, parseAddress, parsePrefix, parseRange, rangeBounds } from './units.ts';
@@ -179,11 +179,7 @@ export const espProposalSchema = z
     pfs: z.enum([...DH_GROUP_NAMES, 'none'] as [string, ...string[]], { error: (i) => `"${String(i.input)}" is not none or a DH group` }) as z.ZodType<DhGroupName | 'none', unknown>,
   })
   .superRefine((p, ctx) => {
-    const aead = (e: string) => e.endsWith('-gcm') || e === 'chacha20poly1305';
-    if (p.enc.some((e) => !aead(e) && e !== 'null') && p.auth.length === 1 && p.auth[0] === 'null') {
-      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add sha256 or sha1' });
-    }
-    if (p.enc.includes('null') && p.auth.includes('null')) ctx.addIssue({ code: 'custom', path: ['enc'], message: 'null encryption needs an integrity algorithm' });
+    for (const i of nullAlgorithmIssues(p.enc, p.auth)) ctx.addIssue({ code: 'custom', path: [i.field], message: i.message });
   });
 export type EspProposalInput = z.output<typeof espProposalSchema>;
 

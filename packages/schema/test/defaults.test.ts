@@ -1,8 +1,8 @@
 // Defaults, value sets and built-in entries as the RouterOS manual (seed 000) gives them.
 import { describe, expect, it } from 'vitest';
 import {
-  CONFIG_MENUS, DH_GROUP_NAMES, ESP_CIPHER_NAMES, defaults, identity, modeConfig, peer, policy, policyGroup,
-  profile, proposal, settings, statistics, STAT_COUNTERS, user, key,
+  CONFIG_MENUS, DH_GROUP_NAMES, ESP_CIPHER_NAMES, IKE_CIPHER_NAMES, checkEntry, defaults, identity, isAead, modeConfig, peer, policy, policyGroup,
+  profile, proposal, settings, statistics, STAT_COUNTERS, user, key, wizardProposalsStep,
 } from '../src/index.ts';
 
 describe('defaults match the manual', () => {
@@ -125,5 +125,27 @@ describe('built-in entries', () => {
       }
     }
     expect(profile.fields['dpd-maximum-failures'].meta.label).toBe('DPD Maximum Failures');
+  });
+});
+
+describe('null algorithms (the manual: auth-algorithms=null only with AEAD ciphers)', () => {
+  it('isAead is the lists\' aead flag', () => {
+    expect(ESP_CIPHER_NAMES.filter(isAead)).toEqual(['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm', 'chacha20poly1305']);
+    expect(IKE_CIPHER_NAMES.filter(isAead)).toEqual(['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm', 'chacha20poly1305']);
+  });
+  it('the proposal menu and the wizards\' phase 2 apply the same rule', () => {
+    const entry = (enc: string[], auth: string[]) => checkEntry(proposal, { ...defaults(proposal), name: 'p', 'enc-algorithms': enc, 'auth-algorithms': auth }).map((i) => i.field);
+    const step = (enc: string[], auth: string[]) => {
+      const r = wizardProposalsStep.safeParse({ proposals: { ike: { enc: ['aes-256'], hash: ['sha256'], dh: ['modp2048'] }, esp: { enc, auth, pfs: 'none' } } });
+      return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
+    };
+    expect(entry(['aes-256-gcm', 'chacha20poly1305'], ['null'])).toEqual([]);
+    expect(step(['aes-256-gcm', 'chacha20poly1305'], ['null'])).toEqual([]);
+    expect(entry(['aes-256-gcm', 'aes-128-cbc'], ['null'])).toEqual(['auth-algorithms']);
+    expect(step(['aes-256-gcm', 'aes-128-cbc'], ['null'])).toEqual(['proposals.esp.auth']);
+    expect(entry(['null'], ['null'])).toEqual(['enc-algorithms']);
+    expect(step(['null'], ['null'])).toEqual(['proposals.esp.enc']);
+    expect(entry(['null'], ['sha256'])).toEqual([]);
+    expect(entry(['aes-128-cbc'], ['sha1', 'null'])).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
 // expanded; phase 2 "none" hash with an AEAD cipher means no integrity algorithm (null).
 import {
   WIZARD_CLIENT_LABELS, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName,
-  type RoadWarriorConfig, type WizardClient, type WizardProposals, type WizardWarning, prefixContains,
+  type RoadWarriorConfig, type WizardClient, type WizardProposals, type WizardWarning, isAead, prefixContains,
 } from '@ipsec/schema';
 import { appleIke, appleEsp, windowsIke, windowsEsp } from './profiles/algorithms.ts';
 
@@ -58,7 +58,6 @@ const ANDROID: ClientTable = {
 /** The manual's tables; Linux has none (the generated swanctl.conf carries the proposals). */
 export const CLIENT_TABLES: Partial<Record<WizardClient, ClientTable>> = { windows: WINDOWS, macos: MACOS, ios: IOS, android: ANDROID };
 
-const aead = (e: string) => e.endsWith('-gcm') || e === 'chacha20poly1305';
 const upper = (xs: readonly string[]) => xs.map((x) => x.toUpperCase()).join(', ');
 
 /** Does a server profile accept one of the table's phase 1 rows? */
@@ -68,7 +67,7 @@ export function phase1Accepted(table: ClientTable, ike: WizardProposals['ike']):
 
 /** Does a server proposal accept one of the table's phase 2 rows? (AEAD rows need no integrity algorithm.) */
 export function phase2Accepted(table: ClientTable, esp: WizardProposals['esp']): boolean {
-  return table.phase2.some((r) => esp.enc.includes(r.enc) && (aead(r.enc) || esp.auth.includes(r.auth)) && esp.pfs === r.pfs);
+  return table.phase2.some((r) => esp.enc.includes(r.enc) && (isAead(r.enc) || esp.auth.includes(r.auth)) && esp.pfs === r.pfs);
 }
 
 function describeP1(t: ClientTable): string {

@@ -2,12 +2,11 @@
 // (swanctl.conf, .sswan), Apple VPN payload values (.mobileconfig) and Windows
 // Set-VpnConnectionIPsecConfiguration constants. A client profile names one combination the
 // server accepts; these pick the first one (in the server's order) the client can express.
-import { DH_GROUPS, type WizardProposals } from '@ipsec/schema';
+import { DH_GROUPS, isAead, type WizardProposals } from '@ipsec/schema';
 
 type Ike = WizardProposals['ike'] & { prf?: string };
 type Esp = WizardProposals['esp'];
 
-const aead = (e: string) => e.endsWith('-gcm') || e === 'chacha20poly1305';
 const first = <K extends string, V>(xs: readonly string[], map: Partial<Record<K, V>>): V | undefined => {
   for (const x of xs) if (x in map) return map[x as K];
   return undefined;
@@ -33,8 +32,8 @@ export function strongswanIke(ike: Ike): string {
   const dh = ike.dh.map((d) => SS_DH[d]!).join('-');
   const hash = ike.hash[0]!;
   const prf = `prf${ike.prf && ike.prf !== 'auto' ? ike.prf : hash}`;
-  const plain = ike.enc.filter((e) => !aead(e)).map((e) => SS_IKE_ENC[e]!);
-  const combined = ike.enc.filter(aead).map((e) => SS_IKE_ENC[e]!);
+  const plain = ike.enc.filter((e) => !isAead(e)).map((e) => SS_IKE_ENC[e]!);
+  const combined = ike.enc.filter(isAead).map((e) => SS_IKE_ENC[e]!);
   const out: string[] = [];
   if (plain.length) out.push([...plain, hash, ...(ike.prf && ike.prf !== 'auto' && ike.prf !== hash ? [prf] : []), dh].join('-'));
   if (combined.length) out.push([...combined, prf, dh].join('-'));
@@ -45,8 +44,8 @@ export function strongswanIke(ike: Ike): string {
 export function strongswanEsp(esp: Esp): string {
   const pfs = esp.pfs === 'none' ? [] : [SS_DH[esp.pfs]!];
   const integ = esp.auth.filter((a) => a !== 'null');
-  const plain = esp.enc.filter((e) => !aead(e)).map((e) => SS_ESP_ENC[e]!);
-  const combined = esp.enc.filter(aead).map((e) => SS_ESP_ENC[e]!);
+  const plain = esp.enc.filter((e) => !isAead(e)).map((e) => SS_ESP_ENC[e]!);
+  const combined = esp.enc.filter(isAead).map((e) => SS_ESP_ENC[e]!);
   const out: string[] = [];
   if (plain.length && integ.length) out.push([...plain, ...integ, ...pfs].join('-'));
   if (combined.length) out.push([...combined, ...pfs].join('-'));
@@ -78,7 +77,7 @@ export function appleIke(ike: Ike): AppleSa | undefined {
 /** Child SA parameters; `pfs` is undefined without PFS (the DH group then only fills the required key). */
 export function appleEsp(esp: Esp, ikeDh = 14): (AppleSa & { pfs: boolean }) | undefined {
   const enc = first(esp.enc, APPLE_ESP_ENC);
-  const onlyAead = esp.enc.filter((e) => e in APPLE_ESP_ENC).every(aead);
+  const onlyAead = esp.enc.filter((e) => e in APPLE_ESP_ENC).every(isAead);
   const integ = first(esp.auth, APPLE_INTEG) ?? (onlyAead ? 'SHA2-256' : undefined);
   const pfs = esp.pfs === 'none' ? undefined : ianaOf(esp.pfs);
   if (esp.pfs !== 'none' && (pfs === undefined || !APPLE_DH.has(pfs))) return undefined;
@@ -115,7 +114,7 @@ export function windowsEsp(esp: Esp): WindowsEsp | undefined {
     const cipher = WIN_CIPHER[e];
     if (!cipher) continue;
     // With GCM the authentication transform is the same GCM constant.
-    if (aead(e)) return { CipherTransformConstants: cipher, AuthenticationTransformConstants: cipher, PfsGroup: pfs };
+    if (isAead(e)) return { CipherTransformConstants: cipher, AuthenticationTransformConstants: cipher, PfsGroup: pfs };
     const auth = first(esp.auth, WIN_AUTH);
     if (auth) return { CipherTransformConstants: cipher, AuthenticationTransformConstants: auth, PfsGroup: pfs };
   }
