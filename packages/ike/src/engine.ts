@@ -115,6 +115,7 @@ export class IkeEngine {
   private readonly sas = new Map<number, IkeSa>();
   private readonly byLocalSpi = new Map<string, IkeSa>();
   private readonly halfOpen = new Map<string, IkeSa>();
+  /** Inbound SPIs of the installed CHILD_SAs. */
   private readonly espSpis = new Set<number>();
   private readonly leases = new AddressLeases();
   private nextIkeId = 1;
@@ -270,13 +271,15 @@ export class IkeEngine {
     this.state(sa);
   }
 
+  /**
+   * A random inbound SPI no installed CHILD_SA uses. It is taken (espSpis) only when its CHILD_SA is installed:
+   * offers the peer refuses, proposals that do not match and SAs that die mid-exchange hold nothing.
+   */
   private newEspSpi(): Uint8Array {
     for (;;) {
       const b = this.random(4);
       const n = spiNumber(b);
-      if (n < 256 || this.espSpis.has(n)) continue; // 1..255 are reserved (RFC 4303)
-      this.espSpis.add(n);
-      return b;
+      if (n >= 256 && !this.espSpis.has(n)) return b; // 1..255 are reserved (RFC 4303)
     }
   }
 
@@ -363,6 +366,7 @@ export class IkeEngine {
       src: src.address,
       dst: dst.address,
     });
+    this.espSpis.add(spiNumber(child.spiIn));
     const a: InstallSaAction = {
       type: 'installSa',
       ikeSa: sa.id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InstallSaAction, SendAction } from '../src/index.ts';
+import type { IkeEngine, InstallSaAction, SendAction } from '../src/index.ts';
 import { hex } from '../src/util/bytes.ts';
 import { A, B, configs, pair } from './world.ts';
 
@@ -163,6 +163,24 @@ describe('engine to engine', () => {
     const b = n.events('b');
     expect(b.some((e) => e.includes('no suitable proposal found'))).toBe(true);
     expect(b.some((e) => /rejected encryption: ours = 3des : peer = /.test(e))).toBe(true);
+  });
+
+  it('refused CHILD_SA offers hold no ESP SPI on either side; installed ones do until deleted', () => {
+    const cfg = configs();
+    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({ ...p, 'enc-algorithms': ['3des'], 'auth-algorithms': ['md5'] }));
+    const n = pair(cfg);
+    const taken = (e: IkeEngine) => (e as unknown as { espSpis: Set<number> }).espSpis.size;
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.a.list()[0]?.state).toBe('established');
+    for (let i = 0; i < 20; i++) n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' })); // CREATE_CHILD_SA, refused each time
+    expect(n.events('b').filter((e) => e.includes('CREATE_CHILD_SA refused'))).toHaveLength(20);
+    expect([taken(n.a), taken(n.b)]).toEqual([0, 0]);
+    const ok = pair();
+    ok.deliver('a', ok.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect([taken(ok.a), taken(ok.b)]).toEqual([1, 1]);
+    const sa = ok.a.list()[0]!;
+    ok.deliver('a', ok.a.command({ type: 'delete-child', ikeSa: sa.id, child: sa.children[0]!.id }));
+    expect([taken(ok.a), taken(ok.b)]).toEqual([0, 0]);
   });
 
   it('disjoint selectors: IKE SA up, CHILD_SA refused with TS_UNACCEPTABLE', () => {
