@@ -3,7 +3,7 @@
 import {
   SECRET_PLACEHOLDER, formatId, getMenu, prefixLength, type Config, type Entry, type Field, type MenuDef, type MenuName,
 } from '@ipsec/schema';
-import { certInfo, issuedBy, type CertInfo } from '../store/certificates.ts';
+import { certInfoOrNone, issuedBy } from '../store/certificates.ts';
 import type { DynamicEntries, DynamicEntry } from '../live/dynamic-entries.ts';
 
 export interface ApiEntry {
@@ -64,13 +64,8 @@ function statusOf(menu: MenuDef, entry: Entry, config: Config): Record<string, u
     }
     case 'certificate': {
       const pem = String(v['certificate-pem'] ?? '');
-      if (!pem) break;
-      let info: CertInfo;
-      try {
-        info = certInfo(pem);
-      } catch {
-        break;
-      }
+      const info = certInfoOrNone(pem);
+      if (!info) break;
       const now = Date.now();
       s.issuer = info.issuer;
       s['serial-number'] = info.serial;

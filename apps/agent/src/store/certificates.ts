@@ -80,6 +80,16 @@ export interface CertInfo {
 
 const cache = new Map<string, CertInfo>();
 
+/** certInfo, or undefined for an empty or unreadable PEM (an entry without a certificate yet). */
+export function certInfoOrNone(pem: string): CertInfo | undefined {
+  if (!pem) return undefined;
+  try {
+    return certInfo(pem);
+  } catch {
+    return undefined;
+  }
+}
+
 function firstPem(pem: string): string {
   const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
   return m ? `${m[0]}\n` : pem;
@@ -534,15 +544,8 @@ export function chainOf(pem: string, all: string[]): string[] {
 export function issuedBy(pem: string, entries: { values: Values }[]): string {
   const me = certInfo(pem);
   for (const e of entries) {
-    const p = String(e.values['certificate-pem'] ?? '');
-    if (!p) continue;
-    let i: CertInfo;
-    try {
-      i = certInfo(p);
-    } catch {
-      continue;
-    }
-    if (me.node.checkIssued(i.node) && me.node.verify(i.node.publicKey)) return String(e.values.name);
+    const i = certInfoOrNone(String(e.values['certificate-pem'] ?? ''));
+    if (i && me.node.checkIssued(i.node) && me.node.verify(i.node.publicKey)) return String(e.values.name);
   }
   return '';
 }
