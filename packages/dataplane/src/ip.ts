@@ -1,7 +1,9 @@
-// Small address helpers: text <-> 16-byte xfrm_address_t, prefixes, ranges to prefixes.
+// Small address helpers: text <-> 16-byte xfrm_address_t, prefixes, ranges to prefixes. Text parsing and the
+// RFC 5952 text form are the schema's (packages/schema/src/units.ts); this file adapts them to Buffers.
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIpBytes, formatIpNumber, ipNumber, parseIpBytes, type Family } from '@ipsec/schema';
 
-export type Family = 4 | 6;
+export type { Family };
 
 export function familyOf(addr: string): Family {
   if (isIPv4(addr)) return 4;
@@ -11,39 +13,14 @@ export function familyOf(addr: string): Family {
 
 /** Address as bytes (4 or 16). */
 export function addrBytes(addr: string): Buffer {
-  if (isIPv4(addr)) return Buffer.from(addr.split('.').map(Number));
-  if (!isIPv6(addr)) throw new Error(`not an IP address: ${addr}`);
-  let text = addr;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4 && v4[1]) {
-    const b = addrBytes(v4[1]);
-    text = text.slice(0, -v4[1].length) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
-  return out;
+  const ip = parseIpBytes(addr);
+  if (!ip) throw new Error(`not an IP address: ${addr}`);
+  return Buffer.from(ip.bytes);
 }
 
+/** Canonical text of the first 4 (IPv4) or 16 bytes of `b`. */
 export function formatAddr(b: Uint8Array, family: Family): string {
-  if (family === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  // Compress the longest run of zero groups (RFC 5952).
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return formatIpBytes(family, Array.from(b.subarray(0, family === 4 ? 4 : 16)));
 }
 
 export interface Prefix {
@@ -62,38 +39,24 @@ export function parsePrefix(text: string): Prefix {
   return { family, addr: a, len };
 }
 
-function toBig(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
-function fromBig(v: bigint, bytes: number): Buffer {
-  const out = Buffer.alloc(bytes);
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
-
 /** The smallest list of prefixes covering exactly start..end (inclusive). */
 export function rangeToPrefixes(start: string, end: string): Prefix[] {
-  const family = familyOf(start);
-  if (familyOf(end) !== family) throw new Error(`mixed families: ${start}-${end}`);
+  const lo0 = ipNumber(start);
+  const hi = ipNumber(end);
+  if (!lo0 || !hi) throw new Error(`not an IP address range: ${start}-${end}`);
+  const family = lo0.family;
+  if (hi.family !== family) throw new Error(`mixed families: ${start}-${end}`);
   const bits = family === 4 ? 32 : 128;
-  const bytes = bits / 8;
-  let lo = toBig(addrBytes(start));
-  const hi = toBig(addrBytes(end));
   const out: Prefix[] = [];
-  while (lo <= hi) {
+  let lo = lo0.n;
+  while (lo <= hi.n) {
     let size = 0; // host bits
     while (size < bits) {
       const block = 1n << BigInt(size + 1);
-      if (lo % block !== 0n || lo + block - 1n > hi) break;
+      if (lo % block !== 0n || lo + block - 1n > hi.n) break;
       size++;
     }
-    out.push({ family, addr: formatAddr(fromBig(lo, bytes), family), len: bits - size });
+    out.push({ family, addr: formatIpNumber(family, lo), len: bits - size });
     lo += 1n << BigInt(size);
   }
   return out;

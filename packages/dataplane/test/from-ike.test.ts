@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTs, policiesFromInstallSa, saSpecsFromInstallSa, selectorsFor, type IkeInstallSa } from '../src/from-ike.ts';
-import { portRangeToMasks, rangeToPrefixes } from '../src/ip.ts';
+import { addrBytes, formatAddr, portRangeToMasks, rangeToPrefixes } from '../src/ip.ts';
 import { saMessage } from '../src/xfrm/build.ts';
 
 const gcmKey = Uint8Array.from({ length: 36 }, (_, i) => i); // aes-256-gcm: 32 key + 4 salt, as the engine gives it
@@ -51,5 +51,15 @@ describe('installSa action -> data plane', () => {
     expect(portRangeToMasks(0, 65535)).toEqual([{ port: 0, mask: 0 }]);
     expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255[1024-2047]'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([{ src: '10.0.0.0/24', dst: '10.9.0.0/24', protocol: 17, srcPort: 1024, srcPortMask: 0xfc00 }]);
     expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255/6'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([]);
+  });
+
+  it('addresses: text <-> bytes, the IPv4 part of a 16-byte xfrm_address_t, RFC 5952 text', () => {
+    expect([...addrBytes('::ffff:192.0.2.1')]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1]);
+    expect(() => addrBytes('10.0.0')).toThrow(/not an IP address/);
+    const x = Buffer.alloc(16);
+    addrBytes('192.0.2.9').copy(x);
+    expect(formatAddr(x, 4)).toBe('192.0.2.9');
+    expect(formatAddr(addrBytes('1:0:0:2:0:0:0:3'), 6)).toBe('1:0:0:2::3'); // the longest zero run
+    expect(rangeToPrefixes('::', '::1').map((p) => `${p.addr}/${p.len}`)).toEqual(['::/127']);
   });
 });
