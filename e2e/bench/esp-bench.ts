@@ -5,6 +5,7 @@
 // Run as root: it makes its own namespaces.  BENCH_ESP_SECONDS (default 5), BENCH_ESP_CIPHER gcm128|cbc128 (default gcm128)
 import { spawn } from 'node:child_process';
 import { AgentInNetns } from '../interop/agent-in-netns.ts';
+import { configureAgentPair } from '../interop/agent-pair.ts';
 import { Charon } from '../interop/charon.ts';
 import { TwoHosts, canUseNetns, sh, type LanHost } from '../interop/netns.ts';
 import { until } from '../interop/wait.ts';
@@ -92,16 +93,12 @@ async function oursRound(): Promise<Result> {
   const b = new AgentInNetns(hosts.b.ns);
   try {
     await Promise.all([a.start(), b.start()]);
-    for (const [agent, me, peer, passive] of [
-      [b, hosts.b, hosts.a, true],
-      [a, hosts.a, hosts.b, false],
-    ] as const) {
-      await agent.add('ip/ipsec/profile', { name: 'bench', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' });
-      await agent.add('ip/ipsec/proposal', { name: 'bench', ...SUITE!.ours, 'pfs-group': 'none' });
-      await agent.add('ip/ipsec/peer', { name: 'other', address: `${peer.addr}/32`, 'exchange-mode': 'ike2', profile: 'bench', passive: passive ? 'yes' : 'no' });
-      await agent.add('ip/ipsec/identity', { peer: 'other', secret: PSK });
-      await agent.add('ip/ipsec/policy', { peer: 'other', tunnel: 'yes', 'src-address': `${me.lan.replace(/\.1$/, '.0')}/24`, 'dst-address': `${peer.lan.replace(/\.1$/, '.0')}/24`, proposal: 'bench' });
-    }
+    await configureAgentPair(a, b, hosts, {
+      psk: PSK,
+      name: 'bench',
+      profile: { 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' },
+      proposal: { ...SUITE!.ours, 'pfs-group': 'none' },
+    });
     await until('our CHILD_SA', async () => ((await a.rest('GET', 'ip/ipsec/installed-sa')).json.length === 2 ? true : undefined), 20_000);
     return await measure(hosts);
   } finally {

@@ -4,6 +4,7 @@
 // must agree; a CHILD_SA rekey in the middle of a transfer must lose nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
+import { configureAgentPair } from './agent-pair.ts';
 import { Charon } from './charon.ts';
 import { PSK, charonPskConf } from './charon-psk.ts';
 import { TwoHosts, canUseNetns, sh, type LanHost } from './netns.ts';
@@ -199,15 +200,7 @@ describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP 
     agent = new AgentInNetns(hosts.a.ns);
     b = new AgentInNetns(hosts.b.ns);
     await Promise.all([agent.start(), b.start()]);
-    for (const [ag, me, peer, passive] of [
-      [b, hosts.b, hosts.a, true],
-      [agent, hosts.a, hosts.b, false],
-    ] as const) {
-      await ag.add('ip/ipsec/proposal', { name: 'dp', 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' });
-      await ag.add('ip/ipsec/peer', { name: 'other', address: `${peer.addr}/32`, 'exchange-mode': 'ike2', passive: passive ? 'yes' : 'no' });
-      await ag.add('ip/ipsec/identity', { peer: 'other', secret: PSK });
-      await ag.add('ip/ipsec/policy', { peer: 'other', tunnel: 'yes', 'src-address': `${me.lan.replace(/\.1$/, '.0')}/24`, 'dst-address': `${peer.lan.replace(/\.1$/, '.0')}/24`, proposal: 'dp' });
-    }
+    await configureAgentPair(agent, b, hosts, { psk: PSK, proposal: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' } });
     await until('the CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
     const [peer] = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
     expect(peer).toMatchObject({ 'natt-peer': 'false', port: '500' }); // no NAT, no forced encapsulation: raw ESP
