@@ -5,7 +5,9 @@ import { explainMismatch } from '../diagnose.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
-import type { PolicyConfig } from '../config.ts';
+import type { DhGroupName } from '@ipsec/schema';
+import type { Proposal } from '../codec/payloads/sa.ts';
+import type { PolicyConfig, ProposalConfig } from '../config.ts';
 import { deriveChildKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
 import type { ChildSa, IkeSa, PendingChild } from '../ike_sa.ts';
@@ -31,8 +33,7 @@ export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { 
   if (!entry.generated && (!sel.local || !sel.remote)) return { error: 'policy has invalid src-address/dst-address' };
   const spi = ctx.newEspSpi();
   const warnings: string[] = [];
-  const group = pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined;
-  const proposals = espProposals(entry.proposal, spi, group, { warnings });
+  const proposals = espProposals(entry.proposal, spi, pfsGroup(entry.proposal, pfs), { warnings });
   for (const w of warnings) ctx.log('warning', w, sa);
   if (!proposals.length) return { error: `proposal ${entry.proposal.name} offers no usable algorithms` };
   const transport = entry.policy.tunnel === false;
@@ -47,6 +48,11 @@ export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { 
     { type: PayloadType.TSr, selectors: pending.tsr },
   ];
   return { pending, payloads };
+}
+
+/** The proposal's PFS group when the exchange carries a KE (CREATE_CHILD_SA; IKE_AUTH never does). */
+export function pfsGroup(proposal: Required<ProposalConfig>, pfs: boolean): DhGroupName | undefined {
+  return pfs && proposal['pfs-group'] !== 'none' ? proposal['pfs-group'] : undefined;
 }
 
 export interface ChildSelection {
@@ -89,7 +95,7 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, re
     if (!ni.length || !nr.length) continue;
     sawTs = true;
     const spiIn = ctx.newEspSpi();
-    const mine = espProposals(entry.proposal, spiIn, pfs && entry.proposal['pfs-group'] !== 'none' ? entry.proposal['pfs-group'] : undefined);
+    const mine = espProposals(entry.proposal, spiIn, pfsGroup(entry.proposal, pfs));
     const chosen = selectEsp(saP.proposals, mine, spiIn);
     if (!chosen) {
       ctx.log('error', `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found (proposal ${entry.proposal.name})`, sa);
@@ -97,25 +103,29 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, re
       continue;
     }
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined && entry.policy.tunnel === false;
-    return {
-      index,
-      suite: chosen.suite,
-      spiIn,
-      spiOut: chosen.peerSpi,
-      tsi: ni,
-      tsr: nr,
-      transport,
-      answer: [
-        ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
-        { type: PayloadType.SA, proposals: [chosen.answer] },
-        { type: PayloadType.TSi, selectors: ni },
-        { type: PayloadType.TSr, selectors: nr },
-      ],
-    };
+    return childSelection(index, chosen, spiIn, ni, nr, transport);
   }
   if (sawTs) return { error: NotifyType.NO_PROPOSAL_CHOSEN };
-  if ((sa.rp.identity?.['generate-policy'] ?? 'no') !== 'no') return generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs);
-  return { error: NotifyType.TS_UNACCEPTABLE };
+  return generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs); // TS_UNACCEPTABLE without generate-policy
+}
+
+/** Responder: a chosen ESP proposal and narrowed selectors as the selection and its answer payloads. */
+export function childSelection(index: number, chosen: { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array }, spiIn: Uint8Array, tsi: TrafficSelector[], tsr: TrafficSelector[], transport: boolean): ChildSelection {
+  return {
+    index,
+    suite: chosen.suite,
+    spiIn,
+    spiOut: chosen.peerSpi,
+    tsi,
+    tsr,
+    transport,
+    answer: [
+      ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
+      { type: PayloadType.SA, proposals: [chosen.answer] },
+      { type: PayloadType.TSi, selectors: tsi },
+      { type: PayloadType.TSr, selectors: tsr },
+    ],
+  };
 }
 
 /** IKEv2 carries no lifetimes: proposal-check has nothing to compare, our proposal's lifetime applies (RFC 7296 2.8). */

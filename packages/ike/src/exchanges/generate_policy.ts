@@ -2,9 +2,8 @@
 // traffic selectors are narrowed (RFC 7296 2.9) against the templates of the identity's group; a match becomes
 // a generated policy that lives as long as a CHILD_SA uses it. Also the phase 2 lifetime rule (proposal-check).
 import { IP_PROTOCOLS } from '@ipsec/schema';
-import { NotifyType, PayloadType } from '../codec/constants.ts';
+import { NotifyType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
-import { notify } from '../codec/payloads/notify.ts';
 import type { Proposal } from '../codec/payloads/sa.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
 import { proposalByName, type GeneratedPolicy, type PolicyConfig, type PolicyEntry, type ProfileConfig } from '../config.ts';
@@ -13,7 +12,8 @@ import type { IkeSa } from '../ike_sa.ts';
 import { espProposals, selectEsp } from '../proposals.ts';
 import { equalTs, formatTs, narrow, selectorFor } from '../ts.ts';
 import { compareBytes, formatIp } from '../util/ip.ts';
-import type { ChildSelection } from './child.ts';
+import { childSelection, pfsGroup, type ChildSelection } from './child.ts';
+import { findNotify } from './common.ts';
 
 const PROTOCOL_NAMES = new Map(Object.entries(IP_PROTOCOLS).map(([name, n]) => [n, name]));
 
@@ -61,13 +61,13 @@ export function generateChild(
     sawTs = true;
     const proposal = proposalByName(ctx.config, tpl.proposal);
     const spiIn = ctx.newEspSpi();
-    const mine = espProposals(proposal, spiIn, pfs && proposal['pfs-group'] !== 'none' ? proposal['pfs-group'] : undefined);
+    const mine = espProposals(proposal, spiIn, pfsGroup(proposal, pfs));
     const chosen = selectEsp(offers, mine, spiIn);
     if (!chosen) {
       ctx.log('info', `generate-policy: template ${describeTemplate(tpl)} fits but its proposal ${proposal.name} has nothing in common with the peer's`, sa);
       continue;
     }
-    const transport = req.some((p) => p.type === PayloadType.NOTIFY && 'notifyType' in p && p.notifyType === NotifyType.USE_TRANSPORT_MODE);
+    const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined;
     // Another CHILD_SA for exactly the selectors of a live generated policy shares it (ph2-count 2), no duplicate row.
     const same = (a: TrafficSelector[], b: TrafficSelector[]) => a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
     const existing = sa.rp.policies.findIndex((e) => e.generated && !e.generated.removed && e.proposal.name === proposal.name && e.policy.tunnel === !transport && same(e.generated.local, local) && same(e.generated.remote, remote));
@@ -77,21 +77,7 @@ export function generateChild(
       generated: { ids: [], group, mode, level: tpl.level ?? 'require', local, remote, refs: 0, removed: true },
     });
     ctx.log('info', `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from template ${describeTemplate(tpl)} of group ${group}`, sa);
-    return {
-      index,
-      suite: chosen.suite,
-      spiIn,
-      spiOut: chosen.peerSpi,
-      tsi: remote,
-      tsr: local,
-      transport,
-      answer: [
-        ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
-        { type: PayloadType.SA, proposals: [chosen.answer] },
-        { type: PayloadType.TSi, selectors: remote },
-        { type: PayloadType.TSr, selectors: local },
-      ],
-    };
+    return childSelection(index, chosen, spiIn, remote, local, transport);
   }
   if (!sawTs)
     ctx.log('warning', `generate-policy: no template of policy-template-group=${group}${templates.length ? '' : ' (it has no enabled templates)'} matches ${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; TS_UNACCEPTABLE`, sa);
