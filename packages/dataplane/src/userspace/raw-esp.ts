@@ -6,14 +6,12 @@ import { closeSync } from 'node:fs';
 import koffi from 'koffi';
 import { inNetns, setsockoptInt } from '../kernel/sys.ts';
 import { addrBytes } from '../ip.ts';
+import { AF_INET, AF_INET6, IPPROTO_ESP } from '../xfrm/constants.ts';
 import { FdReader } from './fd-reader.ts';
 
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_RAW = 3;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
-const IPPROTO_ESP = 50;
 const SOL_SOCKET = 1;
 const SO_RCVBUFFORCE = 33;
 /** Receive buffer of the raw sockets: room for bursts while the event loop is busy (root may exceed rmem_max). */
