@@ -223,13 +223,19 @@ describe('responder protections and options', () => {
   });
 });
 
+/** A asks for mode config (request-only, any inner address to 10.2.0.0/16); B answers with mode config "rw" (to be set). */
+function modeConfigConfigs() {
+  const cfg = configs();
+  cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
+  cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
+  cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
+  cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+  return cfg;
+}
+
 describe('mode config (CP)', () => {
   it('responder hands out address, DNS and split-include; the initiator (request-only) accepts; TSi narrowed to the address', () => {
-    const cfg = configs();
-    cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-    cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
-    cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
-    cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+    const cfg = modeConfigConfigs();
     cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'static-dns': ['10.2.0.53'], 'split-include': ['10.2.0.0/24'] }];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -244,11 +250,7 @@ describe('mode config (CP)', () => {
   });
 
   it('system-dns hands out the router\'s own DNS servers when static-dns is empty; split-dns goes as INTERNAL_DNS_DOMAIN', () => {
-    const cfg = configs();
-    cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-    cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
-    cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
-    cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+    const cfg = modeConfigConfigs();
     cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'split-dns': ['corp.example', 'lab.example'] }];
     cfg.b.systemDns = ['10.2.0.53', '2001:db8::53'];
     const n = pair(cfg);
