@@ -76,6 +76,8 @@ describe.skipIf(!canRun)('TUN device in a test namespace', () => {
     expect(ping.code, ping.out).toBe(0);
     expect(ping.out).toContain('1 received');
     expect(t.stats.txPackets).toBeGreaterThanOrEqual(1);
+    expect(t.stats.rxPackets).toBeGreaterThanOrEqual(requests.length);
+    expect(t.stats.rxBytes).toBeGreaterThanOrEqual(84 * requests.length);
 
     const started = Date.now();
     await t.close();

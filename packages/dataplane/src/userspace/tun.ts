@@ -30,8 +30,7 @@ export class Tun {
   private reader?: FdReader;
   private readonly mtu: number;
   private readonly pollMs: number;
-  /** Packets read, written and refused. */
-  readonly stats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txErrors: 0 };
+  private readonly tx = { txPackets: 0, txBytes: 0, txErrors: 0 };
 
   private constructor(readonly fd: number, readonly name: string, opts: TunOptions) {
     this.mtu = opts.mtu ?? 65535;
@@ -57,6 +56,11 @@ export class Tun {
     });
   }
 
+  /** Packets read (as the reader counts them), written and refused. */
+  get stats(): { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; txErrors: number } {
+    return { rxPackets: this.reader?.stats.packets ?? 0, rxBytes: this.reader?.stats.bytes ?? 0, ...this.tx };
+  }
+
   /**
    * Start delivering packets (one IP packet each) to `listener`. The Buffer is a view of the read buffer, valid only
    * during the call (no copy per packet): copy it to keep it.
@@ -64,11 +68,7 @@ export class Tun {
   start(listener: (packet: Buffer) => void): void {
     if (this.closed) throw new Error('TUN closed');
     if (this.reader) return;
-    this.reader = new FdReader(this.fd, (p) => {
-      this.stats.rxPackets++;
-      this.stats.rxBytes += p.length;
-      listener(p);
-    }, { maxPacket: this.mtu, pollMs: this.pollMs });
+    this.reader = new FdReader(this.fd, listener, { maxPacket: this.mtu, pollMs: this.pollMs });
     this.reader.start();
   }
 
@@ -77,11 +77,11 @@ export class Tun {
     if (this.closed) return false;
     try {
       writeSync(this.fd, packet);
-      this.stats.txPackets++;
-      this.stats.txBytes += packet.length;
+      this.tx.txPackets++;
+      this.tx.txBytes += packet.length;
       return true;
     } catch {
-      this.stats.txErrors++;
+      this.tx.txErrors++;
       return false;
     }
   }
