@@ -1,6 +1,7 @@
 // Integrity algorithms: HMAC truncated to the ICV length of schema HASHES (RFC 2404, 4868).
 import { createHmac } from 'node:crypto';
 import { HASHES, type HashName } from '@ipsec/schema';
+import { HASH_BYTES } from './prf.ts';
 
 export interface IntegAlg {
   name: HashName;
@@ -10,9 +11,7 @@ export interface IntegAlg {
   icvLen: number;
 }
 
-const KEY_LEN: Record<HashName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
-export const INTEGS: readonly IntegAlg[] = HASHES.map((h) => ({ name: h.name, id: h.integ, keyLen: KEY_LEN[h.name], icvLen: h.icvBytes }));
+export const INTEGS: readonly IntegAlg[] = HASHES.map((h) => ({ name: h.name, id: h.integ, keyLen: HASH_BYTES[h.name], icvLen: h.icvBytes }));
 
 export function integById(id: number): IntegAlg | undefined {
   return INTEGS.find((i) => i.id === id);
