@@ -123,28 +123,32 @@ function aead(name: IkeCipherName, node: string, id: number, keyBits: number, at
   return c;
 }
 
-/** Implementations for the IKE cipher names this engine supports. des and blowfish are not available in OpenSSL 3's default provider. */
-const IMPL: Partial<Record<IkeCipherName, EncrAlg>> = {
-  '3des': cbc('3des', 'des-ede3-cbc', 3, 192, 8, false),
-  'aes-128': cbc('aes-128', 'aes-128-cbc', 12, 128, 16, true),
-  'aes-192': cbc('aes-192', 'aes-192-cbc', 12, 192, 16, true),
-  'aes-256': cbc('aes-256', 'aes-256-cbc', 12, 256, 16, true),
-  'camellia-128': cbc('camellia-128', 'camellia-128-cbc', 23, 128, 16, true),
-  'camellia-192': cbc('camellia-192', 'camellia-192-cbc', 23, 192, 16, true),
-  'camellia-256': cbc('camellia-256', 'camellia-256-cbc', 23, 256, 16, true),
-  'aes-128-ctr': ctr('aes-128-ctr', 128),
-  'aes-192-ctr': ctr('aes-192-ctr', 192),
-  'aes-256-ctr': ctr('aes-256-ctr', 256),
-  'aes-128-gcm': aead('aes-128-gcm', 'aes-128-gcm', 20, 128, true),
-  'aes-192-gcm': aead('aes-192-gcm', 'aes-192-gcm', 20, 192, true),
-  'aes-256-gcm': aead('aes-256-gcm', 'aes-256-gcm', 20, 256, true),
-  chacha20poly1305: aead('chacha20poly1305', 'chacha20-poly1305', 28, 256, false),
-};
+/** ENCR IDs that carry a Key Length attribute (RFC 7296 3.3.5): Blowfish, AES-CBC, AES-CTR, AES-GCM, Camellia. */
+const VARIABLE_KEY = new Set([7, 12, 13, 20, 23]);
+/** ENCR IDs whose key material ends in a 4-byte salt: AES-CTR (RFC 5930), AES-GCM (RFC 5282), ChaCha20-Poly1305 (RFC 7634). */
+const SALTED = new Set([13, 20, 28]);
 
-// Cross-check against the schema at load time: IDs and key sizes come from there.
+/**
+ * How an IKE cipher of the schema runs here, by its transform ID and key size (both from the schema).
+ * des and blowfish are not available in OpenSSL 3's default provider.
+ */
+function implement(c: Cipher & { name: IkeCipherName }): EncrAlg | undefined {
+  const attr = c.iana !== undefined && VARIABLE_KEY.has(c.iana);
+  switch (c.iana) {
+    case 3: return cbc(c.name, 'des-ede3-cbc', 3, c.keyBits, 8, attr);
+    case 12: return cbc(c.name, `aes-${c.keyBits}-cbc`, 12, c.keyBits, 16, attr);
+    case 23: return cbc(c.name, `camellia-${c.keyBits}-cbc`, 23, c.keyBits, 16, attr);
+    case 13: return ctr(c.name, c.keyBits);
+    case 20: return aead(c.name, `aes-${c.keyBits}-gcm`, 20, c.keyBits, attr);
+    case 28: return aead(c.name, 'chacha20-poly1305', 28, c.keyBits, attr);
+    default: return undefined;
+  }
+}
+
+const IMPL: Partial<Record<IkeCipherName, EncrAlg>> = {};
 for (const c of IKE_CIPHERS) {
-  const impl = IMPL[c.name];
-  if (impl && (impl.id !== c.iana || impl.keyLen * 8 !== c.keyBits)) throw new Error(`cipher table out of sync with schema for ${c.name}`);
+  const impl = implement(c);
+  if (impl) IMPL[c.name] = impl;
 }
 
 export function encrByName(name: string): EncrAlg | undefined {
@@ -171,13 +175,10 @@ export interface EspCipherInfo {
   aead: boolean;
 }
 
-const VARIABLE_KEY = new Set([7, 12, 13, 20, 23]); // Blowfish, AES-CBC, AES-CTR, AES-GCM, Camellia: send Key Length
-
 export const ESP_INFO: readonly EspCipherInfo[] = (ESP_CIPHERS as readonly Cipher[]).flatMap((c): EspCipherInfo[] => {
   const id = c.iana;
   if (id === undefined) return [];
-  const salt = id === 13 || id === 20 || id === 28 ? 4 : 0;
-  const info: EspCipherInfo = { name: c.name as EspCipherName, id, keyLen: c.keyBits / 8, saltLen: salt, aead: c.aead };
+  const info: EspCipherInfo = { name: c.name as EspCipherName, id, keyLen: c.keyBits / 8, saltLen: SALTED.has(id) ? 4 : 0, aead: c.aead };
   if (VARIABLE_KEY.has(id)) info.keyLengthAttr = c.keyBits;
   return [info];
 });
