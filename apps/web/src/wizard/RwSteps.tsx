@@ -9,7 +9,7 @@ import {
   DH_GROUP_NAMES, ESP_AUTH_NAMES, ESP_CIPHER_NAMES, HASH_NAMES, IKE_CIPHER_NAMES, WIZARD_CLIENTS, WIZARD_CLIENT_LABELS,
   WIZARD_PASSPHRASE_MIN, WIZARD_PSK_MIN, defaultProposals, type WizardClient,
 } from '@ipsec/schema';
-import type { Errors, ProposalsDraft, RwDraft } from './draft.ts';
+import { clone, type Errors, type ProposalsDraft, type RwDraft } from './draft.ts';
 import { Choice, ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
 
 export interface StepProps {
@@ -226,21 +226,28 @@ export function ClientsStep({ draft, set, errors }: StepProps) {
               size="small"
               sx={{ p: '3px', mr: 0.5 }}
               checked={draft.customProposals}
-              onChange={(e) => set({ customProposals: e.target.checked, ...(e.target.checked ? { proposals: JSON.parse(JSON.stringify(defaults)) as ProposalsDraft } : {}) })}
+              onChange={(e) => set({ customProposals: e.target.checked, ...(e.target.checked ? { proposals: clone(defaults) as ProposalsDraft } : {}) })}
             />
           }
           label="Choose the algorithms myself"
         />
         {!draft.customProposals ? (
-          <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 0.25, fontFamily: 'monospace', lineHeight: 1.6 }} data-testid="default-proposals">
-            phase 1: {defaults.ike.enc.join(',')} / {defaults.ike.hash.join(',')} / {defaults.ike.dh.join(',')}
-            <br />
-            phase 2: {defaults.esp.enc.join(',')} / {defaults.esp.auth.join(',')} / pfs {defaults.esp.pfs}
-          </Typography>
+          <DefaultProposals proposals={defaults} />
         ) : null}
       </Row>
       {draft.customProposals ? <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} /> : null}
     </>
+  );
+}
+
+/** The algorithms a wizard uses when the user does not choose them, one line per phase. */
+export function DefaultProposals({ proposals: p }: { proposals: ProposalsDraft }) {
+  return (
+    <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 0.25, fontFamily: 'monospace', lineHeight: 1.6 }} data-testid="default-proposals">
+      phase 1: {p.ike.enc.join(',')} / {p.ike.hash.join(',')} / {p.ike.dh.join(',')}
+      <br />
+      phase 2: {p.esp.enc.join(',')} / {p.esp.auth.join(',')} / pfs {p.esp.pfs}
+    </Typography>
   );
 }
 

@@ -1,17 +1,17 @@
 // Wizards > Site to Site (the manual's "Site to Site IPsec tunnel" with a pre-shared key):
 // #/wizard/site-to-site/<step>, the same frame, review and downloads as the road warrior; the
 // other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
-import { useEffect, useMemo, useState } from 'react';
-import { Checkbox, FormControlLabel, MenuItem, Select, Typography } from '@mui/material';
-import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, wizardIssues, type SiteToSiteInput } from '@ipsec/schema';
+import { useMemo, useState } from 'react';
+import { Checkbox, FormControlLabel, MenuItem, Select } from '@mui/material';
+import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, type SiteToSiteInput } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { finishSiteToSite, previewSiteToSite } from './api.ts';
-import type { Errors, ProposalsDraft } from './draft.ts';
+import { clone, compact, issuesOf, remap, type Errors, type ProposalsDraft } from './draft.ts';
 import { ReviewBody, useWizardReview } from './Review.tsx';
-import { ProposalsInput } from './RwSteps.tsx';
+import { DefaultProposals, ProposalsInput } from './RwSteps.tsx';
 import { ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
 import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
-import { useWizardSteps } from './useWizardSteps.ts';
+import { stepOfField, useWizardSteps, type WizardStep } from './useWizardSteps.ts';
 
 interface S2sDraft {
   name: string;
@@ -34,29 +34,21 @@ const newDraft = (): S2sDraft => ({
   remoteNetworks: [''],
   psk: '',
   customProposals: false,
-  proposals: JSON.parse(JSON.stringify(defaultSiteToSiteProposals())) as ProposalsDraft,
+  proposals: clone(defaultSiteToSiteProposals()) as ProposalsDraft,
 });
 
 let current: S2sDraft | null = null;
 
 const BASE = '/wizard/site-to-site';
 
-const STEPS = [
+const STEPS: WizardStep[] = [
   { slug: 'tunnel', label: 'Tunnel', fields: ['name', 'exchangeMode', 'localAddress', 'remoteAddress'] },
   { slug: 'networks', label: 'Networks', fields: ['localNetworks', 'remoteNetworks'] },
   { slug: 'authentication', label: 'Pre-shared Key', fields: ['psk'] },
   { slug: 'algorithms', label: 'Algorithms', fields: ['proposals'] },
-  { slug: 'review', label: 'Review', fields: [] as string[] },
+  { slug: 'review', label: 'Review', fields: [] },
 ];
 const REVIEW = STEPS.length - 1;
-const stepOfField = (field: string) => STEPS.findIndex((s) => s.fields.includes(field.split('.')[0] ?? ''));
-
-function compact(rows: string[]): { list: string[]; row: number[] } {
-  const list: string[] = [];
-  const row: number[] = [];
-  rows.forEach((r, i) => r.trim() !== '' && (list.push(r.trim()), row.push(i)));
-  return { list, row };
-}
 
 function toInput(d: S2sDraft): SiteToSiteInput {
   return {
@@ -81,24 +73,13 @@ const FILLER: Partial<SiteToSiteInput>[] = [
 
 /** Issues of step `i`'s fields: the whole input checked, later steps' fields replaced by stand-ins. */
 function checkStep(d: S2sDraft, i: number): Errors {
+  if (i >= REVIEW) return {};
   let input: SiteToSiteInput = toInput(d);
   for (let k = i + 1; k < FILLER.length; k++) input = { ...input, ...FILLER[k] };
-  const res = siteToSiteInputSchema.safeParse(input);
-  if (res.success) return {};
-  const out: Errors = {};
-  for (const issue of wizardIssues(res.error)) {
-    if (stepOfField(issue.field) !== i || issue.field in out) continue;
-    // list items: back from the sent list's index to the row the user sees
-    const m = /^(localNetworks|remoteNetworks)\.(\d+)(.*)$/.exec(issue.field);
-    const key = m ? `${m[1]}.${compact(d[m[1] as 'localNetworks' | 'remoteNetworks']).row[Number(m[2])] ?? m[2]}${m[3]}` : issue.field;
-    out[key] = issue.message;
-  }
-  return out;
-}
-
-function firstInvalid(d: S2sDraft): number {
-  for (let i = 0; i < REVIEW; i++) if (Object.keys(checkStep(d, i)).length) return i;
-  return REVIEW;
+  const all = issuesOf(siteToSiteInputSchema.safeParse(input));
+  const mine = Object.fromEntries(Object.entries(all).filter(([field]) => stepOfField(STEPS, field) === i));
+  // list items: back from the sent list's index to the row the user sees
+  return remap(remap(mine, 'localNetworks', compact(d.localNetworks).row), 'remoteNetworks', compact(d.remoteNetworks).row);
 }
 
 export function SiteToSiteWizard({ route }: { route: string[] }) {
@@ -128,16 +109,7 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
 function SiteToSiteSteps({ route }: { route: string[] }) {
   const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
 
-  const asked = STEPS.findIndex((s) => s.slug === route[0]);
-  const reachable = firstInvalid(draft);
-  const index = asked < 0 ? 0 : Math.min(asked, reachable);
-  const wrongUrl = asked !== index;
-  useEffect(() => {
-    if (wrongUrl) navigate(`${BASE}/${STEPS[index]!.slug}`, true);
-  }, [wrongUrl, index]);
-
-  const go = (i: number) => navigate(`${BASE}/${STEPS[i]!.slug}`);
-  const { body, errors, next, setAgentErrors } = useWizardSteps({ index, check: () => (index < REVIEW ? checkStep(draft, index) : {}), stepOfField, go });
+  const { index, isReview, errors, setAgentErrors, links, frame } = useWizardSteps({ base: BASE, steps: STEPS, slug: route[0], check: (i) => checkStep(draft, i) });
   const set = (patch: Partial<S2sDraft>) => {
     setDraft((d) => (current = { ...d, ...patch }));
     setAgentErrors({});
@@ -146,7 +118,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
   const input = useMemo(() => toInput(draft), [draft]);
   const review = useWizardReview({
     input,
-    active: index === REVIEW,
+    active: isReview,
     preview: previewSiteToSite,
     finish: finishSiteToSite,
     onAgentErrors: setAgentErrors,
@@ -161,12 +133,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
   return (
     <WizardFrame
       title="Site to Site Wizard"
-      labels={STEPS.map((s) => s.label)}
-      index={index}
-      reachable={reachable}
-      onStep={go}
-      bodyRef={body}
-      onSubmit={index < REVIEW ? next : undefined}
+      {...frame}
       onCancel={() => {
         current = null;
       }}
@@ -217,7 +184,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
               control={<Checkbox size="small" sx={{ p: '3px', mr: 0.5 }} checked={draft.customProposals} onChange={(e) => set({ customProposals: e.target.checked })} />}
               label="Choose the algorithms myself"
             />
-            {!draft.customProposals ? <DefaultProposals /> : null}
+            {!draft.customProposals ? <DefaultProposals proposals={defaultSiteToSiteProposals()} /> : null}
           </Row>
           {draft.customProposals ? <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} /> : null}
         </>
@@ -231,10 +198,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
             objects={review.state.objects}
             warnings={review.state.warnings}
             warningsTitle="Warnings"
-            links={{
-              stepLabel: (f) => (stepOfField(f) >= 0 ? `${stepOfField(f) + 1}. ${STEPS[stepOfField(f)]!.label}` : undefined),
-              goTo: (f) => stepOfField(f) >= 0 && go(stepOfField(f)),
-            }}
+            links={links}
             summary={[
               ['Tunnel', `${input.localAddress} ⇄ ${input.remoteAddress} (${draft.exchangeMode}) · name ${input.name}`],
               ['Networks', `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`],
@@ -245,16 +209,5 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
         </>
       )}
     </WizardFrame>
-  );
-}
-
-function DefaultProposals() {
-  const d = defaultSiteToSiteProposals();
-  return (
-    <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 0.25, fontFamily: 'monospace', lineHeight: 1.6 }}>
-      phase 1: {d.ike.enc.join(',')} / {d.ike.hash.join(',')} / {d.ike.dh.join(',')}
-      <br />
-      phase 2: {d.esp.enc.join(',')} / {d.esp.auth.join(',')} / pfs {d.esp.pfs}
-    </Typography>
   );
 }

@@ -3,15 +3,15 @@
 // Finish creates everything in one transaction, then the downloads panel
 // (#/wizard/road-warrior/done/<name>) links every client profile. Cancel drops the draft: nothing
 // was sent. Groups write and full only (read users see no menu entry and no Finish).
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Alert } from '@mui/material';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
 import { finishRoadWarrior, previewRoadWarrior } from './api.ts';
 import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
-import { RW_STEPS, dropRwDraft, firstInvalidStep, loadRwDraft, saveRwDraft, stepOfField, toInput, type Errors, type RwDraft } from './draft.ts';
-import { ReviewBody, useWizardReview } from './Review.tsx';
+import { RW_STEPS, dropRwDraft, loadRwDraft, saveRwDraft, toInput, type Errors, type RwDraft } from './draft.ts';
+import { ReviewBody, useWizardReview, type FieldLink } from './Review.tsx';
 import { AUTH_LABELS, AuthStep, ClientsStep, DnsStep, NetworksStep, PoolStep, ServerStep, type StepProps } from './RwSteps.tsx';
 import { SiteToSiteWizard } from './SiteToSite.tsx';
 import { useWizardSteps } from './useWizardSteps.ts';
@@ -37,7 +37,6 @@ export function WizardWindow({ mode, route }: { mode: string; route: string[] })
 
 const BASE = '/wizard/road-warrior';
 const STEP_VIEWS: ((p: StepProps) => React.ReactNode)[] = [AuthStep, ServerStep, PoolStep, DnsStep, NetworksStep, ClientsStep];
-const REVIEW = RW_STEPS.length - 1;
 
 function RoadWarriorWizard({ route }: { route: string[] }) {
   if (route[0] !== 'done') return <RoadWarriorSteps route={route} />;
@@ -65,20 +64,13 @@ function RoadWarriorWizard({ route }: { route: string[] }) {
 
 function RoadWarriorSteps({ route }: { route: string[] }) {
   const [draft, setDraft] = useState<RwDraft>(loadRwDraft);
-
-  const asked = RW_STEPS.findIndex((s) => s.slug === route[0]);
-  const reachable = firstInvalidStep(draft);
-  const index = asked < 0 ? 0 : Math.min(asked, reachable);
-  // The URL names a step this draft cannot be at yet (reload, typed URL): go to the first unfinished one.
-  const wrongUrl = asked !== index;
-  useEffect(() => {
-    if (wrongUrl) navigate(`${BASE}/${RW_STEPS[index]!.slug}`, true);
-  }, [wrongUrl, index]);
-
-  const go = (i: number) => navigate(`${BASE}/${RW_STEPS[i]!.slug}`);
-  const step = RW_STEPS[index]!;
-  const { body, errors, next, setAgentErrors } = useWizardSteps({ index, check: () => step.check?.(draft) ?? {}, stepOfField, go });
-  const review = useReview(draft, index === REVIEW, setAgentErrors);
+  const { index, isReview, errors, setAgentErrors, links, frame } = useWizardSteps({
+    base: BASE,
+    steps: RW_STEPS,
+    slug: route[0],
+    check: (i) => RW_STEPS[i]!.check?.(draft) ?? {},
+  });
+  const review = useReview(draft, isReview, setAgentErrors);
 
   const set = (patch: Partial<RwDraft>) => {
     setDraft((d) => {
@@ -92,22 +84,13 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
   return (
     <WizardFrame
       title="Road Warrior Wizard"
-      labels={RW_STEPS.map((s) => s.label)}
-      index={index}
-      reachable={reachable}
-      onStep={go}
-      bodyRef={body}
-      onSubmit={index < REVIEW ? next : undefined}
+      {...frame}
       onCancel={() => {
         dropRwDraft();
       }}
       review={review}
     >
-      {index < REVIEW ? (
-        STEP_VIEWS[index]!({ draft, set, errors })
-      ) : (
-        <ReviewStep draft={draft} review={review} goTo={go} />
-      )}
+      {isReview ? <ReviewStep draft={draft} review={review} links={links} /> : STEP_VIEWS[index]!({ draft, set, errors })}
     </WizardFrame>
   );
 }
@@ -134,18 +117,8 @@ function useReview(draft: RwDraft, active: boolean, onAgentErrors: (e: Errors) =
 type Review = ReturnType<typeof useReview>;
 
 /** Step 7: what Finish will do. */
-function ReviewStep({ draft, review, goTo }: { draft: RwDraft; review: Review; goTo: (step: number) => void }) {
+function ReviewStep({ draft, review, links }: { draft: RwDraft; review: Review; links: FieldLink }) {
   const { input, state, loading } = review;
-  const links = {
-    stepLabel: (field: string) => {
-      const i = stepOfField(field);
-      return i >= 0 ? `${i + 1}. ${RW_STEPS[i]!.label}` : undefined;
-    },
-    goTo: (field: string) => {
-      const i = stepOfField(field);
-      if (i >= 0) goTo(i);
-    },
-  };
   const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
   const summary: [string, string][] = [
     [

@@ -6,6 +6,7 @@ import {
   defaultProposals, wizardAddressingStep, wizardBasicsStep, wizardClientsStep, wizardCredentialsStepFor, wizardIssues, wizardProposalsStep,
   type RoadWarriorInput, type WizardAuth, type WizardClient, WIZARD_CLIENTS,
 } from '@ipsec/schema';
+import type { WizardStep } from './useWizardSteps.ts';
 
 export interface ProposalsDraft {
   ike: { enc: string[]; hash: string[]; dh: string[] };
@@ -51,7 +52,7 @@ export const newRwDraft = (): RwDraft => ({
   proposals: clone(defaultProposals(WIZARD_CLIENTS)),
 });
 
-function clone<T>(v: T): T {
+export function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
@@ -62,7 +63,7 @@ export type Errors = Record<string, string>;
  * A list without its blank rows (a blank row is an unused input), and the way back from an index
  * in the sent list to the row the user sees (so "pool.0" lands under the right input).
  */
-function compact(rows: string[]): { list: string[]; row: number[] } {
+export function compact(rows: string[]): { list: string[]; row: number[] } {
   const list: string[] = [];
   const row: number[] = [];
   rows.forEach((r, i) => {
@@ -74,7 +75,8 @@ function compact(rows: string[]): { list: string[]; row: number[] } {
   return { list, row };
 }
 
-const remap = (errors: Errors, field: string, row: number[]): Errors => {
+/** Errors keyed by the sent list's index ("pool.0") re-keyed by the row the user sees. */
+export const remap = (errors: Errors, field: string, row: number[]): Errors => {
   const out: Errors = {};
   for (const [k, msg] of Object.entries(errors)) {
     const m = new RegExp(`^${field.replace('.', '\\.')}\\.(\\d+)(.*)$`).exec(k);
@@ -83,7 +85,8 @@ const remap = (errors: Errors, field: string, row: number[]): Errors => {
   return out;
 };
 
-function issuesOf(res: { success: boolean; error?: unknown }, prefix = ''): Errors {
+/** A zod result's issues by wizard field, the first message of each. */
+export function issuesOf(res: { success: boolean; error?: unknown }, prefix = ''): Errors {
   if (res.success) return {};
   const out: Errors = {};
   for (const i of wizardIssues(res.error as Parameters<typeof wizardIssues>[0])) {
@@ -125,11 +128,7 @@ export function toInput(d: RwDraft): RoadWarriorInput {
 
 // ------------------------------------------------------------------------------------ steps
 
-export interface RwStepDef {
-  slug: string;
-  label: string;
-  /** Wizard fields (issue path heads) shown on this step: a warning or agent issue on one leads here. */
-  fields: string[];
+export interface RwStepDef extends WizardStep {
   check?: (d: RwDraft) => Errors;
 }
 
@@ -201,22 +200,6 @@ export const RW_STEPS: RwStepDef[] = [
   },
   { slug: 'review', label: 'Review', fields: [] },
 ];
-
-/** The step showing wizard field `field` ("pool.1", "proposals.ike.dh", "dns"). */
-export function stepOfField(field: string): number {
-  const head = field.split('.')[0] ?? '';
-  const i = RW_STEPS.findIndex((s) => s.fields.includes(head));
-  return i;
-}
-
-/** Index of the first step whose check fails (RW_STEPS.length - 1 = all good: review). */
-export function firstInvalidStep(d: RwDraft): number {
-  for (let i = 0; i < RW_STEPS.length; i++) {
-    const c = RW_STEPS[i]!.check;
-    if (c && Object.keys(c(d)).length > 0) return i;
-  }
-  return RW_STEPS.length - 1;
-}
 
 // ------------------------------------------------------------------------------------ memory
 
