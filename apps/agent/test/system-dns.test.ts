@@ -9,6 +9,8 @@ describe('systemDnsServers', () => {
   });
 
   it('reads this machine\'s /etc/resolv.conf without throwing', () => {
-    expect(Array.isArray(systemDnsServers())).toBe(true);
+    const servers = systemDnsServers();
+    expect(Array.isArray(servers)).toBe(true);
+    for (const s of servers) expect(s.startsWith('127.') || s === '::1', s).toBe(false); // never a loopback stub
   });
 });
