@@ -46,14 +46,10 @@ function applyToMenu(data: MenuData, rev: number, changes: ChangeEv['changes']):
   return { rev, items };
 }
 
-let lastRev = 0;
-export const lastSeenRevision = () => lastRev;
-
 /** Subscribes once to config.changes from the current revision and folds events into the cache. */
 export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: number; user: string; kind: string; summary: string }) => void): Promise<() => void> {
   const first = (await trpc().config.print.query({ menu: 'settings' })) as MenuData;
   qc.setQueryData(menuKey('settings'), first);
-  lastRev = first.rev;
   const sub = trpc().config.changes.subscribe(
     { since: first.rev },
     {
@@ -61,12 +57,10 @@ export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: num
         const ev = tracked.data as unknown as ChangeEv & { user: string; kind: string; summary: string };
         if (ev.kind === 'reset') {
           // The agent does not know our revision (its data was replaced): print every menu again.
-          lastRev = ev.rev;
           void qc.invalidateQueries({ queryKey: ['config'] });
           onEvent?.(ev);
           return;
         }
-        lastRev = Math.max(lastRev, ev.rev);
         const byMenu = new Map<string, ChangeEv['changes']>();
         for (const c of ev.changes) byMenu.set(c.menu, [...(byMenu.get(c.menu) ?? []), c]);
         for (const [menu, changes] of byMenu) {
