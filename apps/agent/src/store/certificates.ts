@@ -7,7 +7,6 @@
 //  - export: PEM certificate, PEM private key encrypted with a passphrase, or PKCS#12.
 // Private keys leave the agent only through export, which the API allows to group full and audits.
 import { X509Certificate as NodeX509, createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
-import { isIP } from 'node:net';
 import 'reflect-metadata'; // @peculiar/x509's DI (tsyringe) needs it before it loads
 import * as x509 from '@peculiar/x509';
 import forge from 'node-forge';
@@ -549,5 +548,3 @@ export function issuedBy(pem: string, entries: { values: Values }[]): string {
   }
   return '';
 }
-
-export const isIpSan = (s: string) => s.startsWith('IP:') && isIP(s.slice(3)) !== 0;
