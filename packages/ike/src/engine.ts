@@ -235,6 +235,13 @@ export class IkeEngine {
     return `${hex(spiI)}/${from.address}/${from.port}`;
   }
 
+  /** No longer half-open (IKE_AUTH arrived, or gone): by the key it was registered under, the peer may have moved since. */
+  private forgetHalfOpen(sa: IkeSa): void {
+    if (sa.halfOpenKey === undefined) return;
+    if (this.halfOpen.get(sa.halfOpenKey) === sa) this.halfOpen.delete(sa.halfOpenKey);
+    sa.halfOpenKey = undefined;
+  }
+
   private makeCtx(opts: EngineOptions): Ctx {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -267,7 +274,10 @@ export class IkeEngine {
   private register(sa: IkeSa): void {
     this.sas.set(sa.id, sa);
     this.byLocalSpi.set(hex(this.localSpi(sa)), sa);
-    if (!sa.initiator && sa.state === 'init-done') this.halfOpen.set(this.halfOpenKey(sa.spiI, sa.remote), sa);
+    if (!sa.initiator && sa.state === 'init-done') {
+      sa.halfOpenKey = this.halfOpenKey(sa.spiI, sa.remote);
+      this.halfOpen.set(sa.halfOpenKey, sa);
+    }
     this.state(sa);
   }
 
@@ -450,9 +460,7 @@ export class IkeEngine {
     const freed = this.leases.release(sa.id);
     if (freed) this.log('info', `pool lease ${freed} released`, sa);
     if (this.byLocalSpi.get(hex(this.localSpi(sa))) === sa) this.byLocalSpi.delete(hex(this.localSpi(sa)));
-    const hk = this.halfOpenKey(sa.spiI, sa.remote);
-    if (this.halfOpen.get(hk) === sa) this.halfOpen.delete(hk);
-    for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+    this.forgetHalfOpen(sa);
     this.log('info', `IKE SA closed: ${reason}`, sa);
     this.state(sa);
   }
@@ -609,8 +617,7 @@ export class IkeEngine {
     switch (msg.exchange) {
       case ExchangeType.IKE_AUTH:
         if (sa.state !== 'init-done') return this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
-        this.halfOpen.delete(this.halfOpenKey(sa.spiI, { address: sa.remote.address, port: sa.remote.port }));
-        for (const [k, v] of this.halfOpen) if (v === sa) this.halfOpen.delete(k);
+        this.forgetHalfOpen(sa);
         handleAuthRequest(this.ctx, sa, msg, payloads);
         break;
       case ExchangeType.INFORMATIONAL:

@@ -112,6 +112,8 @@ export interface IkeSa {
   creatingChildren?: Set<number>;
   nat: { local: boolean; remote: boolean };
   createdAt: number;
+  /** Responder before IKE_AUTH: its key in the engine's half-open table (SPIi and the address it came from). */
+  halfOpenKey?: string;
   establishedAt?: number;
   lastHeard: number;
   /** Behind a NAT: when the next NAT-T keepalive goes out (RFC 3948 2.3). */

@@ -172,6 +172,25 @@ describe('responder protections and options', () => {
     expect(n2.b.list()).toEqual([]);
   });
 
+  it('the half-open table (cookie threshold, maxHalfOpen) lets go of an SA at IKE_AUTH and at the half-open timeout', () => {
+    const halfOpen = (e: IkeEngine) => (e as unknown as { halfOpen: Map<string, unknown> }).halfOpen.size;
+    const n = pair();
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expectOneSharedSa(n.a, n.b);
+    expect(halfOpen(n.b)).toBe(0);
+    const n2 = pair();
+    for (let i = 0; i < 3; i++) {
+      const init = sends(n2.a.command({ type: 'initiate', peer: 'to-b' }))[0]!;
+      n2.b.datagram({ from: init.from, to: init.to, data: init.data });
+      n2.a.command({ type: 'terminate' });
+    }
+    expect(n2.b.list().map((s) => s.state)).toEqual(['init-done', 'init-done', 'init-done']);
+    expect(halfOpen(n2.b)).toBe(3);
+    n2.advance(31_000);
+    expect(n2.b.list()).toEqual([]);
+    expect(halfOpen(n2.b)).toBe(0);
+  });
+
   it('fragments a large IKE_AUTH and reassembles it (RFC 7383)', () => {
     const policies = Array.from({ length: 1 }, () => ({ peer: 'to-b', tunnel: true, 'src-address': '10.1.0.0/16', 'dst-address': '10.2.0.0/16', proposal: 'esp' }));
     // many ESP algorithms make the SA payload of IKE_AUTH large
