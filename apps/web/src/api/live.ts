@@ -119,21 +119,3 @@ export function counterRates(w: LiveWatch): Record<string, number> {
   }
   return out;
 }
-
-/** "0 B/s", "512 B/s", "12.3 kB/s", "1.05 MB/s". */
-export function formatByteRate(bps: number): string {
-  if (bps < 1000) return `${Math.round(bps)} B/s`;
-  const units = ['kB/s', 'MB/s', 'GB/s', 'TB/s'];
-  let v = bps / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 100 ? Math.round(v) : v.toFixed(v >= 10 ? 1 : 2)} ${units[i]}`;
-}
-
-/** "3/s", "0.5/s": events per second. */
-export function formatCountRate(r: number): string {
-  return `${r >= 10 ? Math.round(r) : Number(r.toFixed(1))}/s`;
-}
