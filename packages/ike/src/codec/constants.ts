@@ -88,7 +88,5 @@ export const NotifyType = {
   SIGNATURE_HASH_ALGORITHMS: 16431,
 } as const;
 
-export const NOTIFY_NAMES: Record<number, string> = Object.fromEntries(Object.entries(NotifyType).map(([k, v]) => [v, k]));
-
 /** Payload types this implementation understands (everything else is "unknown" for the critical bit). */
 export const KNOWN_PAYLOADS: ReadonlySet<number> = new Set(Object.values(PayloadType).filter((t) => t !== 0));
