@@ -69,7 +69,7 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
       if (!s.ok) return ctx.log('error', `CREATE_CHILD_SA: ${s.error}`, sa);
       secret = s.secret;
     }
-    const created = establishChild(ctx, sa, { index, suite: acc.suite, spiIn: pending.spi, spiOut: acc.spiOut, tsi: acc.tsi, tsr: acc.tsr, transport: acc.transport }, pending.nonce!, nr.data, true, secret, old);
+    const created = establishChild(ctx, sa, { ...acc, index, spiIn: pending.spi }, pending.nonce!, nr.data, true, secret, old);
     if (!old) return;
     if (collision && sa.children.includes(collision.child)) {
       // Simultaneous rekey (2.8.1): the CHILD_SA created with the lowest of the four nonces is redundant

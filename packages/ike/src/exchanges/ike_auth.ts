@@ -335,7 +335,7 @@ function finishInitiator(ctx: Ctx, sa: IkeSa, idr: IdPayload, payloads: Payload[
   if (!pending) return;
   const acc = acceptChild(ctx, sa, pending, payloads);
   if ('error' in acc) return ctx.log('error', `first CHILD_SA failed: ${acc.error}`, sa);
-  establishChild(ctx, sa, { index: pending.policyIndex, suite: acc.suite, spiIn: pending.spi, spiOut: acc.spiOut, tsi: acc.tsi, tsr: acc.tsr, transport: acc.transport }, sa.ni, sa.nr!, true);
+  establishChild(ctx, sa, { ...acc, index: pending.policyIndex, spiIn: pending.spi }, sa.ni, sa.nr!, true);
   for (let i = 1; i < sa.rp.policies.length; i++) createChild(ctx, sa, i);
 }
 
@@ -458,7 +458,7 @@ function finishResponder(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payl
   }
   ctx.respond(sa, req, response);
   markEstablished(ctx, sa, idi, user?.name);
-  if (child && !('error' in child)) establishChild(ctx, sa, { index: child.index, suite: child.suite, spiIn: child.spiIn, spiOut: child.spiOut, tsi: child.tsi, tsr: child.tsr, transport: child.transport }, ni, nr, false);
+  if (child && !('error' in child)) establishChild(ctx, sa, child, ni, nr, false);
 }
 
 /**
