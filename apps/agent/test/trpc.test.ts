@@ -236,6 +236,8 @@ describe('who may connect and what they may do', () => {
     try {
       const idents = await ro.client.config.print.query({ menu: 'identity' });
       expect(idents.items.length).toBeGreaterThan(0);
+      // everything: the same entries the admin sees (secrets are masked for every user)
+      expect(idents.items).toEqual((await admin.client.config.print.query({ menu: 'identity' })).items);
       expect((await rejects(ro.client.config.add.mutate({ menu: 'peer', values: { name: 'no' } }))).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.config.remove.mutate({ menu: 'identity', ids: [idents.items[0]!.id] }))).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.config.undo.mutate())).data?.code).toBe('FORBIDDEN');
