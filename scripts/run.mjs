@@ -82,12 +82,16 @@ function installSystemPackages() {
   const missing = TEST_SYSTEM_PACKAGES.filter((p) => !existsSync(p.bin)).map((p) => p.pkg);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    console.error(`The tests need these Debian packages: ${missing.join(' ')}. Run as root, or: sudo apt-get install -y ${missing.join(' ')}`);
+    console.error(
+      `The tests need these Debian packages: ${missing.join(' ')}. Run as root, or: sudo apt-get install -y ${missing.join(' ')}`,
+    );
     process.exit(1);
   }
   step(`installing Debian packages: ${missing.join(' ')}`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 function start(args) {
@@ -96,7 +100,10 @@ function start(args) {
   step('starting the agent');
   // tsx as a loader in the agent's own process (no wrapper process between signals and the agent).
   const tsx = pathToFileURL(join(root, 'apps', 'agent', 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-  const child = spawn(process.execPath, ['--import', tsx, join(root, 'apps', 'agent', 'src', 'main.ts'), ...args], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, ['--import', tsx, join(root, 'apps', 'agent', 'src', 'main.ts'), ...args], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code) => process.exit(code ?? 0));
 }
@@ -111,23 +118,44 @@ function test() {
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
 
+  step('lint (ESLint: typescript-eslint, react-hooks) and formatting (Prettier)');
+  for (const [bin, args] of [
+    ['eslint', ['--max-warnings', '0', '.']],
+    ['prettier', ['--check', '--log-level', 'warn', '.']],
+  ]) {
+    const r = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', bin, ...args], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`${bin} failed: run 'pnpm format' to fix formatting, then read what ESLint says`);
+      ok = false;
+    }
+  }
+
   step('typecheck (tsc --strict, every workspace project)');
   for (const project of ['packages/schema', 'packages/ike', 'packages/dataplane', 'apps/agent', 'apps/web', 'e2e']) {
     if (!existsSync(join(root, project, 'tsconfig.json'))) continue;
-    const tsc = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', 'tsc', '--noEmit', '-p', project], { cwd: root, stdio: 'inherit' });
+    const tsc = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', 'tsc', '--noEmit', '-p', project], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (tsc.status !== 0) {
       console.error(`typecheck failed: ${project}`);
       ok = false;
     }
   }
 
-  step('unit, integration and interop tests (vitest: schema, IKE engine, agent over real sockets, strongSwan in namespaces)');
+  step(
+    'unit, integration and interop tests (vitest: schema, IKE engine, agent over real sockets, strongSwan in namespaces)',
+  );
   const vitestJson = join(reports, 'vitest.json');
-  const vitest = spawnSync(pnpm.cmd, [...pnpm.pre, 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, LOG_LEVEL: 'error' },
-  });
+  const vitest = spawnSync(
+    pnpm.cmd,
+    [...pnpm.pre, 'exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, LOG_LEVEL: 'error' },
+    },
+  );
   if (vitest.status !== 0) ok = false;
   if (existsSync(vitestJson)) {
     const r = JSON.parse(readFileSync(vitestJson, 'utf8'));
@@ -138,11 +166,15 @@ function test() {
 
   step('end-to-end tests (Playwright + Debian Chromium against a real agent)');
   const pwJson = join(reports, 'playwright.json');
-  const pw = spawnSync(pnpm.cmd, [...pnpm.pre, '--filter', 'e2e', 'exec', 'playwright', 'test', '--reporter=list,json'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
-  });
+  const pw = spawnSync(
+    pnpm.cmd,
+    [...pnpm.pre, '--filter', 'e2e', 'exec', 'playwright', 'test', '--reporter=list,json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson },
+    },
+  );
   if (pw.status !== 0) ok = false;
   if (existsSync(pwJson)) {
     const s = JSON.parse(readFileSync(pwJson, 'utf8')).stats;

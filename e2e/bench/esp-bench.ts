@@ -14,8 +14,16 @@ const SECONDS = Number(process.env.BENCH_ESP_SECONDS ?? 5);
 const CIPHER = process.env.BENCH_ESP_CIPHER ?? 'gcm128';
 const PSK = 'bench-psk-0123456789';
 const SUITE = {
-  gcm128: { ours: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null' }, charon: 'aes128gcm16', label: 'AES-GCM-128' },
-  cbc128: { ours: { 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256' }, charon: 'aes128-sha256', label: 'AES-CBC-128/SHA-256' },
+  gcm128: {
+    ours: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null' },
+    charon: 'aes128gcm16',
+    label: 'AES-GCM-128',
+  },
+  cbc128: {
+    ours: { 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256' },
+    charon: 'aes128-sha256',
+    label: 'AES-CBC-128/SHA-256',
+  },
 }[CIPHER];
 if (!SUITE) {
   console.error(`BENCH_ESP_CIPHER: "${CIPHER}" is not gcm128 or cbc128`);
@@ -37,7 +45,9 @@ async function iperf(from: LanHost, to: LanHost, args: string[]): Promise<any> {
   const server = spawn('ip', ['netns', 'exec', to.ns, 'iperf3', '-s', '-1', '-B', to.addr], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 500));
-    return JSON.parse(sh('iperf3', ['-c', to.addr, '-B', from.addr, '-t', String(SECONDS), '-J', ...args], { ns: from.ns }));
+    return JSON.parse(
+      sh('iperf3', ['-c', to.addr, '-B', from.addr, '-t', String(SECONDS), '-J', ...args], { ns: from.ns }),
+    );
   } finally {
     if (server.exitCode === null) server.kill('SIGKILL');
   }
@@ -47,7 +57,11 @@ async function measure(hosts: TwoHosts): Promise<Result> {
   const tcp = await iperf(hosts.lanA!, hosts.lanB!, []);
   const udp = await iperf(hosts.lanA!, hosts.lanB!, ['-u', '-b', '0', '-l', '64']);
   const s = udp.end.sum;
-  return { tcpMbit: tcp.end.sum_received.bits_per_second / 1e6, udpPps: (s.packets - s.lost_packets) / s.seconds, udpLossPct: s.lost_percent };
+  return {
+    tcpMbit: tcp.end.sum_received.bits_per_second / 1e6,
+    udpPps: (s.packets - s.lost_packets) / s.seconds,
+    udpLossPct: s.lost_percent,
+  };
 }
 
 function charonConf(me: { addr: string }, peer: { addr: string }, localTs: string, remoteTs: string): string {
@@ -99,7 +113,11 @@ async function oursRound(): Promise<Result> {
       profile: { 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' },
       proposal: { ...SUITE!.ours, 'pfs-group': 'none' },
     });
-    await until('our CHILD_SA', async () => ((await a.rest('GET', 'ip/ipsec/installed-sa')).json.length === 2 ? true : undefined), 20_000);
+    await until(
+      'our CHILD_SA',
+      async () => ((await a.rest('GET', 'ip/ipsec/installed-sa')).json.length === 2 ? true : undefined),
+      20_000,
+    );
     return await measure(hosts);
   } finally {
     a.cleanup();
@@ -109,11 +127,19 @@ async function oursRound(): Promise<Result> {
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d).padStart(10);
-console.log(`bench:esp  ${SUITE.label}, iperf3 ${SECONDS}s per test, LAN host -> gateway -> tunnel -> gateway -> LAN host`);
+console.log(
+  `bench:esp  ${SUITE.label}, iperf3 ${SECONDS}s per test, LAN host -> gateway -> tunnel -> gateway -> LAN host`,
+);
 const charon = await charonRound();
 const ours = await oursRound();
-console.log('(no NAT between the gateways: charon kernel-libipsec sends ESP in UDP, the only way it can; ours send raw ESP)');
+console.log(
+  '(no NAT between the gateways: charon kernel-libipsec sends ESP in UDP, the only way it can; ours send raw ESP)',
+);
 console.log(`\n                          charon(libipsec)      ours     ratio (ours/charon)`);
-console.log(`TCP Mbit/s              ${fmt(charon.tcpMbit)}${fmt(ours.tcpMbit)}   ${fmt(ours.tcpMbit / charon.tcpMbit, 2)}`);
-console.log(`UDP 64 B packets/s      ${fmt(charon.udpPps, 0)}${fmt(ours.udpPps, 0)}   ${fmt(ours.udpPps / charon.udpPps, 2)}`);
+console.log(
+  `TCP Mbit/s              ${fmt(charon.tcpMbit)}${fmt(ours.tcpMbit)}   ${fmt(ours.tcpMbit / charon.tcpMbit, 2)}`,
+);
+console.log(
+  `UDP 64 B packets/s      ${fmt(charon.udpPps, 0)}${fmt(ours.udpPps, 0)}   ${fmt(ours.udpPps / charon.udpPps, 2)}`,
+);
 console.log(`UDP 64 B loss %         ${fmt(charon.udpLossPct)}${fmt(ours.udpLossPct)}`);

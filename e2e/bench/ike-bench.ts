@@ -36,7 +36,23 @@ function cpuMs(pid: number): number {
 
 async function load(hosts: TwoHosts): Promise<{ established: number; failed: number; seconds: number }> {
   const tsx = createRequire(join(import.meta.dirname, '..', 'package.json')).resolve('tsx/cli');
-  const child = spawn('ip', ['netns', 'exec', hosts.a.ns, process.execPath, tsx, join(import.meta.dirname, 'ike-load.ts'), hosts.a.addr, hosts.b.addr, String(COUNT), String(WINDOW), PSK], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      hosts.a.ns,
+      process.execPath,
+      tsx,
+      join(import.meta.dirname, 'ike-load.ts'),
+      hosts.a.addr,
+      hosts.b.addr,
+      String(COUNT),
+      String(WINDOW),
+      PSK,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => child.once('exit', r));
@@ -87,11 +103,34 @@ async function agentRound(): Promise<Result> {
   const agent = new AgentInNetns(hosts.b.ns);
   try {
     await agent.start();
-    await agent.add('ip/ipsec/profile', { name: 'bench', 'enc-algorithm': 'aes-128-gcm', 'hash-algorithm': 'sha256', 'prf-algorithm': 'sha256', 'dh-group': 'ecp256' });
-    await agent.add('ip/ipsec/proposal', { name: 'bench', 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' });
-    await agent.add('ip/ipsec/peer', { name: 'load', address: `${hosts.a.addr}/32`, 'exchange-mode': 'ike2', profile: 'bench', passive: 'yes' });
+    await agent.add('ip/ipsec/profile', {
+      name: 'bench',
+      'enc-algorithm': 'aes-128-gcm',
+      'hash-algorithm': 'sha256',
+      'prf-algorithm': 'sha256',
+      'dh-group': 'ecp256',
+    });
+    await agent.add('ip/ipsec/proposal', {
+      name: 'bench',
+      'enc-algorithms': 'aes-128-gcm',
+      'auth-algorithms': 'null',
+      'pfs-group': 'none',
+    });
+    await agent.add('ip/ipsec/peer', {
+      name: 'load',
+      address: `${hosts.a.addr}/32`,
+      'exchange-mode': 'ike2',
+      profile: 'bench',
+      passive: 'yes',
+    });
     await agent.add('ip/ipsec/identity', { peer: 'load', secret: PSK });
-    await agent.add('ip/ipsec/policy', { peer: 'load', tunnel: 'yes', 'src-address': '10.2.0.0/16', 'dst-address': '10.1.0.0/16', proposal: 'bench' });
+    await agent.add('ip/ipsec/policy', {
+      peer: 'load',
+      tunnel: 'yes',
+      'src-address': '10.2.0.0/16',
+      'dst-address': '10.1.0.0/16',
+      proposal: 'bench',
+    });
     return await measure(agent.pid!, hosts);
   } finally {
     agent.cleanup();
@@ -104,10 +143,18 @@ const ours = await agentRound();
 const rate = (r: Result) => r.established / r.seconds;
 const row = (name: string, r: Result) =>
   `  ${name.padEnd(22)}${rate(r).toFixed(1).padStart(10)}${String(r.established).padStart(8)}${String(r.failed).padStart(8)}${(r.cpuMs / Math.max(1, r.established)).toFixed(2).padStart(12)}${(r.rssKiB / Math.max(1, r.established)).toFixed(1).padStart(14)}`;
-console.log(`\nIKE benchmark: ${COUNT} IKE_SA+CHILD_SA setups (PSK, ECP256, AES-GCM-128), ${WINDOW} in flight, same generator (our engine) for both responders`);
-console.log(`  ${'responder'.padEnd(22)}${'setups/s'.padStart(10)}${'done'.padStart(8)}${'failed'.padStart(8)}${'CPU ms/SA'.padStart(12)}${'RSS KiB/SA'.padStart(14)}`);
+console.log(
+  `\nIKE benchmark: ${COUNT} IKE_SA+CHILD_SA setups (PSK, ECP256, AES-GCM-128), ${WINDOW} in flight, same generator (our engine) for both responders`,
+);
+console.log(
+  `  ${'responder'.padEnd(22)}${'setups/s'.padStart(10)}${'done'.padStart(8)}${'failed'.padStart(8)}${'CPU ms/SA'.padStart(12)}${'RSS KiB/SA'.padStart(14)}`,
+);
 console.log(row('strongSwan charon', charon));
 console.log(row('ours (agent)', ours));
-console.log(`  ratio ours/charon: setups/s ${(rate(ours) / rate(charon)).toFixed(2)}, memory per SA ${(ours.rssKiB / Math.max(1, ours.established) / (charon.rssKiB / Math.max(1, charon.established))).toFixed(2)}`);
-console.log('  both install each CHILD_SA into their userspace ESP (charon: kernel-libipsec; ours: the userspace data plane, as this kernel has no ESP).');
+console.log(
+  `  ratio ours/charon: setups/s ${(rate(ours) / rate(charon)).toFixed(2)}, memory per SA ${(ours.rssKiB / Math.max(1, ours.established) / (charon.rssKiB / Math.max(1, charon.established))).toFixed(2)}`,
+);
+console.log(
+  '  both install each CHILD_SA into their userspace ESP (charon: kernel-libipsec; ours: the userspace data plane, as this kernel has no ESP).',
+);
 process.exit(0);

@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { IkeEngine, type Action, type IkeConfig } from '../../packages/ike/src/index.ts';
 
-const [local, responder, countText, windowText, psk] = process.argv.slice(2) as [string, string, string, string, string];
+const [local, responder, countText, windowText, psk] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const count = Number(countText);
 const window = Number(windowText);
 
@@ -15,19 +21,47 @@ const window = Number(windowText);
 // own traffic selectors) and no INITIAL_CONTACT (the responder keeps all of them).
 const config: IkeConfig = {
   peers: [],
-  profiles: [{ name: 'bench', 'enc-algorithm': ['aes-128-gcm'], 'hash-algorithm': 'sha256', 'prf-algorithm': 'sha256', 'dh-group': ['ecp256'], 'dpd-interval': 'disable-dpd' } as never],
-  proposals: [{ name: 'bench', 'enc-algorithms': ['aes-128-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' } as never],
+  profiles: [
+    {
+      name: 'bench',
+      'enc-algorithm': ['aes-128-gcm'],
+      'hash-algorithm': 'sha256',
+      'prf-algorithm': 'sha256',
+      'dh-group': ['ecp256'],
+      'dpd-interval': 'disable-dpd',
+    } as never,
+  ],
+  proposals: [
+    { name: 'bench', 'enc-algorithms': ['aes-128-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' } as never,
+  ],
   identities: [],
   policies: [],
 };
 for (let i = 0; i < count; i++) {
   const name = `load${i}`;
-  config.peers.push({ name, address: `${responder}/32`, 'exchange-mode': 'ike2', profile: 'bench', 'send-initial-contact': false });
+  config.peers.push({
+    name,
+    address: `${responder}/32`,
+    'exchange-mode': 'ike2',
+    profile: 'bench',
+    'send-initial-contact': false,
+  });
   config.identities!.push({ peer: name, secret: psk, 'my-id': `fqdn:load${i}.bench.example` } as never);
-  config.policies!.push({ peer: name, tunnel: true, 'src-address': `10.1.${(i >> 8) & 255}.${i & 255}/32`, 'dst-address': '10.2.0.0/16', proposal: 'bench' } as never);
+  config.policies!.push({
+    peer: name,
+    tunnel: true,
+    'src-address': `10.1.${(i >> 8) & 255}.${i & 255}/32`,
+    'dst-address': '10.2.0.0/16',
+    proposal: 'bench',
+  } as never);
 }
 
-const engine = new IkeEngine({ config, random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now(), maxIkeSas: count + 10 });
+const engine = new IkeEngine({
+  config,
+  random: (n) => new Uint8Array(randomBytes(n)),
+  now: () => Date.now(),
+  maxIkeSas: count + 10,
+});
 const sockets = new Map<number, Socket>();
 let timer: NodeJS.Timeout | undefined;
 let next = 0;
@@ -66,7 +100,13 @@ function finish(): void {
 for (const port of [500, 4500]) {
   const s = createSocket('udp4');
   s.on('message', (data, r) => {
-    apply(engine.datagram({ from: { address: r.address, port: r.port }, to: { address: local, port }, data: new Uint8Array(data) }));
+    apply(
+      engine.datagram({
+        from: { address: r.address, port: r.port },
+        to: { address: local, port },
+        data: new Uint8Array(data),
+      }),
+    );
     launch();
   });
   await new Promise<void>((resolve) => s.bind({ address: local, port }, resolve));

@@ -16,7 +16,12 @@ const PASSWORD = 'bench-admin-password';
 const repo = join(import.meta.dirname, '..', '..');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-bench-ui-'));
-const agent = await startAgent({ dataDir, port: 0, adminPassword: PASSWORD, webRoot: join(repo, 'apps', 'web', 'dist') });
+const agent = await startAgent({
+  dataDir,
+  port: 0,
+  adminPassword: PASSWORD,
+  webRoot: join(repo, 'apps', 'web', 'dist'),
+});
 const live = agent.services.live;
 const now = Date.now();
 for (let i = 1; i <= SAS; i++) {
@@ -52,7 +57,15 @@ const traffic = setInterval(() => {
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -60,7 +73,9 @@ try {
   await cdp.send('Network.enable');
   await cdp.send('Performance.enable');
   const frames: { at: number; bytes: number }[] = [];
-  cdp.on('Network.webSocketFrameReceived', (e) => frames.push({ at: Date.now(), bytes: Buffer.byteLength(e.response.payloadData) }));
+  cdp.on('Network.webSocketFrameReceived', (e) =>
+    frames.push({ at: Date.now(), bytes: Buffer.byteLength(e.response.payloadData) }),
+  );
 
   await page.goto(`${agent.url}/`);
   await page.getByLabel('Login').fill('admin');
@@ -68,7 +83,11 @@ try {
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByText('connected', { exact: true }).waitFor();
   await page.goto(`${agent.url}/#/ip/ipsec/installed-sas`);
-  await page.getByText(`${SAS.toLocaleString('en-US')} items`).or(page.getByText(`${SAS} items`)).first().waitFor({ timeout: 60_000 });
+  await page
+    .getByText(`${SAS.toLocaleString('en-US')} items`)
+    .or(page.getByText(`${SAS} items`))
+    .first()
+    .waitFor({ timeout: 60_000 });
   await page.waitForTimeout(3000); // first full snapshot rendered, rates running
 
   const metric = async () => {
@@ -96,7 +115,8 @@ try {
       self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
     });
     console.log('\nself time (ms) by function:');
-    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${v.toFixed(0).padStart(7)}  ${k}`);
+    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12))
+      console.log(`  ${v.toFixed(0).padStart(7)}  ${k}`);
   }
   const window = frames.slice(firstFrame).filter((f) => f.bytes > 100); // updates, not pings
   const updates = window.length;
@@ -105,10 +125,16 @@ try {
   const bytes = window.reduce((a, f) => a + f.bytes, 0);
   const seconds = (Date.now() - start) / 1000;
 
-  console.log(`\nUI benchmark: ${SAS.toLocaleString('en-US')} installed SAs, every counter changing every second, ${seconds.toFixed(1)} s window`);
+  console.log(
+    `\nUI benchmark: ${SAS.toLocaleString('en-US')} installed SAs, every counter changing every second, ${seconds.toFixed(1)} s window`,
+  );
   console.log(`  updates received            ${updates} (${(updates / seconds).toFixed(2)}/s)`);
-  console.log(`  WebSocket bytes per update  ${Math.round(bytes / Math.max(1, updates)).toLocaleString('en-US')} B (${(bytes / seconds / 1024).toFixed(0)} KiB/s)`);
-  console.log(`  main-thread busy per update ${(busyMs / Math.max(1, updates)).toFixed(1)} ms (of which script ${(scriptMs / Math.max(1, updates)).toFixed(1)} ms)`);
+  console.log(
+    `  WebSocket bytes per update  ${Math.round(bytes / Math.max(1, updates)).toLocaleString('en-US')} B (${(bytes / seconds / 1024).toFixed(0)} KiB/s)`,
+  );
+  console.log(
+    `  main-thread busy per update ${(busyMs / Math.max(1, updates)).toFixed(1)} ms (of which script ${(scriptMs / Math.max(1, updates)).toFixed(1)} ms)`,
+  );
   console.log(`  main-thread busy share      ${((busyMs / (seconds * 1000)) * 100).toFixed(1)} %`);
   console.log(`  JS heap used                ${((after.JSHeapUsedSize ?? 0) / 1048576).toFixed(1)} MiB`);
 } finally {

@@ -25,11 +25,28 @@ export class AgentInNetns {
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn('ip', ['netns', 'exec', this.ns, process.execPath, '--import', 'tsx', 'src/main.ts', '--data', join(this.dir, 'data'), '--listen', `unix:${this.socket}`, ...this.args], {
-      cwd: agentDir,
-      env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        this.ns,
+        process.execPath,
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--data',
+        join(this.dir, 'data'),
+        '--listen',
+        `unix:${this.socket}`,
+        ...this.args,
+      ],
+      {
+        cwd: agentDir,
+        env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     for (let i = 0; i < 300; i++) {

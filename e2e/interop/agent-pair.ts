@@ -15,7 +15,12 @@ export interface AgentPairOptions {
 
 const lanPrefix = (lan: string) => `${lan.replace(/\.1$/, '.0')}/24`;
 
-export async function configureAgentPair(a: AgentInNetns, b: AgentInNetns, hosts: TwoHosts, o: AgentPairOptions): Promise<void> {
+export async function configureAgentPair(
+  a: AgentInNetns,
+  b: AgentInNetns,
+  hosts: TwoHosts,
+  o: AgentPairOptions,
+): Promise<void> {
   const name = o.name ?? 'dp';
   for (const [agent, me, peer, passive] of [
     [b, hosts.b, hosts.a, true],
@@ -23,8 +28,20 @@ export async function configureAgentPair(a: AgentInNetns, b: AgentInNetns, hosts
   ] as const) {
     if (o.profile) await agent.add('ip/ipsec/profile', { name, ...o.profile });
     await agent.add('ip/ipsec/proposal', { name, ...o.proposal });
-    await agent.add('ip/ipsec/peer', { name: 'other', address: `${peer.addr}/32`, 'exchange-mode': 'ike2', ...(o.profile ? { profile: name } : {}), passive: passive ? 'yes' : 'no' });
+    await agent.add('ip/ipsec/peer', {
+      name: 'other',
+      address: `${peer.addr}/32`,
+      'exchange-mode': 'ike2',
+      ...(o.profile ? { profile: name } : {}),
+      passive: passive ? 'yes' : 'no',
+    });
     await agent.add('ip/ipsec/identity', { peer: 'other', secret: o.psk });
-    await agent.add('ip/ipsec/policy', { peer: 'other', tunnel: 'yes', 'src-address': lanPrefix(me.lan), 'dst-address': lanPrefix(peer.lan), proposal: name });
+    await agent.add('ip/ipsec/policy', {
+      peer: 'other',
+      tunnel: 'yes',
+      'src-address': lanPrefix(me.lan),
+      'dst-address': lanPrefix(peer.lan),
+      proposal: name,
+    });
   }
 }

@@ -71,7 +71,7 @@ export class RoadWarriorClient {
       });
     } catch (e) {
       const x = e as { stdout?: string; stderr?: string };
-      throw new Error(`swanctl ${args.join(' ')} failed:\n${x.stdout ?? ''}${x.stderr ?? ''}`);
+      throw new Error(`swanctl ${args.join(' ')} failed:\n${x.stdout ?? ''}${x.stderr ?? ''}`, { cause: e });
     }
   }
 
@@ -103,7 +103,11 @@ export class RoadWarriorClient {
 
   /** The log without the vici chatter, the tail: for a failure report. */
   logTail(chars = 6000): string {
-    return this.log().split('\n').filter((l) => !/vici client|\[CFG\] {2}/.test(l)).join('\n').slice(-chars);
+    return this.log()
+      .split('\n')
+      .filter((l) => !/vici client|\[CFG\] {2}/.test(l))
+      .join('\n')
+      .slice(-chars);
   }
 
   cleanup(): void {

@@ -54,7 +54,16 @@ export class Charon {
   async start(): Promise<void> {
     this.child = spawn(
       'ip',
-      ['netns', 'exec', this.ns, 'unshare', '-m', 'sh', '-c', `mount --bind ${this.dir}/run /run && STRONGSWAN_CONF=${this.dir}/strongswan.conf exec /usr/lib/ipsec/charon`],
+      [
+        'netns',
+        'exec',
+        this.ns,
+        'unshare',
+        '-m',
+        'sh',
+        '-c',
+        `mount --bind ${this.dir}/run /run && STRONGSWAN_CONF=${this.dir}/strongswan.conf exec /usr/lib/ipsec/charon`,
+      ],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i++) {

@@ -20,9 +20,24 @@ interface Suite {
 }
 
 const SUITES: Suite[] = [
-  { name: 'AES-GCM-128', proposal: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' }, esp: 'aes128gcm16', expectEsp: /ESP:AES_GCM_16-128/ },
-  { name: 'AES-GCM-256', proposal: { 'enc-algorithms': 'aes-256-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' }, esp: 'aes256gcm16', expectEsp: /ESP:AES_GCM_16-256/ },
-  { name: 'AES-CBC-128 + SHA256', proposal: { 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'none' }, esp: 'aes128-sha256', expectEsp: /ESP:AES_CBC-128\/HMAC_SHA2_256_128/ },
+  {
+    name: 'AES-GCM-128',
+    proposal: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' },
+    esp: 'aes128gcm16',
+    expectEsp: /ESP:AES_GCM_16-128/,
+  },
+  {
+    name: 'AES-GCM-256',
+    proposal: { 'enc-algorithms': 'aes-256-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' },
+    esp: 'aes256gcm16',
+    expectEsp: /ESP:AES_GCM_16-256/,
+  },
+  {
+    name: 'AES-CBC-128 + SHA256',
+    proposal: { 'enc-algorithms': 'aes-128-cbc', 'auth-algorithms': 'sha256', 'pfs-group': 'none' },
+    esp: 'aes128-sha256',
+    expectEsp: /ESP:AES_CBC-128\/HMAC_SHA2_256_128/,
+  },
 ];
 
 const MB20 = 20 * 1024 * 1024;
@@ -38,14 +53,41 @@ async function setUp(s: Suite, opts: { charonChild?: string; weInitiate?: boolea
   charon = new Charon(hosts.b.ns);
   agent = new AgentInNetns(hosts.a.ns);
   await charon.start();
-  charon.load(charonPskConf(hosts, { esp: s.esp, localTs: '10.2.0.0/24', remoteTs: '10.1.0.0/24', ...(opts.charonChild ? { child: opts.charonChild } : {}) }));
+  charon.load(
+    charonPskConf(hosts, {
+      esp: s.esp,
+      localTs: '10.2.0.0/24',
+      remoteTs: '10.1.0.0/24',
+      ...(opts.charonChild ? { child: opts.charonChild } : {}),
+    }),
+  );
   await agent.start();
-  await agent.add('ip/ipsec/profile', { name: 'dp', 'enc-algorithm': 'aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048' });
+  await agent.add('ip/ipsec/profile', {
+    name: 'dp',
+    'enc-algorithm': 'aes-128',
+    'hash-algorithm': 'sha256',
+    'dh-group': 'modp2048',
+  });
   await agent.add('ip/ipsec/proposal', { name: 'dp', ...s.proposal });
-  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'dp', passive: opts.weInitiate ? 'no' : 'yes' });
+  await agent.add('ip/ipsec/peer', {
+    name: 'strongswan',
+    address: `${hosts.b.addr}/32`,
+    'exchange-mode': 'ike2',
+    profile: 'dp',
+    passive: opts.weInitiate ? 'no' : 'yes',
+  });
   await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
-  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', proposal: 'dp' });
-  if (!opts.weInitiate) expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+  await agent.add('ip/ipsec/policy', {
+    peer: 'strongswan',
+    tunnel: 'yes',
+    'src-address': '10.1.0.0/24',
+    'dst-address': '10.2.0.0/24',
+    proposal: 'dp',
+  });
+  if (!opts.weInitiate)
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(
+      /initiate completed successfully/,
+    );
   return until('charon to install the CHILD_SA', () => {
     const text = charon.listSas();
     return /INSTALLED/.test(text) ? text : undefined;
@@ -55,7 +97,10 @@ async function setUp(s: Suite, opts: { charonChild?: string; weInitiate?: boolea
 /** charon's "in  SPI, N bytes, M packets" / "out SPI, ..." lines: counters by SPI (hex). */
 function charonCounters(text: string): Map<string, { bytes: number; packets: number }> {
   const out = new Map<string, { bytes: number; packets: number }>();
-  for (const m of text.matchAll(/(?:in|out)\s+([0-9a-f]{8})(?:_i|_o)?\s*(?:\([^)]*\))?,\s+(\d+) bytes,\s+(\d+) packets/g)) out.set(m[1]!, { bytes: Number(m[2]), packets: Number(m[3]) });
+  for (const m of text.matchAll(
+    /(?:in|out)\s+([0-9a-f]{8})(?:_i|_o)?\s*(?:\([^)]*\))?,\s+(\d+) bytes,\s+(\d+) packets/g,
+  ))
+    out.set(m[1]!, { bytes: Number(m[2]), packets: Number(m[3]) });
   return out;
 }
 
@@ -85,7 +130,10 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
     lanB = hosts.lanB!;
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(`--- agent output ---\n${agent?.output.slice(-5000)}\n--- charon log ---\n${charon?.log().slice(-5000)}`);
+    if (ctx.task.result?.state === 'fail')
+      console.log(
+        `--- agent output ---\n${agent?.output.slice(-5000)}\n--- charon log ---\n${charon?.log().slice(-5000)}`,
+      );
     agent?.cleanup();
     charon?.cleanup();
     hosts.down();
@@ -119,7 +167,9 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
         const [sent, received] = dir === 'out' ? [ours, theirs] : [theirs, ours];
         expect(received.packets).toBeLessThanOrEqual(sent.packets);
         expect(received.packets).toBeGreaterThan(MB20 / 1500);
-        console.log(`${s.name} ${dir === 'out' ? 'A->B' : 'B->A'}: sent ${sent.packets} packets, received ${received.packets}`);
+        console.log(
+          `${s.name} ${dir === 'out' ? 'A->B' : 'B->A'}: sent ${sent.packets} packets, received ${received.packets}`,
+        );
       });
       // every ESP packet charon sent authenticated and decrypted: no protocol (ICV) errors in the whole run
       expect((await stats())['in-state-protocol-errors']).toBe('0');
@@ -164,7 +214,9 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
     const stats = (await agent.rest('GET', 'ip/ipsec/statistics')).json;
     expect(Number(stats['out-no-states'])).toBeGreaterThanOrEqual(2);
     // and a new CHILD_SA carries traffic again
-    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(
+      /initiate completed successfully/,
+    );
     await until('the new CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
     expect(ping(lanA.ns, lanB.addr, { count: 2 })).toEqual({ sent: 2, received: 2 });
   }, 60_000);
@@ -193,7 +245,8 @@ describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP 
     lanB = hosts.lanB!;
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(`--- agent A ---\n${agent?.output.slice(-4000)}\n--- agent B ---\n${b?.output.slice(-4000)}`);
+    if (ctx.task.result?.state === 'fail')
+      console.log(`--- agent A ---\n${agent?.output.slice(-4000)}\n--- agent B ---\n${b?.output.slice(-4000)}`);
     agent?.cleanup();
     b?.cleanup();
     hosts.down();
@@ -203,7 +256,10 @@ describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP 
     agent = new AgentInNetns(hosts.a.ns);
     b = new AgentInNetns(hosts.b.ns);
     await Promise.all([agent.start(), b.start()]);
-    await configureAgentPair(agent, b, hosts, { psk: PSK, proposal: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' } });
+    await configureAgentPair(agent, b, hosts, {
+      psk: PSK,
+      proposal: { 'enc-algorithms': 'aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' },
+    });
     await until('the CHILD_SA', async () => ((await ourSas()).length === 2 ? true : undefined));
     const [peer] = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
     expect(peer).toMatchObject({ 'natt-peer': 'false', port: '500' }); // no NAT, no forced encapsulation: raw ESP
@@ -212,7 +268,9 @@ describe.skipIf(skip)('data plane: our agents on both ends, no NAT: raw ESP (IP 
     expect(ab.receivedSha256).toBe(ab.sentSha256);
     const ba = await tcpTransfer(lanB, lanA, MB20, { port: 5212 });
     expect(ba.receivedSha256).toBe(ba.sentSha256);
-    console.log(`raw ESP, ours both ends: A->B ${ab.mbitPerSec.toFixed(1)} Mbit/s, B->A ${ba.mbitPerSec.toFixed(1)} Mbit/s`);
+    console.log(
+      `raw ESP, ours both ends: A->B ${ab.mbitPerSec.toFixed(1)} Mbit/s, B->A ${ba.mbitPerSec.toFixed(1)} Mbit/s`,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // counters refresh once a second
     const packets = (await ourSas()).map((x) => Number(x['current-packets']));
     for (const n of packets) expect(n).toBeGreaterThan(MB20 / 1500);
@@ -232,9 +290,21 @@ describe.skipIf(skip)('data plane: routes into the TUN follow the policies', () 
     agent = new AgentInNetns(hosts.a.ns);
     await agent.start();
     const routes = () => sh('ip', ['-n', hosts.a.ns, 'route', 'show', 'dev', 'ipsec0']).trim();
-    const patch = async (id: string, body: Record<string, unknown>) => expect((await agent.rest('PATCH', `ip/ipsec/policy/${id}`, body)).status).toBe(200);
-    await agent.add('ip/ipsec/peer', { name: 'p', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', passive: 'yes' });
-    const pol = await agent.add('ip/ipsec/policy', { peer: 'p', tunnel: 'yes', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', action: 'none' });
+    const patch = async (id: string, body: Record<string, unknown>) =>
+      expect((await agent.rest('PATCH', `ip/ipsec/policy/${id}`, body)).status).toBe(200);
+    await agent.add('ip/ipsec/peer', {
+      name: 'p',
+      address: `${hosts.b.addr}/32`,
+      'exchange-mode': 'ike2',
+      passive: 'yes',
+    });
+    const pol = await agent.add('ip/ipsec/policy', {
+      peer: 'p',
+      tunnel: 'yes',
+      'src-address': '10.1.0.0/24',
+      'dst-address': '10.2.0.0/24',
+      action: 'none',
+    });
     const id = pol['.id'];
     await new Promise((r) => setTimeout(r, 300));
     expect(routes()).toBe(''); // passes in clear: nothing to route into the TUN

@@ -10,8 +10,15 @@ import { readFileSync } from 'node:fs';
 import { IkeEngine, type Action, type EngineOptions, type IkeConfig } from '../../packages/ike/src/index.ts';
 
 const [configFile, address, initiate] = process.argv.slice(2) as [string, string, string | undefined];
-const { engineOptions, ...config } = JSON.parse(readFileSync(configFile, 'utf8')) as IkeConfig & { engineOptions?: Partial<EngineOptions> };
-const engine = new IkeEngine({ ...engineOptions, config, random: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() });
+const { engineOptions, ...config } = JSON.parse(readFileSync(configFile, 'utf8')) as IkeConfig & {
+  engineOptions?: Partial<EngineOptions>;
+};
+const engine = new IkeEngine({
+  ...engineOptions,
+  config,
+  random: (n) => new Uint8Array(randomBytes(n)),
+  now: () => Date.now(),
+});
 const sockets = new Map<number, Socket>();
 let timer: NodeJS.Timeout | undefined;
 
@@ -22,13 +29,22 @@ function apply(actions: Action[]): void {
       clearTimeout(timer);
       if (a.at !== null) timer = setTimeout(() => apply(engine.tick(Date.now())), Math.max(0, a.at - Date.now()));
     }
-    if (a.type !== 'send') console.log(JSON.stringify(a, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+    if (a.type !== 'send')
+      console.log(JSON.stringify(a, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
   }
 }
 
 for (const port of [500, 4500]) {
   const s = createSocket('udp4');
-  s.on('message', (data, r) => apply(engine.datagram({ from: { address: r.address, port: r.port }, to: { address, port }, data: new Uint8Array(data) })));
+  s.on('message', (data, r) =>
+    apply(
+      engine.datagram({
+        from: { address: r.address, port: r.port },
+        to: { address, port },
+        data: new Uint8Array(data),
+      }),
+    ),
+  );
   await new Promise<void>((resolve) => s.bind({ address, port }, resolve));
   sockets.set(port, s);
 }

@@ -26,14 +26,28 @@ async function post(path: string, body: Record<string, unknown>): Promise<any> {
 
 type Kind = { label: string; key: Record<string, string>; charonAuth: RegExp };
 const KINDS: Kind[] = [
-  { label: 'RSA 2048', key: { 'key-type': 'rsa', 'key-size': '2048' }, charonAuth: /authentication of 'CN=a\.example' with (RSA_EMSA_PKCS1_SHA2_256|RSA_EMSA_PSS\w*) successful/ },
-  { label: 'ECDSA P-256', key: { 'key-type': 'ecdsa', 'key-size': 'prime256v1' }, charonAuth: /authentication of 'CN=a\.example' with ECDSA[-_]\w+ successful/ },
+  {
+    label: 'RSA 2048',
+    key: { 'key-type': 'rsa', 'key-size': '2048' },
+    charonAuth: /authentication of 'CN=a\.example' with (RSA_EMSA_PKCS1_SHA2_256|RSA_EMSA_PSS\w*) successful/,
+  },
+  {
+    label: 'ECDSA P-256',
+    key: { 'key-type': 'ecdsa', 'key-size': 'prime256v1' },
+    charonAuth: /authentication of 'CN=a\.example' with ECDSA[-_]\w+ successful/,
+  },
 ];
 
 /** The agent's certificates: CA, ours (a.example), charon's (b.example), signed by the CA; charon's exported into its swanctl dir. */
 async function certificates(k: Kind): Promise<void> {
   await agent.add('certificate', { name: 'ca', 'common-name': 'interop-ca', ...k.key, 'days-valid': '30' });
-  await agent.add('certificate', { name: 'ours', 'common-name': 'a.example', 'subject-alt-name': `IP:${hosts.a.addr}`, ...k.key, 'days-valid': '30' });
+  await agent.add('certificate', {
+    name: 'ours',
+    'common-name': 'a.example',
+    'subject-alt-name': `IP:${hosts.a.addr}`,
+    ...k.key,
+    'days-valid': '30',
+  });
   await agent.add('certificate', { name: 'charon', 'common-name': 'b.example', ...k.key, 'days-valid': '30' });
   expect((await post('certificate/sign', { number: 'ours', ca: 'ca' })).issuer).toBe('CN=interop-ca');
   expect((await post('certificate/sign', { number: 'charon', ca: 'ca' })).flags).toBe('KI');
@@ -44,7 +58,10 @@ async function certificates(k: Kind): Promise<void> {
   for (const d of ['x509ca', 'x509', 'private']) mkdirSync(join(charon.dir, d), { recursive: true });
   writeFileSync(join(charon.dir, 'x509ca', 'ca.crt'), ca[0].content);
   writeFileSync(join(charon.dir, 'x509', 'b.crt'), b[0].content);
-  writeFileSync(join(charon.dir, 'private', 'b.key'), createPrivateKey({ key: b[1].content, passphrase: PASS }).export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(
+    join(charon.dir, 'private', 'b.key'),
+    createPrivateKey({ key: b[1].content, passphrase: PASS }).export({ type: 'pkcs8', format: 'pem' }),
+  );
   process.env.SWANCTL_DIR = charon.dir;
 }
 
@@ -72,16 +89,38 @@ function charonConf(): string {
 
 /** Our side over REST: profile, proposal, peer, identity with our certificate, policy. */
 async function configureAgent(passive: boolean, pinned: boolean): Promise<void> {
-  await agent.add('ip/ipsec/profile', { name: 'certs', 'enc-algorithm': 'aes-256', 'hash-algorithm': 'sha256', 'dh-group': 'ecp256' });
-  await agent.add('ip/ipsec/proposal', { name: 'certs', 'enc-algorithms': 'aes-256-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' });
-  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'certs', passive: passive ? 'yes' : 'no' });
+  await agent.add('ip/ipsec/profile', {
+    name: 'certs',
+    'enc-algorithm': 'aes-256',
+    'hash-algorithm': 'sha256',
+    'dh-group': 'ecp256',
+  });
+  await agent.add('ip/ipsec/proposal', {
+    name: 'certs',
+    'enc-algorithms': 'aes-256-gcm',
+    'auth-algorithms': 'null',
+    'pfs-group': 'none',
+  });
+  await agent.add('ip/ipsec/peer', {
+    name: 'strongswan',
+    address: `${hosts.b.addr}/32`,
+    'exchange-mode': 'ike2',
+    profile: 'certs',
+    passive: passive ? 'yes' : 'no',
+  });
   await agent.add('ip/ipsec/identity', {
     peer: 'strongswan',
     'auth-method': 'digital-signature',
     certificate: 'ours',
     ...(pinned ? { 'remote-certificate': 'charon', 'match-by': 'certificate' } : { 'remote-id': 'dn:CN=b.example' }),
   });
-  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': `${hosts.a.lan}/32`, 'dst-address': `${hosts.b.lan}/32`, proposal: 'certs' });
+  await agent.add('ip/ipsec/policy', {
+    peer: 'strongswan',
+    tunnel: 'yes',
+    'src-address': `${hosts.a.lan}/32`,
+    'dst-address': `${hosts.b.lan}/32`,
+    proposal: 'certs',
+  });
 }
 
 describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Certificates)', () => {
@@ -93,7 +132,14 @@ describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Cer
   });
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') {
-      console.log(`--- agent output ---\n${agent.output.slice(-6000)}\n--- charon log ---\n${charon.log().split('\n').filter((l) => !/vici client|\[CFG\] {2}/.test(l)).join('\n').slice(-8000)}`);
+      console.log(
+        `--- agent output ---\n${agent.output.slice(-6000)}\n--- charon log ---\n${charon
+          .log()
+          .split('\n')
+          .filter((l) => !/vici client|\[CFG\] {2}/.test(l))
+          .join('\n')
+          .slice(-8000)}`,
+      );
     }
     delete process.env.SWANCTL_DIR;
     agent.cleanup();
@@ -110,7 +156,10 @@ describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Cer
         expect(loaded).toMatch(/loaded connection 'ours'/);
         expect(loaded).toMatch(/loaded certificate from '.*b\.crt'/);
         await configureAgent(direction === 'charon initiates', pinned);
-        if (direction === 'charon initiates') expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+        if (direction === 'charon initiates')
+          expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(
+            /initiate completed successfully/,
+          );
         const sas = await until('charon to list the SAs', () => {
           const t = charon.listSas();
           return /ESTABLISHED/.test(t) && /INSTALLED/.test(t) ? t : undefined;
@@ -125,11 +174,18 @@ describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Cer
           const r = await agent.rest('GET', 'ip/ipsec/active-peers');
           return r.json.find((p: any) => p.state === 'established') ? r.json : undefined;
         });
-        expect(peers[0]).toMatchObject({ 'remote-address': hosts.b.addr, side: direction === 'we initiate' ? 'initiator' : 'responder' });
+        expect(peers[0]).toMatchObject({
+          'remote-address': hosts.b.addr,
+          side: direction === 'we initiate' ? 'initiator' : 'responder',
+        });
         expect((await agent.rest('GET', 'ip/ipsec/installed-sa')).json).toHaveLength(2);
         // The certificates as the agent shows them: keys masked, issued by the CA.
         const certs = (await agent.rest('GET', 'certificate')).json;
-        expect(certs.map((c: any) => [c.name, c.flags, c['private-key-pem']])).toEqual([['ca', 'KAT', '********'], ['ours', 'KI', '********'], ['charon', 'KI', '********']]);
+        expect(certs.map((c: any) => [c.name, c.flags, c['private-key-pem']])).toEqual([
+          ['ca', 'KAT', '********'],
+          ['ours', 'KI', '********'],
+          ['charon', 'KI', '********'],
+        ]);
       }, 60_000);
     }
   }
@@ -150,6 +206,10 @@ describe.skipIf(skip)('IKEv2 certificate interop through the agent (System > Cer
     expect((await agent.rest('GET', 'ip/ipsec/installed-sa')).json).toEqual([]);
     const peers = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
     expect(peers.filter((p: any) => p.state === 'established')).toEqual([]);
-    await until('charon to hear AUTHENTICATION_FAILED', () => /parsed INFORMATIONAL request \d+ \[ N\(AUTH_FAILED\) \]/.test(charon.log()) || undefined, 10_000);
+    await until(
+      'charon to hear AUTHENTICATION_FAILED',
+      () => /parsed INFORMATIONAL request \d+ \[ N\(AUTH_FAILED\) \]/.test(charon.log()) || undefined,
+      10_000,
+    );
   }, 60_000);
 });

@@ -31,7 +31,9 @@ async function startOurs(): Promise<void> {
     profiles: [{ name: 'p', 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['ecp256'] }],
     proposals: [{ name: 'esp', 'enc-algorithms': ['aes-256-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' }],
     identities: [{ peer: 'rw', 'auth-method': 'eap-radius', certificate: 'server', 'mode-config': 'rw' }],
-    policies: [{ peer: 'rw', tunnel: true, 'src-address': `${hosts.b.lan}/32`, 'dst-address': '10.99.0.0/24', proposal: 'esp' }],
+    policies: [
+      { peer: 'rw', tunnel: true, 'src-address': `${hosts.b.lan}/32`, 'dst-address': '10.99.0.0/24', proposal: 'esp' },
+    ],
     modeConfigs: [{ name: 'rw', responder: true, 'address-pool': 'rw-pool' }],
     pools: [{ name: 'rw-pool', ranges: ['10.99.0.20-10.99.0.30'] }],
     certificates: [
@@ -47,7 +49,20 @@ async function startOurs(): Promise<void> {
   writeFileSync(file, JSON.stringify(config));
   const tsx = createRequire(join(repo, 'apps', 'agent', 'package.json')).resolve('tsx/cli');
   // Its own process group: `ip netns exec` and tsx each run the next process as a child, all killed together.
-  ours = spawn('ip', ['netns', 'exec', hosts.b.ns, process.execPath, tsx, join(import.meta.dirname, 'engine-runner.ts'), file, hosts.b.addr], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  ours = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      hosts.b.ns,
+      process.execPath,
+      tsx,
+      join(import.meta.dirname, 'engine-runner.ts'),
+      file,
+      hosts.b.addr,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   ours.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   ours.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('our engine to start', () => output.includes('"ready"') || undefined);
@@ -82,7 +97,11 @@ const established = () => {
   const t = charon.listSas();
   return /ESTABLISHED/.test(t) && /INSTALLED/.test(t) ? t : undefined;
 };
-const ourLines = () => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+const ourLines = () =>
+  output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior against our responder', () => {
   beforeEach(async () => {
@@ -93,7 +112,15 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
     await startOurs();
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(`--- our engine ---\n${output.slice(-8000)}\n--- charon log ---\n${charon.log().split('\n').filter((l) => !/vici client|\[CFG\] {2}/.test(l)).join('\n').slice(-8000)}`);
+    if (ctx.task.result?.state === 'fail')
+      console.log(
+        `--- our engine ---\n${output.slice(-8000)}\n--- charon log ---\n${charon
+          .log()
+          .split('\n')
+          .filter((l) => !/vici client|\[CFG\] {2}/.test(l))
+          .join('\n')
+          .slice(-8000)}`,
+      );
     if (ours?.pid) {
       try {
         process.kill(-ours.pid, 'SIGKILL');
@@ -108,7 +135,9 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
 
   it('eap_id with an address IDi: EAP-Identity round, MS-CHAPv2, AUTH over the MSK; charon gets a pool address', async () => {
     expect(charon.load(charonConf('eap_id = alice', 'alice', ALICE_PASS))).toMatch(/loaded connection 'rw'/);
-    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '20'])).toMatch(/initiate completed successfully/);
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '20'])).toMatch(
+      /initiate completed successfully/,
+    );
     const sas = await until('charon to list the SAs', established);
     expect(sas).toMatch(/\[10\.99\.0\.20\]/);
     expect(sas).toMatch(new RegExp(`remote '${SERVER_DN}'`));
@@ -122,7 +151,12 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
     expect(log).toMatch(/installing new virtual IP 10\.99\.0\.20/);
     await until('our IKE SA and CHILD_SA', () => {
       const lines = ourLines();
-      return lines.some((l) => l.type === 'ikeSaState' && l.state === 'established' && l.eapUser === 'alice' && l.virtualIp === '10.99.0.20') && lines.some((l) => l.type === 'installSa') ? true : undefined;
+      return lines.some(
+        (l) =>
+          l.type === 'ikeSaState' && l.state === 'established' && l.eapUser === 'alice' && l.virtualIp === '10.99.0.20',
+      ) && lines.some((l) => l.type === 'installSa')
+        ? true
+        : undefined;
     });
     expect(output).toMatch(/EAP identity 'alice'/);
     expect(output).toMatch(/EAP-MSCHAPv2: user alice authenticated/);
@@ -132,15 +166,27 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
     expect(output).not.toContain(ALICE_PASS);
   }, 60_000);
 
-  it('IKE id = the user name: MS-CHAPv2 starts at once; the user\'s own address from IPsec Users', async () => {
+  it("IKE id = the user name: MS-CHAPv2 starts at once; the user's own address from IPsec Users", async () => {
     charon.load(charonConf('id = carol', 'carol', CAROL_PASS));
-    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '20'])).toMatch(/initiate completed successfully/);
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '20'])).toMatch(
+      /initiate completed successfully/,
+    );
     const sas = await until('charon to list the SAs', established);
     expect(sas).toMatch(/local {2}'carol' @ 192\.0\.2\.1\[4500\] \[10\.99\.0\.77\]/);
     const log = charon.log();
     expect(log).not.toMatch(/EAP_IDENTITY/);
     expect(log).toMatch(/EAP method EAP_MSCHAPV2 succeeded, MSK established/);
-    await until('our IKE SA', () => ourLines().some((l) => l.type === 'ikeSaState' && l.state === 'established' && l.eapUser === 'carol' && l.virtualIp === '10.99.0.77') || undefined);
+    await until(
+      'our IKE SA',
+      () =>
+        ourLines().some(
+          (l) =>
+            l.type === 'ikeSaState' &&
+            l.state === 'established' &&
+            l.eapUser === 'carol' &&
+            l.virtualIp === '10.99.0.77',
+        ) || undefined,
+    );
     expect(output).toMatch(/fqdn:carol authenticates with EAP: EAP-MSCHAPv2 for user carol/);
     expect(output).toMatch(/assigned 10\.99\.0\.77 to the peer \(address of user carol\)/);
     expect(output).not.toContain(CAROL_PASS);
@@ -149,7 +195,7 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
   it('wrong password: charon fails, we log AUTHENTICATION_FAILED, nothing is established, no password in our log', async () => {
     const wrong = 'not-alices-Password-9';
     charon.load(charonConf('eap_id = alice', 'alice', wrong));
-    let result = '';
+    let result: string;
     try {
       result = charon.swanctl(['--initiate', '--child', 'net', '--timeout', '20']);
     } catch (e) {
@@ -158,7 +204,11 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
     }
     expect(result).not.toMatch(/initiate completed successfully/);
     expect(result).toMatch(/initiate failed/);
-    await until('our refusal', () => /wrong password for user 'alice'; AUTHENTICATION_FAILED/.test(output) || undefined, 10_000);
+    await until(
+      'our refusal',
+      () => /wrong password for user 'alice'; AUTHENTICATION_FAILED/.test(output) || undefined,
+      10_000,
+    );
     expect(charon.log()).toMatch(/received AUTHENTICATION_FAILED notify error|received EAP_FAILURE/);
     expect(charon.listSas()).not.toMatch(/ESTABLISHED/);
     const lines = ourLines();

@@ -24,7 +24,21 @@ async function startOurs(config: object, initiate?: string): Promise<void> {
   const file = join(charon.dir, 'ours.json');
   writeFileSync(file, JSON.stringify(config));
   const tsx = createRequire(join(repo, 'apps', 'agent', 'package.json')).resolve('tsx/cli');
-  ours = spawn('ip', ['netns', 'exec', hosts.a.ns, process.execPath, tsx, join(import.meta.dirname, 'engine-runner.ts'), file, hosts.a.addr, ...(initiate ? [initiate] : [])], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  ours = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      hosts.a.ns,
+      process.execPath,
+      tsx,
+      join(import.meta.dirname, 'engine-runner.ts'),
+      file,
+      hosts.a.addr,
+      ...(initiate ? [initiate] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   ours.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   ours.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await until('our engine to start', () => output.includes('"ready"') || undefined);
@@ -35,8 +49,23 @@ function ourConfig(cert: string, passive: boolean) {
     peers: [{ name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'p', passive }],
     profiles: [{ name: 'p', 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['ecp256'] }],
     proposals: [{ name: 'esp', 'enc-algorithms': ['aes-256-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' }],
-    identities: [{ peer: 'strongswan', 'auth-method': 'digital-signature', certificate: 'mine', 'remote-id': 'dn:C=CH, O=ipsec test, CN=b.example' }],
-    policies: [{ peer: 'strongswan', tunnel: true, 'src-address': `${hosts.a.lan}/32`, 'dst-address': `${hosts.b.lan}/32`, proposal: 'esp' }],
+    identities: [
+      {
+        peer: 'strongswan',
+        'auth-method': 'digital-signature',
+        certificate: 'mine',
+        'remote-id': 'dn:C=CH, O=ipsec test, CN=b.example',
+      },
+    ],
+    policies: [
+      {
+        peer: 'strongswan',
+        tunnel: true,
+        'src-address': `${hosts.a.lan}/32`,
+        'dst-address': `${hosts.b.lan}/32`,
+        proposal: 'esp',
+      },
+    ],
     certificates: [
       { name: 'ca', certificate: fx('ca.crt'), trusted: true },
       { name: 'mine', certificate: fx(`${cert}.crt`), 'private-key': fx(`${cert}.key`) },
@@ -87,7 +116,15 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: our engine on sockets', ()
     output = '';
   });
   afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail') console.log(`--- our engine ---\n${output.slice(-6000)}\n--- charon log ---\n${charon.log().split('\n').filter((l) => !/vici client|\[CFG\] {2}/.test(l)).join('\n').slice(-8000)}`);
+    if (ctx.task.result?.state === 'fail')
+      console.log(
+        `--- our engine ---\n${output.slice(-6000)}\n--- charon log ---\n${charon
+          .log()
+          .split('\n')
+          .filter((l) => !/vici client|\[CFG\] {2}/.test(l))
+          .join('\n')
+          .slice(-8000)}`,
+      );
     // The whole process group: `ip netns exec` and tsx each leave the next process running as a child.
     if (ours?.pid) {
       try {
@@ -102,24 +139,42 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: our engine on sockets', ()
     hosts.down();
   });
 
-  for (const [cert, label] of [['a-ecdsa', 'ECDSA P-256'], ['a-p384', 'ECDSA P-384'], ['a-rsa', 'RSA 4096']] as const) {
+  for (const [cert, label] of [
+    ['a-ecdsa', 'ECDSA P-256'],
+    ['a-p384', 'ECDSA P-384'],
+    ['a-rsa', 'RSA 4096'],
+  ] as const) {
     for (const direction of ['we initiate', 'charon initiates'] as const) {
       it(`our ${label} certificate, charon's RSA certificate, same CA: ${direction}`, async () => {
         const loaded = charon.load(charonConf());
         expect(loaded).toMatch(/loaded connection 'ours'/);
-        await startOurs(ourConfig(cert, direction === 'charon initiates'), direction === 'we initiate' ? 'strongswan' : undefined);
-        if (direction === 'charon initiates') expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+        await startOurs(
+          ourConfig(cert, direction === 'charon initiates'),
+          direction === 'we initiate' ? 'strongswan' : undefined,
+        );
+        if (direction === 'charon initiates')
+          expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(
+            /initiate completed successfully/,
+          );
         const sas = await until('charon to list the SAs', () => {
           const t = charon.listSas();
           return /ESTABLISHED/.test(t) && /INSTALLED/.test(t) ? t : undefined;
         });
         expect(sas).toMatch(/remote 'C=CH, O=ipsec test, CN=a.example'/);
-        expect(charon.log()).toMatch(/authentication of 'C=CH, O=ipsec test, CN=a.example' with (RSA_EMSA_PKCS1_SHA2_256|ECDSA[-_]\w+) successful/i);
+        expect(charon.log()).toMatch(
+          /authentication of 'C=CH, O=ipsec test, CN=a.example' with (RSA_EMSA_PKCS1_SHA2_256|ECDSA[-_]\w+) successful/i,
+        );
         expect(charon.log()).toMatch(/received end entity cert "C=CH, O=ipsec test, CN=a.example"/);
-        await until('our IKE SA', () => (/"state":"established"/.test(output) && /"type":"installSa"/.test(output)) || undefined);
+        await until(
+          'our IKE SA',
+          () => (/"state":"established"/.test(output) && /"type":"installSa"/.test(output)) || undefined,
+        );
         expect(output).toMatch(/\(dn:C=CH, O=ipsec test, CN=b\.example\)/);
         // A 4096-bit certificate and signature make our IKE_AUTH message bigger than 1280 bytes: fragmented (RFC 7383).
-        if (cert === 'a-rsa') expect(charon.log()).toMatch(/received fragment #\d+ of \d+, waiting for complete IKE message|received fragment #\d+ of \d+, reassembled fragmented IKE message/);
+        if (cert === 'a-rsa')
+          expect(charon.log()).toMatch(
+            /received fragment #\d+ of \d+, waiting for complete IKE message|received fragment #\d+ of \d+, reassembled fragmented IKE message/,
+          );
       }, 60_000);
     }
   }
@@ -132,10 +187,15 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: our engine on sockets', ()
       identities: [{ peer: 'strongswan', 'auth-method': 'pre-shared-key', secret: COOKIE_PSK }],
       engineOptions: { cookieThreshold: 0 },
     });
-    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed successfully/);
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(
+      /initiate completed successfully/,
+    );
     expect(charon.log()).toMatch(/received COOKIE/i);
     expect(charon.log()).toMatch(/generating IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No/);
-    await until('our IKE SA', () => (/"state":"established"/.test(output) && /"type":"installSa"/.test(output)) || undefined);
+    await until(
+      'our IKE SA',
+      () => (/"state":"established"/.test(output) && /"type":"installSa"/.test(output)) || undefined,
+    );
     expect(output).toMatch(/asking 192\.0\.2\.2 for a COOKIE/);
   }, 60_000);
 });

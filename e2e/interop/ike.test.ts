@@ -9,7 +9,6 @@ import { TwoHosts, canUseNetns } from './netns.ts';
 import { until } from './wait.ts';
 import { PSK, charonPskConf } from './charon-psk.ts';
 
-
 interface Suite {
   name: string;
   /** Our profile and proposal (RouterOS names). */
@@ -27,7 +26,12 @@ interface Suite {
 const SUITES: Suite[] = [
   {
     name: 'AES-GCM-16-256 / PRF-SHA384 / ECP384',
-    profile: { 'enc-algorithm': 'aes-256-gcm', 'hash-algorithm': 'sha384', 'prf-algorithm': 'sha384', 'dh-group': 'ecp384' },
+    profile: {
+      'enc-algorithm': 'aes-256-gcm',
+      'hash-algorithm': 'sha384',
+      'prf-algorithm': 'sha384',
+      'dh-group': 'ecp384',
+    },
     proposal: { 'enc-algorithms': 'aes-256-gcm', 'auth-algorithms': 'null', 'pfs-group': 'none' },
     ike: 'aes256gcm16-prfsha384-ecp384',
     esp: 'aes256gcm16',
@@ -68,9 +72,21 @@ const charonConf = (s: Suite) => charonPskConf(hosts, { ike: s.ike, esp: s.esp }
 async function configureAgent(s: Suite, passive: boolean): Promise<void> {
   await agent.add('ip/ipsec/profile', { name: 'interop', ...s.profile });
   await agent.add('ip/ipsec/proposal', { name: 'interop', ...s.proposal });
-  await agent.add('ip/ipsec/peer', { name: 'strongswan', address: `${hosts.b.addr}/32`, 'exchange-mode': 'ike2', profile: 'interop', passive: passive ? 'yes' : 'no' });
+  await agent.add('ip/ipsec/peer', {
+    name: 'strongswan',
+    address: `${hosts.b.addr}/32`,
+    'exchange-mode': 'ike2',
+    profile: 'interop',
+    passive: passive ? 'yes' : 'no',
+  });
   await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
-  await agent.add('ip/ipsec/policy', { peer: 'strongswan', tunnel: 'yes', 'src-address': `${hosts.a.lan}/32`, 'dst-address': `${hosts.b.lan}/32`, proposal: 'interop' });
+  await agent.add('ip/ipsec/policy', {
+    peer: 'strongswan',
+    tunnel: 'yes',
+    'src-address': `${hosts.a.lan}/32`,
+    'dst-address': `${hosts.b.lan}/32`,
+    proposal: 'interop',
+  });
 }
 
 describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
@@ -80,7 +96,9 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
   });
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') {
-      console.log(`--- agent output ---\n${agent.output.slice(-6000)}\n--- charon log ---\n${charon.log().slice(-6000)}`);
+      console.log(
+        `--- agent output ---\n${agent.output.slice(-6000)}\n--- charon log ---\n${charon.log().slice(-6000)}`,
+      );
     }
     agent.cleanup();
     charon.cleanup();
@@ -113,7 +131,13 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
           const r = await agent.rest('GET', 'ip/ipsec/active-peers');
           return r.json.find((p: any) => p.state === 'established') ? r.json : undefined;
         });
-        expect(peers[0]).toMatchObject({ 'remote-id': `address:${hosts.b.addr}`, 'remote-address': hosts.b.addr, side: direction === 'we initiate' ? 'initiator' : 'responder', 'ph2-total': '1', 'natt-peer': 'true' });
+        expect(peers[0]).toMatchObject({
+          'remote-id': `address:${hosts.b.addr}`,
+          'remote-address': hosts.b.addr,
+          side: direction === 'we initiate' ? 'initiator' : 'responder',
+          'ph2-total': '1',
+          'natt-peer': 'true',
+        });
         const installed = (await agent.rest('GET', 'ip/ipsec/installed-sa')).json;
         expect(installed).toHaveLength(2);
         expect(installed.map((x: any) => x['enc-algorithm'])).toEqual([s.ourEnc, s.ourEnc]);

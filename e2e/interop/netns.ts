@@ -5,7 +5,11 @@ import { randomBytes } from 'node:crypto';
 
 export function sh(cmd: string, args: string[], opts: { ns?: string; input?: string } = {}): string {
   const [c, a] = opts.ns ? ['ip', ['netns', 'exec', opts.ns, cmd, ...args]] : [cmd, args];
-  return execFileSync(c, a, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...(opts.input ? { input: opts.input } : {}) });
+  return execFileSync(c, a, {
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.input ? { input: opts.input } : {}),
+  });
 }
 
 export interface Host {
@@ -44,7 +48,10 @@ export class TwoHosts {
     sh('ip', ['link', 'add', va, 'type', 'veth', 'peer', 'name', vb]);
     sh('ip', ['link', 'set', va, 'netns', this.a.ns]);
     sh('ip', ['link', 'set', vb, 'netns', this.b.ns]);
-    for (const [h, dev] of [[this.a, va], [this.b, vb]] as const) {
+    for (const [h, dev] of [
+      [this.a, va],
+      [this.b, vb],
+    ] as const) {
       sh('ip', ['-n', h.ns, 'addr', 'add', `${h.addr}/24`, 'dev', dev]);
       sh('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', h.ns, 'link', 'set', dev, 'up']);
@@ -114,7 +121,10 @@ export class RoadWarriorNet {
 
   constructor(clients = 2) {
     this.server = { ns: `ipsS-${this.tag}`, addr: '192.0.2.1', lan: '10.1.0.1' };
-    this.clients = Array.from({ length: clients }, (_, i) => ({ ns: `ipsC${i}-${this.tag}`, addr: `192.0.2.${i + 2}` }));
+    this.clients = Array.from({ length: clients }, (_, i) => ({
+      ns: `ipsC${i}-${this.tag}`,
+      addr: `192.0.2.${i + 2}`,
+    }));
   }
 
   up(): this {

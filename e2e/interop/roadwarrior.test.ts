@@ -30,19 +30,74 @@ async function post(path: string, body: Record<string, unknown>): Promise<any> {
 /** What the road-warrior wizard creates (manual: "Road Warrior setup using IKEv2"), plus an EAP identity on the same peer. */
 async function configureServer(): Promise<void> {
   const rsa = { 'key-type': 'rsa', 'key-size': '2048' };
-  await agent.add('certificate', { name: 'rw-ca', 'common-name': 'rw-ca', ...rsa, 'days-valid': '3650', trusted: 'yes' });
-  await agent.add('certificate', { name: 'rw-server', 'common-name': net.server.addr, 'subject-alt-name': `IP:${net.server.addr}`, ...rsa, 'days-valid': '825' });
-  await agent.add('certificate', { name: 'rw-alice', 'common-name': 'alice', 'subject-alt-name': 'DNS:alice', ...rsa, 'days-valid': '825' });
+  await agent.add('certificate', {
+    name: 'rw-ca',
+    'common-name': 'rw-ca',
+    ...rsa,
+    'days-valid': '3650',
+    trusted: 'yes',
+  });
+  await agent.add('certificate', {
+    name: 'rw-server',
+    'common-name': net.server.addr,
+    'subject-alt-name': `IP:${net.server.addr}`,
+    ...rsa,
+    'days-valid': '825',
+  });
+  await agent.add('certificate', {
+    name: 'rw-alice',
+    'common-name': 'alice',
+    'subject-alt-name': 'DNS:alice',
+    ...rsa,
+    'days-valid': '825',
+  });
   await post('certificate/sign', { number: 'rw-server', ca: 'rw-ca' });
   await post('certificate/sign', { number: 'rw-alice', ca: 'rw-ca' });
   await agent.add('ip/pool', { name: 'rw-pool', ranges: '10.10.10.10-10.10.10.50' });
-  await agent.add('ip/ipsec/mode-config', { name: 'rw-conf', responder: 'yes', 'address-pool': 'rw-pool', 'split-include': '10.1.0.0/24', 'system-dns': 'no', 'static-dns': DNS });
+  await agent.add('ip/ipsec/mode-config', {
+    name: 'rw-conf',
+    responder: 'yes',
+    'address-pool': 'rw-pool',
+    'split-include': '10.1.0.0/24',
+    'system-dns': 'no',
+    'static-dns': DNS,
+  });
   await agent.add('ip/ipsec/policy/group', { name: 'rw-policies' });
-  await agent.add('ip/ipsec/proposal', { name: 'rw', 'enc-algorithms': 'aes-256-cbc,aes-128-cbc', 'auth-algorithms': 'sha256,sha1', 'pfs-group': 'none' });
-  await agent.add('ip/ipsec/profile', { name: 'rw', 'enc-algorithm': 'aes-256,aes-128', 'hash-algorithm': 'sha256', 'dh-group': 'modp2048,ecp256' });
-  await agent.add('ip/ipsec/peer', { name: 'rw', 'exchange-mode': 'ike2', passive: 'yes', profile: 'rw', 'send-initial-contact': 'no' });
-  await agent.add('ip/ipsec/policy', { group: 'rw-policies', template: 'yes', 'src-address': '0.0.0.0/0', 'dst-address': '10.10.10.0/26', proposal: 'rw' });
-  const identity = { peer: 'rw', certificate: 'rw-server', 'my-id': `address:${net.server.addr}`, 'remote-id': 'auto', 'generate-policy': 'port-strict', 'mode-config': 'rw-conf', 'policy-template-group': 'rw-policies' };
+  await agent.add('ip/ipsec/proposal', {
+    name: 'rw',
+    'enc-algorithms': 'aes-256-cbc,aes-128-cbc',
+    'auth-algorithms': 'sha256,sha1',
+    'pfs-group': 'none',
+  });
+  await agent.add('ip/ipsec/profile', {
+    name: 'rw',
+    'enc-algorithm': 'aes-256,aes-128',
+    'hash-algorithm': 'sha256',
+    'dh-group': 'modp2048,ecp256',
+  });
+  await agent.add('ip/ipsec/peer', {
+    name: 'rw',
+    'exchange-mode': 'ike2',
+    passive: 'yes',
+    profile: 'rw',
+    'send-initial-contact': 'no',
+  });
+  await agent.add('ip/ipsec/policy', {
+    group: 'rw-policies',
+    template: 'yes',
+    'src-address': '0.0.0.0/0',
+    'dst-address': '10.10.10.0/26',
+    proposal: 'rw',
+  });
+  const identity = {
+    peer: 'rw',
+    certificate: 'rw-server',
+    'my-id': `address:${net.server.addr}`,
+    'remote-id': 'auto',
+    'generate-policy': 'port-strict',
+    'mode-config': 'rw-conf',
+    'policy-template-group': 'rw-policies',
+  };
   await agent.add('ip/ipsec/identity', { ...identity, 'auth-method': 'digital-signature' });
   await agent.add('ip/ipsec/identity', { ...identity, 'auth-method': 'eap-radius' });
   await agent.add('ip/ipsec/user', { name: 'bob', password: BOB_PASS });
@@ -85,73 +140,99 @@ async function throughTunnel(c: RoadWarriorClient, vip: string): Promise<void> {
   expect(ping(c.host.ns, net.lan!.addr, { count: 1, from: c.host.addr }).received).toBe(0);
   // our ESP SAs with this client carried it, both ways: 3 echoes and the DNS query (counters refresh once a second)
   await until(`our SAs with ${c.host.addr} to count the traffic`, async () => {
-    const sas = ((await agent.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).filter((s) => s['src-address'] === c.host.addr || s['dst-address'] === c.host.addr);
+    const sas = ((await agent.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).filter(
+      (s) => s['src-address'] === c.host.addr || s['dst-address'] === c.host.addr,
+    );
     return sas.length === 2 && sas.every((s) => Number(s['current-packets']) >= 4) ? true : undefined;
   });
 }
 
-describe.skipIf(skip)('road warriors (strongSwan) against our agent: pool, DNS, split network through userspace ESP', () => {
-  beforeAll(async () => {
-    net = new RoadWarriorNet(2);
-    net.up(); // down() in afterAll removes what up() made, also when it failed halfway
-    sh('ip', ['-n', net.lan!.ns, 'addr', 'add', `${DNS}/32`, 'dev', 'lo']);
-    dns = await dnsServer(net.lan!.ns, DNS, '10.1.0.80');
-    agent = new AgentInNetns(net.server.ns);
-    await agent.start();
-    await configureServer();
-  });
-  afterAll(() => {
-    for (const c of clients) c.cleanup();
-    dns?.stop();
-    agent?.cleanup();
-    net?.down();
-  });
-  const dump = (c: RoadWarriorClient) => `--- agent output ---\n${agent.output.slice(-6000)}\n--- charon ${c.host.ns} ---\n${c.logTail()}`;
+describe.skipIf(skip)(
+  'road warriors (strongSwan) against our agent: pool, DNS, split network through userspace ESP',
+  () => {
+    beforeAll(async () => {
+      net = new RoadWarriorNet(2);
+      net.up(); // down() in afterAll removes what up() made, also when it failed halfway
+      sh('ip', ['-n', net.lan!.ns, 'addr', 'add', `${DNS}/32`, 'dev', 'lo']);
+      dns = await dnsServer(net.lan!.ns, DNS, '10.1.0.80');
+      agent = new AgentInNetns(net.server.ns);
+      await agent.start();
+      await configureServer();
+    });
+    afterAll(() => {
+      for (const c of clients) c.cleanup();
+      dns?.stop();
+      agent?.cleanup();
+      net?.down();
+    });
+    const dump = (c: RoadWarriorClient) =>
+      `--- agent output ---\n${agent.output.slice(-6000)}\n--- charon ${c.host.ns} ---\n${c.logTail()}`;
 
-  it('certificate client (PKCS#12 from the agent): pool address, DNS, ping and DNS to the split network', async () => {
-    const c = new RoadWarriorClient(net.clients[0]!);
-    clients.push(c);
-    const ca = (await post('certificate/export-certificate', { number: 'rw-ca' })).files;
-    const p12 = (await post('certificate/export-certificate', { number: 'rw-alice', type: 'pkcs12', 'export-passphrase': P12_PASS })).files;
-    c.install([
-      { dir: 'x509ca', name: 'rw-ca.crt', content: ca[0].content },
-      { dir: 'pkcs12', name: 'rw-alice.p12', content: Buffer.from(p12[0].content, 'base64') },
-    ]);
-    try {
-      const vip = await connect(c, clientConf('auth = pubkey\n id = "alice"', 'cacerts = rw-ca.crt', `pkcs12-rw { file = rw-alice.p12\n secret = "${P12_PASS}" }`));
-      expect(vip).toBe('10.10.10.10');
-      expect(c.dnsServers()).toEqual([DNS]);
-      expect(c.log()).toMatch(/installing new virtual IP 10\.10\.10\.10/);
-      expect(c.listSas()).toMatch(/remote\s+10\.1\.0\.0\/24/);
-      await throughTunnel(c, vip);
-    } catch (e) {
-      console.log(dump(c));
-      throw e;
-    }
-  }, 90_000);
-
-  it('EAP-MSCHAPv2 client: the next pool address, DNS, ping and DNS to the split network; Active Peers lists both', async () => {
-    const c = new RoadWarriorClient(net.clients[1]!, { eap: true });
-    clients.push(c);
-    const ca = (await post('certificate/export-certificate', { number: 'rw-ca' })).files;
-    c.install([{ dir: 'x509ca', name: 'rw-ca.crt', content: ca[0].content }]);
-    try {
-      const vip = await connect(c, clientConf('auth = eap-mschapv2\n eap_id = "bob"', 'cacerts = rw-ca.crt', `eap-rw { id = "bob"\n secret = "${BOB_PASS}" }`));
-      expect(vip).toBe('10.10.10.11');
-      expect(c.dnsServers()).toEqual([DNS]);
-      expect(c.log()).toMatch(/EAP method EAP_MSCHAPV2 succeeded, MSK established/);
-      await throughTunnel(c, vip);
-      const peers = await until('both in Active Peers', async () => {
-        const list = (await agent.rest('GET', 'ip/ipsec/active-peers')).json as any[];
-        return list.filter((p) => p.state === 'established').length === 2 ? list : undefined;
-      });
-      expect(peers.map((p) => [p['remote-address'], p['remote-id'], p['dynamic-address']]).sort()).toEqual([
-        [net.clients[0]!.addr, 'fqdn:alice', '10.10.10.10'],
-        [net.clients[1]!.addr, 'bob', '10.10.10.11'],
+    it('certificate client (PKCS#12 from the agent): pool address, DNS, ping and DNS to the split network', async () => {
+      const c = new RoadWarriorClient(net.clients[0]!);
+      clients.push(c);
+      const ca = (await post('certificate/export-certificate', { number: 'rw-ca' })).files;
+      const p12 = (
+        await post('certificate/export-certificate', {
+          number: 'rw-alice',
+          type: 'pkcs12',
+          'export-passphrase': P12_PASS,
+        })
+      ).files;
+      c.install([
+        { dir: 'x509ca', name: 'rw-ca.crt', content: ca[0].content },
+        { dir: 'pkcs12', name: 'rw-alice.p12', content: Buffer.from(p12[0].content, 'base64') },
       ]);
-    } catch (e) {
-      console.log(dump(c));
-      throw e;
-    }
-  }, 90_000);
-});
+      try {
+        const vip = await connect(
+          c,
+          clientConf(
+            'auth = pubkey\n id = "alice"',
+            'cacerts = rw-ca.crt',
+            `pkcs12-rw { file = rw-alice.p12\n secret = "${P12_PASS}" }`,
+          ),
+        );
+        expect(vip).toBe('10.10.10.10');
+        expect(c.dnsServers()).toEqual([DNS]);
+        expect(c.log()).toMatch(/installing new virtual IP 10\.10\.10\.10/);
+        expect(c.listSas()).toMatch(/remote\s+10\.1\.0\.0\/24/);
+        await throughTunnel(c, vip);
+      } catch (e) {
+        console.log(dump(c));
+        throw e;
+      }
+    }, 90_000);
+
+    it('EAP-MSCHAPv2 client: the next pool address, DNS, ping and DNS to the split network; Active Peers lists both', async () => {
+      const c = new RoadWarriorClient(net.clients[1]!, { eap: true });
+      clients.push(c);
+      const ca = (await post('certificate/export-certificate', { number: 'rw-ca' })).files;
+      c.install([{ dir: 'x509ca', name: 'rw-ca.crt', content: ca[0].content }]);
+      try {
+        const vip = await connect(
+          c,
+          clientConf(
+            'auth = eap-mschapv2\n eap_id = "bob"',
+            'cacerts = rw-ca.crt',
+            `eap-rw { id = "bob"\n secret = "${BOB_PASS}" }`,
+          ),
+        );
+        expect(vip).toBe('10.10.10.11');
+        expect(c.dnsServers()).toEqual([DNS]);
+        expect(c.log()).toMatch(/EAP method EAP_MSCHAPV2 succeeded, MSK established/);
+        await throughTunnel(c, vip);
+        const peers = await until('both in Active Peers', async () => {
+          const list = (await agent.rest('GET', 'ip/ipsec/active-peers')).json as any[];
+          return list.filter((p) => p.state === 'established').length === 2 ? list : undefined;
+        });
+        expect(peers.map((p) => [p['remote-address'], p['remote-id'], p['dynamic-address']]).sort()).toEqual([
+          [net.clients[0]!.addr, 'fqdn:alice', '10.10.10.10'],
+          [net.clients[1]!.addr, 'bob', '10.10.10.11'],
+        ]);
+      } catch (e) {
+        console.log(dump(c));
+        throw e;
+      }
+    }, 90_000);
+  },
+);

@@ -4,10 +4,18 @@
 import { spawn } from 'node:child_process';
 import { sh } from './netns.ts';
 
-export function ping(ns: string, to: string, opts: { count?: number; from?: string } = {}): { sent: number; received: number } {
-  let out = '';
+export function ping(
+  ns: string,
+  to: string,
+  opts: { count?: number; from?: string } = {},
+): { sent: number; received: number } {
+  let out: string;
   try {
-    out = sh('ping', ['-c', String(opts.count ?? 3), '-i', '0.2', '-W', '2', ...(opts.from ? ['-I', opts.from] : []), to], { ns });
+    out = sh(
+      'ping',
+      ['-c', String(opts.count ?? 3), '-i', '0.2', '-W', '2', ...(opts.from ? ['-I', opts.from] : []), to],
+      { ns },
+    );
   } catch (e) {
     out = String((e as { stdout?: string }).stdout ?? '');
   }
@@ -39,7 +47,9 @@ s.on('error', (e) => { console.error(e.message); process.exit(1); });
 `;
 
 function nodeIn(ns: string, script: string, args: string[], timeoutMs: number) {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -68,7 +78,12 @@ export interface TransferResult {
  * Send `bytes` random bytes over TCP from `from` to `to.addr:port`; `during` runs once the stream is flowing
  * (e.g. a rekey). Bounded by timeoutMs.
  */
-export async function tcpTransfer(from: { ns: string }, to: { ns: string; addr: string }, bytes: number, opts: { port?: number; timeoutMs?: number; during?: () => Promise<void> | void } = {}): Promise<TransferResult> {
+export async function tcpTransfer(
+  from: { ns: string },
+  to: { ns: string; addr: string },
+  bytes: number,
+  opts: { port?: number; timeoutMs?: number; during?: () => Promise<void> | void } = {},
+): Promise<TransferResult> {
   const port = String(opts.port ?? 5201);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const rx = nodeIn(to.ns, RECEIVER, [to.addr, port], timeoutMs);
@@ -83,7 +98,14 @@ export async function tcpTransfer(from: { ns: string }, to: { ns: string; addr: 
   await during;
   const r = JSON.parse(rxOut.trim().split('\n').pop()!) as { bytes: number; sha256: string; maxGapMs: number };
   const t = JSON.parse(txOut.trim().split('\n').pop()!) as { sha256: string; ms: number };
-  return { bytes: r.bytes, sentSha256: t.sha256, receivedSha256: r.sha256, maxGapMs: r.maxGapMs, ms: t.ms, mbitPerSec: (r.bytes * 8) / 1000 / t.ms };
+  return {
+    bytes: r.bytes,
+    sentSha256: t.sha256,
+    receivedSha256: r.sha256,
+    maxGapMs: r.maxGapMs,
+    ms: t.ms,
+    mbitPerSec: (r.bytes * 8) / 1000 / t.ms,
+  };
 }
 
 // A minimal DNS server (UDP, one A record for every name asked) and a lookup through a given server from a given
@@ -111,7 +133,11 @@ r.resolve4(name).then((a) => console.log(JSON.stringify(a)), (e) => { console.er
 `;
 
 /** A DNS server on `addr` (port 53) in `ns` answering every A query with `answer`; stop() kills it by PID. */
-export async function dnsServer(ns: string, addr: string, answer: string): Promise<{ stop: () => void; queries: () => string[] }> {
+export async function dnsServer(
+  ns: string,
+  addr: string,
+  answer: string,
+): Promise<{ stop: () => void; queries: () => string[] }> {
   const srv = nodeIn(ns, DNS_SERVER, [addr, answer], 600_000);
   srv.done.catch(() => undefined);
   for (let i = 0; i < 100 && !srv.output().includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));

@@ -27,7 +27,18 @@ export interface AgentProcess {
 /** Start an agent: fresh data and port by default; `dataDir`/`listen` restart one where it was. */
 export async function startAgent(opts: { dataDir?: string; listen?: string } = {}): Promise<AgentProcess> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'ipsec-e2e-'));
-  const args = ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', opts.listen ?? '127.0.0.1:0', '--no-ike', '--web', join(repo, 'apps', 'web', 'dist')];
+  const args = [
+    '--import',
+    'tsx',
+    'src/main.ts',
+    '--data',
+    dataDir,
+    '--listen',
+    opts.listen ?? '127.0.0.1:0',
+    '--no-ike',
+    '--web',
+    join(repo, 'apps', 'web', 'dist'),
+  ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: agentDir,
     env: { ...process.env, ADMIN_PASSWORD: ADMIN.password, LOG_LEVEL: 'error' },
@@ -76,7 +87,7 @@ interface AgentSlot {
 
 export const test = base.extend<{ agent: RunningAgent }, { agentSlot: AgentSlot }>({
   agentSlot: [
-    async ({}, use) => {
+    async (_fixtures, use) => {
       const slot: AgentSlot = {};
       await use(slot);
       slot.running?.stop();

@@ -7,10 +7,16 @@ import { ok, fill, login, newSession, restAdd } from './ui.ts';
 
 const READER = { name: 'cert-reader', password: 'read-only-pass-2' };
 
-test('certificates: add a CA, sign, export as a download; read users only look', async ({ page, agent, browser, request }) => {
+test('certificates: add a CA, sign, export as a download; read users only look', async ({
+  page,
+  agent,
+  browser,
+  request,
+}) => {
   await login(page, agent);
   const win = page.getByRole('region', { name: 'Certificates' });
-  const row = (name: string) => win.getByRole('row').filter({ has: page.locator('[data-field="name"]', { hasText: new RegExp(`^${name}$`) }) });
+  const row = (name: string) =>
+    win.getByRole('row').filter({ has: page.locator('[data-field="name"]', { hasText: new RegExp(`^${name}$`) }) });
 
   await test.step('open System > Certificates and add a CA in the entry dialog', async () => {
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Certificates' }).click();
@@ -25,7 +31,12 @@ test('certificates: add a CA, sign, export as a download; read users only look',
   });
 
   await test.step('sign server1 with the CA (Sign)', async () => {
-    await restAdd(request, agent, 'certificate', { name: 'server1', 'common-name': '2.2.2.2', 'subject-alt-name': 'IP:2.2.2.2', 'key-usage': 'tls-server,digital-signature' });
+    await restAdd(request, agent, 'certificate', {
+      name: 'server1',
+      'common-name': '2.2.2.2',
+      'subject-alt-name': 'IP:2.2.2.2',
+      'key-usage': 'tls-server,digital-signature',
+    });
     await row('server1').locator('[data-field="name"]').click();
     await win.getByRole('button', { name: 'Sign', exact: true }).click();
     const dlg = page.getByRole('dialog', { name: 'Sign <server1>' });

@@ -3,7 +3,11 @@
 import { test, expect } from './agent.ts';
 import { cell, entryDialog, fill, answer, login, newSession, ok, openTab, rowWhere, rows, tool } from './ui.ts';
 
-test('a second session sees adds, disables, comments and removes live, without reload', async ({ page, agent, browser }) => {
+test('a second session sees adds, disables, comments and removes live, without reload', async ({
+  page,
+  agent,
+  browser,
+}) => {
   await login(page, agent);
   const other = await newSession(browser, agent);
   await openTab(page, 'Peers');

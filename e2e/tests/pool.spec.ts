@@ -15,7 +15,9 @@ test('IP > Pool: add a pool through its dialog, then pick it in a mode config', 
   await fill(dlg, 'Name', 'rw-pool');
   await fill(dlg, 'Ranges', '192.168.77.2-192.168.77.254');
   await ok(dlg);
-  const row = win.locator('.MuiDataGrid-row').filter({ has: page.locator('[data-field="name"]', { hasText: 'rw-pool' }) });
+  const row = win
+    .locator('.MuiDataGrid-row')
+    .filter({ has: page.locator('[data-field="name"]', { hasText: 'rw-pool' }) });
   await expect(cell(row, 'ranges')).toHaveText('192.168.77.2-192.168.77.254');
 
   // a bad range is refused inline, naming the field, and nothing is saved

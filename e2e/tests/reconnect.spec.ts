@@ -4,7 +4,10 @@ import { test, expect } from '@playwright/test';
 import { startAgent } from './agent.ts';
 import { login, openTab, restAdd, rowWhere } from './ui.ts';
 
-test('connection lost: banner, automatic reconnect, changes made meanwhile appear, no reload', async ({ page, request }) => {
+test('connection lost: banner, automatic reconnect, changes made meanwhile appear, no reload', async ({
+  page,
+  request,
+}) => {
   const first = await startAgent();
   let second: Awaited<ReturnType<typeof startAgent>> | undefined;
   try {

@@ -27,8 +27,20 @@ const SERVER = '192.0.2.1';
 const SPLIT = '10.1.0.0/24';
 const DNS = '10.1.0.53';
 const INTRANET = { name: 'intranet.rw.test', address: '10.1.0.80' };
-const CERT = { setup: 'rw', client: 'alice', pool: '10.10.10.10-10.10.10.50', first: '10.10.10.10', passphrase: 'alice-p12-Export-77' };
-const EAP = { setup: 'rweap', user: 'bob', password: 'bob-EAP-Secret-2468', pool: '10.10.10.60-10.10.10.99', first: '10.10.10.60' };
+const CERT = {
+  setup: 'rw',
+  client: 'alice',
+  pool: '10.10.10.10-10.10.10.50',
+  first: '10.10.10.10',
+  passphrase: 'alice-p12-Export-77',
+};
+const EAP = {
+  setup: 'rweap',
+  user: 'bob',
+  password: 'bob-EAP-Secret-2468',
+  pool: '10.10.10.60-10.10.10.99',
+  first: '10.10.10.60',
+};
 
 test.skip(!canUseNetns(), 'needs root: network namespaces and charon');
 test.describe.configure({ mode: 'serial' });
@@ -57,9 +69,12 @@ test.afterAll(async () => {
 });
 
 // On failure: the agent's and each charon's log, as files next to the test's other results.
-test.afterEach(async ({}, info) => {
+test.afterEach(async (_fixtures, info) => {
   if (info.status === info.expectedStatus) return;
-  const logs: [string, string][] = [['agent.log', agent?.output.slice(-50_000) ?? ''], ...clients.map((c) => [`charon-${c.host.addr}.log`, c.logTail(50_000)] as [string, string])];
+  const logs: [string, string][] = [
+    ['agent.log', agent?.output.slice(-50_000) ?? ''],
+    ...clients.map((c) => [`charon-${c.host.addr}.log`, c.logTail(50_000)] as [string, string]),
+  ];
   for (const [name, text] of logs) {
     const path = info.outputPath(name);
     writeFileSync(path, text);
@@ -92,7 +107,8 @@ async function serverToReview(page: Page, name: string, pool: string): Promise<v
   await w.getByRole('radio', { name: /Split tunnel/ }).check();
   await w.getByRole('textbox', { name: 'Network 1' }).fill(SPLIT);
   await next(page, '6. Client platforms');
-  for (const c of ['Windows', 'macOS', 'iOS', 'Android', 'Linux']) await w.getByRole('checkbox', { name: new RegExp(`^${c}`) }).setChecked(c === 'Linux');
+  for (const c of ['Windows', 'macOS', 'iOS', 'Android', 'Linux'])
+    await w.getByRole('checkbox', { name: new RegExp(`^${c}`) }).setChecked(c === 'Linux');
   await next(page, '7. Review');
   await expect(w.getByRole('region', { name: 'IP > IPsec > Mode Configs' })).toContainText(`split-include=${SPLIT}`);
   await expect(w.getByRole('region', { name: 'IP > IPsec > Mode Configs' })).toContainText(`static-dns=${DNS}`);
@@ -107,7 +123,10 @@ async function finish(page: Page, name: string): Promise<void> {
 
 /** Click a profile link; the browser downloads it (Playwright's download API); its bytes. */
 async function download(page: Page, filename: string): Promise<Buffer> {
-  const link = wizard(page).getByRole('region', { name: 'Client profiles' }).getByRole('link', { name: filename, exact: true }).first();
+  const link = wizard(page)
+    .getByRole('region', { name: 'Client profiles' })
+    .getByRole('link', { name: filename, exact: true })
+    .first();
   const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
   expect(dl.suggestedFilename()).toBe(filename);
   const file = test.info().outputPath('downloads', filename);
@@ -129,9 +148,15 @@ const childOf = (conf: string) => /swanctl --initiate --child (\S+)/.exec(conf)?
 function installProfile(c: RoadWarriorClient, conf: string, downloaded: Record<string, Buffer>): string[] {
   const saveAs = /^# Save as \/etc\/swanctl\/conf\.d\/([^\s,]+)/m.exec(conf)?.[1];
   expect(saveAs, 'the profile says where it goes').toBeTruthy();
-  const moves = [...conf.matchAll(/^#\s+(\S+) -> \/etc\/swanctl\/(x509ca|x509|private|pkcs12)\/$/gm)].map((m) => ({ name: m[1]!, dir: m[2] as 'x509ca' | 'pkcs12' }));
+  const moves = [...conf.matchAll(/^#\s+(\S+) -> \/etc\/swanctl\/(x509ca|x509|private|pkcs12)\/$/gm)].map((m) => ({
+    name: m[1]!,
+    dir: m[2] as 'x509ca' | 'pkcs12',
+  }));
   for (const m of moves) expect(downloaded[m.name], `${m.name} (named by the profile) was downloaded`).toBeTruthy();
-  c.install([{ dir: 'conf.d', name: saveAs!, content: conf }, ...moves.map((m) => ({ ...m, content: downloaded[m.name]! }))]);
+  c.install([
+    { dir: 'conf.d', name: saveAs!, content: conf },
+    ...moves.map((m) => ({ ...m, content: downloaded[m.name]! })),
+  ]);
   return moves.map((m) => `${m.name} -> ${m.dir}`);
 }
 
@@ -148,7 +173,9 @@ async function connect(c: RoadWarriorClient, conf: string, pool: { first: string
   // the DNS server arrived by mode config: charon's resolve plugin installed it
   expect(c.dnsServers()).toEqual([DNS]);
   expect(c.log()).toMatch(new RegExp(`installing DNS server ${DNS.replace(/\./g, '\\.')}`));
-  expect(c.listSas()).toMatch(new RegExp(`local\\s+${vip.replace(/\./g, '\\.')}/32\\s+remote\\s+${SPLIT.replace(/\./g, '\\.')}`));
+  expect(c.listSas()).toMatch(
+    new RegExp(`local\\s+${vip.replace(/\./g, '\\.')}/32\\s+remote\\s+${SPLIT.replace(/\./g, '\\.')}`),
+  );
   return vip;
 }
 
@@ -160,14 +187,18 @@ async function throughTunnel(c: RoadWarriorClient, vip: string): Promise<void> {
   // the client's own address does not reach the split network: it is the tunnel that does
   expect(ping(c.host.ns, net.lan!.addr, { count: 1, from: c.host.addr }).received).toBe(0);
   await until(`our ESP SAs with ${c.host.addr} to count the traffic`, async () => {
-    const sas = ((await agent.process.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).filter((s) => s['src-address'] === c.host.addr || s['dst-address'] === c.host.addr);
+    const sas = ((await agent.process.rest('GET', 'ip/ipsec/installed-sa')).json as any[]).filter(
+      (s) => s['src-address'] === c.host.addr || s['dst-address'] === c.host.addr,
+    );
     return sas.length === 2 && sas.every((s) => Number(s['current-packets']) >= 4) ? true : undefined;
   });
 }
 
 // ------------------------------------------------------------------------------------ the test
 
-test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warriors (certificate, EAP) reach the split network; Active Peers shows both', async ({ page }) => {
+test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warriors (certificate, EAP) reach the split network; Active Peers shows both', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const files: Record<string, Buffer> = {};
 
@@ -181,9 +212,16 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     await w.getByRole('textbox', { name: 'Certificate 1' }).fill(CERT.client);
     await w.getByLabel('Export passphrase', { exact: true }).fill(CERT.passphrase);
     await serverToReview(page, CERT.setup, CERT.pool);
-    await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText('auth-method=digital-signature');
+    await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText(
+      'auth-method=digital-signature',
+    );
     await finish(page, CERT.setup);
-    for (const f of [`${CERT.setup}-ca.crt`, `${CERT.setup}-${CERT.client}.p12`, `${CERT.setup}-${CERT.client}.swanctl.conf`]) files[f] = await download(page, f);
+    for (const f of [
+      `${CERT.setup}-ca.crt`,
+      `${CERT.setup}-${CERT.client}.p12`,
+      `${CERT.setup}-${CERT.client}.swanctl.conf`,
+    ])
+      files[f] = await download(page, f);
   });
 
   await test.step('wizard run 2: EAP-MSCHAPv2 user "bob", a second passive peer beside "rw" (same phase 1 algorithms: no warning)', async () => {
@@ -198,9 +236,12 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     // Two passive peers for every address with the same phase 1 algorithms: only this setup uses EAP, so at
     // IKE_AUTH the engine moves EAP clients (no AUTH payload) to it and the review has nothing to warn about.
     await expect(w.getByTestId('wizard-object').first()).toBeVisible();
-    await expect(w.getByTestId('wizard-warning').filter({ hasText: `peer "${CERT.setup}" also answers IKEv2` })).toHaveCount(0);
+    await expect(
+      w.getByTestId('wizard-warning').filter({ hasText: `peer "${CERT.setup}" also answers IKEv2` }),
+    ).toHaveCount(0);
     await finish(page, EAP.setup);
-    for (const f of [`${EAP.setup}-ca.crt`, `${EAP.setup}-${EAP.user}.swanctl.conf`]) files[f] = await download(page, f);
+    for (const f of [`${EAP.setup}-ca.crt`, `${EAP.setup}-${EAP.user}.swanctl.conf`])
+      files[f] = await download(page, f);
   });
 
   await test.step('certificate road warrior: the downloaded swanctl.conf, CA and .p12 in charon; pool address, DNS, split network', async () => {
@@ -212,7 +253,10 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     const c = new RoadWarriorClient(net.clients[0]!);
     clients.push(c);
     const filled = conf.replace('<passphrase of the .p12 file>', CERT.passphrase);
-    expect(installProfile(c, filled, files)).toEqual([`${CERT.setup}-ca.crt -> x509ca`, `${CERT.setup}-${CERT.client}.p12 -> pkcs12`]);
+    expect(installProfile(c, filled, files)).toEqual([
+      `${CERT.setup}-ca.crt -> x509ca`,
+      `${CERT.setup}-${CERT.client}.p12 -> pkcs12`,
+    ]);
     const vip = await connect(c, filled, CERT);
     expect(c.log()).toMatch(new RegExp(`authentication of '${SERVER.replace(/\./g, '\\.')}' with RSA\\S* successful`));
     await throughTunnel(c, vip);
@@ -236,7 +280,8 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'IPsec' }).click();
     // the two wizard setups: passive peers answering every address
     await openTab(page, 'Peers');
-    for (const name of [CERT.setup, EAP.setup]) await expect(cell(rowWhere(page, 'name', name), 'address')).toHaveText('0.0.0.0/0');
+    for (const name of [CERT.setup, EAP.setup])
+      await expect(cell(rowWhere(page, 'name', name), 'address')).toHaveText('0.0.0.0/0');
     await openTab(page, 'Active Peers');
     await expect(rows(page)).toHaveCount(2);
     const cert = rowWhere(page, 'remote-address', net.clients[0]!.addr);
@@ -256,7 +301,10 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     ]);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.mouse.move(1, 1);
-    await ipsecWindow(page).screenshot({ path: join(SCREENSHOTS, 'roadwarrior-active-peers.png'), animations: 'disabled' });
+    await ipsecWindow(page).screenshot({
+      path: join(SCREENSHOTS, 'roadwarrior-active-peers.png'),
+      animations: 'disabled',
+    });
   });
 
   await test.step('Installed SAs and Statistics come from the running userspace data plane', async () => {
@@ -264,8 +312,13 @@ test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warr
     await expect(rows(page)).toHaveCount(4); // in and out for each road warrior
     await expect(ipsecWindow(page).getByTestId('dataplane')).toHaveText(/Data plane: userspace ESP \(ipsec0\)/);
     await page.mouse.move(1, 1);
-    await ipsecWindow(page).screenshot({ path: join(SCREENSHOTS, 'roadwarrior-installed-sas.png'), animations: 'disabled' });
+    await ipsecWindow(page).screenshot({
+      path: join(SCREENSHOTS, 'roadwarrior-installed-sas.png'),
+      animations: 'disabled',
+    });
     await openTab(page, 'Statistics');
-    await expect(ipsecWindow(page).getByTestId('statistics-dataplane')).toHaveText(/userspace ESP on ipsec0 \(userspace ESP on ipsec0: XFRM policies work, ESP SAs refused/);
+    await expect(ipsecWindow(page).getByTestId('statistics-dataplane')).toHaveText(
+      /userspace ESP on ipsec0 \(userspace ESP on ipsec0: XFRM policies work, ESP SAs refused/,
+    );
   });
 });

@@ -38,25 +38,100 @@ async function expectNothingCut(page: Page, what: string): Promise<void> {
   expect(cut, `${what}: truncated cells`).toEqual([]);
 }
 
-test('screenshots of every window with the manual\'s Site 1 configuration', async ({ page, agent, request }) => {
+test("screenshots of every window with the manual's Site 1 configuration", async ({ page, agent, request }) => {
   mkdirSync(DIR, { recursive: true });
   // Site 1 of the manual, as site1.spec enters it through the dialogs
-  await restAdd(request, agent, 'ip/ipsec/profile', { name: 'ike1-site2', 'dh-group': 'modp2048', 'enc-algorithm': 'aes-128' });
-  await restAdd(request, agent, 'ip/ipsec/proposal', { name: 'ike1-site2', 'enc-algorithms': 'aes-128-cbc', 'pfs-group': 'modp2048' });
-  await restAdd(request, agent, 'ip/ipsec/peer', { name: 'ike1-site2', address: '192.168.80.1/32', profile: 'ike1-site2' });
+  await restAdd(request, agent, 'ip/ipsec/profile', {
+    name: 'ike1-site2',
+    'dh-group': 'modp2048',
+    'enc-algorithm': 'aes-128',
+  });
+  await restAdd(request, agent, 'ip/ipsec/proposal', {
+    name: 'ike1-site2',
+    'enc-algorithms': 'aes-128-cbc',
+    'pfs-group': 'modp2048',
+  });
+  await restAdd(request, agent, 'ip/ipsec/peer', {
+    name: 'ike1-site2',
+    address: '192.168.80.1/32',
+    profile: 'ike1-site2',
+  });
   await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'ike1-site2', secret: 'thisisnotasecurepsk' });
-  await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '10.1.202.0/24', 'dst-address': '10.1.101.0/24', tunnel: 'yes', action: 'encrypt', proposal: 'ike1-site2', peer: 'ike1-site2' });
+  await restAdd(request, agent, 'ip/ipsec/policy', {
+    'src-address': '10.1.202.0/24',
+    'dst-address': '10.1.101.0/24',
+    tunnel: 'yes',
+    action: 'encrypt',
+    proposal: 'ike1-site2',
+    peer: 'ike1-site2',
+  });
   // IPv6 site and a road-warrior responder: long addresses, lists, a disabled and a commented entry
-  await restAdd(request, agent, 'ip/ipsec/proposal', { name: 'v6-gcm', 'enc-algorithms': 'aes-256-gcm,aes-128-gcm', 'auth-algorithms': 'null', 'pfs-group': 'ecp384', lifetime: '8h' });
-  await restAdd(request, agent, 'ip/ipsec/peer', { name: 'dc-frankfurt-v6', address: '2001:db8:ffff:1234:5678:9abc:def0:1/128', 'local-address': '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1', 'exchange-mode': 'ike2' });
-  await restAdd(request, agent, 'certificate', { name: 'fra-cert', 'common-name': 'vpn.fra.example.net', 'subject-alt-name': 'DNS:vpn.fra.example.net', 'key-type': 'ecdsa', 'key-size': 'prime256v1' });
-  await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'dc-frankfurt-v6', 'auth-method': 'digital-signature', certificate: 'fra-cert', 'remote-id': 'fqdn:vpn.fra.example.net' });
-  await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '2001:db8:ffff:a000::/52', 'dst-address': '2001:db8:eeee:b000:1234::/80', tunnel: 'yes', proposal: 'v6-gcm', peer: 'dc-frankfurt-v6', level: 'unique', comment: 'IPv6 to Frankfurt' });
-  await restAdd(request, agent, 'ip/ipsec/peer', { name: 'road-warriors', address: '0.0.0.0/0', passive: 'yes', 'exchange-mode': 'ike2', disabled: 'yes' });
+  await restAdd(request, agent, 'ip/ipsec/proposal', {
+    name: 'v6-gcm',
+    'enc-algorithms': 'aes-256-gcm,aes-128-gcm',
+    'auth-algorithms': 'null',
+    'pfs-group': 'ecp384',
+    lifetime: '8h',
+  });
+  await restAdd(request, agent, 'ip/ipsec/peer', {
+    name: 'dc-frankfurt-v6',
+    address: '2001:db8:ffff:1234:5678:9abc:def0:1/128',
+    'local-address': '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1',
+    'exchange-mode': 'ike2',
+  });
+  await restAdd(request, agent, 'certificate', {
+    name: 'fra-cert',
+    'common-name': 'vpn.fra.example.net',
+    'subject-alt-name': 'DNS:vpn.fra.example.net',
+    'key-type': 'ecdsa',
+    'key-size': 'prime256v1',
+  });
+  await restAdd(request, agent, 'ip/ipsec/identity', {
+    peer: 'dc-frankfurt-v6',
+    'auth-method': 'digital-signature',
+    certificate: 'fra-cert',
+    'remote-id': 'fqdn:vpn.fra.example.net',
+  });
+  await restAdd(request, agent, 'ip/ipsec/policy', {
+    'src-address': '2001:db8:ffff:a000::/52',
+    'dst-address': '2001:db8:eeee:b000:1234::/80',
+    tunnel: 'yes',
+    proposal: 'v6-gcm',
+    peer: 'dc-frankfurt-v6',
+    level: 'unique',
+    comment: 'IPv6 to Frankfurt',
+  });
+  await restAdd(request, agent, 'ip/ipsec/peer', {
+    name: 'road-warriors',
+    address: '0.0.0.0/0',
+    passive: 'yes',
+    'exchange-mode': 'ike2',
+    disabled: 'yes',
+  });
   await restAdd(request, agent, 'ip/pool', { name: 'rw-pool', ranges: '192.168.77.2-192.168.77.254' });
-  await restAdd(request, agent, 'ip/ipsec/mode-config', { name: 'rw-clients', 'address-pool': 'rw-pool', 'split-include': '10.1.0.0/16,172.16.0.0/12', 'static-dns': '10.1.0.53', 'system-dns': 'no' });
-  await restAdd(request, agent, 'ip/ipsec/identity', { peer: 'road-warriors', 'auth-method': 'pre-shared-key-xauth', secret: 'rw-psk-secret', username: 'rw', password: 'rw-password', 'mode-config': 'rw-clients', 'generate-policy': 'port-strict' });
-  await restAdd(request, agent, 'ip/ipsec/policy', { 'src-address': '10.1.0.0/16', 'dst-address': '172.16.0.0/12', action: 'discard', peer: '', disabled: 'yes' });
+  await restAdd(request, agent, 'ip/ipsec/mode-config', {
+    name: 'rw-clients',
+    'address-pool': 'rw-pool',
+    'split-include': '10.1.0.0/16,172.16.0.0/12',
+    'static-dns': '10.1.0.53',
+    'system-dns': 'no',
+  });
+  await restAdd(request, agent, 'ip/ipsec/identity', {
+    peer: 'road-warriors',
+    'auth-method': 'pre-shared-key-xauth',
+    secret: 'rw-psk-secret',
+    username: 'rw',
+    password: 'rw-password',
+    'mode-config': 'rw-clients',
+    'generate-policy': 'port-strict',
+  });
+  await restAdd(request, agent, 'ip/ipsec/policy', {
+    'src-address': '10.1.0.0/16',
+    'dst-address': '172.16.0.0/12',
+    action: 'discard',
+    peer: '',
+    disabled: 'yes',
+  });
   await restAdd(request, agent, 'ip/ipsec/user', { name: 'alice', password: 'alice-secret', address: '192.168.77.10' });
   await restAdd(request, agent, 'ip/ipsec/key', { name: 'site1-rsa', 'key-size': '1024' });
 
@@ -128,7 +203,9 @@ test('screenshots of every window with the manual\'s Site 1 configuration', asyn
   await shot(page, 'log');
 
   await menu.getByRole('link', { name: 'Users' }).click();
-  await expect(page.getByRole('region', { name: 'Users' }).getByRole('row').filter({ hasText: 'admin' })).toHaveCount(1);
+  await expect(page.getByRole('region', { name: 'Users' }).getByRole('row').filter({ hasText: 'admin' })).toHaveCount(
+    1,
+  );
   await shot(page, 'system-users');
 
   await menu.getByRole('link', { name: 'Certificates' }).click();

@@ -3,14 +3,29 @@
 import { hostname } from 'node:os';
 import { test, expect, ADMIN } from './agent.ts';
 import {
-  answer, cell, check, checkOnly, choose, dialogTab, entryDialog, expectCells, expectNoSecretsInDom, fill, login, ok, openTab, rowWhere, rows, tool,
+  answer,
+  cell,
+  check,
+  checkOnly,
+  choose,
+  dialogTab,
+  entryDialog,
+  expectCells,
+  expectNoSecretsInDom,
+  fill,
+  login,
+  ok,
+  openTab,
+  rowWhere,
+  rows,
+  tool,
 } from './ui.ts';
 
 const PSK = 'thisisnotasecurepsk';
 
 test.describe.configure({ mode: 'serial' });
 
-test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialogs', async ({ page, agent, request }) => {
+test("enter Site 1 of the manual's site-to-site IKEv1 tunnel through the dialogs", async ({ page, agent, request }) => {
   await login(page, agent);
   const dlg = entryDialog(page);
   // the router's identity (the agent's host name), not the browser's idea of it
@@ -28,7 +43,12 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await checkOnly(dlg, 'Encr. Algorithm', ['aes-128']);
     await ok(dlg);
     await expectCells(rowWhere(page, 'name', 'ike1-site2'), {
-      flags: '', 'hash-algorithm': 'sha1', 'enc-algorithm': 'aes-128', 'dh-group': 'modp2048', lifetime: '1d', 'dpd-interval': '2m',
+      flags: '',
+      'hash-algorithm': 'sha1',
+      'enc-algorithm': 'aes-128',
+      'dh-group': 'modp2048',
+      lifetime: '1d',
+      'dpd-interval': '2m',
     });
   });
 
@@ -40,7 +60,11 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await choose(dlg, 'PFS Group', 'modp2048');
     await ok(dlg);
     await expectCells(rowWhere(page, 'name', 'ike1-site2'), {
-      flags: '', 'auth-algorithms': 'sha1', 'enc-algorithms': 'aes-128-cbc', lifetime: '30m', 'pfs-group': 'modp2048',
+      flags: '',
+      'auth-algorithms': 'sha1',
+      'enc-algorithms': 'aes-128-cbc',
+      lifetime: '30m',
+      'pfs-group': 'modp2048',
     });
     // the built-in proposal keeps its * flag
     await expect(cell(rowWhere(page, 'name', 'default'), 'flags')).toHaveText('*');
@@ -54,7 +78,12 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await choose(dlg, 'Profile', 'ike1-site2');
     await ok(dlg);
     await expectCells(rowWhere(page, 'name', 'ike1-site2'), {
-      flags: '', address: '192.168.80.1/32', 'local-address': '', profile: 'ike1-site2', 'exchange-mode': 'main', passive: 'no',
+      flags: '',
+      address: '192.168.80.1/32',
+      'local-address': '',
+      profile: 'ike1-site2',
+      'exchange-mode': 'main',
+      passive: 'no',
     });
   });
 
@@ -74,13 +103,28 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await expect(dlg.getByRole('combobox', { name: 'Certificate', exact: true })).toHaveCount(0);
     await fill(dlg, 'Secret', PSK);
     await ok(dlg);
-    await expectCells(rowWhere(page, 'peer', 'ike1-site2'), { 'auth-method': 'pre-shared-key', 'my-id': 'auto', 'remote-id': 'auto', 'mode-config': 'none', 'generate-policy': 'no' });
+    await expectCells(rowWhere(page, 'peer', 'ike1-site2'), {
+      'auth-method': 'pre-shared-key',
+      'my-id': 'auto',
+      'remote-id': 'auto',
+      'mode-config': 'none',
+      'generate-policy': 'no',
+    });
     await expect(rows(page)).toHaveCount(1);
     // what was sent: the fields shown, the secret as (set); not the hidden certificate
-    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/identity \*1 /)).toHaveText(/peer=ike1-site2 secret=\(set\)$/);
-    const identities = (await (await request.get(`${agent.url}/rest/ip/ipsec/identity`, { headers: basicAuth() })).json()) as Record<string, string>[];
+    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/identity \*1 /)).toHaveText(
+      /peer=ike1-site2 secret=\(set\)$/,
+    );
+    const identities = (await (
+      await request.get(`${agent.url}/rest/ip/ipsec/identity`, { headers: basicAuth() })
+    ).json()) as Record<string, string>[];
     expect(identities).toHaveLength(1);
-    expect(identities[0]).toMatchObject({ peer: 'ike1-site2', 'auth-method': 'pre-shared-key', certificate: '', secret: '********' });
+    expect(identities[0]).toMatchObject({
+      peer: 'ike1-site2',
+      'auth-method': 'pre-shared-key',
+      certificate: '',
+      secret: '********',
+    });
   });
 
   await test.step('policy: 10.1.202.0/24 -> 10.1.101.0/24 tunnel=yes action=encrypt proposal=ike1-site2 peer=ike1-site2', async () => {
@@ -95,8 +139,17 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
     await ok(dlg);
     const policy = rowWhere(page, 'src-address', '10.1.202.0/24');
     await expectCells(policy, {
-      flags: '', '#': '1', peer: 'ike1-site2', tunnel: 'yes', 'dst-address': '10.1.101.0/24', 'src-port': 'any', 'dst-port': 'any',
-      protocol: 'all', action: 'encrypt', level: 'require', 'ph2-count': '0',
+      flags: '',
+      '#': '1',
+      peer: 'ike1-site2',
+      tunnel: 'yes',
+      'dst-address': '10.1.101.0/24',
+      'src-port': 'any',
+      'dst-port': 'any',
+      protocol: 'all',
+      action: 'encrypt',
+      level: 'require',
+      'ph2-count': '0',
     });
     await expectCells(rowWhere(page, 'src-address', '::/0'), { flags: 'T*', '#': '0' });
     // proposal is not a default column: check it in the dialog
@@ -121,7 +174,11 @@ test('enter Site 1 of the manual\'s site-to-site IKEv1 tunnel through the dialog
   });
 });
 
-test('edit, disable, enable, comment, copy and remove; cross-reference errors inline; undo', async ({ page, agent, request }) => {
+test('edit, disable, enable, comment, copy and remove; cross-reference errors inline; undo', async ({
+  page,
+  agent,
+  request,
+}) => {
   await login(page, agent);
   const dlg = entryDialog(page);
   const policy = rowWhere(page, 'src-address', '10.1.202.0/24');
@@ -159,8 +216,14 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await expect(dlg.getByRole('textbox', { name: 'Name' })).toHaveValue('ike1-site2-copy');
     await fill(dlg, 'Address', '192.168.80.2/32');
     await ok(dlg);
-    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/peer \*2/)).toHaveText(/ \*2 address=192\.168\.80\.2\/32$/);
-    await expectCells(rowWhere(page, 'name', 'ike1-site2-copy'), { address: '192.168.80.2/32', profile: 'ike1-site2', 'exchange-mode': 'main' });
+    await expect(page.getByText(/^rev \d+ · admin: add ip\/ipsec\/peer \*2/)).toHaveText(
+      / \*2 address=192\.168\.80\.2\/32$/,
+    );
+    await expectCells(rowWhere(page, 'name', 'ike1-site2-copy'), {
+      address: '192.168.80.2/32',
+      profile: 'ike1-site2',
+      'exchange-mode': 'main',
+    });
     await expectCells(rowWhere(page, 'name', 'ike1-site2'), { address: '192.168.80.1/32' });
   });
 
@@ -170,7 +233,9 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await expect(dlg).toHaveAccessibleName('IPsec Profile <ike1-site2>');
     await dlg.getByRole('button', { name: 'Remove' }).click();
     await answer(page, 'Remove');
-    await expect(dlg.getByRole('alert')).toContainText('cannot remove "ike1-site2": used by peer *1 (profile), peer *2 (profile)');
+    await expect(dlg.getByRole('alert')).toContainText(
+      'cannot remove "ike1-site2": used by peer *1 (profile), peer *2 (profile)',
+    );
     await dlg.getByRole('button', { name: 'Cancel' }).click();
     await expect(dlg).toBeHidden();
     await expect(rowWhere(page, 'name', 'ike1-site2')).toHaveCount(1);
@@ -189,9 +254,14 @@ test('edit, disable, enable, comment, copy and remove; cross-reference errors in
     await choose(dlg, 'Profile', 'ike1-site2-copy');
     // another admin removes that profile through the RouterOS REST API while the dialog is open
     const auth = basicAuth();
-    const profiles = (await (await request.get(`${agent.url}/rest/ip/ipsec/profile`, { headers: auth })).json()) as { '.id': string; name: string }[];
+    const profiles = (await (await request.get(`${agent.url}/rest/ip/ipsec/profile`, { headers: auth })).json()) as {
+      '.id': string;
+      name: string;
+    }[];
     const copy = profiles.find((p) => p.name === 'ike1-site2-copy')!;
-    expect((await request.delete(`${agent.url}/rest/ip/ipsec/profile/${copy['.id']}`, { headers: auth })).ok()).toBe(true);
+    expect((await request.delete(`${agent.url}/rest/ip/ipsec/profile/${copy['.id']}`, { headers: auth })).ok()).toBe(
+      true,
+    );
 
     await dlg.getByRole('button', { name: 'OK', exact: true }).click();
     await expect(dlg.getByText('profile "ike1-site2-copy" does not exist')).toBeVisible();

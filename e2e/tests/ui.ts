@@ -45,7 +45,9 @@ export const rows = (page: Page) => grid(page).locator('.MuiDataGrid-row');
 
 /** The row whose cell `field` shows exactly `value`. */
 export function rowWhere(page: Page, field: string, value: string): Locator {
-  return rows(page).filter({ has: page.locator(`[data-field="${field}"]`, { hasText: new RegExp(`^${escape(value)}$`) }) });
+  return rows(page).filter({
+    has: page.locator(`[data-field="${field}"]`, { hasText: new RegExp(`^${escape(value)}$`) }),
+  });
 }
 
 export const cell = (row: Locator, field: string) => row.locator(`[data-field="${field}"]`);
@@ -79,7 +81,10 @@ export async function check(dlg: Locator, label: string, on: boolean): Promise<v
 export async function checkOnly(dlg: Locator, group: string, values: string[]): Promise<void> {
   const box = dlg.getByRole('group', { name: group, exact: true });
   const state = await box.evaluate((el) =>
-    Array.from(el.querySelectorAll('label')).map((l) => ({ name: (l.textContent ?? '').trim(), on: Boolean(l.querySelector('input')?.checked) })),
+    Array.from(el.querySelectorAll('label')).map((l) => ({
+      name: (l.textContent ?? '').trim(),
+      on: Boolean(l.querySelector('input')?.checked),
+    })),
   );
   expect(state.map((s) => s.name)).toEqual(expect.arrayContaining(values));
   for (const { name, on } of state) {
@@ -112,7 +117,11 @@ export async function answer(page: Page, title: string | RegExp, text?: string):
 /** Every secret string must be absent from the DOM: markup, attributes and live input values. */
 export async function expectNoSecretsInDom(page: Page, secrets: string[]): Promise<void> {
   const html = await page.content();
-  const values = await page.evaluate(() => Array.from(document.querySelectorAll('input, textarea')).map((e) => (e as HTMLInputElement).value).join('\n'));
+  const values = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('input, textarea'))
+      .map((e) => (e as HTMLInputElement).value)
+      .join('\n'),
+  );
   const text = await page.evaluate(() => document.body.innerText);
   for (const s of secrets) {
     expect(html, `secret "${s}" in the page markup`).not.toContain(s);
@@ -124,7 +133,12 @@ export async function expectNoSecretsInDom(page: Page, secrets: string[]): Promi
 // ---------------------------------------------------------------------------------- REST seeding
 
 /** Adds an entry through the agent's RouterOS REST API (HTTP Basic, as `curl -u` would). */
-export async function restAdd(request: APIRequestContext, agent: RunningAgent, path: string, body: Record<string, string>): Promise<void> {
+export async function restAdd(
+  request: APIRequestContext,
+  agent: RunningAgent,
+  path: string,
+  body: Record<string, string>,
+): Promise<void> {
   const res = await request.put(`${agent.url}/rest/${path}`, {
     headers: { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` },
     data: body,

@@ -4,7 +4,7 @@
 // Screenshots of every step (1280x800 and 768x1024) go to test-results/screenshots/wizard-*.png.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 import { test, expect, ADMIN, type RunningAgent } from './agent.ts';
 import { cell, ipsecWindow, login, newSession, openTab, rowWhere, rows } from './ui.ts';
 
@@ -28,7 +28,17 @@ async function shot(page: Page, name: string): Promise<void> {
 /** What REST shows of the menus a wizard writes to (to compare before/after). */
 async function restState(request: APIRequestContext, agent: RunningAgent): Promise<string> {
   const auth = { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` };
-  const menus = ['ip/ipsec/peer', 'ip/ipsec/identity', 'ip/ipsec/mode-config', 'ip/ipsec/policy', 'ip/ipsec/profile', 'ip/ipsec/proposal', 'ip/ipsec/user', 'ip/pool', 'certificate'];
+  const menus = [
+    'ip/ipsec/peer',
+    'ip/ipsec/identity',
+    'ip/ipsec/mode-config',
+    'ip/ipsec/policy',
+    'ip/ipsec/profile',
+    'ip/ipsec/proposal',
+    'ip/ipsec/user',
+    'ip/pool',
+    'certificate',
+  ];
   const out: Record<string, unknown> = {};
   for (const m of menus) {
     const res = await request.get(`${agent.url}/rest/${m}`, { headers: auth });
@@ -84,7 +94,8 @@ async function poolToClients(page: Page, shots?: string): Promise<void> {
   if (shots) await shot(page, `${shots}-5-networks`);
   await next(page).click();
   await expectStep(page, '6. Client platforms', 'clients');
-  for (const c of ['Windows', 'macOS', 'iOS', 'Android', 'Linux']) await expect(w.getByRole('checkbox', { name: new RegExp(`^${c}`) })).toBeChecked();
+  for (const c of ['Windows', 'macOS', 'iOS', 'Android', 'Linux'])
+    await expect(w.getByRole('checkbox', { name: new RegExp(`^${c}`) })).toBeChecked();
   if (shots) await shot(page, `${shots}-6-clients`);
 }
 
@@ -162,7 +173,11 @@ test('Cancel midway sends nothing: the configuration is unchanged', async ({ pag
   await expect(wizard(page).getByRole('textbox', { name: 'User 1 name' })).toHaveValue('');
 });
 
-test('admin runs the wizard: EAP, two users, a split network; review, Finish, entries and profiles', async ({ page, agent, request }) => {
+test('admin runs the wizard: EAP, two users, a split network; review, Finish, entries and profiles', async ({
+  page,
+  agent,
+  request,
+}) => {
   await login(page, agent);
   await openWizard(page);
   await authAndServer(page, 'wizard');
@@ -177,7 +192,9 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     await expect(w.getByRole('region', { name: 'IP > IPsec > Peers' })).toContainText('name=rw');
     await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText('auth-method=eap-radius');
     await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText(`my-id=fqdn:${SERVER}`);
-    await expect(w.getByRole('region', { name: 'IP > IPsec > Mode Configs' })).toContainText('split-include=10.1.0.0/16');
+    await expect(w.getByRole('region', { name: 'IP > IPsec > Mode Configs' })).toContainText(
+      'split-include=10.1.0.0/16',
+    );
     await expect(w.getByRole('region', { name: 'IP > Pool' })).toContainText('ranges=10.77.0.10-10.77.0.200');
     await expect(w.getByRole('region', { name: 'System > Certificates' }).getByTestId('wizard-object')).toHaveCount(2);
     const users = w.getByRole('region', { name: 'IP > IPsec > Users' });
@@ -187,7 +204,9 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     for (const u of USERS) await expect(page.locator('body')).not.toContainText(u.password);
 
     const warnings = w.getByTestId('wizard-warning');
-    await expect(warnings.filter({ hasText: 'Windows always ignores the networks sent by split-include' })).toHaveCount(1);
+    await expect(warnings.filter({ hasText: 'Windows always ignores the networks sent by split-include' })).toHaveCount(
+      1,
+    );
     await expect(warnings.filter({ hasText: 'Windows always ignores' })).toContainText('Fix:');
     // a warning's fix leads to the step holding its field
     const dnsWarning = warnings.filter({ hasText: 'uses the DNS servers' }).first();
@@ -200,7 +219,9 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
   });
 
   // nothing stored before Finish
-  const peerBefore = await request.get(`${agent.url}/rest/ip/ipsec/peer`, { headers: { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` } });
+  const peerBefore = await request.get(`${agent.url}/rest/ip/ipsec/peer`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${ADMIN.name}:${ADMIN.password}`).toString('base64')}` },
+  });
   expect(await peerBefore.json()).toEqual([]);
 
   await w.getByRole('button', { name: 'Finish' }).click();
@@ -211,7 +232,14 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     const files = w.getByRole('region', { name: 'Client profiles' });
     // the Apple profiles are listed under macOS and under iOS
     await expect(files.getByRole('link', { name: 'rw-alice.mobileconfig' })).toHaveCount(2);
-    for (const f of ['rw-ca.crt', 'rw.ps1', 'rw-alice.mobileconfig', 'rw-bob.sswan', 'rw-alice.swanctl.conf', 'rw-bob.swanctl.conf']) {
+    for (const f of [
+      'rw-ca.crt',
+      'rw.ps1',
+      'rw-alice.mobileconfig',
+      'rw-bob.sswan',
+      'rw-alice.swanctl.conf',
+      'rw-bob.swanctl.conf',
+    ]) {
       await expect(files.getByRole('link', { name: f }).first()).toBeVisible();
     }
     await shot(page, 'wizard-8-downloads');
@@ -241,7 +269,9 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     await expect(rowWhere(page, 'name', 'bob')).toHaveCount(1);
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Pool' }).click();
     const pools = page.getByRole('region', { name: 'Pools' });
-    await expect(pools.locator('.MuiDataGrid-row').filter({ hasText: 'rw-pool' })).toContainText('10.77.0.10-10.77.0.200');
+    await expect(pools.locator('.MuiDataGrid-row').filter({ hasText: 'rw-pool' })).toContainText(
+      '10.77.0.10-10.77.0.200',
+    );
   });
 
   await test.step('the same setup again is refused at review, naming the step to change', async () => {
@@ -315,7 +345,9 @@ test('768x1024: every step fits the width (screenshots), certificate and PSK var
   await expectStep(page, '7. Review', 'review');
   await expect(w.getByTestId('wizard-object').first()).toBeVisible();
   // two split networks: Apple clients take only the first one
-  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'accepts only the first split-include network' })).toHaveCount(2);
+  await expect(
+    w.getByTestId('wizard-warning').filter({ hasText: 'accepts only the first split-include network' }),
+  ).toHaveCount(2);
   await fits('review');
   await shot(page, 'wizard-tablet-7-review');
   await w.getByRole('button', { name: 'Finish' }).click();
@@ -352,7 +384,7 @@ test('a read user sees no wizard and cannot finish one', async ({ page, agent, b
   await ro.context().close();
 });
 
-test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', async ({ page, agent }) => {
+test("site to site: the manual's Site 1, the other end's RouterOS script", async ({ page, agent }) => {
   await login(page, agent);
   await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Site to Site' }).click();
   const w = page.getByRole('region', { name: 'Site to Site Wizard' });
@@ -364,7 +396,7 @@ test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', asy
   await nxt.click();
   await expect(h).toHaveText('1. Tunnel');
   await expect(w.getByRole('textbox', { name: 'Remote address' })).toHaveAttribute('aria-invalid', 'true');
-  await expect(w.getByText('is this router\'s own address')).toBeVisible();
+  await expect(w.getByText("is this router's own address")).toBeVisible();
   await w.getByRole('textbox', { name: 'Remote address' }).fill('192.168.80.1');
   await w.getByRole('textbox', { name: 'Name' }).fill('ike1-site2');
   await shot(page, 'wizard-s2s-1-tunnel');
@@ -429,7 +461,10 @@ test('site to site: the manual\'s Site 1, the other end\'s RouterOS script', asy
   await expect(rowWhere(page, 'dst-address', '10.1.101.0/24')).toHaveCount(1);
 });
 
-test('certificate authentication: client certificates made at Finish, the .p12 downloads with the export passphrase', async ({ page, agent }) => {
+test('certificate authentication: client certificates made at Finish, the .p12 downloads with the export passphrase', async ({
+  page,
+  agent,
+}) => {
   await login(page, agent);
   await openWizard(page);
   const w = wizard(page);
@@ -445,7 +480,9 @@ test('certificate authentication: client certificates made at Finish, the .p12 d
   await expectStep(page, '7. Review', 'review');
   await expect(w.getByRole('region', { name: 'System > Certificates' }).getByTestId('wizard-object')).toHaveCount(3);
   await expect(w.getByRole('region', { name: 'System > Certificates' })).toContainText('signed by certs-ca at finish');
-  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'PKCS#12' })).toContainText('Change in 1. Authentication');
+  await expect(w.getByTestId('wizard-warning').filter({ hasText: 'PKCS#12' })).toContainText(
+    'Change in 1. Authentication',
+  );
   await expect(page.locator('body')).not.toContainText('p12-Passphrase-1');
   await w.getByRole('button', { name: 'Finish' }).click();
   await expect(heading(page)).toHaveText('Road warrior “certs” is set up');
@@ -466,6 +503,10 @@ test('certificate authentication: client certificates made at Finish, the .p12 d
   await w.getByRole('link', { name: 'Certificates' }).click();
   const certs = page.getByRole('region', { name: 'Certificates' });
   for (const name of ['certs-ca', 'certs-server', 'certs-alice-laptop']) {
-    await expect(certs.locator('.MuiDataGrid-row').filter({ has: page.locator('[data-field="name"]', { hasText: new RegExp(`^${name}$`) }) })).toHaveCount(1);
+    await expect(
+      certs
+        .locator('.MuiDataGrid-row')
+        .filter({ has: page.locator('[data-field="name"]', { hasText: new RegExp(`^${name}$`) }) }),
+    ).toHaveCount(1);
   }
 });

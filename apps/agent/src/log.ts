@@ -6,7 +6,17 @@ export const logger = pino(
   {
     level: process.env.LOG_LEVEL ?? 'info',
     redact: {
-      paths: ['password', 'secret', '*.password', '*.secret', '*.private-key-pem', 'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'],
+      paths: [
+        'password',
+        'secret',
+        '*.password',
+        '*.secret',
+        '*.private-key-pem',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+      ],
       censor: '(hidden)',
     },
   },

@@ -26,7 +26,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike] [--dataplane auto|kernel|userspace|off]');
+  console.log(
+    'usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike] [--dataplane auto|kernel|userspace|off]',
+  );
   process.exit(0);
 }
 
@@ -52,7 +54,10 @@ if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
   console.error('--tls-cert and --tls-key go together');
   process.exit(2);
 }
-const tls = values['tls-cert'] && values['tls-key'] ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') } : undefined;
+const tls =
+  values['tls-cert'] && values['tls-key']
+    ? { cert: readFileSync(values['tls-cert'], 'utf8'), key: readFileSync(values['tls-key'], 'utf8') }
+    : undefined;
 
 const ikePorts = (values['ike-ports'] ?? '500,4500').split(',').map(Number);
 if (ikePorts.length !== 2 || ikePorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
@@ -72,7 +77,9 @@ const agent = await startAgent({
   port,
   webRoot: resolve(values.web ?? `${here}/../../web/dist`),
   ...(tls ? { tls } : {}),
-  ...(values['no-ike'] ? {} : { ike: { ports: [ikePorts[0]!, ikePorts[1]!] as [number, number] }, dataplane: dataplane as 'auto' }),
+  ...(values['no-ike']
+    ? {}
+    : { ike: { ports: [ikePorts[0]!, ikePorts[1]!] as [number, number] }, dataplane: dataplane as 'auto' }),
   ...(process.env.ADMIN_PASSWORD ? { adminPassword: process.env.ADMIN_PASSWORD } : {}),
 });
 

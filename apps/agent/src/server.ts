@@ -55,7 +55,8 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
+  'content-security-policy':
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
 };
 
 function cookies(req: IncomingMessage): Record<string, string> {
@@ -89,7 +90,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     } catch (e) {
       // e.g. no CAP_NET_ADMIN for a TUN device: IKE still runs, but nothing is protected; the UI says so
       if (opts.dataplane === 'kernel' || opts.dataplane === 'userspace') throw e;
-      live.log(['ipsec', 'error'], `no data plane: ${(e as Error).message}; SAs are negotiated but no traffic is protected`);
+      live.log(
+        ['ipsec', 'error'],
+        `no data plane: ${(e as Error).message}; SAs are negotiated but no traffic is protected`,
+      );
     }
   }
   const ike = opts.ike ? new IkeService(store, live, { ...opts.ike, ...(dataplane ? { dataplane } : {}) }) : undefined;
@@ -102,7 +106,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   }
   const limiter = new LoginLimiter();
   const basicCache = new Map<string, { user: string; until: number }>();
-  const serveWeb = opts.webRoot && existsSync(opts.webRoot) ? sirv(opts.webRoot, { single: true, etag: true, gzip: false }) : undefined;
+  const serveWeb =
+    opts.webRoot && existsSync(opts.webRoot)
+      ? sirv(opts.webRoot, { single: true, etag: true, gzip: false })
+      : undefined;
 
   const sameOrigin = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
@@ -154,7 +161,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const password = typeof body.password === 'string' ? body.password : '';
       const keys = [`ip:${ip}`, `user:${name}`];
       const wait = limiter.retryAfter(keys);
-      if (wait > 0) return sendError(res, 429, `too many failed logins; try again in ${wait} s`, { 'retry-after': String(wait) });
+      if (wait > 0)
+        return sendError(res, 429, `too many failed logins; try again in ${wait} s`, { 'retry-after': String(wait) });
       const user = users.authenticate(name, password);
       if (!user) {
         limiter.fail(keys);
@@ -164,7 +172,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       }
       limiter.succeed(keys);
       const token = users.createSession(user.name);
-      res.setHeader('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${opts.tls ? '; Secure' : ''}`);
+      res.setHeader(
+        'set-cookie',
+        `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200${opts.tls ? '; Secure' : ''}`,
+      );
       logger.info({ ip, user: user.name }, 'login');
       return sendJson(res, 200, { ...user, identity: hostname() });
     }
@@ -180,8 +191,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
       const user = basicUser(req, ip);
-      if (user === 'limited') return sendError(res, 429, 'too many failed logins; try again later', { 'retry-after': '60' });
-      if (!user) return sendError(res, 401, 'HTTP Basic authentication with an agent user is required', { 'www-authenticate': 'Basic realm="ipsec-agent"' });
+      if (user === 'limited')
+        return sendError(res, 429, 'too many failed logins; try again later', { 'retry-after': '60' });
+      if (!user)
+        return sendError(res, 401, 'HTTP Basic authentication with an agent user is required', {
+          'www-authenticate': 'Basic realm="ipsec-agent"',
+        });
       return handleRest(req, res, url, user, services);
     }
     if (url.pathname.startsWith('/api/wizard/')) {
@@ -210,7 +225,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       else res.end();
     });
   };
-  const server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : createServer(listener);
+  const server = opts.tls
+    ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
+    : createServer(listener);
 
   // One WebSocket carries tRPC. It is opened only with a valid session and from our own origin.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });

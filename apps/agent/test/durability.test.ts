@@ -13,11 +13,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'ipsec-durability-'));
 const children: ChildProcess[] = [];
 
 function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike'], {
-    cwd: agentDir,
-    env: { ...process.env, ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', '--data', dataDir, '--listen', '127.0.0.1:0', '--no-ike'],
+    {
+      cwd: agentDir,
+      env: { ...process.env, ADMIN_PASSWORD, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   return withTimeout(
     new Promise((resolve, reject) => {
@@ -81,7 +85,9 @@ describe('durability', () => {
     const lost = acked.filter((n) => !names.has(n));
     expect(lost).toEqual([]);
     // and the store still takes writes
-    expect((await rest(again.url, 'PUT', 'ip/ipsec/user', { name: 'after-restart', password: 'x-secret' })).status).toBe(201);
+    expect(
+      (await rest(again.url, 'PUT', 'ip/ipsec/user', { name: 'after-restart', password: 'x-secret' })).status,
+    ).toBe(201);
     again.child.kill('SIGTERM');
   }, 120_000);
 });

@@ -36,7 +36,13 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function rest(url: string, method: string, path: string, body?: unknown, auth = basic('admin', ADMIN_PASSWORD)) {
+export async function rest(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  auth = basic('admin', ADMIN_PASSWORD),
+) {
   const res = await fetch(`${url}/rest/${path}`, {
     method,
     headers: { authorization: auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -48,7 +54,11 @@ export async function rest(url: string, method: string, path: string, body?: unk
 
 /** Log in like the web UI does; returns the session cookie. */
 export async function login(url: string, name: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  const res = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
   if (res.status !== 200) throw new Error(`login ${name}: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get('set-cookie')!;
   return cookie.split(';')[0]!;
@@ -70,7 +80,10 @@ export function trpc(url: string, cookie: string, origin?: string): TrpcSession 
       this.on('message', (data) => received.push(data.toString()));
     }
   }
-  const wsClient = createWSClient({ url: url.replace('http', 'ws') + '/trpc', WebSocket: CookieWebSocket as unknown as typeof globalThis.WebSocket });
+  const wsClient = createWSClient({
+    url: url.replace('http', 'ws') + '/trpc',
+    WebSocket: CookieWebSocket as unknown as typeof globalThis.WebSocket,
+  });
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   return { client, received, close: () => void wsClient.close() };
 }

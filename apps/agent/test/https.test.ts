@@ -12,8 +12,29 @@ let agent: Agent;
 const dir = mkdtempSync(join(tmpdir(), 'ipsec-https-'));
 
 beforeAll(async () => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   agent = await startAgent({
     dataDir: join(dir, 'data'),
     port: 0,
@@ -26,7 +47,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string; cookie?: string }> {
+function get(
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; cookie?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${agent.url}${path}`, { headers, ca: readFileSync(join(dir, 'cert.pem')) }, (res) => {
       let body = '';

@@ -22,16 +22,78 @@ afterAll(async () => {
 
 // In dependency order: each entry may refer to the ones before it.
 const CASES = [
-  { path: 'ip/ipsec/profile', add: { name: 'prof1', 'dh-group': 'modp2048', 'enc-algorithm': 'aes-128' }, patch: { 'dpd-interval': 'disable-dpd' }, expect: { 'dpd-interval': 'disable-dpd', 'dh-group': 'modp2048' } },
-  { path: 'ip/ipsec/proposal', add: { name: 'prop1', 'enc-algorithms': 'aes-128-cbc', 'pfs-group': 'modp2048' }, patch: { lifetime: '1d 00:00:00' }, expect: { lifetime: '1d', 'auth-algorithms': 'sha1' } },
-  { path: 'ip/ipsec/policy/group', add: { name: 'g1' }, patch: { comment: 'group one' }, expect: { comment: 'group one' } },
-  { path: 'ip/ipsec/peer', add: { name: 'p1', address: '192.168.80.1/32', profile: 'prof1' }, patch: { 'exchange-mode': 'ike2', passive: 'yes' }, expect: { 'exchange-mode': 'ike2', passive: 'true', responder: 'true' } },
-  { path: 'ip/ipsec/identity', add: { peer: 'p1', secret: 'psk-rest-123' }, patch: { 'my-id': 'fqdn:vpn.example.com', secret: 'new-psk-456' }, expect: { 'my-id': 'fqdn:vpn.example.com', secret: '********' } },
-  { path: 'ip/ipsec/policy', add: { peer: 'p1', 'src-address': '10.1.202.0/24', 'dst-address': '10.1.101.0/24', tunnel: 'yes', proposal: 'prop1' }, patch: { level: 'unique' }, expect: { level: 'unique', tunnel: 'true', 'sa-dst-address': '192.168.80.1' } },
-  { path: 'ip/pool', add: { name: 'pool1', ranges: '10.5.8.10-10.5.8.99,10.5.9.0/24' }, patch: { ranges: '10.5.8.10-10.5.8.199' }, expect: { ranges: '10.5.8.10-10.5.8.199', 'next-pool': '' } },
-  { path: 'ip/ipsec/mode-config', add: { name: 'mc1', 'address-pool': 'pool1', 'split-include': '10.5.8.0/24', 'system-dns': 'no', 'static-dns': '10.5.8.1' }, patch: { 'address-prefix-length': '24' }, expect: { 'address-prefix-length': '24', 'split-include': '10.5.8.0/24' } },
-  { path: 'ip/ipsec/key', add: { name: 'k1', 'key-size': '1024' }, patch: { name: 'k1b' }, expect: { name: 'k1b', 'private-key': 'true', 'key-size': '1024' } },
-  { path: 'ip/ipsec/user', add: { name: 'xuser', password: 'pw-secret-rest-1' }, patch: { address: '192.168.77.5' }, expect: { address: '192.168.77.5', password: '********' } },
+  {
+    path: 'ip/ipsec/profile',
+    add: { name: 'prof1', 'dh-group': 'modp2048', 'enc-algorithm': 'aes-128' },
+    patch: { 'dpd-interval': 'disable-dpd' },
+    expect: { 'dpd-interval': 'disable-dpd', 'dh-group': 'modp2048' },
+  },
+  {
+    path: 'ip/ipsec/proposal',
+    add: { name: 'prop1', 'enc-algorithms': 'aes-128-cbc', 'pfs-group': 'modp2048' },
+    patch: { lifetime: '1d 00:00:00' },
+    expect: { lifetime: '1d', 'auth-algorithms': 'sha1' },
+  },
+  {
+    path: 'ip/ipsec/policy/group',
+    add: { name: 'g1' },
+    patch: { comment: 'group one' },
+    expect: { comment: 'group one' },
+  },
+  {
+    path: 'ip/ipsec/peer',
+    add: { name: 'p1', address: '192.168.80.1/32', profile: 'prof1' },
+    patch: { 'exchange-mode': 'ike2', passive: 'yes' },
+    expect: { 'exchange-mode': 'ike2', passive: 'true', responder: 'true' },
+  },
+  {
+    path: 'ip/ipsec/identity',
+    add: { peer: 'p1', secret: 'psk-rest-123' },
+    patch: { 'my-id': 'fqdn:vpn.example.com', secret: 'new-psk-456' },
+    expect: { 'my-id': 'fqdn:vpn.example.com', secret: '********' },
+  },
+  {
+    path: 'ip/ipsec/policy',
+    add: {
+      peer: 'p1',
+      'src-address': '10.1.202.0/24',
+      'dst-address': '10.1.101.0/24',
+      tunnel: 'yes',
+      proposal: 'prop1',
+    },
+    patch: { level: 'unique' },
+    expect: { level: 'unique', tunnel: 'true', 'sa-dst-address': '192.168.80.1' },
+  },
+  {
+    path: 'ip/pool',
+    add: { name: 'pool1', ranges: '10.5.8.10-10.5.8.99,10.5.9.0/24' },
+    patch: { ranges: '10.5.8.10-10.5.8.199' },
+    expect: { ranges: '10.5.8.10-10.5.8.199', 'next-pool': '' },
+  },
+  {
+    path: 'ip/ipsec/mode-config',
+    add: {
+      name: 'mc1',
+      'address-pool': 'pool1',
+      'split-include': '10.5.8.0/24',
+      'system-dns': 'no',
+      'static-dns': '10.5.8.1',
+    },
+    patch: { 'address-prefix-length': '24' },
+    expect: { 'address-prefix-length': '24', 'split-include': '10.5.8.0/24' },
+  },
+  {
+    path: 'ip/ipsec/key',
+    add: { name: 'k1', 'key-size': '1024' },
+    patch: { name: 'k1b' },
+    expect: { name: 'k1b', 'private-key': 'true', 'key-size': '1024' },
+  },
+  {
+    path: 'ip/ipsec/user',
+    add: { name: 'xuser', password: 'pw-secret-rest-1' },
+    patch: { address: '192.168.77.5' },
+    expect: { address: '192.168.77.5', password: '********' },
+  },
 ];
 
 describe('CRUD for every menu', () => {
@@ -84,12 +146,30 @@ describe('CRUD for every menu', () => {
 describe('RouterOS behaviour', () => {
   it('built-in entries exist from first start and cannot be removed', async () => {
     const policies = (await call('GET', 'ip/ipsec/policy')).json;
-    expect(policies[0]).toMatchObject({ group: 'default', 'src-address': '::/0', 'dst-address': '::/0', template: 'true', default: 'true', proposal: 'default' });
+    expect(policies[0]).toMatchObject({
+      group: 'default',
+      'src-address': '::/0',
+      'dst-address': '::/0',
+      template: 'true',
+      default: 'true',
+      proposal: 'default',
+    });
     const proposals = (await call('GET', 'ip/ipsec/proposal?name=default')).json;
     expect(proposals).toHaveLength(1);
-    expect(proposals[0]).toMatchObject({ lifetime: '30m', 'pfs-group': 'modp1024', 'enc-algorithms': 'aes-256-cbc,aes-192-cbc,aes-128-cbc' });
-    expect((await call('GET', 'ip/ipsec/profile?name=default')).json[0]).toMatchObject({ 'dh-group': 'modp1024,modp2048', lifetime: '1d', 'dpd-interval': '2m' });
-    expect((await call('GET', 'ip/ipsec/mode-config?name=request-only')).json[0]).toMatchObject({ responder: 'false', default: 'true' });
+    expect(proposals[0]).toMatchObject({
+      lifetime: '30m',
+      'pfs-group': 'modp1024',
+      'enc-algorithms': 'aes-256-cbc,aes-192-cbc,aes-128-cbc',
+    });
+    expect((await call('GET', 'ip/ipsec/profile?name=default')).json[0]).toMatchObject({
+      'dh-group': 'modp1024,modp2048',
+      lifetime: '1d',
+      'dpd-interval': '2m',
+    });
+    expect((await call('GET', 'ip/ipsec/mode-config?name=request-only')).json[0]).toMatchObject({
+      responder: 'false',
+      default: 'true',
+    });
     const del = await call('DELETE', `ip/ipsec/proposal/${proposals[0]['.id']}`);
     expect(del.status).toBe(400);
     expect(del.json.detail).toMatch(/default entry cannot be removed/);
@@ -108,7 +188,8 @@ describe('RouterOS behaviour', () => {
   });
   it('an entry in use cannot be removed; the error names who uses it', async () => {
     const prof = (await call('PUT', 'ip/ipsec/profile', { name: 'used' })).json;
-    const peer = (await call('PUT', 'ip/ipsec/peer', { name: 'user-of-used', profile: 'used', address: '10.9.9.9' })).json;
+    const peer = (await call('PUT', 'ip/ipsec/peer', { name: 'user-of-used', profile: 'used', address: '10.9.9.9' }))
+      .json;
     const r = await call('DELETE', `ip/ipsec/profile/${prof['.id']}`);
     expect(r.status).toBe(400);
     expect(r.json.detail).toMatch(/cannot remove "used": used by peer \*[0-9A-F]+ \(profile\)/);
@@ -120,8 +201,22 @@ describe('RouterOS behaviour', () => {
   });
   it('POST verbs: add, set, enable, disable, comment, move, remove', async () => {
     await call('PUT', 'ip/ipsec/peer', { name: 'mv', address: '10.7.7.7/32' });
-    const a = (await call('POST', 'ip/ipsec/policy/add', { peer: 'mv', 'src-address': '10.0.1.0/24', 'dst-address': '10.0.2.0/24', tunnel: 'yes' })).json.ret;
-    const b = (await call('POST', 'ip/ipsec/policy/add', { peer: 'mv', 'src-address': '10.0.3.0/24', 'dst-address': '10.0.4.0/24', tunnel: 'yes' })).json.ret;
+    const a = (
+      await call('POST', 'ip/ipsec/policy/add', {
+        peer: 'mv',
+        'src-address': '10.0.1.0/24',
+        'dst-address': '10.0.2.0/24',
+        tunnel: 'yes',
+      })
+    ).json.ret;
+    const b = (
+      await call('POST', 'ip/ipsec/policy/add', {
+        peer: 'mv',
+        'src-address': '10.0.3.0/24',
+        'dst-address': '10.0.4.0/24',
+        tunnel: 'yes',
+      })
+    ).json.ret;
     expect(a).toMatch(/^\*/);
     await call('POST', 'ip/ipsec/policy/disable', { '.id': a });
     expect((await call('GET', `ip/ipsec/policy/${a}`)).json.disabled).toBe('true');
@@ -135,15 +230,33 @@ describe('RouterOS behaviour', () => {
     await call('POST', 'ip/ipsec/policy/move', { '.id': b, destination: '*1' });
     expect(await order()).toEqual([b, '*1', a]);
     const copy = (await call('POST', 'ip/ipsec/policy/add', { 'copy-from': a, 'src-address': '10.0.5.0/24' })).json.ret;
-    expect((await call('GET', `ip/ipsec/policy/${copy}`)).json).toMatchObject({ 'dst-address': '10.0.2.0/24', level: 'use', 'src-address': '10.0.5.0/24' });
+    expect((await call('GET', `ip/ipsec/policy/${copy}`)).json).toMatchObject({
+      'dst-address': '10.0.2.0/24',
+      level: 'use',
+      'src-address': '10.0.5.0/24',
+    });
     await call('POST', 'ip/ipsec/policy/remove', { '.id': `${a},${b},${copy}` });
     expect(await order()).toEqual(['*1']);
     expect((await call('POST', 'ip/ipsec/policy/frobnicate', {})).json.detail).toMatch(/no such command/);
   });
   it('a duplicate policy is flagged invalid, as the manual describes', async () => {
     await call('PUT', 'ip/ipsec/peer', { name: 'dup', address: '10.8.8.8/32' });
-    const one = (await call('PUT', 'ip/ipsec/policy', { peer: 'dup', 'src-address': '10.2.0.0/24', 'dst-address': '10.3.0.0/24', tunnel: 'yes' })).json;
-    const two = (await call('PUT', 'ip/ipsec/policy', { peer: 'dup', 'src-address': '10.2.0.0/24', 'dst-address': '10.3.0.0/24', tunnel: 'yes' })).json;
+    const one = (
+      await call('PUT', 'ip/ipsec/policy', {
+        peer: 'dup',
+        'src-address': '10.2.0.0/24',
+        'dst-address': '10.3.0.0/24',
+        tunnel: 'yes',
+      })
+    ).json;
+    const two = (
+      await call('PUT', 'ip/ipsec/policy', {
+        peer: 'dup',
+        'src-address': '10.2.0.0/24',
+        'dst-address': '10.3.0.0/24',
+        tunnel: 'yes',
+      })
+    ).json;
     expect(one.invalid).toBe('false');
     expect(two.invalid).toBe('true');
     await call('POST', 'ip/ipsec/policy/remove', { '.id': `${one['.id']},${two['.id']}` });
@@ -179,10 +292,14 @@ describe('authentication and permissions', () => {
   });
   it('failed logins are rate limited', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await rest(t.url, 'GET', 'ip/ipsec/peer', undefined, basic('victim', `guess${i}`))).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await rest(t.url, 'GET', 'ip/ipsec/peer', undefined, basic('victim', `guess${i}`))).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[6]).toBe(429);
-    const web = await fetch(`${t.url}/api/login`, { method: 'POST', body: JSON.stringify({ name: 'victim', password: 'x' }) });
+    const web = await fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'victim', password: 'x' }),
+    });
     expect(web.status).toBe(429);
     expect(web.headers.get('retry-after')).toMatch(/^\d+$/);
   });

@@ -1,7 +1,17 @@
 // The tRPC API over a real WebSocket: every menu's verbs, atomic batches, undo/redo, live
 // change streams between two clients, resume after reconnect, and who may connect at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, login, rawUpgrade, rejects, startTestAgent, trpc, withTimeout, type TestAgent, type TrpcSession } from './harness.ts';
+import {
+  ADMIN_PASSWORD,
+  login,
+  rawUpgrade,
+  rejects,
+  startTestAgent,
+  trpc,
+  withTimeout,
+  type TestAgent,
+  type TrpcSession,
+} from './harness.ts';
 
 let t: TestAgent;
 let admin: TrpcSession;
@@ -20,13 +30,49 @@ afterAll(async () => {
 
 describe('every menu over tRPC', () => {
   const CASES = [
-    { menu: 'profile', add: { name: 'pf', 'dh-group': ['ecp256', 'modp2048'], 'enc-algorithm': ['aes-256'], lifetime: 28800 }, set: { 'nat-traversal': false } },
-    { menu: 'proposal', add: { name: 'pp', 'enc-algorithms': ['aes-128-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' }, set: { lifetime: '8h30m' } },
+    {
+      menu: 'profile',
+      add: { name: 'pf', 'dh-group': ['ecp256', 'modp2048'], 'enc-algorithm': ['aes-256'], lifetime: 28800 },
+      set: { 'nat-traversal': false },
+    },
+    {
+      menu: 'proposal',
+      add: { name: 'pp', 'enc-algorithms': ['aes-128-gcm'], 'auth-algorithms': ['null'], 'pfs-group': 'none' },
+      set: { lifetime: '8h30m' },
+    },
     { menu: 'policy-group', add: { name: 'gg' }, set: { comment: 'c' } },
-    { menu: 'peer', add: { name: 'pe', address: 'vpn.example.com', 'exchange-mode': 'ike2', profile: 'pf' }, set: { port: 4500 } },
-    { menu: 'identity', add: { peer: 'pe', secret: 'trpc-psk-secret-1', 'generate-policy': 'port-strict', 'policy-template-group': 'gg' }, set: { secret: 'changed-psk-2' } },
-    { menu: 'policy', add: { group: 'gg', template: true, 'src-address': '0.0.0.0/0', 'dst-address': '192.168.77.0/24', proposal: 'pp' }, set: { level: 'unique' } },
-    { menu: 'mode-config', add: { name: 'mc', address: '192.168.99.2', 'address-prefix-length': 32, 'split-include': ['192.168.99.1/32'], 'system-dns': false }, set: { 'split-dns': ['corp.example'] } },
+    {
+      menu: 'peer',
+      add: { name: 'pe', address: 'vpn.example.com', 'exchange-mode': 'ike2', profile: 'pf' },
+      set: { port: 4500 },
+    },
+    {
+      menu: 'identity',
+      add: { peer: 'pe', secret: 'trpc-psk-secret-1', 'generate-policy': 'port-strict', 'policy-template-group': 'gg' },
+      set: { secret: 'changed-psk-2' },
+    },
+    {
+      menu: 'policy',
+      add: {
+        group: 'gg',
+        template: true,
+        'src-address': '0.0.0.0/0',
+        'dst-address': '192.168.77.0/24',
+        proposal: 'pp',
+      },
+      set: { level: 'unique' },
+    },
+    {
+      menu: 'mode-config',
+      add: {
+        name: 'mc',
+        address: '192.168.99.2',
+        'address-prefix-length': 32,
+        'split-include': ['192.168.99.1/32'],
+        'system-dns': false,
+      },
+      set: { 'split-dns': ['corp.example'] },
+    },
     { menu: 'key', add: { name: 'kk', 'key-size': '1024' }, set: { name: 'kk2' } },
     { menu: 'user', add: { name: 'uu', password: 'trpc-user-pw-1' }, set: { address: '10.0.0.9' } },
   ] as const;
@@ -36,7 +82,10 @@ describe('every menu over tRPC', () => {
       const added = await admin.client.config.add.mutate({ menu: c.menu, values: c.add });
       ids[c.menu] = added.id;
       const { items } = await admin.client.config.print.query({ menu: c.menu });
-      expect(items.map((e) => e.id), c.menu).toContain(added.id);
+      expect(
+        items.map((e) => e.id),
+        c.menu,
+      ).toContain(added.id);
       const [updated] = await admin.client.config.set.mutate({ menu: c.menu, ids: [added.id], values: c.set });
       const got = await admin.client.config.get.query({ menu: c.menu, id: added.id });
       expect(got, c.menu).toEqual(updated);
@@ -61,11 +110,15 @@ describe('every menu over tRPC', () => {
     }
   });
   it('validation errors carry issues that name the field', async () => {
-    const e = await rejects(admin.client.config.add.mutate({ menu: 'peer', values: { name: 'x', address: 'not an address!' } }));
+    const e = await rejects(
+      admin.client.config.add.mutate({ menu: 'peer', values: { name: 'x', address: 'not an address!' } }),
+    );
     expect(e.data?.code).toBe('BAD_REQUEST');
     expect(e.data?.issues?.[0]).toMatchObject({ menu: 'peer', field: 'address' });
     expect(e.message).toMatch(/address:/);
-    const e2 = await rejects(admin.client.config.add.mutate({ menu: 'identity', values: { peer: 'nobody', secret: 's' } }));
+    const e2 = await rejects(
+      admin.client.config.add.mutate({ menu: 'identity', values: { peer: 'nobody', secret: 's' } }),
+    );
     expect(e2.data?.issues?.[0]).toMatchObject({ field: 'peer', message: 'peer "nobody" does not exist' });
   });
 });
@@ -87,7 +140,9 @@ describe('atomic batches and undo/redo', () => {
     const after = await admin.client.config.print.query({ menu: 'profile' });
     expect(after.rev).toBe(before.rev);
     expect(after.items).toEqual(before.items);
-    expect((await admin.client.config.print.query({ menu: 'proposal' })).items.map((p) => p.name)).not.toContain('half-2');
+    expect((await admin.client.config.print.query({ menu: 'proposal' })).items.map((p) => p.name)).not.toContain(
+      'half-2',
+    );
     expect((await admin.client.config.print.query({ menu: 'peer' })).items.map((p) => p.name)).not.toContain('half-3');
   });
   it('a road-warrior set of nine objects is created in one revision', async () => {
@@ -95,14 +150,51 @@ describe('atomic batches and undo/redo', () => {
     const r = await admin.client.config.batch.mutate({
       summary: 'road warrior wizard',
       ops: [
-        { op: 'add', menu: 'profile', values: { name: 'rw', 'dh-group': ['modp2048', 'ecp256'], 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256' } },
-        { op: 'add', menu: 'proposal', values: { name: 'rw', 'pfs-group': 'none', 'enc-algorithms': ['aes-256-cbc'], 'auth-algorithms': ['sha256'] } },
+        {
+          op: 'add',
+          menu: 'profile',
+          values: {
+            name: 'rw',
+            'dh-group': ['modp2048', 'ecp256'],
+            'enc-algorithm': ['aes-256'],
+            'hash-algorithm': 'sha256',
+          },
+        },
+        {
+          op: 'add',
+          menu: 'proposal',
+          values: { name: 'rw', 'pfs-group': 'none', 'enc-algorithms': ['aes-256-cbc'], 'auth-algorithms': ['sha256'] },
+        },
         { op: 'add', menu: 'policy-group', values: { name: 'rw' } },
-        { op: 'add', menu: 'policy', values: { group: 'rw', template: true, 'src-address': '0.0.0.0/0', 'dst-address': '192.168.77.0/24', proposal: 'rw' } },
+        {
+          op: 'add',
+          menu: 'policy',
+          values: {
+            group: 'rw',
+            template: true,
+            'src-address': '0.0.0.0/0',
+            'dst-address': '192.168.77.0/24',
+            proposal: 'rw',
+          },
+        },
         { op: 'add', menu: 'pool', values: { name: 'rw-pool', ranges: '192.168.77.2-192.168.77.254' } },
-        { op: 'add', menu: 'mode-config', values: { name: 'rw', 'address-pool': 'rw-pool', 'address-prefix-length': 32 } },
+        {
+          op: 'add',
+          menu: 'mode-config',
+          values: { name: 'rw', 'address-pool': 'rw-pool', 'address-prefix-length': 32 },
+        },
         { op: 'add', menu: 'peer', values: { name: 'rw', 'exchange-mode': 'ike2', passive: true, profile: 'rw' } },
-        { op: 'add', menu: 'identity', values: { peer: 'rw', secret: 'trpc-psk-secret-1', 'generate-policy': 'port-strict', 'mode-config': 'rw', 'policy-template-group': 'rw' } },
+        {
+          op: 'add',
+          menu: 'identity',
+          values: {
+            peer: 'rw',
+            secret: 'trpc-psk-secret-1',
+            'generate-policy': 'port-strict',
+            'mode-config': 'rw',
+            'policy-template-group': 'rw',
+          },
+        },
         { op: 'add', menu: 'user', values: { name: 'alice', password: 'trpc-user-pw-1' } },
       ],
     });
@@ -112,7 +204,10 @@ describe('atomic batches and undo/redo', () => {
     expect(history[0]).toMatchObject({ rev: r.rev, user: 'admin', summary: 'road warrior wizard' });
   });
   it('undo restores a removed entry with its id; redo removes it again', async () => {
-    const peer = await admin.client.config.add.mutate({ menu: 'peer', values: { name: 'undo-me', address: '10.44.0.1/32', comment: 'keep' } });
+    const peer = await admin.client.config.add.mutate({
+      menu: 'peer',
+      values: { name: 'undo-me', address: '10.44.0.1/32', comment: 'keep' },
+    });
     await admin.client.config.remove.mutate({ menu: 'peer', ids: [peer.id] });
     const u = await admin.client.config.undo.mutate();
     expect(await admin.client.config.get.query({ menu: 'peer', id: peer.id })).toEqual(peer);
@@ -129,8 +224,14 @@ describe('atomic batches and undo/redo', () => {
   });
   it('undo of a move puts policies back in order', async () => {
     await admin.client.config.add.mutate({ menu: 'peer', values: { name: 'ord', address: '10.45.0.1/32' } });
-    const a = await admin.client.config.add.mutate({ menu: 'policy', values: { peer: 'ord', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', tunnel: true } });
-    const b = await admin.client.config.add.mutate({ menu: 'policy', values: { peer: 'ord', 'src-address': '10.3.0.0/24', 'dst-address': '10.4.0.0/24', tunnel: true } });
+    const a = await admin.client.config.add.mutate({
+      menu: 'policy',
+      values: { peer: 'ord', 'src-address': '10.1.0.0/24', 'dst-address': '10.2.0.0/24', tunnel: true },
+    });
+    const b = await admin.client.config.add.mutate({
+      menu: 'policy',
+      values: { peer: 'ord', 'src-address': '10.3.0.0/24', 'dst-address': '10.4.0.0/24', tunnel: true },
+    });
     const order = async () => (await admin.client.config.print.query({ menu: 'policy' })).items.map((p) => p.id);
     const before = await order();
     await admin.client.config.move.mutate({ menu: 'policy', ids: [b.id], before: before[0] });
@@ -142,7 +243,7 @@ describe('atomic batches and undo/redo', () => {
 });
 
 describe('live changes between clients', () => {
-  it('a second client sees the first one\'s changes, and resumes from a revision', async () => {
+  it("a second client sees the first one's changes, and resumes from a revision", async () => {
     const other = trpc(t.url, await login(t.url, 'admin', ADMIN_PASSWORD));
     try {
       const { rev } = await other.client.config.print.query({ menu: 'peer' });
@@ -150,10 +251,26 @@ describe('live changes between clients', () => {
       let notify: () => void = () => {};
       const sub = other.client.config.changes.subscribe(
         { since: rev },
-        { onData: (ev) => { seen.push(ev.data); notify(); } },
+        {
+          onData: (ev) => {
+            seen.push(ev.data);
+            notify();
+          },
+        },
       );
-      const waitFor = (pred: () => boolean) => withTimeout(new Promise<void>((res) => { notify = () => pred() && res(); notify(); }), 5000, 'change event');
-      const added = await admin.client.config.add.mutate({ menu: 'peer', values: { name: 'live-1', address: '10.50.0.1/32' } });
+      const waitFor = (pred: () => boolean) =>
+        withTimeout(
+          new Promise<void>((res) => {
+            notify = () => pred() && res();
+            notify();
+          }),
+          5000,
+          'change event',
+        );
+      const added = await admin.client.config.add.mutate({
+        menu: 'peer',
+        values: { name: 'live-1', address: '10.50.0.1/32' },
+      });
       await waitFor(() => seen.some((e) => e.changes.some((c: any) => c.id === added.id && c.menu === 'peer')));
       const ev = seen.find((e) => e.changes.some((c: any) => c.id === added.id))!;
       expect(ev).toMatchObject({ user: 'admin', kind: 'change' });
@@ -163,9 +280,20 @@ describe('live changes between clients', () => {
       sub.unsubscribe();
 
       // A client that was away resumes from its last revision and gets what it missed, in order.
-      const missed = await admin.client.config.add.mutate({ menu: 'peer', values: { name: 'while-away', address: '10.50.0.2/32' } });
+      const missed = await admin.client.config.add.mutate({
+        menu: 'peer',
+        values: { name: 'while-away', address: '10.50.0.2/32' },
+      });
       const resumed: any[] = [];
-      const sub2 = other.client.config.changes.subscribe({ since: rev }, { onData: (e) => { resumed.push(e.data); notify(); } });
+      const sub2 = other.client.config.changes.subscribe(
+        { since: rev },
+        {
+          onData: (e) => {
+            resumed.push(e.data);
+            notify();
+          },
+        },
+      );
       await waitFor(() => resumed.some((e) => e.changes.some((c: any) => c.id === missed.id)));
       expect(resumed.map((e) => e.rev)).toEqual([...resumed.map((e) => e.rev)].sort((x, y) => x - y));
       expect(resumed[0].rev).toBe(rev + 1);
@@ -181,15 +309,37 @@ describe('live state stream', () => {
     const live = t.agent.services.live;
     const got: any[] = [];
     let notify = () => {};
-    const sub = admin.client.live.watch.subscribe(undefined, { onData: (d) => { got.push(d); notify(); } });
+    const sub = admin.client.live.watch.subscribe(undefined, {
+      onData: (d) => {
+        got.push(d);
+        notify();
+      },
+    });
     const next = (pred: (d: any) => boolean) =>
-      withTimeout(new Promise<any>((res) => { notify = () => { const d = got.find(pred); if (d) res(d); }; notify(); }), 5000, 'live delta');
+      withTimeout(
+        new Promise<any>((res) => {
+          notify = () => {
+            const d = got.find(pred);
+            if (d) res(d);
+          };
+          notify();
+        }),
+        5000,
+        'live delta',
+      );
     const first = await next((d) => d.full);
     expect(first).toMatchObject({ peers: [], sas: { set: [], counters: [], removed: [] } });
     expect(Object.keys(first.statistics)).toHaveLength(25);
     // What the IKE engine and data plane do: record a peer and an SA, count.
     live.peers.set(1, { id: 1, state: 'established', 'remote-address': '192.0.2.2' });
-    live.sas.set(7, { id: 7, spi: '0xc0ffee01', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff', 'current-bytes': 0, 'current-packets': 0 });
+    live.sas.set(7, {
+      id: 7,
+      spi: '0xc0ffee01',
+      'enc-key': 'aabbcc',
+      'auth-key': 'ddeeff',
+      'current-bytes': 0,
+      'current-packets': 0,
+    });
     live.statistics['in-no-states'] = 3;
     const added = await next((d) => d.sas?.set.length === 1);
     expect(added.peers).toEqual([expect.objectContaining({ state: 'established' })]);
@@ -205,14 +355,31 @@ describe('live state stream', () => {
     expect((await next((d) => d.sas?.removed.length === 1)).sas.removed).toEqual([7]);
     sub.unsubscribe();
 
-    live.sas.set(8, { id: 8, spi: '0xc0ffee02', 'enc-key': 'aabbcc', 'auth-key': 'ddeeff', 'expires-at': Date.now() + 60_000 });
+    live.sas.set(8, {
+      id: 8,
+      spi: '0xc0ffee02',
+      'enc-key': 'aabbcc',
+      'auth-key': 'ddeeff',
+      'expires-at': Date.now() + 60_000,
+    });
     await admin.client.system.users.add.mutate({ name: 'sa-writer', group: 'write', password: 'sa-writer-pw-1' });
     const w = trpc(t.url, await login(t.url, 'sa-writer', 'sa-writer-pw-1'));
     try {
       const sas = await w.client.live.installedSa.query();
       expect(sas[0]).toMatchObject({ spi: '0xc0ffee02', 'enc-key': '', 'auth-key': '' });
       expect(sas[0]!['expires-in']).toBeGreaterThan(55);
-      const seen = await withTimeout(new Promise<any>((res) => { const s2 = w.client.live.watch.subscribe(undefined, { onData: (d) => { s2.unsubscribe(); res(d); } }); }), 5000, 'writer watch');
+      const seen = await withTimeout(
+        new Promise<any>((res) => {
+          const s2 = w.client.live.watch.subscribe(undefined, {
+            onData: (d) => {
+              s2.unsubscribe();
+              res(d);
+            },
+          });
+        }),
+        5000,
+        'writer watch',
+      );
       expect(seen.sas.set[0]).toMatchObject({ spi: '0xc0ffee02', 'enc-key': '', 'auth-key': '' });
     } finally {
       w.close();
@@ -238,12 +405,20 @@ describe('who may connect and what they may do', () => {
       expect(idents.items.length).toBeGreaterThan(0);
       // everything: the same entries the admin sees (secrets are masked for every user)
       expect(idents.items).toEqual((await admin.client.config.print.query({ menu: 'identity' })).items);
-      expect((await rejects(ro.client.config.add.mutate({ menu: 'peer', values: { name: 'no' } }))).data?.code).toBe('FORBIDDEN');
-      expect((await rejects(ro.client.config.remove.mutate({ menu: 'identity', ids: [idents.items[0]!.id] }))).data?.code).toBe('FORBIDDEN');
+      expect((await rejects(ro.client.config.add.mutate({ menu: 'peer', values: { name: 'no' } }))).data?.code).toBe(
+        'FORBIDDEN',
+      );
+      expect(
+        (await rejects(ro.client.config.remove.mutate({ menu: 'identity', ids: [idents.items[0]!.id] }))).data?.code,
+      ).toBe('FORBIDDEN');
       expect((await rejects(ro.client.config.undo.mutate())).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.live.killConnections.mutate())).data?.code).toBe('FORBIDDEN');
       expect((await rejects(ro.client.system.users.list.query())).data?.code).toBe('FORBIDDEN');
-      expect(await ro.client.system.me.query()).toMatchObject({ name: 'ro', group: 'read', identity: expect.any(String) });
+      expect(await ro.client.system.me.query()).toMatchObject({
+        name: 'ro',
+        group: 'read',
+        identity: expect.any(String),
+      });
       expect(ro.received.join('\n')).not.toMatch(new RegExp(SECRETS.join('|')));
     } finally {
       ro.close();
@@ -255,7 +430,7 @@ describe('who may connect and what they may do', () => {
     await admin.client.system.users.set.mutate({ name: 'temp', disabled: true });
     expect(await rawUpgrade(t.url, { cookie: tc })).toBe(401);
   });
-  it('changing a user\'s group ends its sessions and closes its socket', async () => {
+  it("changing a user's group ends its sessions and closes its socket", async () => {
     await admin.client.system.users.add.mutate({ name: 'demoted', group: 'write', password: 'demoted-pw-1' });
     const dc = await login(t.url, 'demoted', 'demoted-pw-1');
     const d = trpc(t.url, dc);
@@ -271,7 +446,15 @@ describe('who may connect and what they may do', () => {
     const { rev } = await admin.client.config.print.query({ menu: 'peer' });
     const got = await withTimeout(
       new Promise<any>((resolve) => {
-        const sub = admin.client.config.changes.subscribe({ since: rev + 1000 }, { onData: (e) => { sub.unsubscribe(); resolve(e.data); } });
+        const sub = admin.client.config.changes.subscribe(
+          { since: rev + 1000 },
+          {
+            onData: (e) => {
+              sub.unsubscribe();
+              resolve(e.data);
+            },
+          },
+        );
       }),
       5000,
       'reset event',
@@ -286,7 +469,9 @@ describe('who may connect and what they may do', () => {
   });
   it('the audit log records who changed what', async () => {
     const audit = await admin.client.system.audit.query({ limit: 500 });
-    expect(audit.some((a) => a.user === 'admin' && a.action === 'config change' && a.detail.includes('road warrior wizard'))).toBe(true);
+    expect(
+      audit.some((a) => a.user === 'admin' && a.action === 'config change' && a.detail.includes('road warrior wizard')),
+    ).toBe(true);
     expect(audit.some((a) => a.action === 'user add' && a.detail.startsWith('ro group=read'))).toBe(true);
     expect(JSON.stringify(audit)).not.toMatch(new RegExp(SECRETS.join('|')));
   });

@@ -59,5 +59,6 @@ export function kernelAuth(name: HashName): { name: string; truncBits: number } 
 /** Check the key the engine gave against the algorithm: key + salt. */
 export function checkEncKey(name: EspCipherName, key: Uint8Array): void {
   const c = kernelCipher(name);
-  if (key.length !== c.keyBytes + c.saltBytes) throw new Error(`${name}: key is ${key.length} bytes, expected ${c.keyBytes} + ${c.saltBytes} salt`);
+  if (key.length !== c.keyBytes + c.saltBytes)
+    throw new Error(`${name}: key is ${key.length} bytes, expected ${c.keyBytes} + ${c.saltBytes} salt`);
 }

@@ -4,7 +4,10 @@ import { familyOf, portRangeToMasks, rangeToPrefixes } from './ip.ts';
 import type { Level, PolicySpec, SaSpec, Selector } from './types.ts';
 
 /** The fields of the engine's installSa action this module reads (the engine's own type, narrowed). */
-export type IkeInstallSa = Pick<InstallSaAction, 'mode' | 'encap' | 'esn' | 'inbound' | 'outbound' | 'tsLocal' | 'tsRemote' | 'lifetime'>;
+export type IkeInstallSa = Pick<
+  InstallSaAction,
+  'mode' | 'encap' | 'esn' | 'inbound' | 'outbound' | 'tsLocal' | 'tsRemote' | 'lifetime'
+>;
 
 export interface SaOptions {
   /** Shared by both directions and the policy templates that use them. */
@@ -38,7 +41,11 @@ export function saSpecsFromInstallSa(a: IkeInstallSa, o: SaOptions): { inbound: 
     };
     if (d.integAlgorithm) sa.integAlgorithm = d.integAlgorithm;
     if (d.integKey) sa.integKey = d.integKey;
-    if (a.encap) sa.encap = dir === 'in' ? { sport: a.encap.remotePort, dport: a.encap.localPort } : { sport: a.encap.localPort, dport: a.encap.remotePort };
+    if (a.encap)
+      sa.encap =
+        dir === 'in'
+          ? { sport: a.encap.remotePort, dport: a.encap.localPort }
+          : { sport: a.encap.localPort, dport: a.encap.remotePort };
     return sa;
   };
   return { inbound: one(a.inbound, 'in'), outbound: one(a.outbound, 'out') };
@@ -75,8 +82,10 @@ export function selectorsFor(src: ParsedTs, dst: ParsedTs): Selector[] {
       for (const spt of portRangeToMasks(src.startPort, src.endPort))
         for (const dpt of portRangeToMasks(dst.startPort, dst.endPort)) {
           const s: Selector = { src: `${sp.addr}/${sp.len}`, dst: `${dp.addr}/${dp.len}`, protocol };
-          if (spt.mask) Object.assign(s, { srcPort: spt.port, ...(spt.mask !== 0xffff ? { srcPortMask: spt.mask } : {}) });
-          if (dpt.mask) Object.assign(s, { dstPort: dpt.port, ...(dpt.mask !== 0xffff ? { dstPortMask: dpt.mask } : {}) });
+          if (spt.mask)
+            Object.assign(s, { srcPort: spt.port, ...(spt.mask !== 0xffff ? { srcPortMask: spt.mask } : {}) });
+          if (dpt.mask)
+            Object.assign(s, { dstPort: dpt.port, ...(dpt.mask !== 0xffff ? { dstPortMask: dpt.mask } : {}) });
           out.push(s);
         }
   return out;
@@ -86,17 +95,28 @@ export function selectorsFor(src: ParsedTs, dst: ParsedTs): Selector[] {
  * Per-CHILD_SA policies (what generated/dynamic policies need; configured policies are installed from the config
  * instead, with the same reqid rule): out local->remote, in remote->local, and fwd remote->local in tunnel mode.
  */
-export function policiesFromInstallSa(a: IkeInstallSa, o: { reqid: number; priority: number; level?: Level }): PolicySpec[] {
+export function policiesFromInstallSa(
+  a: IkeInstallSa,
+  o: { reqid: number; priority: number; level?: Level },
+): PolicySpec[] {
   const level = o.level ?? 'require';
   const tunnel = a.mode === 'tunnel';
-  const tmpl = (d: SaDirection) => ({ ...(tunnel ? { src: d.src, dst: d.dst } : {}), protocol: 'esp' as const, mode: a.mode, reqid: o.reqid, level });
+  const tmpl = (d: SaDirection) => ({
+    ...(tunnel ? { src: d.src, dst: d.dst } : {}),
+    protocol: 'esp' as const,
+    mode: a.mode,
+    reqid: o.reqid,
+    level,
+  });
   const out: PolicySpec[] = [];
   for (const l of a.tsLocal.map(parseTs))
     for (const r of a.tsRemote.map(parseTs)) {
-      for (const selector of selectorsFor(l, r)) out.push({ selector, dir: 'out', priority: o.priority, action: 'encrypt', templates: [tmpl(a.outbound)] });
+      for (const selector of selectorsFor(l, r))
+        out.push({ selector, dir: 'out', priority: o.priority, action: 'encrypt', templates: [tmpl(a.outbound)] });
       for (const selector of selectorsFor(r, l)) {
         out.push({ selector, dir: 'in', priority: o.priority, action: 'encrypt', templates: [tmpl(a.inbound)] });
-        if (tunnel) out.push({ selector, dir: 'fwd', priority: o.priority, action: 'encrypt', templates: [tmpl(a.inbound)] });
+        if (tunnel)
+          out.push({ selector, dir: 'fwd', priority: o.priority, action: 'encrypt', templates: [tmpl(a.inbound)] });
       }
     }
   return out;

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { HASHES, type EspCipherName, type HashName } from '@ipsec/schema';
 import { describe, expect, it } from 'vitest';
 import { kernelCipher } from '../src/algorithms.ts';
-import { EspInbound, EspSa, classifyUdpPayload, isNatKeepalive, NAT_KEEPALIVE, stripNonEspMarker, withNonEspMarker } from '../src/esp/index.ts';
+import {
+  EspInbound,
+  EspSa,
+  classifyUdpPayload,
+  isNatKeepalive,
+  NAT_KEEPALIVE,
+  stripNonEspMarker,
+  withNonEspMarker,
+} from '../src/esp/index.ts';
 
 const ALGS: [EspCipherName, HashName?][] = [
   ['aes-128-gcm'],
@@ -32,7 +40,9 @@ function make(a: { alg: [EspCipherName, HashName?]; spi: number; esn: boolean; s
     encKey: a.seed.subarray(0, kc.keyBytes + kc.saltBytes),
     esn: a.esn,
     replayWindow: 64,
-    ...(integ ? { integAlgorithm: integ, integKey: a.seed.subarray(0, HASHES.find((h) => h.name === integ)!.icvBytes * 2) } : {}),
+    ...(integ
+      ? { integAlgorithm: integ, integKey: a.seed.subarray(0, HASHES.find((h) => h.name === integ)!.icvBytes * 2) }
+      : {}),
   };
   return { tx: new EspSa(p), rx: new EspSa(p) };
 }
@@ -40,22 +50,28 @@ function make(a: { alg: [EspCipherName, HashName?]; spi: number; esn: boolean; s
 describe('properties', () => {
   it('random SAs, payloads and sequence positions round-trip', () => {
     fc.assert(
-      fc.property(saArb, fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 255 }), fc.nat(), (a, payloads, nh, start) => {
-        const { tx, rx } = make(a);
-        const hi = a.esn ? start % 3 : 0;
-        const lo = a.esn ? start : start % 0xffff0000;
-        tx.setSeq(hi, lo);
-        if (hi || lo) rx.replay.update(hi, lo);
-        for (const pl of payloads) {
-          const r = tx.encapsulate(pl, nh);
-          if (!r.ok) throw new Error(r.reason);
-          expect(classifyUdpPayload(r.packet)).toBe('esp');
-          const d = rx.decapsulate(r.packet);
-          if (!d.ok) throw new Error(d.reason);
-          expect(Buffer.from(d.payload)).toEqual(Buffer.from(pl));
-          expect(d.nextHeader).toBe(nh);
-        }
-      }),
+      fc.property(
+        saArb,
+        fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.nat(),
+        (a, payloads, nh, start) => {
+          const { tx, rx } = make(a);
+          const hi = a.esn ? start % 3 : 0;
+          const lo = a.esn ? start : start % 0xffff0000;
+          tx.setSeq(hi, lo);
+          if (hi || lo) rx.replay.update(hi, lo);
+          for (const pl of payloads) {
+            const r = tx.encapsulate(pl, nh);
+            if (!r.ok) throw new Error(r.reason);
+            expect(classifyUdpPayload(r.packet)).toBe('esp');
+            const d = rx.decapsulate(r.packet);
+            if (!d.ok) throw new Error(d.reason);
+            expect(Buffer.from(d.payload)).toEqual(Buffer.from(pl));
+            expect(d.nextHeader).toBe(nh);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -2,15 +2,33 @@ import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { ESP_CIPHERS, HASHES, type EspCipherName, type HashName } from '@ipsec/schema';
 import { describe, expect, it } from 'vitest';
 import { kernelCipher } from '../src/algorithms.ts';
-import { EspInbound, EspSa, transportDecap, transportEncap, tunnelDecap, tunnelEncap, type EspSaParams } from '../src/esp/index.ts';
+import {
+  EspInbound,
+  EspSa,
+  transportDecap,
+  transportEncap,
+  tunnelDecap,
+  tunnelEncap,
+  type EspSaParams,
+} from '../src/esp/index.ts';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const bytes = (n: number, seed = 1) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff));
 
 function params(enc: EspCipherName, integ?: HashName, extra: Partial<EspSaParams> = {}): EspSaParams {
   const kc = kernelCipher(enc);
-  const h = integ ? { integAlgorithm: integ, integKey: bytes(HASHES.find((x) => x.name === integ)!.icvBytes * 2, 3) } : {};
-  return { spi: 0x1000_0001, encAlgorithm: enc, encKey: bytes(kc.keyBytes + kc.saltBytes, 2), esn: false, replayWindow: 128, ...h, ...extra };
+  const h = integ
+    ? { integAlgorithm: integ, integKey: bytes(HASHES.find((x) => x.name === integ)!.icvBytes * 2, 3) }
+    : {};
+  return {
+    spi: 0x1000_0001,
+    encAlgorithm: enc,
+    encKey: bytes(kc.keyBytes + kc.saltBytes, 2),
+    esn: false,
+    replayWindow: 128,
+    ...h,
+    ...extra,
+  };
 }
 
 /** A minimal IPv4 packet (UDP inside) and an IPv6 one. */
@@ -83,24 +101,56 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
   // Whole ESP packets from draft-mcgrew-gcm-test-01 ("Test Cases for the use of GCM in IPsec ESP"), cases 1-5
   // (case 6 is GMAC, not implemented). Each plaintext ends with the ESP trailer; next header is 1 in all of them.
   const MCGREW = [
-    { key: '4c80cdefbb5d10da906ac73c3613a634 2e443b68', spi: 0x4321, hi: 0x87654321, lo: 0, iv: '4956ed7e3b244cfe',
+    {
+      key: '4c80cdefbb5d10da906ac73c3613a634 2e443b68',
+      spi: 0x4321,
+      hi: 0x87654321,
+      lo: 0,
+      iv: '4956ed7e3b244cfe',
       pt: '45000048699a000080114db7c0a80102c0a801010a9bf15638d301000001000000000000045f736970045f756470037369700963796265726369747902646b000021000101020201',
       ct: 'fecf537e729d5b07dc30df528dd22b768d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d15b21e1884f5ff6247aeabb786b93bce61bc17d768fd9732',
-      tag: '459018148f6cbe722fd04796562dfdb4' },
-    { key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c cafebabe', spi: 0xa5f8, hi: 0, lo: 10, iv: 'facedbaddecaf888',
+      tag: '459018148f6cbe722fd04796562dfdb4',
+    },
+    {
+      key: 'feffe9928665731c6d6a8f9467308308feffe9928665731c cafebabe',
+      spi: 0xa5f8,
+      hi: 0,
+      lo: 10,
+      iv: 'facedbaddecaf888',
       pt: '45000028a4ad4000400678800a01038f0a010612802306b8cb712602dd6bb03e501016d075680001',
       ct: 'a5b1f8066029aea40e598b8122de02420938b3ab33f828e687b8858b5bfbdbd0315b27452144cc77',
-      tag: '95457b9652037f5318027b5b4cd7a636' },
-    { key: 'abbccddef00112233445566778899aababbccddef00112233445566778899aab 11223344', spi: 0x4a2cbfe3, hi: 0, lo: 2, iv: '0102030405060708',
+      tag: '95457b9652037f5318027b5b4cd7a636',
+    },
+    {
+      key: 'abbccddef00112233445566778899aababbccddef00112233445566778899aab 11223344',
+      spi: 0x4a2cbfe3,
+      hi: 0,
+      lo: 2,
+      iv: '0102030405060708',
       pt: '4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee0000000007002400020bf0000020405b40101040201020201',
       ct: 'ff425c9b724599df7a3bcd510194e00d6a78107f1b0b1cbf06efae9d65a5d763748a637985771d347f0545659f14e99def842d8e',
-      tag: 'b335f4eecfdbf831824b4c4915956c96' },
-    { key: '00000000000000000000000000000000 00000000', spi: 0, hi: 0, lo: 1, iv: '0000000000000000',
+      tag: 'b335f4eecfdbf831824b4c4915956c96',
+    },
+    {
+      key: '00000000000000000000000000000000 00000000',
+      spi: 0,
+      hi: 0,
+      lo: 1,
+      iv: '0000000000000000',
       pt: '4500003c99c500008001cb7a40679318010101010800075c020044006162636465666768696a6b6c6d6e6f707172737475767761626364656667686901020201',
       ct: '4688daf2f973a392732909c331d56d60f694abaa414b5e7ff5fdcdfff5e9a284456476492719ffb64de7d9dca1e1d894bc3bd57873ed4d181d19d4d5c8c18af3',
-      tag: 'f821d496eeb096e98ad2b69e4799c71d' },
-    { key: '7d773d00c144c525ac619d18c84a3f47 d9664267', spi: 0x335467ae, hi: 0, lo: 0xffffffff, iv: '43457e9182443bc6',
-      pt: '01020201', ct: '437f866b', tag: 'cb3f699fe9b0822bac961c4504bef270' },
+      tag: 'f821d496eeb096e98ad2b69e4799c71d',
+    },
+    {
+      key: '7d773d00c144c525ac619d18c84a3f47 d9664267',
+      spi: 0x335467ae,
+      hi: 0,
+      lo: 0xffffffff,
+      iv: '43457e9182443bc6',
+      pt: '01020201',
+      ct: '437f866b',
+      tag: 'cb3f699fe9b0822bac961c4504bef270',
+    },
   ];
   MCGREW.forEach((v, i) => {
     it(`AES-GCM: draft-mcgrew-gcm-test-01 case ${i + 1}, byte for byte both ways${v.hi ? ' (ESN)' : ''}`, () => {
@@ -108,7 +158,13 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       const enc = (['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm'] as const)[(key.length - 4 - 16) / 8]!;
       const esn = v.hi !== 0;
       const pt = hex(v.pt);
-      const wire = Buffer.concat([hex(v.spi.toString(16).padStart(8, '0')), hex(v.lo.toString(16).padStart(8, '0')), hex(v.iv), hex(v.ct), hex(v.tag)]);
+      const wire = Buffer.concat([
+        hex(v.spi.toString(16).padStart(8, '0')),
+        hex(v.lo.toString(16).padStart(8, '0')),
+        hex(v.iv),
+        hex(v.ct),
+        hex(v.tag),
+      ]);
       const tx = new EspSa({ spi: v.spi, encAlgorithm: enc, encKey: key, esn, replayWindow: 0 });
       // The sender's last sequence number is one before the vector's.
       if (v.lo === 0) tx.setSeq(v.hi - 1, 0xffffffff);
@@ -128,24 +184,55 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
   // RFC 3602 section 4, cases 5-8: whole ESP packets with AES-128-CBC, no ICV (encryption-only vectors). We add an
   // HMAC-SHA-256-128 ICV (checked against node:crypto) and compare everything before it byte for byte.
   const RFC3602 = [
-    { key: '90d382b410eeba7ad938c46cec1a82bf', seq: 1, nh: 1, iv: 'e96e8c08ab465763fd098d45dd3ff893',
-      payload: '08000ebda70a00008e9c083db95b070008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
-      msg: '0000432100000001e96e8c08ab465763fd098d45dd3ff893f663c25d325c18c6a9453e194e120849a4870b66cc6b9965330013b4898dc856a4699e523a55db080b59ec3a8e4b7e52775b07d1db34ed9c538ab50c551b874aa269add047ad2d5913ac19b7cfbad4a6' },
-    { key: '90d382b410eeba7ad938c46cec1a82bf', seq: 8, nh: 1, iv: '69d08df7d203329db093fc4924e5bd80',
+    {
+      key: '90d382b410eeba7ad938c46cec1a82bf',
+      seq: 1,
+      nh: 1,
+      iv: 'e96e8c08ab465763fd098d45dd3ff893',
+      payload:
+        '08000ebda70a00008e9c083db95b070008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+      msg: '0000432100000001e96e8c08ab465763fd098d45dd3ff893f663c25d325c18c6a9453e194e120849a4870b66cc6b9965330013b4898dc856a4699e523a55db080b59ec3a8e4b7e52775b07d1db34ed9c538ab50c551b874aa269add047ad2d5913ac19b7cfbad4a6',
+    },
+    {
+      key: '90d382b410eeba7ad938c46cec1a82bf',
+      seq: 8,
+      nh: 1,
+      iv: '69d08df7d203329db093fc4924e5bd80',
       payload: '0800b5e8a80a0500a69c083d0b660e00777777777777777777777777',
-      msg: '000043210000000869d08df7d203329db093fc4924e5bd80f51995881ec4e0c4488987ce742e8109689bb379d2d750c0d915dca346a89f75' },
-    { key: '0123456789abcdef0123456789abcdef', seq: 2, nh: 4, iv: 'f4e765244f6407adf13dc1380f673f37',
-      payload: '45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100b49c083d02a2040008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
-      msg: '0000876500000002f4e765244f6407adf13dc1380f673f37773b5241a4c449225e4f3ce5ed611b0c237ca96cf74a93013c1b0ea1a0cf70f8e4ecaec78ac53aad7a0f022b859243c647752e94a859352b8a4d4d2decd136e5c177f132ad3fbfb2201ac9904c74ee0a109e0ca1e4dfe9d5a100b842f1c22f0d' },
-    { key: '0123456789abcdef0123456789abcdef', seq: 5, nh: 4, iv: '85d47224b5f3dd5d2101d4ea8dffab22',
-      payload: '45000044090c00004001f990c0a87b03c0a87bc80800d63caa0a0200c69c083da3de0300ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
-      msg: '000087650000000585d47224b5f3dd5d2101d4ea8dffab2215b92683819596a8047232cc00f7048fe45318e11f8a0f62ede3c3fc61203bb50f980a08c9843fd3a1b06d5c07ff9639b7eb7dfb3512e5de435e7207ed971ef3d2726d9b5ef6affc6d17a0decbb13892' },
+      msg: '000043210000000869d08df7d203329db093fc4924e5bd80f51995881ec4e0c4488987ce742e8109689bb379d2d750c0d915dca346a89f75',
+    },
+    {
+      key: '0123456789abcdef0123456789abcdef',
+      seq: 2,
+      nh: 4,
+      iv: 'f4e765244f6407adf13dc1380f673f37',
+      payload:
+        '45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100b49c083d02a2040008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+      msg: '0000876500000002f4e765244f6407adf13dc1380f673f37773b5241a4c449225e4f3ce5ed611b0c237ca96cf74a93013c1b0ea1a0cf70f8e4ecaec78ac53aad7a0f022b859243c647752e94a859352b8a4d4d2decd136e5c177f132ad3fbfb2201ac9904c74ee0a109e0ca1e4dfe9d5a100b842f1c22f0d',
+    },
+    {
+      key: '0123456789abcdef0123456789abcdef',
+      seq: 5,
+      nh: 4,
+      iv: '85d47224b5f3dd5d2101d4ea8dffab22',
+      payload:
+        '45000044090c00004001f990c0a87b03c0a87bc80800d63caa0a0200c69c083da3de0300ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+      msg: '000087650000000585d47224b5f3dd5d2101d4ea8dffab2215b92683819596a8047232cc00f7048fe45318e11f8a0f62ede3c3fc61203bb50f980a08c9843fd3a1b06d5c07ff9639b7eb7dfb3512e5de435e7207ed971ef3d2726d9b5ef6affc6d17a0decbb13892',
+    },
   ];
   RFC3602.forEach((v, i) => {
     it(`AES-CBC: RFC 3602 case ${i + 5}, byte for byte both ways (${v.nh === 4 ? 'tunnel' : 'transport'} payload)`, () => {
       const msg = hex(v.msg);
       const integKey = bytes(32, 4);
-      const p = { spi: msg.readUInt32BE(0), encAlgorithm: 'aes-128-cbc' as const, encKey: hex(v.key), integAlgorithm: 'sha256' as const, integKey, esn: false, replayWindow: 64 };
+      const p = {
+        spi: msg.readUInt32BE(0),
+        encAlgorithm: 'aes-128-cbc' as const,
+        encKey: hex(v.key),
+        integAlgorithm: 'sha256' as const,
+        integKey,
+        esn: false,
+        replayWindow: 64,
+      };
       const tx = new EspSa(p);
       tx.setSeq(0, v.seq - 1);
       const r = tx.encapsulate(hex(v.payload), v.nh, hex(v.iv));
@@ -185,7 +272,12 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
     if (!r.ok) throw new Error(r.reason);
     const pkt = r.packet;
     expect((pkt.length - 8 - 8 - 16) % 4).toBe(0);
-    const d = createDecipheriv('chacha20-poly1305', p.encKey.subarray(0, 32), Buffer.concat([Buffer.from(p.encKey.subarray(32)), pkt.subarray(8, 16)]), { authTagLength: 16 });
+    const d = createDecipheriv(
+      'chacha20-poly1305',
+      p.encKey.subarray(0, 32),
+      Buffer.concat([Buffer.from(p.encKey.subarray(32)), pkt.subarray(8, 16)]),
+      { authTagLength: 16 },
+    );
     d.setAAD(pkt.subarray(0, 8), { plaintextLength: pkt.length - 32 });
     d.setAuthTag(pkt.subarray(pkt.length - 16));
     const pt = Buffer.concat([d.update(pkt.subarray(16, pkt.length - 16)), d.final()]);
@@ -193,7 +285,12 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
     expect(pt[pt.length - 1]).toBe(4);
   });
 
-  for (const [hash, esn] of [['sha1', false], ['sha256', true], ['sha384', false], ['sha512', true]] as const) {
+  for (const [hash, esn] of [
+    ['sha1', false],
+    ['sha256', true],
+    ['sha384', false],
+    ['sha512', true],
+  ] as const) {
     it(`AES-CBC + HMAC-${hash}${esn ? ' (ESN: seq-hi in the ICV, not on the wire)' : ''}: block-aligned, random IV, truncated HMAC`, () => {
       const p = params('aes-128-cbc', hash, { esn });
       const sa = new EspSa(p);
@@ -315,7 +412,10 @@ describe('tamper, replay and unknown SPI statistics', () => {
   });
 
   it('ESN: the receiver infers seq-hi across the wrap (wrong inference would fail the ICV)', () => {
-    for (const [enc, integ] of [['aes-128-gcm'], ['aes-128-cbc', 'sha256'], ['chacha20poly1305']] as [EspCipherName, HashName?][]) {
+    for (const [enc, integ] of [['aes-128-gcm'], ['aes-128-cbc', 'sha256'], ['chacha20poly1305']] as [
+      EspCipherName,
+      HashName?,
+    ][]) {
       const tx = new EspSa(params(enc, integ, { esn: true }));
       const rx = new EspSa(params(enc, integ, { esn: true }));
       tx.setSeq(0, 0xfffffffd);

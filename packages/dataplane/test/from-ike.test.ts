@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseTs, policiesFromInstallSa, saSpecsFromInstallSa, selectorsFor, type IkeInstallSa } from '../src/from-ike.ts';
+import {
+  parseTs,
+  policiesFromInstallSa,
+  saSpecsFromInstallSa,
+  selectorsFor,
+  type IkeInstallSa,
+} from '../src/from-ike.ts';
 import { addrBytes, formatAddr, portRangeToMasks, rangeToPrefixes } from '../src/ip.ts';
 import { saMessage } from '../src/xfrm/build.ts';
 
@@ -18,8 +24,25 @@ const action: IkeInstallSa = {
 describe('installSa action -> data plane', () => {
   it('two SAs with the same reqid, per-direction encap ports, replay window only inbound, hard lifetime backstop', () => {
     const { inbound, outbound } = saSpecsFromInstallSa(action, { reqid: 5 });
-    expect(inbound).toMatchObject({ spi: 0x11111111, src: '198.51.100.7', dst: '192.0.2.1', reqid: 5, replayWindow: 128, encap: { sport: 31337, dport: 4500 }, lifetime: { hardSeconds: 1860 }, direction: 'in' });
-    expect(outbound).toMatchObject({ spi: 0x22222222, src: '192.0.2.1', dst: '198.51.100.7', reqid: 5, replayWindow: 0, encap: { sport: 4500, dport: 31337 }, direction: 'out' });
+    expect(inbound).toMatchObject({
+      spi: 0x11111111,
+      src: '198.51.100.7',
+      dst: '192.0.2.1',
+      reqid: 5,
+      replayWindow: 128,
+      encap: { sport: 31337, dport: 4500 },
+      lifetime: { hardSeconds: 1860 },
+      direction: 'in',
+    });
+    expect(outbound).toMatchObject({
+      spi: 0x22222222,
+      src: '192.0.2.1',
+      dst: '198.51.100.7',
+      reqid: 5,
+      replayWindow: 0,
+      encap: { sport: 4500, dport: 31337 },
+      direction: 'out',
+    });
     // The engine's key+salt goes to XFRMA_ALG_AEAD as is: 288 bits for rfc4106(gcm(aes)) with a 256-bit key.
     const m = saMessage(inbound);
     expect(m.attrs.aead).toMatchObject({ name: 'rfc4106(gcm(aes))', icvBits: 128 });
@@ -29,27 +52,50 @@ describe('installSa action -> data plane', () => {
   });
 
   it('traffic selector text -> XFRM selectors; policies out/in/fwd with templates', () => {
-    expect(parseTs('10.2.0.0-10.2.0.255/6[443]')).toEqual({ start: '10.2.0.0', end: '10.2.0.255', protocol: 6, startPort: 443, endPort: 443 });
-    expect(parseTs('::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')).toMatchObject({ protocol: 0, startPort: 0, endPort: 65535 });
+    expect(parseTs('10.2.0.0-10.2.0.255/6[443]')).toEqual({
+      start: '10.2.0.0',
+      end: '10.2.0.255',
+      protocol: 6,
+      startPort: 443,
+      endPort: 443,
+    });
+    expect(parseTs('::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')).toMatchObject({
+      protocol: 0,
+      startPort: 0,
+      endPort: 65535,
+    });
     const ps = policiesFromInstallSa(action, { reqid: 5, priority: 1000 });
     expect(ps.map((p) => [p.dir, p.selector])).toEqual([
       ['out', { src: '10.1.0.0/16', dst: '10.2.0.0/24', protocol: 6, dstPort: 443 }],
       ['in', { src: '10.2.0.0/24', dst: '10.1.0.0/16', protocol: 6, srcPort: 443 }],
       ['fwd', { src: '10.2.0.0/24', dst: '10.1.0.0/16', protocol: 6, srcPort: 443 }],
     ]);
-    expect(ps[0]?.templates).toEqual([{ src: '192.0.2.1', dst: '198.51.100.7', protocol: 'esp', mode: 'tunnel', reqid: 5, level: 'require' }]);
+    expect(ps[0]?.templates).toEqual([
+      { src: '192.0.2.1', dst: '198.51.100.7', protocol: 'esp', mode: 'tunnel', reqid: 5, level: 'require' },
+    ]);
     expect(ps[1]?.templates[0]).toMatchObject({ src: '198.51.100.7', dst: '192.0.2.1' });
-    expect(policiesFromInstallSa({ ...action, mode: 'transport' }, { reqid: 5, priority: 1 }).map((p) => p.dir)).toEqual(['out', 'in']);
+    expect(
+      policiesFromInstallSa({ ...action, mode: 'transport' }, { reqid: 5, priority: 1 }).map((p) => p.dir),
+    ).toEqual(['out', 'in']);
   });
 
   it('ranges and port ranges split into prefixes and masks', () => {
-    expect(rangeToPrefixes('10.0.0.1', '10.0.0.6').map((p) => `${p.addr}/${p.len}`)).toEqual(['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/31', '10.0.0.6/32']);
+    expect(rangeToPrefixes('10.0.0.1', '10.0.0.6').map((p) => `${p.addr}/${p.len}`)).toEqual([
+      '10.0.0.1/32',
+      '10.0.0.2/31',
+      '10.0.0.4/31',
+      '10.0.0.6/32',
+    ]);
     expect(rangeToPrefixes('0.0.0.0', '255.255.255.255').map((p) => `${p.addr}/${p.len}`)).toEqual(['0.0.0.0/0']);
-    expect(rangeToPrefixes('2001:db8::', '2001:db8::ffff').map((p) => `${p.addr}/${p.len}`)).toEqual(['2001:db8::/112']);
+    expect(rangeToPrefixes('2001:db8::', '2001:db8::ffff').map((p) => `${p.addr}/${p.len}`)).toEqual([
+      '2001:db8::/112',
+    ]);
     expect(portRangeToMasks(1024, 2047)).toEqual([{ port: 1024, mask: 0xfc00 }]);
     expect(portRangeToMasks(80, 80)).toEqual([{ port: 80, mask: 0xffff }]);
     expect(portRangeToMasks(0, 65535)).toEqual([{ port: 0, mask: 0 }]);
-    expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255[1024-2047]'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([{ src: '10.0.0.0/24', dst: '10.9.0.0/24', protocol: 17, srcPort: 1024, srcPortMask: 0xfc00 }]);
+    expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255[1024-2047]'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([
+      { src: '10.0.0.0/24', dst: '10.9.0.0/24', protocol: 17, srcPort: 1024, srcPortMask: 0xfc00 },
+    ]);
     expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255/6'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([]);
   });
 

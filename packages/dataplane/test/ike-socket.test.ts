@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelDataPlane } from '../src/kernel/backend.ts';
 
 const NS = `dps-${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
-const canRun = process.getuid?.() === 0 && spawnSync('ip', ['xfrm', 'policy', 'count'], { stdio: 'ignore' }).status === 0;
+const canRun =
+  process.getuid?.() === 0 && spawnSync('ip', ['xfrm', 'policy', 'count'], { stdio: 'ignore' }).status === 0;
 const repo = join(import.meta.dirname, '..', '..', '..');
 const tsx = pathToFileURL(createRequire(join(repo, 'apps', 'agent', 'package.json')).resolve('tsx/esm')).href;
 
@@ -41,7 +42,14 @@ describe.skipIf(!canRun)('IKE sockets for the kernel backend', () => {
 
   beforeAll(async () => {
     // loopback normally skips IPsec (disable_xfrm): switch that off so 127.0.0.1 sees the blocking policy
-    execFileSync('sh', ['-c', `ip netns add ${NS} && ip -n ${NS} link set lo up && ip netns exec ${NS} sysctl -qw net.ipv4.conf.lo.disable_xfrm=0`], { timeout: 10_000 });
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        `ip netns add ${NS} && ip -n ${NS} link set lo up && ip netns exec ${NS} sysctl -qw net.ipv4.conf.lo.disable_xfrm=0`,
+      ],
+      { timeout: 10_000 },
+    );
     dp = new KernelDataPlane({ netns: NS, events: false });
     const all = { src: '0.0.0.0/0', dst: '0.0.0.0/0', protocol: 0 };
     await dp.installPolicy({ selector: all, dir: 'out', priority: 1, action: 'discard', templates: [] });
@@ -57,7 +65,10 @@ describe.skipIf(!canRun)('IKE sockets for the kernel backend', () => {
   it('a blocking policy stops a plain socket; the prepared IKE socket bypasses it; the NAT-T socket takes ESP-in-UDP', () => {
     const script = join(dir, 'child.mjs');
     writeFileSync(script, CHILD(pathToFileURL(join(import.meta.dirname, '..', 'src', 'kernel', 'ike-socket.ts')).href));
-    const out = execFileSync('ip', ['netns', 'exec', NS, process.execPath, '--import', tsx, script], { encoding: 'utf8', timeout: 20_000 });
+    const out = execFileSync('ip', ['netns', 'exec', NS, process.execPath, '--import', tsx, script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.problems).toEqual([]);
     expect(r.plainResult).toBe('EPERM');

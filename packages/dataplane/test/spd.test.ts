@@ -43,20 +43,53 @@ function v6(src: string, dst: string, nh: number, sport = 0, dport = 0, ext?: nu
   return p;
 }
 
-const tmpl = (reqid: number, level: PolicyTemplate['level'] = 'require', mode: PolicyTemplate['mode'] = 'tunnel'): PolicyTemplate =>
-  mode === 'tunnel' ? { protocol: 'esp', mode, reqid, level, src: '192.0.2.1', dst: '192.0.2.2' } : { protocol: 'esp', mode, reqid, level };
+const tmpl = (
+  reqid: number,
+  level: PolicyTemplate['level'] = 'require',
+  mode: PolicyTemplate['mode'] = 'tunnel',
+): PolicyTemplate =>
+  mode === 'tunnel'
+    ? { protocol: 'esp', mode, reqid, level, src: '192.0.2.1', dst: '192.0.2.2' }
+    : { protocol: 'esp', mode, reqid, level };
 
-function pol(selector: Partial<Selector>, priority: number, action: PolicySpec['action'] = 'encrypt', templates: PolicyTemplate[] = [tmpl(1)], dir: PolicySpec['dir'] = 'out'): PolicySpec {
-  return { selector: { src: '0.0.0.0/0', dst: '0.0.0.0/0', protocol: 0, ...selector }, dir, priority, action, templates: action === 'encrypt' ? templates : [] };
+function pol(
+  selector: Partial<Selector>,
+  priority: number,
+  action: PolicySpec['action'] = 'encrypt',
+  templates: PolicyTemplate[] = [tmpl(1)],
+  dir: PolicySpec['dir'] = 'out',
+): PolicySpec {
+  return {
+    selector: { src: '0.0.0.0/0', dst: '0.0.0.0/0', protocol: 0, ...selector },
+    dir,
+    priority,
+    action,
+    templates: action === 'encrypt' ? templates : [],
+  };
 }
 
-const sa = (reqid: number, extra: Partial<SpdSa> = {}): SpdSa => ({ spi: 0x100 + reqid, src: '192.0.2.1', dst: '192.0.2.2', mode: 'tunnel', reqid, ...extra });
+const sa = (reqid: number, extra: Partial<SpdSa> = {}): SpdSa => ({
+  spi: 0x100 + reqid,
+  src: '192.0.2.1',
+  dst: '192.0.2.2',
+  mode: 'tunnel',
+  reqid,
+  ...extra,
+});
 /** An SA table: templates resolve by reqid. */
-const byReqid = (...sas: SpdSa[]) => (t: PolicyTemplate) => sas.find((s) => templateMatchesSa(t, s));
+const byReqid =
+  (...sas: SpdSa[]) =>
+  (t: PolicyTemplate) =>
+    sas.find((s) => templateMatchesSa(t, s));
 
 describe('packetFields', () => {
   it('reads IPv4 TCP/UDP ports, ICMP type/code, and no ports for later fragments', () => {
-    expect(packetFields(v4('10.0.0.1', '10.0.1.1', 6, 1234, 80))).toMatchObject({ family: 4, protocol: 6, srcPort: 1234, dstPort: 80 });
+    expect(packetFields(v4('10.0.0.1', '10.0.1.1', 6, 1234, 80))).toMatchObject({
+      family: 4,
+      protocol: 6,
+      srcPort: 1234,
+      dstPort: 80,
+    });
     expect(packetFields(v4('10.0.0.1', '10.0.1.1', 1, 8, 0))).toMatchObject({ protocol: 1, srcPort: 8, dstPort: 0 });
     const frag = packetFields(v4('10.0.0.1', '10.0.1.1', 17, 1, 2, 100))!;
     expect(frag.srcPort).toBeUndefined();
@@ -64,10 +97,27 @@ describe('packetFields', () => {
   });
 
   it('reads IPv6 ports, also behind a destination-options header and a first fragment header', () => {
-    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 17, 500, 4500))).toMatchObject({ family: 6, protocol: 17, srcPort: 500, dstPort: 4500 });
-    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 6, 5, 22, 60))).toMatchObject({ protocol: 6, srcPort: 5, dstPort: 22 });
-    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 6, 5, 22, 44))).toMatchObject({ protocol: 6, srcPort: 5, dstPort: 22 });
-    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 58, 128, 0))).toMatchObject({ protocol: 58, srcPort: 128, dstPort: 0 });
+    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 17, 500, 4500))).toMatchObject({
+      family: 6,
+      protocol: 17,
+      srcPort: 500,
+      dstPort: 4500,
+    });
+    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 6, 5, 22, 60))).toMatchObject({
+      protocol: 6,
+      srcPort: 5,
+      dstPort: 22,
+    });
+    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 6, 5, 22, 44))).toMatchObject({
+      protocol: 6,
+      srcPort: 5,
+      dstPort: 22,
+    });
+    expect(packetFields(v6('2001:db8::1', '2001:db8:1::1', 58, 128, 0))).toMatchObject({
+      protocol: 58,
+      srcPort: 128,
+      dstPort: 0,
+    });
   });
 
   it('rejects non-IP and truncated packets', () => {
@@ -144,11 +194,21 @@ describe('Spd outbound lookup', () => {
     spd.install(pol({ dst: '10.3.0.0/16' }, 3, 'encrypt', [tmpl(3, 'use')]));
     const pkt = (dst: string) => v4('172.16.0.1', dst, 6, 1, 1);
     const none = byReqid();
-    expect(spd.lookupOutbound(pkt('10.1.0.1'), none)).toMatchObject({ verdict: 'acquire', template: { reqid: 1, level: 'require' } });
-    expect(spd.lookupOutbound(pkt('10.2.0.1'), none)).toMatchObject({ verdict: 'acquire', template: { reqid: 2, level: 'unique' } });
+    expect(spd.lookupOutbound(pkt('10.1.0.1'), none)).toMatchObject({
+      verdict: 'acquire',
+      template: { reqid: 1, level: 'require' },
+    });
+    expect(spd.lookupOutbound(pkt('10.2.0.1'), none)).toMatchObject({
+      verdict: 'acquire',
+      template: { reqid: 2, level: 'unique' },
+    });
     expect(spd.lookupOutbound(pkt('10.3.0.1'), none)).toMatchObject({ verdict: 'pass' });
     const all = byReqid(sa(1), sa(2), sa(3));
-    for (const [d, r] of [['10.1.0.1', 1], ['10.2.0.1', 2], ['10.3.0.1', 3]] as const)
+    for (const [d, r] of [
+      ['10.1.0.1', 1],
+      ['10.2.0.1', 2],
+      ['10.3.0.1', 3],
+    ] as const)
       expect(spd.lookupOutbound(pkt(d), all)).toMatchObject({ verdict: 'encrypt', sas: [{ reqid: r }] });
     // The unique policy's reqid is its own: another reqid's SA does not serve it.
     expect(spd.lookupOutbound(pkt('10.2.0.1'), byReqid(sa(1), sa(3))).verdict).toBe('acquire');
@@ -167,8 +227,14 @@ describe('Spd outbound lookup', () => {
     expect(templateMatchesSa(t6, sa(7, { src: '2001:db8::1', dst: '2001:db8::3' }))).toBe(false);
     const spd = new Spd();
     spd.install(pol({}, 1, 'encrypt', [tmpl(1, 'use', 'transport'), tmpl(2, 'require')]));
-    expect(spd.lookupOutbound(v4('1.1.1.1', '2.2.2.2', 6), byReqid(sa(2)))).toMatchObject({ verdict: 'encrypt', sas: [{ reqid: 2 }] });
-    expect(spd.lookupOutbound(v4('1.1.1.1', '2.2.2.2', 6), byReqid(sa(1, { mode: 'transport' })))).toMatchObject({ verdict: 'acquire', template: { reqid: 2 } });
+    expect(spd.lookupOutbound(v4('1.1.1.1', '2.2.2.2', 6), byReqid(sa(2)))).toMatchObject({
+      verdict: 'encrypt',
+      sas: [{ reqid: 2 }],
+    });
+    expect(spd.lookupOutbound(v4('1.1.1.1', '2.2.2.2', 6), byReqid(sa(1, { mode: 'transport' })))).toMatchObject({
+      verdict: 'acquire',
+      template: { reqid: 2 },
+    });
   });
 
   it('only out policies decide outbound; remove takes a policy away; counters count matched packets', () => {
@@ -190,36 +256,72 @@ describe('Spd outbound lookup', () => {
 
 describe('Spd inbound check', () => {
   const spd = new Spd();
-  spd.install(pol({ src: '10.2.0.0/16', dst: '10.1.0.0/16' }, 1, 'encrypt', [{ ...tmpl(1), src: '192.0.2.2', dst: '192.0.2.1' }], 'in'));
+  spd.install(
+    pol(
+      { src: '10.2.0.0/16', dst: '10.1.0.0/16' },
+      1,
+      'encrypt',
+      [{ ...tmpl(1), src: '192.0.2.2', dst: '192.0.2.1' }],
+      'in',
+    ),
+  );
   spd.install(pol({ src: '10.3.0.0/16', dst: '10.1.0.0/16' }, 2, 'encrypt', [tmpl(3, 'use', 'transport')], 'in'));
   spd.install(pol({ src: '10.4.0.0/16' }, 3, 'discard', [], 'in'));
   const inSa = sa(1, { src: '192.0.2.2', dst: '192.0.2.1' });
 
   it('accepts a packet through the SA its policy lists', () => {
-    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6, 1, 2), inSa)).toMatchObject({ ok: true, policy: { priority: 1 } });
+    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6, 1, 2), inSa)).toMatchObject({
+      ok: true,
+      policy: { priority: 1 },
+    });
   });
 
   it('in-template-mismatches: wrong SA for the matching policy, or clear traffic where an SA is required', () => {
-    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), sa(2, { src: '192.0.2.2', dst: '192.0.2.1' }))).toMatchObject({ ok: false, counter: 'in-template-mismatches' });
-    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), sa(1))).toMatchObject({ ok: false, counter: 'in-template-mismatches' }); // endpoints reversed
-    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), undefined)).toMatchObject({ ok: false, counter: 'in-template-mismatches' });
+    expect(
+      spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), sa(2, { src: '192.0.2.2', dst: '192.0.2.1' })),
+    ).toMatchObject({ ok: false, counter: 'in-template-mismatches' });
+    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), sa(1))).toMatchObject({
+      ok: false,
+      counter: 'in-template-mismatches',
+    }); // endpoints reversed
+    expect(spd.checkInbound(v4('10.2.0.5', '10.1.0.5', 6), undefined)).toMatchObject({
+      ok: false,
+      counter: 'in-template-mismatches',
+    });
     // level use: clear traffic is fine, and so is the transport SA it lists.
     expect(spd.checkInbound(v4('10.3.0.5', '10.1.0.5', 6), undefined).ok).toBe(true);
     expect(spd.checkInbound(v4('10.3.0.5', '10.1.0.5', 6), sa(3, { mode: 'transport' })).ok).toBe(true);
   });
 
   it('in-no-policies for SA traffic no policy covers; in-policy-blocked for discard; clear traffic without policy passes', () => {
-    expect(spd.checkInbound(v4('10.9.0.5', '10.1.0.5', 6), inSa)).toMatchObject({ ok: false, counter: 'in-no-policies' });
+    expect(spd.checkInbound(v4('10.9.0.5', '10.1.0.5', 6), inSa)).toMatchObject({
+      ok: false,
+      counter: 'in-no-policies',
+    });
     expect(spd.checkInbound(v4('10.9.0.5', '10.1.0.5', 6), undefined)).toEqual({ ok: true });
-    expect(spd.checkInbound(v4('10.4.0.5', '10.1.0.5', 6), undefined)).toMatchObject({ ok: false, counter: 'in-policy-blocked' });
+    expect(spd.checkInbound(v4('10.4.0.5', '10.1.0.5', 6), undefined)).toMatchObject({
+      ok: false,
+      counter: 'in-policy-blocked',
+    });
     expect(spd.checkInbound(Buffer.from([0x45]), inSa)).toMatchObject({ ok: false, counter: 'in-header-errors' });
-    expect(spd.stats).toMatchObject({ 'in-template-mismatches': 3, 'in-no-policies': 1, 'in-policy-blocked': 1, 'in-header-errors': 1 });
+    expect(spd.stats).toMatchObject({
+      'in-template-mismatches': 3,
+      'in-no-policies': 1,
+      'in-policy-blocked': 1,
+      'in-header-errors': 1,
+    });
   });
 
   it('a bypass (action none) inbound policy takes clear packets only', () => {
     const own = new Spd();
     own.install(pol({ src: '10.5.0.0/16' }, 1, 'none', [], 'in'));
-    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), undefined)).toMatchObject({ ok: true, policy: { action: 'none' } });
-    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), inSa)).toMatchObject({ ok: false, counter: 'in-template-mismatches' });
+    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), undefined)).toMatchObject({
+      ok: true,
+      policy: { action: 'none' },
+    });
+    expect(own.checkInbound(v4('10.5.0.5', '10.1.0.5', 6), inSa)).toMatchObject({
+      ok: false,
+      counter: 'in-template-mismatches',
+    });
   });
 });

@@ -10,7 +10,10 @@ import { packetFields } from '../src/userspace/spd.ts';
 const tag = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
 const NS = `dptun-${tag}`;
 const IF = `tu${tag}`.slice(0, 15);
-const canRun = process.getuid?.() === 0 && existsSync('/dev/net/tun') && spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
+const canRun =
+  process.getuid?.() === 0 &&
+  existsSync('/dev/net/tun') &&
+  spawnSync('ip', ['netns', 'list'], { stdio: 'ignore' }).status === 0;
 
 function checksum(b: Buffer): number {
   let s = 0;
@@ -52,7 +55,9 @@ describe.skipIf(!canRun)('TUN device in a test namespace', () => {
     // The device exists in the test namespace (not in ours).
     expect(execFileSync('ip', ['-n', NS, '-o', 'link', 'show', IF], { encoding: 'utf8' })).toContain(IF);
     expect(spawnSync('ip', ['link', 'show', IF], { stdio: 'ignore' }).status).not.toBe(0);
-    execFileSync('sh', ['-c', `ip -n ${NS} link set ${IF} up && ip -n ${NS} addr add 10.77.0.1/24 dev ${IF}`], { timeout: 5000 });
+    execFileSync('sh', ['-c', `ip -n ${NS} link set ${IF} up && ip -n ${NS} addr add 10.77.0.1/24 dev ${IF}`], {
+      timeout: 5000,
+    });
 
     const requests: Buffer[] = [];
     const t = tun;
@@ -64,15 +69,23 @@ describe.skipIf(!canRun)('TUN device in a test namespace', () => {
       }
     });
     const ping = await new Promise<{ code: number; out: string }>((resolve) =>
-      execFile('ip', ['netns', 'exec', NS, 'ping', '-c', '1', '-W', '3', '10.77.0.2'], { timeout: 8000, encoding: 'utf8' }, (err, stdout) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+      execFile(
+        'ip',
+        ['netns', 'exec', NS, 'ping', '-c', '1', '-W', '3', '10.77.0.2'],
+        { timeout: 8000, encoding: 'utf8' },
+        (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }),
       ),
     );
     expect(requests.length).toBeGreaterThanOrEqual(1);
     const req = requests[0]!;
     expect(req[0]! >> 4).toBe(4);
     expect(req.length).toBe(84); // 20 IP + 8 ICMP + 56 data
-    expect(packetFields(req)).toMatchObject({ family: 4, protocol: 1, src: Buffer.from([10, 77, 0, 1]), dst: Buffer.from([10, 77, 0, 2]) });
+    expect(packetFields(req)).toMatchObject({
+      family: 4,
+      protocol: 1,
+      src: Buffer.from([10, 77, 0, 1]),
+      dst: Buffer.from([10, 77, 0, 2]),
+    });
     expect(ping.code, ping.out).toBe(0);
     expect(ping.out).toContain('1 received');
     expect(t.stats.txPackets).toBeGreaterThanOrEqual(1);

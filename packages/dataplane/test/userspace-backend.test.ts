@@ -9,15 +9,41 @@ const A = '192.0.2.1';
 const B = '192.0.2.2';
 
 function sa(spi: number, src: string, dst: string, direction: 'in' | 'out', extra: Partial<SaSpec> = {}): SaSpec {
-  return { spi, src, dst, protocol: 'esp', mode: 'tunnel', reqid: 1, encAlgorithm: 'aes-128-gcm', encKey: key(20, spi & 0xff), esn: false, replayWindow: direction === 'in' ? 64 : 0, direction, ...extra };
+  return {
+    spi,
+    src,
+    dst,
+    protocol: 'esp',
+    mode: 'tunnel',
+    reqid: 1,
+    encAlgorithm: 'aes-128-gcm',
+    encKey: key(20, spi & 0xff),
+    esn: false,
+    replayWindow: direction === 'in' ? 64 : 0,
+    direction,
+    ...extra,
+  };
 }
 
 /** Policies for 10.1.0.0/16 (behind A) <-> 10.2.0.0/16 (behind B), from `me`'s point of view. */
 function policies(me: 'A' | 'B', level: 'require' | 'use' = 'require', reqid = 1): PolicySpec[] {
-  const [mine, theirs, self, peer] = me === 'A' ? ['10.1.0.0/16', '10.2.0.0/16', A, B] : ['10.2.0.0/16', '10.1.0.0/16', B, A];
+  const [mine, theirs, self, peer] =
+    me === 'A' ? ['10.1.0.0/16', '10.2.0.0/16', A, B] : ['10.2.0.0/16', '10.1.0.0/16', B, A];
   return [
-    { selector: { src: mine, dst: theirs, protocol: 0 }, dir: 'out', priority: 1000, action: 'encrypt', templates: [{ protocol: 'esp', mode: 'tunnel', reqid, level, src: self, dst: peer }] },
-    { selector: { src: theirs, dst: mine, protocol: 0 }, dir: 'in', priority: 1000, action: 'encrypt', templates: [{ protocol: 'esp', mode: 'tunnel', reqid, level, src: peer, dst: self }] },
+    {
+      selector: { src: mine, dst: theirs, protocol: 0 },
+      dir: 'out',
+      priority: 1000,
+      action: 'encrypt',
+      templates: [{ protocol: 'esp', mode: 'tunnel', reqid, level, src: self, dst: peer }],
+    },
+    {
+      selector: { src: theirs, dst: mine, protocol: 0 },
+      dir: 'in',
+      priority: 1000,
+      action: 'encrypt',
+      templates: [{ protocol: 'esp', mode: 'tunnel', reqid, level, src: peer, dst: self }],
+    },
   ];
 }
 
@@ -55,7 +81,17 @@ describe('UserspaceDataPlane: SAs and policies through the DataPlane interface',
     await expect(dp.installSa(sa(0x100, A, B, 'out'))).rejects.toMatchObject({ code: 'EEXIST' });
     const list = await dp.listSas();
     expect(list).toHaveLength(2);
-    expect(list[0]).toMatchObject({ spi: 0x100, src: A, dst: B, protocol: 'esp', mode: 'tunnel', reqid: 1, enc: 'aes-128-gcm', larval: false, esn: false });
+    expect(list[0]).toMatchObject({
+      spi: 0x100,
+      src: A,
+      dst: B,
+      protocol: 'esp',
+      mode: 'tunnel',
+      reqid: 1,
+      enc: 'aes-128-gcm',
+      larval: false,
+      esn: false,
+    });
     expect(list[0]!.counters).toMatchObject({ bytes: 0, packets: 0, useTime: 0, replayDropped: 0, integrityFailed: 0 });
     expect(list[0]!.counters.addTime).toBeGreaterThan(0);
 
@@ -79,8 +115,15 @@ describe('UserspaceDataPlane: SAs and policies through the DataPlane interface',
     await dp.installPolicy(inn!);
     await dp.installPolicy({ ...out!, priority: 999 }); // replaces (same selector + dir)
     const list = await dp.listPolicies();
-    expect(list.map((p) => [p.dir, p.priority])).toEqual([['out', 999], ['in', 1000]]);
-    expect(list[0]).toMatchObject({ action: 'encrypt', templates: [{ reqid: 1, level: 'require' }], counters: { packets: 0 } });
+    expect(list.map((p) => [p.dir, p.priority])).toEqual([
+      ['out', 999],
+      ['in', 1000],
+    ]);
+    expect(list[0]).toMatchObject({
+      action: 'encrypt',
+      templates: [{ reqid: 1, level: 'require' }],
+      counters: { packets: 0 },
+    });
     expect(list[0]).not.toHaveProperty('compiled');
     await dp.removePolicy({ selector: out!.selector, dir: 'out' });
     await expect(dp.removePolicy({ selector: out!.selector, dir: 'out' })).rejects.toMatchObject({ code: 'ENOENT' });
@@ -121,10 +164,16 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
     const o1 = a.processOutbound(v4('10.1.0.5', '10.3.0.1'));
     expect(b.processInbound((o1 as { esp: Buffer }).esp)).toMatchObject({ action: 'drop', counter: 'in-no-policies' });
     // B's inbound policy for 10.4/16 lists reqid 9 only: the reqid-1 SA does not fit it.
-    await b.installPolicy({ ...policies('B', 'require', 9)[1]!, selector: { src: '10.4.0.0/16', dst: '10.2.0.0/16', protocol: 0 } });
+    await b.installPolicy({
+      ...policies('B', 'require', 9)[1]!,
+      selector: { src: '10.4.0.0/16', dst: '10.2.0.0/16', protocol: 0 },
+    });
     await a.installPolicy({ ...policies('A')[0]!, selector: { src: '10.4.0.0/16', dst: '10.2.0.0/16', protocol: 0 } });
     const o2 = a.processOutbound(v4('10.4.0.5', '10.2.0.1'));
-    expect(b.processInbound((o2 as { esp: Buffer }).esp)).toMatchObject({ action: 'drop', counter: 'in-template-mismatches' });
+    expect(b.processInbound((o2 as { esp: Buffer }).esp)).toMatchObject({
+      action: 'drop',
+      counter: 'in-template-mismatches',
+    });
     expect(b.statistics()).toMatchObject({ 'in-no-policies': 1, 'in-template-mismatches': 1 });
   });
 
@@ -162,9 +211,18 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
 
   it('discard policies drop with out-policy-blocked; the newest SA serving a template is used', async () => {
     const dp = new UserspaceDataPlane();
-    await dp.installPolicy({ selector: { src: '10.1.0.0/16', dst: '10.2.9.0/24', protocol: 0 }, dir: 'out', priority: 1, action: 'discard', templates: [] });
+    await dp.installPolicy({
+      selector: { src: '10.1.0.0/16', dst: '10.2.9.0/24', protocol: 0 },
+      dir: 'out',
+      priority: 1,
+      action: 'discard',
+      templates: [],
+    });
     for (const p of policies('A')) await dp.installPolicy(p);
-    expect(dp.processOutbound(v4('10.1.0.5', '10.2.9.1'))).toMatchObject({ action: 'drop', counter: 'out-policy-blocked' });
+    expect(dp.processOutbound(v4('10.1.0.5', '10.2.9.1'))).toMatchObject({
+      action: 'drop',
+      counter: 'out-policy-blocked',
+    });
     await dp.installSa(sa(0x1001, A, B, 'out'));
     await dp.installSa(sa(0x1002, A, B, 'out')); // rekeyed
     expect(dp.processOutbound(v4('10.1.0.5', '10.2.0.1'))).toMatchObject({ action: 'esp', sa: { spi: 0x1002 } });
@@ -177,8 +235,20 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
     const b = new UserspaceDataPlane();
     await a.installSa(sa(0x3001, A, B, 'out', { mode: 'transport' }));
     await b.installSa(sa(0x3001, A, B, 'in', { mode: 'transport' }));
-    await a.installPolicy({ selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 }, dir: 'out', priority: 1, action: 'encrypt', templates: [tmpl] });
-    await b.installPolicy({ selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 }, dir: 'in', priority: 1, action: 'encrypt', templates: [tmpl] });
+    await a.installPolicy({
+      selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 },
+      dir: 'out',
+      priority: 1,
+      action: 'encrypt',
+      templates: [tmpl],
+    });
+    await b.installPolicy({
+      selector: { src: '192.0.2.0/24', dst: `${B}/32`, protocol: 0 },
+      dir: 'in',
+      priority: 1,
+      action: 'encrypt',
+      templates: [tmpl],
+    });
     const pkt = v4(A, B);
     const out = a.processOutbound(pkt);
     expect(out).toMatchObject({ action: 'esp', sa: { spi: 0x3001, mode: 'transport' } });
@@ -213,7 +283,13 @@ describe('UserspaceDataPlane: packet path (pure, no sockets)', () => {
     dp.checkLifetimes(now);
     dp.checkLifetimes(now + 1);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ type: 'expire', hard: false, spi: 0x1001, reqid: 1, counters: { bytes: 2000, packets: 20 } });
+    expect(events[0]).toMatchObject({
+      type: 'expire',
+      hard: false,
+      spi: 0x1001,
+      reqid: 1,
+      counters: { bytes: 2000, packets: 20 },
+    });
     dp.checkLifetimes(now + 61);
     expect(events).toHaveLength(2);
     expect(events[1]).toMatchObject({ type: 'expire', hard: true, spi: 0x1001 });

@@ -1,6 +1,6 @@
 // Engine outputs. Every input returns a list of these; the last one is always `nextTimer`.
 import type { EspCipherName, HashName } from '@ipsec/schema';
-import type { Endpoint } from './ike_sa.ts';
+import type { Endpoint } from './ike-sa.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -138,4 +138,13 @@ export interface NextTimerAction {
   at: number | null;
 }
 
-export type Action = SendAction | InstallSaAction | DeleteSaAction | EventAction | IkeStateAction | IkeSaRekeyedAction | PolicyAddedAction | PolicyRemovedAction | NextTimerAction;
+export type Action =
+  | SendAction
+  | InstallSaAction
+  | DeleteSaAction
+  | EventAction
+  | IkeStateAction
+  | IkeSaRekeyedAction
+  | PolicyAddedAction
+  | PolicyRemovedAction
+  | NextTimerAction;

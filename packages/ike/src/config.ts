@@ -1,6 +1,15 @@
 // Engine configuration: plain objects shaped after RouterOS /ip/ipsec menus (property names as in
 // packages/schema/src/menus.ts; times in seconds, lists as arrays) so the agent can feed its store directly.
-import { defaults, profile as profileMenu, proposal as proposalMenu, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName } from '@ipsec/schema';
+import {
+  defaults,
+  profile as profileMenu,
+  proposal as proposalMenu,
+  type DhGroupName,
+  type EspAuthName,
+  type EspCipherName,
+  type HashName,
+  type IkeCipherName,
+} from '@ipsec/schema';
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
 import type { TrafficSelector } from './codec/payloads/ts.ts';
 import type { PoolConfig } from './pools.ts';
@@ -37,7 +46,9 @@ export interface ProfileConfig {
  * peers whose profiles give the same key would have negotiated the same IKE SA, so the responder may still move an
  * initiator between them at IKE_AUTH, by its identity.
  */
-export function ikeAlgorithmsKey(p: Partial<Pick<ProfileConfig, 'hash-algorithm' | 'prf-algorithm' | 'enc-algorithm' | 'dh-group'>> | undefined): string {
+export function ikeAlgorithmsKey(
+  p: Partial<Pick<ProfileConfig, 'hash-algorithm' | 'prf-algorithm' | 'enc-algorithm' | 'dh-group'>> | undefined,
+): string {
   const d = DEFAULT_PROFILE;
   return JSON.stringify([
     [...(p?.['enc-algorithm'] ?? d['enc-algorithm'])].sort(),
@@ -151,12 +162,28 @@ function pickDefaults<K extends string>(menuDefaults: Record<string, unknown>, k
 }
 
 export const DEFAULT_PROFILE: Required<ProfileConfig> = {
-  ...(pickDefaults(defaults(profileMenu), ['hash-algorithm', 'prf-algorithm', 'enc-algorithm', 'dh-group', 'lifetime', 'nat-traversal', 'dpd-interval', 'dpd-maximum-failures', 'proposal-check']) as Omit<Required<ProfileConfig>, 'name'>),
+  ...(pickDefaults(defaults(profileMenu), [
+    'hash-algorithm',
+    'prf-algorithm',
+    'enc-algorithm',
+    'dh-group',
+    'lifetime',
+    'nat-traversal',
+    'dpd-interval',
+    'dpd-maximum-failures',
+    'proposal-check',
+  ]) as Omit<Required<ProfileConfig>, 'name'>),
   name: 'default',
 };
 
 export const DEFAULT_PROPOSAL: Required<ProposalConfig> = {
-  ...(pickDefaults(defaults(proposalMenu), ['auth-algorithms', 'enc-algorithms', 'lifetime', 'pfs-group', 'disabled']) as Omit<Required<ProposalConfig>, 'name'>),
+  ...(pickDefaults(defaults(proposalMenu), [
+    'auth-algorithms',
+    'enc-algorithms',
+    'lifetime',
+    'pfs-group',
+    'disabled',
+  ]) as Omit<Required<ProposalConfig>, 'name'>),
   name: 'default',
 };
 
@@ -215,7 +242,11 @@ export function resolvePeer(cfg: IkeConfig, name: string, chosen?: IdentityConfi
     .filter((p) => p.peer === name && !p.disabled && !p.template && (p.action ?? 'encrypt') === 'encrypt')
     .map((policy) => ({ policy, proposal: proposalByName(cfg, policy.proposal) }));
   const mcName = identity?.['mode-config'];
-  const modeConfig = mcName && mcName !== 'none' ? (cfg.modeConfigs?.find((m) => m.name === mcName) ?? (mcName === 'request-only' ? { name: 'request-only', responder: false } : undefined)) : undefined;
+  const modeConfig =
+    mcName && mcName !== 'none'
+      ? (cfg.modeConfigs?.find((m) => m.name === mcName) ??
+        (mcName === 'request-only' ? { name: 'request-only', responder: false } : undefined))
+      : undefined;
   return { peer, profile, identity, modeConfig, policies };
 }
 

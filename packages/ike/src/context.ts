@@ -5,7 +5,7 @@ import type { IkeConfig } from './config.ts';
 import type { RandomSource } from './crypto/random.ts';
 import type { Action, LogLevel } from './actions.ts';
 import type { AddressLeases } from './pools.ts';
-import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike_sa.ts';
+import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike-sa.ts';
 
 export interface Ctx {
   readonly random: RandomSource;
@@ -16,7 +16,15 @@ export interface Ctx {
   log(level: LogLevel, message: string, sa?: IkeSa): void;
   emit(action: Action): void;
   /** Send a request on `sa` (encrypted unless IKE_SA_INIT), queued behind any outstanding request; retransmitted until answered. */
-  request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void, opts?: RequestOptions): void;
+  request(
+    sa: IkeSa,
+    exchange: number,
+    payloads: Payload[],
+    what: string,
+    onResponse: ResponseHandler,
+    onTimeout?: () => void,
+    opts?: RequestOptions,
+  ): void;
   /** Answer the peer's request (encrypted unless IKE_SA_INIT) and cache the answer for retransmitted requests. */
   respond(sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void;
   /** Send bytes outside any SA (stateless IKE_SA_INIT error answers). */
@@ -27,7 +35,11 @@ export interface Ctx {
   newChildId(): number;
   /** A fresh, unused, non-zero 4-byte ESP SPI. */
   newEspSpi(): Uint8Array;
-  installChild(sa: IkeSa, child: ChildSa, keys: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array }): void;
+  installChild(
+    sa: IkeSa,
+    child: ChildSa,
+    keys: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array },
+  ): void;
   removeChild(sa: IkeSa, child: ChildSa, reason: string): void;
   /** Tear down the IKE SA and its children locally (no message). */
   destroy(sa: IkeSa, reason: string): void;

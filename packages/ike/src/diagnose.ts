@@ -20,7 +20,11 @@ function transformName(protocol: number, t: Transform): string {
   const keyLength = keyLengthOf(t);
   switch (t.type) {
     case TransformType.ENCR:
-      return (protocol === ProtocolId.IKE ? encrByTransform(t.id, keyLength)?.name : espByTransform(t.id, keyLength)?.name) ?? `encr#${t.id}${keyLength ? `-${keyLength}` : ''}`;
+      return (
+        (protocol === ProtocolId.IKE
+          ? encrByTransform(t.id, keyLength)?.name
+          : espByTransform(t.id, keyLength)?.name) ?? `encr#${t.id}${keyLength ? `-${keyLength}` : ''}`
+      );
     case TransformType.PRF:
       return prfById(t.id)?.name ?? `prf#${t.id}`;
     case TransformType.INTEG:
@@ -58,11 +62,18 @@ export function explainMismatch(offered: Proposal[], mine: Proposal[]): string[]
   const ours = namesByType(mine, protocol);
   const theirs = namesByType(offered, protocol);
   const lines: string[] = [];
-  for (const type of [TransformType.ENCR, TransformType.PRF, TransformType.INTEG, TransformType.DH, TransformType.ESN]) {
+  for (const type of [
+    TransformType.ENCR,
+    TransformType.PRF,
+    TransformType.INTEG,
+    TransformType.DH,
+    TransformType.ESN,
+  ]) {
     const a = (ours.get(type) ?? []).filter((n) => n !== 'none');
     const b = (theirs.get(type) ?? []).filter((n) => n !== 'none');
     if (a.length === 0 && b.length === 0) continue;
-    if (!a.some((n) => b.includes(n))) lines.push(`rejected ${TYPE_NAMES[type]}: ours = ${a.join(',') || 'none'} : peer = ${b.join(',') || 'none'}`);
+    if (!a.some((n) => b.includes(n)))
+      lines.push(`rejected ${TYPE_NAMES[type]}: ours = ${a.join(',') || 'none'} : peer = ${b.join(',') || 'none'}`);
   }
   const describe = (m: Map<number, string[]>) =>
     [...m].map(([type, names]) => `${TYPE_NAMES[type] ?? type}=${names.join(',')}`).join(' ') || 'nothing';

@@ -9,23 +9,30 @@ import { parseChain, serializeChain, type Payload } from './codec/payload.ts';
 import type { SkfPayload } from './codec/payloads/skf.ts';
 import { notify } from './codec/payloads/notify.ts';
 import { resolvePeer, type IkeConfig, type PolicyEntry } from './config.ts';
-import { generatedRows } from './exchanges/generate_policy.ts';
+import { generatedRows } from './exchanges/generate-policy.ts';
 import { dhByName } from './crypto/dh.ts';
 import type { RandomSource } from './crypto/random.ts';
 import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
 import type { Action, InstallSaAction, IkeStateAction, LogLevel } from './actions.ts';
 import type { Ctx, RequestOptions } from './context.ts';
-import { newSaBookkeeping, type ChildSa, type Endpoint, type IkeSa, type PendingRequest, type ResponseHandler } from './ike_sa.ts';
+import {
+  newSaBookkeeping,
+  type ChildSa,
+  type Endpoint,
+  type IkeSa,
+  type PendingRequest,
+  type ResponseHandler,
+} from './ike-sa.ts';
 import { ikeProposals } from './proposals.ts';
 import { formatTs } from './ts.ts';
 import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
 import { parseIp } from './util/ip.ts';
 import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
-import { handleInitRequest, sendInitRequest } from './exchanges/ike_sa_init.ts';
-import { handleAuthRequest } from './exchanges/ike_auth.ts';
+import { handleInitRequest, sendInitRequest } from './exchanges/ike-sa-init.ts';
+import { handleAuthRequest } from './exchanges/ike-auth.ts';
 import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
-import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create_child_sa.ts';
-import { rekeyIke } from './exchanges/rekey_ike.ts';
+import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create-child-sa.ts';
+import { rekeyIke } from './exchanges/rekey-ike.ts';
 import { AddressLeases } from './pools.ts';
 
 export interface RetransmitOptions {
@@ -61,7 +68,6 @@ export interface EngineOptions {
 /** Fragments and bytes accepted for one incoming fragmented message. */
 const MAX_FRAGMENTS = 64;
 const MAX_REASSEMBLY = 64 * 1024;
-
 
 export type Command =
   | { type: 'initiate'; peer: string; local?: Endpoint }
@@ -172,7 +178,14 @@ export class IkeEngine {
       remote: sa.remote,
       spiI: hex(sa.spiI),
       spiR: hex(sa.spiR),
-      children: sa.children.map((c) => ({ id: c.id, spiIn: spiNumber(c.spiIn), spiOut: spiNumber(c.spiOut), mode: c.mode, tsLocal: c.tsLocal.map(formatTs), tsRemote: c.tsRemote.map(formatTs) })),
+      children: sa.children.map((c) => ({
+        id: c.id,
+        spiIn: spiNumber(c.spiIn),
+        spiOut: spiNumber(c.spiOut),
+        mode: c.mode,
+        tsLocal: c.tsLocal.map(formatTs),
+        tsRemote: c.tsRemote.map(formatTs),
+      })),
     }));
   }
 
@@ -197,7 +210,11 @@ export class IkeEngine {
   }
 
   private log(level: LogLevel, message: string, sa?: IkeSa): void {
-    this.out.push(sa ? { type: 'event', level, message: `[${sa.peerName} #${sa.id}] ${message}`, ikeSa: sa.id, peer: sa.peerName } : { type: 'event', level, message });
+    this.out.push(
+      sa
+        ? { type: 'event', level, message: `[${sa.peerName} #${sa.id}] ${message}`, ikeSa: sa.id, peer: sa.peerName }
+        : { type: 'event', level, message },
+    );
   }
 
   private send(from: Endpoint, to: Endpoint, ike: Uint8Array): void {
@@ -208,18 +225,30 @@ export class IkeEngine {
   }
 
   private state(sa: IkeSa): void {
-    const a: IkeStateAction = { type: 'ikeSaState', ikeSa: sa.id, peer: sa.peerName, state: sa.state, local: sa.local, remote: sa.remote, spiI: hex(sa.spiI), spiR: hex(sa.spiR), initiator: sa.initiator };
+    const a: IkeStateAction = {
+      type: 'ikeSaState',
+      ikeSa: sa.id,
+      peer: sa.peerName,
+      state: sa.state,
+      local: sa.local,
+      remote: sa.remote,
+      spiI: hex(sa.spiI),
+      spiR: hex(sa.spiR),
+      initiator: sa.initiator,
+    };
     if (sa.virtualIp) a.virtualIp = sa.virtualIp;
     if (sa.eapUser) a.eapUser = sa.eapUser;
     if (sa.remoteId) a.remoteId = sa.remoteId;
     this.out.push(a);
-    if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined) this.scheduleIkeRekey(sa);
+    if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined)
+      this.scheduleIkeRekey(sa);
   }
 
   /** Soft lifetime: rekey the IKE SA at 85-90% of the profile lifetime (jitter keeps the peers apart). */
   private scheduleIkeRekey(sa: IkeSa): void {
     const life = sa.rp.profile.lifetime;
-    if (life > 0 && sa.establishedAt !== undefined) sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * this.jitter());
+    if (life > 0 && sa.establishedAt !== undefined)
+      sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * this.jitter());
   }
 
   private jitter(): number {
@@ -254,7 +283,8 @@ export class IkeEngine {
       now: () => this.now(),
       log: (level, message, sa) => this.log(level, message, sa),
       emit: (a) => this.out.push(a),
-      request: (sa, exchange, payloads, what, onResponse, onTimeout, opts) => this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts),
+      request: (sa, exchange, payloads, what, onResponse, onTimeout, opts) =>
+        this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts),
       respond: (sa, req, payloads) => this.respond(sa, req, payloads),
       sendRaw: (from, to, data) => this.send(from, to, data),
       register: (sa) => this.register(sa),
@@ -294,11 +324,23 @@ export class IkeEngine {
   }
 
   private envelope(sa: IkeSa, exchange: number, messageId: number, response: boolean) {
-    return { spiI: sa.spiI, spiR: sa.spiR, exchange, messageId, flags: (sa.initiator ? Flags.INITIATOR : 0) | (response ? Flags.RESPONSE : 0) };
+    return {
+      spiI: sa.spiI,
+      spiR: sa.spiR,
+      exchange,
+      messageId,
+      flags: (sa.initiator ? Flags.INITIATOR : 0) | (response ? Flags.RESPONSE : 0),
+    };
   }
 
   /** The message as datagrams: IKE_SA_INIT in clear, others sealed, fragmented when too big and negotiated (RFC 7383). */
-  private protect(sa: IkeSa, exchange: number, messageId: number, response: boolean, payloads: Payload[]): Uint8Array[] {
+  private protect(
+    sa: IkeSa,
+    exchange: number,
+    messageId: number,
+    response: boolean,
+    payloads: Payload[],
+  ): Uint8Array[] {
     const env = this.envelope(sa, exchange, messageId, response);
     if (exchange === ExchangeType.IKE_SA_INIT) return [serializeMessage({ ...env, payloads })];
     const keys = outKeys(sa);
@@ -313,11 +355,30 @@ export class IkeEngine {
     const pieceLen = Math.max(64, maxMessage - 28 - 8 - keys.encr.ivLen - icv - Math.max(keys.encr.blockLen, 1));
     const total = Math.ceil(chain.bytes.length / pieceLen);
     const out: Uint8Array[] = [];
-    for (let i = 0; i < total; i++) out.push(sealFragment(env, chain.first, i + 1, total, chain.bytes.subarray(i * pieceLen, (i + 1) * pieceLen), keys, this.random));
+    for (let i = 0; i < total; i++)
+      out.push(
+        sealFragment(
+          env,
+          chain.first,
+          i + 1,
+          total,
+          chain.bytes.subarray(i * pieceLen, (i + 1) * pieceLen),
+          keys,
+          this.random,
+        ),
+      );
     return out;
   }
 
-  private request(sa: IkeSa, exchange: number, payloads: Payload[], what: string, onResponse: ResponseHandler, onTimeout?: () => void, opts: RequestOptions = {}): void {
+  private request(
+    sa: IkeSa,
+    exchange: number,
+    payloads: Payload[],
+    what: string,
+    onResponse: ResponseHandler,
+    onTimeout?: () => void,
+    opts: RequestOptions = {},
+  ): void {
     if (sa.state === 'dead') return;
     if (sa.pending) {
       sa.queue.push(() => this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts));
@@ -327,7 +388,18 @@ export class IkeEngine {
     const packets = this.protect(sa, exchange, messageId, false, payloads);
     const now = this.now();
     const timeout = opts.timeout ?? this.rt.timeout;
-    const pending: PendingRequest = { exchange, messageId, packets, timeout, base: opts.base ?? this.rt.base, tries: opts.tries ?? this.rt.tries, retransmits: 0, nextAt: now + timeout, onResponse, what };
+    const pending: PendingRequest = {
+      exchange,
+      messageId,
+      packets,
+      timeout,
+      base: opts.base ?? this.rt.base,
+      tries: opts.tries ?? this.rt.tries,
+      retransmits: 0,
+      nextAt: now + timeout,
+      onResponse,
+      what,
+    };
     if (onTimeout) pending.onTimeout = onTimeout;
     sa.pending = pending;
     if (packets.length > 1) this.log('debug', `${what}: sent in ${packets.length} fragments`, sa);
@@ -350,7 +422,13 @@ export class IkeEngine {
     to.children.push(...from.children);
     from.children = [];
     from.peerRekey = undefined;
-    this.out.push({ type: 'ikeSaRekeyed', ikeSa: to.id, replaces: from.id, peer: to.peerName, children: to.children.map((c) => c.id) });
+    this.out.push({
+      type: 'ikeSaRekeyed',
+      ikeSa: to.id,
+      replaces: from.id,
+      peer: to.peerName,
+      children: to.children.map((c) => c.id),
+    });
   }
 
   // ------------------------------------------------------------------ cookies (RFC 7296 2.6)
@@ -358,11 +436,17 @@ export class IkeEngine {
   /** Cookie = version | HMAC-SHA256(secret, Ni | IPi | SPIi). One secret for the engine's life. */
   private cookieFor(ni: Uint8Array, from: Endpoint, spiI: Uint8Array): Uint8Array {
     this.cookieSecret ??= this.random(32);
-    const mac = createHmac('sha256', this.cookieSecret).update(concat(ni, parseIp(from.address) ?? new Uint8Array(0), spiI)).digest();
+    const mac = createHmac('sha256', this.cookieSecret)
+      .update(concat(ni, parseIp(from.address) ?? new Uint8Array(0), spiI))
+      .digest();
     return concat(new Uint8Array([1]), new Uint8Array(mac));
   }
 
-  private installChild(sa: IkeSa, child: ChildSa, k: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array }): void {
+  private installChild(
+    sa: IkeSa,
+    child: ChildSa,
+    k: { encI: Uint8Array; integI: Uint8Array; encR: Uint8Array; integR: Uint8Array },
+  ): void {
     // "Initiator" in 2.17 is the initiator of the exchange that created this CHILD_SA.
     const i = child.weInitiated;
     const mine = { enc: i ? k.encI : k.encR, integ: i ? k.integI : k.integR };
@@ -410,14 +494,27 @@ export class IkeEngine {
     if (i < 0) return;
     sa.children.splice(i, 1);
     this.espSpis.delete(spiNumber(child.spiIn));
-    this.out.push({ type: 'deleteSa', ikeSa: sa.id, child: child.id, peer: sa.peerName, inboundSpi: spiNumber(child.spiIn), outboundSpi: spiNumber(child.spiOut), reason });
+    this.out.push({
+      type: 'deleteSa',
+      ikeSa: sa.id,
+      child: child.id,
+      peer: sa.peerName,
+      inboundSpi: spiNumber(child.spiIn),
+      outboundSpi: spiNumber(child.spiOut),
+      reason,
+    });
     this.log('info', `CHILD_SA #${child.id} deleted (${reason})`, sa);
     const g = sa.rp.policies[child.policyIndex]?.generated;
     if (g && !g.removed && --g.refs <= 0) {
       g.refs = 0;
       g.removed = true;
-      for (const id of g.ids) this.out.push({ type: 'policyRemoved', policy: id, ikeSa: sa.id, peer: sa.peerName, reason });
-      this.log('info', `generated polic${g.ids.length === 1 ? 'y' : 'ies'} ${g.ids.map((x) => `#${x}`).join(', ')} removed`, sa);
+      for (const id of g.ids)
+        this.out.push({ type: 'policyRemoved', policy: id, ikeSa: sa.id, peer: sa.peerName, reason });
+      this.log(
+        'info',
+        `generated polic${g.ids.length === 1 ? 'y' : 'ies'} ${g.ids.map((x) => `#${x}`).join(', ')} removed`,
+        sa,
+      );
       g.ids = [];
     }
   }
@@ -478,8 +575,24 @@ export class IkeEngine {
     if (!parsed.ok) {
       const e = parsed.error;
       this.log('debug', `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`);
-      if (e.header && e.notify === NotifyType.INVALID_MAJOR_VERSION && e.header.exchange === ExchangeType.IKE_SA_INIT && !isResponse(e.header))
-        this.send(d.to, d.from, serializeMessage({ spiI: e.header.spiI, spiR: e.header.spiR, exchange: e.header.exchange, flags: Flags.RESPONSE, messageId: e.header.messageId, payloads: [notify(NotifyType.INVALID_MAJOR_VERSION)] }));
+      if (
+        e.header &&
+        e.notify === NotifyType.INVALID_MAJOR_VERSION &&
+        e.header.exchange === ExchangeType.IKE_SA_INIT &&
+        !isResponse(e.header)
+      )
+        this.send(
+          d.to,
+          d.from,
+          serializeMessage({
+            spiI: e.header.spiI,
+            spiR: e.header.spiR,
+            exchange: e.header.exchange,
+            flags: Flags.RESPONSE,
+            messageId: e.header.messageId,
+            payloads: [notify(NotifyType.INVALID_MAJOR_VERSION)],
+          }),
+        );
       return;
     }
     const msg = parsed.value;
@@ -488,7 +601,8 @@ export class IkeEngine {
       if (!isInitiatorFlag(msg)) return;
       const existing = this.halfOpen.get(this.halfOpenKey(msg.spiI, d.from));
       if (existing) {
-        if (existing.lastResponse && existing.lastResponse.messageId === 0 && existing.state === 'init-done') for (const p of existing.lastResponse.packets) this.send(existing.local, existing.remote, p);
+        if (existing.lastResponse && existing.lastResponse.messageId === 0 && existing.state === 'init-done')
+          for (const p of existing.lastResponse.packets) this.send(existing.local, existing.remote, p);
         return;
       }
       if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas) {
@@ -496,7 +610,8 @@ export class IkeEngine {
         return;
       }
       if (this.halfOpen.size >= this.cookieThreshold) {
-        const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as { data: Uint8Array } | undefined;
+        const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as
+          { data: Uint8Array } | undefined;
         if (!nonce) return;
         const want = this.cookieFor(nonce.data, d.from, msg.spiI);
         const first = msg.payloads[0];
@@ -504,7 +619,18 @@ export class IkeEngine {
         if (!got || !equal(got.data, want)) {
           if (got) this.log('debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
           this.log('debug', `${this.halfOpen.size} half-open IKE SAs: asking ${d.from.address} for a COOKIE`);
-          this.send(d.to, d.from, serializeMessage({ spiI: msg.spiI, spiR: new Uint8Array(8), exchange: ExchangeType.IKE_SA_INIT, flags: Flags.RESPONSE, messageId: 0, payloads: [notify(NotifyType.COOKIE, want)] }));
+          this.send(
+            d.to,
+            d.from,
+            serializeMessage({
+              spiI: msg.spiI,
+              spiR: new Uint8Array(8),
+              exchange: ExchangeType.IKE_SA_INIT,
+              flags: Flags.RESPONSE,
+              messageId: 0,
+              payloads: [notify(NotifyType.COOKIE, want)],
+            }),
+          );
           return;
         }
       }
@@ -513,10 +639,12 @@ export class IkeEngine {
     const weAreResponder = isInitiatorFlag(msg);
     const ourSpi = weAreResponder ? msg.spiR : msg.spiI;
     const sa = this.byLocalSpi.get(hex(ourSpi));
-    if (!sa || sa.initiator === weAreResponder) return this.log('debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
+    if (!sa || sa.initiator === weAreResponder)
+      return this.log('debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
     const theirSpi = weAreResponder ? msg.spiI : msg.spiR;
     const knownTheirs = sa.initiator ? sa.spiR : sa.spiI;
-    if (!(sa.initiator && sa.state === 'init-sent') && hex(theirSpi) !== hex(knownTheirs)) return this.log('debug', 'SPI mismatch; dropped', sa);
+    if (!(sa.initiator && sa.state === 'init-sent') && hex(theirSpi) !== hex(knownTheirs))
+      return this.log('debug', 'SPI mismatch; dropped', sa);
     if (response) return this.onResponse(sa, msg, d);
     return this.onRequest(sa, msg, d);
   }
@@ -528,7 +656,11 @@ export class IkeEngine {
     try {
       return openMessage(msg, inKeys(sa));
     } catch (e) {
-      this.log(e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug', `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`, sa);
+      this.log(
+        e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug',
+        `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`,
+        sa,
+      );
       return undefined;
     }
   }
@@ -539,7 +671,11 @@ export class IkeEngine {
     try {
       piece = openFragment(msg, inKeys(sa));
     } catch (e) {
-      this.log('debug', `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`, sa);
+      this.log(
+        'debug',
+        `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`,
+        sa,
+      );
       return undefined;
     }
     if (skf.totalFragments > MAX_FRAGMENTS) {
@@ -574,7 +710,8 @@ export class IkeEngine {
 
   private onResponse(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
     const p = sa.pending;
-    if (!p || p.messageId !== msg.messageId || p.exchange !== msg.exchange) return this.log('debug', `unexpected response ${msg.messageId}; dropped`, sa);
+    if (!p || p.messageId !== msg.messageId || p.exchange !== msg.exchange)
+      return this.log('debug', `unexpected response ${msg.messageId}; dropped`, sa);
     const payloads = this.decrypt(sa, msg);
     if (!payloads) return;
     sa.pending = undefined;
@@ -605,7 +742,8 @@ export class IkeEngine {
       for (const p of sa.lastResponse.packets) this.send(sa.local, sa.remote, p);
       return;
     }
-    if (msg.messageId !== sa.peerMsgId) return this.log('debug', `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`, sa);
+    if (msg.messageId !== sa.peerMsgId)
+      return this.log('debug', `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`, sa);
     const payloads = this.decrypt(sa, msg);
     if (!payloads) return;
     sa.peerMsgId++;
@@ -621,7 +759,8 @@ export class IkeEngine {
         handleAuthRequest(this.ctx, sa, msg, payloads);
         break;
       case ExchangeType.INFORMATIONAL:
-        if (sa.state !== 'established' && sa.state !== 'deleting' && sa.state !== 'rekeyed') return this.respond(sa, msg, []);
+        if (sa.state !== 'established' && sa.state !== 'deleting' && sa.state !== 'rekeyed')
+          return this.respond(sa, msg, []);
         handleInformationalRequest(this.ctx, sa, msg, payloads);
         break;
       case ExchangeType.CREATE_CHILD_SA:
@@ -641,7 +780,9 @@ export class IkeEngine {
       case 'initiate':
         return this.initiate(c.peer, c.local);
       case 'terminate': {
-        const targets = [...this.sas.values()].filter((sa) => (c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true));
+        const targets = [...this.sas.values()].filter((sa) =>
+          c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true,
+        );
         for (const sa of targets) {
           if (sa.state === 'established') sendDeleteIke(this.ctx, sa, 'terminated by command');
           else this.destroy(sa, 'terminated by command');
@@ -651,13 +792,15 @@ export class IkeEngine {
       case 'rekey-child': {
         const sa = this.sas.get(c.ikeSa);
         const child = sa?.children.find((x) => x.id === c.child);
-        if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
+        if (!sa || !child || sa.state !== 'established')
+          return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
         return rekeyChild(this.ctx, sa, child);
       }
       case 'delete-child': {
         const sa = this.sas.get(c.ikeSa);
         const child = sa?.children.find((x) => x.id === c.child);
-        if (!sa || !child || sa.state !== 'established') return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
+        if (!sa || !child || sa.state !== 'established')
+          return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
         return sendDeleteChild(this.ctx, sa, child, 'deleted by command');
       }
       case 'rekey-ike': {
@@ -676,17 +819,28 @@ export class IkeEngine {
   private initiate(peerName: string, localOverride?: Endpoint): void {
     const rp = resolvePeer(this.config, peerName);
     if (!rp) return this.log('error', `initiate: no enabled peer named ${peerName}`);
-    if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2') return this.log('error', `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`);
+    if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
+      return this.log(
+        'error',
+        `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
+      );
     if (rp.peer.passive) return this.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
     // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
     const up = [...this.sas.values()].find((sa) => sa.peerName === peerName && sa.state === 'established');
     if (up) return createMissingChildren(this.ctx, up);
-    for (const sa of this.sas.values()) if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting') return this.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
+    for (const sa of this.sas.values())
+      if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
+        return this.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
     const remoteAddr = rp.peer.address.split('/');
-    if (!parseIp(remoteAddr[0] ?? '') || (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128'))
+    if (
+      !parseIp(remoteAddr[0] ?? '') ||
+      (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128')
+    )
       return this.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
-    const local = localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
-    if (!local) return this.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
+    const local =
+      localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
+    if (!local)
+      return this.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
     const warnings: string[] = [];
     const proposals = ikeProposals(rp.profile, { warnings });
     for (const w of warnings) this.log('warning', w);
@@ -749,7 +903,8 @@ export class IkeEngine {
       if (sa.state !== 'established') continue;
       // Behind a NAT, keep its mapping open with a 1-byte 0xFF datagram on the NAT-T port.
       if (sa.nat.local && now >= (sa.keepaliveAt ?? 0)) {
-        if (sa.keepaliveAt !== undefined) this.out.push({ type: 'send', from: sa.local, to: sa.remote, data: Uint8Array.of(0xff) });
+        if (sa.keepaliveAt !== undefined)
+          this.out.push({ type: 'send', from: sa.local, to: sa.remote, data: Uint8Array.of(0xff) });
         sa.keepaliveAt = now + NAT_KEEPALIVE_MS;
       }
       const dpd = sa.rp.profile['dpd-interval'];
@@ -778,7 +933,8 @@ export class IkeEngine {
         }
       }
       for (const c of [...sa.children]) {
-        if (!sa.rekey && c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt) rekeyChild(this.ctx, sa, c);
+        if (!sa.rekey && c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt)
+          rekeyChild(this.ctx, sa, c);
         if (now >= c.createdAt + c.lifetime * 1000) this.removeChild(sa, c, 'hard lifetime expired');
       }
     }
@@ -795,7 +951,8 @@ export class IkeEngine {
       if (sa.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, sa.rekeyAt);
       const dpd = sa.rp.profile['dpd-interval'];
       if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);
-      if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined) at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
+      if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined)
+        at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
       for (const c of sa.children) {
         if (c.state === 'installed' && c.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, c.rekeyAt);
         at = Math.min(at, c.createdAt + c.lifetime * 1000);

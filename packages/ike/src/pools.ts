@@ -34,12 +34,23 @@ export class AddressLeases {
    * `owner` already holds if it comes from one of these pools, else the first free one that is not `reserved`
    * (addresses configured for particular users).
    */
-  acquire(pools: readonly PoolConfig[], poolName: string, owner: string, saId: number, reserved: ReadonlySet<string> = new Set()): LeaseResult {
+  acquire(
+    pools: readonly PoolConfig[],
+    poolName: string,
+    owner: string,
+    saId: number,
+    reserved: ReadonlySet<string> = new Set(),
+  ): LeaseResult {
     const chain: PoolConfig[] = [];
-    for (let name = poolName; name !== '' && name !== 'none'; ) {
+    for (let name = poolName; name !== '' && name !== 'none';) {
       if (chain.some((p) => p.name === name)) break; // next-pool loop
       const p = pools.find((x) => x.name === name);
-      if (!p) return { error: chain.length ? `next-pool ${name} of pool ${chain.at(-1)!.name} does not exist` : `pool ${name} does not exist` };
+      if (!p)
+        return {
+          error: chain.length
+            ? `next-pool ${name} of pool ${chain.at(-1)!.name} does not exist`
+            : `pool ${name} does not exist`,
+        };
       chain.push(p);
       name = p['next-pool'] ?? '';
     }
@@ -82,7 +93,12 @@ export class AddressLeases {
 
   /** Current leases (status, tests). */
   list(): { address: string; pool: string; owner: string; ikeSas: number[] }[] {
-    return [...this.byAddress.values()].map((l) => ({ address: l.address, pool: l.pool, owner: l.owner, ikeSas: [...l.holders] }));
+    return [...this.byAddress.values()].map((l) => ({
+      address: l.address,
+      pool: l.pool,
+      owner: l.owner,
+      ikeSas: [...l.holders],
+    }));
   }
 
   private count(pool: string): number {

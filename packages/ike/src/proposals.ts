@@ -2,7 +2,14 @@
 import type { DhGroupName } from '@ipsec/schema';
 import { AttributeType, ProtocolId, TransformType } from './codec/constants.ts';
 import { keyLengthOf, type Proposal, type Transform } from './codec/payloads/sa.ts';
-import { encrByName, encrByTransform, ESP_INFO, espByTransform, type EncrAlg, type EspCipherInfo } from './crypto/cipher.ts';
+import {
+  encrByName,
+  encrByTransform,
+  ESP_INFO,
+  espByTransform,
+  type EncrAlg,
+  type EspCipherInfo,
+} from './crypto/cipher.ts';
 import { dhById, dhByName, type DhGroupImpl } from './crypto/dh.ts';
 import { integById, integByName, type IntegAlg } from './crypto/integ.ts';
 import { prfById, prfByName, type PrfAlg } from './crypto/prf.ts';
@@ -23,7 +30,11 @@ export interface EspSuite {
 }
 
 function tf(type: number, id: number, keyLength?: number): Transform {
-  return { type, id, attributes: keyLength === undefined ? [] : [{ type: AttributeType.KEY_LENGTH, value: keyLength }] };
+  return {
+    type,
+    id,
+    attributes: keyLength === undefined ? [] : [{ type: AttributeType.KEY_LENGTH, value: keyLength }],
+  };
 }
 
 export interface Unsupported {
@@ -47,21 +58,36 @@ export function ikeProposals(profile: Required<ProfileConfig>, out: Unsupported 
   const plain = encrs.filter((e) => !e.aead);
   const aead = encrs.filter((e) => e.aead);
   const enc = (es: EncrAlg[]) => es.map((e) => tf(TransformType.ENCR, e.id, e.keyLengthAttr));
-  if (plain.length && integ) proposals.push({ num: 0, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms: [...enc(plain), ...common.slice(0, 1), tf(TransformType.INTEG, integ.id), ...common.slice(1)] });
-  if (aead.length) proposals.push({ num: 0, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms: [...enc(aead), ...common] });
+  if (plain.length && integ)
+    proposals.push({
+      num: 0,
+      protocol: ProtocolId.IKE,
+      spi: new Uint8Array(0),
+      transforms: [...enc(plain), ...common.slice(0, 1), tf(TransformType.INTEG, integ.id), ...common.slice(1)],
+    });
+  if (aead.length)
+    proposals.push({ num: 0, protocol: ProtocolId.IKE, spi: new Uint8Array(0), transforms: [...enc(aead), ...common] });
   proposals.forEach((p, i) => (p.num = i + 1));
   return proposals;
 }
 
 /** ESP proposals for a policy's proposal; `dh` adds the PFS group (CREATE_CHILD_SA only). */
-export function espProposals(cfg: Required<ProposalConfig>, spi: Uint8Array, dh?: DhGroupName, out: Unsupported = { warnings: [] }): Proposal[] {
+export function espProposals(
+  cfg: Required<ProposalConfig>,
+  spi: Uint8Array,
+  dh?: DhGroupName,
+  out: Unsupported = { warnings: [] },
+): Proposal[] {
   const ciphers: EspCipherInfo[] = [];
   for (const n of cfg['enc-algorithms']) {
     const c = ESP_INFO.find((x) => x.name === n);
     if (c) ciphers.push(c);
     else out.warnings.push(`enc-algorithms ${n} has no IKEv2 transform ID`);
   }
-  const integs = cfg['auth-algorithms'].filter((a) => a !== 'null').map((a) => integByName(a)).filter((x): x is IntegAlg => x !== undefined);
+  const integs = cfg['auth-algorithms']
+    .filter((a) => a !== 'null')
+    .map((a) => integByName(a))
+    .filter((x): x is IntegAlg => x !== undefined);
   const dhT = dh ? dhByName(dh) : undefined;
   const tail = [...(dhT ? [tf(TransformType.DH, dhT.id)] : []), tf(TransformType.ESN, 0)];
   const enc = (cs: EspCipherInfo[]) => cs.map((c) => tf(TransformType.ENCR, c.id, c.keyLengthAttr));
@@ -69,7 +95,13 @@ export function espProposals(cfg: Required<ProposalConfig>, spi: Uint8Array, dh?
   const aead = ciphers.filter((c) => c.aead);
   const plain = ciphers.filter((c) => !c.aead);
   if (aead.length) proposals.push({ num: 0, protocol: ProtocolId.ESP, spi, transforms: [...enc(aead), ...tail] });
-  if (plain.length) proposals.push({ num: 0, protocol: ProtocolId.ESP, spi, transforms: [...enc(plain), ...integs.map((i) => tf(TransformType.INTEG, i.id)), ...tail] });
+  if (plain.length)
+    proposals.push({
+      num: 0,
+      protocol: ProtocolId.ESP,
+      spi,
+      transforms: [...enc(plain), ...integs.map((i) => tf(TransformType.INTEG, i.id)), ...tail],
+    });
   proposals.forEach((p, i) => (p.num = i + 1));
   return proposals;
 }
@@ -78,7 +110,11 @@ function byType(p: Proposal, type: number): Transform[] {
   return p.transforms.filter((t) => t.type === type);
 }
 
-function pick<T>(offered: Transform[], mine: Transform[], resolve: (t: Transform) => T | undefined): { t: Transform; v: T } | undefined {
+function pick<T>(
+  offered: Transform[],
+  mine: Transform[],
+  resolve: (t: Transform) => T | undefined,
+): { t: Transform; v: T } | undefined {
   for (const o of offered) {
     if (o.attributes.some((a) => a.type !== AttributeType.KEY_LENGTH)) continue; // unknown attribute: skip transform (3.3.6)
     if (!mine.some((m) => m.id === o.id && keyLengthOf(m) === keyLengthOf(o))) continue;
@@ -94,7 +130,9 @@ export function selectIke(offered: Proposal[], mine: Proposal[]): { answer: Prop
     if (o.protocol !== ProtocolId.IKE) continue;
     if (o.spi.length !== 0 && o.spi.length !== 8) continue;
     for (const m of mine) {
-      const e = pick(byType(o, TransformType.ENCR), byType(m, TransformType.ENCR), (t) => encrByTransform(t.id, keyLengthOf(t)));
+      const e = pick(byType(o, TransformType.ENCR), byType(m, TransformType.ENCR), (t) =>
+        encrByTransform(t.id, keyLengthOf(t)),
+      );
       const p = pick(byType(o, TransformType.PRF), byType(m, TransformType.PRF), (t) => prfById(t.id));
       const d = pick(byType(o, TransformType.DH), byType(m, TransformType.DH), (t) => dhById(t.id));
       if (!e || !p || !d) continue;
@@ -116,18 +154,25 @@ export function selectIke(offered: Proposal[], mine: Proposal[]): { answer: Prop
 export function acceptIke(answer: Proposal[], mine: Proposal[]): IkeSuite | undefined {
   if (answer.length !== 1) return undefined;
   const a = answer[0] as Proposal;
-  for (const type of [TransformType.ENCR, TransformType.PRF, TransformType.INTEG, TransformType.DH]) if (byType(a, type).length > 1) return undefined;
+  for (const type of [TransformType.ENCR, TransformType.PRF, TransformType.INTEG, TransformType.DH])
+    if (byType(a, type).length > 1) return undefined;
   const r = selectIke([a], mine);
   if (!r || r.answer.transforms.length !== a.transforms.length) return undefined;
   return r.suite;
 }
 
 /** Responder: first acceptable ESP proposal. `wantDh` is the group we require for PFS (CREATE_CHILD_SA), if any. */
-export function selectEsp(offered: Proposal[], mine: Proposal[], spi: Uint8Array): { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array } | undefined {
+export function selectEsp(
+  offered: Proposal[],
+  mine: Proposal[],
+  spi: Uint8Array,
+): { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array } | undefined {
   for (const o of offered) {
     if (o.protocol !== ProtocolId.ESP || o.spi.length !== 4) continue;
     for (const m of mine) {
-      const e = pick(byType(o, TransformType.ENCR), byType(m, TransformType.ENCR), (t) => espByTransform(t.id, keyLengthOf(t)));
+      const e = pick(byType(o, TransformType.ENCR), byType(m, TransformType.ENCR), (t) =>
+        espByTransform(t.id, keyLengthOf(t)),
+      );
       if (!e) continue;
       let integ: { t: Transform; v: IntegAlg } | undefined;
       const mineInteg = byType(m, TransformType.INTEG);
@@ -136,7 +181,11 @@ export function selectEsp(offered: Proposal[], mine: Proposal[], spi: Uint8Array
         if (!integ) continue;
       }
       const esnOffered = byType(o, TransformType.ESN);
-      const esn = pick(esnOffered.length ? esnOffered : [tf(TransformType.ESN, 0)], byType(m, TransformType.ESN), (t) => t.id);
+      const esn = pick(
+        esnOffered.length ? esnOffered : [tf(TransformType.ESN, 0)],
+        byType(m, TransformType.ESN),
+        (t) => t.id,
+      );
       if (!esn) continue;
       const mineDh = byType(m, TransformType.DH);
       const offeredDh = byType(o, TransformType.DH).filter((t) => t.id !== 0);
@@ -158,7 +207,8 @@ export function selectEsp(offered: Proposal[], mine: Proposal[], spi: Uint8Array
 export function acceptEsp(answer: Proposal[], mine: Proposal[]): { suite: EspSuite; peerSpi: Uint8Array } | undefined {
   if (answer.length !== 1) return undefined;
   const a = answer[0] as Proposal;
-  for (const type of [TransformType.ENCR, TransformType.INTEG, TransformType.DH, TransformType.ESN]) if (byType(a, type).length > 1) return undefined;
+  for (const type of [TransformType.ENCR, TransformType.INTEG, TransformType.DH, TransformType.ESN])
+    if (byType(a, type).length > 1) return undefined;
   const r = selectEsp([a], mine, a.spi);
   if (!r || r.answer.transforms.length !== a.transforms.length) return undefined;
   return { suite: r.suite, peerSpi: r.peerSpi };

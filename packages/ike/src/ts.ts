@@ -4,7 +4,11 @@ import type { TrafficSelector } from './codec/payloads/ts.ts';
 import { TsType } from './codec/constants.ts';
 import { compareBytes, formatIp, prefixRange } from './util/ip.ts';
 
-export function selectorFor(prefix: string, port: number | 'any' | undefined, protocol: string | undefined): TrafficSelector | undefined {
+export function selectorFor(
+  prefix: string,
+  port: number | 'any' | undefined,
+  protocol: string | undefined,
+): TrafficSelector | undefined {
   const r = prefixRange(prefix);
   if (!r) return undefined;
   const proto = protocol === undefined || protocol === 'all' ? 0 : (IP_PROTOCOLS[protocol] ?? Number(protocol));
@@ -31,7 +35,14 @@ export function intersect(a: TrafficSelector, b: TrafficSelector): TrafficSelect
   const startAddr = maxB(a.startAddr, b.startAddr);
   const endAddr = minB(a.endAddr, b.endAddr);
   if (compareBytes(startAddr, endAddr) > 0) return undefined;
-  return { tsType: a.tsType, protocol: a.protocol || b.protocol, startPort, endPort, startAddr: startAddr.slice(), endAddr: endAddr.slice() };
+  return {
+    tsType: a.tsType,
+    protocol: a.protocol || b.protocol,
+    startPort,
+    endPort,
+    startAddr: startAddr.slice(),
+    endAddr: endAddr.slice(),
+  };
 }
 
 /** Narrow `offered` to what `allowed` permits: every non-empty pairwise intersection, deduplicated. */
@@ -46,7 +57,14 @@ export function narrow(offered: readonly TrafficSelector[], allowed: readonly Tr
 }
 
 export function equalTs(a: TrafficSelector, b: TrafficSelector): boolean {
-  return a.tsType === b.tsType && a.protocol === b.protocol && a.startPort === b.startPort && a.endPort === b.endPort && compareBytes(a.startAddr, b.startAddr) === 0 && compareBytes(a.endAddr, b.endAddr) === 0;
+  return (
+    a.tsType === b.tsType &&
+    a.protocol === b.protocol &&
+    a.startPort === b.startPort &&
+    a.endPort === b.endPort &&
+    compareBytes(a.startAddr, b.startAddr) === 0 &&
+    compareBytes(a.endAddr, b.endAddr) === 0
+  );
 }
 
 export function isSubset(inner: TrafficSelector, outer: TrafficSelector): boolean {
@@ -56,6 +74,11 @@ export function isSubset(inner: TrafficSelector, outer: TrafficSelector): boolea
 
 export function formatTs(t: TrafficSelector): string {
   const proto = t.protocol === 0 ? '' : `/${t.protocol}`;
-  const ports = t.startPort === 0 && t.endPort === 65535 ? '' : t.startPort === t.endPort ? `[${t.startPort}]` : `[${t.startPort}-${t.endPort}]`;
+  const ports =
+    t.startPort === 0 && t.endPort === 65535
+      ? ''
+      : t.startPort === t.endPort
+        ? `[${t.startPort}]`
+        : `[${t.startPort}-${t.endPort}]`;
   return `${formatIp(t.startAddr)}-${formatIp(t.endAddr)}${proto}${ports}`;
 }

@@ -21,7 +21,15 @@ function certConfigs(o: { a?: string; b?: string; bPins?: string; aRemoteId?: st
   const withCerts = (c: IkeConfig, mine: string, peer: string, pins?: string, remoteId?: string): IkeConfig => ({
     ...c,
     certificates: [CA, own(mine), ...(pins ? [{ name: 'pinned', certificate: fx(`${pins}.crt`) }] : [])],
-    identities: [{ peer, 'auth-method': 'digital-signature', certificate: mine, ...(pins ? { 'remote-certificate': 'pinned' } : {}), ...(remoteId ? { 'remote-id': remoteId } : {}) }],
+    identities: [
+      {
+        peer,
+        'auth-method': 'digital-signature',
+        certificate: mine,
+        ...(pins ? { 'remote-certificate': 'pinned' } : {}),
+        ...(remoteId ? { 'remote-id': remoteId } : {}),
+      },
+    ],
   });
   return { a: withCerts(cfg.a, a, 'to-b', undefined, o.aRemoteId), b: withCerts(cfg.b, b, 'from-a', o.bPins) };
 }
@@ -60,7 +68,7 @@ describe('certificate authentication', () => {
     expect(n.events('b').some((e) => e.includes('not issued by a trusted CA'))).toBe(true);
   });
 
-  it('the initiator refuses the responder\'s certificate: it tells the responder, and both forget the SA', () => {
+  it("the initiator refuses the responder's certificate: it tells the responder, and both forget the SA", () => {
     const n = pair(certConfigs({ b: 'evil' }), { start: NOW });
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.events('a').some((e) => e.includes('not issued by a trusted CA'))).toBe(true);
@@ -99,7 +107,11 @@ describe('certificate authentication', () => {
 
   it('legacy methods without SIGNATURE_HASH_ALGORITHMS: RSA (1) and ECDSA (9, 10); RFC 7427 with; tampering fails', () => {
     const octets = new Uint8Array(100).fill(7);
-    for (const [name, legacy] of [['b-rsa', AuthMethod.RSA], ['a-ecdsa', AuthMethod.ECDSA_256], ['a-p384', AuthMethod.ECDSA_384]] as const) {
+    for (const [name, legacy] of [
+      ['b-rsa', AuthMethod.RSA],
+      ['a-ecdsa', AuthMethod.ECDSA_256],
+      ['a-p384', AuthMethod.ECDSA_384],
+    ] as const) {
       const key = createPrivateKey(fx(`${name}.key`));
       const pub = new X509Certificate(fx(`${name}.crt`)).publicKey;
       const old = signAuth(key, octets, undefined);
@@ -109,18 +121,22 @@ describe('certificate authentication', () => {
       expect(modern.method).toBe(AuthMethod.DIGITAL_SIGNATURE);
       expect(verifyAuth(modern.method, modern.data, pub, octets)).toBe(true);
       const tampered = octets.slice();
-      tampered[0] ^= 1;
+      tampered[0]! ^= 1;
       expect(verifyAuth(modern.method, modern.data, pub, tampered)).toBe(false);
       expect(verifyAuth(AuthMethod.DIGITAL_SIGNATURE, new Uint8Array([200, 1, 2]), pub, octets)).toBe(false);
     }
-    expect(formatDn(subjectDer(new Uint8Array(new X509Certificate(fx('ca.crt')).raw)))).toBe('C=CH, O=ipsec test, CN=Test CA');
+    expect(formatDn(subjectDer(new Uint8Array(new X509Certificate(fx('ca.crt')).raw)))).toBe(
+      'C=CH, O=ipsec test, CN=Test CA',
+    );
   });
 
-  it('match-by=certificate: the identity whose remote-certificate is the peer\'s certificate is chosen (its mode config)', () => {
+  it("match-by=certificate: the identity whose remote-certificate is the peer's certificate is chosen (its mode config)", () => {
     const run = (client: string) => {
       const cfg = certConfigs({ a: client });
       cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-      cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
+      cfg.a.policies = [
+        { peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' },
+      ];
       const base = cfg.b.identities![0]!;
       cfg.b.certificates = [...cfg.b.certificates!, { name: 'user-a', certificate: fx('a-ecdsa.crt') }];
       cfg.b.identities = [
@@ -131,7 +147,9 @@ describe('certificate authentication', () => {
         { name: 'everyone', responder: true, address: '10.99.0.7' },
         { name: 'usr_A', responder: true, address: '10.99.0.66' },
       ];
-      cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+      cfg.b.policies = [
+        { peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' },
+      ];
       const n = pair(cfg, { start: NOW });
       n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
       return n;

@@ -24,13 +24,33 @@ export const SAMPLE_PAYLOADS: Payload[] = [
           { type: 4, id: 14, attributes: [{ type: 7, data: fromHex('abcd') }] },
         ],
       },
-      { num: 2, protocol: 3, spi: fromHex('c0ffee01'), transforms: [{ type: 1, id: 20, attributes: [{ type: 14, value: 128 }] }, { type: 5, id: 0, attributes: [] }] },
+      {
+        num: 2,
+        protocol: 3,
+        spi: fromHex('c0ffee01'),
+        transforms: [
+          { type: 1, id: 20, attributes: [{ type: 14, value: 128 }] },
+          { type: 5, id: 0, attributes: [] },
+        ],
+      },
     ],
   },
   { type: PayloadType.KE, group: 19, data: new Uint8Array(64).fill(7) },
   { type: PayloadType.NONCE, data: new Uint8Array(32).fill(9) },
-  { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType: NotifyType.NAT_DETECTION_SOURCE_IP, data: new Uint8Array(20).fill(1) },
-  { type: PayloadType.NOTIFY, protocol: 3, spi: fromHex('01020304'), notifyType: NotifyType.REKEY_SA, data: new Uint8Array(0) },
+  {
+    type: PayloadType.NOTIFY,
+    protocol: 0,
+    spi: new Uint8Array(0),
+    notifyType: NotifyType.NAT_DETECTION_SOURCE_IP,
+    data: new Uint8Array(20).fill(1),
+  },
+  {
+    type: PayloadType.NOTIFY,
+    protocol: 3,
+    spi: fromHex('01020304'),
+    notifyType: NotifyType.REKEY_SA,
+    data: new Uint8Array(0),
+  },
   { type: PayloadType.DELETE, protocol: 3, spiSize: 4, spis: [fromHex('01020304'), fromHex('a1a2a3a4')] },
   { type: PayloadType.DELETE, protocol: 1, spiSize: 0, spis: [] },
   { type: PayloadType.IDi, idType: 2, data: new TextEncoder().encode('vpn.example.com') },
@@ -42,12 +62,45 @@ export const SAMPLE_PAYLOADS: Payload[] = [
   {
     type: PayloadType.TSi,
     selectors: [
-      { tsType: 7, protocol: 0, startPort: 0, endPort: 65535, startAddr: fromHex('0a000000'), endAddr: fromHex('0a0000ff') },
-      { tsType: 8, protocol: 6, startPort: 443, endPort: 443, startAddr: new Uint8Array(16), endAddr: new Uint8Array(16).fill(255) },
+      {
+        tsType: 7,
+        protocol: 0,
+        startPort: 0,
+        endPort: 65535,
+        startAddr: fromHex('0a000000'),
+        endAddr: fromHex('0a0000ff'),
+      },
+      {
+        tsType: 8,
+        protocol: 6,
+        startPort: 443,
+        endPort: 443,
+        startAddr: new Uint8Array(16),
+        endAddr: new Uint8Array(16).fill(255),
+      },
     ],
   },
-  { type: PayloadType.TSr, selectors: [{ tsType: 7, protocol: 17, startPort: 500, endPort: 500, startAddr: fromHex('c0a80100'), endAddr: fromHex('c0a801ff') }] },
-  { type: PayloadType.CP, cfgType: 1, attributes: [{ type: 1, value: new Uint8Array(0) }, { type: 3, value: fromHex('08080808') }] },
+  {
+    type: PayloadType.TSr,
+    selectors: [
+      {
+        tsType: 7,
+        protocol: 17,
+        startPort: 500,
+        endPort: 500,
+        startAddr: fromHex('c0a80100'),
+        endAddr: fromHex('c0a801ff'),
+      },
+    ],
+  },
+  {
+    type: PayloadType.CP,
+    cfgType: 1,
+    attributes: [
+      { type: 1, value: new Uint8Array(0) },
+      { type: 3, value: fromHex('08080808') },
+    ],
+  },
   { type: PayloadType.EAP, code: 1, identifier: 7, data: fromHex('01') },
   { type: PayloadType.EAP, code: 3, identifier: 8, data: new Uint8Array(0) },
   { type: 200, critical: false, data: fromHex('deadbeef'), unknown: true },
@@ -79,16 +132,40 @@ describe('codec round trips', () => {
 
   it('SK and SKF end the chain and name the inner payload', () => {
     const sk = { type: PayloadType.SK, innerNext: PayloadType.IDi, body: new Uint8Array(48).fill(1) } as const;
-    const p = roundTrip(msg([{ type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType: 16430, data: new Uint8Array(0) }, sk]));
+    const p = roundTrip(
+      msg([
+        { type: PayloadType.NOTIFY, protocol: 0, spi: new Uint8Array(0), notifyType: 16430, data: new Uint8Array(0) },
+        sk,
+      ]),
+    );
     expect(p.payloads[1]).toEqual(sk);
     expect(p.encryptedOffset).toBe(28 + 8);
-    const skf = { type: PayloadType.SKF, innerNext: PayloadType.IDi, fragmentNumber: 1, totalFragments: 3, body: new Uint8Array(40).fill(2) } as const;
+    const skf = {
+      type: PayloadType.SKF,
+      innerNext: PayloadType.IDi,
+      fragmentNumber: 1,
+      totalFragments: 3,
+      body: new Uint8Array(40).fill(2),
+    } as const;
     expect(roundTrip(msg([skf])).payloads[0]).toEqual(skf);
   });
 
   it('header fields are kept', () => {
-    const p = roundTrip({ ...msg([]), messageId: 0xfffffffe, flags: Flags.RESPONSE, exchange: ExchangeType.INFORMATIONAL });
-    expect(p.header).toMatchObject({ major: 2, minor: 0, messageId: 0xfffffffe, flags: 0x20, exchange: 37, nextPayload: 0, length: 28 });
+    const p = roundTrip({
+      ...msg([]),
+      messageId: 0xfffffffe,
+      flags: Flags.RESPONSE,
+      exchange: ExchangeType.INFORMATIONAL,
+    });
+    expect(p.header).toMatchObject({
+      major: 2,
+      minor: 0,
+      messageId: 0xfffffffe,
+      flags: 0x20,
+      exchange: 37,
+      nextPayload: 0,
+      length: 28,
+    });
   });
 });
 
@@ -112,7 +189,9 @@ describe('codec rejects', () => {
       expect(r.error.notify).toBe(NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD);
       expect(r.error.notifyData).toEqual(new Uint8Array([222]));
     }
-    const ok = parseMessage(serializeMessage(msg([{ type: 222, critical: false, data: fromHex('00'), unknown: true }])));
+    const ok = parseMessage(
+      serializeMessage(msg([{ type: 222, critical: false, data: fromHex('00'), unknown: true }])),
+    );
     expect(ok.ok).toBe(true);
   });
   it('bad nonce length, bad TS type, transform count mismatch', () => {
@@ -140,6 +219,8 @@ describe('addresses as bytes', () => {
     expect(parseIp('fe80::1')?.length).toBe(16);
     expect(parseIp('1.2.3')).toBeUndefined();
     expect(parseIp('example.com')).toBeUndefined();
-    expect(formatTs(selectorFor('2001:db8:0:0:1::/80', undefined, undefined)!)).toBe('2001:db8:0:0:1::-2001:db8::1:ffff:ffff:ffff');
+    expect(formatTs(selectorFor('2001:db8:0:0:1::/80', undefined, undefined)!)).toBe(
+      '2001:db8:0:0:1::-2001:db8::1:ffff:ffff:ffff',
+    );
   });
 });

@@ -8,8 +8,12 @@ const prof = (over: Record<string, unknown>) => ({ ...defaults(profile), name: '
 
 describe('proposal mismatch diagnosis', () => {
   it('names the transform type that does not match, with both sides', () => {
-    const ours = ikeProposals(prof({ 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['ecp256'] }));
-    const peer = ikeProposals(prof({ 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['modp2048', 'modp1024'] }));
+    const ours = ikeProposals(
+      prof({ 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['ecp256'] }),
+    );
+    const peer = ikeProposals(
+      prof({ 'enc-algorithm': ['aes-256'], 'hash-algorithm': 'sha256', 'dh-group': ['modp2048', 'modp1024'] }),
+    );
     const lines = explainMismatch(peer, ours);
     expect(lines[0]).toBe('rejected dh-group: ours = ecp256 : peer = modp2048,modp1024');
     expect(lines).toHaveLength(3);
@@ -18,7 +22,9 @@ describe('proposal mismatch diagnosis', () => {
   });
   it('reports every mismatching type (hash and cipher, as in the FAQ example)', () => {
     const ours = ikeProposals(prof({ 'enc-algorithm': ['3des'], 'hash-algorithm': 'md5', 'dh-group': ['modp2048'] }));
-    const peer = ikeProposals(prof({ 'enc-algorithm': ['aes-128'], 'hash-algorithm': 'sha1', 'dh-group': ['modp2048'] }));
+    const peer = ikeProposals(
+      prof({ 'enc-algorithm': ['aes-128'], 'hash-algorithm': 'sha1', 'dh-group': ['modp2048'] }),
+    );
     const lines = explainMismatch(peer, ours);
     expect(lines).toContain('rejected encryption: ours = 3des : peer = aes-128');
     expect(lines).toContain('rejected prf: ours = md5 : peer = sha1');

@@ -43,7 +43,12 @@ describe('engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'delete-child', ikeSa: ike.id, child }));
     expect(n.a.list()[0]?.children).toEqual([]);
     expect(n.b.list()[0]?.children).toEqual([]);
-    expect(n.log.filter((l) => l.action.type === 'deleteSa').map((l) => l.side).sort()).toEqual(['a', 'b']);
+    expect(
+      n.log
+        .filter((l) => l.action.type === 'deleteSa')
+        .map((l) => l.side)
+        .sort(),
+    ).toEqual(['a', 'b']);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()).toHaveLength(1); // the same IKE SA
     expect(n.a.list()[0]?.id).toBe(ike.id);
@@ -55,10 +60,22 @@ describe('engine to engine', () => {
     expect(n.installs('a')).toHaveLength(2);
   });
 
-  it('two passive peers on the same address: the initiator\'s identity picks the peer (one for another client, one for it)', () => {
+  it("two passive peers on the same address: the initiator's identity picks the peer (one for another client, one for it)", () => {
     const cfg = configs();
-    cfg.b.peers = [{ name: 'others', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true }, ...cfg.b.peers];
-    cfg.b.identities = [{ peer: 'others', 'auth-method': 'pre-shared-key', secret: 'another secret', 'my-id': 'fqdn:b.example', 'remote-id': 'fqdn:z.example' }, ...cfg.b.identities!];
+    cfg.b.peers = [
+      { name: 'others', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true },
+      ...cfg.b.peers,
+    ];
+    cfg.b.identities = [
+      {
+        peer: 'others',
+        'auth-method': 'pre-shared-key',
+        secret: 'another secret',
+        'my-id': 'fqdn:b.example',
+        'remote-id': 'fqdn:z.example',
+      },
+      ...cfg.b.identities!,
+    ];
     cfg.b.policies = [...cfg.b.policies!];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -71,8 +88,14 @@ describe('engine to engine', () => {
   it('two passive peers on the same address with remote-id auto: the PSK that verifies the AUTH picks the peer', () => {
     const cfg = configs();
     const auto = { 'auth-method': 'pre-shared-key' as const, 'my-id': 'fqdn:b.example', 'remote-id': 'auto' };
-    cfg.b.peers = [{ name: 'first', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true }, { ...cfg.b.peers[0]!, name: 'second' }];
-    cfg.b.identities = [{ ...auto, peer: 'first', secret: 'the first setup' }, { ...auto, peer: 'second', secret: 'correct horse' }];
+    cfg.b.peers = [
+      { name: 'first', address: '0.0.0.0/0', 'exchange-mode': 'ike2', profile: 'p', passive: true },
+      { ...cfg.b.peers[0]!, name: 'second' },
+    ];
+    cfg.b.identities = [
+      { ...auto, peer: 'first', secret: 'the first setup' },
+      { ...auto, peer: 'second', secret: 'correct horse' },
+    ];
     cfg.b.policies = [{ ...cfg.b.policies![0]!, peer: 'second' }];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -82,7 +105,14 @@ describe('engine to engine', () => {
     const m = pair(cfg);
     m.deliver('a', m.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(m.b.list().filter((x) => x.state === 'established')).toEqual([]);
-    expect(m.events('b').some((e) => e.includes('AUTHENTICATION_FAILED') || e.includes('authentication failed') || e.includes('does not verify'))).toBe(true);
+    expect(
+      m
+        .events('b')
+        .some(
+          (e) =>
+            e.includes('AUTHENTICATION_FAILED') || e.includes('authentication failed') || e.includes('does not verify'),
+        ),
+    ).toBe(true);
   });
 
   for (const forced of ['a', 'b'] as const) {
@@ -98,7 +128,9 @@ describe('engine to engine', () => {
       n.advance(1_000); // schedules the first keepalive 20 s later
       const before = n.log.length;
       n.advance(21_000);
-      const keepalives = n.log.slice(before).filter((l) => l.action.type === 'send' && (l.action as SendAction).data.length === 1);
+      const keepalives = n.log
+        .slice(before)
+        .filter((l) => l.action.type === 'send' && (l.action as SendAction).data.length === 1);
       expect(keepalives.map((l) => l.side)).toEqual([forced]);
     });
   }
@@ -111,7 +143,12 @@ describe('engine to engine', () => {
   ] as const) {
     it(`negotiates ${enc} / ESP ${esp} / ${dh}`, () => {
       const auth = esp.includes('gcm') || esp.includes('chacha') ? ['null'] : ['sha1'];
-      const n = pair(configs({ profile: { 'enc-algorithm': [enc], 'dh-group': [dh] }, proposal: { 'enc-algorithms': [esp], 'auth-algorithms': auth } }));
+      const n = pair(
+        configs({
+          profile: { 'enc-algorithm': [enc], 'dh-group': [dh] },
+          proposal: { 'enc-algorithms': [esp], 'auth-algorithms': auth },
+        }),
+      );
       n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
       expect(n.a.list()[0]?.state).toBe('established');
       const [ia] = n.installs('a');
@@ -123,8 +160,24 @@ describe('engine to engine', () => {
 
   it('INVALID_KE_PAYLOAD: the initiator retries with the group the responder asks for', () => {
     const cfg = configs();
-    cfg.a.profiles = [{ name: 'p', 'hash-algorithm': 'sha256', 'enc-algorithm': ['aes-256'], 'dh-group': ['modp2048', 'ecp256'], 'dpd-interval': 'disable-dpd' }];
-    cfg.b.profiles = [{ name: 'p', 'hash-algorithm': 'sha256', 'enc-algorithm': ['aes-256'], 'dh-group': ['ecp256'], 'dpd-interval': 'disable-dpd' }];
+    cfg.a.profiles = [
+      {
+        name: 'p',
+        'hash-algorithm': 'sha256',
+        'enc-algorithm': ['aes-256'],
+        'dh-group': ['modp2048', 'ecp256'],
+        'dpd-interval': 'disable-dpd',
+      },
+    ];
+    cfg.b.profiles = [
+      {
+        name: 'p',
+        'hash-algorithm': 'sha256',
+        'enc-algorithm': ['aes-256'],
+        'dh-group': ['ecp256'],
+        'dpd-interval': 'disable-dpd',
+      },
+    ];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.events('a').some((e) => e.includes('wants DH group ecp256'))).toBe(true);
@@ -156,7 +209,11 @@ describe('engine to engine', () => {
 
   it('no common ESP proposal: the CHILD_SA is refused and the responder says which transform', () => {
     const cfg = configs();
-    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({ ...p, 'enc-algorithms': ['3des'], 'auth-algorithms': ['md5'] }));
+    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({
+      ...p,
+      'enc-algorithms': ['3des'],
+      'auth-algorithms': ['md5'],
+    }));
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.installs('a')).toEqual([]);
@@ -167,7 +224,11 @@ describe('engine to engine', () => {
 
   it('refused CHILD_SA offers hold no ESP SPI on either side; installed ones do until deleted', () => {
     const cfg = configs();
-    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({ ...p, 'enc-algorithms': ['3des'], 'auth-algorithms': ['md5'] }));
+    cfg.b.proposals = (cfg.b.proposals ?? []).map((p) => ({
+      ...p,
+      'enc-algorithms': ['3des'],
+      'auth-algorithms': ['md5'],
+    }));
     const n = pair(cfg);
     const taken = (e: IkeEngine) => (e as unknown as { espSpis: Set<number> }).espSpis.size;
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -185,7 +246,9 @@ describe('engine to engine', () => {
 
   it('disjoint selectors: IKE SA up, CHILD_SA refused with TS_UNACCEPTABLE', () => {
     const cfg = configs();
-    cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '172.16.0.0/24', 'dst-address': '10.1.0.0/16', proposal: 'esp' }];
+    cfg.b.policies = [
+      { peer: 'from-a', tunnel: true, 'src-address': '172.16.0.0/24', 'dst-address': '10.1.0.0/16', proposal: 'esp' },
+    ];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]?.state).toBe('established');
@@ -240,7 +303,9 @@ describe('engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     n.advance(30_000);
     expect(n.a.list()[0]?.state).toBe('established');
-    expect(n.log.some((l) => l.side === 'a' && l.action.type === 'event' && l.action.message.includes('liveness'))).toBe(false);
+    expect(
+      n.log.some((l) => l.side === 'a' && l.action.type === 'event' && l.action.message.includes('liveness')),
+    ).toBe(false);
     // rekey at 90% of 600 s
     n.advance(540_000);
     const ia = n.installs('a');
@@ -283,7 +348,11 @@ describe('engine to engine', () => {
     expect(auth.to.port).toBe(4500);
     expect(auth.from.port).toBe(4500);
     expect(hex(auth.data.subarray(0, 4))).toBe('00000000');
-    const resp2 = n.b.datagram({ from: { address: natted.address, port: 31001 }, to: { address: B.address, port: 4500 }, data: auth.data });
+    const resp2 = n.b.datagram({
+      from: { address: natted.address, port: 31001 },
+      to: { address: B.address, port: 4500 },
+      data: auth.data,
+    });
     const r2 = resp2.find((x) => x.type === 'send') as SendAction;
     expect(r2.to).toEqual({ address: natted.address, port: 31001 });
     const inst = resp2.find((x) => x.type === 'installSa') as InstallSaAction;

@@ -9,9 +9,22 @@ import { A, B, configs, pair } from './world.ts';
 function roadWarriorConfigs() {
   const cfg = configs();
   cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-  cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
-  cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw', 'generate-policy': 'port-strict', 'policy-template-group': 'g' }];
-  cfg.b.policies = [{ peer: '', template: true, group: 'g', 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+  cfg.a.policies = [
+    { peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' },
+  ];
+  cfg.b.identities = [
+    { ...cfg.b.identities![0]!, 'mode-config': 'rw', 'generate-policy': 'port-strict', 'policy-template-group': 'g' },
+  ];
+  cfg.b.policies = [
+    {
+      peer: '',
+      template: true,
+      group: 'g',
+      'src-address': '10.2.0.0/24',
+      'dst-address': '10.99.0.0/24',
+      proposal: 'esp',
+    },
+  ];
   cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7' }];
   return cfg;
 }
@@ -111,7 +124,12 @@ describe('robustness (property tests)', () => {
 
   it('engines never throw on random/mutated datagrams, and state stays bounded', () => {
     const clock = { t: 0 };
-    const responder = new IkeEngine({ config: configs().b, random: seededRandom(9), now: () => clock.t, maxHalfOpen: 200 });
+    const responder = new IkeEngine({
+      config: configs().b,
+      random: seededRandom(9),
+      now: () => clock.t,
+      maxHalfOpen: 200,
+    });
     // established pairs (one with a generated policy), to exercise the encrypted paths with valid SPIs
     const n = pair();
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));

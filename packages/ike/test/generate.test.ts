@@ -2,19 +2,55 @@
 import { describe, expect, it } from 'vitest';
 import type { Action, IkeConfig, PolicyAddedAction, PolicyRemovedAction } from '../src/index.ts';
 import { phase2Lifetime } from '../src/index.ts';
-import { rangeText } from '../src/exchanges/generate_policy.ts';
+import { rangeText } from '../src/exchanges/generate-policy.ts';
 import { configs, pair } from './world.ts';
 
-const added = (log: { side: string; action: Action }[], side: 'a' | 'b') => log.filter((l) => l.side === side && l.action.type === 'policyAdded').map((l) => l.action as PolicyAddedAction);
-const removed = (log: { side: string; action: Action }[], side: 'a' | 'b') => log.filter((l) => l.side === side && l.action.type === 'policyRemoved').map((l) => l.action as PolicyRemovedAction);
+const added = (log: { side: string; action: Action }[], side: 'a' | 'b') =>
+  log.filter((l) => l.side === side && l.action.type === 'policyAdded').map((l) => l.action as PolicyAddedAction);
+const removed = (log: { side: string; action: Action }[], side: 'a' | 'b') =>
+  log.filter((l) => l.side === side && l.action.type === 'policyRemoved').map((l) => l.action as PolicyRemovedAction);
 
 /** A road warrior (A, request-only, 0.0.0.0/0 -> dst) against B (passive, generate-policy, mode config 10.99.0.7). */
-function roadWarrior(opts: { mode?: 'port-strict' | 'port-override'; templates?: IkeConfig['policies']; aPolicy?: object; group?: string } = {}) {
+function roadWarrior(
+  opts: {
+    mode?: 'port-strict' | 'port-override';
+    templates?: IkeConfig['policies'];
+    aPolicy?: object;
+    group?: string;
+  } = {},
+) {
   const cfg = configs();
   cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-  cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp', ...opts.aPolicy }];
-  cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw', 'generate-policy': opts.mode ?? 'port-strict', 'policy-template-group': opts.group ?? 'rw-group' }];
-  cfg.b.policies = opts.templates ?? [{ peer: '', template: true, group: 'rw-group', 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', protocol: 'all', proposal: 'esp', level: 'unique' }];
+  cfg.a.policies = [
+    {
+      peer: 'to-b',
+      tunnel: true,
+      'src-address': '0.0.0.0/0',
+      'dst-address': '10.2.0.0/16',
+      proposal: 'esp',
+      ...opts.aPolicy,
+    },
+  ];
+  cfg.b.identities = [
+    {
+      ...cfg.b.identities![0]!,
+      'mode-config': 'rw',
+      'generate-policy': opts.mode ?? 'port-strict',
+      'policy-template-group': opts.group ?? 'rw-group',
+    },
+  ];
+  cfg.b.policies = opts.templates ?? [
+    {
+      peer: '',
+      template: true,
+      group: 'rw-group',
+      'src-address': '10.2.0.0/24',
+      'dst-address': '10.99.0.0/24',
+      protocol: 'all',
+      proposal: 'esp',
+      level: 'unique',
+    },
+  ];
   cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7' }];
   return cfg;
 }
@@ -27,7 +63,19 @@ describe('generate-policy', () => {
     expect(ia!.tsLocal).toEqual(['10.99.0.7-10.99.0.7']);
     expect(ia!.tsRemote).toEqual(['10.2.0.0-10.2.0.255']);
     const [p] = added(n.log, 'b');
-    expect(p).toMatchObject({ srcAddress: '10.2.0.0/24', dstAddress: '10.99.0.7/32', srcPort: 'any', dstPort: 'any', protocol: 'all', tunnel: true, level: 'unique', proposal: 'esp', group: 'rw-group', saSrc: '198.51.100.2', saDst: '192.0.2.1' });
+    expect(p).toMatchObject({
+      srcAddress: '10.2.0.0/24',
+      dstAddress: '10.99.0.7/32',
+      srcPort: 'any',
+      dstPort: 'any',
+      protocol: 'all',
+      tunnel: true,
+      level: 'unique',
+      proposal: 'esp',
+      group: 'rw-group',
+      saSrc: '198.51.100.2',
+      saDst: '192.0.2.1',
+    });
     const ib = n.installs('b')[0]!;
     expect(ib.generatedPolicies).toEqual([p!.policy]);
     const bLog = n.log.filter((l) => l.side === 'b').map((l) => l.action.type);
@@ -70,7 +118,18 @@ describe('generate-policy', () => {
   });
 
   it('port-strict keeps the peer ports and checks them against the template; port-override shows any', () => {
-    const tpl = (port: number | 'any') => [{ peer: '', template: true, group: 'rw-group', 'src-address': '10.2.0.0/24', 'src-port': port, 'dst-address': '10.99.0.0/24', protocol: 'udp', proposal: 'esp' }];
+    const tpl = (port: number | 'any') => [
+      {
+        peer: '',
+        template: true,
+        group: 'rw-group',
+        'src-address': '10.2.0.0/24',
+        'src-port': port,
+        'dst-address': '10.99.0.0/24',
+        protocol: 'udp',
+        proposal: 'esp',
+      },
+    ];
     const strict = pair(roadWarrior({ templates: tpl(1701), aPolicy: { protocol: 'udp', 'dst-port': 1701 } }));
     strict.deliver('a', strict.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(added(strict.log, 'b')[0]).toMatchObject({ srcPort: 1701, dstPort: 'any', protocol: 'udp' });
@@ -81,14 +140,29 @@ describe('generate-policy', () => {
     expect(wrongPort.installs('a')).toEqual([]);
     expect(wrongPort.events('b').some((e) => e.includes('no template of policy-template-group=rw-group'))).toBe(true);
 
-    const override = pair(roadWarrior({ mode: 'port-override', templates: tpl(1701), aPolicy: { protocol: 'udp', 'dst-port': 500 } }));
+    const override = pair(
+      roadWarrior({ mode: 'port-override', templates: tpl(1701), aPolicy: { protocol: 'udp', 'dst-port': 500 } }),
+    );
     override.deliver('a', override.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(added(override.log, 'b')[0]).toMatchObject({ srcPort: 'any', dstPort: 'any', protocol: 'udp' });
     expect(override.installs('a')[0]!.tsRemote).toEqual(['10.2.0.0-10.2.0.255/17[500]']);
   });
 
   it('no matching template: TS_UNACCEPTABLE and a log line naming the group; protocol must be all or equal', () => {
-    const n = pair(roadWarrior({ templates: [{ peer: '', template: true, group: 'rw-group', 'src-address': '10.3.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }] }));
+    const n = pair(
+      roadWarrior({
+        templates: [
+          {
+            peer: '',
+            template: true,
+            group: 'rw-group',
+            'src-address': '10.3.0.0/24',
+            'dst-address': '10.99.0.0/24',
+            proposal: 'esp',
+          },
+        ],
+      }),
+    );
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]!.state).toBe('established');
     expect(n.installs('a')).toEqual([]);
@@ -96,7 +170,22 @@ describe('generate-policy', () => {
     expect(n.events('b').some((e) => e.includes('policy-template-group=rw-group'))).toBe(true);
     expect(added(n.log, 'b')).toEqual([]);
 
-    const gre = pair(roadWarrior({ templates: [{ peer: '', template: true, group: 'rw-group', 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', protocol: 'gre', proposal: 'esp' }], aPolicy: { protocol: 'tcp' } }));
+    const gre = pair(
+      roadWarrior({
+        templates: [
+          {
+            peer: '',
+            template: true,
+            group: 'rw-group',
+            'src-address': '10.2.0.0/24',
+            'dst-address': '10.99.0.0/24',
+            protocol: 'gre',
+            proposal: 'esp',
+          },
+        ],
+        aPolicy: { protocol: 'tcp' },
+      }),
+    );
     gre.deliver('a', gre.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(gre.installs('a')).toEqual([]);
     // A template in another group does not count; neither does group none.
@@ -106,7 +195,17 @@ describe('generate-policy', () => {
   });
 
   it('the built-in ::/0 template of group default matches IPv4; generate-policy=no never generates', () => {
-    const any = [{ peer: '', template: true, group: 'default', 'src-address': '::/0', 'dst-address': '::/0', protocol: 'all', proposal: 'esp' }];
+    const any = [
+      {
+        peer: '',
+        template: true,
+        group: 'default',
+        'src-address': '::/0',
+        'dst-address': '::/0',
+        protocol: 'all',
+        proposal: 'esp',
+      },
+    ];
     const n = pair(roadWarrior({ templates: any, group: 'default' }));
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(added(n.log, 'b')[0]).toMatchObject({ srcAddress: '10.2.0.0/16', dstAddress: '10.99.0.7/32' });
@@ -119,7 +218,14 @@ describe('generate-policy', () => {
 
   it('static policies of the peer come first', () => {
     const cfg = roadWarrior();
-    cfg.b.policies!.push({ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/16', 'dst-address': '10.99.0.0/24', proposal: 'esp', id: 42 });
+    cfg.b.policies!.push({
+      peer: 'from-a',
+      tunnel: true,
+      'src-address': '10.2.0.0/16',
+      'dst-address': '10.99.0.0/24',
+      proposal: 'esp',
+      id: 42,
+    });
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(added(n.log, 'b')).toEqual([]);
@@ -127,14 +233,42 @@ describe('generate-policy', () => {
   });
 
   it('transport mode request (L2TP style) generates a transport policy', () => {
-    const cfg = roadWarrior({ templates: [{ peer: '', template: true, group: 'rw-group', 'src-address': '198.51.100.2/32', 'dst-address': '0.0.0.0/0', protocol: 'udp', proposal: 'esp' }] });
+    const cfg = roadWarrior({
+      templates: [
+        {
+          peer: '',
+          template: true,
+          group: 'rw-group',
+          'src-address': '198.51.100.2/32',
+          'dst-address': '0.0.0.0/0',
+          protocol: 'udp',
+          proposal: 'esp',
+        },
+      ],
+    });
     cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'none' }];
     cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'none' }];
-    cfg.a.policies = [{ peer: 'to-b', tunnel: false, 'src-address': '192.0.2.1/32', 'dst-address': '198.51.100.2/32', protocol: 'udp', 'dst-port': 1701, proposal: 'esp' }];
+    cfg.a.policies = [
+      {
+        peer: 'to-b',
+        tunnel: false,
+        'src-address': '192.0.2.1/32',
+        'dst-address': '198.51.100.2/32',
+        protocol: 'udp',
+        'dst-port': 1701,
+        proposal: 'esp',
+      },
+    ];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.installs('b')[0]!.mode).toBe('transport');
-    expect(added(n.log, 'b')[0]).toMatchObject({ tunnel: false, srcAddress: '198.51.100.2/32', dstAddress: '192.0.2.1/32', srcPort: 1701, protocol: 'udp' });
+    expect(added(n.log, 'b')[0]).toMatchObject({
+      tunnel: false,
+      srcAddress: '198.51.100.2/32',
+      dstAddress: '192.0.2.1/32',
+      srcPort: 1701,
+      protocol: 'udp',
+    });
   });
 });
 
@@ -185,7 +319,8 @@ describe('proposal-check', () => {
     expect(phase2Lifetime('strict', 1800, 3600)).toHaveProperty('error');
     expect(phase2Lifetime('exact', 1800, 1800)).toEqual({ lifetime: 1800 });
     expect(phase2Lifetime('exact', 1800, 600)).toHaveProperty('error');
-    for (const c of ['obey', 'claim', 'strict', 'exact'] as const) expect(phase2Lifetime(c, 1800)).toEqual({ lifetime: 1800 });
+    for (const c of ['obey', 'claim', 'strict', 'exact'] as const)
+      expect(phase2Lifetime(c, 1800)).toEqual({ lifetime: 1800 });
   });
 
   it('each side installs its own proposal lifetime', () => {

@@ -16,17 +16,49 @@ const read = (f: string) => readFileSync(join(dir, f), 'utf8');
 function make(name: string, ca?: string): void {
   ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
   if (!ca) {
-    ossl('req', '-new', '-x509', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-days', '30', '-out', `${name}.crt`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=keyCertSign,cRLSign');
+    ossl(
+      'req',
+      '-new',
+      '-x509',
+      '-key',
+      `${name}.key`,
+      '-subj',
+      `/CN=${name}`,
+      '-days',
+      '30',
+      '-out',
+      `${name}.crt`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=keyCertSign,cRLSign',
+    );
     return;
   }
   ossl('req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name}\nkeyUsage=digitalSignature\n`);
-  ossl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '30', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+  ossl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  );
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('identity choice among peers by the client certificate\'s issuer', () => {
+describe("identity choice among peers by the client certificate's issuer", () => {
   it('the setup whose CA issued the client certificate takes the client, wherever it is listed', () => {
     for (const n of ['ca-one', 'ca-two']) make(n);
     make('vpn-one.example', 'ca-one');
@@ -40,7 +72,13 @@ describe('identity choice among peers by the client certificate\'s issuer', () =
       certificates: [own('laptop.example'), ca('ca-two')],
       identities: [{ peer: 'to-b', 'auth-method': 'digital-signature', certificate: 'laptop.example' }],
     };
-    const peer = (name: string) => ({ name, address: '0.0.0.0/0', 'exchange-mode': 'ike2' as const, profile: 'p', passive: true });
+    const peer = (name: string) => ({
+      name,
+      address: '0.0.0.0/0',
+      'exchange-mode': 'ike2' as const,
+      profile: 'p',
+      passive: true,
+    });
     const b: IkeConfig = {
       ...cfg.b,
       peers: [peer('one'), peer('two')],
@@ -49,7 +87,10 @@ describe('identity choice among peers by the client certificate\'s issuer', () =
         { peer: 'one', 'auth-method': 'digital-signature', certificate: 'vpn-one.example' },
         { peer: 'two', 'auth-method': 'digital-signature', certificate: 'vpn-two.example' },
       ],
-      policies: [{ ...cfg.b.policies![0]!, peer: 'one' }, { ...cfg.b.policies![0]!, peer: 'two' }],
+      policies: [
+        { ...cfg.b.policies![0]!, peer: 'one' },
+        { ...cfg.b.policies![0]!, peer: 'two' },
+      ],
     };
     const n = pair({ a, b }, { start: Date.now() });
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));

@@ -25,7 +25,8 @@ function expectOneSharedSa(a: IkeEngine, b: IkeEngine, children = 1) {
   expect(la[0]!.initiator).toBe(!lb[0]!.initiator);
   expect(la[0]!.children.length).toBe(children);
   expect(lb[0]!.children.length).toBe(children);
-  for (const c of la[0]!.children) expect(lb[0]!.children.some((d) => d.spiIn === c.spiOut && d.spiOut === c.spiIn)).toBe(true);
+  for (const c of la[0]!.children)
+    expect(lb[0]!.children.some((d) => d.spiIn === c.spiOut && d.spiOut === c.spiIn)).toBe(true);
 }
 
 describe('IKE SA rekey', () => {
@@ -76,7 +77,12 @@ describe('IKE SA rekey', () => {
     expectOneSharedSa(n.a, n.b);
     expect(n.log.filter((l) => l.action.type === 'ikeSaRekeyed').length).toBeGreaterThanOrEqual(12);
     expect(n.log.filter((l) => l.action.type === 'deleteSa')).toEqual([]);
-    expect(n.events('a').concat(n.events('b')).some((e) => e.includes('hard lifetime'))).toBe(false);
+    expect(
+      n
+        .events('a')
+        .concat(n.events('b'))
+        .some((e) => e.includes('hard lifetime')),
+    ).toBe(false);
   });
 
   it('simultaneous IKE SA rekey: one new SA survives on both sides with the CHILD_SAs (2.8.2)', () => {
@@ -101,12 +107,20 @@ describe('IKE SA rekey', () => {
       for (let i = 0; i < 40; i++) n.advance(10_000); // redundant SAs nobody deleted time out
       expectOneSharedSa(n.a, n.b);
       expect(n.log.filter((l) => l.action.type === 'deleteSa')).toEqual([]);
-      expect(n.events('a').concat(n.events('b')).some((e) => e.includes('IKE SA rekey collision'))).toBe(true);
+      expect(
+        n
+          .events('a')
+          .concat(n.events('b'))
+          .some((e) => e.includes('IKE SA rekey collision')),
+      ).toBe(true);
       const all = n.events('a').concat(n.events('b'));
       if (all.some((e) => e.includes('ours has the lowest nonce'))) losers.add('lost');
       if (all.some((e) => e.includes('ours wins'))) losers.add('won');
       // the survivor works
-      n.deliver('a', n.a.command({ type: 'rekey-child', ikeSa: n.a.list()[0]!.id, child: n.a.list()[0]!.children[0]!.id }));
+      n.deliver(
+        'a',
+        n.a.command({ type: 'rekey-child', ikeSa: n.a.list()[0]!.id, child: n.a.list()[0]!.children[0]!.id }),
+      );
       expectOneSharedSa(n.a, n.b);
     }
     expect([...losers].sort()).toEqual(['lost', 'won']); // both resolutions exercised
@@ -128,7 +142,8 @@ describe('IKE SA rekey', () => {
       n.advance(1000);
       expectOneSharedSa(n.a, n.b);
       expect(n.a.list()[0]!.children[0]!.spiIn).not.toBe(sa.children[0]!.spiIn);
-      for (const side of ['a', 'b'] as const) if (n.events(side).some((e) => e.includes('has the lowest nonce and goes'))) losers.add(side);
+      for (const side of ['a', 'b'] as const)
+        if (n.events(side).some((e) => e.includes('has the lowest nonce and goes'))) losers.add(side);
     }
     expect([...losers].sort()).toEqual(['a', 'b']);
   });
@@ -192,9 +207,29 @@ describe('responder protections and options', () => {
   });
 
   it('fragments a large IKE_AUTH and reassembles it (RFC 7383)', () => {
-    const policies = Array.from({ length: 1 }, () => ({ peer: 'to-b', tunnel: true, 'src-address': '10.1.0.0/16', 'dst-address': '10.2.0.0/16', proposal: 'esp' }));
+    const policies = Array.from({ length: 1 }, () => ({
+      peer: 'to-b',
+      tunnel: true,
+      'src-address': '10.1.0.0/16',
+      'dst-address': '10.2.0.0/16',
+      proposal: 'esp',
+    }));
     // many ESP algorithms make the SA payload of IKE_AUTH large
-    const big = { 'enc-algorithms': ['aes-256-cbc', 'aes-192-cbc', 'aes-128-cbc', 'aes-256-ctr', 'aes-192-ctr', 'aes-128-ctr', '3des', 'aes-256-gcm', 'aes-128-gcm', 'aes-192-gcm'], 'auth-algorithms': ['sha256', 'sha1', 'sha512', 'sha384', 'md5'] };
+    const big = {
+      'enc-algorithms': [
+        'aes-256-cbc',
+        'aes-192-cbc',
+        'aes-128-cbc',
+        'aes-256-ctr',
+        'aes-192-ctr',
+        'aes-128-ctr',
+        '3des',
+        'aes-256-gcm',
+        'aes-128-gcm',
+        'aes-192-gcm',
+      ],
+      'auth-algorithms': ['sha256', 'sha1', 'sha512', 'sha384', 'md5'],
+    };
     const cfg = configs({ proposal: big, a: { policies } });
     const n = pair(cfg, { a: { fragmentSize: 300 }, b: { fragmentSize: 300 } });
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -233,7 +268,11 @@ describe('responder protections and options', () => {
     while (q.length) {
       const { side, acts } = q.shift()!;
       const next: typeof q = [];
-      for (const s of sends(acts)) next.push({ side: side === 'a' ? 'b' : 'a', acts: (side === 'a' ? n.b : n2.a).datagram({ from: s.from, to: s.to, data: s.data }) });
+      for (const s of sends(acts))
+        next.push({
+          side: side === 'a' ? 'b' : 'a',
+          acts: (side === 'a' ? n.b : n2.a).datagram({ from: s.from, to: s.to, data: s.data }),
+        });
       q = q.concat(next);
     }
     expect(n.b.list().map((s) => s.id)).not.toContain(old);
@@ -246,37 +285,67 @@ describe('responder protections and options', () => {
 function modeConfigConfigs() {
   const cfg = configs();
   cfg.a.identities = [{ ...cfg.a.identities![0]!, 'mode-config': 'request-only' }];
-  cfg.a.policies = [{ peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' }];
+  cfg.a.policies = [
+    { peer: 'to-b', tunnel: true, 'src-address': '0.0.0.0/0', 'dst-address': '10.2.0.0/16', proposal: 'esp' },
+  ];
   cfg.b.identities = [{ ...cfg.b.identities![0]!, 'mode-config': 'rw' }];
-  cfg.b.policies = [{ peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' }];
+  cfg.b.policies = [
+    { peer: 'from-a', tunnel: true, 'src-address': '10.2.0.0/24', 'dst-address': '10.99.0.0/24', proposal: 'esp' },
+  ];
   return cfg;
 }
 
 describe('mode config (CP)', () => {
   it('responder hands out address, DNS and split-include; the initiator (request-only) accepts; TSi narrowed to the address', () => {
     const cfg = modeConfigConfigs();
-    cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'static-dns': ['10.2.0.53'], 'split-include': ['10.2.0.0/24'] }];
+    cfg.b.modeConfigs = [
+      {
+        name: 'rw',
+        responder: true,
+        address: '10.99.0.7',
+        'static-dns': ['10.2.0.53'],
+        'split-include': ['10.2.0.0/24'],
+      },
+    ];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]!.virtualIp).toBe('10.99.0.7');
     expect(n.b.list()[0]!.virtualIp).toBe('10.99.0.7');
-    expect(n.events('a').some((e) => e.includes('dns 10.2.0.53') && e.includes('split-include 10.2.0.0/24'))).toBe(true);
+    expect(n.events('a').some((e) => e.includes('dns 10.2.0.53') && e.includes('split-include 10.2.0.0/24'))).toBe(
+      true,
+    );
     const [ia] = n.installs('a');
     expect(ia!.tsLocal).toEqual(['10.99.0.7-10.99.0.7']);
     expect(ia!.tsRemote).toEqual(['10.2.0.0-10.2.0.255']);
-    const state = n.log.find((l) => l.side === 'b' && l.action.type === 'ikeSaState' && l.action.state === 'established')!.action;
+    const state = n.log.find(
+      (l) => l.side === 'b' && l.action.type === 'ikeSaState' && l.action.state === 'established',
+    )!.action;
     expect(state).toMatchObject({ virtualIp: '10.99.0.7' });
   });
 
-  it('system-dns hands out the router\'s own DNS servers when static-dns is empty; split-dns goes as INTERNAL_DNS_DOMAIN', () => {
+  it("system-dns hands out the router's own DNS servers when static-dns is empty; split-dns goes as INTERNAL_DNS_DOMAIN", () => {
     const cfg = modeConfigConfigs();
-    cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'split-dns': ['corp.example', 'lab.example'] }];
+    cfg.b.modeConfigs = [
+      {
+        name: 'rw',
+        responder: true,
+        address: '10.99.0.7',
+        'system-dns': true,
+        'split-dns': ['corp.example', 'lab.example'],
+      },
+    ];
     cfg.b.systemDns = ['10.2.0.53', '2001:db8::53'];
     const n = pair(cfg);
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-    expect(n.events('a').some((e) => e.includes('dns 10.2.0.53,2001:db8::53') && e.includes('split-dns corp.example,lab.example'))).toBe(true);
+    expect(
+      n
+        .events('a')
+        .some((e) => e.includes('dns 10.2.0.53,2001:db8::53') && e.includes('split-dns corp.example,lab.example')),
+    ).toBe(true);
     // static-dns wins over system-dns
-    cfg.b.modeConfigs = [{ name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'static-dns': ['10.2.0.99'] }];
+    cfg.b.modeConfigs = [
+      { name: 'rw', responder: true, address: '10.99.0.7', 'system-dns': true, 'static-dns': ['10.2.0.99'] },
+    ];
     const m = pair(cfg);
     m.deliver('a', m.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(m.events('a').some((e) => e.includes('dns 10.2.0.99') && !e.includes('10.2.0.53'))).toBe(true);

@@ -126,17 +126,21 @@ export function isAead(cipher: string): boolean {
  * What is wrong with a proposal's null algorithms (the proposal menu and the wizards' phase 2):
  * auth-algorithms=null needs AEAD ciphers, null encryption needs an integrity algorithm.
  */
-export function nullAlgorithmIssues(enc: readonly string[], auth: readonly string[]): { field: 'enc' | 'auth'; message: string }[] {
+export function nullAlgorithmIssues(
+  enc: readonly string[],
+  auth: readonly string[],
+): { field: 'enc' | 'auth'; message: string }[] {
   const out: { field: 'enc' | 'auth'; message: string }[] = [];
   if (enc.some((e) => !isAead(e) && e !== 'null') && auth.length === 1 && auth[0] === 'null') {
-    out.push({ field: 'auth', message: 'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add an integrity algorithm such as sha256' });
+    out.push({
+      field: 'auth',
+      message:
+        'null is only valid with AEAD ciphers (aes-*-gcm, chacha20poly1305); add an integrity algorithm such as sha256',
+    });
   }
-  if (enc.includes('null') && auth.includes('null')) out.push({ field: 'enc', message: 'null encryption needs an integrity algorithm' });
+  if (enc.includes('null') && auth.includes('null'))
+    out.push({ field: 'enc', message: 'null encryption needs an integrity algorithm' });
   return out;
 }
 
 export const EAP_METHODS = ['eap-mschapv2', 'eap-peap', 'eap-tls', 'eap-ttls'] as const;
-
-export function isExtension(list: readonly { name: string; extension?: true }[], name: string): boolean {
-  return list.some((x) => x.name === name && x.extension === true);
-}

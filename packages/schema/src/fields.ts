@@ -73,9 +73,28 @@ export const SECRET_PLACEHOLDER = '********';
 type MetaIn = Partial<FieldMeta> & { help: string };
 
 const ACRONYMS: Record<string, string> = {
-  dh: 'DH', dpd: 'DPD', id: 'ID', ipsec: 'IPsec', nat: 'NAT', pfs: 'PFS', sa: 'SA', eap: 'EAP', prf: 'PRF',
-  dns: 'DNS', rx: 'RX', tx: 'TX', ph2: 'PH2', natt: 'NAT-T', spi: 'SPI', hw: 'HW', aead: 'AEAD', rsa: 'RSA',
-  xauth: 'XAuth', dst: 'Dst.', src: 'Src.', enc: 'Encr.',
+  dh: 'DH',
+  dpd: 'DPD',
+  id: 'ID',
+  ipsec: 'IPsec',
+  nat: 'NAT',
+  pfs: 'PFS',
+  sa: 'SA',
+  eap: 'EAP',
+  prf: 'PRF',
+  dns: 'DNS',
+  rx: 'RX',
+  tx: 'TX',
+  ph2: 'PH2',
+  natt: 'NAT-T',
+  spi: 'SPI',
+  hw: 'HW',
+  aead: 'AEAD',
+  rsa: 'RSA',
+  xauth: 'XAuth',
+  dst: 'Dst.',
+  src: 'Src.',
+  enc: 'Encr.',
 };
 
 /** "dpd-maximum-failures" -> "DPD Maximum Failures" (WinBox labels). */
@@ -94,7 +113,6 @@ function issue(ctx: z.RefinementCtx, message: string): never {
   ctx.addIssue({ code: 'custom', message });
   return z.NEVER;
 }
-
 
 /** Turns a parser that throws ValueError into a zod schema whose issue carries that message. */
 function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
@@ -133,7 +151,8 @@ export const f = {
       kind: 'name',
       schema: schemaOf((raw) => {
         const s = text(raw, 'a name').trim();
-        if (!NAME_RE.test(s)) throw new ValueError('must be 1-64 characters without commas, quotes, "=" or outer spaces');
+        if (!NAME_RE.test(s))
+          throw new ValueError('must be 1-64 characters without commas, quotes, "=" or outer spaces');
         return s;
       }),
       default: '',
@@ -164,10 +183,22 @@ export const f = {
     };
   },
   int(def: number, min: number, max: number, m: MetaIn): Field<number> {
-    return { kind: 'int', schema: schemaOf((raw) => intIn(raw, min, max)), default: def, print: (v) => String(v), meta: meta(m), min, max };
+    return {
+      kind: 'int',
+      schema: schemaOf((raw) => intIn(raw, min, max)),
+      default: def,
+      print: (v) => String(v),
+      meta: meta(m),
+      min,
+      max,
+    };
   },
   /** Seconds. `word` is an extra literal such as "disable-dpd" (stored as the word itself). */
-  time<W extends string | undefined = undefined>(def: W extends string ? number | W : number, m: MetaIn, word?: W): Field<W extends string ? number | W : number> {
+  time<W extends string | undefined = undefined>(
+    def: W extends string ? number | W : number,
+    m: MetaIn,
+    word?: W,
+  ): Field<W extends string ? number | W : number> {
     type Out = W extends string ? number | W : number;
     const what = word ? `a time such as 30m, 1d, 8h30m or ${word}` : 'a time such as 30m, 1d, 8h30m';
     return {
@@ -201,7 +232,12 @@ export const f = {
       values,
     };
   },
-  enumList<const V extends readonly [string, ...string[]]>(values: V, def: V[number][], m: MetaIn, opts: { allowEmpty?: boolean } = {}): Field<V[number][]> {
+  enumList<const V extends readonly [string, ...string[]]>(
+    values: V,
+    def: V[number][],
+    m: MetaIn,
+    opts: { allowEmpty?: boolean } = {},
+  ): Field<V[number][]> {
     return {
       kind: 'enum-list',
       schema: schemaOf((raw) => {
@@ -218,10 +254,22 @@ export const f = {
     };
   },
   prefix(def: string, m: MetaIn): Field<string> {
-    return { kind: 'prefix', schema: schemaOf((raw) => parsePrefix(text(raw, 'an IP prefix'))), default: def, print: (v) => v, meta: meta(m) };
+    return {
+      kind: 'prefix',
+      schema: schemaOf((raw) => parsePrefix(text(raw, 'an IP prefix'))),
+      default: def,
+      print: (v) => v,
+      meta: meta(m),
+    };
   },
   prefixOrHost(def: string, m: MetaIn): Field<string> {
-    return { kind: 'prefix-or-host', schema: schemaOf((raw) => parsePrefixOrHost(text(raw, 'an IP prefix or DNS name'))), default: def, print: (v) => v, meta: meta(m) };
+    return {
+      kind: 'prefix-or-host',
+      schema: schemaOf((raw) => parsePrefixOrHost(text(raw, 'an IP prefix or DNS name'))),
+      default: def,
+      print: (v) => v,
+      meta: meta(m),
+    };
   },
   /** An address; '' means unset. */
   address(m: MetaIn): Field<string> {
@@ -237,10 +285,22 @@ export const f = {
     };
   },
   addressList(m: MetaIn): Field<string[]> {
-    return { kind: 'address-list', schema: schemaOf((raw) => list(raw, 'IP addresses').map(parseAddress)), default: [], print: printList, meta: meta(m) };
+    return {
+      kind: 'address-list',
+      schema: schemaOf((raw) => list(raw, 'IP addresses').map(parseAddress)),
+      default: [],
+      print: printList,
+      meta: meta(m),
+    };
   },
   prefixList(m: MetaIn): Field<string[]> {
-    return { kind: 'prefix-list', schema: schemaOf((raw) => list(raw, 'IP prefixes').map(parsePrefix)), default: [], print: printList, meta: meta(m) };
+    return {
+      kind: 'prefix-list',
+      schema: schemaOf((raw) => list(raw, 'IP prefixes').map(parsePrefix)),
+      default: [],
+      print: printList,
+      meta: meta(m),
+    };
   },
   stringList(m: MetaIn): Field<string[]> {
     return {
@@ -268,8 +328,13 @@ export const f = {
           const t = { ip: 'IP', dns: 'DNS', email: 'email' }[type.toLowerCase()];
           if (!t || value === '') throw new ValueError(`"${x}" must be IP:address, DNS:name or email:address`);
           if (t === 'IP') return `IP:${parseAddress(value)}`;
-          if (t === 'DNS' && !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*\.?$/.test(value)) throw new ValueError(`"${value}" is not a DNS name`);
-          if (t === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value)) throw new ValueError(`"${value}" is not an e-mail address`);
+          if (
+            t === 'DNS' &&
+            !/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62})?)*\.?$/.test(value)
+          )
+            throw new ValueError(`"${value}" is not a DNS name`);
+          if (t === 'email' && !/^[^@\s]+@[^@\s]+$/.test(value))
+            throw new ValueError(`"${value}" is not an e-mail address`);
           return `${t}:${value}`;
         });
       }),
@@ -306,7 +371,14 @@ export const f = {
   },
   /** The name of an entry of another menu, or one of `specials` (e.g. "none"). '' = unset. */
   ref(menu: string, def: string, m: MetaIn, specials: readonly string[] = []): Field<string> {
-    return { kind: 'ref', schema: schemaOf((raw) => text(raw, `the name of a ${menu}`).trim()), default: def, print: (v) => v, meta: meta(m), ref: { menu, specials } };
+    return {
+      kind: 'ref',
+      schema: schemaOf((raw) => text(raw, `the name of a ${menu}`).trim()),
+      default: def,
+      print: (v) => v,
+      meta: meta(m),
+      ref: { menu, specials },
+    };
   },
   secret(m: MetaIn): Field<string> {
     return {
@@ -330,7 +402,8 @@ export const f = {
         if (words.includes(s)) return s;
         const colon = s.indexOf(':');
         const type = colon < 0 ? s : s.slice(0, colon);
-        if (!types.includes(type)) throw new ValueError(`must be ${words.join(', ')} or type:value with type ${types.join(', ')}`);
+        if (!types.includes(type))
+          throw new ValueError(`must be ${words.join(', ')} or type:value with type ${types.join(', ')}`);
         const value = s.slice(colon + 1);
         if (colon < 0 || value === '') throw new ValueError(`"${type}" needs a value, e.g. ${type}:...`);
         if (type === 'address') return `address:${parseAddress(value)}`;
@@ -349,7 +422,9 @@ export const f = {
         const s = (typeof raw === 'number' ? String(raw) : text(raw, 'a protocol')).trim();
         if (s in IP_PROTOCOLS) return s;
         if (/^\d+$/.test(s) && Number(s) <= 255) return s;
-        throw new ValueError(`"${s}" is not a protocol name (${Object.keys(IP_PROTOCOLS).slice(0, 8).join(', ')}, ...) or number 0..255`);
+        throw new ValueError(
+          `"${s}" is not a protocol name (${Object.keys(IP_PROTOCOLS).slice(0, 8).join(', ')}, ...) or number 0..255`,
+        );
       }),
       default: 'all',
       print: (v) => v,
@@ -359,15 +434,54 @@ export const f = {
   },
   /** Read-only, agent-computed values (flags, counters). */
   status<T>(kind: FieldKind, def: T, m: MetaIn, print: (v: T) => string = (v) => String(v)): Field<T> {
-    return { kind, schema: z.any() as z.ZodType<T>, default: def, print, meta: meta({ tab: 'Status', readOnly: true, ...m }) };
+    return {
+      kind,
+      schema: z.any() as z.ZodType<T>,
+      default: def,
+      print,
+      meta: meta({ tab: 'Status', readOnly: true, ...m }),
+    };
   },
 };
 
 /** IP protocol names RouterOS accepts, with their numbers. */
 export const IP_PROTOCOLS: Record<string, number> = {
-  all: -1, icmp: 1, igmp: 2, ggp: 3, 'ip-encap': 4, st: 5, tcp: 6, egp: 8, pup: 12, udp: 17, hmp: 20,
-  'xns-idp': 22, rdp: 27, 'iso-tp4': 29, dccp: 33, xtp: 36, ddp: 37, 'idpr-cmtp': 38, ipv6: 41,
-  'ipv6-route': 43, 'ipv6-frag': 44, rsvp: 46, gre: 47, esp: 50, ah: 51, icmpv6: 58, 'ipv6-nonxt': 59,
-  'ipv6-opts': 60, vrrp: 112, pim: 103, l2tp: 115, sctp: 132, 'udp-lite': 136, ospf: 89, etherip: 97,
-  encap: 98, rspf: 73, vmtp: 81,
+  all: -1,
+  icmp: 1,
+  igmp: 2,
+  ggp: 3,
+  'ip-encap': 4,
+  st: 5,
+  tcp: 6,
+  egp: 8,
+  pup: 12,
+  udp: 17,
+  hmp: 20,
+  'xns-idp': 22,
+  rdp: 27,
+  'iso-tp4': 29,
+  dccp: 33,
+  xtp: 36,
+  ddp: 37,
+  'idpr-cmtp': 38,
+  ipv6: 41,
+  'ipv6-route': 43,
+  'ipv6-frag': 44,
+  rsvp: 46,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmpv6: 58,
+  'ipv6-nonxt': 59,
+  'ipv6-opts': 60,
+  vrrp: 112,
+  pim: 103,
+  l2tp: 115,
+  sctp: 132,
+  'udp-lite': 136,
+  ospf: 89,
+  etherip: 97,
+  encap: 98,
+  rspf: 73,
+  vmtp: 81,
 };

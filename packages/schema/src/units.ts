@@ -20,7 +20,8 @@ export function parseTime(text: string): number {
   const clock = /(?:^|\s+)(\d{1,3}):(\d{2})(?::(\d{2}))?$/.exec(rest);
   if (clock) {
     const [, h, m, sec] = clock;
-    if (Number(m) > 59 || (sec !== undefined && Number(sec) > 59)) throw new ValueError(`"${text}" is not a valid time`);
+    if (Number(m) > 59 || (sec !== undefined && Number(sec) > 59))
+      throw new ValueError(`"${text}" is not a valid time`);
     total += Number(h) * 3600 + Number(m) * 60 + Number(sec ?? 0);
     rest = rest.slice(0, clock.index).trim();
   }
@@ -35,7 +36,8 @@ export function parseTime(text: string): number {
       if (unit !== 'ms') total += Number(mt[1]) * UNIT_SECONDS[unit]!;
       consumed = re.lastIndex;
     }
-    if (consumed !== rest.length) throw new ValueError(`"${text}" is not a valid time (use e.g. 30m, 1d, 8h30m, 1d 00:00:00)`);
+    if (consumed !== rest.length)
+      throw new ValueError(`"${text}" is not a valid time (use e.g. 30m, 1d, 8h30m, 1d 00:00:00)`);
   }
   return total;
 }
@@ -67,7 +69,10 @@ export const printBool = (b: boolean): string => (b ? 'yes' : 'no');
 export function parseList(text: string): string[] {
   const s = text.trim();
   if (s === '') return [];
-  return s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 }
 export const printList = (xs: readonly (string | number)[]): string => xs.join(',');
 
@@ -138,11 +143,17 @@ export function formatIpBytes(family: Family, bytes: readonly number[]): string 
   for (let i = 0; i < 16; i += 2) words.push((bytes[i]! << 8) | bytes[i + 1]!);
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = words.map((w) => w.toString(16));
@@ -170,7 +181,8 @@ export function parsePrefix(text: string): string {
   const max = ip.family === 4 ? 32 : 128;
   let bits = max;
   if (len !== undefined) {
-    if (!/^\d{1,3}$/.test(len) || Number(len) > max) throw new ValueError(`"${text}" has a prefix length outside 0..${max}`);
+    if (!/^\d{1,3}$/.test(len) || Number(len) > max)
+      throw new ValueError(`"${text}" has a prefix length outside 0..${max}`);
     bits = Number(len);
   }
   const masked = ip.bytes.map((b, i) => {
@@ -199,7 +211,8 @@ export function prefixContains(prefix: string, address: string): boolean {
   return true;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?)*\.?$/;
 
 /** Peer address: an IP prefix, or a DNS name resolved at connect time (seed 000, GRE-over-IPsec example). */
 export function parsePrefixOrHost(text: string): string {

@@ -10,6 +10,7 @@ import { familyOf, isHostname, prefixLength } from './units.ts';
 export interface Entry {
   /** Internal number; RouterOS shows it as ".id" = "*" + hex. */
   id: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
   values: Record<string, any>;
   /** A built-in default entry (RouterOS "*" flag): cannot be removed or renamed. */
   builtin?: boolean;
@@ -63,7 +64,12 @@ function parseField(menu: MenuDef, prop: string, field: Field, raw: unknown, id?
  * set) and return the new values. Unknown and read-only properties are errors that name them;
  * a secret sent back as the placeholder keeps its value.
  */
-export function applyInput(menu: MenuDef, base: Record<string, unknown>, input: Record<string, unknown>, id?: number): Record<string, unknown> {
+export function applyInput(
+  menu: MenuDef,
+  base: Record<string, unknown>,
+  input: Record<string, unknown>,
+  id?: number,
+): Record<string, unknown> {
   const out = { ...base };
   const issues: ConfigIssue[] = [];
   for (const [prop, raw] of Object.entries(input)) {
@@ -74,7 +80,9 @@ export function applyInput(menu: MenuDef, base: Record<string, unknown>, input: 
         menu: menu.name,
         id,
         field: prop,
-        message: menu.status[prop] ? 'is read-only' : `unknown property (known: ${Object.keys(menu.fields).join(', ')})`,
+        message: menu.status[prop]
+          ? 'is read-only'
+          : `unknown property (known: ${Object.keys(menu.fields).join(', ')})`,
       });
       continue;
     }
@@ -91,6 +99,7 @@ export function applyInput(menu: MenuDef, base: Record<string, unknown>, input: 
 }
 
 /** Per-entry rules the manual states; the issues name the field to fix. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
 export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: number): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (field: string, message: string) => issues.push({ menu: menu.name, id, field, message });
@@ -106,7 +115,8 @@ export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: numb
       }
       const portProtocols = ['tcp', 'udp', 'udp-lite', 'sctp', 'dccp', '6', '17', '132', '33', '136'];
       for (const p of ['src-port', 'dst-port'] as const) {
-        if (values[p] !== 'any' && !portProtocols.includes(values.protocol)) add(p, `only applies with protocol tcp, udp, sctp, dccp or udp-lite (protocol is ${values.protocol})`);
+        if (values[p] !== 'any' && !portProtocols.includes(values.protocol))
+          add(p, `only applies with protocol tcp, udp, sctp, dccp or udp-lite (protocol is ${values.protocol})`);
       }
       if (!values.template && values.action === 'encrypt' && values.peer === '' && !values.dynamic) {
         add('peer', 'is required for action=encrypt (which peer should establish the SAs?)');
@@ -114,36 +124,51 @@ export function checkEntry(menu: MenuDef, values: Record<string, any>, id?: numb
       break;
     }
     case 'proposal': {
-      for (const i of nullAlgorithmIssues(values['enc-algorithms'] as string[], values['auth-algorithms'] as string[])) add(i.field === 'enc' ? 'enc-algorithms' : 'auth-algorithms', i.message);
+      for (const i of nullAlgorithmIssues(values['enc-algorithms'] as string[], values['auth-algorithms'] as string[]))
+        add(i.field === 'enc' ? 'enc-algorithms' : 'auth-algorithms', i.message);
       break;
     }
     case 'identity': {
       const m = values['auth-method'];
-      if ((m === 'pre-shared-key' || m === 'pre-shared-key-xauth') && values.secret === '') add('secret', `is required for auth-method=${m}`);
-      if (m === 'digital-signature' && values.certificate === '') add('certificate', 'is required for auth-method=digital-signature');
+      if ((m === 'pre-shared-key' || m === 'pre-shared-key-xauth') && values.secret === '')
+        add('secret', `is required for auth-method=${m}`);
+      if (m === 'digital-signature' && values.certificate === '')
+        add('certificate', 'is required for auth-method=digital-signature');
       if (m === 'rsa-key' && values.key === '') add('key', 'is required for auth-method=rsa-key');
-      if ((m === 'eap' || m === 'pre-shared-key-xauth') && values.username === '' && values['eap-methods']?.[0] !== 'eap-tls') {
+      if (
+        (m === 'eap' || m === 'pre-shared-key-xauth') &&
+        values.username === '' &&
+        values['eap-methods']?.[0] !== 'eap-tls'
+      ) {
         add('username', `is required for auth-method=${m}`);
       }
-      if (values['match-by'] === 'certificate' && values['remote-certificate'] === '') add('remote-certificate', 'is required for match-by=certificate');
+      if (values['match-by'] === 'certificate' && values['remote-certificate'] === '')
+        add('remote-certificate', 'is required for match-by=certificate');
       break;
     }
     case 'certificate': {
       const rsa = (RSA_KEY_SIZES as readonly string[]).includes(values['key-size']);
-      if (values['key-type'] === 'rsa' && !rsa) add('key-size', `${values['key-size']} is an ECDSA curve; with key-type=rsa use ${RSA_KEY_SIZES.join(', ')}`);
-      if (values['key-type'] === 'ecdsa' && rsa) add('key-size', `${values['key-size']} is an RSA size; with key-type=ecdsa use ${EC_CURVES.join(', ')}`);
-      if (values['private-key-pem'] !== '' && values['certificate-pem'] === '') add('certificate-pem', 'is required with a private key');
+      if (values['key-type'] === 'rsa' && !rsa)
+        add('key-size', `${values['key-size']} is an ECDSA curve; with key-type=rsa use ${RSA_KEY_SIZES.join(', ')}`);
+      if (values['key-type'] === 'ecdsa' && rsa)
+        add('key-size', `${values['key-size']} is an RSA size; with key-type=ecdsa use ${EC_CURVES.join(', ')}`);
+      if (values['private-key-pem'] !== '' && values['certificate-pem'] === '')
+        add('certificate-pem', 'is required with a private key');
       break;
     }
     case 'mode-config': {
-      if (values['static-dns'].length > 0 && values['system-dns']) add('static-dns', 'cannot be used together with system-dns=yes; set system-dns=no');
-      if (values['src-address-list'] !== '' && values.responder) add('src-address-list', 'is only available with responder=no');
-      if (values.address !== '' && values['address-pool'] !== '') add('address', 'give either address or address-pool, not both');
+      if (values['static-dns'].length > 0 && values['system-dns'])
+        add('static-dns', 'cannot be used together with system-dns=yes; set system-dns=no');
+      if (values['src-address-list'] !== '' && values.responder)
+        add('src-address-list', 'is only available with responder=no');
+      if (values.address !== '' && values['address-pool'] !== '')
+        add('address', 'give either address or address-pool, not both');
       break;
     }
     case 'pool': {
       if ((values.ranges as string[]).length === 0) add('ranges', 'is required (e.g. 192.168.77.2-192.168.77.254)');
-      if (values['next-pool'] !== '' && values['next-pool'] === values.name) add('next-pool', 'cannot be the pool itself');
+      if (values['next-pool'] !== '' && values['next-pool'] === values.name)
+        add('next-pool', 'cannot be the pool itself');
       break;
     }
     case 'peer': {
@@ -170,7 +195,8 @@ export function referencesTo(config: Config, target: string, name: string): Refe
   for (const m of CONFIG_MENUS as readonly MenuDef[]) {
     for (const [prop, field] of Object.entries(m.fields)) {
       if (field.kind !== 'ref' || field.ref?.menu !== target) continue;
-      for (const e of config[m.name as MenuName] ?? []) if (e.values[prop] === name) out.push({ menu: m.name as MenuName, id: e.id, field: prop });
+      for (const e of config[m.name as MenuName] ?? [])
+        if (e.values[prop] === name) out.push({ menu: m.name as MenuName, id: e.id, field: prop });
     }
   }
   return out;
@@ -185,7 +211,13 @@ export function checkConfig(config: Config): ConfigIssue[] {
       const seen = new Map<string, number>();
       for (const e of entries) {
         const n = e.values[m.key] as string;
-        if (seen.has(n)) issues.push({ menu: m.name, id: e.id, field: m.key, message: `"${n}" is already used by ${formatId(seen.get(n)!)}` });
+        if (seen.has(n))
+          issues.push({
+            menu: m.name,
+            id: e.id,
+            field: m.key,
+            message: `"${n}" is already used by ${formatId(seen.get(n)!)}`,
+          });
         else seen.set(n, e.id);
       }
     }
@@ -197,12 +229,24 @@ export function checkConfig(config: Config): ConfigIssue[] {
         if (v === '' || field.ref.specials.includes(v)) continue;
         const target = getMenu(field.ref.menu)!;
         const exists = (config[target.name as MenuName] ?? []).some((t) => t.values[target.key ?? 'name'] === v);
-        if (!exists) issues.push({ menu: m.name, id: e.id, field: prop, message: `${target.title.toLowerCase().replace(/s$/, '')} "${v}" does not exist` });
+        if (!exists)
+          issues.push({
+            menu: m.name,
+            id: e.id,
+            field: prop,
+            message: `${target.title.toLowerCase().replace(/s$/, '')} "${v}" does not exist`,
+          });
       }
       // The certificate this side signs with needs its private key (secrets arrive masked but non-empty).
       if (m.name === 'identity' && e.values.certificate && e.values['auth-method'] === 'digital-signature') {
         const cert = (config.certificate ?? []).find((c) => c.values.name === e.values.certificate);
-        if (cert && !cert.values['private-key-pem']) issues.push({ menu: m.name, id: e.id, field: 'certificate', message: `certificate "${e.values.certificate}" has no private key to sign with` });
+        if (cert && !cert.values['private-key-pem'])
+          issues.push({
+            menu: m.name,
+            id: e.id,
+            field: 'certificate',
+            message: `certificate "${e.values.certificate}" has no private key to sign with`,
+          });
       }
     }
   }

@@ -8,6 +8,7 @@ export interface ViewDef {
   title: string;
   /** statistics is one object of counters; the others are lists. */
   single?: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a record of fields of every value type
   fields: Record<string, Field<any>>;
   columns: string[];
   /** Fields only `full` users may read (installed-sa keys). */
@@ -31,12 +32,15 @@ export const activePeers = view({
   title: 'Active Peers',
   fields: {
     // RouterOS calls this column `id`; here `id` is the row's number, so the identity is `remote-id`, labelled ID
-    'remote-id': f.status<string>('string', '', { help: 'Remote ID the peer authenticated as (the EAP user name for EAP clients).', label: 'ID' }),
+    'remote-id': f.status<string>('string', '', {
+      help: 'Remote ID the peer authenticated as (the EAP user name for EAP clients).',
+      label: 'ID',
+    }),
     state: text('Phase 1 state, e.g. established.'),
     side: f.status<'initiator' | 'responder'>('enum', 'initiator', { help: 'Which side initiated phase 1.' }),
     responder: bool('The remote peer initiated.'),
     'local-address': text('Local address used with this peer.'),
-    'remote-address': text('The remote peer\'s address.'),
+    'remote-address': text("The remote peer's address."),
     port: int('Remote UDP port.'),
     'natt-peer': bool('NAT-T is used with this peer.'),
     uptime: time('How long the peer has been established.'),
@@ -49,7 +53,18 @@ export const activePeers = view({
     'dynamic-address': text('Address assigned by mode config.'),
     'exchange-mode': text('IKE version / exchange mode.'),
   },
-  columns: ['remote-id', 'state', 'side', 'remote-address', 'uptime', 'last-seen', 'rx-bytes', 'tx-bytes', 'ph2-total', 'dynamic-address'],
+  columns: [
+    'remote-id',
+    'state',
+    'side',
+    'remote-address',
+    'uptime',
+    'last-seen',
+    'rx-bytes',
+    'tx-bytes',
+    'ph2-total',
+    'dynamic-address',
+  ],
   sensitive: [],
 });
 
@@ -77,7 +92,16 @@ export const installedSa = view({
     state: text('mature, dying, ...'),
     'hw-aead': bool('Hardware accelerated AEAD.'),
   },
-  columns: ['spi', 'src-address', 'dst-address', 'state', 'enc-algorithm', 'auth-algorithm', 'current-bytes', 'expires-in'],
+  columns: [
+    'spi',
+    'src-address',
+    'dst-address',
+    'state',
+    'enc-algorithm',
+    'auth-algorithm',
+    'current-bytes',
+    'expires-in',
+  ],
   sensitive: ['enc-key', 'auth-key'],
 });
 
@@ -122,7 +146,6 @@ export const statistics = view({
 });
 
 export const VIEWS = [activePeers, installedSa, statistics] as const;
-export type ViewName = ViewDef['name'];
 export function getView(name: string): ViewDef | undefined {
   return VIEWS.find((v) => v.name === name);
 }

@@ -8,8 +8,17 @@
 // proposal (pfs-group=none), passive ike2 peer, identity with generate-policy=port-strict.
 import { z } from 'zod';
 import {
-  DH_GROUP_NAMES, ESP_AUTH_NAMES, ESP_CIPHER_NAMES, HASH_NAMES, IKE_CIPHER_NAMES, nullAlgorithmIssues,
-  type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName,
+  DH_GROUP_NAMES,
+  ESP_AUTH_NAMES,
+  ESP_CIPHER_NAMES,
+  HASH_NAMES,
+  IKE_CIPHER_NAMES,
+  nullAlgorithmIssues,
+  type DhGroupName,
+  type EspAuthName,
+  type EspCipherName,
+  type HashName,
+  type IkeCipherName,
 } from './algorithms.ts';
 import { ValueError, familyOf, isHostname, parseAddress, parsePrefix, parseRange, rangeBounds } from './units.ts';
 
@@ -53,7 +62,13 @@ function parsed(parse: (s: string) => string, what: string) {
 /** A list given as an array or as RouterOS text "a,b,c" (empty text = empty list). */
 function listOf<T extends z.ZodType>(item: T) {
   return z.preprocess(
-    (raw) => (typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter((s) => s !== '') : raw),
+    (raw) =>
+      typeof raw === 'string'
+        ? raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '')
+        : raw,
     z.array(item),
   );
 }
@@ -133,7 +148,8 @@ export const poolRangeSchema = parsed((s) => {
 
 /** Pool ranges: at least one, IPv4, not overlapping each other. */
 export const poolSchema = listOf(poolRangeSchema).superRefine((ranges, ctx) => {
-  if (ranges.length === 0) ctx.addIssue({ code: 'custom', message: 'list at least one range, e.g. 10.10.10.10-10.10.10.200' });
+  if (ranges.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'list at least one range, e.g. 10.10.10.10-10.10.10.200' });
   const bounds = ranges.map((r) => rangeBounds(r));
   bounds.forEach((b, i) => {
     const j = bounds.findIndex((o, k) => k < i && o.start <= b.end && b.start <= o.end);
@@ -176,10 +192,13 @@ export const espProposalSchema = z
     /** Proposal auth-algorithms. */
     auth: enumList(ESP_AUTH_NAMES, 'integrity algorithm') as z.ZodType<EspAuthName[], unknown>,
     /** Proposal pfs-group (the manual advises none for road warriors). */
-    pfs: z.enum([...DH_GROUP_NAMES, 'none'] as [string, ...string[]], { error: (i) => `"${String(i.input)}" is not none or a DH group` }) as z.ZodType<DhGroupName | 'none', unknown>,
+    pfs: z.enum([...DH_GROUP_NAMES, 'none'] as [string, ...string[]], {
+      error: (i) => `"${String(i.input)}" is not none or a DH group`,
+    }) as z.ZodType<DhGroupName | 'none', unknown>,
   })
   .superRefine((p, ctx) => {
-    for (const i of nullAlgorithmIssues(p.enc, p.auth)) ctx.addIssue({ code: 'custom', path: [i.field], message: i.message });
+    for (const i of nullAlgorithmIssues(p.enc, p.auth))
+      ctx.addIssue({ code: 'custom', path: [i.field], message: i.message });
   });
 export type EspProposalInput = z.output<typeof espProposalSchema>;
 
@@ -199,7 +218,11 @@ export type WizardProposals = z.output<typeof proposalsSchema>;
  */
 export function defaultProposals(clients: readonly WizardClient[] = WIZARD_CLIENTS): WizardProposals {
   return {
-    ike: { enc: ['aes-256', 'aes-128'], hash: ['sha256'], dh: clients.includes('windows') ? ['modp2048', 'ecp256', 'modp1024'] : ['modp2048', 'ecp256'] },
+    ike: {
+      enc: ['aes-256', 'aes-128'],
+      hash: ['sha256'],
+      dh: clients.includes('windows') ? ['modp2048', 'ecp256', 'modp1024'] : ['modp2048', 'ecp256'],
+    },
     esp: { enc: ['aes-256-cbc', 'aes-128-cbc'], auth: ['sha256', 'sha1'], pfs: 'none' },
   };
 }
@@ -210,7 +233,9 @@ export function defaultProposals(clients: readonly WizardClient[] = WIZARD_CLIEN
 export const wizardBasicsStep = z.object({
   /** Prefix of every object name: rw -> rw, rw-pool, rw-conf, rw-policies, rw-ca, rw-server. */
   name: objectName('a name prefix', WIZARD_NAME_MAX).default('rw'),
-  auth: z.enum(WIZARD_AUTH_METHODS, { error: `must be one of: ${WIZARD_AUTH_METHODS.join(', ')}` }).default('certificate'),
+  auth: z
+    .enum(WIZARD_AUTH_METHODS, { error: `must be one of: ${WIZARD_AUTH_METHODS.join(', ')}` })
+    .default('certificate'),
   /** Public IP address or DNS name of this server: the server certificate's CN and SAN, the clients' remote ID. */
   serverAddress: serverAddressSchema,
   /** Key of the generated CA, server and client certificates (rsa 2048 or ecdsa prime256v1). */
@@ -224,12 +249,16 @@ export const wizardAddressingStep = z.object({
   /** DNS servers for clients: "system" = this router's own (system-dns=yes), or a list (static-dns); [] = none. */
   dns: dnsSchema.default('system'),
   /** Networks reachable through the tunnel (split-include); empty = full tunnel 0.0.0.0/0. */
-  splitNetworks: listOf(prefixSchema).superRefine(unique((x: string) => x, 'network')).default([]),
+  splitNetworks: listOf(prefixSchema)
+    .superRefine(unique((x: string) => x, 'network'))
+    .default([]),
 });
 
 /** Step 3: which client systems profiles are made for (and whose compatibility is checked). */
 export const wizardClientsStep = z.object({
-  clients: listOf(z.enum(WIZARD_CLIENTS, { error: (i) => `"${String(i.input)}" is not one of: ${WIZARD_CLIENTS.join(', ')}` }))
+  clients: listOf(
+    z.enum(WIZARD_CLIENTS, { error: (i) => `"${String(i.input)}" is not one of: ${WIZARD_CLIENTS.join(', ')}` }),
+  )
     .superRefine(unique((x: string) => x, 'client'))
     .refine((xs) => xs.length > 0, 'select at least one client system')
     .default([...WIZARD_CLIENTS]),
@@ -237,31 +266,58 @@ export const wizardClientsStep = z.object({
 
 export const wizardUserSchema = z.object({
   name: objectName('a user name'),
-  password: z.string({ error: 'is required' }).min(8, 'must be at least 8 characters').max(255, 'must be at most 255 characters'),
+  password: z
+    .string({ error: 'is required' })
+    .min(8, 'must be at least 8 characters')
+    .max(255, 'must be at most 255 characters'),
 });
 
 /** Step 4 (fields depend on auth): EAP users, client certificate names, or the pre-shared key. */
 export const wizardCredentialsStep = z.object({
   /** auth=eap-mschapv2: IPsec Users (name + password). */
-  users: z.array(wizardUserSchema).superRefine(unique((u: { name: string }) => u.name, 'user')).default([]),
+  users: z
+    .array(wizardUserSchema)
+    .superRefine(unique((u: { name: string }) => u.name, 'user'))
+    .default([]),
   /** auth=certificate: one client certificate per name (its common name; a .p12 each). */
-  clientCertificates: listOf(objectName('a certificate name')).superRefine(unique((x: string) => x, 'certificate')).default([]),
+  clientCertificates: listOf(objectName('a certificate name'))
+    .superRefine(unique((x: string) => x, 'certificate'))
+    .default([]),
   /** auth=psk: the pre-shared key. */
   psk: z.string().max(8192, 'must be at most 8192 characters').optional(),
   /**
    * Passphrase of the .p12 files (client certificates) offered after finish; kept in the agent's
    * memory for this session only, never stored. Downloads may also send it (X-Export-Passphrase).
    */
-  exportPassphrase: z.string().min(WIZARD_PASSPHRASE_MIN, `must be at least ${WIZARD_PASSPHRASE_MIN} characters`).max(1024).optional(),
+  exportPassphrase: z
+    .string()
+    .min(WIZARD_PASSPHRASE_MIN, `must be at least ${WIZARD_PASSPHRASE_MIN} characters`)
+    .max(1024)
+    .optional(),
 });
 
 /** The credential rules of one auth method, as issues on wizardCredentialsStep's fields. */
-export function checkCredentials(auth: WizardAuth, c: Partial<z.output<typeof wizardCredentialsStep>>, ctx: z.RefinementCtx): void {
-  if (auth === 'eap-mschapv2' && (c.users?.length ?? 0) === 0) ctx.addIssue({ code: 'custom', path: ['users'], message: 'add at least one user (name and password) for EAP-MSCHAPv2' });
-  if (auth === 'certificate' && (c.clientCertificates?.length ?? 0) === 0) ctx.addIssue({ code: 'custom', path: ['clientCertificates'], message: 'name at least one client certificate' });
+export function checkCredentials(
+  auth: WizardAuth,
+  c: Partial<z.output<typeof wizardCredentialsStep>>,
+  ctx: z.RefinementCtx,
+): void {
+  if (auth === 'eap-mschapv2' && (c.users?.length ?? 0) === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['users'],
+      message: 'add at least one user (name and password) for EAP-MSCHAPv2',
+    });
+  if (auth === 'certificate' && (c.clientCertificates?.length ?? 0) === 0)
+    ctx.addIssue({ code: 'custom', path: ['clientCertificates'], message: 'name at least one client certificate' });
   if (auth === 'psk') {
     if (!c.psk) ctx.addIssue({ code: 'custom', path: ['psk'], message: 'is required for auth=psk' });
-    else if (c.psk.length < WIZARD_PSK_MIN) ctx.addIssue({ code: 'custom', path: ['psk'], message: `must be at least ${WIZARD_PSK_MIN} characters (an offline attack on a pre-shared key is possible)` });
+    else if (c.psk.length < WIZARD_PSK_MIN)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['psk'],
+        message: `must be at least ${WIZARD_PSK_MIN} characters (an offline attack on a pre-shared key is possible)`,
+      });
   }
 }
 
@@ -313,17 +369,34 @@ export const siteToSiteInputSchema = z
     localAddress: addressSchema,
     /** The other router's public address or DNS name. */
     remoteAddress: serverAddressSchema,
-    localNetworks: listOf(prefixSchema).superRefine(unique((x: string) => x, 'network')).refine((xs) => xs.length > 0, 'list at least one local network'),
-    remoteNetworks: listOf(prefixSchema).superRefine(unique((x: string) => x, 'network')).refine((xs) => xs.length > 0, 'list at least one remote network'),
-    psk: z.string({ error: 'is required' }).min(WIZARD_PSK_MIN, `must be at least ${WIZARD_PSK_MIN} characters (an offline attack on a pre-shared key is possible)`).max(8192),
+    localNetworks: listOf(prefixSchema)
+      .superRefine(unique((x: string) => x, 'network'))
+      .refine((xs) => xs.length > 0, 'list at least one local network'),
+    remoteNetworks: listOf(prefixSchema)
+      .superRefine(unique((x: string) => x, 'network'))
+      .refine((xs) => xs.length > 0, 'list at least one remote network'),
+    psk: z
+      .string({ error: 'is required' })
+      .min(
+        WIZARD_PSK_MIN,
+        `must be at least ${WIZARD_PSK_MIN} characters (an offline attack on a pre-shared key is possible)`,
+      )
+      .max(8192),
     proposals: proposalsSchema.optional(),
   })
   .superRefine((v, ctx) => {
     const ip = isIpLiteral(v.remoteAddress);
-    if (ip && v.remoteAddress === v.localAddress) ctx.addIssue({ code: 'custom', path: ['remoteAddress'], message: 'is this router\'s own address' });
-    if (ip && familyOf(v.remoteAddress) !== familyOf(v.localAddress)) ctx.addIssue({ code: 'custom', path: ['remoteAddress'], message: `is IPv${familyOf(v.remoteAddress)} but localAddress is IPv${familyOf(v.localAddress)}` });
+    if (ip && v.remoteAddress === v.localAddress)
+      ctx.addIssue({ code: 'custom', path: ['remoteAddress'], message: "is this router's own address" });
+    if (ip && familyOf(v.remoteAddress) !== familyOf(v.localAddress))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remoteAddress'],
+        message: `is IPv${familyOf(v.remoteAddress)} but localAddress is IPv${familyOf(v.localAddress)}`,
+      });
     v.remoteNetworks.forEach((r, i) => {
-      if (v.localNetworks.includes(r)) ctx.addIssue({ code: 'custom', path: ['remoteNetworks', i], message: `${r} is also a local network` });
+      if (v.localNetworks.includes(r))
+        ctx.addIssue({ code: 'custom', path: ['remoteNetworks', i], message: `${r} is also a local network` });
     });
   })
   .transform((v) => ({ ...v, proposals: v.proposals ?? defaultSiteToSiteProposals() }));

@@ -1,8 +1,26 @@
 // Defaults, value sets and built-in entries as the RouterOS manual (seed 000) gives them.
 import { describe, expect, it } from 'vitest';
 import {
-  CONFIG_MENUS, DH_GROUP_NAMES, ESP_CIPHER_NAMES, IKE_CIPHER_NAMES, checkEntry, defaults, identity, isAead, modeConfig, peer, policy, policyGroup,
-  profile, proposal, settings, statistics, STAT_COUNTERS, user, key, wizardProposalsStep,
+  CONFIG_MENUS,
+  DH_GROUP_NAMES,
+  ESP_CIPHER_NAMES,
+  IKE_CIPHER_NAMES,
+  checkEntry,
+  defaults,
+  identity,
+  isAead,
+  modeConfig,
+  peer,
+  policy,
+  policyGroup,
+  profile,
+  proposal,
+  settings,
+  statistics,
+  STAT_COUNTERS,
+  user,
+  key,
+  wizardProposalsStep,
 } from '../src/index.ts';
 
 describe('defaults match the manual', () => {
@@ -84,13 +102,31 @@ describe('value sets', () => {
     expect(policy.fields['ipsec-protocols'].values).toEqual(['ah', 'esp']);
     expect(profile.fields['proposal-check'].values).toEqual(['claim', 'exact', 'obey', 'strict']);
     expect(identity.fields['auth-method'].values).toEqual([
-      'digital-signature', 'eap', 'eap-radius', 'pre-shared-key', 'pre-shared-key-xauth', 'rsa-key', 'rsa-signature-hybrid',
+      'digital-signature',
+      'eap',
+      'eap-radius',
+      'pre-shared-key',
+      'pre-shared-key-xauth',
+      'rsa-key',
+      'rsa-signature-hybrid',
     ]);
     expect(identity.fields['generate-policy'].values).toEqual(['no', 'port-override', 'port-strict']);
     expect(identity.fields['eap-methods'].values).toEqual(['eap-mschapv2', 'eap-peap', 'eap-tls', 'eap-ttls']);
   });
   it('every DH group of the manual, in pfs-group and dh-group', () => {
-    const manual = ['modp768', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096', 'modp6144', 'modp8192', 'ecp256', 'ecp384', 'ecp521'];
+    const manual = [
+      'modp768',
+      'modp1024',
+      'modp1536',
+      'modp2048',
+      'modp3072',
+      'modp4096',
+      'modp6144',
+      'modp8192',
+      'ecp256',
+      'ecp384',
+      'ecp521',
+    ];
     for (const g of manual) {
       expect(DH_GROUP_NAMES).toContain(g);
       expect(profile.fields['dh-group'].values).toContain(g);
@@ -99,7 +135,25 @@ describe('value sets', () => {
     expect(proposal.fields['pfs-group'].values).toContain('none');
   });
   it('every phase 2 cipher of the manual', () => {
-    for (const c of ['null', 'des', '3des', 'aes-128-cbc', 'aes-128-ctr', 'aes-128-gcm', 'aes-192-cbc', 'aes-192-ctr', 'aes-192-gcm', 'aes-256-cbc', 'aes-256-ctr', 'aes-256-gcm', 'blowfish', 'camellia-128', 'camellia-192', 'camellia-256', 'twofish']) {
+    for (const c of [
+      'null',
+      'des',
+      '3des',
+      'aes-128-cbc',
+      'aes-128-ctr',
+      'aes-128-gcm',
+      'aes-192-cbc',
+      'aes-192-ctr',
+      'aes-192-gcm',
+      'aes-256-cbc',
+      'aes-256-ctr',
+      'aes-256-gcm',
+      'blowfish',
+      'camellia-128',
+      'camellia-192',
+      'camellia-256',
+      'twofish',
+    ]) {
       expect(ESP_CIPHER_NAMES).toContain(c);
     }
   });
@@ -115,7 +169,14 @@ describe('built-in entries', () => {
     expect(profile.builtins).toEqual([{ name: 'default' }]);
     expect(policyGroup.builtins).toEqual([{ name: 'default' }]);
     expect(modeConfig.builtins[0]).toMatchObject({ name: 'request-only', responder: false });
-    expect(policy.builtins[0]).toEqual({ group: 'default', 'src-address': '::/0', 'dst-address': '::/0', template: true, proposal: 'default', protocol: 'all' });
+    expect(policy.builtins[0]).toEqual({
+      group: 'default',
+      'src-address': '::/0',
+      'dst-address': '::/0',
+      template: true,
+      proposal: 'default',
+      protocol: 'all',
+    });
   });
   it('every field has a label, a tab and help text', () => {
     for (const m of CONFIG_MENUS) {
@@ -129,14 +190,19 @@ describe('built-in entries', () => {
 });
 
 describe('null algorithms (the manual: auth-algorithms=null only with AEAD ciphers)', () => {
-  it('isAead is the lists\' aead flag', () => {
+  it("isAead is the lists' aead flag", () => {
     expect(ESP_CIPHER_NAMES.filter(isAead)).toEqual(['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm', 'chacha20poly1305']);
     expect(IKE_CIPHER_NAMES.filter(isAead)).toEqual(['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm', 'chacha20poly1305']);
   });
-  it('the proposal menu and the wizards\' phase 2 apply the same rule', () => {
-    const entry = (enc: string[], auth: string[]) => checkEntry(proposal, { ...defaults(proposal), name: 'p', 'enc-algorithms': enc, 'auth-algorithms': auth }).map((i) => i.field);
+  it("the proposal menu and the wizards' phase 2 apply the same rule", () => {
+    const entry = (enc: string[], auth: string[]) =>
+      checkEntry(proposal, { ...defaults(proposal), name: 'p', 'enc-algorithms': enc, 'auth-algorithms': auth }).map(
+        (i) => i.field,
+      );
     const step = (enc: string[], auth: string[]) => {
-      const r = wizardProposalsStep.safeParse({ proposals: { ike: { enc: ['aes-256'], hash: ['sha256'], dh: ['modp2048'] }, esp: { enc, auth, pfs: 'none' } } });
+      const r = wizardProposalsStep.safeParse({
+        proposals: { ike: { enc: ['aes-256'], hash: ['sha256'], dh: ['modp2048'] }, esp: { enc, auth, pfs: 'none' } },
+      });
       return r.success ? [] : r.error.issues.map((i) => i.path.join('.'));
     };
     expect(entry(['aes-256-gcm', 'chacha20poly1305'], ['null'])).toEqual([]);

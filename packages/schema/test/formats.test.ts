@@ -2,15 +2,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, applyInput, checkConfig, defaults, formatId, parseAddress, parseId, parsePrefix, parseTime,
-  peer, policy, printTime, profile, proposal, identity, modeConfig, secretBytes, SECRET_PLACEHOLDER,
+  ConfigError,
+  applyInput,
+  checkConfig,
+  defaults,
+  formatId,
+  parseAddress,
+  parseId,
+  parsePrefix,
+  parseTime,
+  peer,
+  policy,
+  printTime,
+  profile,
+  proposal,
+  identity,
+  modeConfig,
+  secretBytes,
+  SECRET_PLACEHOLDER,
   type Config,
 } from '../src/index.ts';
 
 describe('time', () => {
   it.each([
-    ['30m', 1800], ['1d', 86400], ['1d 00:00:00', 86400], ['8h30m', 30600], ['00:30:00', 1800],
-    ['1w2d3h4m5s', 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5], ['90', 90], ['2m', 120], ['1d 02:03:04', 93784], ['0s', 0],
+    ['30m', 1800],
+    ['1d', 86400],
+    ['1d 00:00:00', 86400],
+    ['8h30m', 30600],
+    ['00:30:00', 1800],
+    ['1w2d3h4m5s', 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5],
+    ['90', 90],
+    ['2m', 120],
+    ['1d 02:03:04', 93784],
+    ['0s', 0],
   ])('%s = %i s', (text, seconds) => {
     expect(parseTime(text)).toBe(seconds);
   });
@@ -72,16 +96,29 @@ describe('ids and secrets', () => {
 
 describe('input parsing', () => {
   it('accepts RouterOS text and typed values alike', () => {
-    const a = applyInput(profile, defaults(profile), { 'dh-group': 'modp2048,ecp256', lifetime: '1d 00:00:00', 'nat-traversal': 'no', 'dpd-maximum-failures': '7' });
-    const b = applyInput(profile, defaults(profile), { 'dh-group': ['modp2048', 'ecp256'], lifetime: 86400, 'nat-traversal': false, 'dpd-maximum-failures': 7 });
+    const a = applyInput(profile, defaults(profile), {
+      'dh-group': 'modp2048,ecp256',
+      lifetime: '1d 00:00:00',
+      'nat-traversal': 'no',
+      'dpd-maximum-failures': '7',
+    });
+    const b = applyInput(profile, defaults(profile), {
+      'dh-group': ['modp2048', 'ecp256'],
+      lifetime: 86400,
+      'nat-traversal': false,
+      'dpd-maximum-failures': 7,
+    });
     expect(a).toEqual(b);
-    expect(applyInput(profile, defaults(profile), { 'dpd-interval': 'disable-dpd' })['dpd-interval']).toBe('disable-dpd');
+    expect(applyInput(profile, defaults(profile), { 'dpd-interval': 'disable-dpd' })['dpd-interval']).toBe(
+      'disable-dpd',
+    );
   });
   it('round-trips every default through print and parse', () => {
     for (const m of [peer, profile, proposal, policy, identity, modeConfig]) {
       const d = { ...defaults(m), ...('name' in m.fields ? { name: 'x' } : {}) };
       const printed: Record<string, string> = {};
-      for (const [prop, field] of Object.entries(m.fields)) if (!field.meta.secret) printed[prop] = field.print((d as Record<string, unknown>)[prop] as never);
+      for (const [prop, field] of Object.entries(m.fields))
+        if (!field.meta.secret) printed[prop] = field.print((d as Record<string, unknown>)[prop] as never);
       expect(applyInput(m, d, printed)).toEqual(d);
     }
   });
@@ -119,17 +156,27 @@ describe('input parsing', () => {
 
 describe('configuration checks', () => {
   const base = (): Config => ({
-    policy: [], proposal: [{ id: 1, values: { ...defaults(proposal), name: 'default' } }],
+    policy: [],
+    proposal: [{ id: 1, values: { ...defaults(proposal), name: 'default' } }],
     'policy-group': [{ id: 1, values: { name: 'default', comment: '' } }],
-    peer: [], identity: [], profile: [{ id: 1, values: { ...defaults(profile), name: 'default' } }],
-    'mode-config': [], key: [], user: [], certificate: [], settings: [], pool: [],
+    peer: [],
+    identity: [],
+    profile: [{ id: 1, values: { ...defaults(profile), name: 'default' } }],
+    'mode-config': [],
+    key: [],
+    user: [],
+    certificate: [],
+    settings: [],
+    pool: [],
   });
   it('references must resolve and names be unique', () => {
     const c = base();
     c.peer.push({ id: 1, values: { ...defaults(peer), name: 'p1', profile: 'nope' } });
     c.peer.push({ id: 2, values: { ...defaults(peer), name: 'p1' } });
     const issues = checkConfig(c);
-    expect(issues).toContainEqual(expect.objectContaining({ menu: 'peer', id: 1, field: 'profile', message: 'profile "nope" does not exist' }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ menu: 'peer', id: 1, field: 'profile', message: 'profile "nope" does not exist' }),
+    );
     expect(issues).toContainEqual(expect.objectContaining({ menu: 'peer', id: 2, field: 'name' }));
   });
   it('manual rules: PSK needs a secret, static-dns excludes system-dns, address families match', () => {
@@ -137,7 +184,10 @@ describe('configuration checks', () => {
     c.peer.push({ id: 1, values: { ...defaults(peer), name: 'p1' } });
     c.identity.push({ id: 1, values: { ...defaults(identity), peer: 'p1' } });
     c['mode-config'].push({ id: 1, values: { ...defaults(modeConfig), name: 'm', 'static-dns': ['10.0.0.1'] } });
-    c.policy.push({ id: 1, values: { ...defaults(policy), peer: 'p1', 'src-address': '10.0.0.0/24', 'dst-address': '2001:db8::/64' } });
+    c.policy.push({
+      id: 1,
+      values: { ...defaults(policy), peer: 'p1', 'src-address': '10.0.0.0/24', 'dst-address': '2001:db8::/64' },
+    });
     const fields = checkConfig(c).map((i) => `${i.menu}.${i.field}`);
     expect(fields).toEqual(expect.arrayContaining(['identity.secret', 'mode-config.static-dns', 'policy.dst-address']));
   });

@@ -12,7 +12,18 @@ const anyValue = fc.oneof(
   fc.constant(null),
   fc.array(fc.oneof(fc.string(), fc.integer())),
   fc.object(),
-  fc.constantFrom('yes', 'no', 'any', '0x', '::/0', '1d 00:00:00', 'aes-128,aes-256', '10.0.0.1/33', 'fqdn:', 'address:1.2.3.4'),
+  fc.constantFrom(
+    'yes',
+    'no',
+    'any',
+    '0x',
+    '::/0',
+    '1d 00:00:00',
+    'aes-128,aes-256',
+    '10.0.0.1/33',
+    'fqdn:',
+    'address:1.2.3.4',
+  ),
 );
 
 describe('applyInput survives any input', () => {
@@ -29,7 +40,8 @@ describe('applyInput survives any input', () => {
               const v = out[prop];
               if (Array.isArray(d)) expect(Array.isArray(v)).toBe(true);
               else if (typeof d === 'boolean') expect(typeof v).toBe('boolean');
-              else if (typeof d === 'string' && field.kind !== 'port' && field.kind !== 'time') expect(typeof v).toBe('string');
+              else if (typeof d === 'string' && field.kind !== 'port' && field.kind !== 'time')
+                expect(typeof v).toBe('string');
             }
           } catch (e) {
             expect(e).toBeInstanceOf(ConfigError);

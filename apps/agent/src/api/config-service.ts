@@ -6,7 +6,15 @@ import type { LiveState } from '../live/live-state.ts';
 import type { LiveRow } from '../live/watch.ts';
 import type { ConfigStore, Op, StoredEntry } from '../store/config-store.ts';
 import {
-  certInfo, chainOf, exportCertificate, keyMatches, prepareCertificateOps, readImport, signValues, type ExportType, type ExportedFiles,
+  certInfo,
+  chainOf,
+  exportCertificate,
+  keyMatches,
+  prepareCertificateOps,
+  readImport,
+  signValues,
+  type ExportType,
+  type ExportedFiles,
 } from '../store/certificates.ts';
 import { publicKeyPem } from '../store/key-hooks.ts';
 import { presentDynamic, presentEntry, presentMenu, type ApiEntry } from './present.ts';
@@ -48,18 +56,26 @@ export class ConfigService {
   }
 
   async add(user: User, menu: MenuName, values: Record<string, unknown>, copyFrom?: number): Promise<ApiEntry> {
-    const { added } = await this.apply(user, [{ op: 'add', menu, values, ...(copyFrom !== undefined ? { copyFrom } : {}) }]);
+    const { added } = await this.apply(user, [
+      { op: 'add', menu, values, ...(copyFrom !== undefined ? { copyFrom } : {}) },
+    ]);
     return this.get(menu, added[0]!);
   }
 
   async set(user: User, menu: MenuName, ids: number[], values: Record<string, unknown>): Promise<ApiEntry[]> {
     if (getMenu(menu)!.single) ids = [this.store.list(menu)[0]!.id];
-    await this.apply(user, ids.map((id) => ({ op: 'set' as const, menu, id, values })));
+    await this.apply(
+      user,
+      ids.map((id) => ({ op: 'set' as const, menu, id, values })),
+    );
     return ids.map((id) => this.get(menu, id));
   }
 
   async remove(user: User, menu: MenuName, ids: number[]): Promise<void> {
-    await this.apply(user, ids.map((id) => ({ op: 'remove' as const, menu, id })));
+    await this.apply(
+      user,
+      ids.map((id) => ({ op: 'remove' as const, menu, id })),
+    );
   }
 
   async move(user: User, menu: MenuName, ids: number[], before?: number): Promise<void> {
@@ -88,7 +104,10 @@ export class ConfigService {
   /** A certificate entry by id or name. */
   certificate(ref: number | string): StoredEntry {
     const list = this.store.list('certificate');
-    const e = typeof ref === 'number' ? list.find((c) => c.id === ref) : list.find((c) => c.values.name === ref) ?? list.find((c) => c.id === parseId(String(ref)));
+    const e =
+      typeof ref === 'number'
+        ? list.find((c) => c.id === ref)
+        : (list.find((c) => c.values.name === ref) ?? list.find((c) => c.id === parseId(String(ref))));
     if (!e) throw new NotFoundError(`certificate: no such item (${typeof ref === 'number' ? formatId(ref) : ref})`);
     return e;
   }
@@ -99,7 +118,11 @@ export class ConfigService {
     const cert = this.certificate(ref);
     const issuer = ca ? this.certificate(ca) : undefined;
     const values = await signValues(cert, issuer);
-    await this.apply(user, [{ op: 'set', menu: 'certificate', id: cert.id, values }], `sign certificate ${formatId(cert.id)} ${String(cert.values.name)}${issuer ? ` ca=${String(issuer.values.name)}` : ' (self-signed)'}`);
+    await this.apply(
+      user,
+      [{ op: 'set', menu: 'certificate', id: cert.id, values }],
+      `sign certificate ${formatId(cert.id)} ${String(cert.values.name)}${issuer ? ` ca=${String(issuer.values.name)}` : ' (self-signed)'}`,
+    );
     return this.get('certificate', cert.id);
   }
 
@@ -108,7 +131,10 @@ export class ConfigService {
    * base64 PKCS#12. The certificate with the key is named `name`, others name_1, name_2...; certificates
    * already here are skipped; a lone key is attached to the certificate it belongs to.
    */
-  async importCertificates(user: User, input: { name: string; content: string; passphrase?: string; trusted?: boolean }): Promise<ApiEntry[]> {
+  async importCertificates(
+    user: User,
+    input: { name: string; content: string; passphrase?: string; trusted?: boolean },
+  ): Promise<ApiEntry[]> {
     requireWrite(user);
     const { certs, orphanKey } = readImport(input.content, input.passphrase ?? '');
     const existing = this.store.list('certificate');
@@ -116,13 +142,22 @@ export class ConfigService {
     const touched: number[] = [];
     if (orphanKey) {
       const owner = existing.find((e) => keyMatches(String(e.values['certificate-pem']), orphanKey));
-      if (!owner) throw new ConfigError([{ menu: 'certificate', message: 'the private key belongs to no certificate here; import it together with its certificate' }]);
+      if (!owner)
+        throw new ConfigError([
+          {
+            menu: 'certificate',
+            message: 'the private key belongs to no certificate here; import it together with its certificate',
+          },
+        ]);
       ops.push({ op: 'set', menu: 'certificate', id: owner.id, values: { 'private-key-pem': orphanKey } });
       touched.push(owner.id);
     }
     let n = 0;
     for (const c of certs) {
-      const same = existing.find((e) => e.values['certificate-pem'] && certInfo(String(e.values['certificate-pem'])).fingerprint === c.fingerprint);
+      const same = existing.find(
+        (e) =>
+          e.values['certificate-pem'] && certInfo(String(e.values['certificate-pem'])).fingerprint === c.fingerprint,
+      );
       if (same) {
         if (c.privateKey && !same.values['private-key-pem']) {
           ops.push({ op: 'set', menu: 'certificate', id: same.id, values: { 'private-key-pem': c.privateKey } });
@@ -133,11 +168,21 @@ export class ConfigService {
       const name = n === 0 ? input.name : `${input.name}_${n}`;
       n++;
       ops.push({
-        op: 'add', menu: 'certificate',
-        values: { name, 'certificate-pem': c.certificate, 'private-key-pem': c.privateKey, trusted: input.trusted ?? c.ca },
+        op: 'add',
+        menu: 'certificate',
+        values: {
+          name,
+          'certificate-pem': c.certificate,
+          'private-key-pem': c.privateKey,
+          trusted: input.trusted ?? c.ca,
+        },
       });
     }
-    const { added } = await this.apply(user, ops, `import certificate ${input.name}: ${certs.length} certificate(s)${certs.some((c) => c.privateKey) || orphanKey ? ' and a private key' : ''}`);
+    const { added } = await this.apply(
+      user,
+      ops,
+      `import certificate ${input.name}: ${certs.length} certificate(s)${certs.some((c) => c.privateKey) || orphanKey ? ' and a private key' : ''}`,
+    );
     return [...touched, ...added].map((id) => this.get('certificate', id));
   }
 
@@ -145,11 +190,27 @@ export class ConfigService {
   exportCertificate(user: User, ref: number | string, type: ExportType = 'pem', passphrase = ''): ExportedFiles {
     requireFull(user);
     const cert = this.certificate(ref);
-    const all = this.store.list('certificate').map((e) => String(e.values['certificate-pem'])).filter(Boolean);
-    const out = exportCertificate(cert.values, type, passphrase, type === 'pkcs12' ? chainOf(String(cert.values['certificate-pem']), all) : []);
-    const withKey = out.files.some((f) => f.name.endsWith('.key')) || (type === 'pkcs12' && cert.values['private-key-pem'] !== '');
-    this.audit(user.name, 'certificate export', `${String(cert.values.name)} type=${type}${withKey ? ' with private key' : ''}`);
-    this.live.log(['system', 'info'], `certificate ${String(cert.values.name)} exported (${type}${withKey ? ', with private key' : ''}) by ${user.name}`);
+    const all = this.store
+      .list('certificate')
+      .map((e) => String(e.values['certificate-pem']))
+      .filter(Boolean);
+    const out = exportCertificate(
+      cert.values,
+      type,
+      passphrase,
+      type === 'pkcs12' ? chainOf(String(cert.values['certificate-pem']), all) : [],
+    );
+    const withKey =
+      out.files.some((f) => f.name.endsWith('.key')) || (type === 'pkcs12' && cert.values['private-key-pem'] !== '');
+    this.audit(
+      user.name,
+      'certificate export',
+      `${String(cert.values.name)} type=${type}${withKey ? ' with private key' : ''}`,
+    );
+    this.live.log(
+      ['system', 'info'],
+      `certificate ${String(cert.values.name)} exported (${type}${withKey ? ', with private key' : ''}) by ${user.name}`,
+    );
     return out;
   }
 
@@ -172,7 +233,9 @@ export class ConfigService {
     const now = Date.now();
     return [...this.live.sas.values()].map((sa) => {
       const { 'expires-at': expiresAt, ...row } = this.visibleSa(user, sa as LiveRow);
-      return typeof expiresAt === 'number' ? { ...row, 'expires-in': Math.max(0, Math.floor((expiresAt - now) / 1000)) } : row;
+      return typeof expiresAt === 'number'
+        ? { ...row, 'expires-in': Math.max(0, Math.floor((expiresAt - now) / 1000)) }
+        : row;
     });
   }
 
@@ -185,15 +248,27 @@ export class ConfigService {
 /** Dynamic entries (generated policies) live with their SA: no set, remove, move or copy. */
 export function refuseDynamic(ops: Op[]): void {
   const issues = ops.flatMap((op) => {
-    const ids = op.op === 'move' ? [...op.ids, ...(op.before !== undefined ? [op.before] : [])] : op.op === 'add' ? (op.copyFrom !== undefined ? [op.copyFrom] : []) : [op.id];
+    const ids =
+      op.op === 'move'
+        ? [...op.ids, ...(op.before !== undefined ? [op.before] : [])]
+        : op.op === 'add'
+          ? op.copyFrom !== undefined
+            ? [op.copyFrom]
+            : []
+          : [op.id];
     const verb = op.op === 'add' ? 'copied' : op.op === 'move' ? 'moved' : op.op === 'remove' ? 'removed' : 'changed';
-    return ids.filter(isDynamicId).map((id) => ({ menu: op.menu, id, message: `dynamic entry (added at run time${op.menu === 'policy' ? ' by generate-policy for an IKE SA' : ''}): it cannot be ${verb}; it goes away with its SA` }));
+    return ids.filter(isDynamicId).map((id) => ({
+      menu: op.menu,
+      id,
+      message: `dynamic entry (added at run time${op.menu === 'policy' ? ' by generate-policy for an IKE SA' : ''}): it cannot be ${verb}; it goes away with its SA`,
+    }));
   });
   if (issues.length) throw new ConfigError(issues);
 }
 
 export function requireWrite(user: User): void {
-  if (!canWrite(user)) throw new ForbiddenError(`user ${user.name} (group ${user.group}) may not change the configuration`);
+  if (!canWrite(user))
+    throw new ForbiddenError(`user ${user.name} (group ${user.group}) may not change the configuration`);
 }
 
 export function requireFull(user: User): void {

@@ -1,7 +1,15 @@
 // How entries leave the agent: secrets replaced by a placeholder, read-only status computed,
 // typed for tRPC and as RouterOS strings for REST. Every outgoing entry passes through here.
 import {
-  SECRET_PLACEHOLDER, formatId, getMenu, prefixLength, type Config, type Entry, type Field, type MenuDef, type MenuName,
+  SECRET_PLACEHOLDER,
+  formatId,
+  getMenu,
+  prefixLength,
+  type Config,
+  type Entry,
+  type Field,
+  type MenuDef,
+  type MenuName,
 } from '@ipsec/schema';
 import { certInfoOrNone, issuedBy } from '../store/certificates.ts';
 import type { DynamicEntries, DynamicEntry } from '../live/dynamic-entries.ts';
@@ -92,7 +100,18 @@ function statusOf(menu: MenuDef, entry: Entry, config: Config): Record<string, u
         // The manual: a policy is invalid when an earlier one has the same src-address and dst-address.
         const list = config.policy;
         const me = list.findIndex((p) => p.id === entry.id);
-        const dup = list.slice(0, me).find((p) => !p.values.template && !p.values.disabled && p.values['src-address'] === v['src-address'] && p.values['dst-address'] === v['dst-address'] && p.values.protocol === v.protocol && p.values['src-port'] === v['src-port'] && p.values['dst-port'] === v['dst-port']);
+        const dup = list
+          .slice(0, me)
+          .find(
+            (p) =>
+              !p.values.template &&
+              !p.values.disabled &&
+              p.values['src-address'] === v['src-address'] &&
+              p.values['dst-address'] === v['dst-address'] &&
+              p.values.protocol === v.protocol &&
+              p.values['src-port'] === v['src-port'] &&
+              p.values['dst-port'] === v['dst-port'],
+          );
         if (dup && !v.disabled) {
           s.invalid = true;
           s['invalid-reason'] = `duplicate of policy ${formatId(dup.id)}`;

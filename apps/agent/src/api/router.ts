@@ -66,7 +66,10 @@ export function createRouter(s: Services) {
     const config = s.config.store.config();
     return {
       ...ev,
-      changes: ev.changes.map((c) => ({ ...c, entry: c.entry ? presentEntry(getMenu(c.menu)!, c.entry, config, s.live.dynamic) : null })),
+      changes: ev.changes.map((c) => ({
+        ...c,
+        entry: c.entry ? presentEntry(getMenu(c.menu)!, c.entry, config, s.live.dynamic) : null,
+      })),
     };
   };
 
@@ -78,25 +81,46 @@ export function createRouter(s: Services) {
     const changes = list.map((c) => {
       const items = printed(c.menu);
       const position = items.findIndex((e) => e.id === c.id);
-      return { menu: c.menu, id: c.id, entry: position >= 0 ? items[position]! : null, position: Math.max(position, 0) };
+      return {
+        menu: c.menu,
+        id: c.id,
+        entry: position >= 0 ? items[position]! : null,
+        position: Math.max(position, 0),
+      };
     });
     const added = list.filter((c) => c.kind === 'added').length;
     const removed = list.filter((c) => c.kind === 'removed').length;
-    const summary = [added ? `${added} dynamic entr${added === 1 ? 'y' : 'ies'} added or changed` : '', removed ? `${removed} removed` : '', list.length - added - removed ? 'live status changed' : ''].filter(Boolean).join(', ');
+    const summary = [
+      added ? `${added} dynamic entr${added === 1 ? 'y' : 'ies'} added or changed` : '',
+      removed ? `${removed} removed` : '',
+      list.length - added - removed ? 'live status changed' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return { rev, at: Date.now(), user: 'system', kind: 'dynamic', summary, changes };
   };
 
   return router({
     config: router({
       print: authed.input(z.object({ menu })).query(({ input }) => s.config.print(input.menu)),
-      get: authed.input(z.object({ menu, id: z.number().int() })).query(({ input }) => s.config.get(input.menu, input.id)),
+      get: authed
+        .input(z.object({ menu, id: z.number().int() }))
+        .query(({ input }) => s.config.get(input.menu, input.id)),
       add: writer
         .input(z.object({ menu, values, copyFrom: z.number().int().optional() }))
         .mutation(({ ctx, input }) => s.config.add(ctx.user, input.menu, input.values, input.copyFrom)),
-      set: writer.input(z.object({ menu, ids, values })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, input.values)),
-      remove: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.remove(ctx.user, input.menu, input.ids)),
-      enable: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: false })),
-      disable: writer.input(z.object({ menu, ids })).mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: true })),
+      set: writer
+        .input(z.object({ menu, ids, values }))
+        .mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, input.values)),
+      remove: writer
+        .input(z.object({ menu, ids }))
+        .mutation(({ ctx, input }) => s.config.remove(ctx.user, input.menu, input.ids)),
+      enable: writer
+        .input(z.object({ menu, ids }))
+        .mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: false })),
+      disable: writer
+        .input(z.object({ menu, ids }))
+        .mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { disabled: true })),
       comment: writer
         .input(z.object({ menu, ids, comment: z.string().max(255) }))
         .mutation(({ ctx, input }) => s.config.set(ctx.user, input.menu, input.ids, { comment: input.comment })),
@@ -109,18 +133,38 @@ export function createRouter(s: Services) {
         .mutation(({ ctx, input }) => s.config.apply(ctx.user, input.ops, input.summary)),
       undo: writer.mutation(({ ctx }) => s.config.undo(ctx.user)),
       redo: writer.mutation(({ ctx }) => s.config.redo(ctx.user)),
-      history: authed.input(z.object({ limit: z.number().int().min(1).max(1000).default(100) })).query(({ input }) => s.config.store.history(input.limit)),
+      history: authed
+        .input(z.object({ limit: z.number().int().min(1).max(1000).default(100) }))
+        .query(({ input }) => s.config.store.history(input.limit)),
       /** System > Certificates: sign, import, export (group full; audited). */
       signCertificate: writer
         .input(z.object({ id: z.number().int(), ca: z.string().optional() }))
         .mutation(({ ctx, input }) => s.config.sign(ctx.user, input.id, input.ca || undefined)),
       importCertificate: writer
-        .input(z.object({ name: z.string().min(1).max(64), content: z.string().min(1).max(1 << 20), passphrase: z.string().max(1024).optional(), trusted: z.boolean().optional() }))
+        .input(
+          z.object({
+            name: z.string().min(1).max(64),
+            content: z
+              .string()
+              .min(1)
+              .max(1 << 20),
+            passphrase: z.string().max(1024).optional(),
+            trusted: z.boolean().optional(),
+          }),
+        )
         .mutation(({ ctx, input }) => s.config.importCertificates(ctx.user, input)),
       exportCertificate: full
-        .input(z.object({ id: z.number().int(), type: z.enum(['pem', 'pkcs12']).default('pem'), passphrase: z.string().max(1024).default('') }))
+        .input(
+          z.object({
+            id: z.number().int(),
+            type: z.enum(['pem', 'pkcs12']).default('pem'),
+            passphrase: z.string().max(1024).default(''),
+          }),
+        )
         .mutation(({ ctx, input }) => s.config.exportCertificate(ctx.user, input.id, input.type, input.passphrase)),
-      exportPublicKey: authed.input(z.object({ id: z.number().int() })).mutation(({ ctx, input }) => s.config.exportPublicKey(ctx.user, input.id)),
+      exportPublicKey: authed
+        .input(z.object({ id: z.number().int() }))
+        .mutation(({ ctx, input }) => s.config.exportPublicKey(ctx.user, input.id)),
       /**
        * Every change after revision `since` (or after the client's last event id when it
        * reconnects), then live. Entries arrive presented: secrets masked, status computed.
@@ -148,7 +192,14 @@ export function createRouter(s: Services) {
             if (backlog === null) {
               // The client knows a revision this store never had (data directory replaced): start over.
               last = s.config.store.revision();
-              yield tracked(String(last), { rev: last, at: Date.now(), user: 'system', kind: 'reset', summary: 'configuration replaced; reload', changes: [] } satisfies PresentedChange);
+              yield tracked(String(last), {
+                rev: last,
+                at: Date.now(),
+                user: 'system',
+                kind: 'reset',
+                summary: 'configuration replaced; reload',
+                changes: [],
+              } satisfies PresentedChange);
             }
             for (const ev of backlog ?? []) {
               last = ev.rev;
@@ -194,19 +245,21 @@ export function createRouter(s: Services) {
           if (delta) yield delta;
         }
       }),
-      log: authed.input(z.object({ since: z.number().int().min(0).default(0), lastEventId: z.string().nullish() })).subscription(async function* ({ input, signal }) {
-        const lines = on(s.live, 'log', { signal }) as AsyncIterableIterator<[LogLine]>;
-        let last = input.lastEventId ? Number(input.lastEventId) : input.since;
-        for (const l of s.live.logSince(last)) {
-          last = l.seq;
-          yield tracked(String(l.seq), l);
-        }
-        for await (const [l] of lines) {
-          if (l.seq <= last) continue;
-          last = l.seq;
-          yield tracked(String(l.seq), l);
-        }
-      }),
+      log: authed
+        .input(z.object({ since: z.number().int().min(0).default(0), lastEventId: z.string().nullish() }))
+        .subscription(async function* ({ input, signal }) {
+          const lines = on(s.live, 'log', { signal }) as AsyncIterableIterator<[LogLine]>;
+          let last = input.lastEventId ? Number(input.lastEventId) : input.since;
+          for (const l of s.live.logSince(last)) {
+            last = l.seq;
+            yield tracked(String(l.seq), l);
+          }
+          for await (const [l] of lines) {
+            if (l.seq <= last) continue;
+            last = l.seq;
+            yield tracked(String(l.seq), l);
+          }
+        }),
     }),
 
     /** Road warrior / site to site wizards: preview, finish (one batch), client profiles. */
@@ -217,14 +270,33 @@ export function createRouter(s: Services) {
       users: router({
         list: full.query(() => s.users.list()),
         add: full
-          .input(z.object({ name: z.string(), group: z.enum(USER_GROUPS), password: z.string(), comment: z.string().optional() }))
+          .input(
+            z.object({
+              name: z.string(),
+              group: z.enum(USER_GROUPS),
+              password: z.string(),
+              comment: z.string().optional(),
+            }),
+          )
           .mutation(({ ctx, input }) => s.users.add(ctx.user.name, input)),
         set: full
-          .input(z.object({ name: z.string(), group: z.enum(USER_GROUPS).optional(), password: z.string().optional(), comment: z.string().optional(), disabled: z.boolean().optional() }))
+          .input(
+            z.object({
+              name: z.string(),
+              group: z.enum(USER_GROUPS).optional(),
+              password: z.string().optional(),
+              comment: z.string().optional(),
+              disabled: z.boolean().optional(),
+            }),
+          )
           .mutation(({ ctx, input }) => s.users.set(ctx.user.name, input.name, input)),
-        remove: full.input(z.object({ name: z.string() })).mutation(({ ctx, input }) => s.users.remove(ctx.user.name, input.name)),
+        remove: full
+          .input(z.object({ name: z.string() }))
+          .mutation(({ ctx, input }) => s.users.remove(ctx.user.name, input.name)),
       }),
-      audit: full.input(z.object({ limit: z.number().int().min(1).max(1000).default(200) })).query(({ input }) => s.users.auditLog(input.limit)),
+      audit: full
+        .input(z.object({ limit: z.number().int().min(1).max(1000).default(200) }))
+        .query(({ input }) => s.users.auditLog(input.limit)),
     }),
   });
 }

@@ -22,8 +22,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const e = result.error.cause;
-    if (e instanceof ConfigError || e instanceof UserError) throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
-    if (e instanceof ZodError) throw new TRPCError({ code: 'BAD_REQUEST', message: e.issues.map((i) => i.message).join('; '), cause: e });
+    if (e instanceof ConfigError || e instanceof UserError)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
+    if (e instanceof ZodError)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: e.issues.map((i) => i.message).join('; '), cause: e });
     if (e instanceof ForbiddenError) throw new TRPCError({ code: 'FORBIDDEN', message: e.message, cause: e });
     if (e instanceof NotFoundError) throw new TRPCError({ code: 'NOT_FOUND', message: e.message, cause: e });
   }
@@ -34,10 +36,18 @@ export const router = t.router;
 /** Any logged-in user (read, write, full). The WebSocket is only accepted with a session. */
 export const authed = t.procedure.use(mapErrors);
 export const writer = authed.use(({ ctx, next }) => {
-  if (!canWrite(ctx.user)) throw new TRPCError({ code: 'FORBIDDEN', message: `user ${ctx.user.name} (group ${ctx.user.group}) may not change the configuration` });
+  if (!canWrite(ctx.user))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `user ${ctx.user.name} (group ${ctx.user.group}) may not change the configuration`,
+    });
   return next();
 });
 export const full = authed.use(({ ctx, next }) => {
-  if (!isFull(ctx.user)) throw new TRPCError({ code: 'FORBIDDEN', message: `user ${ctx.user.name} (group ${ctx.user.group}) needs group full for this` });
+  if (!isFull(ctx.user))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `user ${ctx.user.name} (group ${ctx.user.group}) needs group full for this`,
+    });
   return next();
 });

@@ -19,7 +19,10 @@ export interface User {
 }
 
 export const userInput = z.object({
-  name: z.string().trim().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
   group: z.enum(USER_GROUPS, { error: 'group: must be full, write or read' }),
   password: z.string().min(8, 'password: at least 8 characters').max(256, 'password: at most 256 characters'),
   comment: z.string().max(255).default(''),
@@ -59,7 +62,8 @@ export class Users {
   }
 
   get(name: string): User | undefined {
-    const row = this.db.prepare('SELECT name, grp, comment, disabled FROM users WHERE name = ?').get(name) as Row | undefined;
+    const row = this.db.prepare('SELECT name, grp, comment, disabled FROM users WHERE name = ?').get(name) as
+      Row | undefined;
     return row && toUser(row);
   }
 
@@ -67,26 +71,44 @@ export class Users {
     const u = userInput.parse(input);
     if (this.get(u.name)) throw new UserError(`name: user "${u.name}" already exists`);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, 0, ?)').run(u.name, u.group, hashPassword(u.password), u.comment, Date.now());
+      this.db
+        .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, 0, ?)')
+        .run(u.name, u.group, hashPassword(u.password), u.comment, Date.now());
       this.audit(by, 'user add', `${u.name} group=${u.group}`);
     })();
     return this.get(u.name)!;
   }
 
-  set(by: string, name: string, patch: { group?: UserGroup; password?: string; comment?: string; disabled?: boolean }): User {
+  set(
+    by: string,
+    name: string,
+    patch: { group?: UserGroup; password?: string; comment?: string; disabled?: boolean },
+  ): User {
     const cur = this.get(name);
     if (!cur) throw new UserError(`name: no such user "${name}"`);
     const p = userInput.partial().extend({ disabled: z.boolean().optional() }).parse(patch);
-    const next = { ...cur, ...(p.group ? { group: p.group } : {}), ...(p.comment !== undefined ? { comment: p.comment } : {}), ...(p.disabled !== undefined ? { disabled: p.disabled } : {}) };
+    const next = {
+      ...cur,
+      ...(p.group ? { group: p.group } : {}),
+      ...(p.comment !== undefined ? { comment: p.comment } : {}),
+      ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
+    };
     if (cur.group === 'full' && (next.group !== 'full' || next.disabled) && this.fullUsersExcept(name) === 0) {
       throw new UserError('group: the last enabled full user cannot be demoted or disabled');
     }
     this.db.transaction(() => {
-      this.db.prepare('UPDATE users SET grp = ?, comment = ?, disabled = ? WHERE name = ?').run(next.group, next.comment, next.disabled ? 1 : 0, name);
+      this.db
+        .prepare('UPDATE users SET grp = ?, comment = ?, disabled = ? WHERE name = ?')
+        .run(next.group, next.comment, next.disabled ? 1 : 0, name);
       if (p.password) this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hashPassword(p.password), name);
       // A new password, a new group or disabling ends the user's sessions (open sockets close).
-      if (p.password || next.disabled || next.group !== cur.group) this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
-      this.audit(by, 'user set', `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`);
+      if (p.password || next.disabled || next.group !== cur.group)
+        this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
+      this.audit(
+        by,
+        'user set',
+        `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`,
+      );
     })();
     return this.get(name)!;
   }
@@ -94,7 +116,8 @@ export class Users {
   remove(by: string, name: string): void {
     const cur = this.get(name);
     if (!cur) throw new UserError(`name: no such user "${name}"`);
-    if (cur.group === 'full' && this.fullUsersExcept(name) === 0) throw new UserError('name: the last full user cannot be removed');
+    if (cur.group === 'full' && this.fullUsersExcept(name) === 0)
+      throw new UserError('name: the last full user cannot be removed');
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
       this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
@@ -104,7 +127,8 @@ export class Users {
 
   /** Check a password. Always spends one scrypt, whether or not the user exists. */
   authenticate(name: string, password: string): User | undefined {
-    const row = this.db.prepare('SELECT name, grp, comment, disabled, hash FROM users WHERE name = ?').get(name) as (Row & { hash: string }) | undefined;
+    const row = this.db.prepare('SELECT name, grp, comment, disabled, hash FROM users WHERE name = ?').get(name) as
+      (Row & { hash: string }) | undefined;
     const ok = verifyPassword(password, row?.hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return undefined;
     return toUser(row);
@@ -114,7 +138,9 @@ export class Users {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     this.db.prepare('DELETE FROM sessions WHERE expires < ?').run(now);
-    this.db.prepare('INSERT INTO sessions (id_hash, user, created, expires) VALUES (?, ?, ?, ?)').run(sha256(token), user, now, now + SESSION_TTL_MS);
+    this.db
+      .prepare('INSERT INTO sessions (id_hash, user, created, expires) VALUES (?, ?, ?, ?)')
+      .run(sha256(token), user, now, now + SESSION_TTL_MS);
     this.audit(user, 'login', 'web session');
     return token;
   }
@@ -122,7 +148,9 @@ export class Users {
   sessionUser(token: string | undefined): User | undefined {
     if (!token) return undefined;
     const row = this.db
-      .prepare('SELECT u.name, u.grp, u.comment, u.disabled FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ? AND s.expires > ?')
+      .prepare(
+        'SELECT u.name, u.grp, u.comment, u.disabled FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ? AND s.expires > ?',
+      )
       .get(sha256(token), Date.now()) as Row | undefined;
     return row && !row.disabled ? toUser(row) : undefined;
   }
@@ -132,15 +160,23 @@ export class Users {
   }
 
   audit(user: string, action: string, detail: string): void {
-    this.db.prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)').run(Date.now(), user, action, detail);
+    this.db
+      .prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)')
+      .run(Date.now(), user, action, detail);
   }
 
   auditLog(limit = 200): { seq: number; at: number; user: string; action: string; detail: string }[] {
-    return this.db.prepare('SELECT seq, at, user, action, detail FROM audit ORDER BY seq DESC LIMIT ?').all(limit) as never;
+    return this.db
+      .prepare('SELECT seq, at, user, action, detail FROM audit ORDER BY seq DESC LIMIT ?')
+      .all(limit) as never;
   }
 
   private fullUsersExcept(name: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM users WHERE grp = 'full' AND disabled = 0 AND name != ?`).get(name) as { n: number }).n;
+    return (
+      this.db
+        .prepare(`SELECT COUNT(*) AS n FROM users WHERE grp = 'full' AND disabled = 0 AND name != ?`)
+        .get(name) as { n: number }
+    ).n;
   }
 }
 
@@ -152,7 +188,12 @@ interface Row {
   comment: string;
   disabled: number;
 }
-const toUser = (r: Row): User => ({ name: r.name, group: r.grp as UserGroup, comment: r.comment, disabled: r.disabled === 1 });
+const toUser = (r: Row): User => ({
+  name: r.name,
+  group: r.grp as UserGroup,
+  comment: r.comment,
+  disabled: r.disabled === 1,
+});
 
 export const canWrite = (u: User) => u.group === 'full' || u.group === 'write';
 export const isFull = (u: User) => u.group === 'full';

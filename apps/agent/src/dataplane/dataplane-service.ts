@@ -72,7 +72,8 @@ interface ChildRecord {
 /** Outbound tunnel-mode encryption: the userspace backend needs the destination routed into its TUN. */
 const needsRoute = (p: PolicySpec) => p.dir === 'out' && p.action === 'encrypt' && p.templates[0]?.mode === 'tunnel';
 
-const policyKey = (p: { selector: Selector; dir: string }) => `${p.dir} ${p.selector.src} ${p.selector.dst} ${p.selector.protocol} ${p.selector.srcPort ?? ''} ${p.selector.dstPort ?? ''}`;
+const policyKey = (p: { selector: Selector; dir: string }) =>
+  `${p.dir} ${p.selector.src} ${p.selector.dst} ${p.selector.protocol} ${p.selector.srcPort ?? ''} ${p.selector.dstPort ?? ''}`;
 
 export class DataPlaneService {
   /** The IKE service wires these in. */
@@ -122,22 +123,46 @@ export class DataPlaneService {
       const tun = userspace.Tun.open({ name });
       try {
         // a longer queue than the default 500 absorbs bursts while the event loop is busy elsewhere
-        await run('ip', ['link', 'set', 'dev', tun.name, 'mtu', String(opts.tunMtu ?? 1400), 'txqueuelen', '4096', 'up']);
+        await run('ip', [
+          'link',
+          'set',
+          'dev',
+          tun.name,
+          'mtu',
+          String(opts.tunMtu ?? 1400),
+          'txqueuelen',
+          '4096',
+          'up',
+        ]);
       } catch (e) {
         await tun.close();
-        throw new Error(`cannot bring ${tun.name} up: ${(e as Error).message.trim()}`);
+        throw new Error(`cannot bring ${tun.name} up: ${(e as Error).message.trim()}`, { cause: e });
       }
       let raw: userspace.RawEsp | undefined;
       try {
         raw = userspace.RawEsp.open();
       } catch (e) {
-        live.log(['ipsec', 'warning'], `data plane: no raw ESP (${(e as Error).message}): ESP travels only in UDP, IKE always encapsulates`);
+        live.log(
+          ['ipsec', 'warning'],
+          `data plane: no raw ESP (${(e as Error).message}): ESP travels only in UDP, IKE always encapsulates`,
+        );
       }
       const reason = `${choice === 'userspace' ? 'userspace ESP chosen (--dataplane userspace)' : `userspace ESP on ${tun.name}: ${kernelReason}`}${raw ? '' : '; ESP in UDP only'}`;
       const plane = new UserspaceDataPlane({ capability: { backend: 'userspace', reason } });
       let svcRef: DataPlaneService | undefined;
-      const host = new userspace.UserspaceHost(plane, tun, (from, to, data) => svcRef?.sendUdp(from, to, data), raw ? { raw } : {});
-      svc = svcRef = new DataPlaneService(plane, { backend: 'userspace', reason, device: tun.name, rawEsp: raw !== undefined }, store, live, host);
+      const host = new userspace.UserspaceHost(
+        plane,
+        tun,
+        (from, to, data) => svcRef?.sendUdp(from, to, data),
+        raw ? { raw } : {},
+      );
+      svc = svcRef = new DataPlaneService(
+        plane,
+        { backend: 'userspace', reason, device: tun.name, rawEsp: raw !== undefined },
+        store,
+        live,
+        host,
+      );
       host.start();
     }
     svc.plane.onEvent((e) => svc.event(e));
@@ -161,7 +186,8 @@ export class DataPlaneService {
    */
   ikeSocketBound(address: string, port: number, natt: boolean): void {
     if (this.host) return;
-    for (const p of prepareIkeSocket(address, port, natt)) this.live.log(['ipsec', 'error'], `data plane: IKE socket ${address}:${port}: ${p}`);
+    for (const p of prepareIkeSocket(address, port, natt))
+      this.live.log(['ipsec', 'error'], `data plane: IKE socket ${address}:${port}: ${p}`);
   }
 
   /** An ESP payload from the NAT-T socket (userspace backend; the kernel takes its own from the socket). */
@@ -183,7 +209,8 @@ export class DataPlaneService {
       if (v.disabled || v.template) return;
       const action = v.action as PolicySpec['action'];
       const tunnel = v.tunnel === true;
-      const protocol = v.protocol === 'all' || v.protocol === undefined ? 0 : (IP_PROTOCOLS[String(v.protocol)] ?? Number(v.protocol));
+      const protocol =
+        v.protocol === 'all' || v.protocol === undefined ? 0 : (IP_PROTOCOLS[String(v.protocol)] ?? Number(v.protocol));
       const port = (p: unknown) => (p === 'any' || p === undefined || p === 0 ? undefined : Number(p));
       const sel = (src: string, dst: string, sp: unknown, dp: unknown): Selector => ({
         src,
@@ -195,11 +222,21 @@ export class DataPlaneService {
       const src = String(v['src-address']);
       const dst = String(v['dst-address']);
       const templates =
-        action === 'encrypt' ? [{ protocol: 'esp' as const, mode: tunnel ? ('tunnel' as const) : ('transport' as const), reqid: this.reqidOfPolicy(e.id), level: v.level as 'require' | 'use' | 'unique' }] : [];
+        action === 'encrypt'
+          ? [
+              {
+                protocol: 'esp' as const,
+                mode: tunnel ? ('tunnel' as const) : ('transport' as const),
+                reqid: this.reqidOfPolicy(e.id),
+                level: v.level as 'require' | 'use' | 'unique',
+              },
+            ]
+          : [];
       const priority = policyPriority(position);
       out.push({ selector: sel(src, dst, v['src-port'], v['dst-port']), dir: 'out', priority, action, templates });
       out.push({ selector: sel(dst, src, v['dst-port'], v['src-port']), dir: 'in', priority, action, templates });
-      if (tunnel) out.push({ selector: sel(dst, src, v['dst-port'], v['src-port']), dir: 'fwd', priority, action, templates });
+      if (tunnel)
+        out.push({ selector: sel(dst, src, v['dst-port'], v['src-port']), dir: 'fwd', priority, action, templates });
     });
     return out;
   }
@@ -210,7 +247,9 @@ export class DataPlaneService {
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(work).catch((e) => this.live.log(['ipsec', 'error'], `data plane: ${(e as Error).message}`));
+    this.queue = this.queue
+      .then(work)
+      .catch((e) => this.live.log(['ipsec', 'error'], `data plane: ${(e as Error).message}`));
     return this.queue;
   }
 
@@ -242,14 +281,20 @@ export class DataPlaneService {
     this.routes.set(sel.dst, n + 1);
     if (n > 0) return;
     if (prefixLength(sel.dst) === 0) {
-      this.live.log(['ipsec', 'warning'], `data plane: not routing ${sel.dst} into ${this.status.device} (it would also capture IKE); add narrower policies`);
+      this.live.log(
+        ['ipsec', 'warning'],
+        `data plane: not routing ${sel.dst} into ${this.status.device} (it would also capture IKE); add narrower policies`,
+      );
       return;
     }
     const src = localAddressIn(sel.src);
     try {
       await run('ip', ['route', 'replace', sel.dst, 'dev', this.status.device!, ...(src ? ['src', src] : [])]);
     } catch (e) {
-      this.live.log(['ipsec', 'error'], `data plane: cannot route ${sel.dst} into ${this.status.device}: ${(e as Error).message.trim()}`);
+      this.live.log(
+        ['ipsec', 'error'],
+        `data plane: cannot route ${sel.dst} into ${this.status.device}: ${(e as Error).message.trim()}`,
+      );
     }
   }
 
@@ -277,7 +322,10 @@ export class DataPlaneService {
   private async doInstallChild(a: InstallSaAction): Promise<void> {
     if (this.closed) return;
     if (this.udpOnly && !a.encap) {
-      this.live.log(['ipsec', 'error'], `data plane: CHILD_SA of ${a.peer} has no UDP encapsulation; without raw ESP sockets the userspace backend carries ESP only in UDP`);
+      this.live.log(
+        ['ipsec', 'error'],
+        `data plane: CHILD_SA of ${a.peer} has no UDP encapsulation; without raw ESP sockets the userspace backend carries ESP only in UDP`,
+      );
       return;
     }
     const inherited = a.replaces !== undefined ? this.children.get(a.replaces)?.reqid : undefined;
@@ -332,7 +380,10 @@ export class DataPlaneService {
     } else if (e.type === 'expire') {
       const child = this.childBySpi.get(e.spi);
       // soft: IKE rekeys on its own timers; hard: IKE missed it, so the CHILD_SA is deleted (traffic then ACQUIREs)
-      this.live.log(['ipsec', e.hard ? 'warning' : 'debug'], `SA 0x${e.spi.toString(16)} reached its ${e.hard ? 'hard' : 'soft'} lifetime`);
+      this.live.log(
+        ['ipsec', e.hard ? 'warning' : 'debug'],
+        `SA 0x${e.spi.toString(16)} reached its ${e.hard ? 'hard' : 'soft'} lifetime`,
+      );
       if (e.hard && child !== undefined) this.onHardExpire(child);
     } else this.live.log(['ipsec', 'error'], `data plane: ${e.message}`);
   }
@@ -348,12 +399,14 @@ export class DataPlaneService {
         let row = this.live.sas.get(sa.spi);
         if (!row) continue;
         // past its soft lifetime the SA is being replaced: RouterOS shows it "dying" (a new row object: sent whole)
-        if (row.state === 'mature' && typeof row['expires-at'] === 'number' && now >= row['expires-at']) this.live.sas.set(sa.spi, (row = { ...row, state: 'dying' }));
+        if (row.state === 'mature' && typeof row['expires-at'] === 'number' && now >= row['expires-at'])
+          this.live.sas.set(sa.spi, (row = { ...row, state: 'dying' }));
         row['current-bytes'] = sa.counters.bytes;
         row['current-packets'] = sa.counters.packets;
       }
       const stats = this.host ? this.host.statistics() : kernelStatistics();
-      for (const [k, v] of Object.entries(stats) as [StatCounter, number][]) if (k in this.live.statistics) this.live.statistics[k] = v;
+      for (const [k, v] of Object.entries(stats) as [StatCounter, number][])
+        if (k in this.live.statistics) this.live.statistics[k] = v;
     } catch (e) {
       this.live.log(['ipsec', 'debug'], `data plane counters: ${(e as Error).message}`);
     }
@@ -364,13 +417,17 @@ export class DataPlaneService {
     clearInterval(this.countersTimer);
     this.store.off('change', this.onChange);
     await this.queue;
-    for (const dst of this.routes.keys()) if (prefixLength(dst) > 0) await run('ip', ['route', 'del', dst, 'dev', this.status.device!]).catch(() => undefined);
+    for (const dst of this.routes.keys())
+      if (prefixLength(dst) > 0)
+        await run('ip', ['route', 'del', dst, 'dev', this.status.device!]).catch(() => undefined);
     if (!this.host) {
       // the kernel keeps what we installed: take it back out
-      for (const p of this.storedPolicies.values()) await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
+      for (const p of this.storedPolicies.values())
+        await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
       for (const rec of this.children.values()) {
         for (const k of rec.sas) await this.plane.deleteSa(k).catch(() => undefined);
-        for (const p of rec.policies) await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
+        for (const p of rec.policies)
+          await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
       }
     }
     this.children.clear();
@@ -382,7 +439,8 @@ export class DataPlaneService {
 function localAddressIn(prefix: string): string | undefined {
   if (prefixLength(prefix) === 0) return undefined;
   for (const list of Object.values(networkInterfaces()))
-    for (const i of list ?? []) if (!i.address.startsWith('fe80') && prefixContains(prefix, i.address)) return i.address;
+    for (const i of list ?? [])
+      if (!i.address.startsWith('fe80') && prefixContains(prefix, i.address)) return i.address;
   return undefined;
 }
 
@@ -416,7 +474,9 @@ const XFRM_STAT_NAMES: Record<string, StatCounter> = {
 };
 
 /** The kernel's XFRM counters (/proc/net/xfrm_stat of our namespace) under the manual's names. */
-export function kernelStatistics(text = readFileSync('/proc/net/xfrm_stat', 'utf8')): Partial<Record<StatCounter, number>> {
+export function kernelStatistics(
+  text = readFileSync('/proc/net/xfrm_stat', 'utf8'),
+): Partial<Record<StatCounter, number>> {
   const out: Partial<Record<StatCounter, number>> = {};
   for (const line of text.split('\n')) {
     const [name, value] = line.trim().split(/\s+/);

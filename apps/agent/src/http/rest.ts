@@ -8,9 +8,7 @@
 //                                        menu commands (kill-connections, flush, generate-key, ...)
 // Errors: {"error": code, "message": reason, "detail": what is wrong, naming the field}.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  ConfigError, CONFIG_MENUS, VIEWS, parseId, type MenuDef, type MenuName, type ViewDef,
-} from '@ipsec/schema';
+import { ConfigError, CONFIG_MENUS, VIEWS, parseId, type MenuDef, type MenuName, type ViewDef } from '@ipsec/schema';
 import type { User } from '../auth/users.ts';
 import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
 import { printEntry, printValue } from '../api/present.ts';
@@ -25,15 +23,33 @@ export class HttpError extends Error {
   }
 }
 
-const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, detail?: string, extra: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  detail?: string,
+  extra: Record<string, string> = {},
+): void {
   for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
   sendJson(res, status, { error: status, message: REASON[status] ?? 'Error', ...(detail ? { detail } : {}) });
 }
@@ -70,7 +86,8 @@ function resolve(path: string): { target: Target; rest: string } | undefined {
 }
 
 function objectBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object of RouterOS properties');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body must be a JSON object of RouterOS properties');
   return body as Record<string, unknown>;
 }
 
@@ -98,7 +115,13 @@ function filterAndPick(rows: Record<string, string>[], query: URLSearchParams): 
   return out;
 }
 
-export async function handleRest(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
+export async function handleRest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  user: User,
+  s: Services,
+): Promise<void> {
   try {
     await route(req, res, url, user, s);
   } catch (e) {
@@ -175,7 +198,12 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
         return sendJson(res, 200, one(idsOf(menu, idText)[0]!));
       case 'add': {
         const { 'copy-from': copyFrom, ...values } = props;
-        const entry = await s.config.add(user, name, values, copyFrom === undefined ? undefined : idsOf(menu, copyFrom)[0]);
+        const entry = await s.config.add(
+          user,
+          name,
+          values,
+          copyFrom === undefined ? undefined : idsOf(menu, copyFrom)[0],
+        );
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       case 'set':
@@ -199,15 +227,24 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     }
     if (name === 'key') {
       if (rest === 'generate-key') {
-        const entry = await s.config.add(user, 'key', { name: props.name ?? '', 'key-size': props['key-size'] ?? '2048' });
+        const entry = await s.config.add(user, 'key', {
+          name: props.name ?? '',
+          'key-size': props['key-size'] ?? '2048',
+        });
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       if (rest === 'import') {
-        const entry = await s.config.add(user, 'key', { name: props.name ?? '', 'private-key-pem': props['private-key-pem'] ?? props.key ?? '' });
+        const entry = await s.config.add(user, 'key', {
+          name: props.name ?? '',
+          'private-key-pem': props['private-key-pem'] ?? props.key ?? '',
+        });
         return sendJson(res, 200, { ret: entry['.id'] });
       }
       if (rest === 'export-pub-key') {
-        const keyId = props.key !== undefined ? s.config.print('key').items.find((k) => k.name === props.key)?.id : idsOf(menu, idText)[0];
+        const keyId =
+          props.key !== undefined
+            ? s.config.print('key').items.find((k) => k.name === props.key)?.id
+            : idsOf(menu, idText)[0];
         if (keyId === undefined) throw new HttpError(400, `key: key "${String(props.key)}" does not exist`);
         return sendJson(res, 200, { 'public-key': s.config.exportPublicKey(user, keyId) });
       }
@@ -224,7 +261,14 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
  *   import {name|file-name, file-content, passphrase?}   -> [entries]   (PEM text or base64 PKCS#12)
  *   export-certificate {number, type=pem|pkcs12, export-passphrase?} -> {files: [{name, content, encoding}]}
  */
-async function certificateCommand(res: ServerResponse, cmd: string, props: Record<string, unknown>, idText: unknown, user: User, s: Services): Promise<void> {
+async function certificateCommand(
+  res: ServerResponse,
+  cmd: string,
+  props: Record<string, unknown>,
+  idText: unknown,
+  user: User,
+  s: Services,
+): Promise<void> {
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   const which = (): string => {
     const ref = str(props.number ?? props.numbers ?? idText ?? props.name);
@@ -238,12 +282,24 @@ async function certificateCommand(res: ServerResponse, cmd: string, props: Recor
       return sendJson(res, 200, printEntry(menu, entry));
     }
     case 'import': {
-      const content = str(props['file-content'] ?? props['certificate-pem']) + (props['private-key-pem'] ? `\n${str(props['private-key-pem'])}` : '');
-      if (content.trim() === '') throw new HttpError(400, 'certificate: file-content is required (PEM text or base64 PKCS#12)');
+      const content =
+        str(props['file-content'] ?? props['certificate-pem']) +
+        (props['private-key-pem'] ? `\n${str(props['private-key-pem'])}` : '');
+      if (content.trim() === '')
+        throw new HttpError(400, 'certificate: file-content is required (PEM text or base64 PKCS#12)');
       const name = str(props.name ?? props['file-name']) || 'import';
       const trusted = props.trusted === undefined ? undefined : ['yes', 'true', true].includes(props.trusted as never);
-      const entries = await s.config.importCertificates(user, { name, content, passphrase: str(props.passphrase), ...(trusted !== undefined ? { trusted } : {}) });
-      return sendJson(res, 200, entries.map((e) => printEntry(menu, e)));
+      const entries = await s.config.importCertificates(user, {
+        name,
+        content,
+        passphrase: str(props.passphrase),
+        ...(trusted !== undefined ? { trusted } : {}),
+      });
+      return sendJson(
+        res,
+        200,
+        entries.map((e) => printEntry(menu, e)),
+      );
     }
     case 'export-certificate': {
       const type = str(props.type) || 'pem';
@@ -254,9 +310,21 @@ async function certificateCommand(res: ServerResponse, cmd: string, props: Recor
   throw new HttpError(400, `certificate: no such command "${cmd}" (sign, import, export-certificate)`);
 }
 
-function routeView(method: string, res: ServerResponse, view: ViewDef, rest: string, url: URL, user: User, s: Services): void {
+function routeView(
+  method: string,
+  res: ServerResponse,
+  view: ViewDef,
+  rest: string,
+  url: URL,
+  user: User,
+  s: Services,
+): void {
   const print = (row: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(row).map(([k, v]) => (k === 'id' ? ['.id', `*${Number(v).toString(16).toUpperCase()}`] : [k, printValue(view.fields[k], v)])));
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) =>
+        k === 'id' ? ['.id', `*${Number(v).toString(16).toUpperCase()}`] : [k, printValue(view.fields[k], v)],
+      ),
+    );
   if (method === 'GET' && rest === '') {
     if (view.name === 'statistics') return sendJson(res, 200, print(s.live.statistics));
     const rows = view.name === 'active-peers' ? [...s.live.peers.values()] : s.config.installedSas(user);
@@ -272,4 +340,3 @@ function routeView(method: string, res: ServerResponse, view: ViewDef, rest: str
   }
   throw new HttpError(view.name === 'statistics' ? 405 : 404, `${view.path} is read-only`);
 }
-

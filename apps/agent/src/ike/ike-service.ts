@@ -50,13 +50,20 @@ const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
 
 /** The store's entries as the engine's RouterOS-shaped config (values already carry every default). */
 export function engineConfig(store: ConfigStore): IkeConfig {
-  const values = (m: MenuName) => store.list(m).filter(enabled).map((e) => e.values);
+  const values = (m: MenuName) =>
+    store
+      .list(m)
+      .filter(enabled)
+      .map((e) => e.values);
   return {
     peers: values('peer') as never,
     profiles: values('profile') as never,
     proposals: values('proposal') as never,
     identities: values('identity') as never,
-    policies: store.list('policy').filter(enabled).map((e) => ({ ...e.values, id: e.id })) as never, // ids: CHILD_SAs per policy
+    policies: store
+      .list('policy')
+      .filter(enabled)
+      .map((e) => ({ ...e.values, id: e.id })) as never, // ids: CHILD_SAs per policy
     modeConfigs: store.list('mode-config').map((e) => e.values) as never,
     // System > Certificates: PEM, private key (ours), trusted (CAs that vouch for peers).
     certificates: store.list('certificate').map((e) => ({
@@ -66,7 +73,11 @@ export function engineConfig(store: ConfigStore): IkeConfig {
       trusted: e.values.trusted === true,
     })),
     // IP > Pool: ranges mode configs with address-pool lease client addresses from.
-    pools: store.list('pool').map((e) => ({ name: String(e.values.name), ranges: e.values.ranges as string[], 'next-pool': String(e.values['next-pool'] ?? '') })),
+    pools: store.list('pool').map((e) => ({
+      name: String(e.values.name),
+      ranges: e.values.ranges as string[],
+      'next-pool': String(e.values['next-pool'] ?? ''),
+    })),
     // IPsec Users: checked locally for EAP-MSCHAPv2 clients of identities with auth-method=eap-radius
     users: values('user') as never,
     systemDns: systemDnsServers(),
@@ -123,9 +134,15 @@ export class IkeService {
   /** The engine's configuration; says so in the Log when mode configs want system DNS servers this host has none of. */
   private config(): IkeConfig {
     const cfg = engineConfig(this.store);
-    const wanting = (cfg.modeConfigs ?? []).filter((m) => m.responder !== false && m['system-dns'] && !m['static-dns']?.length).map((m) => m.name);
+    const wanting = (cfg.modeConfigs ?? [])
+      .filter((m) => m.responder !== false && m['system-dns'] && !m['static-dns']?.length)
+      .map((m) => m.name);
     const missing = wanting.length && !cfg.systemDns?.length ? wanting.join(',') : '';
-    if (missing && missing !== this.warnedNoDns) this.live.log(['ipsec', 'warning'], `mode config ${missing}: system-dns=yes, but this host has no DNS server a client could reach (only loopback in resolv.conf); set static-dns`);
+    if (missing && missing !== this.warnedNoDns)
+      this.live.log(
+        ['ipsec', 'warning'],
+        `mode config ${missing}: system-dns=yes, but this host has no DNS server a client could reach (only loopback in resolv.conf); set static-dns`,
+      );
     this.warnedNoDns = missing;
     return cfg;
   }
@@ -135,7 +152,10 @@ export class IkeService {
     const addrs = localAddresses();
     for (const address of addrs) for (const port of this.ports) await this.bind(address, port);
     const bound = [...this.sockets.keys()].map((k) => k.replace('|', ':'));
-    this.live.log(['ipsec', 'info'], bound.length ? `IKE listening on ${bound.join(', ')}` : 'IKE could not bind any UDP socket');
+    this.live.log(
+      ['ipsec', 'info'],
+      bound.length ? `IKE listening on ${bound.join(', ')}` : 'IKE could not bind any UDP socket',
+    );
     this.bringUpPeers();
   }
 
@@ -150,7 +170,9 @@ export class IkeService {
       socket.bind({ address, port, exclusive: true }, () => {
         socket.removeAllListeners('error');
         socket.on('error', (e) => logger.warn({ err: e.message, address, port }, 'IKE socket error'));
-        socket.on('message', (data, rinfo) => this.received(data, { address: rinfo.address, port: rinfo.port }, { address, port }));
+        socket.on('message', (data, rinfo) =>
+          this.received(data, { address: rinfo.address, port: rinfo.port }, { address, port }),
+        );
         this.sockets.set(`${address}|${port}`, socket);
         this.dataplane?.ikeSocketBound(address, port, port === this.ports[1]);
         resolve();
@@ -181,7 +203,10 @@ export class IkeService {
         case 'send': {
           const socket = this.sockets.get(`${a.from.address}|${a.from.port}`);
           if (!socket) {
-            this.live.log(['ipsec', 'error'], `no socket bound on ${a.from.address}:${a.from.port} to reach ${a.to.address}:${a.to.port}`);
+            this.live.log(
+              ['ipsec', 'error'],
+              `no socket bound on ${a.from.address}:${a.from.port} to reach ${a.to.address}:${a.to.port}`,
+            );
             break;
           }
           socket.send(a.data, a.to.port, a.to.address);
@@ -234,7 +259,10 @@ export class IkeService {
         case 'installSa': {
           const now = Date.now();
           const aead = !a.inbound.integAlgorithm;
-          for (const [dir, d] of [['in', a.inbound], ['out', a.outbound]] as const) {
+          for (const [dir, d] of [
+            ['in', a.inbound],
+            ['out', a.outbound],
+          ] as const) {
             this.live.sas.set(d.spi, {
               id: d.spi,
               spi: `0x${d.spi.toString(16).padStart(8, '0')}`,
@@ -261,7 +289,10 @@ export class IkeService {
             });
           }
           this.peers.get(a.ikeSa)?.children.add(a.child);
-          this.countChild(a.child, a.policyId, a.generatedPolicies ?? [], { 'sa-src-address': a.outbound.src, 'sa-dst-address': a.outbound.dst });
+          this.countChild(a.child, a.policyId, a.generatedPolicies ?? [], {
+            'sa-src-address': a.outbound.src,
+            'sa-dst-address': a.outbound.dst,
+          });
           void this.dataplane?.installChild(a);
           break;
         }
@@ -286,7 +317,13 @@ export class IkeService {
               disabled: false,
               comment: '',
             },
-            status: { active: true, 'ph2-state': 'established', 'ph2-count': 0, 'sa-src-address': a.saSrc, 'sa-dst-address': a.saDst },
+            status: {
+              active: true,
+              'ph2-state': 'established',
+              'ph2-count': 0,
+              'sa-src-address': a.saSrc,
+              'sa-dst-address': a.saDst,
+            },
           });
           break;
         case 'policyRemoved':
@@ -321,7 +358,14 @@ export class IkeService {
           break;
         }
         case 'event': {
-          const topics: LogTopic[] = a.level === 'error' ? ['ipsec', 'error'] : a.level === 'debug' ? ['ipsec', 'debug'] : a.level === 'warning' ? ['ipsec', 'warning'] : ['ipsec', 'info'];
+          const topics: LogTopic[] =
+            a.level === 'error'
+              ? ['ipsec', 'error']
+              : a.level === 'debug'
+                ? ['ipsec', 'debug']
+                : a.level === 'warning'
+                  ? ['ipsec', 'warning']
+                  : ['ipsec', 'info'];
           this.live.log(topics, a.message);
           break;
         }
@@ -338,7 +382,12 @@ export class IkeService {
   }
 
   /** ph2-count/ph2-state/active of the policy a new CHILD_SA serves. */
-  private countChild(child: number, stored: number | undefined, dynamic: number[], ends: { 'sa-src-address': string; 'sa-dst-address': string }): void {
+  private countChild(
+    child: number,
+    stored: number | undefined,
+    dynamic: number[],
+    ends: { 'sa-src-address': string; 'sa-dst-address': string },
+  ): void {
     this.childPolicies.set(child, { ...(stored !== undefined ? { stored } : {}), dynamic });
     if (stored !== undefined) {
       const n = (this.storedCount.get(stored) ?? 0) + 1;
@@ -362,7 +411,9 @@ export class IkeService {
         active: n > 0,
         'ph2-state': n > 0 ? 'established' : reason.includes('lifetime') ? 'expired' : 'no-phase2',
         'ph2-count': n,
-        ...(n > 0 && last?.['sa-src-address'] ? { 'sa-src-address': last['sa-src-address'], 'sa-dst-address': last['sa-dst-address'] } : {}),
+        ...(n > 0 && last?.['sa-src-address']
+          ? { 'sa-src-address': last['sa-src-address'], 'sa-dst-address': last['sa-dst-address'] }
+          : {}),
       });
     }
     for (const d of p.dynamic) this.bumpDynamic(d, -1);
@@ -372,7 +423,11 @@ export class IkeService {
     const e = this.live.dynamic.get('policy', DYNAMIC_ID_BASE + policy);
     if (!e) return;
     const n = Math.max(0, Number(e.status['ph2-count'] ?? 0) + by);
-    this.live.dynamic.update('policy', e.id, { 'ph2-count': n, active: n > 0, 'ph2-state': n > 0 ? 'established' : 'no-phase2' });
+    this.live.dynamic.update('policy', e.id, {
+      'ph2-count': n,
+      active: n > 0,
+      'ph2-state': n > 0 ? 'established' : 'no-phase2',
+    });
   }
 
   /**
@@ -424,23 +479,38 @@ export class IkeService {
    * `acquire` (traffic hit its policy) an established peer also gets the CHILD_SAs it lacks (after a flush).
    */
   private bringUpPeers(only?: string, acquire = false): void {
-    const up = new Set(this.engine.list().filter((s) => !acquire || s.state !== 'established').map((s) => s.peer));
-    const policies = this.store.list('policy').filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
+    const up = new Set(
+      this.engine
+        .list()
+        .filter((s) => !acquire || s.state !== 'established')
+        .map((s) => s.peer),
+    );
+    const policies = this.store
+      .list('policy')
+      .filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
     for (const peer of this.store.list('peer')) {
       if (only !== undefined && peer.values.name !== only) continue;
       const v = peer.values;
       if (!enabled(peer) || v.passive || up.has(String(v.name))) continue;
       if (!policies.some((p) => p.values.peer === v.name)) continue;
       if (v['exchange-mode'] !== 'ike2') {
-        this.live.log(['ipsec', 'warning'], `peer ${String(v.name)}: exchange-mode=${String(v['exchange-mode'])} (IKEv1) is not supported yet; use ike2`);
+        this.live.log(
+          ['ipsec', 'warning'],
+          `peer ${String(v.name)}: exchange-mode=${String(v['exchange-mode'])} (IKEv1) is not supported yet; use ike2`,
+        );
         continue;
       }
       const local = this.localFor(String(v.address), String(v['local-address'] ?? ''));
       if (!local) {
-        this.live.log(['ipsec', 'error'], `peer ${String(v.name)} ${formatId(peer.id)}: no local address to reach ${String(v.address)}; set local-address`);
+        this.live.log(
+          ['ipsec', 'error'],
+          `peer ${String(v.name)} ${formatId(peer.id)}: no local address to reach ${String(v.address)}; set local-address`,
+        );
         continue;
       }
-      this.apply(this.engine.command({ type: 'initiate', peer: String(v.name), local: { address: local, port: this.ports[0] } }));
+      this.apply(
+        this.engine.command({ type: 'initiate', peer: String(v.name), local: { address: local, port: this.ports[0] } }),
+      );
     }
   }
 
@@ -522,7 +592,10 @@ function localInterfaceNets(): { address: string; net: string }[] {
   for (const list of Object.values(networkInterfaces())) {
     for (const i of list ?? []) {
       if (i.internal || (i.family === 'IPv6' && i.address.startsWith('fe80'))) continue;
-      out.push({ address: i.address, net: i.cidr ? parsePrefix(i.cidr) : `${i.address}/${i.family === 'IPv4' ? 32 : 128}` });
+      out.push({
+        address: i.address,
+        net: i.cidr ? parsePrefix(i.cidr) : `${i.address}/${i.family === 'IPv4' ? 32 : 128}`,
+      });
     }
   }
   // most specific first

@@ -32,7 +32,10 @@ export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   readonly sas = new Map<number, InstalledSa>();
   /** Run-time entries of config menus (generated policies) and stored policies' live status. */
   readonly dynamic = new DynamicEntries();
-  readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<StatCounter, number>;
+  readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<
+    StatCounter,
+    number
+  >;
   private lines: LogLine[] = [];
   private seq = 0;
   /** Which data plane backend runs and why (the UI shows it); undefined = none (no IKE, nothing protected). */
@@ -49,7 +52,13 @@ export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   log(topics: LogTopic[], message: string): void {
     const line = { seq: ++this.seq, at: Date.now(), topics, message };
     // The same lines go to the agent's own log (journal), at a level matching their topics.
-    const level = topics.includes('error') ? 'error' : topics.includes('warning') ? 'warn' : topics.includes('debug') ? 'debug' : 'info';
+    const level = topics.includes('error')
+      ? 'error'
+      : topics.includes('warning')
+        ? 'warn'
+        : topics.includes('debug')
+          ? 'debug'
+          : 'info';
     logger[level]({ topics }, message);
     this.lines.push(line);
     if (this.lines.length > LOG_KEEP) this.lines.splice(0, this.lines.length - LOG_KEEP);

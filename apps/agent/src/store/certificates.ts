@@ -6,11 +6,28 @@
 //  - sign: re-issue the certificate (same key) signed by a CA entry, or self-signed;
 //  - export: PEM certificate, PEM private key encrypted with a passphrase, or PKCS#12.
 // Private keys leave the agent only through export, which the API allows to group full and audits.
-import { X509Certificate as NodeX509, createHash, createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate as NodeX509,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  webcrypto,
+  type KeyObject,
+} from 'node:crypto';
 import 'reflect-metadata'; // @peculiar/x509's DI (tsyringe) needs it before it loads
 import * as x509 from '@peculiar/x509';
 import forge from 'node-forge';
-import { ConfigError, EC_CURVES, KEY_USAGES, applyInput, checkEntry, defaults, getMenu, type ConfigIssue } from '@ipsec/schema';
+import {
+  ConfigError,
+  EC_CURVES,
+  KEY_USAGES,
+  applyInput,
+  checkEntry,
+  defaults,
+  getMenu,
+  type ConfigIssue,
+} from '@ipsec/schema';
 import type { MenuHooks, Op } from './config-store.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -24,10 +41,13 @@ const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
 
 type KeyUsage = (typeof KEY_USAGES)[number];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
 type Values = Record<string, any>;
 
 const fail = (field: string | undefined, message: string, id?: number): never => {
-  throw new ConfigError([{ menu: 'certificate', ...(id !== undefined ? { id } : {}), ...(field ? { field } : {}), message } as ConfigIssue]);
+  throw new ConfigError([
+    { menu: 'certificate', ...(id !== undefined ? { id } : {}), ...(field ? { field } : {}), message } as ConfigIssue,
+  ]);
 };
 
 // ------------------------------------------------------------------------------------------ key usage
@@ -107,10 +127,18 @@ export function certInfo(pem: string): CertInfo {
     return fail('certificate-pem', 'is not a PEM X.509 certificate');
   }
   const key = node.publicKey;
-  const keyType = key.asymmetricKeyType === 'rsa' ? 'rsa' : key.asymmetricKeyType === 'ec' ? 'ecdsa' : String(key.asymmetricKeyType);
+  const keyType =
+    key.asymmetricKeyType === 'rsa' ? 'rsa' : key.asymmetricKeyType === 'ec' ? 'ecdsa' : String(key.asymmetricKeyType);
   const d = key.asymmetricKeyDetails ?? {};
-  const curve = { 'prime256v1': 'prime256v1', 'P-256': 'prime256v1', secp384r1: 'secp384r1', 'P-384': 'secp384r1', secp521r1: 'secp521r1', 'P-521': 'secp521r1' }[String(d.namedCurve)];
-  const keySize = keyType === 'rsa' ? String(d.modulusLength ?? '') : curve ?? String(d.namedCurve ?? '');
+  const curve = {
+    prime256v1: 'prime256v1',
+    'P-256': 'prime256v1',
+    secp384r1: 'secp384r1',
+    'P-384': 'secp384r1',
+    secp521r1: 'secp521r1',
+    'P-521': 'secp521r1',
+  }[String(d.namedCurve)];
+  const keySize = keyType === 'rsa' ? String(d.modulusLength ?? '') : (curve ?? String(d.namedCurve ?? ''));
   const usages: KeyUsage[] = [];
   const ku = cert.getExtension(x509.KeyUsagesExtension);
   if (ku) for (const [name, flag] of KU_FLAGS) if (ku.usages & flag) usages.push(name);
@@ -152,15 +180,29 @@ function loadPrivateKey(pem: string, passphrase?: string): KeyObject {
   try {
     return createPrivateKey(passphrase ? { key: pem, passphrase } : pem);
   } catch (e) {
-    if (/ENCRYPTED/.test(pem) && !passphrase) return fail('private-key-pem', 'is encrypted; import it with its passphrase (/certificate/import)');
-    return fail('private-key-pem', passphrase ? `cannot be read with this passphrase (${(e as Error).message})` : 'is not a PEM private key');
+    if (/ENCRYPTED/.test(pem) && !passphrase)
+      return fail('private-key-pem', 'is encrypted; import it with its passphrase (/certificate/import)');
+    return fail(
+      'private-key-pem',
+      passphrase ? `cannot be read with this passphrase (${(e as Error).message})` : 'is not a PEM private key',
+    );
   }
 }
 
 const pkcs8 = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' }) as string;
 
 // ------------------------------------------------------------------------------------------ store hook
-const SUBJECT_FIELDS = ['common-name', 'subject-alt-name', 'country', 'organization', 'unit', 'key-type', 'key-size', 'days-valid', 'key-usage'] as const;
+const SUBJECT_FIELDS = [
+  'common-name',
+  'subject-alt-name',
+  'country',
+  'organization',
+  'unit',
+  'key-type',
+  'key-size',
+  'days-valid',
+  'key-usage',
+] as const;
 
 /**
  * Every certificate entry holds a certificate. When it changes (import, sign) the entry's subject
@@ -170,7 +212,8 @@ export const certificateHooks: MenuHooks = {
   prepare(menu, values, before) {
     if (menu !== 'certificate') return values;
     const pem = String(values['certificate-pem'] ?? '');
-    if (pem === '') return fail('certificate-pem', 'is required (the agent generates one when an entry is added without it)');
+    if (pem === '')
+      return fail('certificate-pem', 'is required (the agent generates one when an entry is added without it)');
     let keyPem = String(values['private-key-pem'] ?? '');
     const certChanged = !before || before['certificate-pem'] !== pem;
     const keyChanged = !before || before['private-key-pem'] !== keyPem;
@@ -183,9 +226,13 @@ export const certificateHooks: MenuHooks = {
     }
     if (!certChanged && !keyChanged) return values;
     const info = certInfo(pem);
-    if (info.keyType !== 'rsa' && info.keyType !== 'ecdsa') fail('certificate-pem', `has a ${info.keyType} key; only RSA and ECDSA certificates are supported`);
+    if (info.keyType !== 'rsa' && info.keyType !== 'ecdsa')
+      fail('certificate-pem', `has a ${info.keyType} key; only RSA and ECDSA certificates are supported`);
     if (!getMenu('certificate')!.fields['key-size']!.values!.includes(info.keySize)) {
-      fail('certificate-pem', `has a ${info.keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`);
+      fail(
+        'certificate-pem',
+        `has a ${info.keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
+      );
     }
     if (keyPem !== '') {
       const key = loadPrivateKey(keyPem);
@@ -220,14 +267,24 @@ interface Issuer {
   values: Values;
 }
 
-function algorithmFor(keyType: string, keySize: string): { gen: RsaHashedKeyGenParams | EcKeyGenParams; sign: Algorithm | EcdsaParams } {
+function algorithmFor(
+  keyType: string,
+  keySize: string,
+): { gen: RsaHashedKeyGenParams | EcKeyGenParams; sign: Algorithm | EcdsaParams } {
   if (keyType === 'rsa') {
     return {
-      gen: { name: 'RSASSA-PKCS1-v1_5', modulusLength: Number(keySize), publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      gen: {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: Number(keySize),
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
       sign: { name: 'RSASSA-PKCS1-v1_5' },
     };
   }
-  const [namedCurve, hash] = ({ prime256v1: ['P-256', 'SHA-256'], secp384r1: ['P-384', 'SHA-384'], secp521r1: ['P-521', 'SHA-512'] } as const)[keySize as 'prime256v1']!;
+  const [namedCurve, hash] = (
+    { prime256v1: ['P-256', 'SHA-256'], secp384r1: ['P-384', 'SHA-384'], secp521r1: ['P-521', 'SHA-512'] } as const
+  )[keySize as 'prime256v1']!;
   return { gen: { name: 'ECDSA', namedCurve }, sign: { name: 'ECDSA', hash } as EcdsaParams };
 }
 
@@ -236,11 +293,23 @@ async function signingKey(keyPem: string): Promise<{ key: CryptoKey; alg: Algori
   const k = createPrivateKey(keyPem);
   const der = k.export({ type: 'pkcs8', format: 'der' });
   if (k.asymmetricKeyType === 'rsa') {
-    return { key: await crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']), alg: { name: 'RSASSA-PKCS1-v1_5' } };
+    return {
+      key: await crypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']),
+      alg: { name: 'RSASSA-PKCS1-v1_5' },
+    };
   }
   const curve = String(k.asymmetricKeyDetails?.namedCurve);
-  const [namedCurve, hash] = ({ prime256v1: ['P-256', 'SHA-256'], secp384r1: ['P-384', 'SHA-384'], secp521r1: ['P-521', 'SHA-512'] } as Record<string, [string, string]>)[curve] ?? fail('private-key-pem', `curve ${curve} is not supported`);
-  return { key: await crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve }, false, ['sign']), alg: { name: 'ECDSA', hash } as EcdsaParams };
+  const [namedCurve, hash] =
+    (
+      { prime256v1: ['P-256', 'SHA-256'], secp384r1: ['P-384', 'SHA-384'], secp521r1: ['P-521', 'SHA-512'] } as Record<
+        string,
+        [string, string]
+      >
+    )[curve] ?? fail('private-key-pem', `curve ${curve} is not supported`);
+  return {
+    key: await crypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve }, false, ['sign']),
+    alg: { name: 'ECDSA', hash } as EcdsaParams,
+  };
 }
 
 function subjectOf(v: Values): x509.JsonName {
@@ -254,7 +323,7 @@ function subjectOf(v: Values): x509.JsonName {
 
 function serial(): string {
   const b = randomBytes(16);
-  b[0] = b[0]! & 0x7f | 0x10; // positive, 16 bytes
+  b[0] = (b[0]! & 0x7f) | 0x10; // positive, 16 bytes
   return b.toString('hex');
 }
 
@@ -262,18 +331,30 @@ function serial(): string {
  * Issue a certificate for `subject` (its properties; its key if it has one, else a new one) signed by
  * `issuer`'s key, or self-signed when there is no issuer. Returns PEMs.
  */
-export async function issue(subject: Values, issuer?: Issuer): Promise<{ certificate: string; privateKey: string; ca: boolean }> {
+export async function issue(
+  subject: Values,
+  issuer?: Issuer,
+): Promise<{ certificate: string; privateKey: string; ca: boolean }> {
   let keyPem = String(subject['private-key-pem'] ?? '');
   let publicKey: CryptoKey;
   const { gen } = algorithmFor(String(subject['key-type']), String(subject['key-size']));
   if (keyPem === '') {
     const pair = (await crypto.subtle.generateKey(gen, true, ['sign', 'verify'])) as CryptoKeyPair;
-    keyPem = pkcs8(createPrivateKey({ key: Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)), format: 'der', type: 'pkcs8' }));
+    keyPem = pkcs8(
+      createPrivateKey({
+        key: Buffer.from(await crypto.subtle.exportKey('pkcs8', pair.privateKey)),
+        format: 'der',
+        type: 'pkcs8',
+      }),
+    );
     publicKey = pair.publicKey;
   } else {
     const k = createPrivateKey(keyPem);
     const spki = createPublicKey(k).export({ type: 'spki', format: 'der' });
-    const imp = k.asymmetricKeyType === 'rsa' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: WEB_CURVE[String(k.asymmetricKeyDetails?.namedCurve)] };
+    const imp =
+      k.asymmetricKeyType === 'rsa'
+        ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+        : { name: 'ECDSA', namedCurve: WEB_CURVE[String(k.asymmetricKeyDetails?.namedCurve)] };
     publicKey = await crypto.subtle.importKey('spki', spki, imp as EcKeyImportParams, true, ['verify']);
   }
   const requested = subject['key-usage'] as KeyUsage[];
@@ -297,7 +378,8 @@ export async function issue(subject: Values, issuer?: Issuer): Promise<{ certifi
   const ski = await x509.SubjectKeyIdentifierExtension.create(publicKey as never, false, crypto as never);
   extensions.push(ski);
   const issuerCert = issuer ? new x509.X509Certificate(String(issuer.values['certificate-pem'])) : undefined;
-  const issuerSki = issuerCert?.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? (issuer ? undefined : ski.keyId);
+  const issuerSki =
+    issuerCert?.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? (issuer ? undefined : ski.keyId);
   if (issuerSki) extensions.push(new x509.AuthorityKeyIdentifierExtension(issuerSki, false));
   const cert = await x509.X509CertificateGenerator.create(
     {
@@ -334,7 +416,10 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
       continue;
     }
     const given = op.values;
-    const pemGiven = typeof given['certificate-pem'] === 'string' && given['certificate-pem'].trim() !== '' && given['certificate-pem'] !== '********';
+    const pemGiven =
+      typeof given['certificate-pem'] === 'string' &&
+      given['certificate-pem'].trim() !== '' &&
+      given['certificate-pem'] !== '********';
     let base = defaults(menu);
     if (op.copyFrom !== undefined) {
       const src = store.list('certificate').find((e) => e.id === op.copyFrom);
@@ -364,11 +449,20 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
 }
 
 /** RouterOS `sign <cert> [ca=<ca>]`: the values to set on the certificate entry. */
-export async function signValues(cert: { id: number; values: Values }, ca: { id: number; values: Values } | undefined): Promise<Values> {
-  if (!cert.values['private-key-pem']) fail('private-key-pem', `certificate "${cert.values.name}" has no private key; only certificates made here can be signed`, cert.id);
+export async function signValues(
+  cert: { id: number; values: Values },
+  ca: { id: number; values: Values } | undefined,
+): Promise<Values> {
+  if (!cert.values['private-key-pem'])
+    fail(
+      'private-key-pem',
+      `certificate "${cert.values.name}" has no private key; only certificates made here can be signed`,
+      cert.id,
+    );
   if (ca) {
     if (!ca.values['private-key-pem']) fail(undefined, `CA "${ca.values.name}" has no private key to sign with`, ca.id);
-    if (!certInfo(String(ca.values['certificate-pem'])).ca) fail(undefined, `"${ca.values.name}" is not a CA (key-usage needs key-cert-sign)`, ca.id);
+    if (!certInfo(String(ca.values['certificate-pem'])).ca)
+      fail(undefined, `"${ca.values.name}" is not a CA (key-usage needs key-cert-sign)`, ca.id);
   }
   const made = await issue(cert.values, ca);
   return { 'certificate-pem': made.certificate, trusted: !ca && made.ca };
@@ -412,17 +506,29 @@ export function readImport(content: string, passphrase = ''): { certs: ImportedE
       const der = forge.util.decode64(text.replace(/\s+/g, ''));
       p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), passphrase);
     } catch (e) {
-      return fail(undefined, `file-content is neither PEM nor a PKCS#12 bundle readable with this passphrase (${(e as Error).message})`);
+      return fail(
+        undefined,
+        `file-content is neither PEM nor a PKCS#12 bundle readable with this passphrase (${(e as Error).message})`,
+      );
     }
     for (const bag of p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? []) {
       if (bag.cert) certs.push(forge.pki.certificateToPem(bag.cert));
-      else if (bag.asn1) certs.push(forge.pem.encode({ type: 'CERTIFICATE', body: forge.asn1.toDer(bag.asn1).getBytes() }));
-          }
-    const keyBags = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? [];
+      else if (bag.asn1)
+        certs.push(forge.pem.encode({ type: 'CERTIFICATE', body: forge.asn1.toDer(bag.asn1).getBytes() }));
+    }
+    const keyBags =
+      p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? [];
     const plain = p12.getBags({ bagType: forge.pki.oids.keyBag! })[forge.pki.oids.keyBag!] ?? [];
     const bag = keyBags[0] ?? plain[0];
     if (bag?.key) keyPem = pkcs8(createPrivateKey(forge.pki.privateKeyToPem(bag.key)));
-    else if (bag?.asn1) keyPem = pkcs8(createPrivateKey({ key: Buffer.from(forge.asn1.toDer(bag.asn1).getBytes(), 'binary'), format: 'der', type: 'pkcs8' }));
+    else if (bag?.asn1)
+      keyPem = pkcs8(
+        createPrivateKey({
+          key: Buffer.from(forge.asn1.toDer(bag.asn1).getBytes(), 'binary'),
+          format: 'der',
+          type: 'pkcs8',
+        }),
+      );
   }
   if (certs.length === 0 && keyPem === '') fail(undefined, 'file-content holds no certificate and no private key');
   const entries = certs.map((c) => {
@@ -465,13 +571,26 @@ export function exportCertificate(entry: Values, type: ExportType, passphrase: s
     const files: ExportedFiles['files'] = [{ name: `cert_export_${name}.crt`, content: certPem, encoding: 'utf8' }];
     if (passphrase !== '' && keyPem !== '') {
       if (passphrase.length < 4) fail(undefined, 'export-passphrase must be at least 4 characters');
-      const enc = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }) as string;
+      const enc = createPrivateKey(keyPem).export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase,
+      }) as string;
       files.push({ name: `cert_export_${name}.key`, content: enc, encoding: 'utf8' });
     }
     return { files };
   }
   if (passphrase.length < 4) fail(undefined, 'type=pkcs12 needs an export-passphrase of at least 4 characters');
-  return { files: [{ name: `cert_export_${name}.p12`, content: pkcs12(certPem, chain, keyPem, passphrase, name), encoding: 'base64' }] };
+  return {
+    files: [
+      {
+        name: `cert_export_${name}.p12`,
+        content: pkcs12(certPem, chain, keyPem, passphrase, name),
+        encoding: 'base64',
+      },
+    ],
+  };
 }
 
 const pemDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
@@ -496,7 +615,16 @@ function pkcs12(certPem: string, chain: string[], keyPem: string, passphrase: st
   const attrs = (withName: boolean) =>
     asn1.create(U, T.SET, true, [
       seq([oid(pki.oids.localKeyId!), asn1.create(U, T.SET, true, [octets(localKeyId)])]),
-      ...(withName ? [seq([oid(pki.oids.friendlyName!), asn1.create(U, T.SET, true, [asn1.create(U, T.BMPSTRING, false, Buffer.from(name, 'utf16le').swap16().toString('binary'))])])] : []),
+      ...(withName
+        ? [
+            seq([
+              oid(pki.oids.friendlyName!),
+              asn1.create(U, T.SET, true, [
+                asn1.create(U, T.BMPSTRING, false, Buffer.from(name, 'utf16le').swap16().toString('binary')),
+              ]),
+            ]),
+          ]
+        : []),
     ]);
   const certBag = (pem: string, mine: boolean) =>
     seq([
@@ -522,7 +650,11 @@ function pkcs12(certPem: string, chain: string[], keyPem: string, passphrase: st
     octets(salt),
     asn1.create(U, T.INTEGER, false, asn1.integerToDer(iterations).getBytes()),
   ]);
-  const pfx = seq([asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()), seq([oid(pki.oids.data!), explicit0(octets(authSafe))]), macData]);
+  const pfx = seq([
+    asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()),
+    seq([oid(pki.oids.data!), explicit0(octets(authSafe))]),
+    macData,
+  ]);
   return Buffer.from(der(pfx), 'binary').toString('base64');
 }
 
@@ -531,7 +663,12 @@ export function chainOf(pem: string, all: string[]): string[] {
   const out: string[] = [];
   let cur = certInfo(pem);
   for (let depth = 0; depth < 8 && !cur.selfSigned; depth++) {
-    const up = all.map((p) => ({ p, i: certInfo(p) })).find(({ i }) => i.fingerprint !== cur.fingerprint && cur.node.checkIssued(i.node) && cur.node.verify(i.node.publicKey));
+    const up = all
+      .map((p) => ({ p, i: certInfo(p) }))
+      .find(
+        ({ i }) =>
+          i.fingerprint !== cur.fingerprint && cur.node.checkIssued(i.node) && cur.node.verify(i.node.publicKey),
+      );
     if (!up) break;
     out.push(up.p);
     cur = up.i;

@@ -3,8 +3,21 @@
 // then committed in one SQLite transaction as one revision. Nothing half-applied ever exists.
 import { EventEmitter } from 'node:events';
 import {
-  CONFIG_MENUS, ConfigError, MENU_NAMES, SECRET_PLACEHOLDER, applyInput, checkConfig, defaults, formatId, getMenu,
-  referencesTo, type Config, type ConfigIssue, type Entry, type MenuDef, type MenuName,
+  CONFIG_MENUS,
+  ConfigError,
+  MENU_NAMES,
+  SECRET_PLACEHOLDER,
+  applyInput,
+  checkConfig,
+  defaults,
+  formatId,
+  getMenu,
+  referencesTo,
+  type Config,
+  type ConfigIssue,
+  type Entry,
+  type MenuDef,
+  type MenuName,
 } from '@ipsec/schema';
 import type { Db } from './db.ts';
 
@@ -55,7 +68,11 @@ export interface Revision {
 
 /** Per-menu work the store cannot do by itself, e.g. generating RSA keys for the Keys menu. */
 export interface MenuHooks {
-  prepare?(menu: MenuName, values: Record<string, unknown>, before: Record<string, unknown> | null): Record<string, unknown>;
+  prepare?(
+    menu: MenuName,
+    values: Record<string, unknown>,
+    before: Record<string, unknown> | null,
+  ): Record<string, unknown>;
 }
 
 type Draft = Map<MenuName, StoredEntry[]>;
@@ -132,17 +149,21 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
           let values = applyInput(menu, cur.values, op.values, op.id);
           values = this.hooks.prepare?.(op.menu, values, cur.values) ?? values;
           if (menu.key && cur.builtin && values[menu.key] !== cur.values[menu.key]) {
-            throw new ConfigError([{ menu: menu.name, id: op.id, field: menu.key, message: 'a default entry cannot be renamed' }]);
+            throw new ConfigError([
+              { menu: menu.name, id: op.id, field: menu.key, message: 'a default entry cannot be renamed' },
+            ]);
           }
           list[list.indexOf(cur)] = { ...cur, values };
-          if (menu.key && values[menu.key] !== cur.values[menu.key]) renameReferences(draft, menu, String(cur.values[menu.key]), String(values[menu.key]));
+          if (menu.key && values[menu.key] !== cur.values[menu.key])
+            renameReferences(draft, menu, String(cur.values[menu.key]), String(values[menu.key]));
           lines.push(`set ${menu.path} ${formatId(op.id)}${describe(menu, values, op.values)}`);
           break;
         }
         case 'remove': {
           if (menu.single) throw new ConfigError([{ menu: menu.name, message: 'cannot be removed' }]);
           const cur = find(op.id);
-          if (cur.builtin) throw new ConfigError([{ menu: menu.name, id: op.id, message: 'a default entry cannot be removed' }]);
+          if (cur.builtin)
+            throw new ConfigError([{ menu: menu.name, id: op.id, message: 'a default entry cannot be removed' }]);
           list.splice(list.indexOf(cur), 1);
           if (menu.key) removedNames.push({ menu, id: op.id, name: String(cur.values[menu.key]) });
           lines.push(`remove ${menu.path} ${formatId(op.id)}`);
@@ -154,12 +175,17 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
           const rest = list.filter((e) => !moving.includes(e));
           let at = rest.length;
           if (op.before !== undefined) {
-            if (op.ids.includes(op.before)) throw new ConfigError([{ menu: menu.name, id: op.before, message: 'cannot move an entry before itself' }]);
+            if (op.ids.includes(op.before))
+              throw new ConfigError([
+                { menu: menu.name, id: op.before, message: 'cannot move an entry before itself' },
+              ]);
             at = rest.indexOf(find(op.before));
           }
           rest.splice(at, 0, ...moving);
           list.splice(0, list.length, ...rest);
-          lines.push(`move ${menu.path} ${op.ids.map(formatId).join(',')}${op.before !== undefined ? ` before ${formatId(op.before)}` : ' to end'}`);
+          lines.push(
+            `move ${menu.path} ${op.ids.map(formatId).join(',')}${op.before !== undefined ? ` before ${formatId(op.before)}` : ' to end'}`,
+          );
           break;
         }
       }
@@ -188,11 +214,13 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
 
   /** RouterOS /undo: revert the newest change that is not undone yet. */
   undo(user: string): { rev: number; undid: number } {
-    const target = this.db.prepare(`SELECT rev, changes FROM revisions WHERE kind = 'change' AND undone = 0 ORDER BY rev DESC LIMIT 1`).get() as
-      | { rev: number; changes: string }
-      | undefined;
+    const target = this.db
+      .prepare(`SELECT rev, changes FROM revisions WHERE kind = 'change' AND undone = 0 ORDER BY rev DESC LIMIT 1`)
+      .get() as { rev: number; changes: string } | undefined;
     if (!target) throw new ConfigError([{ menu: 'undo', message: 'nothing to undo' }]);
-    const changes = (JSON.parse(target.changes) as Change[]).map((c) => ({ ...c, before: c.after, after: c.before })).reverse();
+    const changes = (JSON.parse(target.changes) as Change[])
+      .map((c) => ({ ...c, before: c.after, after: c.before }))
+      .reverse();
     const rev = this.replay(user, 'undo', target.rev, changes, `undo revision ${target.rev}`);
     this.db.prepare('UPDATE revisions SET undone = 1 WHERE rev = ?').run(target.rev);
     return { rev, undid: target.rev };
@@ -201,11 +229,19 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   /** RouterOS /redo: re-apply the most recently undone change (until a new change is made). */
   redo(user: string): { rev: number; redid: number } {
     const target = this.db
-      .prepare(`SELECT r.rev, r.changes FROM revisions r JOIN revisions u ON u.target = r.rev AND u.kind = 'undo'
-                WHERE r.undone = 1 ORDER BY u.rev DESC LIMIT 1`)
+      .prepare(
+        `SELECT r.rev, r.changes FROM revisions r JOIN revisions u ON u.target = r.rev AND u.kind = 'undo'
+                WHERE r.undone = 1 ORDER BY u.rev DESC LIMIT 1`,
+      )
       .get() as { rev: number; changes: string } | undefined;
     if (!target) throw new ConfigError([{ menu: 'redo', message: 'nothing to redo' }]);
-    const rev = this.replay(user, 'redo', target.rev, JSON.parse(target.changes) as Change[], `redo revision ${target.rev}`);
+    const rev = this.replay(
+      user,
+      'redo',
+      target.rev,
+      JSON.parse(target.changes) as Change[],
+      `redo revision ${target.rev}`,
+    );
     this.db.prepare('UPDATE revisions SET undone = 0 WHERE rev = ?').run(target.rev);
     return { rev, redid: target.rev };
   }
@@ -219,8 +255,15 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   /** Events after `since`, rebuilt from the revisions table; null if `since` is in the future. */
   eventsSince(since: number): ChangeEvent[] | null {
     if (since > this.rev) return null;
-    const rows = this.db.prepare('SELECT rev, at, user, kind, summary, changes FROM revisions WHERE rev > ? ORDER BY rev').all(since) as {
-      rev: number; at: number; user: string; kind: ChangeEvent['kind']; summary: string; changes: string;
+    const rows = this.db
+      .prepare('SELECT rev, at, user, kind, summary, changes FROM revisions WHERE rev > ? ORDER BY rev')
+      .all(since) as {
+      rev: number;
+      at: number;
+      user: string;
+      kind: ChangeEvent['kind'];
+      summary: string;
+      changes: string;
     }[];
     return rows.map((r) => toEvent(r.rev, r.at, r.user, r.kind, r.summary, JSON.parse(r.changes) as Change[]));
   }
@@ -244,20 +287,31 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       }
     }
     const issues = checkConfig(draftConfig(draft));
-    if (issues.length) throw new ConfigError([{ menu: kind, message: `cannot ${kind} revision ${target} now` }, ...issues]);
+    if (issues.length)
+      throw new ConfigError([{ menu: kind, message: `cannot ${kind} revision ${target} now` }, ...issues]);
     return this.commit(user, kind, target, summary, draft, this.nextIds);
   }
 
-  private commit(user: string, kind: ChangeEvent['kind'], target: number | null, summary: string, draft: Draft, nextIds: Map<MenuName, number>): number {
+  private commit(
+    user: string,
+    kind: ChangeEvent['kind'],
+    target: number | null,
+    summary: string,
+    draft: Draft,
+    nextIds: Map<MenuName, number>,
+  ): number {
     const changes = diff(this.entries, draft);
     if (changes.length === 0) return this.rev;
     const at = Date.now();
     const rev = this.rev + 1;
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO entries (menu, id, position, builtin, data) VALUES (?, ?, ?, ?, ?)');
+    const upsert = this.db.prepare(
+      'INSERT OR REPLACE INTO entries (menu, id, position, builtin, data) VALUES (?, ?, ?, ?, ?)',
+    );
     const del = this.db.prepare('DELETE FROM entries WHERE menu = ? AND id = ?');
     this.db.transaction(() => {
       for (const c of changes) {
-        if (c.after) upsert.run(c.menu, c.id, c.after.position, c.after.builtin ? 1 : 0, JSON.stringify(c.after.values));
+        if (c.after)
+          upsert.run(c.menu, c.id, c.after.position, c.after.builtin ? 1 : 0, JSON.stringify(c.after.values));
         else del.run(c.menu, c.id);
       }
       const setId = this.db.prepare('INSERT OR REPLACE INTO id_counters (menu, next_id) VALUES (?, ?)');
@@ -266,7 +320,9 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       this.db
         .prepare('INSERT INTO revisions (rev, at, user, kind, target, summary, changes) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(rev, at, user, kind, target, summary, JSON.stringify(changes));
-      this.db.prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)').run(at, user, `config ${kind}`, `revision ${rev}: ${summary}`);
+      this.db
+        .prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)')
+        .run(at, user, `config ${kind}`, `revision ${rev}: ${summary}`);
     })();
     // Only after the commit succeeded does memory follow.
     this.entries = draft;
@@ -283,15 +339,23 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   private load(): void {
     for (const m of MENU_NAMES) this.entries.set(m, []);
     const rows = this.db.prepare('SELECT menu, id, builtin, data FROM entries ORDER BY menu, position, id').all() as {
-      menu: MenuName; id: number; builtin: number; data: string;
+      menu: MenuName;
+      id: number;
+      builtin: number;
+      data: string;
     }[];
     for (const r of rows) {
       const menu = getMenu(r.menu);
       if (!menu) continue;
       // Entries written by an older version get new properties' defaults.
-      this.entries.get(r.menu)!.push({ id: r.id, values: { ...defaults(menu), ...JSON.parse(r.data) }, builtin: r.builtin === 1 });
+      this.entries
+        .get(r.menu)!
+        .push({ id: r.id, values: { ...defaults(menu), ...JSON.parse(r.data) }, builtin: r.builtin === 1 });
     }
-    for (const r of this.db.prepare('SELECT menu, next_id FROM id_counters').all() as { menu: MenuName; next_id: number }[]) {
+    for (const r of this.db.prepare('SELECT menu, next_id FROM id_counters').all() as {
+      menu: MenuName;
+      next_id: number;
+    }[]) {
       this.nextIds.set(r.menu, r.next_id);
     }
     this.rev = (this.db.prepare('SELECT MAX(rev) AS rev FROM revisions').get() as { rev: number | null }).rev ?? 0;
@@ -343,13 +407,26 @@ function diff(before: Draft, after: Draft): Change[] {
       });
     });
     for (const [id, old] of oldById) {
-      if (!newIds.has(id)) out.push({ menu: m, id, before: { values: old.e.values, position: old.position, builtin: old.e.builtin }, after: null });
+      if (!newIds.has(id))
+        out.push({
+          menu: m,
+          id,
+          before: { values: old.e.values, position: old.position, builtin: old.e.builtin },
+          after: null,
+        });
     }
   }
   return out;
 }
 
-function toEvent(rev: number, at: number, user: string, kind: ChangeEvent['kind'], summary: string, changes: Change[]): ChangeEvent {
+function toEvent(
+  rev: number,
+  at: number,
+  user: string,
+  kind: ChangeEvent['kind'],
+  summary: string,
+  changes: Change[],
+): ChangeEvent {
   return {
     rev,
     at,
@@ -367,7 +444,9 @@ function toEvent(rev: number, at: number, user: string, kind: ChangeEvent['kind'
 
 function renameReferences(draft: Draft, target: MenuDef, from: string, to: string): void {
   for (const m of CONFIG_MENUS as readonly MenuDef[]) {
-    const refFields = Object.entries(m.fields).filter(([, f]) => f.kind === 'ref' && f.ref?.menu === target.name).map(([p]) => p);
+    const refFields = Object.entries(m.fields)
+      .filter(([, f]) => f.kind === 'ref' && f.ref?.menu === target.name)
+      .map(([p]) => p);
     if (!refFields.length) continue;
     const list = draft.get(m.name as MenuName)!;
     list.forEach((e, i) => {

@@ -12,7 +12,9 @@ function loadKey(pem: string): { key: KeyObject; isPrivate: boolean } {
     try {
       return { key: createPublicKey(pem), isPrivate: false };
     } catch {
-      throw new ConfigError([{ menu: 'key', field: 'private-key-pem', message: 'is not a PEM RSA private or public key' }]);
+      throw new ConfigError([
+        { menu: 'key', field: 'private-key-pem', message: 'is not a PEM RSA private or public key' },
+      ]);
     }
   }
 }
@@ -28,9 +30,19 @@ export const keyHooks: MenuHooks = {
     }
     if (before && before['private-key-pem'] === pem) return values;
     const { key } = loadKey(pem);
-    if (key.asymmetricKeyType !== 'rsa') throw new ConfigError([{ menu: 'key', field: 'private-key-pem', message: `is a ${key.asymmetricKeyType} key; only RSA keys are supported` }]);
+    if (key.asymmetricKeyType !== 'rsa')
+      throw new ConfigError([
+        {
+          menu: 'key',
+          field: 'private-key-pem',
+          message: `is a ${key.asymmetricKeyType} key; only RSA keys are supported`,
+        },
+      ]);
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (![1024, 2048, 4096].includes(bits)) throw new ConfigError([{ menu: 'key', field: 'private-key-pem', message: `is ${bits} bits; key-size must be 1024, 2048 or 4096` }]);
+    if (![1024, 2048, 4096].includes(bits))
+      throw new ConfigError([
+        { menu: 'key', field: 'private-key-pem', message: `is ${bits} bits; key-size must be 1024, 2048 or 4096` },
+      ]);
     return { ...values, 'key-size': String(bits) };
   },
 };

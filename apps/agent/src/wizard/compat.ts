@@ -6,14 +6,37 @@
 // The tables use the manual's words translated to our algorithm names: "SHA*" and "AES-*" rows are
 // expanded; phase 2 "none" hash with an AEAD cipher means no integrity algorithm (null).
 import {
-  WIZARD_CLIENT_LABELS, type DhGroupName, type EspAuthName, type EspCipherName, type HashName, type IkeCipherName,
-  type RoadWarriorConfig, type WizardClient, type WizardProposals, type WizardWarning, isAead, prefixContains,
+  WIZARD_CLIENT_LABELS,
+  type DhGroupName,
+  type EspAuthName,
+  type EspCipherName,
+  type HashName,
+  type IkeCipherName,
+  type RoadWarriorConfig,
+  type WizardClient,
+  type WizardProposals,
+  type WizardWarning,
+  isAead,
+  prefixContains,
 } from '@ipsec/schema';
 import { appleIke, appleEsp, windowsIke, windowsEsp } from './profiles/algorithms.ts';
 
-export interface Phase1Row { hash: HashName; enc: IkeCipherName; dh: DhGroupName }
-export interface Phase2Row { auth: EspAuthName; enc: EspCipherName; pfs: DhGroupName | 'none' }
-export interface ClientTable { client: WizardClient; title: string; phase1: Phase1Row[]; phase2: Phase2Row[] }
+export interface Phase1Row {
+  hash: HashName;
+  enc: IkeCipherName;
+  dh: DhGroupName;
+}
+export interface Phase2Row {
+  auth: EspAuthName;
+  enc: EspCipherName;
+  pfs: DhGroupName | 'none';
+}
+export interface ClientTable {
+  client: WizardClient;
+  title: string;
+  phase1: Phase1Row[];
+  phase2: Phase2Row[];
+}
 
 const p1 = (hash: HashName[], enc: IkeCipherName[], dh: DhGroupName[]): Phase1Row[] =>
   hash.flatMap((h) => enc.flatMap((e) => dh.map((d) => ({ hash: h, enc: e, dh: d }))));
@@ -22,14 +45,29 @@ const p2 = (auth: EspAuthName, enc: EspCipherName): Phase2Row => ({ auth, enc, p
 const SHA_ANY: HashName[] = ['sha1', 'sha256', 'sha384', 'sha512'];
 const AES_CBC_ANY: IkeCipherName[] = ['aes-128', 'aes-192', 'aes-256'];
 const AES_GCM_ANY: IkeCipherName[] = ['aes-128-gcm', 'aes-192-gcm', 'aes-256-gcm'];
-const STRONGSWAN_DH: DhGroupName[] = ['modp2048', 'ecp256', 'ecp384', 'ecp521', 'modp3072', 'modp4096', 'modp6144', 'modp8192'];
+const STRONGSWAN_DH: DhGroupName[] = [
+  'modp2048',
+  'ecp256',
+  'ecp384',
+  'ecp521',
+  'modp3072',
+  'modp4096',
+  'modp6144',
+  'modp8192',
+];
 
 /** "Currently, Windows 10 is compatible with the following Phase 1 (profiles) and Phase 2 (proposals) proposal sets". */
 const WINDOWS: ClientTable = {
   client: 'windows',
   title: 'Windows 10 built-in client',
   phase1: p1(['sha1', 'sha256'], ['3des', 'aes-128', 'aes-192', 'aes-256', 'aes-128-gcm', 'aes-256-gcm'], ['modp1024']),
-  phase2: [p2('sha1', 'aes-256-cbc'), p2('sha1', 'aes-128-cbc'), p2('sha1', '3des'), p2('sha1', 'des'), p2('sha1', 'null')],
+  phase2: [
+    p2('sha1', 'aes-256-cbc'),
+    p2('sha1', 'aes-128-cbc'),
+    p2('sha1', '3des'),
+    p2('sha1', 'des'),
+    p2('sha1', 'null'),
+  ],
 };
 
 const APPLE_P1: Phase1Row[] = [
@@ -50,13 +88,21 @@ const ANDROID: ClientTable = {
   title: 'strongSwan app for Android (default proposals)',
   phase1: [...p1(SHA_ANY, AES_CBC_ANY, STRONGSWAN_DH), ...p1(SHA_ANY, AES_GCM_ANY, STRONGSWAN_DH)],
   phase2: [
-    p2('null', 'aes-256-gcm'), p2('null', 'aes-128-gcm'),
-    ...(['aes-256-cbc', 'aes-192-cbc', 'aes-128-cbc'] as const).flatMap((e) => (['sha256', 'sha512', 'sha1'] as const).map((a) => p2(a, e))),
+    p2('null', 'aes-256-gcm'),
+    p2('null', 'aes-128-gcm'),
+    ...(['aes-256-cbc', 'aes-192-cbc', 'aes-128-cbc'] as const).flatMap((e) =>
+      (['sha256', 'sha512', 'sha1'] as const).map((a) => p2(a, e)),
+    ),
   ],
 };
 
 /** The manual's tables; Linux has none (the generated swanctl.conf carries the proposals). */
-export const CLIENT_TABLES: Partial<Record<WizardClient, ClientTable>> = { windows: WINDOWS, macos: MACOS, ios: IOS, android: ANDROID };
+export const CLIENT_TABLES: Partial<Record<WizardClient, ClientTable>> = {
+  windows: WINDOWS,
+  macos: MACOS,
+  ios: IOS,
+  android: ANDROID,
+};
 
 const upper = (xs: readonly string[]) => xs.map((x) => x.toUpperCase()).join(', ');
 
@@ -67,7 +113,9 @@ export function phase1Accepted(table: ClientTable, ike: WizardProposals['ike']):
 
 /** Does a server proposal accept one of the table's phase 2 rows? (AEAD rows need no integrity algorithm.) */
 export function phase2Accepted(table: ClientTable, esp: WizardProposals['esp']): boolean {
-  return table.phase2.some((r) => esp.enc.includes(r.enc) && (isAead(r.enc) || esp.auth.includes(r.auth)) && esp.pfs === r.pfs);
+  return table.phase2.some(
+    (r) => esp.enc.includes(r.enc) && (isAead(r.enc) || esp.auth.includes(r.auth)) && esp.pfs === r.pfs,
+  );
 }
 
 function describeP1(t: ClientTable): string {
@@ -76,7 +124,9 @@ function describeP1(t: ClientTable): string {
     const k = `${r.hash}/${r.dh}`;
     by.set(k, (by.get(k) ?? new Set()).add(r.enc));
   }
-  return [...by].map(([k, encs]) => `${k.split('/')[0]!.toUpperCase()} + ${upper([...encs])} + ${k.split('/')[1]}`).join('; ');
+  return [...by]
+    .map(([k, encs]) => `${k.split('/')[0]!.toUpperCase()} + ${upper([...encs])} + ${k.split('/')[1]}`)
+    .join('; ');
 }
 
 /** Which single field change would make phase 1 acceptable to `t` (the first that works), with the fix text. */
@@ -93,10 +143,16 @@ function phase1Fix(t: ClientTable, ike: WizardProposals['ike']): { field: string
 }
 
 function phase2Fix(t: ClientTable, esp: WizardProposals['esp']): { field: string; fix: string } {
-  if (esp.pfs !== 'none') return { field: 'proposals.esp.pfs', fix: 'set the phase 2 PFS group to none (the manual advises pfs-group=none for road warriors)' };
+  if (esp.pfs !== 'none')
+    return {
+      field: 'proposals.esp.pfs',
+      fix: 'set the phase 2 PFS group to none (the manual advises pfs-group=none for road warriors)',
+    };
   const enc = [...new Set(t.phase2.map((r) => r.enc))].find((e) => phase2Accepted(t, { ...esp, enc: [...esp.enc, e] }));
   if (enc) return { field: 'proposals.esp.enc', fix: `add ${enc} to the phase 2 encryption algorithms` };
-  const auth = [...new Set(t.phase2.map((r) => r.auth))].find((a) => phase2Accepted(t, { ...esp, auth: [...esp.auth, a] }));
+  const auth = [...new Set(t.phase2.map((r) => r.auth))].find((a) =>
+    phase2Accepted(t, { ...esp, auth: [...esp.auth, a] }),
+  );
   if (auth) return { field: 'proposals.esp.auth', fix: `add ${auth} to the phase 2 integrity algorithms` };
   const r = t.phase2[0]!;
   return { field: 'proposals.esp', fix: `offer e.g. ${r.enc} with ${r.auth}, PFS none` };
@@ -104,8 +160,10 @@ function phase2Fix(t: ClientTable, esp: WizardProposals['esp']): { field: string
 
 /** How a client gets its proposals set when its built-in defaults do not fit. */
 const PROFILE_WAY: Partial<Record<WizardClient, string>> = {
-  windows: 'or import the generated PowerShell profile, which sets matching proposals with Set-VpnConnectionIPsecConfiguration',
-  macos: 'or install the generated .mobileconfig, which sets matching IKESecurityAssociationParameters/ChildSecurityAssociationParameters',
+  windows:
+    'or import the generated PowerShell profile, which sets matching proposals with Set-VpnConnectionIPsecConfiguration',
+  macos:
+    'or install the generated .mobileconfig, which sets matching IKESecurityAssociationParameters/ChildSecurityAssociationParameters',
   ios: 'or install the generated .mobileconfig, which sets matching IKESecurityAssociationParameters/ChildSecurityAssociationParameters',
   android: 'or import the generated .sswan profile, which sets matching ike-proposal/esp-proposal',
 };
@@ -134,7 +192,8 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
     if (t && !phase1Accepted(t, ike)) {
       const { field, fix } = phase1Fix(t, ike);
       out.push({
-        client, field,
+        client,
+        field,
         message: `${t.title} proposes only these phase 1 sets (hash + encryption + DH group): ${describeP1(t)}; this server offers ${ike.hash.join(',')} + ${ike.enc.join(',')} + ${ike.dh.join(',')}`,
         fix: `${fix}, ${PROFILE_WAY[client]}`,
       });
@@ -142,7 +201,8 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
     if (t && !phase2Accepted(t, esp)) {
       const { field, fix } = phase2Fix(t, esp);
       out.push({
-        client, field,
+        client,
+        field,
         message: `${t.title} proposes only these phase 2 sets: ${t.phase2.map((r) => `${r.auth === 'null' ? 'no integrity' : r.auth.toUpperCase()} + ${r.enc.toUpperCase()} + PFS ${r.pfs}`).join('; ')}; this server offers ${esp.auth.join(',')} + ${esp.enc.join(',')} + PFS ${esp.pfs}`,
         fix: esp.pfs !== 'none' ? fix : `${fix}, ${PROFILE_WAY[client]}`,
       });
@@ -150,29 +210,35 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
     // What the generated profile can set at all.
     if (client === 'windows' && (!windowsIke(ike) || !windowsEsp(esp))) {
       out.push({
-        client, field: !windowsIke(ike) ? 'proposals.ike' : 'proposals.esp',
+        client,
+        field: !windowsIke(ike) ? 'proposals.ike' : 'proposals.esp',
         message: `Set-VpnConnectionIPsecConfiguration has no value for any combination this server accepts (${!windowsIke(ike) ? 'phase 1' : 'phase 2'}); the PowerShell profile leaves Windows's defaults`,
         fix: 'offer an algorithm Windows can be told to use: AES-128/192/256 (CBC or GCM), SHA1/SHA256/SHA384, modp1024/modp2048/ecp256/ecp384',
       });
     }
     if ((client === 'macos' || client === 'ios') && (!appleIke(ike) || !appleEsp(esp))) {
       out.push({
-        client, field: !appleIke(ike) ? 'proposals.ike' : 'proposals.esp',
+        client,
+        field: !appleIke(ike) ? 'proposals.ike' : 'proposals.esp',
         message: `an Apple VPN profile has no value for any combination this server accepts (${!appleIke(ike) ? 'phase 1' : 'phase 2'}); the .mobileconfig leaves ${label}'s defaults`,
         fix: 'offer an algorithm Apple profiles can name: AES-128/AES-256 (CBC or GCM), 3DES; SHA1/SHA2-256/384/512; DH groups 1, 2, 5, 14-21, 31',
       });
     }
     if (input.auth === 'psk' && client === 'windows') {
       out.push({
-        client, field: 'auth',
-        message: 'the Windows built-in IKEv2 client offers no pre-shared key method (Add-VpnConnection -AuthenticationMethod takes PAP, CHAP, MSCHAPv2, EAP or MachineCertificate); no PowerShell profile is generated',
+        client,
+        field: 'auth',
+        message:
+          'the Windows built-in IKEv2 client offers no pre-shared key method (Add-VpnConnection -AuthenticationMethod takes PAP, CHAP, MSCHAPv2, EAP or MachineCertificate); no PowerShell profile is generated',
         fix: 'use auth certificate or eap-mschapv2 for Windows clients',
       });
     }
     if (input.auth === 'psk' && client === 'android') {
       out.push({
-        client, field: 'auth',
-        message: 'the strongSwan app for Android always authenticates the server with a certificate; it has no pre-shared key profile type, so no .sswan profile is generated',
+        client,
+        field: 'auth',
+        message:
+          'the strongSwan app for Android always authenticates the server with a certificate; it has no pre-shared key profile type, so no .sswan profile is generated',
         fix: 'use auth certificate or eap-mschapv2 for Android clients',
       });
     }
@@ -181,15 +247,18 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
   // Known limitations.
   if (input.splitNetworks.length > 0 && has('windows').length) {
     out.push({
-      client: 'windows', field: 'splitNetworks',
-      message: 'Windows always ignores the networks sent by split-include and requests 0.0.0.0/0; RouterOS answers its DHCP option 249 request with the split networks, which this agent does not',
+      client: 'windows',
+      field: 'splitNetworks',
+      message:
+        'Windows always ignores the networks sent by split-include and requests 0.0.0.0/0; RouterOS answers its DHCP option 249 request with the split networks, which this agent does not',
       fix: 'nothing to change here: the generated PowerShell profile turns on split tunneling and adds the routes itself (Add-VpnConnectionRoute); a Windows set up by hand needs the same',
     });
   }
   for (const c of has('macos', 'ios')) {
     if (input.splitNetworks.length > 1) {
       out.push({
-        client: c, field: 'splitNetworks',
+        client: c,
+        field: 'splitNetworks',
         message: `${WIZARD_CLIENT_LABELS[c]} accepts only the first split-include network (${input.splitNetworks[0]}); ${input.splitNetworks.slice(1).join(', ')} would not be routed through the tunnel`,
         fix: `list one network that covers them all, e.g. ${coveringPrefix(input.splitNetworks)}, or leave splitNetworks empty for a full tunnel`,
       });
@@ -197,7 +266,8 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
     const sendsDns = input.dns === 'system' || input.dns.length > 0;
     if (input.splitNetworks.length > 0 && !input.splitNetworks.includes('0.0.0.0/0') && sendsDns) {
       out.push({
-        client: c, field: 'dns',
+        client: c,
+        field: 'dns',
         message: `${WIZARD_CLIENT_LABELS[c]} uses the DNS servers from system-dns and static-dns only when split-include is 0.0.0.0/0 (full tunnel)`,
         fix: 'leave splitNetworks empty (full tunnel) if clients must use these DNS servers',
       });
@@ -205,22 +275,27 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
   }
   if (esp.pfs !== 'none') {
     out.push({
-      client: 'all', field: 'proposals.esp.pfs',
-      message: 'some clients can use a PFS group for phase 2, but the manual advises pfs-group=none to avoid compatibility issues',
+      client: 'all',
+      field: 'proposals.esp.pfs',
+      message:
+        'some clients can use a PFS group for phase 2, but the manual advises pfs-group=none to avoid compatibility issues',
       fix: 'set the phase 2 PFS group to none',
     });
   }
   if (input.auth === 'eap-mschapv2') {
     out.push({
-      client: 'all', field: 'auth',
+      client: 'all',
+      field: 'auth',
       message: `with EAP-MSCHAPv2 clients validate the server certificate; the manual's example uses a publicly trusted (Let's Encrypt) certificate, this wizard issues one from its own CA "${input.name}-ca"`,
       fix: `install ${input.name}-ca.crt on every device as a trusted root (the generated profiles carry it)`,
     });
   }
   if (input.auth === 'certificate' && has('ios').length) {
     out.push({
-      client: 'ios', field: 'clientCertificates',
-      message: 'iOS does not install the CA certificate from a PKCS#12 bundle, and a self-signed CA must be marked trusted (Settings > General > About > Certificate Trust Settings)',
+      client: 'ios',
+      field: 'clientCertificates',
+      message:
+        'iOS does not install the CA certificate from a PKCS#12 bundle, and a self-signed CA must be marked trusted (Settings > General > About > Certificate Trust Settings)',
       fix: `install the .mobileconfig (it carries the CA as its own payload), or ${input.name}-ca.crt separately, then trust it`,
     });
   }
@@ -228,7 +303,12 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
   for (const [i, net] of input.splitNetworks.entries()) {
     const first = input.pool[0]!.split('-')[0]!.split('/')[0]!;
     if (prefixContains(net, first) && net !== '0.0.0.0/0') {
-      out.push({ client: 'all', field: `splitNetworks.${i}`, message: `${net} contains the client address pool (${input.pool[0]})`, fix: 'use a pool outside the networks behind this router' });
+      out.push({
+        client: 'all',
+        field: `splitNetworks.${i}`,
+        message: `${net} contains the client address pool (${input.pool[0]})`,
+        fix: 'use a pool outside the networks behind this router',
+      });
     }
   }
   return out;

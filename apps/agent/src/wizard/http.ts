@@ -9,7 +9,13 @@ import type { Services } from '../api/router.ts';
 import { HttpError, readJson, sendErrorFor } from '../http/rest.ts';
 import { wizardService } from './service.ts';
 
-export async function handleWizardHttp(req: IncomingMessage, res: ServerResponse, url: URL, user: User, s: Services): Promise<void> {
+export async function handleWizardHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  user: User,
+  s: Services,
+): Promise<void> {
   try {
     const m = /^\/api\/wizard\/([^/]+)\/profile\/([^/]+)$/.exec(url.pathname);
     if (!m) throw new HttpError(404, 'no such wizard file (/api/wizard/<setup>/profile/<filename>)');
@@ -28,7 +34,12 @@ export async function handleWizardHttp(req: IncomingMessage, res: ServerResponse
       const body = (await readJson(req, 8192)) as { passphrase?: unknown };
       if (typeof body.passphrase === 'string') passphrase = body.passphrase;
     }
-    const file = wizardService(s).download(user, name, filename, typeof passphrase === 'string' ? passphrase : undefined);
+    const file = wizardService(s).download(
+      user,
+      name,
+      filename,
+      typeof passphrase === 'string' ? passphrase : undefined,
+    );
     res.writeHead(200, {
       'content-type': file.contentType,
       'content-length': file.body.length,

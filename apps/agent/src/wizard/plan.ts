@@ -4,8 +4,23 @@
 // The plan is checked as the store would check it (existing entries + planned ones), so a preview
 // that shows no issue is a finish that will not be refused.
 import {
-  ConfigError, SECRET_PLACEHOLDER, applyInput, checkConfig, defaults, getMenu, hostPeerAddress, rangeBounds, formatIpNumber, serverIdOf,
-  type Config, type ConfigIssue, type MenuName, type RoadWarriorConfig, type SiteToSiteConfig, type WizardObject, type WizardWarning,
+  ConfigError,
+  SECRET_PLACEHOLDER,
+  applyInput,
+  checkConfig,
+  defaults,
+  getMenu,
+  hostPeerAddress,
+  rangeBounds,
+  formatIpNumber,
+  serverIdOf,
+  type Config,
+  type ConfigIssue,
+  type MenuName,
+  type RoadWarriorConfig,
+  type SiteToSiteConfig,
+  type WizardObject,
+  type WizardWarning,
 } from '@ipsec/schema';
 import { ikeAlgorithmsKey } from '@ipsec/ike';
 import { check } from './compat.ts';
@@ -38,8 +53,15 @@ const issue = (field: string, message: string): ConfigIssue => ({ menu: WIZARD_M
 /** Names the road-warrior wizard gives its objects; the setup is known by its peer, named `name`. */
 export function roadWarriorNames(name: string) {
   return {
-    ca: `${name}-ca`, server: `${name}-server`, client: (c: string) => `${name}-${c}`,
-    pool: `${name}-pool`, modeConfig: `${name}-conf`, group: `${name}-policies`, proposal: name, profile: name, peer: name,
+    ca: `${name}-ca`,
+    server: `${name}-server`,
+    client: (c: string) => `${name}-${c}`,
+    pool: `${name}-pool`,
+    modeConfig: `${name}-conf`,
+    group: `${name}-policies`,
+    proposal: name,
+    profile: name,
+    peer: name,
   };
 }
 
@@ -48,7 +70,9 @@ const DAYS_CA = 3650;
 const DAYS_END = 825;
 
 function keyOf(keyType: 'rsa' | 'ecdsa') {
-  return keyType === 'rsa' ? { 'key-type': 'rsa', 'key-size': '2048' } : { 'key-type': 'ecdsa', 'key-size': 'prime256v1' };
+  return keyType === 'rsa'
+    ? { 'key-type': 'rsa', 'key-size': '2048' }
+    : { 'key-type': 'ecdsa', 'key-size': 'prime256v1' };
 }
 
 /** Smallest IPv4 prefix holding every address of the pool ranges (the policy template's dst-address). */
@@ -81,24 +105,51 @@ export function planRoadWarrior(input: RoadWarriorConfig, store: StoreView): Pla
   const key = keyOf(input.keyType);
 
   if (input.auth !== 'psk') {
-    add('certificate', 'name', { name: n.ca, 'common-name': n.ca, ...key, 'key-usage': ['key-cert-sign', 'crl-sign'], 'days-valid': DAYS_CA, trusted: true }, 'self');
-    add('certificate', 'name', {
-      name: n.server,
-      // A CN holds 64 characters; a longer DNS name is in the SAN, which is what clients check.
-      'common-name': input.serverAddress.length <= 64 ? input.serverAddress : n.server,
-      'subject-alt-name': [server.san],
-      ...key,
-      'key-usage': ['digital-signature', 'key-encipherment', 'tls-server', 'tls-client'],
-      'days-valid': DAYS_END,
-      trusted: false,
-    }, n.ca);
+    add(
+      'certificate',
+      'name',
+      {
+        name: n.ca,
+        'common-name': n.ca,
+        ...key,
+        'key-usage': ['key-cert-sign', 'crl-sign'],
+        'days-valid': DAYS_CA,
+        trusted: true,
+      },
+      'self',
+    );
+    add(
+      'certificate',
+      'name',
+      {
+        name: n.server,
+        // A CN holds 64 characters; a longer DNS name is in the SAN, which is what clients check.
+        'common-name': input.serverAddress.length <= 64 ? input.serverAddress : n.server,
+        'subject-alt-name': [server.san],
+        ...key,
+        'key-usage': ['digital-signature', 'key-encipherment', 'tls-server', 'tls-client'],
+        'days-valid': DAYS_END,
+        trusted: false,
+      },
+      n.ca,
+    );
   }
   if (input.auth === 'certificate') {
     input.clientCertificates.forEach((c, i) => {
-      add('certificate', `clientCertificates.${i}`, {
-        name: n.client(c), 'common-name': c, 'subject-alt-name': clientIdOf(c).san, ...key,
-        'key-usage': ['digital-signature', 'key-encipherment', 'tls-client'], 'days-valid': DAYS_END, trusted: false,
-      }, n.ca);
+      add(
+        'certificate',
+        `clientCertificates.${i}`,
+        {
+          name: n.client(c),
+          'common-name': c,
+          'subject-alt-name': clientIdOf(c).san,
+          ...key,
+          'key-usage': ['digital-signature', 'key-encipherment', 'tls-client'],
+          'days-valid': DAYS_END,
+          trusted: false,
+        },
+        n.ca,
+      );
     });
   }
   add('pool', 'name', { name: n.pool, ranges: input.pool });
@@ -113,11 +164,36 @@ export function planRoadWarrior(input: RoadWarriorConfig, store: StoreView): Pla
     'static-dns': input.dns === 'system' ? [] : input.dns,
   });
   add('policy-group', 'name', { name: n.group });
-  add('proposal', 'name', { name: n.proposal, 'auth-algorithms': input.proposals.esp.auth, 'enc-algorithms': input.proposals.esp.enc, 'pfs-group': input.proposals.esp.pfs });
-  add('profile', 'name', { name: n.profile, 'hash-algorithm': input.proposals.ike.hash[0], 'enc-algorithm': input.proposals.ike.enc, 'dh-group': input.proposals.ike.dh });
-  add('peer', 'name', { name: n.peer, 'exchange-mode': 'ike2', passive: true, profile: n.profile, 'send-initial-contact': false });
-  add('policy', 'pool', { group: n.group, template: true, 'src-address': '0.0.0.0/0', 'dst-address': poolPrefix(input.pool), protocol: 'all', proposal: n.proposal });
-  const authMethod = { certificate: 'digital-signature', 'eap-mschapv2': 'eap-radius', psk: 'pre-shared-key' }[input.auth];
+  add('proposal', 'name', {
+    name: n.proposal,
+    'auth-algorithms': input.proposals.esp.auth,
+    'enc-algorithms': input.proposals.esp.enc,
+    'pfs-group': input.proposals.esp.pfs,
+  });
+  add('profile', 'name', {
+    name: n.profile,
+    'hash-algorithm': input.proposals.ike.hash[0],
+    'enc-algorithm': input.proposals.ike.enc,
+    'dh-group': input.proposals.ike.dh,
+  });
+  add('peer', 'name', {
+    name: n.peer,
+    'exchange-mode': 'ike2',
+    passive: true,
+    profile: n.profile,
+    'send-initial-contact': false,
+  });
+  add('policy', 'pool', {
+    group: n.group,
+    template: true,
+    'src-address': '0.0.0.0/0',
+    'dst-address': poolPrefix(input.pool),
+    protocol: 'all',
+    proposal: n.proposal,
+  });
+  const authMethod = { certificate: 'digital-signature', 'eap-mschapv2': 'eap-radius', psk: 'pre-shared-key' }[
+    input.auth
+  ];
   add('identity', 'auth', {
     peer: n.peer,
     'auth-method': authMethod,
@@ -128,7 +204,8 @@ export function planRoadWarrior(input: RoadWarriorConfig, store: StoreView): Pla
     'mode-config': n.modeConfig,
     'policy-template-group': n.group,
   });
-  if (input.auth === 'eap-mschapv2') input.users.forEach((u, i) => add('user', `users.${i}.name`, { name: u.name, password: u.password }));
+  if (input.auth === 'eap-mschapv2')
+    input.users.forEach((u, i) => add('user', `users.${i}.name`, { name: u.name, password: u.password }));
 
   const issues = [...collisions(objects, store.config()), ...simulate(objects, store.config())];
   const warnings = [...check(input), ...environmentWarnings(input, store.config())];
@@ -146,7 +223,12 @@ function collisions(objects: PlannedObject[], config: Config): ConfigIssue[] {
     const what = menu.title.toLowerCase().replace(/s$/, '').replace(/ie$/, 'y');
     const existing = (config[o.menu] ?? []).find((e) => e.values[menu.key!] === name);
     if (existing) {
-      out.push(issue(o.field, `${what} "${name}" already exists (${menu.path}); ${o.field === 'name' ? 'choose another name' : 'choose another name or remove the existing entry'}`));
+      out.push(
+        issue(
+          o.field,
+          `${what} "${name}" already exists (${menu.path}); ${o.field === 'name' ? 'choose another name' : 'choose another name or remove the existing entry'}`,
+        ),
+      );
       continue;
     }
     const k = `${o.menu}\0${name}`;
@@ -183,7 +265,8 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
       planned.set(id, o);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      for (const i of e.issues) issues.push(issue(o.field, `${menu.name} ${i.field ?? ''}: ${i.message}`.replace(' :', ':')));
+      for (const i of e.issues)
+        issues.push(issue(o.field, `${menu.name} ${i.field ?? ''}: ${i.message}`.replace(' :', ':')));
     }
   }
   if (issues.length) return issues;
@@ -196,41 +279,54 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
   return issues;
 }
 
-
 /**
  * Another enabled passive IKEv2 peer for every address (0.0.0.0/0) beside this setup's. The IKE engine
- * (ike_auth.ts chooseIdentity) moves a client between such peers at IKE_AUTH only when their profiles
+ * (ike-auth.ts chooseIdentity) moves a client between such peers at IKE_AUTH only when their profiles
  * negotiate alike (ikeAlgorithmsKey), and then tells the identities apart only by EAP: an IKE_AUTH
  * without AUTH asks for EAP and takes only an eap-radius identity, one with AUTH only the others. Two
  * identities on the same side of that line (two certificate, two EAP or two PSK setups) tie, and the
  * first one wins. So: no warning only when the algorithms are alike and none of the other peer's
  * identities is on this setup's side.
  */
-function shadowingWarning(input: RoadWarriorConfig, config: Config, v: Record<string, unknown>): WizardWarning | undefined {
+function shadowingWarning(
+  input: RoadWarriorConfig,
+  config: Config,
+  v: Record<string, unknown>,
+): WizardWarning | undefined {
   const name = String(v.name);
   const profileName = String(v.profile ?? 'default');
-  const prof = (config.profile ?? []).find((x) => x.values.name === profileName)?.values as Parameters<typeof ikeAlgorithmsKey>[0];
+  const prof = (config.profile ?? []).find((x) => x.values.name === profileName)?.values as Parameters<
+    typeof ikeAlgorithmsKey
+  >[0];
   const ike = input.proposals.ike;
-  const alike = ikeAlgorithmsKey(prof) === ikeAlgorithmsKey({ 'enc-algorithm': ike.enc, 'hash-algorithm': ike.hash[0], 'dh-group': ike.dh });
+  const alike =
+    ikeAlgorithmsKey(prof) ===
+    ikeAlgorithmsKey({ 'enc-algorithm': ike.enc, 'hash-algorithm': ike.hash[0], 'dh-group': ike.dh });
   // With the same phase 1 algorithms the engine picks the setup at IKE_AUTH from the client's AUTH: the PSK that
   // verifies it, or the certificate issued by the setup's own CA (each wizard setup has its own). EAP clients send
   // no AUTH there, so two EAP setups cannot be told apart.
   const mineEap = input.auth === 'eap-mschapv2';
-  const theirsEap = (config.identity ?? []).some((i) => i.values.peer === name && !i.values.disabled && i.values['auth-method'] === 'eap-radius');
+  const theirsEap = (config.identity ?? []).some(
+    (i) => i.values.peer === name && !i.values.disabled && i.values['auth-method'] === 'eap-radius',
+  );
   const bothEap = mineEap && theirsEap;
   if (alike && !bothEap) return undefined;
   const elsewhere = `give peer "${name}" a specific address, or disable it`;
   if (alike) {
     return {
-      client: 'all', field: 'name',
+      client: 'all',
+      field: 'name',
       message: `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and both setups use user name and password (EAP): EAP clients prove nothing before the server has shown its certificate, so the peer listed first takes them all and the other setup's clients get the wrong server certificate and fail`,
       fix: `${elsewhere}; or authenticate this setup's clients with certificates or a pre-shared key`,
     };
   }
   return {
-    client: 'all', field: 'name',
+    client: 'all',
+    field: 'name',
     message: `peer "${name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${profileName}"); clients reach whichever peer is listed first`,
-    fix: bothEap ? elsewhere : `use profile "${profileName}"'s algorithms here (the engine then tells the two setups' clients apart by how they authenticate), or ${elsewhere}`,
+    fix: bothEap
+      ? elsewhere
+      : `use profile "${profileName}"'s algorithms here (the engine then tells the two setups' clients apart by how they authenticate), or ${elsewhere}`,
   };
 }
 
@@ -248,7 +344,12 @@ function environmentWarnings(input: RoadWarriorConfig, config: Config): WizardWa
     for (const r of pool.values.ranges as string[]) {
       const b = rangeBounds(r);
       if (b.family === 4 && mine.some((m) => m.start <= b.end && b.start <= m.end)) {
-        out.push({ client: 'all', field: 'pool', message: `overlaps pool "${pool.values.name}" (${r}): two pools may hand out the same address`, fix: 'choose ranges no other pool uses' });
+        out.push({
+          client: 'all',
+          field: 'pool',
+          message: `overlaps pool "${pool.values.name}" (${r}): two pools may hand out the same address`,
+          fix: 'choose ranges no other pool uses',
+        });
       }
     }
   }
@@ -265,9 +366,20 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
   const n = siteToSiteNames(input.name);
   const comment = `site to site ${input.name} (wizard)`;
   const objects: PlannedObject[] = [];
-  const add = (menu: MenuName, field: string, values: Record<string, unknown>) => objects.push({ menu, field, values: { ...values, comment } });
-  add('proposal', 'name', { name: n.proposal, 'auth-algorithms': input.proposals.esp.auth, 'enc-algorithms': input.proposals.esp.enc, 'pfs-group': input.proposals.esp.pfs });
-  add('profile', 'name', { name: n.profile, 'hash-algorithm': input.proposals.ike.hash[0], 'enc-algorithm': input.proposals.ike.enc, 'dh-group': input.proposals.ike.dh });
+  const add = (menu: MenuName, field: string, values: Record<string, unknown>) =>
+    objects.push({ menu, field, values: { ...values, comment } });
+  add('proposal', 'name', {
+    name: n.proposal,
+    'auth-algorithms': input.proposals.esp.auth,
+    'enc-algorithms': input.proposals.esp.enc,
+    'pfs-group': input.proposals.esp.pfs,
+  });
+  add('profile', 'name', {
+    name: n.profile,
+    'hash-algorithm': input.proposals.ike.hash[0],
+    'enc-algorithm': input.proposals.ike.enc,
+    'dh-group': input.proposals.ike.dh,
+  });
   add('peer', 'name', {
     name: n.peer,
     address: hostPeerAddress(input.remoteAddress),
@@ -278,27 +390,42 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
   add('identity', 'psk', { peer: n.peer, 'auth-method': 'pre-shared-key', secret: input.psk });
   input.localNetworks.forEach((l) =>
     input.remoteNetworks.forEach((r) =>
-      add('policy', 'localNetworks', { peer: n.peer, tunnel: true, 'src-address': l, 'dst-address': r, action: 'encrypt', proposal: n.proposal }),
+      add('policy', 'localNetworks', {
+        peer: n.peer,
+        tunnel: true,
+        'src-address': l,
+        'dst-address': r,
+        action: 'encrypt',
+        proposal: n.proposal,
+      }),
     ),
   );
   const issues = [...collisions(objects, store.config()), ...simulate(objects, store.config())];
   const warnings: WizardWarning[] = [
     {
-      client: 'all', field: 'localNetworks',
-      message: 'a masquerade (srcnat) rule changes the source address before the packet is encrypted, so tunnel traffic no longer matches the policy and is lost (manual: "NAT and Fasttrack Bypass")',
+      client: 'all',
+      field: 'localNetworks',
+      message:
+        'a masquerade (srcnat) rule changes the source address before the packet is encrypted, so tunnel traffic no longer matches the policy and is lost (manual: "NAT and Fasttrack Bypass")',
       fix: `on both routers, put a srcnat accept rule for ${input.localNetworks.join(',')} <-> ${input.remoteNetworks.join(',')} before any masquerade rule; the other end's script carries it`,
     },
   ];
   if (input.exchangeMode !== 'ike2') {
     // Kept as a choice: the other end's script and swanctl.conf are still right for an IKEv1 peer.
     warnings.push({
-      client: 'all', field: 'exchangeMode',
+      client: 'all',
+      field: 'exchangeMode',
       message: `exchange-mode=${input.exchangeMode} is IKEv1, and this router's IKE engine speaks IKEv2 only: the tunnel will not come up until the peer uses ike2`,
-      fix: 'choose ike2 here (the other end\'s files follow it)',
+      fix: "choose ike2 here (the other end's files follow it)",
     });
   }
   if (input.proposals.esp.pfs === 'none') {
-    warnings.push({ client: 'all', field: 'proposals.esp.pfs', message: 'no PFS: the manual\'s site-to-site example uses pfs-group=modp2048', fix: 'set a PFS group (both ends get the same)' });
+    warnings.push({
+      client: 'all',
+      field: 'proposals.esp.pfs',
+      message: "no PFS: the manual's site-to-site example uses pfs-group=modp2048",
+      fix: 'set a PFS group (both ends get the same)',
+    });
   }
   return { kind: 'site-to-site', name: input.name, objects, issues, warnings };
 }
@@ -310,8 +437,14 @@ export function presentPlan(plan: Plan): WizardObject[] {
   return plan.objects.map((o) => {
     const menu = getMenu(o.menu)!;
     const values: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o.values)) values[k] = menu.fields[k]?.meta.secret && v !== '' ? SECRET_PLACEHOLDER : v;
-    const note = o.issuer === 'self' ? 'key and self-signed CA certificate generated at finish' : o.issuer ? `key generated and certificate signed by ${o.issuer} at finish` : undefined;
+    for (const [k, v] of Object.entries(o.values))
+      values[k] = menu.fields[k]?.meta.secret && v !== '' ? SECRET_PLACEHOLDER : v;
+    const note =
+      o.issuer === 'self'
+        ? 'key and self-signed CA certificate generated at finish'
+        : o.issuer
+          ? `key generated and certificate signed by ${o.issuer} at finish`
+          : undefined;
     return { menu: o.menu, values, ...(note ? { note } : {}) };
   });
 }

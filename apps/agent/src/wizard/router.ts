@@ -12,11 +12,21 @@ import { authed, router, writer } from '../api/trpc.ts';
 import { wizardService } from './service.ts';
 
 // The inputs are parsed by the wizard service (errors naming the wizard field); these only type them.
-const roadWarrior = z.custom<RoadWarriorInput>((v) => typeof v === 'object' && v !== null, 'the wizard input must be an object');
-const siteToSite = z.custom<SiteToSiteInput>((v) => typeof v === 'object' && v !== null, 'the wizard input must be an object');
+const roadWarrior = z.custom<RoadWarriorInput>(
+  (v) => typeof v === 'object' && v !== null,
+  'the wizard input must be an object',
+);
+const siteToSite = z.custom<SiteToSiteInput>(
+  (v) => typeof v === 'object' && v !== null,
+  'the wizard input must be an object',
+);
 const profilesInput = z.union([
   z.string().min(1).max(64),
-  z.object({ name: z.string().min(1).max(64), clients: z.array(z.enum(WIZARD_CLIENTS)).optional(), exportPassphrase: z.string().max(1024).optional() }),
+  z.object({
+    name: z.string().min(1).max(64),
+    clients: z.array(z.enum(WIZARD_CLIENTS)).optional(),
+    exportPassphrase: z.string().max(1024).optional(),
+  }),
 ]);
 
 export function wizardRouter(s: Services) {

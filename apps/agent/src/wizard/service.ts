@@ -4,8 +4,17 @@
 // (private keys and pre-shared keys only for group full, audited). Secrets are never logged.
 import { hostname } from 'node:os';
 import {
-  ConfigError, applyInput, defaults, getMenu, roadWarriorInputSchema, siteToSiteInputSchema, wizardIssues,
-  type ConfigIssue, type WizardClient, type WizardFinishResult, type WizardPreview,
+  ConfigError,
+  applyInput,
+  defaults,
+  getMenu,
+  roadWarriorInputSchema,
+  siteToSiteInputSchema,
+  wizardIssues,
+  type ConfigIssue,
+  type WizardClient,
+  type WizardFinishResult,
+  type WizardPreview,
 } from '@ipsec/schema';
 import { ZodError, type ZodType } from 'zod';
 import type { User } from '../auth/users.ts';
@@ -31,7 +40,14 @@ function parse<T>(schema: ZodType<T>, raw: unknown): T {
   try {
     return schema.parse(raw);
   } catch (e) {
-    if (e instanceof ZodError) throw new ConfigError(wizardIssues(e).map((i): ConfigIssue => ({ menu: WIZARD_MENU, ...(i.field ? { field: i.field } : {}), message: i.message })));
+    if (e instanceof ZodError)
+      throw new ConfigError(
+        wizardIssues(e).map((i): ConfigIssue => ({
+          menu: WIZARD_MENU,
+          ...(i.field ? { field: i.field } : {}),
+          message: i.message,
+        })),
+      );
     throw e;
   }
 }
@@ -60,7 +76,11 @@ export class WizardService {
     requireWrite(user);
     const input = parse(roadWarriorInputSchema, raw);
     const plan = planRoadWarrior(input, this.s.config.store);
-    await this.apply(user, plan, `wizard: road warrior "${input.name}" (auth ${input.auth}, ${plan.objects.length} objects)`);
+    await this.apply(
+      user,
+      plan,
+      `wizard: road warrior "${input.name}" (auth ${input.auth}, ${plan.objects.length} objects)`,
+    );
     if (input.exportPassphrase) this.remember(user, input.name, input.exportPassphrase);
     return this.profiles(user, input.name, input.clients);
   }
@@ -69,7 +89,11 @@ export class WizardService {
     requireWrite(user);
     const input = parse(siteToSiteInputSchema, raw);
     const plan = planSiteToSite(input, this.s.config.store);
-    await this.apply(user, plan, `wizard: site to site "${input.name}" to ${input.remoteAddress} (${plan.objects.length} objects)`);
+    await this.apply(
+      user,
+      plan,
+      `wizard: site to site "${input.name}" to ${input.remoteAddress} (${plan.objects.length} objects)`,
+    );
     return this.profiles(user, input.name);
   }
 
@@ -86,7 +110,8 @@ export class WizardService {
       if (o.menu === 'certificate' && o.issuer) {
         const subject = applyInput(certMenu, defaults(certMenu), o.values);
         const ca = o.issuer === 'self' ? undefined : made.get(o.issuer);
-        if (o.issuer !== 'self' && !ca) throw new Error(`wizard plan: issuer ${o.issuer} comes after ${String(o.values.name)}`);
+        if (o.issuer !== 'self' && !ca)
+          throw new Error(`wizard plan: issuer ${o.issuer} comes after ${String(o.values.name)}`);
         const cert = await issue(subject, ca ? { values: ca } : undefined);
         const pems = { 'certificate-pem': cert.certificate, 'private-key-pem': cert.privateKey };
         made.set(String(o.values.name), pems);
@@ -112,7 +137,10 @@ export class WizardService {
     if (!file) throw new NotFoundError(`wizard: setup "${name}" has no file "${filename}"`);
     if (file.containsKey) requireFull(user);
     const pass = passphrase || this.remembered(user, name);
-    const allCertPems = this.s.config.store.list('certificate').map((c) => String(c.values['certificate-pem'])).filter(Boolean);
+    const allCertPems = this.s.config.store
+      .list('certificate')
+      .map((c) => String(c.values['certificate-pem']))
+      .filter(Boolean);
     const body = file.render({ ...(pass ? { passphrase: pass } : {}), allCertPems, org: hostname() });
     if (file.containsKey) {
       const what = setup.kind === 'road-warrior' && setup.auth !== 'psk' ? 'private key' : 'pre-shared key';

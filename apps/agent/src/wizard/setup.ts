@@ -1,11 +1,12 @@
 // A wizard-made setup as it is stored now: read back through the references (peer -> profile,
 // identity -> certificate / mode config -> pool, policy template group -> proposal), so client
 // profiles describe what the server really does, also after the admin edited any of it.
-import { DH_GROUPS, type Config, type DhGroupName, type WizardAuth, type WizardProposals } from '@ipsec/schema';
+import { type Config, type DhGroupName, type WizardAuth, type WizardProposals } from '@ipsec/schema';
 import type { StoredEntry } from '../store/config-store.ts';
 import { NotFoundError } from '../api/config-service.ts';
 import { certInfo, issuedBy } from '../store/certificates.ts';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
 type V = Record<string, any>;
 
 export interface CertRef {
@@ -56,7 +57,11 @@ export interface SiteToSiteSetup {
 
 export type Setup = RoadWarriorSetup | SiteToSiteSetup;
 
-const AUTH_OF: Record<string, WizardAuth | undefined> = { 'digital-signature': 'certificate', 'eap-radius': 'eap-mschapv2', 'pre-shared-key': 'psk' };
+const AUTH_OF: Record<string, WizardAuth | undefined> = {
+  'digital-signature': 'certificate',
+  'eap-radius': 'eap-mschapv2',
+  'pre-shared-key': 'psk',
+};
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 
 function named(config: Config, menu: keyof Config, name: string): StoredEntry | undefined {
@@ -65,7 +70,13 @@ function named(config: Config, menu: keyof Config, name: string): StoredEntry | 
 
 function ikeOf(config: Config, profileName: string) {
   const p = named(config, 'profile', profileName)?.values ?? named(config, 'profile', 'default')!.values;
-  return { enc: p['enc-algorithm'], hash: [p['hash-algorithm']], dh: p['dh-group'] as DhGroupName[], prf: String(p['prf-algorithm']), lifetime: Number(p.lifetime) };
+  return {
+    enc: p['enc-algorithm'],
+    hash: [p['hash-algorithm']],
+    dh: p['dh-group'] as DhGroupName[],
+    prf: String(p['prf-algorithm']),
+    lifetime: Number(p.lifetime),
+  };
 }
 
 function espOf(config: Config, proposalName: string) {
@@ -82,19 +93,31 @@ export function idParts(id: string): { type: RoadWarriorSetup['serverId']['type'
 export function readSetup(config: Config, name: string): Setup {
   const peer = named(config, 'peer', name);
   if (!peer) throw new NotFoundError(`wizard: no setup "${name}" (no peer of that name)`);
-  const identity = (config.identity as StoredEntry[]).find((i) => i.values.peer === name && !i.values.disabled) ?? (config.identity as StoredEntry[]).find((i) => i.values.peer === name);
+  const identity =
+    (config.identity as StoredEntry[]).find((i) => i.values.peer === name && !i.values.disabled) ??
+    (config.identity as StoredEntry[]).find((i) => i.values.peer === name);
   if (!identity) throw new NotFoundError(`wizard: peer "${name}" has no identity`);
   const iv = identity.values;
-  return peer.values.passive ? readRoadWarrior(config, name, peer.values, iv) : readSiteToSite(config, name, peer.values, iv);
+  return peer.values.passive
+    ? readRoadWarrior(config, name, peer.values, iv)
+    : readSiteToSite(config, name, peer.values, iv);
 }
 
 function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarriorSetup {
   const auth = AUTH_OF[String(iv['auth-method'])];
-  if (!auth) throw new NotFoundError(`wizard: peer "${name}" uses auth-method=${iv['auth-method']}; client profiles exist for digital-signature, eap-radius and pre-shared-key`);
+  if (!auth)
+    throw new NotFoundError(
+      `wizard: peer "${name}" uses auth-method=${iv['auth-method']}; client profiles exist for digital-signature, eap-radius and pre-shared-key`,
+    );
   const certs = config.certificate as StoredEntry[];
   const server = iv.certificate ? named(config, 'certificate', String(iv.certificate)) : undefined;
   const serverPem = server ? String(server.values['certificate-pem']) : '';
-  const caName = serverPem ? issuedBy(serverPem, certs.filter((c) => c !== server)) : '';
+  const caName = serverPem
+    ? issuedBy(
+        serverPem,
+        certs.filter((c) => c !== server),
+      )
+    : '';
   const ca = caName ? named(config, 'certificate', caName) : undefined;
   const caFingerprint = ca ? certInfo(String(ca.values['certificate-pem'])).fingerprint : undefined;
   const clients =
@@ -112,16 +135,30 @@ function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarrio
   const serverInfo = serverPem ? certInfo(serverPem) : undefined;
   if (!serverId && serverInfo) {
     const san = serverInfo.altNames.find((s) => s.startsWith('DNS:') || s.startsWith('IP:'));
-    if (san) serverId = san.startsWith('IP:') ? { type: 'address', value: san.slice(3) } : { type: 'fqdn', value: san.slice(4) };
+    if (san)
+      serverId = san.startsWith('IP:')
+        ? { type: 'address', value: san.slice(3) }
+        : { type: 'fqdn', value: san.slice(4) };
     else if (serverInfo.commonName) serverId = { type: 'fqdn', value: serverInfo.commonName };
   }
   if (!serverId && pv['local-address']) serverId = { type: 'address', value: String(pv['local-address']) };
-  if (!serverId) throw new NotFoundError(`wizard: cannot tell the server address of "${name}"; set its identity's my-id (address:... or fqdn:...)`);
-  const serverAddress = serverId.type === 'address' || serverId.type === 'fqdn' ? serverId.value : String(pv['local-address'] || serverId.value);
+  if (!serverId)
+    throw new NotFoundError(
+      `wizard: cannot tell the server address of "${name}"; set its identity's my-id (address:... or fqdn:...)`,
+    );
+  const serverAddress =
+    serverId.type === 'address' || serverId.type === 'fqdn'
+      ? serverId.value
+      : String(pv['local-address'] || serverId.value);
 
-  const templates = (config.policy as StoredEntry[]).filter((p) => p.values.template && p.values.group === iv['policy-template-group'] && !p.values.disabled);
+  const templates = (config.policy as StoredEntry[]).filter(
+    (p) => p.values.template && p.values.group === iv['policy-template-group'] && !p.values.disabled,
+  );
   const proposalName = String(templates[0]?.values.proposal ?? 'default');
-  const mc = iv['mode-config'] && iv['mode-config'] !== 'none' ? named(config, 'mode-config', String(iv['mode-config']))?.values : undefined;
+  const mc =
+    iv['mode-config'] && iv['mode-config'] !== 'none'
+      ? named(config, 'mode-config', String(iv['mode-config']))?.values
+      : undefined;
   const split = (mc?.['split-include'] as string[] | undefined) ?? [];
   const fullTunnel = split.length === 0 || split.includes('0.0.0.0/0');
   const dns = mc ? uniq([...(mc['static-dns'] as string[])]) : [];
@@ -139,18 +176,27 @@ function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarrio
     ...(ca ? { ca: { name: caName, values: ca.values } } : {}),
     ...(server ? { serverCert: { name: String(server.values.name), values: server.values } } : {}),
     clients: clients.map((c) => ({ name: String(c.values.name), values: c.values })),
-    users: auth === 'eap-mschapv2' ? (config.user as StoredEntry[]).filter((u) => !u.values.disabled).map((u) => String(u.values.name)) : [],
+    users:
+      auth === 'eap-mschapv2'
+        ? (config.user as StoredEntry[]).filter((u) => !u.values.disabled).map((u) => String(u.values.name))
+        : [],
     ...(auth === 'psk' ? { psk: String(iv.secret) } : {}),
   };
 }
 
 function readSiteToSite(config: Config, name: string, pv: V, iv: V): SiteToSiteSetup {
-  if (iv['auth-method'] !== 'pre-shared-key') throw new NotFoundError(`wizard: site-to-site peer "${name}" uses auth-method=${iv['auth-method']}; the other end's settings are made for pre-shared-key`);
-  const policies = (config.policy as StoredEntry[]).filter((p) => p.values.peer === name && !p.values.template && !p.values.disabled);
+  if (iv['auth-method'] !== 'pre-shared-key')
+    throw new NotFoundError(
+      `wizard: site-to-site peer "${name}" uses auth-method=${iv['auth-method']}; the other end's settings are made for pre-shared-key`,
+    );
+  const policies = (config.policy as StoredEntry[]).filter(
+    (p) => p.values.peer === name && !p.values.template && !p.values.disabled,
+  );
   if (!policies.length) throw new NotFoundError(`wizard: peer "${name}" has no policies`);
   const address = String(pv.address);
   const local = String(pv['local-address']);
-  if (!local) throw new NotFoundError(`wizard: peer "${name}" has no local-address; the other end needs this router's address`);
+  if (!local)
+    throw new NotFoundError(`wizard: peer "${name}" has no local-address; the other end needs this router's address`);
   return {
     kind: 'site-to-site',
     name,
@@ -166,5 +212,3 @@ function readSiteToSite(config: Config, name: string, pv: V, iv: V): SiteToSiteS
     remoteId: String(iv['remote-id']),
   };
 }
-
-export const dhIana = (dh: string) => DH_GROUPS.find((g) => g.name === dh)?.iana;

@@ -47,7 +47,10 @@ function applyToMenu(data: MenuData, rev: number, changes: ChangeEv['changes']):
 }
 
 /** Subscribes once to config.changes from the current revision and folds events into the cache. */
-export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: number; user: string; kind: string; summary: string }) => void): Promise<() => void> {
+export async function startConfigSync(
+  qc: QueryClient,
+  onEvent?: (ev: { rev: number; user: string; kind: string; summary: string }) => void,
+): Promise<() => void> {
   const first = (await trpc().config.print.query({ menu: 'settings' })) as MenuData;
   qc.setQueryData(menuKey('settings'), first);
   const sub = trpc().config.changes.subscribe(
@@ -64,7 +67,9 @@ export async function startConfigSync(qc: QueryClient, onEvent?: (ev: { rev: num
         const byMenu = new Map<string, ChangeEv['changes']>();
         for (const c of ev.changes) byMenu.set(c.menu, [...(byMenu.get(c.menu) ?? []), c]);
         for (const [menu, changes] of byMenu) {
-          qc.setQueryData<MenuData>(menuKey(menu), (old) => (old && old.rev < ev.rev ? applyToMenu(old, ev.rev, changes) : old));
+          qc.setQueryData<MenuData>(menuKey(menu), (old) =>
+            old && old.rev < ev.rev ? applyToMenu(old, ev.rev, changes) : old,
+          );
         }
         // A policy's status (invalid, SA addresses) depends on peers and on the other policies.
         if (byMenu.has('peer') || byMenu.has('policy')) void qc.invalidateQueries({ queryKey: menuKey('policy') });

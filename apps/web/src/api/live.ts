@@ -61,7 +61,11 @@ export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSn
   return {
     at: d.at,
     peers: d.peers ?? base.peers,
-    sas: sas.map((r) => (typeof r['expires-at'] === 'number' ? { ...r, 'expires-in': Math.max(0, Math.floor(((r['expires-at'] as number) - d.at) / 1000)) } : r)),
+    sas: sas.map((r) =>
+      typeof r['expires-at'] === 'number'
+        ? { ...r, 'expires-in': Math.max(0, Math.floor(((r['expires-at'] as number) - d.at) / 1000)) }
+        : r,
+    ),
     statistics: { ...base.statistics, ...(d.statistics ?? {}) },
     dataplane: d.dataplane !== undefined ? d.dataplane : base.dataplane,
   };

@@ -1,7 +1,17 @@
 // One widget per schema field kind, laid out WinBox-style: label on the left, input on the right.
 import { useState } from 'react';
 import {
-  Box, Checkbox, FormControlLabel, FormHelperText, IconButton, InputAdornment, MenuItem, Select, TextField, Tooltip, Typography,
+  Box,
+  Checkbox,
+  FormControlLabel,
+  FormHelperText,
+  IconButton,
+  InputAdornment,
+  MenuItem,
+  Select,
+  TextField,
+  Tooltip,
+  Typography,
 } from '@mui/material';
 import Visibility from '@mui/icons-material/Visibility';
 import VisibilityOff from '@mui/icons-material/VisibilityOff';
@@ -22,18 +32,38 @@ export interface FieldInputProps {
 
 const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
-export function FieldRow({ label, help, required, children, error }: { label: string; help: string; required?: boolean; children: React.ReactNode; error?: string }) {
+export function FieldRow({
+  label,
+  help,
+  required,
+  children,
+  error,
+}: {
+  label: string;
+  help: string;
+  required?: boolean;
+  children: React.ReactNode;
+  error?: string;
+}) {
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: '150px 1fr', alignItems: 'start', columnGap: 1.5, py: 0.4 }}>
       <Tooltip title={help} placement="left" enterDelay={600}>
-        <Typography component="label" variant="body2" sx={{ textAlign: 'right', pt: '6px', color: 'text.secondary', userSelect: 'none' }}>
+        <Typography
+          component="label"
+          variant="body2"
+          sx={{ textAlign: 'right', pt: '6px', color: 'text.secondary', userSelect: 'none' }}
+        >
           {label}
           {required ? ' *' : ''}:
         </Typography>
       </Tooltip>
       <Box sx={{ minWidth: 0 }}>
         {children}
-        {error ? <FormHelperText error sx={{ mt: 0.25, mx: 0 }}>{error}</FormHelperText> : null}
+        {error ? (
+          <FormHelperText error sx={{ mt: 0.25, mx: 0 }}>
+            {error}
+          </FormHelperText>
+        ) : null}
       </Box>
     </Box>
   );
@@ -56,13 +86,27 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
   switch (field.kind) {
     case 'bool':
       return (
-        <Checkbox size="small" sx={{ p: '4px', ml: '-4px' }} checked={Boolean(value)} disabled={readOnly} onChange={(e) => onChange(e.target.checked)} slotProps={{ input: { 'aria-label': field.meta.label } }} />
+        <Checkbox
+          size="small"
+          sx={{ p: '4px', ml: '-4px' }}
+          checked={Boolean(value)}
+          disabled={readOnly}
+          onChange={(e) => onChange(e.target.checked)}
+          slotProps={{ input: { 'aria-label': field.meta.label } }}
+        />
       );
     case 'enum':
       return (
-        <Select {...base} value={text(value)} onChange={(e) => onChange(e.target.value)} inputProps={{ 'aria-label': field.meta.label }}>
+        <Select
+          {...base}
+          value={text(value)}
+          onChange={(e) => onChange(e.target.value)}
+          inputProps={{ 'aria-label': field.meta.label }}
+        >
           {(field.values ?? []).map((v) => (
-            <MenuItem key={v} value={v} dense>{v}</MenuItem>
+            <MenuItem key={v} value={v} dense>
+              {v}
+            </MenuItem>
           ))}
         </Select>
       );
@@ -71,9 +115,20 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
       const v = text(value);
       if (v !== '' && !opts.includes(v)) opts.push(v);
       return (
-        <Select {...base} value={v} displayEmpty onChange={(e) => onChange(e.target.value)} inputProps={{ 'aria-label': field.meta.label }}>
+        <Select
+          {...base}
+          value={v}
+          displayEmpty
+          onChange={(e) => onChange(e.target.value)}
+          inputProps={{ 'aria-label': field.meta.label }}
+        >
           {opts.map((o) => (
-            <MenuItem key={o || '(none)'} value={o} dense sx={o === '' ? { color: 'text.secondary', fontStyle: 'italic' } : undefined}>
+            <MenuItem
+              key={o || '(none)'}
+              value={o}
+              dense
+              sx={o === '' ? { color: 'text.secondary', fontStyle: 'italic' } : undefined}
+            >
               {o === '' ? '(none)' : o}
             </MenuItem>
           ))}
@@ -92,15 +147,29 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
           role="group"
           aria-label={field.meta.label}
           sx={{
-            display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(150px, 1fr))', columnGap: 1,
-            border: 1, borderColor: error ? 'error.main' : 'divider', borderRadius: 1, px: 1, py: 0.25,
+            display: 'grid',
+            gridTemplateColumns: 'repeat(auto-fill, minmax(150px, 1fr))',
+            columnGap: 1,
+            border: 1,
+            borderColor: error ? 'error.main' : 'divider',
+            borderRadius: 1,
+            px: 1,
+            py: 0.25,
           }}
         >
           {(field.values ?? []).map((v) => (
             <FormControlLabel
               key={v}
               sx={{ m: 0, '& .MuiFormControlLabel-label': { fontSize: 13 } }}
-              control={<Checkbox size="small" sx={{ p: '3px' }} checked={sel.includes(v)} disabled={readOnly} onChange={(e) => toggle(v, e.target.checked)} />}
+              control={
+                <Checkbox
+                  size="small"
+                  sx={{ p: '3px' }}
+                  checked={sel.includes(v)}
+                  disabled={readOnly}
+                  onChange={(e) => toggle(v, e.target.checked)}
+                />
+              }
               label={v}
             />
           ))}
@@ -119,7 +188,13 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
             value={text(value)}
             placeholder={secretSet ? (readOnly ? '(set)' : 'unchanged') : '-----BEGIN ...-----'}
             onChange={(e) => onChange(e.target.value)}
-            slotProps={{ htmlInput: { 'aria-label': field.meta.label, spellCheck: false, style: { fontFamily: 'monospace', fontSize: 11 } } }}
+            slotProps={{
+              htmlInput: {
+                'aria-label': field.meta.label,
+                spellCheck: false,
+                style: { fontFamily: 'monospace', fontSize: 11 },
+              },
+            }}
           />
         );
       }
@@ -138,7 +213,12 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
               : {
                   endAdornment: (
                     <InputAdornment position="end">
-                      <IconButton size="small" aria-label={show ? 'hide' : 'show'} onClick={() => setShow(!show)} edge="end">
+                      <IconButton
+                        size="small"
+                        aria-label={show ? 'hide' : 'show'}
+                        onClick={() => setShow(!show)}
+                        edge="end"
+                      >
                         {show ? <VisibilityOff fontSize="small" /> : <Visibility fontSize="small" />}
                       </IconButton>
                     </InputAdornment>
@@ -152,7 +232,12 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
       const listId = `dl-${prop}`;
       return (
         <>
-          <TextField {...common} value={text(value)} onChange={(e) => onChange(e.target.value)} slotProps={{ htmlInput: { list: listId, 'aria-label': field.meta.label } }} />
+          <TextField
+            {...common}
+            value={text(value)}
+            onChange={(e) => onChange(e.target.value)}
+            slotProps={{ htmlInput: { list: listId, 'aria-label': field.meta.label } }}
+          />
           <datalist id={listId}>
             {(field.values ?? []).map((v) => (
               <option key={v} value={field.kind === 'id' && v !== 'auto' && v !== 'ignore' ? `${v}:` : v} />
@@ -162,22 +247,52 @@ function Widget({ prop, field, value, onChange, error, readOnly, refNames, secre
       );
     }
     case 'time':
-      return <TextField {...common} value={text(value)} placeholder={field.word ? `e.g. 2m or ${field.word}` : 'e.g. 30m, 8h, 1d 00:00:00'} onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <TextField
+          {...common}
+          value={text(value)}
+          placeholder={field.word ? `e.g. 2m or ${field.word}` : 'e.g. 30m, 8h, 1d 00:00:00'}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     case 'port': {
       const listId = `dl-${prop}`;
       return (
         <>
-          <TextField {...common} value={text(value)} placeholder="any or 0..65535" onChange={(e) => onChange(e.target.value)} slotProps={{ htmlInput: { list: listId, 'aria-label': field.meta.label, inputMode: 'numeric' } }} />
-          <datalist id={listId}><option value="any" /></datalist>
+          <TextField
+            {...common}
+            value={text(value)}
+            placeholder="any or 0..65535"
+            onChange={(e) => onChange(e.target.value)}
+            slotProps={{ htmlInput: { list: listId, 'aria-label': field.meta.label, inputMode: 'numeric' } }}
+          />
+          <datalist id={listId}>
+            <option value="any" />
+          </datalist>
         </>
       );
     }
     case 'int':
-      return <TextField {...common} value={text(value)} placeholder={field.min !== undefined ? `${field.min}..${field.max}` : ''} onChange={(e) => onChange(e.target.value)} slotProps={{ htmlInput: { inputMode: 'numeric', 'aria-label': field.meta.label } }} />;
+      return (
+        <TextField
+          {...common}
+          value={text(value)}
+          placeholder={field.min !== undefined ? `${field.min}..${field.max}` : ''}
+          onChange={(e) => onChange(e.target.value)}
+          slotProps={{ htmlInput: { inputMode: 'numeric', 'aria-label': field.meta.label } }}
+        />
+      );
     case 'address-list':
     case 'prefix-list':
     case 'string-list':
-      return <TextField {...common} value={text(value)} placeholder="comma-separated" onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <TextField
+          {...common}
+          value={text(value)}
+          placeholder="comma-separated"
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     default:
       return <TextField {...common} value={text(value)} onChange={(e) => onChange(e.target.value)} />;
   }

@@ -52,7 +52,8 @@ export function toDraft(field: Field, value: unknown): unknown {
   }
 }
 
-export const secretIsSet = (value: unknown) => value === SECRET_PLACEHOLDER || (typeof value === 'string' && value !== '');
+export const secretIsSet = (value: unknown) =>
+  value === SECRET_PLACEHOLDER || (typeof value === 'string' && value !== '');
 
 export function sameDraft(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);

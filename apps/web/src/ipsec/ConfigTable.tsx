@@ -2,7 +2,13 @@
 // a WinBox toolbar (add, remove, enable, disable, comment, copy, move), find box and counts.
 import { useMemo, useState } from 'react';
 import { Box, Divider, IconButton, TextField, Tooltip, Typography } from '@mui/material';
-import { DataGrid, GridPreferencePanelsValue, useGridApiRef, type GridColumnVisibilityModel, type GridRowSelectionModel } from '@mui/x-data-grid';
+import {
+  DataGrid,
+  GridPreferencePanelsValue,
+  useGridApiRef,
+  type GridColumnVisibilityModel,
+  type GridRowSelectionModel,
+} from '@mui/x-data-grid';
 import AddIcon from '@mui/icons-material/Add';
 import RemoveIcon from '@mui/icons-material/Remove';
 import CheckIcon from '@mui/icons-material/Check';
@@ -27,7 +33,11 @@ interface Row extends ApiEntry {
 
 const emptySelection = (): GridRowSelectionModel => ({ type: 'include', ids: new Set() });
 
-export function ConfigTable({ menu, basePath, tools }: {
+export function ConfigTable({
+  menu,
+  basePath,
+  tools,
+}: {
   menu: MenuDef;
   basePath: string;
   /** Menu commands beside the standard tools (System > Certificates: Import, Sign, Export). */
@@ -40,18 +50,23 @@ export function ConfigTable({ menu, basePath, tools }: {
   const [find, setFind] = useState('');
   const [selection, setSelection] = useState<GridRowSelectionModel>(emptySelection);
 
-  const items = q.data?.items ?? [];
+  const items = useMemo(() => q.data?.items ?? [], [q.data]);
   const rows: Row[] = useMemo(() => items.map((e, i) => ({ ...e, '#': i, flags: flagsOf(e) })), [items]);
   const selectedIds = useMemo(() => {
     const ids = [...selection.ids].map(Number);
-    return selection.type === 'include' ? items.filter((e) => ids.includes(e.id)).map((e) => e.id) : items.filter((e) => !ids.includes(e.id)).map((e) => e.id);
+    return selection.type === 'include'
+      ? items.filter((e) => ids.includes(e.id)).map((e) => e.id)
+      : items.filter((e) => !ids.includes(e.id)).map((e) => e.id);
   }, [selection, items]);
   const selected = items.filter((e) => selectedIds.includes(e.id));
 
   const base = useMemo(() => columnsOf(menu), [menu]);
   const [visibility, setVisibility] = useState<GridColumnVisibilityModel>(base.hidden);
   const [userWidths, setUserWidths] = useState<Record<string, number>>({});
-  const columns = useMemo(() => sizeColumns(base.columns, rows, visibility, userWidths), [base, rows, visibility, userWidths]);
+  const columns = useMemo(
+    () => sizeColumns(base.columns, rows, visibility, userWidths),
+    [base, rows, visibility, userWidths],
+  );
 
   const hasDisabled = 'disabled' in menu.fields;
   const hasComment = 'comment' in menu.fields;
@@ -59,26 +74,56 @@ export function ConfigTable({ menu, basePath, tools }: {
 
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }}>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.25, px: 0.5, py: 0.25, borderBottom: 1, borderColor: 'divider' }}>
+      <Box
+        sx={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: 0.25,
+          px: 0.5,
+          py: 0.25,
+          borderBottom: 1,
+          borderColor: 'divider',
+        }}
+      >
         {canWrite ? (
           <>
-            <Tool title="Add" onClick={() => open('new')}><AddIcon fontSize="small" color="primary" /></Tool>
-            <Tool title="Remove" disabled={!selected.length || selected.some((e) => e.default === true)} onClick={async () => (await actions.remove(selectedIds)) && setSelection(emptySelection())}>
+            <Tool title="Add" onClick={() => open('new')}>
+              <AddIcon fontSize="small" color="primary" />
+            </Tool>
+            <Tool
+              title="Remove"
+              disabled={!selected.length || selected.some((e) => e.default === true)}
+              onClick={async () => (await actions.remove(selectedIds)) && setSelection(emptySelection())}
+            >
               <RemoveIcon fontSize="small" color="error" />
             </Tool>
             {hasDisabled ? (
               <>
-                <Tool title="Enable" disabled={!selected.length} onClick={() => actions.enable(selectedIds)}><CheckIcon fontSize="small" sx={{ color: 'success.main' }} /></Tool>
-                <Tool title="Disable" disabled={!selected.length} onClick={() => actions.disable(selectedIds)}><CloseIcon fontSize="small" sx={{ color: 'error.main' }} /></Tool>
+                <Tool title="Enable" disabled={!selected.length} onClick={() => actions.enable(selectedIds)}>
+                  <CheckIcon fontSize="small" sx={{ color: 'success.main' }} />
+                </Tool>
+                <Tool title="Disable" disabled={!selected.length} onClick={() => actions.disable(selectedIds)}>
+                  <CloseIcon fontSize="small" sx={{ color: 'error.main' }} />
+                </Tool>
               </>
             ) : null}
-            {hasComment ? <Tool title="Comment" disabled={!selected.length} onClick={() => actions.comment(selected)}><CommentIcon fontSize="small" /></Tool> : null}
-            <Tool title="Copy" disabled={selected.length !== 1} onClick={() => open(`copy-${selectedIds[0]}`)}><CopyIcon fontSize="small" /></Tool>
+            {hasComment ? (
+              <Tool title="Comment" disabled={!selected.length} onClick={() => actions.comment(selected)}>
+                <CommentIcon fontSize="small" />
+              </Tool>
+            ) : null}
+            <Tool title="Copy" disabled={selected.length !== 1} onClick={() => open(`copy-${selectedIds[0]}`)}>
+              <CopyIcon fontSize="small" />
+            </Tool>
             {menu.ordered ? (
               <>
                 <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />
-                <Tool title="Move up" disabled={!selected.length} onClick={() => actions.move(items, selectedIds, -1)}><UpIcon fontSize="small" /></Tool>
-                <Tool title="Move down" disabled={!selected.length} onClick={() => actions.move(items, selectedIds, 1)}><DownIcon fontSize="small" /></Tool>
+                <Tool title="Move up" disabled={!selected.length} onClick={() => actions.move(items, selectedIds, -1)}>
+                  <UpIcon fontSize="small" />
+                </Tool>
+                <Tool title="Move down" disabled={!selected.length} onClick={() => actions.move(items, selectedIds, 1)}>
+                  <DownIcon fontSize="small" />
+                </Tool>
               </>
             ) : null}
             <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />
@@ -90,7 +135,9 @@ export function ConfigTable({ menu, basePath, tools }: {
             <Divider orientation="vertical" flexItem sx={{ mx: 0.5 }} />
           </>
         ) : null}
-        <Tool title="Columns" onClick={() => apiRef.current?.showPreferences(GridPreferencePanelsValue.columns)}><ColumnsIcon fontSize="small" /></Tool>
+        <Tool title="Columns" onClick={() => apiRef.current?.showPreferences(GridPreferencePanelsValue.columns)}>
+          <ColumnsIcon fontSize="small" />
+        </Tool>
         <Box sx={{ flex: 1 }} />
         <TextField
           size="small"
@@ -142,17 +189,37 @@ export function ConfigTable({ menu, basePath, tools }: {
           {items.length} item{items.length === 1 ? '' : 's'}
           {selected.length ? ` (${selected.length} selected)` : ''}
         </Typography>
-        {q.isError ? <Typography variant="caption" color="error">{q.error.message}</Typography> : null}
+        {q.isError ? (
+          <Typography variant="caption" color="error">
+            {q.error.message}
+          </Typography>
+        ) : null}
       </Box>
     </Box>
   );
 }
 
-export function Tool({ title, children, onClick, disabled }: { title: string; children: React.ReactNode; onClick: () => void; disabled?: boolean }) {
+export function Tool({
+  title,
+  children,
+  onClick,
+  disabled,
+}: {
+  title: string;
+  children: React.ReactNode;
+  onClick: () => void;
+  disabled?: boolean;
+}) {
   return (
     <Tooltip title={title}>
       <span>
-        <IconButton size="small" aria-label={title} onClick={onClick} disabled={disabled} sx={{ borderRadius: 1, p: '3px' }}>
+        <IconButton
+          size="small"
+          aria-label={title}
+          onClick={onClick}
+          disabled={disabled}
+          sx={{ borderRadius: 1, p: '3px' }}
+        >
           {children}
         </IconButton>
       </span>
@@ -172,18 +239,34 @@ function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record
         sortable: true,
         description: `Flags: ${legend.map(([l, n]) => `${l} ${n}`).join(', ')}`,
         renderCell: (p) => (
-          <Box component="span" title={flagTitle(p.value as string, legend)} sx={{ fontFamily: 'monospace', fontWeight: 700 }}>{p.value as string}</Box>
+          <Box
+            component="span"
+            title={flagTitle(p.value as string, legend)}
+            sx={{ fontFamily: 'monospace', fontWeight: 700 }}
+          >
+            {p.value as string}
+          </Box>
         ),
       },
     },
-    { kind: 'index', text: (r) => String(r['#']), col: { field: '#', headerName: '#', type: 'number', align: 'right', headerAlign: 'right' } },
+    {
+      kind: 'index',
+      text: (r) => String(r['#']),
+      col: { field: '#', headerName: '#', type: 'number', align: 'right', headerAlign: 'right' },
+    },
   ];
   const hidden: Record<string, boolean> = {};
   const all = { ...menu.fields, ...menu.status };
   const order = [...menu.columns, ...Object.keys(all).filter((p) => !menu.columns.includes(p))];
   for (const prop of order) {
     const field = all[prop]!;
-    if (field.meta.secret || prop === 'disabled' || prop === 'flags' || (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))) continue;
+    if (
+      field.meta.secret ||
+      prop === 'disabled' ||
+      prop === 'flags' ||
+      (menu.status[prop] && ['default', 'dynamic', 'invalid', 'active'].includes(prop))
+    )
+      continue;
     columns.push(fieldColumn(prop, field));
     if (!menu.columns.includes(prop) && prop !== 'comment') hidden[prop] = false;
   }

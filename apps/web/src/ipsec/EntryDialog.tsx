@@ -1,7 +1,18 @@
 // One dialog for every config menu: fields generated from the schema, grouped by meta.tab,
 // WinBox buttons (OK, Cancel, Apply, Disable/Enable, Comment, Copy, Remove), server issues inline.
 import { useMemo, useState } from 'react';
-import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Tab, Tabs, Typography } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Tab,
+  Tabs,
+  Typography,
+} from '@mui/material';
 import { useQueryClient } from '@tanstack/react-query';
 import { ConfigError, applyInput, checkEntry, defaults, formatIssue, type Field, type MenuDef } from '@ipsec/schema';
 import { menuKey, useMenuItems, type ApiEntry, type MenuData, type MenuName } from '../api/config.ts';
@@ -50,7 +61,13 @@ const BUTTON_FIELDS = ['disabled', 'comment'];
 
 export const singular = (title: string) => (title.endsWith('ies') ? title.slice(0, -3) + 'y' : title.replace(/s$/, ''));
 
-export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
+export function EntryDialog({
+  menu,
+  mode,
+  onClose,
+  onCreated,
+  onCopy,
+}: {
   menu: MenuDef;
   mode: DialogMode;
   onClose: () => void;
@@ -70,7 +87,8 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   /** Values the dialog starts from: the entry, the copied entry, or the schema defaults. */
   const source: Record<string, unknown> = useMemo(() => {
     if (mode.kind === 'new' && !menu.single) return defaults(menu);
-    if (mode.kind === 'copy' && live && menu.key) return { ...live, [menu.key]: copyName(items, menu.key, String(live[menu.key] ?? '')) };
+    if (mode.kind === 'copy' && live && menu.key)
+      return { ...live, [menu.key]: copyName(items, menu.key, String(live[menu.key] ?? '')) };
     return live ?? {};
     // The copy's name is chosen once, when the original is known; later changes to the list do not rename it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -108,7 +126,10 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   const current = shownTabs.find((t) => t.name === tab) ?? shownTabs[0]!;
 
   /** Issues about this entry's own fields show under the field; the rest (other entries, references) above. */
-  const ownField = (i: ApiIssue) => Boolean(i.field && menu.fields[i.field] && i.menu === menu.name && (i.id === undefined || isNew || i.id === live?.id));
+  const ownField = (i: ApiIssue) =>
+    Boolean(
+      i.field && menu.fields[i.field] && i.menu === menu.name && (i.id === undefined || isNew || i.id === live?.id),
+    );
   const fieldErrors = new Map<string, string>();
   for (const i of issues) if (ownField(i) && !fieldErrors.has(i.field!)) fieldErrors.set(i.field!, i.message);
   const shownProps = new Set(shownTabs.flatMap((t) => t.fields.map(([p]) => p)));
@@ -167,7 +188,11 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
         if (close) onClose();
         else onCreated(created.id);
       } else {
-        const updated = (await trpc().config.set.mutate({ menu: menu.name as MenuName, ids: [live!.id], values: typed })) as ApiEntry[];
+        const updated = (await trpc().config.set.mutate({
+          menu: menu.name as MenuName,
+          ids: [live!.id],
+          values: typed,
+        })) as ApiEntry[];
         for (const u of updated) upsertCache(u);
         setEdits({});
         setIssues([]);
@@ -220,27 +245,64 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
   };
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth aria-labelledby="entry-dialog-title" slotProps={{ paper: { sx: shownTabs.length > 1 ? { height: 'min(640px, 90vh)' } : { maxHeight: '90vh' } } }}>
-      <DialogTitle id="entry-dialog-title" sx={{ py: 0.75, px: 2, fontSize: 14, fontWeight: 600, bgcolor: 'action.hover' }}>
+    <Dialog
+      open
+      onClose={onClose}
+      maxWidth="sm"
+      fullWidth
+      aria-labelledby="entry-dialog-title"
+      slotProps={{ paper: { sx: shownTabs.length > 1 ? { height: 'min(640px, 90vh)' } : { maxHeight: '90vh' } } }}
+    >
+      <DialogTitle
+        id="entry-dialog-title"
+        sx={{ py: 0.75, px: 2, fontSize: 14, fontWeight: 600, bgcolor: 'action.hover' }}
+      >
         {title}
-        {readOnly ? <Typography component="span" variant="caption" sx={{ ml: 1, color: 'text.secondary' }}>(read-only)</Typography> : null}
+        {readOnly ? (
+          <Typography component="span" variant="caption" sx={{ ml: 1, color: 'text.secondary' }}>
+            (read-only)
+          </Typography>
+        ) : null}
       </DialogTitle>
       {shownTabs.length > 1 ? (
-        <Tabs value={current.name} onChange={(_e, v: string) => setTab(v)} variant="scrollable" sx={{ minHeight: 30, borderBottom: 1, borderColor: 'divider', '& .MuiTab-root': { minHeight: 30, py: 0, fontSize: 13, textTransform: 'none' } }}>
+        <Tabs
+          value={current.name}
+          onChange={(_e, v: string) => setTab(v)}
+          variant="scrollable"
+          sx={{
+            minHeight: 30,
+            borderBottom: 1,
+            borderColor: 'divider',
+            '& .MuiTab-root': { minHeight: 30, py: 0, fontSize: 13, textTransform: 'none' },
+          }}
+        >
           {shownTabs.map((t) => (
-            <Tab key={t.name} value={t.name} label={t.name} sx={t.fields.some(([p]) => fieldErrors.has(p)) ? { color: 'error.main' } : undefined} />
+            <Tab
+              key={t.name}
+              value={t.name}
+              label={t.name}
+              sx={t.fields.some(([p]) => fieldErrors.has(p)) ? { color: 'error.main' } : undefined}
+            />
           ))}
         </Tabs>
       ) : null}
       <DialogContent sx={{ pt: 1.5, pb: 1 }}>
-        {gone ? <Alert severity="warning" sx={{ mb: 1 }}>This entry no longer exists (removed, possibly by another user).</Alert> : null}
+        {gone ? (
+          <Alert severity="warning" sx={{ mb: 1 }}>
+            This entry no longer exists (removed, possibly by another user).
+          </Alert>
+        ) : null}
         {otherIssues.map((i, n) => (
-          <Alert key={n} severity="error" sx={{ mb: 1, py: 0 }}>{issueText(i)}</Alert>
+          <Alert key={n} severity="error" sx={{ mb: 1, py: 0 }}>
+            {issueText(i)}
+          </Alert>
         ))}
         {current.name === 'Status'
           ? current.fields.map(([prop, field]) => (
               <FieldRow key={prop} label={field.meta.label} help={field.meta.help}>
-                <Typography variant="body2" sx={{ pt: '6px', fontFamily: 'monospace' }}>{printCell(field, live?.[prop]) || '\u00a0'}</Typography>
+                <Typography variant="body2" sx={{ pt: '6px', fontFamily: 'monospace' }}>
+                  {printCell(field, live?.[prop]) || '\u00a0'}
+                </Typography>
               </FieldRow>
             ))
           : current.fields.map(([prop, field]) => (
@@ -261,20 +323,38 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
             ))}
       </DialogContent>
       <DialogActions sx={{ justifyContent: 'space-between', px: 2, py: 1, borderTop: 1, borderColor: 'divider' }}>
-        <Typography variant="caption" color="text.secondary" sx={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+        <Typography
+          variant="caption"
+          color="text.secondary"
+          sx={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}
+        >
           {'disabled' in menu.fields ? (disabled ? 'disabled' : 'enabled') : ''}
           {comment ? ` · ;;; ${comment}` : ''}
         </Typography>
         <Box sx={{ display: 'flex', gap: 0.5, flexWrap: 'wrap', justifyContent: 'flex-end' }}>
           {readOnly ? (
-            <Button size="small" variant="contained" onClick={onClose}>Close</Button>
+            <Button size="small" variant="contained" onClick={onClose}>
+              Close
+            </Button>
           ) : (
             <>
-              <Button size="small" variant="contained" disabled={busy || gone} onClick={() => save(true)}>OK</Button>
-              <Button size="small" variant="outlined" onClick={onClose}>Cancel</Button>
-              <Button size="small" variant="outlined" disabled={busy || gone} onClick={() => save(false)}>Apply</Button>
+              <Button size="small" variant="contained" disabled={busy || gone} onClick={() => save(true)}>
+                OK
+              </Button>
+              <Button size="small" variant="outlined" onClick={onClose}>
+                Cancel
+              </Button>
+              <Button size="small" variant="outlined" disabled={busy || gone} onClick={() => save(false)}>
+                Apply
+              </Button>
               {'disabled' in menu.fields ? (
-                <Button size="small" variant="outlined" onClick={() => setEdits((e) => ({ ...e, disabled: !disabled }))}>{disabled ? 'Enable' : 'Disable'}</Button>
+                <Button
+                  size="small"
+                  variant="outlined"
+                  onClick={() => setEdits((e) => ({ ...e, disabled: !disabled }))}
+                >
+                  {disabled ? 'Enable' : 'Disable'}
+                </Button>
               ) : null}
               {'comment' in menu.fields ? (
                 <Button
@@ -290,8 +370,18 @@ export function EntryDialog({ menu, mode, onClose, onCreated, onCopy }: {
               ) : null}
               {!menu.single && !isNew && live ? (
                 <>
-                  <Button size="small" variant="outlined" onClick={() => onCopy(live.id)}>Copy</Button>
-                  <Button size="small" variant="outlined" color="error" disabled={live.default === true} onClick={remove}>Remove</Button>
+                  <Button size="small" variant="outlined" onClick={() => onCopy(live.id)}>
+                    Copy
+                  </Button>
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    color="error"
+                    disabled={live.default === true}
+                    onClick={remove}
+                  >
+                    Remove
+                  </Button>
                 </>
               ) : null}
             </>

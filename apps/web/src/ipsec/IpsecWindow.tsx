@@ -29,13 +29,29 @@ export function IpsecWindow({ route }: { route: string[] }) {
           onChange={(_e, v: string) => navigate(`${BASE}/${v}`)}
           variant="scrollable"
           scrollButtons="auto"
-          sx={{ flex: 1, minHeight: 30, '& .MuiTab-root': { minHeight: 30, minWidth: 0, px: 1.25, py: 0, fontSize: 13, textTransform: 'none' } }}
+          sx={{
+            flex: 1,
+            minHeight: 30,
+            '& .MuiTab-root': { minHeight: 30, minWidth: 0, px: 1.25, py: 0, fontSize: 13, textTransform: 'none' },
+          }}
         >
           {IPSEC_TABS.map((t) => (
-            <Tab key={t.slug} value={t.slug} label={t.title} href={`#${BASE}/${t.slug}`} onClick={(e) => e.preventDefault()} />
+            <Tab
+              key={t.slug}
+              value={t.slug}
+              label={t.title}
+              href={`#${BASE}/${t.slug}`}
+              onClick={(e) => e.preventDefault()}
+            />
           ))}
         </Tabs>
-        <Button size="small" variant="outlined" startIcon={<SettingsIcon fontSize="small" />} sx={{ py: 0, textTransform: 'none' }} onClick={() => navigate(`${BASE}/settings`)}>
+        <Button
+          size="small"
+          variant="outlined"
+          startIcon={<SettingsIcon fontSize="small" />}
+          sx={{ py: 0, textTransform: 'none' }}
+          onClick={() => navigate(`${BASE}/settings`)}
+        >
           Settings
         </Button>
       </Box>
@@ -50,7 +66,13 @@ export function IpsecWindow({ route }: { route: string[] }) {
       </Box>
       {tab.menu && !settingsOpen ? <RoutedEntryDialog menu={tab.menu} base={tabPath} item={route[1]} /> : null}
       {settingsOpen ? (
-        <EntryDialog menu={settings} mode={{ kind: 'edit', id: 0 }} onClose={() => navigate(tabPath)} onCreated={() => {}} onCopy={() => {}} />
+        <EntryDialog
+          menu={settings}
+          mode={{ kind: 'edit', id: 0 }}
+          onClose={() => navigate(tabPath)}
+          onCreated={() => {}}
+          onCopy={() => {}}
+        />
       ) : null}
     </Window>
   );

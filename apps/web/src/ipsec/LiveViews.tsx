@@ -37,7 +37,8 @@ function Sparkline({ trend }: { trend?: Trend }) {
   let max = 1;
   for (let i = 0; i < n; i++) max = Math.max(max, at(i));
   let points = '';
-  for (let i = 0; i < n; i++) points += `${(w - ((n - 1 - i) / (TREND_POINTS - 1)) * w).toFixed(1)},${(h - 1 - (at(i) / max) * (h - 2)).toFixed(1)} `;
+  for (let i = 0; i < n; i++)
+    points += `${(w - ((n - 1 - i) / (TREND_POINTS - 1)) * w).toFixed(1)},${(h - 1 - (at(i) / max) * (h - 2)).toFixed(1)} `;
   return (
     <svg width={w} height={h} aria-hidden style={{ flex: 'none' }}>
       <polyline points={points} fill="none" stroke="currentColor" strokeWidth={1.2} />
@@ -106,21 +107,48 @@ export function LiveTable({ view }: { view: ViewDef }) {
     return cols;
   }, [view, isSa]);
   const [visibility, setVisibility] = useState<GridColumnVisibilityModel>(() =>
-    Object.fromEntries(Object.keys(view.fields).filter((p) => !view.columns.includes(p)).map((p) => [p, false])),
+    Object.fromEntries(
+      Object.keys(view.fields)
+        .filter((p) => !view.columns.includes(p))
+        .map((p) => [p, false]),
+    ),
   );
   const [userWidths, setUserWidths] = useState<Record<string, number>>({});
   // Counters tick every second; widths follow new or removed rows at once, growing numbers every 10 s.
   const sizeKey = `${rows.length}:${Math.floor((live.cur?.at ?? 0) / 10_000)}`;
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const columns = useMemo(() => sizeColumns(base, rows, visibility, userWidths), [base, sizeKey, visibility, userWidths]);
+  const columns = useMemo(
+    () => sizeColumns(base, rows, visibility, userWidths),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- sizeKey stands for rows, so widths do not move every tick
+    [base, sizeKey, visibility, userWidths],
+  );
 
-  const command = view.name === 'active-peers'
-    ? { label: 'Kill connections', ask: 'Kill all IPsec connections? Every phase 1 and phase 2 SA is dropped and tunnels must renegotiate.', run: () => trpc().live.killConnections.mutate() }
-    : { label: 'Flush', ask: 'Flush all installed SAs? Traffic stops until new SAs are negotiated.', run: () => trpc().live.flush.mutate() };
+  const command =
+    view.name === 'active-peers'
+      ? {
+          label: 'Kill connections',
+          ask: 'Kill all IPsec connections? Every phase 1 and phase 2 SA is dropped and tunnels must renegotiate.',
+          run: () => trpc().live.killConnections.mutate(),
+        }
+      : {
+          label: 'Flush',
+          ask: 'Flush all installed SAs? Traffic stops until new SAs are negotiated.',
+          run: () => trpc().live.flush.mutate(),
+        };
 
   return (
     <Box sx={{ display: 'flex', flexDirection: 'column', height: '100%', minHeight: 0 }}>
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, px: 0.5, py: 0.25, borderBottom: 1, borderColor: 'divider', minHeight: 32 }}>
+      <Box
+        sx={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: 1,
+          px: 0.5,
+          py: 0.25,
+          borderBottom: 1,
+          borderColor: 'divider',
+          minHeight: 32,
+        }}
+      >
         {canWrite ? (
           <Button
             size="small"
@@ -142,7 +170,14 @@ export function LiveTable({ view }: { view: ViewDef }) {
         ) : null}
         <Box sx={{ flex: 1 }} />
         {isSa && live.cur ? <DataPlaneLabel info={live.cur.dataplane} /> : null}
-        <TextField size="small" placeholder="Find" value={find} onChange={(e) => setFind(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }} sx={{ width: 200 }} />
+        <TextField
+          size="small"
+          placeholder="Find"
+          value={find}
+          onChange={(e) => setFind(e.target.value)}
+          slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }}
+          sx={{ width: 200 }}
+        />
       </Box>
       <Box sx={{ flex: 1, minHeight: 0 }}>
         <DataGrid
@@ -176,7 +211,9 @@ export function LiveTable({ view }: { view: ViewDef }) {
         />
       </Box>
       <Box sx={{ px: 1, py: 0.25, borderTop: 1, borderColor: 'divider' }}>
-        <Typography variant="caption">{rows.length} item{rows.length === 1 ? '' : 's'}</Typography>
+        <Typography variant="caption">
+          {rows.length} item{rows.length === 1 ? '' : 's'}
+        </Typography>
       </Box>
     </Box>
   );
@@ -185,15 +222,25 @@ export function LiveTable({ view }: { view: ViewDef }) {
 /** Which data plane protects traffic, in a line an admin can act on (the reason is the probe's finding). */
 export function dataPlaneText(info: DataPlaneInfo | null): string {
   if (!info) return 'Data plane: none (no traffic is protected)';
-  return info.backend === 'kernel' ? `Data plane: kernel XFRM (${info.reason})` : `Data plane: userspace ESP on ${info.device ?? 'TUN'} (${info.reason})`;
+  return info.backend === 'kernel'
+    ? `Data plane: kernel XFRM (${info.reason})`
+    : `Data plane: userspace ESP on ${info.device ?? 'TUN'} (${info.reason})`;
 }
 
 function DataPlaneLabel({ info }: { info: DataPlaneInfo | null }) {
   const text = dataPlaneText(info);
   return (
     <Tooltip title={text}>
-      <Typography variant="caption" color={info ? 'text.secondary' : 'warning.main'} data-testid="dataplane" noWrap sx={{ maxWidth: 420 }}>
-        {info ? `Data plane: ${info.backend === 'kernel' ? 'kernel XFRM' : `userspace ESP (${info.device ?? 'TUN'})`}` : 'Data plane: none'}
+      <Typography
+        variant="caption"
+        color={info ? 'text.secondary' : 'warning.main'}
+        data-testid="dataplane"
+        noWrap
+        sx={{ maxWidth: 420 }}
+      >
+        {info
+          ? `Data plane: ${info.backend === 'kernel' ? 'kernel XFRM' : `userspace ESP (${info.device ?? 'TUN'})`}`
+          : 'Data plane: none'}
       </Typography>
     </Tooltip>
   );
@@ -206,7 +253,12 @@ export function StatisticsView({ view }: { view: ViewDef }) {
   const nonZero = Object.values(stats).filter((n) => n > 0).length;
   return (
     <Box sx={{ height: '100%', overflow: 'auto', p: 1 }}>
-      <Typography variant="caption" color="text.secondary" sx={{ display: 'block', mb: 0.5 }} data-testid="statistics-summary">
+      <Typography
+        variant="caption"
+        color="text.secondary"
+        sx={{ display: 'block', mb: 0.5 }}
+        data-testid="statistics-summary"
+      >
         {live.error
           ? `Cannot load: ${live.error}`
           : !live.cur
@@ -216,7 +268,12 @@ export function StatisticsView({ view }: { view: ViewDef }) {
               : 'All counters are zero.'}
       </Typography>
       {live.cur ? (
-        <Typography variant="caption" color={live.cur.dataplane ? 'text.secondary' : 'warning.main'} sx={{ display: 'block', mb: 0.5 }} data-testid="statistics-dataplane">
+        <Typography
+          variant="caption"
+          color={live.cur.dataplane ? 'text.secondary' : 'warning.main'}
+          sx={{ display: 'block', mb: 0.5 }}
+          data-testid="statistics-dataplane"
+        >
           {dataPlaneText(live.cur.dataplane)}
         </Typography>
       ) : null}
@@ -227,11 +284,27 @@ export function StatisticsView({ view }: { view: ViewDef }) {
             const n = stats[prop] ?? 0;
             const rate = rates[prop] ?? 0;
             return (
-              <TableRow key={prop} data-counter={prop} sx={n > 0 ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } } : undefined}>
-                <TableCell title={field.meta.help} sx={{ width: 240, whiteSpace: 'nowrap' }}>{field.meta.label}</TableCell>
-                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 110 }}>{formatCount(n)}</TableCell>
-                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 80 }} title="Increase per second">{n > 0 ? formatCountRate(rate) : ''}</TableCell>
-                <TableCell sx={{ color: n > 0 ? undefined : 'text.secondary', whiteSpace: 'nowrap' }}>{field.meta.help}</TableCell>
+              <TableRow
+                key={prop}
+                data-counter={prop}
+                sx={
+                  n > 0
+                    ? { bgcolor: 'warning.light', '& td': { fontWeight: 700, color: 'warning.contrastText' } }
+                    : undefined
+                }
+              >
+                <TableCell title={field.meta.help} sx={{ width: 240, whiteSpace: 'nowrap' }}>
+                  {field.meta.label}
+                </TableCell>
+                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 110 }}>
+                  {formatCount(n)}
+                </TableCell>
+                <TableCell align="right" sx={{ fontFamily: 'monospace', width: 80 }} title="Increase per second">
+                  {n > 0 ? formatCountRate(rate) : ''}
+                </TableCell>
+                <TableCell sx={{ color: n > 0 ? undefined : 'text.secondary', whiteSpace: 'nowrap' }}>
+                  {field.meta.help}
+                </TableCell>
               </TableRow>
             );
           })}

@@ -3,7 +3,13 @@ import type { ReactNode } from 'react';
 import { getMenu } from '@ipsec/schema';
 import { useMenuItems, type MenuName } from '../api/config.ts';
 
-export function RefNames({ menu, children }: { menu: string | undefined; children: (names: string[] | undefined) => ReactNode }) {
+export function RefNames({
+  menu,
+  children,
+}: {
+  menu: string | undefined;
+  children: (names: string[] | undefined) => ReactNode;
+}) {
   if (!menu) return <>{children(undefined)}</>;
   return <Loaded menu={menu}>{children}</Loaded>;
 }

@@ -25,7 +25,10 @@ export function useConfigActions(menu: MenuDef) {
   return {
     remove: async (ids: number[]) => {
       if (!ids.length) return false;
-      const ok = await confirm(`Remove ${ids.length === 1 ? 'this item' : `${ids.length} items`} from ${menu.title}?`, 'Remove');
+      const ok = await confirm(
+        `Remove ${ids.length === 1 ? 'this item' : `${ids.length} items`} from ${menu.title}?`,
+        'Remove',
+      );
       return ok && run(() => trpc().config.remove.mutate({ menu: name, ids }));
     },
     enable: (ids: number[]) => ids.length > 0 && run(() => trpc().config.enable.mutate({ menu: name, ids })),
@@ -33,7 +36,9 @@ export function useConfigActions(menu: MenuDef) {
     comment: async (entries: ApiEntry[]) => {
       if (!entries.length) return false;
       const c = await prompt(`Comment (${menu.title})`, entries.length === 1 ? String(entries[0]!.comment ?? '') : '');
-      return c !== null && run(() => trpc().config.comment.mutate({ menu: name, ids: entries.map((e) => e.id), comment: c }));
+      return (
+        c !== null && run(() => trpc().config.comment.mutate({ menu: name, ids: entries.map((e) => e.id), comment: c }))
+      );
     },
     /** Moves the selection one place up or down in an ordered menu. */
     move: async (items: ApiEntry[], ids: number[], dir: -1 | 1) => {

@@ -65,11 +65,16 @@ export interface SizedColumn<R extends GridValidRowModel> {
 }
 
 /** The table column of a schema field: RouterOS text, numbers right-aligned with separators. */
-export function fieldColumn<R extends GridValidRowModel>(prop: string, field: Field, kind: FieldKind = field.kind): SizedColumn<R> {
+export function fieldColumn<R extends GridValidRowModel>(
+  prop: string,
+  field: Field,
+  kind: FieldKind = field.kind,
+): SizedColumn<R> {
   const numeric = field.kind === 'int';
   return {
     kind,
-    text: (row) => (numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop])),
+    text: (row) =>
+      numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop]),
     col: {
       field: prop,
       headerName: field.meta.label,

@@ -2,11 +2,22 @@
 import type { ApiEntry } from '../api/config.ts';
 
 export const FLAG_LEGEND: [string, string][] = [
-  ['X', 'disabled'], ['D', 'dynamic'], ['I', 'invalid'], ['A', 'active'], ['T', 'template'], ['*', 'default'],
+  ['X', 'disabled'],
+  ['D', 'dynamic'],
+  ['I', 'invalid'],
+  ['A', 'active'],
+  ['T', 'template'],
+  ['*', 'default'],
 ];
 
 /** System > Certificates: the agent computes its flags (status `flags`). */
-export const CERT_FLAG_LEGEND: [string, string][] = [['K', 'private key'], ['A', 'authority (CA)'], ['I', 'issued by a CA here'], ['T', 'trusted'], ['E', 'expired']];
+export const CERT_FLAG_LEGEND: [string, string][] = [
+  ['K', 'private key'],
+  ['A', 'authority (CA)'],
+  ['I', 'issued by a CA here'],
+  ['T', 'trusted'],
+  ['E', 'expired'],
+];
 
 export function flagsOf(e: ApiEntry): string {
   let s = '';
@@ -21,5 +32,8 @@ export function flagsOf(e: ApiEntry): string {
 }
 
 export function flagTitle(flags: string, legend: [string, string][] = FLAG_LEGEND): string {
-  return legend.filter(([l]) => flags.includes(l)).map(([, n]) => n).join(', ');
+  return legend
+    .filter(([l]) => flags.includes(l))
+    .map(([, n]) => n)
+    .join(', ');
 }

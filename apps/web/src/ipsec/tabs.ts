@@ -1,7 +1,9 @@
 // The IPsec window's tabs in WinBox order, each with its URL slug and its config menu or live view.
 import { getMenu, getView, type MenuDef, type ViewDef } from '@ipsec/schema';
 
-export type IpsecTab = { slug: string; title: string } & ({ menu: MenuDef; view?: undefined } | { view: ViewDef; menu?: undefined });
+export type IpsecTab = { slug: string; title: string } & (
+  { menu: MenuDef; view?: undefined } | { view: ViewDef; menu?: undefined }
+);
 
 const m = (slug: string, name: string): IpsecTab => {
   const menu = getMenu(name)!;

@@ -22,7 +22,9 @@ function useLogLines(): LogLine[] {
       {
         onData: (t) => {
           const l = t.data as LogLine;
-          setLines((prev) => (prev.length && prev[prev.length - 1]!.seq >= l.seq ? prev : [...prev.slice(-(KEEP - 1)), l]));
+          setLines((prev) =>
+            prev.length && prev[prev.length - 1]!.seq >= l.seq ? prev : [...prev.slice(-(KEEP - 1)), l],
+          );
         },
       },
     );
@@ -45,7 +47,11 @@ export function LogWindow() {
 
   const shown = useMemo(() => {
     const f = find.trim().toLowerCase();
-    return lines.filter((l) => (topics.length === 0 || l.topics.some((t) => topics.includes(t))) && (!f || l.message.toLowerCase().includes(f) || l.topics.join(',').includes(f)));
+    return lines.filter(
+      (l) =>
+        (topics.length === 0 || l.topics.some((t) => topics.includes(t))) &&
+        (!f || l.message.toLowerCase().includes(f) || l.topics.join(',').includes(f)),
+    );
   }, [lines, topics, find]);
 
   useEffect(() => {
@@ -56,20 +62,75 @@ export function LogWindow() {
 
   return (
     <Window title="Log">
-      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, px: 1, py: 0.5, borderBottom: 1, borderColor: 'divider', flexWrap: 'wrap' }}>
-        <Typography variant="caption" color="text.secondary" sx={{ mr: 0.5 }}>Topics:</Typography>
+      <Box
+        sx={{
+          display: 'flex',
+          alignItems: 'center',
+          gap: 0.5,
+          px: 1,
+          py: 0.5,
+          borderBottom: 1,
+          borderColor: 'divider',
+          flexWrap: 'wrap',
+        }}
+      >
+        <Typography variant="caption" color="text.secondary" sx={{ mr: 0.5 }}>
+          Topics:
+        </Typography>
         {TOPICS.map((t) => (
-          <Chip key={t} size="small" label={t} clickable color={topics.includes(t) ? 'primary' : 'default'} variant={topics.includes(t) ? 'filled' : 'outlined'} onClick={() => toggle(t)} sx={{ height: 22 }} />
+          <Chip
+            key={t}
+            size="small"
+            label={t}
+            clickable
+            color={topics.includes(t) ? 'primary' : 'default'}
+            variant={topics.includes(t) ? 'filled' : 'outlined'}
+            onClick={() => toggle(t)}
+            sx={{ height: 22 }}
+          />
         ))}
         <Box sx={{ flex: 1 }} />
-        <TextField size="small" placeholder="Find" value={find} onChange={(e) => setFind(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }} sx={{ width: 220 }} />
+        <TextField
+          size="small"
+          placeholder="Find"
+          value={find}
+          onChange={(e) => setFind(e.target.value)}
+          slotProps={{ htmlInput: { 'aria-label': 'Find', style: { padding: '3px 8px', fontSize: 13 } } }}
+          sx={{ width: 220 }}
+        />
       </Box>
-      <Box sx={{ flex: 1, overflow: 'auto', fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 12, px: 1, py: 0.5 }} role="log" aria-live="polite">
+      <Box
+        sx={{
+          flex: 1,
+          overflow: 'auto',
+          fontFamily: 'ui-monospace, Menlo, Consolas, monospace',
+          fontSize: 12,
+          px: 1,
+          py: 0.5,
+        }}
+        role="log"
+        aria-live="polite"
+      >
         {shown.length === 0 ? (
-          <Typography variant="body2" color="text.secondary" sx={{ p: 1 }}>{lines.length ? 'No lines match the filter.' : 'No log lines yet.'}</Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ p: 1 }}>
+            {lines.length ? 'No lines match the filter.' : 'No log lines yet.'}
+          </Typography>
         ) : (
           shown.map((l) => (
-            <Box key={l.seq} sx={{ display: 'grid', gridTemplateColumns: '150px 140px 1fr', gap: 1, color: l.topics.includes('error') ? 'error.main' : l.topics.includes('warning') ? 'warning.main' : 'text.primary', '&:hover': { bgcolor: 'action.hover' } }}>
+            <Box
+              key={l.seq}
+              sx={{
+                display: 'grid',
+                gridTemplateColumns: '150px 140px 1fr',
+                gap: 1,
+                color: l.topics.includes('error')
+                  ? 'error.main'
+                  : l.topics.includes('warning')
+                    ? 'warning.main'
+                    : 'text.primary',
+                '&:hover': { bgcolor: 'action.hover' },
+              }}
+            >
               <span>{time(l.at)}</span>
               <span style={{ opacity: 0.75 }}>{l.topics.join(',')}</span>
               <span style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>{l.message}</span>
@@ -79,7 +140,9 @@ export function LogWindow() {
         <div ref={end} />
       </Box>
       <Box sx={{ px: 1, py: 0.25, borderTop: 1, borderColor: 'divider' }}>
-        <Typography variant="caption">{shown.length} of {lines.length} lines</Typography>
+        <Typography variant="caption">
+          {shown.length} of {lines.length} lines
+        </Typography>
       </Box>
     </Window>
   );

@@ -11,7 +11,14 @@ import { SessionContext } from './session.ts';
 import { makeTheme } from './theme.ts';
 
 type Mode = 'light' | 'dark';
-const initialMode = (): Mode => (localStorage.getItem('theme') === 'dark' ? 'dark' : localStorage.getItem('theme') === 'light' ? 'light' : matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
+const initialMode = (): Mode =>
+  localStorage.getItem('theme') === 'dark'
+    ? 'dark'
+    : localStorage.getItem('theme') === 'light'
+      ? 'light'
+      : matchMedia('(prefers-color-scheme: dark)').matches
+        ? 'dark'
+        : 'light';
 
 export function App() {
   const [mode, setMode] = useState<Mode>(initialMode);
@@ -31,14 +38,20 @@ export function App() {
     }
     connect(() => {
       // The socket is refused without a valid session: if it expired, go back to the login page.
-      currentSession().then((u) => {
-        if (!u) {
-          setNotice('Your session has ended; please log in again.');
-          setUser(null);
-        }
-      }, () => {});
+      currentSession().then(
+        (u) => {
+          if (!u) {
+            setNotice('Your session has ended; please log in again.');
+            setUser(null);
+          }
+        },
+        () => {},
+      );
     });
-    setSession({ qc: new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }), user });
+    setSession({
+      qc: new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }),
+      user,
+    });
     return () => disconnect();
   }, [user]);
 
@@ -53,13 +66,28 @@ export function App() {
       <CssBaseline />
       <DialogsProvider>
         {user === undefined ? (
-          <Box sx={{ height: '100vh', display: 'grid', placeItems: 'center' }}><CircularProgress size={28} /></Box>
+          <Box sx={{ height: '100vh', display: 'grid', placeItems: 'center' }}>
+            <CircularProgress size={28} />
+          </Box>
         ) : !user || !session ? (
-          <Login notice={notice} onLogin={(u) => { setNotice(undefined); setUser(u); }} />
+          <Login
+            notice={notice}
+            onLogin={(u) => {
+              setNotice(undefined);
+              setUser(u);
+            }}
+          />
         ) : (
           <SessionContext.Provider value={session.user}>
             <QueryClientProvider client={session.qc}>
-              <Desktop mode={mode} onToggleMode={toggle} onLogout={async () => { await logout(); setUser(null); }} />
+              <Desktop
+                mode={mode}
+                onToggleMode={toggle}
+                onLogout={async () => {
+                  await logout();
+                  setUser(null);
+                }}
+              />
             </QueryClientProvider>
           </SessionContext.Provider>
         )}

@@ -15,7 +15,15 @@ import { navigate, useRoute } from './route.ts';
 import { deviceName, useSession } from './session.ts';
 import { TopBar } from './TopBar.tsx';
 
-export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void }) {
+export function Desktop({
+  mode,
+  onToggleMode,
+  onLogout,
+}: {
+  mode: 'light' | 'dark';
+  onToggleMode: () => void;
+  onLogout: () => void;
+}) {
   const route = useRoute();
   const { user, isFull, canWrite } = useSession();
   const conn = useConnectionState();
@@ -59,10 +67,13 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
 
   let body: React.ReactNode;
   if (route[0] === 'ip' && route[1] === 'ipsec') body = <IpsecWindow route={route.slice(2)} />;
-  else if (route[0] === 'ip' && route[1] === 'pool') body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
+  else if (route[0] === 'ip' && route[1] === 'pool')
+    body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'certificates') body = <CertificatesWindow route={route.slice(2)} />;
-  else if (route[0] === 'system' && route[1] === 'users') body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
-  else if (route[0] === 'wizard' && WIZARD_MODES.some((m) => m.slug === route[1])) body = <WizardWindow key={route[1]} mode={route[1]!} route={route.slice(2)} />;
+  else if (route[0] === 'system' && route[1] === 'users')
+    body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
+  else if (route[0] === 'wizard' && WIZARD_MODES.some((m) => m.slug === route[1]))
+    body = <WizardWindow key={route[1]} mode={route[1]!} route={route.slice(2)} />;
   else if (route[0] === 'log') body = <LogWindow />;
   else body = <Alert severity="warning">No such window: #{'/' + route.join('/')}</Alert>;
 
@@ -75,7 +86,11 @@ export function Desktop({ mode, onToggleMode, onLogout }: { mode: 'light' | 'dar
         </Alert>
       ) : null}
       <Box sx={{ flex: 1, display: 'flex', minHeight: 0 }}>
-        <Paper square elevation={0} sx={{ width: 150, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflow: 'auto' }}>
+        <Paper
+          square
+          elevation={0}
+          sx={{ width: 150, flexShrink: 0, borderRight: 1, borderColor: 'divider', overflow: 'auto' }}
+        >
           <MenuTree route={route} isFull={isFull} canWrite={canWrite} />
         </Paper>
         <Box sx={{ flex: 1, minWidth: 0, p: 1 }}>{body}</Box>

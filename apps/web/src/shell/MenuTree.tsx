@@ -20,18 +20,50 @@ interface Item {
 }
 
 const SECTIONS: { title: string; items: Item[] }[] = [
-  { title: 'IP', items: [
-    { label: 'IPsec', path: '/ip/ipsec/policies', match: 'ip/ipsec', icon: <LockIcon fontSize="small" /> },
-    { label: 'Pool', path: '/ip/pool', match: 'ip/pool', icon: <PoolIcon fontSize="small" /> },
-  ] },
-  { title: 'Wizards', items: [
-    { label: 'Road Warrior', path: '/wizard/road-warrior', match: 'wizard/road-warrior', icon: <WizardIcon fontSize="small" />, writeOnly: true },
-    { label: 'Site to Site', path: '/wizard/site-to-site', match: 'wizard/site-to-site', icon: <SiteIcon fontSize="small" />, writeOnly: true },
-  ] },
-  { title: 'System', items: [
-    { label: 'Certificates', path: '/system/certificates', match: 'system/certificates', icon: <CertIcon fontSize="small" /> },
-    { label: 'Users', path: '/system/users', match: 'system/users', icon: <PeopleIcon fontSize="small" />, fullOnly: true },
-  ] },
+  {
+    title: 'IP',
+    items: [
+      { label: 'IPsec', path: '/ip/ipsec/policies', match: 'ip/ipsec', icon: <LockIcon fontSize="small" /> },
+      { label: 'Pool', path: '/ip/pool', match: 'ip/pool', icon: <PoolIcon fontSize="small" /> },
+    ],
+  },
+  {
+    title: 'Wizards',
+    items: [
+      {
+        label: 'Road Warrior',
+        path: '/wizard/road-warrior',
+        match: 'wizard/road-warrior',
+        icon: <WizardIcon fontSize="small" />,
+        writeOnly: true,
+      },
+      {
+        label: 'Site to Site',
+        path: '/wizard/site-to-site',
+        match: 'wizard/site-to-site',
+        icon: <SiteIcon fontSize="small" />,
+        writeOnly: true,
+      },
+    ],
+  },
+  {
+    title: 'System',
+    items: [
+      {
+        label: 'Certificates',
+        path: '/system/certificates',
+        match: 'system/certificates',
+        icon: <CertIcon fontSize="small" />,
+      },
+      {
+        label: 'Users',
+        path: '/system/users',
+        match: 'system/users',
+        icon: <PeopleIcon fontSize="small" />,
+        fullOnly: true,
+      },
+    ],
+  },
   { title: '', items: [{ label: 'Log', path: '/log', match: 'log', icon: <NotesIcon fontSize="small" /> }] },
 ];
 
@@ -43,22 +75,24 @@ export function MenuTree({ route, isFull, canWrite }: { route: string[]; isFull:
       {SECTIONS.filter((s) => s.items.some(shown)).map((s) => (
         <li key={s.title || 'root'}>
           <ul style={{ padding: 0 }}>
-            {s.title ? <ListSubheader sx={{ lineHeight: '26px', fontSize: 12, fontWeight: 700, bgcolor: 'transparent' }}>{s.title}</ListSubheader> : null}
-            {s.items
-              .filter(shown)
-              .map((i) => (
-                <ListItemButton
-                  key={i.path}
-                  selected={here.startsWith(i.match)}
-                  onClick={() => navigate(i.path)}
-                  sx={{ py: 0.25, pl: s.title ? 3 : 2, pr: 1 }}
-                  component="a"
-                  href={`#${i.path}`}
-                >
-                  <ListItemIcon sx={{ minWidth: 28 }}>{i.icon}</ListItemIcon>
-                  <ListItemText primary={i.label} slotProps={{ primary: { sx: { fontSize: 13 } } }} />
-                </ListItemButton>
-              ))}
+            {s.title ? (
+              <ListSubheader sx={{ lineHeight: '26px', fontSize: 12, fontWeight: 700, bgcolor: 'transparent' }}>
+                {s.title}
+              </ListSubheader>
+            ) : null}
+            {s.items.filter(shown).map((i) => (
+              <ListItemButton
+                key={i.path}
+                selected={here.startsWith(i.match)}
+                onClick={() => navigate(i.path)}
+                sx={{ py: 0.25, pl: s.title ? 3 : 2, pr: 1 }}
+                component="a"
+                href={`#${i.path}`}
+              >
+                <ListItemIcon sx={{ minWidth: 28 }}>{i.icon}</ListItemIcon>
+                <ListItemText primary={i.label} slotProps={{ primary: { sx: { fontSize: 13 } } }} />
+              </ListItemButton>
+            ))}
           </ul>
         </li>
       ))}

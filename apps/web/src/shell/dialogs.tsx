@@ -1,6 +1,16 @@
 // Promise-based confirm / prompt dialogs and a snackbar for action results and errors.
 import { createContext, useCallback, useContext, useRef, useState } from 'react';
-import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Snackbar, TextField, Typography } from '@mui/material';
+import {
+  Alert,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Snackbar,
+  TextField,
+  Typography,
+} from '@mui/material';
 
 interface Api {
   confirm(message: string, title?: string): Promise<boolean>;
@@ -22,10 +32,18 @@ type Open =
 export function DialogsProvider({ children }: { children: React.ReactNode }) {
   const [open, setOpen] = useState<Open | null>(null);
   const [text, setText] = useState('');
-  const [snack, setSnack] = useState<{ message: string; severity: 'error' | 'success' | 'info' | 'warning'; key: number } | null>(null);
+  const [snack, setSnack] = useState<{
+    message: string;
+    severity: 'error' | 'success' | 'info' | 'warning';
+    key: number;
+  } | null>(null);
   const keyRef = useRef(0);
 
-  const confirm = useCallback((message: string, title = 'Confirm') => new Promise<boolean>((resolve) => setOpen({ kind: 'confirm', title, message, resolve })), []);
+  const confirm = useCallback(
+    (message: string, title = 'Confirm') =>
+      new Promise<boolean>((resolve) => setOpen({ kind: 'confirm', title, message, resolve })),
+    [],
+  );
   const prompt = useCallback(
     (title: string, initial: string, label = 'Comment') =>
       new Promise<string | null>((resolve) => {
@@ -34,7 +52,11 @@ export function DialogsProvider({ children }: { children: React.ReactNode }) {
       }),
     [],
   );
-  const notify = useCallback((message: string, severity: 'error' | 'success' | 'info' | 'warning' = 'error') => setSnack({ message, severity, key: ++keyRef.current }), []);
+  const notify = useCallback(
+    (message: string, severity: 'error' | 'success' | 'info' | 'warning' = 'error') =>
+      setSnack({ message, severity, key: ++keyRef.current }),
+    [],
+  );
 
   const close = (result: boolean) => {
     if (!open) return;
@@ -64,12 +86,27 @@ export function DialogsProvider({ children }: { children: React.ReactNode }) {
           )}
         </DialogContent>
         <DialogActions>
-          <Button size="small" variant="contained" onClick={() => close(true)} autoFocus={open?.kind === 'confirm'}>OK</Button>
-          <Button size="small" onClick={() => close(false)}>Cancel</Button>
+          <Button size="small" variant="contained" onClick={() => close(true)} autoFocus={open?.kind === 'confirm'}>
+            OK
+          </Button>
+          <Button size="small" onClick={() => close(false)}>
+            Cancel
+          </Button>
         </DialogActions>
       </Dialog>
-      <Snackbar key={snack?.key} open={snack !== null} autoHideDuration={snack?.severity === 'error' ? 8000 : 3000} onClose={() => setSnack(null)} anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}>
-        <Alert severity={snack?.severity ?? 'info'} variant="filled" onClose={() => setSnack(null)} sx={{ maxWidth: 700 }}>
+      <Snackbar
+        key={snack?.key}
+        open={snack !== null}
+        autoHideDuration={snack?.severity === 'error' ? 8000 : 3000}
+        onClose={() => setSnack(null)}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
+      >
+        <Alert
+          severity={snack?.severity ?? 'info'}
+          variant="filled"
+          onClose={() => setSnack(null)}
+          sx={{ maxWidth: 700 }}
+        >
           {snack?.message}
         </Alert>
       </Snackbar>

@@ -9,11 +9,27 @@ const reducedMotion = () => typeof matchMedia === 'function' && matchMedia('(pre
 export function makeTheme(mode: 'light' | 'dark') {
   const still = reducedMotion();
   return createTheme({
-    ...(still ? { transitions: { create: () => 'none', duration: { shortest: 0, shorter: 0, short: 0, standard: 0, complex: 0, enteringScreen: 0, leavingScreen: 0 } } } : {}),
+    ...(still
+      ? {
+          transitions: {
+            create: () => 'none',
+            duration: {
+              shortest: 0,
+              shorter: 0,
+              short: 0,
+              standard: 0,
+              complex: 0,
+              enteringScreen: 0,
+              leavingScreen: 0,
+            },
+          },
+        }
+      : {}),
     palette: {
       mode,
       primary: { main: mode === 'light' ? '#2c5d8f' : '#5b9bd5' },
-      background: mode === 'light' ? { default: '#e9ecef', paper: '#ffffff' } : { default: '#121417', paper: '#1c1f23' },
+      background:
+        mode === 'light' ? { default: '#e9ecef', paper: '#ffffff' } : { default: '#121417', paper: '#1c1f23' },
     },
     typography: { fontSize: 13, fontFamily: FONT_FAMILY },
     shape: { borderRadius: 3 },

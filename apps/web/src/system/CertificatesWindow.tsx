@@ -3,7 +3,17 @@
 // for group full, Export (PEM, passphrase-encrypted key, PKCS#12) as a file download.
 // Routes: #/system/certificates, .../new, .../copy-3, .../3 (the entry dialog).
 import { useState } from 'react';
-import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, MenuItem, Select, TextField } from '@mui/material';
+import {
+  Alert,
+  Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  MenuItem,
+  Select,
+  TextField,
+} from '@mui/material';
 import ImportIcon from '@mui/icons-material/FileUpload';
 import SignIcon from '@mui/icons-material/Draw';
 import ExportIcon from '@mui/icons-material/FileDownload';
@@ -33,14 +43,26 @@ export function CertificatesWindow({ route }: { route: string[] }) {
         basePath={BASE}
         tools={(selected) => (
           <>
-            {canWrite ? <Tool title="Import" onClick={() => setOpen({ kind: 'import' })}><ImportIcon fontSize="small" /></Tool> : null}
             {canWrite ? (
-              <Tool title="Sign" disabled={selected.length !== 1 || selected[0]!['private-key'] !== true} onClick={() => setOpen({ kind: 'sign', cert: selected[0]! })}>
+              <Tool title="Import" onClick={() => setOpen({ kind: 'import' })}>
+                <ImportIcon fontSize="small" />
+              </Tool>
+            ) : null}
+            {canWrite ? (
+              <Tool
+                title="Sign"
+                disabled={selected.length !== 1 || selected[0]!['private-key'] !== true}
+                onClick={() => setOpen({ kind: 'sign', cert: selected[0]! })}
+              >
                 <SignIcon fontSize="small" />
               </Tool>
             ) : null}
             {isFull ? (
-              <Tool title="Export" disabled={selected.length !== 1} onClick={() => setOpen({ kind: 'export', cert: selected[0]! })}>
+              <Tool
+                title="Export"
+                disabled={selected.length !== 1}
+                onClick={() => setOpen({ kind: 'export', cert: selected[0]! })}
+              >
                 <ExportIcon fontSize="small" />
               </Tool>
             ) : null}
@@ -77,7 +99,15 @@ function useCommand(onClose: () => void, run: () => Promise<string>) {
   return { busy, error, start };
 }
 
-function Frame({ title, error, children, onOk, okLabel = 'OK', busy, onClose }: {
+function Frame({
+  title,
+  error,
+  children,
+  onOk,
+  okLabel = 'OK',
+  busy,
+  onClose,
+}: {
   title: string;
   error: string | null;
   children: React.ReactNode;
@@ -90,12 +120,20 @@ function Frame({ title, error, children, onOk, okLabel = 'OK', busy, onClose }: 
     <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
       <DialogTitle sx={{ py: 0.75, fontSize: 14, fontWeight: 600, bgcolor: 'action.hover' }}>{title}</DialogTitle>
       <DialogContent sx={{ pt: '12px !important' }}>
-        {error ? <Alert severity="error" sx={{ mb: 1, py: 0 }}>{error}</Alert> : null}
+        {error ? (
+          <Alert severity="error" sx={{ mb: 1, py: 0 }}>
+            {error}
+          </Alert>
+        ) : null}
         {children}
       </DialogContent>
       <DialogActions>
-        <Button size="small" variant="contained" onClick={onOk} disabled={busy}>{okLabel}</Button>
-        <Button size="small" variant="outlined" onClick={onClose}>Cancel</Button>
+        <Button size="small" variant="contained" onClick={onOk} disabled={busy}>
+          {okLabel}
+        </Button>
+        <Button size="small" variant="outlined" onClick={onClose}>
+          Cancel
+        </Button>
       </DialogActions>
     </Dialog>
   );
@@ -103,18 +141,40 @@ function Frame({ title, error, children, onOk, okLabel = 'OK', busy, onClose }: 
 
 /** RouterOS `sign <cert> ca=<ca>`: the CAs here that hold their key, or self-signed. */
 function SignDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }) {
-  const cas = (useMenuItems('certificate').data?.items ?? []).filter((e) => e.ca === true && e['private-key'] === true && e.id !== cert.id);
+  const cas = (useMenuItems('certificate').data?.items ?? []).filter(
+    (e) => e.ca === true && e['private-key'] === true && e.id !== cert.id,
+  );
   const [ca, setCa] = useState<string>(cas[0] ? String(cas[0].name) : '');
-  const { busy, error, start: sign } = useCommand(onClose, async () => {
+  const {
+    busy,
+    error,
+    start: sign,
+  } = useCommand(onClose, async () => {
     await trpc().config.signCertificate.mutate({ id: cert.id, ...(ca ? { ca } : {}) });
     return `Certificate ${String(cert.name)} signed ${ca ? `by ${ca}` : '(self-signed)'}`;
   });
   return (
     <Frame title={`Sign <${String(cert.name)}>`} error={error} onOk={sign} okLabel="Sign" busy={busy} onClose={onClose}>
-      <FieldRow label="CA" help="The certificate authority that signs it (a CA here with its private key); none = self-signed.">
-        <Select size="small" fullWidth value={ca} displayEmpty onChange={(e) => setCa(e.target.value)} inputProps={{ 'aria-label': 'CA' }}>
-          <MenuItem value="" dense>(self-signed)</MenuItem>
-          {cas.map((c) => <MenuItem key={c.id} value={String(c.name)} dense>{String(c.name)}</MenuItem>)}
+      <FieldRow
+        label="CA"
+        help="The certificate authority that signs it (a CA here with its private key); none = self-signed."
+      >
+        <Select
+          size="small"
+          fullWidth
+          value={ca}
+          displayEmpty
+          onChange={(e) => setCa(e.target.value)}
+          inputProps={{ 'aria-label': 'CA' }}
+        >
+          <MenuItem value="" dense>
+            (self-signed)
+          </MenuItem>
+          {cas.map((c) => (
+            <MenuItem key={c.id} value={String(c.name)} dense>
+              {String(c.name)}
+            </MenuItem>
+          ))}
         </Select>
       </FieldRow>
     </Frame>
@@ -125,7 +185,9 @@ function SignDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }) 
 function download(files: { name: string; content: string; encoding: 'utf8' | 'base64' }[]): void {
   for (const f of files) {
     const data = f.encoding === 'base64' ? Uint8Array.from(atob(f.content), (c) => c.charCodeAt(0)) : f.content;
-    const url = URL.createObjectURL(new Blob([data], { type: f.encoding === 'base64' ? 'application/x-pkcs12' : 'application/x-pem-file' }));
+    const url = URL.createObjectURL(
+      new Blob([data], { type: f.encoding === 'base64' ? 'application/x-pkcs12' : 'application/x-pem-file' }),
+    );
     const a = document.createElement('a');
     a.href = url;
     a.download = f.name;
@@ -141,21 +203,60 @@ function ExportDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }
   const [type, setType] = useState<'pem' | 'pkcs12'>('pem');
   const [passphrase, setPassphrase] = useState('');
   const hasKey = cert['private-key'] === true;
-  const { busy, error, start: run } = useCommand(onClose, async () => {
+  const {
+    busy,
+    error,
+    start: run,
+  } = useCommand(onClose, async () => {
     const out = await trpc().config.exportCertificate.mutate({ id: cert.id, type, passphrase });
     download(out.files);
     return `Exported ${out.files.map((f) => f.name).join(', ')}`;
   });
   return (
-    <Frame title={`Export <${String(cert.name)}>`} error={error} onOk={run} okLabel="Export" busy={busy} onClose={onClose}>
-      <FieldRow label="Type" help="pem: the certificate (.crt), and with a passphrase its encrypted key (.key); pkcs12: certificate, key and CA in one .p12.">
-        <Select size="small" fullWidth value={type} onChange={(e) => setType(e.target.value as 'pem' | 'pkcs12')} inputProps={{ 'aria-label': 'Type' }}>
-          <MenuItem value="pem" dense>pem</MenuItem>
-          <MenuItem value="pkcs12" dense>pkcs12</MenuItem>
+    <Frame
+      title={`Export <${String(cert.name)}>`}
+      error={error}
+      onOk={run}
+      okLabel="Export"
+      busy={busy}
+      onClose={onClose}
+    >
+      <FieldRow
+        label="Type"
+        help="pem: the certificate (.crt), and with a passphrase its encrypted key (.key); pkcs12: certificate, key and CA in one .p12."
+      >
+        <Select
+          size="small"
+          fullWidth
+          value={type}
+          onChange={(e) => setType(e.target.value as 'pem' | 'pkcs12')}
+          inputProps={{ 'aria-label': 'Type' }}
+        >
+          <MenuItem value="pem" dense>
+            pem
+          </MenuItem>
+          <MenuItem value="pkcs12" dense>
+            pkcs12
+          </MenuItem>
         </Select>
       </FieldRow>
-      <FieldRow label="Export Passphrase" help={hasKey ? 'Encrypts the private key. Empty with pem: the certificate only. Required for pkcs12.' : 'This entry has no private key; required for pkcs12.'}>
-        <TextField size="small" fullWidth type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Export Passphrase' } }} />
+      <FieldRow
+        label="Export Passphrase"
+        help={
+          hasKey
+            ? 'Encrypts the private key. Empty with pem: the certificate only. Required for pkcs12.'
+            : 'This entry has no private key; required for pkcs12.'
+        }
+      >
+        <TextField
+          size="small"
+          fullWidth
+          type="password"
+          autoComplete="new-password"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+          slotProps={{ htmlInput: { 'aria-label': 'Export Passphrase' } }}
+        />
       </FieldRow>
     </Frame>
   );
@@ -172,20 +273,43 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
     const bytes = new Uint8Array(await f.arrayBuffer());
     const asText = new TextDecoder().decode(bytes);
     // PEM as text; anything else (PKCS#12) as base64.
-    setContent(asText.includes('-----BEGIN') ? asText : btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')));
+    setContent(
+      asText.includes('-----BEGIN') ? asText : btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')),
+    );
     setFileName(f.name);
     if (!name) setName(f.name.replace(/\.(p12|pfx|pem|crt|cer|key)$/i, ''));
   };
-  const { busy, error, start: run } = useCommand(onClose, async () => {
-    const added = await trpc().config.importCertificate.mutate({ name: name || 'import', content, ...(passphrase ? { passphrase } : {}) });
+  const {
+    busy,
+    error,
+    start: run,
+  } = useCommand(onClose, async () => {
+    const added = await trpc().config.importCertificate.mutate({
+      name: name || 'import',
+      content,
+      ...(passphrase ? { passphrase } : {}),
+    });
     return `Imported ${added.map((e) => String(e.name)).join(', ') || 'nothing new'}`;
   });
   return (
-    <Frame title="Import Certificate" error={error} onOk={run} okLabel="Import" busy={busy || content.trim() === ''} onClose={onClose}>
+    <Frame
+      title="Import Certificate"
+      error={error}
+      onOk={run}
+      okLabel="Import"
+      busy={busy || content.trim() === ''}
+      onClose={onClose}
+    >
       <FieldRow label="File" help="A .p12/.pfx bundle, or PEM (.crt, .pem, .key).">
         <Button size="small" variant="outlined" component="label" sx={{ textTransform: 'none' }}>
           {fileName || 'Choose file…'}
-          <input hidden type="file" accept=".p12,.pfx,.pem,.crt,.cer,.key" onChange={(e) => void pick(e.target.files?.[0])} aria-label="File" />
+          <input
+            hidden
+            type="file"
+            accept=".p12,.pfx,.pem,.crt,.cer,.key"
+            onChange={(e) => void pick(e.target.files?.[0])}
+            aria-label="File"
+          />
         </Button>
       </FieldRow>
       <FieldRow label="PEM" help="Or paste PEM text: certificates and/or a private key.">
@@ -198,14 +322,30 @@ function ImportDialog({ onClose }: { onClose: () => void }) {
           value={content.includes('-----BEGIN') || content === '' ? content : '(binary file)'}
           disabled={content !== '' && !content.includes('-----BEGIN')}
           onChange={(e) => setContent(e.target.value)}
-          slotProps={{ htmlInput: { 'aria-label': 'PEM', spellCheck: false, style: { fontFamily: 'monospace', fontSize: 11 } } }}
+          slotProps={{
+            htmlInput: { 'aria-label': 'PEM', spellCheck: false, style: { fontFamily: 'monospace', fontSize: 11 } },
+          }}
         />
       </FieldRow>
       <FieldRow label="Name" help="Name of the imported certificate; further ones get _1, _2…" required>
-        <TextField size="small" fullWidth value={name} onChange={(e) => setName(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Name' } }} />
+        <TextField
+          size="small"
+          fullWidth
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          slotProps={{ htmlInput: { 'aria-label': 'Name' } }}
+        />
       </FieldRow>
       <FieldRow label="Passphrase" help="Of the PKCS#12 file or the encrypted key.">
-        <TextField size="small" fullWidth type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} slotProps={{ htmlInput: { 'aria-label': 'Passphrase' } }} />
+        <TextField
+          size="small"
+          fullWidth
+          type="password"
+          autoComplete="off"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+          slotProps={{ htmlInput: { 'aria-label': 'Passphrase' } }}
+        />
       </FieldRow>
     </Frame>
   );

@@ -1,7 +1,18 @@
 // The wizards' shared frame (window, stepper, step body as a form, button bar) and the page after
 // Finish (downloads of the setup's files, links to its objects).
 import { useEffect, useState } from 'react';
-import { Alert, Box, Button, CircularProgress, Step, StepButton, Stepper, Typography, useMediaQuery, useTheme } from '@mui/material';
+import {
+  Alert,
+  Box,
+  Button,
+  CircularProgress,
+  Step,
+  StepButton,
+  Stepper,
+  Typography,
+  useMediaQuery,
+  useTheme,
+} from '@mui/material';
 import type { WizardFinishResult } from '@ipsec/schema';
 import { messageOf } from '../api/trpc.ts';
 import { navigate } from '../shell/route.ts';
@@ -24,7 +35,18 @@ const CANCEL_QUESTION = 'Close the wizard and discard what you entered? Nothing 
  * Window, stepper, scrolling step body (a form: Enter = Next) and the button bar: Cancel (asks, then `onCancel`
  * drops the draft), Back, and Next on the steps or Finish on the last one (the review).
  */
-export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, onSubmit, onCancel, review, children }: {
+export function WizardFrame({
+  title,
+  labels,
+  index,
+  reachable,
+  onStep,
+  bodyRef,
+  onSubmit,
+  onCancel,
+  review,
+  children,
+}: {
   title: string;
   labels: string[];
   index: number;
@@ -45,13 +67,25 @@ export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, 
   };
   const footer = (
     <>
-      <Button size="small" variant="outlined" onClick={cancel}>Cancel</Button>
+      <Button size="small" variant="outlined" onClick={cancel}>
+        Cancel
+      </Button>
       <Box sx={{ flex: 1 }} />
-      <Button size="small" variant="outlined" disabled={index === 0} onClick={() => onStep(index - 1)}>&lt; Back</Button>
+      <Button size="small" variant="outlined" disabled={index === 0} onClick={() => onStep(index - 1)}>
+        &lt; Back
+      </Button>
       {index < last ? (
-        <Button size="small" variant="contained" type="submit" form="wizard-step">Next &gt;</Button>
+        <Button size="small" variant="contained" type="submit" form="wizard-step">
+          Next &gt;
+        </Button>
       ) : (
-        <Button size="small" variant="contained" onClick={review.finish} disabled={!review.ready || review.finishing} startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}>
+        <Button
+          size="small"
+          variant="contained"
+          onClick={review.finish}
+          disabled={!review.ready || review.finishing}
+          startIcon={review.finishing ? <CircularProgress size={14} color="inherit" /> : undefined}
+        >
           Finish
         </Button>
       )}
@@ -62,10 +96,23 @@ export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, 
   return (
     <Window title={title}>
       <Box sx={{ px: 1, py: 1, borderBottom: 1, borderColor: 'divider', overflowX: 'auto' }}>
-        <Stepper nonLinear activeStep={index} alternativeLabel={narrow} aria-label="Wizard steps" sx={{ minWidth: narrow ? 560 : 0, '& .MuiStepLabel-label': { fontSize: 12, mt: narrow ? '4px !important' : undefined } }}>
+        <Stepper
+          nonLinear
+          activeStep={index}
+          alternativeLabel={narrow}
+          aria-label="Wizard steps"
+          sx={{
+            minWidth: narrow ? 560 : 0,
+            '& .MuiStepLabel-label': { fontSize: 12, mt: narrow ? '4px !important' : undefined },
+          }}
+        >
           {labels.map((label, i) => (
             <Step key={label} completed={i < index} disabled={i > reachable}>
-              <StepButton onClick={() => onStep(i)} aria-current={i === index ? 'step' : undefined} sx={{ py: 0.5, my: -0.5 }}>
+              <StepButton
+                onClick={() => onStep(i)}
+                aria-current={i === index ? 'step' : undefined}
+                sx={{ py: 0.5, my: -0.5 }}
+              >
                 {label}
               </StepButton>
             </Step>
@@ -86,17 +133,41 @@ export function WizardFrame({ title, labels, index, reachable, onStep, bodyRef, 
       >
         {children}
       </Box>
-      <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}>{footer}</Box>
+      <Box
+        sx={{
+          display: 'flex',
+          gap: 1,
+          alignItems: 'center',
+          px: 1,
+          py: 0.75,
+          borderTop: 1,
+          borderColor: 'divider',
+          bgcolor: 'action.hover',
+        }}
+      >
+        {footer}
+      </Box>
     </Window>
   );
 }
 
 /** Results of this page's Finishes, shown without asking again ("<mode>/<name>"). */
 const finished = new Map<string, WizardFinishResult>();
-export const rememberFinish = (mode: string, result: WizardFinishResult) => finished.set(`${mode}/${result.name}`, result);
+export const rememberFinish = (mode: string, result: WizardFinishResult) =>
+  finished.set(`${mode}/${result.name}`, result);
 
 /** After Finish: the files of setup `name` (from Finish, or asked again after a reload) and where its objects are. */
-export function Done({ mode, title, heading, intro, name, where, again, filesTitle, allLabel }: {
+export function Done({
+  mode,
+  title,
+  heading,
+  intro,
+  name,
+  where,
+  again,
+  filesTitle,
+  allLabel,
+}: {
   mode: string;
   title: string;
   heading: string;
@@ -117,16 +188,34 @@ export function Done({ mode, title, heading, intro, name, where, again, filesTit
   return (
     <Window title={title}>
       <Box sx={{ flex: 1, minHeight: 0, overflow: 'auto', px: 2, py: 1.5 }}>
-        <Typography component="h2" variant="subtitle1" sx={{ fontWeight: 600, fontSize: 15 }}>{heading}</Typography>
-        <Typography variant="body2" color="text.secondary" sx={{ mb: 1.5, maxWidth: 760 }}>{intro}</Typography>
+        <Typography component="h2" variant="subtitle1" sx={{ fontWeight: 600, fontSize: 15 }}>
+          {heading}
+        </Typography>
+        <Typography variant="body2" color="text.secondary" sx={{ mb: 1.5, maxWidth: 760 }}>
+          {intro}
+        </Typography>
         {error ? <Alert severity="error">{error}</Alert> : null}
         {!result && !error ? <CircularProgress size={20} /> : null}
-        {result ? <DownloadsPanel result={result} isFull={isFull} where={where} {...(filesTitle ? { filesTitle } : {})} {...(allLabel ? { allLabel } : {})} /> : null}
+        {result ? (
+          <DownloadsPanel
+            result={result}
+            isFull={isFull}
+            where={where}
+            {...(filesTitle ? { filesTitle } : {})}
+            {...(allLabel ? { allLabel } : {})}
+          />
+        ) : null}
       </Box>
-      <Box sx={{ display: 'flex', gap: 1, px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}>
+      <Box
+        sx={{ display: 'flex', gap: 1, px: 1, py: 0.75, borderTop: 1, borderColor: 'divider', bgcolor: 'action.hover' }}
+      >
         <Box sx={{ flex: 1 }} />
-        <Button size="small" variant="outlined" onClick={() => navigate(again[1])}>{again[0]}</Button>
-        <Button size="small" variant="contained" onClick={() => navigate('/ip/ipsec/peers')}>Close</Button>
+        <Button size="small" variant="outlined" onClick={() => navigate(again[1])}>
+          {again[0]}
+        </Button>
+        <Button size="small" variant="contained" onClick={() => navigate('/ip/ipsec/peers')}>
+          Close
+        </Button>
       </Box>
     </Window>
   );

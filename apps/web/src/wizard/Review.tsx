@@ -3,7 +3,15 @@
 // warnings with their fix. It only previews: nothing is stored before Finish.
 import { useEffect, useState } from 'react';
 import { Alert, AlertTitle, Box, Chip, CircularProgress, Link, Typography } from '@mui/material';
-import { SECRET_PLACEHOLDER, WIZARD_CLIENT_LABELS, getMenu, type WizardFinishResult, type WizardObject, type WizardPreview, type WizardWarning } from '@ipsec/schema';
+import {
+  SECRET_PLACEHOLDER,
+  WIZARD_CLIENT_LABELS,
+  getMenu,
+  type WizardFinishResult,
+  type WizardObject,
+  type WizardPreview,
+  type WizardWarning,
+} from '@ipsec/schema';
 import { issuesOf, messageOf } from '../api/trpc.ts';
 import { printCell } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
@@ -47,7 +55,16 @@ export interface FieldLink {
   goTo: (field: string) => void;
 }
 
-export function ReviewBody({ loading, error, problems, objects, warnings, links, summary, warningsTitle = 'Compatibility warnings' }: {
+export function ReviewBody({
+  loading,
+  error,
+  problems,
+  objects,
+  warnings,
+  links,
+  summary,
+  warningsTitle = 'Compatibility warnings',
+}: {
   loading: boolean;
   error: string | null;
   problems: Problem[];
@@ -60,23 +77,49 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
   const change = (field: string) => {
     const label = links.stepLabel(field);
     return label ? (
-      <Link component="button" type="button" variant="body2" onClick={() => links.goTo(field)} sx={{ ml: 0.5, verticalAlign: 'baseline' }}>
+      <Link
+        component="button"
+        type="button"
+        variant="body2"
+        onClick={() => links.goTo(field)}
+        sx={{ ml: 0.5, verticalAlign: 'baseline' }}
+      >
         Change in {label}
       </Link>
     ) : null;
   };
   return (
     <Box>
-      <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '120px 1fr', md: '170px 1fr' }, columnGap: 1.5, rowGap: 0.25, m: 0, mb: 1.5, maxWidth: 760 }} aria-label="Summary">
+      <Box
+        component="dl"
+        sx={{
+          display: 'grid',
+          gridTemplateColumns: { xs: '120px 1fr', md: '170px 1fr' },
+          columnGap: 1.5,
+          rowGap: 0.25,
+          m: 0,
+          mb: 1.5,
+          maxWidth: 760,
+        }}
+        aria-label="Summary"
+      >
         {summary.map(([k, v]) => (
           <Box key={k} sx={{ display: 'contents' }}>
-            <Typography component="dt" variant="body2" color="text.secondary" sx={{ textAlign: 'right' }}>{k}:</Typography>
-            <Typography component="dd" variant="body2" sx={{ m: 0, wordBreak: 'break-word' }}>{v}</Typography>
+            <Typography component="dt" variant="body2" color="text.secondary" sx={{ textAlign: 'right' }}>
+              {k}:
+            </Typography>
+            <Typography component="dd" variant="body2" sx={{ m: 0, wordBreak: 'break-word' }}>
+              {v}
+            </Typography>
           </Box>
         ))}
       </Box>
 
-      {error ? <Alert severity="error" sx={{ mb: 1 }}>{error}</Alert> : null}
+      {error ? (
+        <Alert severity="error" sx={{ mb: 1 }}>
+          {error}
+        </Alert>
+      ) : null}
       {problems.length ? (
         <Alert severity="error" sx={{ mb: 1 }} role="alert" data-testid="wizard-problems">
           <AlertTitle sx={{ fontSize: 13, mb: 0.25 }}>Finish would be refused: fix these first</AlertTitle>
@@ -92,11 +135,22 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
 
       {warnings.length ? (
         <Box component="section" aria-label={warningsTitle} sx={{ mb: 1.5 }}>
-          <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>{warningsTitle} ({warnings.length})</Typography>
+          <Typography component="h3" variant="body2" sx={{ fontWeight: 600, mb: 0.5 }}>
+            {warningsTitle} ({warnings.length})
+          </Typography>
           {warnings.map((w, i) => (
-            <Alert key={i} severity="warning" sx={{ mb: 0.5, py: 0, '& .MuiAlert-message': { py: '6px' } }} data-testid="wizard-warning">
+            <Alert
+              key={i}
+              severity="warning"
+              sx={{ mb: 0.5, py: 0, '& .MuiAlert-message': { py: '6px' } }}
+              data-testid="wizard-warning"
+            >
               <Box sx={{ fontSize: 13 }}>
-                <Chip size="small" label={w.client === 'all' ? 'All clients' : WIZARD_CLIENT_LABELS[w.client]} sx={{ height: 18, fontSize: 11, mr: 0.75 }} />
+                <Chip
+                  size="small"
+                  label={w.client === 'all' ? 'All clients' : WIZARD_CLIENT_LABELS[w.client]}
+                  sx={{ height: 18, fontSize: 11, mr: 0.75 }}
+                />
                 {w.message}
               </Box>
               <Box sx={{ fontSize: 13, mt: 0.25 }}>
@@ -118,22 +172,58 @@ export function ReviewBody({ loading, error, problems, objects, warnings, links,
       ) : null}
       {objects
         ? groupByMenu(objects).map(([menu, list]) => (
-            <Box key={menu} component="section" aria-label={menuPlace(menu)} sx={{ mb: 1, border: 1, borderColor: 'divider', borderRadius: 1, overflow: 'hidden' }}>
+            <Box
+              key={menu}
+              component="section"
+              aria-label={menuPlace(menu)}
+              sx={{ mb: 1, border: 1, borderColor: 'divider', borderRadius: 1, overflow: 'hidden' }}
+            >
               <Box sx={{ display: 'flex', alignItems: 'baseline', gap: 1, px: 1, py: 0.25, bgcolor: 'action.hover' }}>
-                <Typography component="h4" variant="body2" sx={{ fontWeight: 600 }}>{menuPlace(menu)}</Typography>
-                <Typography variant="caption" color="text.secondary">/{(getMenu(menu)?.path ?? menu).replace(/\//g, ' ')} · {list.length} new</Typography>
+                <Typography component="h4" variant="body2" sx={{ fontWeight: 600 }}>
+                  {menuPlace(menu)}
+                </Typography>
+                <Typography variant="caption" color="text.secondary">
+                  /{(getMenu(menu)?.path ?? menu).replace(/\//g, ' ')} · {list.length} new
+                </Typography>
               </Box>
               {list.map((o, i) => (
                 <Box
                   key={i}
                   data-testid="wizard-object"
                   data-menu={menu}
-                  sx={{ px: 1, py: 0.4, borderTop: i ? 1 : 0, borderColor: 'divider', fontFamily: 'monospace', fontSize: 12, lineHeight: 1.6, wordBreak: 'break-word' }}
+                  sx={{
+                    px: 1,
+                    py: 0.4,
+                    borderTop: i ? 1 : 0,
+                    borderColor: 'divider',
+                    fontFamily: 'monospace',
+                    fontSize: 12,
+                    lineHeight: 1.6,
+                    wordBreak: 'break-word',
+                  }}
                 >
-                  <Box component="span" sx={{ color: 'text.secondary' }}>add </Box>
+                  <Box component="span" sx={{ color: 'text.secondary' }}>
+                    add{' '}
+                  </Box>
                   {Object.entries(o.values).map(([k, v]) => (
-                    <Box component="span" key={k} sx={{ mr: 1, whiteSpace: 'nowrap', display: 'inline-block', maxWidth: '100%', overflow: 'hidden', textOverflow: 'ellipsis', verticalAlign: 'bottom' }} title={`${k}=${printValue(menu, k, v)}`}>
-                      <Box component="span" sx={{ color: 'primary.main' }}>{k}</Box>={printValue(menu, k, v)}
+                    <Box
+                      component="span"
+                      key={k}
+                      sx={{
+                        mr: 1,
+                        whiteSpace: 'nowrap',
+                        display: 'inline-block',
+                        maxWidth: '100%',
+                        overflow: 'hidden',
+                        textOverflow: 'ellipsis',
+                        verticalAlign: 'bottom',
+                      }}
+                      title={`${k}=${printValue(menu, k, v)}`}
+                    >
+                      <Box component="span" sx={{ color: 'primary.main' }}>
+                        {k}
+                      </Box>
+                      ={printValue(menu, k, v)}
                     </Box>
                   ))}
                   {o.note ? (
@@ -162,7 +252,14 @@ interface ReviewState {
  * The agent's preview of `input` while the review step shows (asked again when the input changed),
  * and Finish. The agent's issues name wizard fields: they go to `onAgentErrors` for their steps.
  */
-export function useWizardReview<I>({ input, active, preview, finish, onAgentErrors, onFinished }: {
+export function useWizardReview<I>({
+  input,
+  active,
+  preview,
+  finish,
+  onAgentErrors,
+  onFinished,
+}: {
   input: I;
   active: boolean;
   preview: (input: I) => Promise<WizardPreview>;
@@ -210,5 +307,11 @@ export function useWizardReview<I>({ input, active, preview, finish, onAgentErro
   };
 
   const loading = state.key !== key;
-  return { state, loading, finishing, finish: run, ready: !loading && state.problems.length === 0 && state.error === null };
+  return {
+    state,
+    loading,
+    finishing,
+    finish: run,
+    ready: !loading && state.problems.length === 0 && state.error === null,
+  };
 }

@@ -3,7 +3,13 @@
 // other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
 import { useMemo, useState } from 'react';
 import { Checkbox, FormControlLabel, MenuItem, Select } from '@mui/material';
-import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals, siteToSiteInputSchema, type SiteToSiteInput } from '@ipsec/schema';
+import {
+  WIZARD_NAME_MAX,
+  WIZARD_PSK_MIN,
+  defaultSiteToSiteProposals,
+  siteToSiteInputSchema,
+  type SiteToSiteInput,
+} from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { finishSiteToSite, previewSiteToSite } from './api.ts';
 import { clone, compact, issuesOf, remap, type Errors, type ProposalsDraft } from './draft.ts';
@@ -79,7 +85,11 @@ function checkStep(d: S2sDraft, i: number): Errors {
   const all = issuesOf(siteToSiteInputSchema.safeParse(input));
   const mine = Object.fromEntries(Object.entries(all).filter(([field]) => stepOfField(STEPS, field) === i));
   // list items: back from the sent list's index to the row the user sees
-  return remap(remap(mine, 'localNetworks', compact(d.localNetworks).row), 'remoteNetworks', compact(d.remoteNetworks).row);
+  return remap(
+    remap(mine, 'localNetworks', compact(d.localNetworks).row),
+    'remoteNetworks',
+    compact(d.remoteNetworks).row,
+  );
 }
 
 export function SiteToSiteWizard({ route }: { route: string[] }) {
@@ -109,7 +119,12 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
 function SiteToSiteSteps({ route }: { route: string[] }) {
   const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
 
-  const { index, isReview, errors, setAgentErrors, links, frame } = useWizardSteps({ base: BASE, steps: STEPS, slug: route[0], check: (i) => checkStep(draft, i) });
+  const { index, isReview, errors, setAgentErrors, links, frame } = useWizardSteps({
+    base: BASE,
+    steps: STEPS,
+    slug: route[0],
+    check: (i) => checkStep(draft, i),
+  });
   const set = (patch: Partial<S2sDraft>) => {
     setDraft((d) => (current = { ...d, ...patch }));
     setAgentErrors({});
@@ -141,56 +156,139 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
     >
       {index === 0 ? (
         <>
-          <StepIntro title="1. Tunnel">The two routers' public addresses: this one (peer local-address) and the other end (peer address).</StepIntro>
-          <Row label="Local address" error={errors.localAddress} help="This router's public IP address, e.g. 192.168.90.1">
-            <Text label="Local address" value={draft.localAddress} onChange={(localAddress) => set({ localAddress })} error={errors.localAddress} autoFocus />
+          <StepIntro title="1. Tunnel">
+            The two routers' public addresses: this one (peer local-address) and the other end (peer address).
+          </StepIntro>
+          <Row
+            label="Local address"
+            error={errors.localAddress}
+            help="This router's public IP address, e.g. 192.168.90.1"
+          >
+            <Text
+              label="Local address"
+              value={draft.localAddress}
+              onChange={(localAddress) => set({ localAddress })}
+              error={errors.localAddress}
+              autoFocus
+            />
           </Row>
-          <Row label="Remote address" error={errors.remoteAddress} help="The other router's public IP address or DNS name.">
-            <Text label="Remote address" value={draft.remoteAddress} onChange={(remoteAddress) => set({ remoteAddress })} error={errors.remoteAddress} />
+          <Row
+            label="Remote address"
+            error={errors.remoteAddress}
+            help="The other router's public IP address or DNS name."
+          >
+            <Text
+              label="Remote address"
+              value={draft.remoteAddress}
+              onChange={(remoteAddress) => set({ remoteAddress })}
+              error={errors.remoteAddress}
+            />
           </Row>
-          <Row label="Exchange mode" error={errors.exchangeMode} help="ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's files, but the tunnel will not come up.">
-            <Select size="small" value={draft.exchangeMode} onChange={(e) => set({ exchangeMode: e.target.value as S2sDraft['exchangeMode'] })} inputProps={{ 'aria-label': 'Exchange mode' }} sx={{ width: 220 }}>
-              <MenuItem value="ike2" dense>ike2</MenuItem>
-              <MenuItem value="main" dense>main (IKEv1)</MenuItem>
+          <Row
+            label="Exchange mode"
+            error={errors.exchangeMode}
+            help="ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's files, but the tunnel will not come up."
+          >
+            <Select
+              size="small"
+              value={draft.exchangeMode}
+              onChange={(e) => set({ exchangeMode: e.target.value as S2sDraft['exchangeMode'] })}
+              inputProps={{ 'aria-label': 'Exchange mode' }}
+              sx={{ width: 220 }}
+            >
+              <MenuItem value="ike2" dense>
+                ike2
+              </MenuItem>
+              <MenuItem value="main" dense>
+                main (IKEv1)
+              </MenuItem>
             </Select>
           </Row>
-          <Row label="Name" error={errors.name} help={`Of the peer, profile and proposal (at most ${WIZARD_NAME_MAX} characters).`}>
+          <Row
+            label="Name"
+            error={errors.name}
+            help={`Of the peer, profile and proposal (at most ${WIZARD_NAME_MAX} characters).`}
+          >
             <Text label="Name" value={draft.name} onChange={(name) => set({ name })} error={errors.name} width={220} />
           </Row>
         </>
       ) : index === 1 ? (
         <>
-          <StepIntro title="2. Networks">Traffic between these networks goes through the tunnel: one policy per local and remote network pair.</StepIntro>
+          <StepIntro title="2. Networks">
+            Traffic between these networks goes through the tunnel: one policy per local and remote network pair.
+          </StepIntro>
           <Row label="Local networks" error={errors.localNetworks} help="Behind this router, e.g. 10.1.202.0/24">
-            <ListInput field="localNetworks" itemLabel="Local network" addLabel="Add local network" rows={draft.localNetworks} onChange={(localNetworks) => set({ localNetworks })} errors={{ ...errors, localNetworks: '' }} placeholder="10.1.202.0/24" />
+            <ListInput
+              field="localNetworks"
+              itemLabel="Local network"
+              addLabel="Add local network"
+              rows={draft.localNetworks}
+              onChange={(localNetworks) => set({ localNetworks })}
+              errors={{ ...errors, localNetworks: '' }}
+              placeholder="10.1.202.0/24"
+            />
           </Row>
           <Row label="Remote networks" error={errors.remoteNetworks} help="Behind the other end, e.g. 10.1.101.0/24">
-            <ListInput field="remoteNetworks" itemLabel="Remote network" addLabel="Add remote network" rows={draft.remoteNetworks} onChange={(remoteNetworks) => set({ remoteNetworks })} errors={{ ...errors, remoteNetworks: '' }} placeholder="10.1.101.0/24" />
+            <ListInput
+              field="remoteNetworks"
+              itemLabel="Remote network"
+              addLabel="Add remote network"
+              rows={draft.remoteNetworks}
+              onChange={(remoteNetworks) => set({ remoteNetworks })}
+              errors={{ ...errors, remoteNetworks: '' }}
+              placeholder="10.1.101.0/24"
+            />
           </Row>
         </>
       ) : index === 2 ? (
         <>
-          <StepIntro title="3. Pre-shared key">Both routers authenticate with this secret; the other end's files carry it.</StepIntro>
-          <Row label="Pre-shared key" error={errors.psk} help={`At least ${WIZARD_PSK_MIN} characters; a value starting with 0x is hex.`}>
-            <Secret label="Pre-shared key" value={draft.psk} onChange={(psk) => set({ psk })} error={errors.psk} generate={32} />
+          <StepIntro title="3. Pre-shared key">
+            Both routers authenticate with this secret; the other end's files carry it.
+          </StepIntro>
+          <Row
+            label="Pre-shared key"
+            error={errors.psk}
+            help={`At least ${WIZARD_PSK_MIN} characters; a value starting with 0x is hex.`}
+          >
+            <Secret
+              label="Pre-shared key"
+              value={draft.psk}
+              onChange={(psk) => set({ psk })}
+              error={errors.psk}
+              generate={32}
+            />
           </Row>
         </>
       ) : index === 3 ? (
         <>
-          <StepIntro title="4. Algorithms">Phase 1 (profile) and phase 2 (proposal); the other end gets the same.</StepIntro>
+          <StepIntro title="4. Algorithms">
+            Phase 1 (profile) and phase 2 (proposal); the other end gets the same.
+          </StepIntro>
           <Row label="Algorithms" error={errors.proposals}>
             <FormControlLabel
               sx={{ m: 0, '& .MuiFormControlLabel-label': { fontSize: 13 } }}
-              control={<Checkbox size="small" sx={{ p: '3px', mr: 0.5 }} checked={draft.customProposals} onChange={(e) => set({ customProposals: e.target.checked })} />}
+              control={
+                <Checkbox
+                  size="small"
+                  sx={{ p: '3px', mr: 0.5 }}
+                  checked={draft.customProposals}
+                  onChange={(e) => set({ customProposals: e.target.checked })}
+                />
+              }
               label="Choose the algorithms myself"
             />
             {!draft.customProposals ? <DefaultProposals proposals={defaultSiteToSiteProposals()} /> : null}
           </Row>
-          {draft.customProposals ? <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} /> : null}
+          {draft.customProposals ? (
+            <ProposalsInput proposals={draft.proposals} onChange={(proposals) => set({ proposals })} errors={errors} />
+          ) : null}
         </>
       ) : (
         <>
-          <StepIntro title="5. Review">Nothing has been changed yet. Finish creates all of this at once (one revision: Undo takes it back) and then offers the other end's files.</StepIntro>
+          <StepIntro title="5. Review">
+            Nothing has been changed yet. Finish creates all of this at once (one revision: Undo takes it back) and then
+            offers the other end's files.
+          </StepIntro>
           <ReviewBody
             loading={review.loading}
             error={review.state.error}
@@ -201,7 +299,10 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
             links={links}
             summary={[
               ['Tunnel', `${input.localAddress} ⇄ ${input.remoteAddress} (${draft.exchangeMode}) · name ${input.name}`],
-              ['Networks', `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`],
+              [
+                'Networks',
+                `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`,
+              ],
               ['Authentication', 'pre-shared key'],
               ['Algorithms', draft.customProposals ? 'chosen' : 'defaults'],
             ]}

@@ -12,7 +12,16 @@ import { finishRoadWarrior, previewRoadWarrior } from './api.ts';
 import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
 import { RW_STEPS, dropRwDraft, loadRwDraft, saveRwDraft, toInput, type Errors, type RwDraft } from './draft.ts';
 import { ReviewBody, useWizardReview, type FieldLink } from './Review.tsx';
-import { AUTH_LABELS, AuthStep, ClientsStep, DnsStep, NetworksStep, PoolStep, ServerStep, type StepProps } from './RwSteps.tsx';
+import {
+  AUTH_LABELS,
+  AuthStep,
+  ClientsStep,
+  DnsStep,
+  NetworksStep,
+  PoolStep,
+  ServerStep,
+  type StepProps,
+} from './RwSteps.tsx';
 import { SiteToSiteWizard } from './SiteToSite.tsx';
 import { useWizardSteps } from './useWizardSteps.ts';
 import { StepIntro } from './widgets.tsx';
@@ -28,7 +37,9 @@ export function WizardWindow({ mode, route }: { mode: string; route: string[] })
   if (!canWrite) {
     return (
       <Window title={title}>
-        <Alert severity="info" sx={{ m: 1 }}>The wizards create configuration: they need group write or full.</Alert>
+        <Alert severity="info" sx={{ m: 1 }}>
+          The wizards create configuration: they need group write or full.
+        </Alert>
       </Window>
     );
   }
@@ -36,7 +47,14 @@ export function WizardWindow({ mode, route }: { mode: string; route: string[] })
 }
 
 const BASE = '/wizard/road-warrior';
-const STEP_VIEWS: ((p: StepProps) => React.ReactNode)[] = [AuthStep, ServerStep, PoolStep, DnsStep, NetworksStep, ClientsStep];
+const STEP_VIEWS: ((p: StepProps) => React.ReactNode)[] = [
+  AuthStep,
+  ServerStep,
+  PoolStep,
+  DnsStep,
+  NetworksStep,
+  ClientsStep,
+];
 
 function RoadWarriorWizard({ route }: { route: string[] }) {
   if (route[0] !== 'done') return <RoadWarriorSteps route={route} />;
@@ -90,7 +108,11 @@ function RoadWarriorSteps({ route }: { route: string[] }) {
       }}
       review={review}
     >
-      {isReview ? <ReviewStep draft={draft} review={review} links={links} /> : STEP_VIEWS[index]!({ draft, set, errors })}
+      {isReview ? (
+        <ReviewStep draft={draft} review={review} links={links} />
+      ) : (
+        STEP_VIEWS[index]!({ draft, set, errors })
+      )}
     </WizardFrame>
   );
 }
@@ -124,9 +146,16 @@ function ReviewStep({ draft, review, links }: { draft: RwDraft; review: Review; 
     [
       'Authentication',
       AUTH_LABELS[draft.auth] +
-        (draft.auth === 'eap-mschapv2' ? ` · users: ${(input.users ?? []).map((u) => u.name).join(', ')}` : draft.auth === 'certificate' ? ` · certificates: ${list(input.clientCertificates)}` : ''),
+        (draft.auth === 'eap-mschapv2'
+          ? ` · users: ${(input.users ?? []).map((u) => u.name).join(', ')}`
+          : draft.auth === 'certificate'
+            ? ` · certificates: ${list(input.clientCertificates)}`
+            : ''),
     ],
-    ['Server', `${input.serverAddress} · ${draft.keyType === 'rsa' ? 'RSA 2048' : 'ECDSA P-256'} · names ${input.name}-*`],
+    [
+      'Server',
+      `${input.serverAddress} · ${draft.keyType === 'rsa' ? 'RSA 2048' : 'ECDSA P-256'} · names ${input.name}-*`,
+    ],
     ['Address pool', list(input.pool)],
     ['DNS', input.dns === 'system' ? 'this router (system-dns)' : list(input.dns) || 'none'],
     ['Tunnel', draft.tunnel === 'full' ? 'full tunnel (0.0.0.0/0)' : `split: ${list(input.splitNetworks)}`],
@@ -135,9 +164,18 @@ function ReviewStep({ draft, review, links }: { draft: RwDraft; review: Review; 
   return (
     <>
       <StepIntro title="7. Review">
-        Nothing has been changed yet. Finish creates all of this at once (one revision: Undo takes it back) and then offers the client profiles.
+        Nothing has been changed yet. Finish creates all of this at once (one revision: Undo takes it back) and then
+        offers the client profiles.
       </StepIntro>
-      <ReviewBody loading={loading} error={state.error} problems={state.problems} objects={state.objects} warnings={state.warnings} links={links} summary={summary} />
+      <ReviewBody
+        loading={loading}
+        error={state.error}
+        problems={state.problems}
+        objects={state.objects}
+        warnings={state.warnings}
+        links={links}
+        summary={summary}
+      />
     </>
   );
 }

@@ -4,19 +4,31 @@
 import type { RoadWarriorInput, SiteToSiteInput, WizardFinishResult, WizardPreview } from '@ipsec/schema';
 import { trpc } from '../api/trpc.ts';
 
-export const previewRoadWarrior = (input: RoadWarriorInput): Promise<WizardPreview> => trpc().wizard.preview.query(input);
-export const finishRoadWarrior = (input: RoadWarriorInput): Promise<WizardFinishResult> => trpc().wizard.finish.mutate(input);
-export const previewSiteToSite = (input: SiteToSiteInput): Promise<WizardPreview> => trpc().wizard.siteToSite.preview.query(input);
-export const finishSiteToSite = (input: SiteToSiteInput): Promise<WizardFinishResult> => trpc().wizard.siteToSite.finish.mutate(input);
+export const previewRoadWarrior = (input: RoadWarriorInput): Promise<WizardPreview> =>
+  trpc().wizard.preview.query(input);
+export const finishRoadWarrior = (input: RoadWarriorInput): Promise<WizardFinishResult> =>
+  trpc().wizard.finish.mutate(input);
+export const previewSiteToSite = (input: SiteToSiteInput): Promise<WizardPreview> =>
+  trpc().wizard.siteToSite.preview.query(input);
+export const finishSiteToSite = (input: SiteToSiteInput): Promise<WizardFinishResult> =>
+  trpc().wizard.siteToSite.finish.mutate(input);
 /** The files of a stored setup; an export passphrase given here serves later downloads of key files (30 min, memory only). */
 export const profilesOf = (name: string, exportPassphrase?: string): Promise<WizardFinishResult> =>
   trpc().wizard.profiles.query(exportPassphrase ? { name, exportPassphrase } : name);
 
 /** Fetches one file (POST with the passphrase when given) and hands it to the browser as a download. */
 export async function downloadFile(url: string, filename: string, passphrase?: string): Promise<void> {
-  const res = await fetch(url, passphrase
-    ? { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ passphrase }) }
-    : { credentials: 'same-origin' });
+  const res = await fetch(
+    url,
+    passphrase
+      ? {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ passphrase }),
+        }
+      : { credentials: 'same-origin' },
+  );
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

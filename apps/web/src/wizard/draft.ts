@@ -3,8 +3,17 @@
 // its part with the schema's zod step schemas (@ipsec/schema wizard.ts); nothing is sent to the
 // agent before the Review step's preview, and nothing is stored before Finish.
 import {
-  defaultProposals, wizardAddressingStep, wizardBasicsStep, wizardClientsStep, wizardCredentialsStepFor, wizardIssues, wizardProposalsStep,
-  type RoadWarriorInput, type WizardAuth, type WizardClient, WIZARD_CLIENTS,
+  defaultProposals,
+  wizardAddressingStep,
+  wizardBasicsStep,
+  wizardClientsStep,
+  wizardCredentialsStepFor,
+  wizardIssues,
+  wizardProposalsStep,
+  type RoadWarriorInput,
+  type WizardAuth,
+  type WizardClient,
+  WIZARD_CLIENTS,
 } from '@ipsec/schema';
 import type { WizardStep } from './useWizardSteps.ts';
 
@@ -99,7 +108,9 @@ export function issuesOf(res: { success: boolean; error?: unknown }, prefix = ''
 const credentialUsers = (d: RwDraft) => {
   // a row left entirely empty is an unused row; a half-filled one is checked
   const idx: number[] = [];
-  const users = d.users.filter((u, i) => (u.name.trim() !== '' || u.password !== '' ? idx.push(i) > 0 : false)).map((u) => ({ name: u.name.trim(), password: u.password }));
+  const users = d.users
+    .filter((u, i) => (u.name.trim() !== '' || u.password !== '' ? idx.push(i) > 0 : false))
+    .map((u) => ({ name: u.name.trim(), password: u.password }));
   return { users, idx };
 };
 
@@ -107,7 +118,10 @@ const credentialUsers = (d: RwDraft) => {
 function credentials(d: RwDraft): Pick<RoadWarriorInput, 'users' | 'clientCertificates' | 'psk' | 'exportPassphrase'> {
   if (d.auth === 'eap-mschapv2') return { users: credentialUsers(d).users };
   if (d.auth === 'psk') return { psk: d.psk };
-  return { clientCertificates: compact(d.clientCertificates).list, ...(d.exportPassphrase ? { exportPassphrase: d.exportPassphrase } : {}) };
+  return {
+    clientCertificates: compact(d.clientCertificates).list,
+    ...(d.exportPassphrase ? { exportPassphrase: d.exportPassphrase } : {}),
+  };
 }
 
 /** What the agent gets: wizard.preview / wizard.finish input. */

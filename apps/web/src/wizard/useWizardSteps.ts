@@ -22,7 +22,12 @@ export function stepOfField(steps: readonly WizardStep[], field: string): number
   return steps.findIndex((s) => s.fields.includes(head));
 }
 
-export function useWizardSteps({ base, steps, slug, check }: {
+export function useWizardSteps({
+  base,
+  steps,
+  slug,
+  check,
+}: {
   /** Route of the wizard ("/wizard/road-warrior"); the steps are base/<slug>. */
   base: string;
   steps: readonly WizardStep[];
@@ -39,7 +44,7 @@ export function useWizardSteps({ base, steps, slug, check }: {
   const wrongUrl = asked !== index;
   useEffect(() => {
     if (wrongUrl) navigate(`${base}/${steps[index]!.slug}`, true);
-  }, [wrongUrl, index]);
+  }, [wrongUrl, index, base, steps]);
   const go = (i: number) => navigate(`${base}/${steps[i]!.slug}`);
   const fieldStep = (field: string) => stepOfField(steps, field);
 

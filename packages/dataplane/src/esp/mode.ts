@@ -72,10 +72,12 @@ export function transportEncap(sa: EspSa, ip: Uint8Array): EncapResult {
 /** Transport mode in: `ip` is the received IP packet carrying ESP; returns the original packet. */
 export function transportDecap(sa: EspSa, ip: Uint8Array): DecapResult {
   const h = ipHeader(ip);
-  if (!h || ip[h.protoOff] !== IPPROTO_ESP) return { ok: false, counter: 'in-header-errors', reason: 'not an ESP packet' };
+  if (!h || ip[h.protoOff] !== IPPROTO_ESP)
+    return { ok: false, counter: 'in-header-errors', reason: 'not an ESP packet' };
   const r = sa.decapsulate(ip.subarray(h.hlen));
   if (!r.ok) return r;
-  if (r.nextHeader === IPPROTO_IPIP || r.nextHeader === IPPROTO_IPV6) return { ok: false, counter: 'in-state-mode-errors', reason: 'tunnel-mode payload on a transport SA' };
+  if (r.nextHeader === IPPROTO_IPIP || r.nextHeader === IPPROTO_IPV6)
+    return { ok: false, counter: 'in-state-mode-errors', reason: 'tunnel-mode payload on a transport SA' };
   const out = Buffer.allocUnsafe(h.hlen + r.payload.length);
   out.set(ip.subarray(0, h.hlen), 0);
   out.set(r.payload, h.hlen);

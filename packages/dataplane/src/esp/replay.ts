@@ -18,8 +18,12 @@ export class ReplayWindow {
   /** Result of the last check(): the inferred high 32 bits. */
   hi = 0;
 
-  constructor(size: number, readonly esn: boolean) {
-    if (size !== 0 && (!Number.isInteger(size) || size < 64 || size > 1024)) throw new Error(`replay window ${size}: 0 or 64..1024 packets`);
+  constructor(
+    size: number,
+    readonly esn: boolean,
+  ) {
+    if (size !== 0 && (!Number.isInteger(size) || size < 64 || size > 1024))
+      throw new Error(`replay window ${size}: 0 or 64..1024 packets`);
     this.size = size;
     this.w = size || 64;
     let n = 32;
@@ -44,8 +48,9 @@ export class ReplayWindow {
     let hi = 0;
     if (this.esn) {
       const W = this.w;
-      if (Tl >= W - 1) hi = lo >= Tl - W + 1 ? Th : Th + 1; // A2.2 case A
-      else hi = lo >= ((Tl - W + 1) >>> 0) ? Th - 1 : Th; // case B: window spans the subspace boundary
+      if (Tl >= W - 1)
+        hi = lo >= Tl - W + 1 ? Th : Th + 1; // A2.2 case A
+      else hi = lo >= (Tl - W + 1) >>> 0 ? Th - 1 : Th; // case B: window spans the subspace boundary
       if (hi < 0) return 'too-old'; // below 0: before the first packet
       if (hi >= TWO32) return 'too-old'; // 64-bit space exhausted (the SA should long be rekeyed)
     }

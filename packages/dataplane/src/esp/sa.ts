@@ -11,7 +11,10 @@ import { checkEncKey, kernelCipher } from '../algorithms.ts';
 import type { SaSpec } from '../types.ts';
 import { ReplayWindow } from './replay.ts';
 
-export type EspSaParams = Pick<SaSpec, 'spi' | 'encAlgorithm' | 'encKey' | 'integAlgorithm' | 'integKey' | 'esn' | 'replayWindow'>;
+export type EspSaParams = Pick<
+  SaSpec,
+  'spi' | 'encAlgorithm' | 'encKey' | 'integAlgorithm' | 'integKey' | 'esn' | 'replayWindow'
+>;
 
 type Kind = 'gcm' | 'chacha' | 'cbc' | 'ctr' | 'null';
 
@@ -141,14 +144,15 @@ export class EspSa {
     let o = ctOff + payload.length;
     for (let i = 1; i <= padLen; i++) out[o++] = i;
     out[o++] = padLen;
-    out[o++] = nextHeader;
+    out[o] = nextHeader;
     const pt = out.subarray(ctOff, ctOff + ctLen);
 
     if (this.ivBytes) {
       if (iv) {
         if (iv.length !== this.ivBytes) throw new Error(`IV must be ${this.ivBytes} bytes`);
         out.set(iv, ivOff);
-      } else if (this.kind === 'cbc') randomFillSync(out, ivOff, 16); // CBC: unpredictable IV (RFC 3602 2.3)
+      } else if (this.kind === 'cbc')
+        randomFillSync(out, ivOff, 16); // CBC: unpredictable IV (RFC 3602 2.3)
       else {
         // GCM / ChaCha / CTR: the IV only has to be unique per key; the 64-bit sequence number is (RFC 4106 3.1).
         out.writeUInt32BE(hi, ivOff);
@@ -160,7 +164,9 @@ export class EspSa {
     if (this.aead) {
       out.copy(this.nonce, 4, ivOff, ctOff);
       const aad = this.aadFor(hi, lo);
-      const c = createCipheriv(this.nodeCipher as 'aes-128-gcm', this.key, this.nonce, { authTagLength: this.icvBytes });
+      const c = createCipheriv(this.nodeCipher as 'aes-128-gcm', this.key, this.nonce, {
+        authTagLength: this.icvBytes,
+      });
       c.setAAD(aad, { plaintextLength: ctLen });
       const ct = c.update(pt);
       c.final();
@@ -196,7 +202,8 @@ export class EspSa {
     const b = Buffer.isBuffer(pkt) ? pkt : Buffer.from(pkt.buffer, pkt.byteOffset, pkt.byteLength);
     const ctOff = 8 + this.ivBytes;
     const ctLen = b.length - ctOff - this.icvBytes;
-    if (ctLen < 2 || ctLen % this.block !== 0) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad length' };
+    if (ctLen < 2 || ctLen % this.block !== 0)
+      return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad length' };
     const lo = b.readUInt32BE(4);
     const verdict = this.replay.check(lo);
     if (verdict !== 'ok') {
@@ -210,7 +217,9 @@ export class EspSa {
     try {
       if (this.aead) {
         b.copy(this.nonce, 4, 8, ctOff);
-        const d = createDecipheriv(this.nodeCipher as 'aes-128-gcm', this.key, this.nonce, { authTagLength: this.icvBytes });
+        const d = createDecipheriv(this.nodeCipher as 'aes-128-gcm', this.key, this.nonce, {
+          authTagLength: this.icvBytes,
+        });
         d.setAAD(this.aadFor(hi, lo), { plaintextLength: ctLen });
         d.setAuthTag(tag);
         pt = d.update(ct);
@@ -243,7 +252,8 @@ export class EspSa {
     // The ICV is valid: the packet is authentic, record it even if its padding is odd (RFC 4303 3.4.3).
     this.replay.update(hi, lo);
     const end = ctLen - 2 - padLen;
-    for (let i = 0; i < padLen; i++) if (pt[end + i] !== i + 1) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad padding' };
+    for (let i = 0; i < padLen; i++)
+      if (pt[end + i] !== i + 1) return { ok: false, counter: 'in-state-protocol-errors', reason: 'bad padding' };
     this.counters.packets++;
     this.counters.bytes += end;
     return { ok: true, nextHeader, payload: pt.subarray(0, end), seqHi: hi, seqLo: lo, sa: this };

@@ -1,8 +1,41 @@
 // The kernel backend: SAs and policies in Linux XFRM over NETLINK_XFRM, events from its multicast groups.
 import { familyOf } from '../ip.ts';
-import type { Capability, DataPlane, DataPlaneEvent, PolicyInfo, PolicyKey, PolicySpec, SaCounters, SaInfo, SaKey, SaSpec } from '../types.ts';
-import { acquireEvent, expireEvent, policyIdMessage, policyInfo, policyMessage, saIdMessage, saInfo, saMessage } from '../xfrm/build.ts';
-import { decodeAcquire, decodeExpire, decodePolicy, decodeSa, emptySelector, encodeAllocSpi, encodePolicy, encodePolicyId, encodeSa, encodeSaId, infiniteLifetime, zeroCur } from '../xfrm/codec.ts';
+import type {
+  Capability,
+  DataPlane,
+  DataPlaneEvent,
+  PolicyInfo,
+  PolicyKey,
+  PolicySpec,
+  SaCounters,
+  SaInfo,
+  SaKey,
+  SaSpec,
+} from '../types.ts';
+import {
+  acquireEvent,
+  expireEvent,
+  policyIdMessage,
+  policyInfo,
+  policyMessage,
+  saIdMessage,
+  saInfo,
+  saMessage,
+} from '../xfrm/build.ts';
+import {
+  decodeAcquire,
+  decodeExpire,
+  decodePolicy,
+  decodeSa,
+  emptySelector,
+  encodeAllocSpi,
+  encodePolicy,
+  encodePolicyId,
+  encodeSa,
+  encodeSaId,
+  infiniteLifetime,
+  zeroCur,
+} from '../xfrm/codec.ts';
 import { IPPROTO_ESP, XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL, XFRM_MSG, XFRMNLGRP } from '../xfrm/constants.ts';
 import { XfrmSocket } from './xfrm-socket.ts';
 
@@ -59,26 +92,48 @@ export class KernelDataPlane implements DataPlane {
 
   async installPolicy(p: PolicySpec): Promise<void> {
     // UPDPOLICY adds or replaces: the same selector+dir installed again (config edit, rekey) is not an error.
-    await this.sock.request(`add policy ${p.selector.src}->${p.selector.dst} ${p.dir}`, XFRM_MSG.UPDPOLICY, encodePolicy(policyMessage(p)));
+    await this.sock.request(
+      `add policy ${p.selector.src}->${p.selector.dst} ${p.dir}`,
+      XFRM_MSG.UPDPOLICY,
+      encodePolicy(policyMessage(p)),
+    );
   }
 
   async removePolicy(key: PolicyKey): Promise<void> {
-    await this.sock.request(`delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`, XFRM_MSG.DELPOLICY, encodePolicyId(policyIdMessage(key)));
+    await this.sock.request(
+      `delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`,
+      XFRM_MSG.DELPOLICY,
+      encodePolicyId(policyIdMessage(key)),
+    );
   }
 
   async listPolicies(): Promise<PolicyInfo[]> {
-    const msgs = await this.sock.request('dump policies', XFRM_MSG.GETPOLICY, encodePolicyId({ sel: emptySelector(), index: 0, dir: 0 }), { dump: true });
+    const msgs = await this.sock.request(
+      'dump policies',
+      XFRM_MSG.GETPOLICY,
+      encodePolicyId({ sel: emptySelector(), index: 0, dir: 0 }),
+      { dump: true },
+    );
     return msgs.filter((m) => m.type === XFRM_MSG.NEWPOLICY).map((m) => policyInfo(decodePolicy(m.payload)));
   }
 
   async listSas(): Promise<SaInfo[]> {
-    const msgs = await this.sock.request('dump SAs', XFRM_MSG.GETSA, encodeSaId({ daddr: '', spi: 0, family: 0, proto: 0 }), { dump: true });
+    const msgs = await this.sock.request(
+      'dump SAs',
+      XFRM_MSG.GETSA,
+      encodeSaId({ daddr: '', spi: 0, family: 0, proto: 0 }),
+      { dump: true },
+    );
     return msgs.filter((m) => m.type === XFRM_MSG.NEWSA).map((m) => saInfo(decodeSa(m.payload)));
   }
 
   async getSa(key: SaKey): Promise<SaInfo | undefined> {
     try {
-      const [m] = await this.sock.request(`get SA 0x${key.spi.toString(16)}`, XFRM_MSG.GETSA, encodeSaId(saIdMessage(key)));
+      const [m] = await this.sock.request(
+        `get SA 0x${key.spi.toString(16)}`,
+        XFRM_MSG.GETSA,
+        encodeSaId(saIdMessage(key)),
+      );
       return m && m.type === XFRM_MSG.NEWSA ? saInfo(decodeSa(m.payload)) : undefined;
     } catch (e) {
       if ((e as { errno?: number }).errno === 3 /* ESRCH */) return undefined;
@@ -94,7 +149,15 @@ export class KernelDataPlane implements DataPlane {
    * XFRM_MSG_ALLOCSPI: the kernel picks a free SPI in [min, max] and holds a larval SA for it (as IKE daemons
    * that let the kernel choose do). It expires after net.core.xfrm_acq_expires seconds unless an SA replaces it.
    */
-  async allocateSpi(a: { src: string; dst: string; reqid: number; mode: 'tunnel' | 'transport'; min?: number; max?: number; seq?: number }): Promise<number> {
+  async allocateSpi(a: {
+    src: string;
+    dst: string;
+    reqid: number;
+    mode: 'tunnel' | 'transport';
+    min?: number;
+    max?: number;
+    seq?: number;
+  }): Promise<number> {
     const family = familyOf(a.dst);
     const payload = encodeAllocSpi({
       info: {

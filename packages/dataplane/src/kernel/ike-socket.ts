@@ -20,7 +20,17 @@ const USERPOLICY_INFO = 168;
 /** struct xfrm_userpolicy_info that lets everything through, for one direction. */
 export function bypassPolicy(dir: number, family: 4 | 6): Buffer {
   const b = Buffer.alloc(USERPOLICY_INFO);
-  writeUserpolicyInfo(b, 0, { sel: { ...emptySelector(), family }, lft: infiniteLifetime(), curlft: zeroCur(), priority: 0, index: 0, dir, action: XFRM_POLICY_ALLOW, flags: 0, share: 0 });
+  writeUserpolicyInfo(b, 0, {
+    sel: { ...emptySelector(), family },
+    lft: infiniteLifetime(),
+    curlft: zeroCur(),
+    priority: 0,
+    index: 0,
+    dir,
+    action: XFRM_POLICY_ALLOW,
+    flags: 0,
+    share: 0,
+  });
   return b;
 }
 
@@ -34,7 +44,9 @@ export function prepareIkeSocket(address: string, port: number, natt: boolean): 
   const family = address.includes(':') ? 6 : 4;
   const [level, name] = family === 6 ? [SOL_IPV6, IPV6_XFRM_POLICY] : [SOL_IP, IP_XFRM_POLICY];
   const problems: string[] = [];
-  for (const dir of [XFRM_POLICY_IN, XFRM_POLICY_OUT]) if (!setsockoptBytes(fd, level, name, bypassPolicy(dir, family))) problems.push(`policy bypass (${dir === XFRM_POLICY_IN ? 'in' : 'out'}) refused`);
+  for (const dir of [XFRM_POLICY_IN, XFRM_POLICY_OUT])
+    if (!setsockoptBytes(fd, level, name, bypassPolicy(dir, family)))
+      problems.push(`policy bypass (${dir === XFRM_POLICY_IN ? 'in' : 'out'}) refused`);
   if (natt && !setsockoptInt(fd, SOL_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)) problems.push('UDP_ENCAP_ESPINUDP refused');
   return problems;
 }

@@ -42,29 +42,72 @@ export async function probeKernel(opts: { netns?: string; timeout?: number } = {
     try {
       dp = new KernelDataPlane({ ...(ns ? { netns: ns } : {}), events: false, timeout: opts.timeout ?? 3000 });
     } catch (e) {
-      return { backend: 'userspace', reason: `no XFRM netlink: ${(e as Error).message}`, policies: false, sas: false, where: ns ? 'namespace' : 'current' };
+      return {
+        backend: 'userspace',
+        reason: `no XFRM netlink: ${(e as Error).message}`,
+        policies: false,
+        sas: false,
+        where: ns ? 'namespace' : 'current',
+      };
     }
     const where = ns ? 'namespace' : 'current';
     const reqid = 0x7fff0000 + (process.pid & 0xffff);
     const selector = { src: '192.0.2.1/32', dst: '198.51.100.1/32', protocol: 0 };
     try {
-      await dp.installPolicy({ selector, dir: 'out', priority: 0xfffff, action: 'encrypt', templates: [{ src: '192.0.2.1', dst: '198.51.100.1', protocol: 'esp', mode: 'tunnel', reqid, level: 'require' }] });
+      await dp.installPolicy({
+        selector,
+        dir: 'out',
+        priority: 0xfffff,
+        action: 'encrypt',
+        templates: [
+          { src: '192.0.2.1', dst: '198.51.100.1', protocol: 'esp', mode: 'tunnel', reqid, level: 'require' },
+        ],
+      });
       await dp.removePolicy({ selector, dir: 'out' });
     } catch (e) {
-      return { backend: 'userspace', reason: `XFRM policies refused: ${(e as Error).message}`, policies: false, sas: false, where };
+      return {
+        backend: 'userspace',
+        reason: `XFRM policies refused: ${(e as Error).message}`,
+        policies: false,
+        sas: false,
+        where,
+      };
     }
     const spi = 0x7f000000 | (process.pid & 0xffffff);
     try {
       await dp.installSa({
-        spi, src: '192.0.2.1', dst: '198.51.100.1', protocol: 'esp', mode: 'tunnel', reqid,
-        encAlgorithm: 'aes-128-cbc', encKey: randomBytes(16), integAlgorithm: 'sha256', integKey: randomBytes(32), esn: false, replayWindow: 32,
+        spi,
+        src: '192.0.2.1',
+        dst: '198.51.100.1',
+        protocol: 'esp',
+        mode: 'tunnel',
+        reqid,
+        encAlgorithm: 'aes-128-cbc',
+        encKey: randomBytes(16),
+        integAlgorithm: 'sha256',
+        integKey: randomBytes(32),
+        esn: false,
+        replayWindow: 32,
       });
       await dp.deleteSa({ spi, dst: '198.51.100.1', protocol: 'esp' });
-      return { backend: 'kernel', reason: 'XFRM policies and ESP SAs work: the kernel does ESP', policies: true, sas: true, where };
+      return {
+        backend: 'kernel',
+        reason: 'XFRM policies and ESP SAs work: the kernel does ESP',
+        policies: true,
+        sas: true,
+        where,
+      };
     } catch (e) {
       if (!(e instanceof XfrmError)) throw e;
       const saError = { errno: e.errno, code: e.code, ...(e.kernelMessage ? { message: e.kernelMessage } : {}) };
-      return { backend: 'userspace', reason: `XFRM policies work, ESP SAs refused: ${saRefusal(e)}`, policies: true, sas: false, saError, where };
+      return {
+        backend: 'userspace',
+        reason: `XFRM policies work, ESP SAs refused: ${saRefusal(e)}`,
+        policies: true,
+        sas: false,
+        saError,
+        where,
+      };
     }
   } finally {
     await dp?.close();

@@ -5,14 +5,25 @@ import koffi from 'koffi';
 
 const CLONE_NEWNET = 0x40000000;
 
-let libc: { setns: (fd: number, type: number) => number; setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number } | undefined;
+let libc:
+  | {
+      setns: (fd: number, type: number) => number;
+      setsockopt: (fd: number, level: number, name: number, val: Buffer, len: number) => number;
+    }
+  | undefined;
 
 function lib() {
   if (!libc) {
     const l = koffi.load('libc.so.6');
     libc = {
       setns: l.func('int setns(int fd, int nstype)') as (fd: number, type: number) => number,
-      setsockopt: l.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as (fd: number, level: number, name: number, val: Buffer, len: number) => number,
+      setsockopt: l.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)') as (
+        fd: number,
+        level: number,
+        name: number,
+        val: Buffer,
+        len: number,
+      ) => number,
     };
   }
   return libc;
@@ -33,6 +44,7 @@ export function inNetns<T>(name: string | undefined, fn: () => T): T {
     try {
       return fn();
     } finally {
+      // eslint-disable-next-line no-unsafe-finally -- a thread left in the wrong namespace must not go on quietly
       if (l.setns(home, CLONE_NEWNET) !== 0) throw new Error(`setns back failed: errno ${koffi.errno()}`);
     }
   } finally {
@@ -79,7 +91,9 @@ export function findUdpFd(address: string, port: number): number | undefined {
   const v6 = address.includes(':');
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   let inode: string | undefined;
-  for (const line of readFileSync(v6 ? '/proc/thread-self/net/udp6' : '/proc/thread-self/net/udp', 'utf8').split('\n').slice(1)) {
+  for (const line of readFileSync(v6 ? '/proc/thread-self/net/udp6' : '/proc/thread-self/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)) {
     const f = line.trim().split(/\s+/);
     // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
     if (f.length >= 10 && f[1] === `${procAddr(address)}:${hexPort}`) inode = f[9];
@@ -89,15 +103,21 @@ export function findUdpFd(address: string, port: number): number | undefined {
 
 /** An address as /proc/net/udp prints it: IPv4 as one little-endian word, IPv6 as four. */
 function procAddr(address: string): string {
-  if (!address.includes(':')) return Buffer.from(address.split('.').map(Number).reverse()).toString('hex').toUpperCase();
+  if (!address.includes(':'))
+    return Buffer.from(address.split('.').map(Number).reverse()).toString('hex').toUpperCase();
   const full = address.split('::');
   const head = full[0] ? full[0].split(':') : [];
   const tail = full.length > 1 && full[1] ? full[1].split(':') : [];
-  const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail].map((g) => Number.parseInt(g, 16));
+  const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail].map((g) =>
+    Number.parseInt(g, 16),
+  );
   const bytes = Buffer.alloc(16);
   groups.forEach((g, i) => bytes.writeUInt16BE(g, i * 2));
   let out = '';
-  for (let i = 0; i < 16; i += 4) out += Buffer.from(bytes.subarray(i, i + 4)).reverse().toString('hex');
+  for (let i = 0; i < 16; i += 4)
+    out += Buffer.from(bytes.subarray(i, i + 4))
+      .reverse()
+      .toString('hex');
   return out.toUpperCase();
 }
 

@@ -2,7 +2,16 @@
 import { constants as osConstants } from 'node:os';
 import { RawNetlinkSocket } from 'netlink';
 import { decodeNlError, decodeNlMsgs, encodeNlMsg, type NlMsg } from '../xfrm/codec.ts';
-import { NETLINK_EXT_ACK, NETLINK_XFRM, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, SOL_NETLINK } from '../xfrm/constants.ts';
+import {
+  NETLINK_EXT_ACK,
+  NETLINK_XFRM,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  SOL_NETLINK,
+} from '../xfrm/constants.ts';
 import { findNetlinkFd, inNetns, setsockoptInt } from './sys.ts';
 
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([k, v]) => [v, k]));
@@ -75,7 +84,12 @@ export class XfrmSocket {
   }
 
   /** Send one request; resolves with the answer messages (none for a plain ACK), rejects with XfrmError. */
-  request(op: string, type: number, payload: Uint8Array, opts: { dump?: boolean; flags?: number } = {}): Promise<NlMsg[]> {
+  request(
+    op: string,
+    type: number,
+    payload: Uint8Array,
+    opts: { dump?: boolean; flags?: number } = {},
+  ): Promise<NlMsg[]> {
     if (this.closed) return Promise.reject(new Error('xfrm socket closed'));
     const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
     const flags = NLM_F_REQUEST | NLM_F_ACK | (opts.dump ? NLM_F_DUMP : 0) | (opts.flags ?? 0);

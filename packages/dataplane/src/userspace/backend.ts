@@ -6,7 +6,19 @@ import type { StatCounter } from '@ipsec/schema';
 import { EspInbound, EspSa, transportEncap, tunnelEncap } from '../esp/index.ts';
 import { addrBytes, formatAddr } from '../ip.ts';
 import { XfrmError } from '../kernel/xfrm-socket.ts';
-import type { Capability, DataPlane, DataPlaneEvent, PolicyInfo, PolicyKey, PolicySpec, PolicyTemplate, SaCounters, SaInfo, SaKey, SaSpec } from '../types.ts';
+import type {
+  Capability,
+  DataPlane,
+  DataPlaneEvent,
+  PolicyInfo,
+  PolicyKey,
+  PolicySpec,
+  PolicyTemplate,
+  SaCounters,
+  SaInfo,
+  SaKey,
+  SaSpec,
+} from '../types.ts';
 import { CompiledSelector, packetFields, Spd, templateMatchesSa, type PacketFields, type SpdPolicy } from './spd.ts';
 
 const EEXIST = 17;
@@ -46,8 +58,7 @@ export type OutboundResult =
 
 export type InboundResult =
   /** The inner (tunnel) or restored (transport) IP packet, accepted by the inbound policy. */
-  | { action: 'deliver'; packet: Buffer; sa: SaSpec }
-  | { action: 'drop'; counter: StatCounter; reason: string };
+  { action: 'deliver'; packet: Buffer; sa: SaSpec } | { action: 'drop'; counter: StatCounter; reason: string };
 
 export interface UserspaceBackendOptions {
   capability?: Capability;
@@ -145,8 +156,12 @@ export class UserspaceDataPlane implements DataPlane {
     if (!old) throw new XfrmError(`update SA 0x${sa.spi.toString(16)}`, ESRCH, undefined);
     const o = old.spec;
     const sameCrypto =
-      o.encAlgorithm === sa.encAlgorithm && Buffer.from(o.encKey).equals(Buffer.from(sa.encKey)) && o.integAlgorithm === sa.integAlgorithm &&
-      Buffer.from(o.integKey ?? []).equals(Buffer.from(sa.integKey ?? [])) && o.esn === sa.esn && o.replayWindow === sa.replayWindow;
+      o.encAlgorithm === sa.encAlgorithm &&
+      Buffer.from(o.encKey).equals(Buffer.from(sa.encKey)) &&
+      o.integAlgorithm === sa.integAlgorithm &&
+      Buffer.from(o.integKey ?? []).equals(Buffer.from(sa.integKey ?? [])) &&
+      o.esn === sa.esn &&
+      o.replayWindow === sa.replayWindow;
     this.inbound.remove(sa.spi);
     this.unindex(old);
     this.put(sa, sameCrypto ? old.esp : new EspSa(sa), old.addTime, old.useTime);
@@ -165,7 +180,8 @@ export class UserspaceDataPlane implements DataPlane {
   }
 
   async removePolicy(key: PolicyKey): Promise<void> {
-    if (!this.spd.remove(key)) throw new XfrmError(`delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`, ENOENT, undefined);
+    if (!this.spd.remove(key))
+      throw new XfrmError(`delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`, ENOENT, undefined);
   }
 
   async listPolicies(): Promise<PolicyInfo[]> {
@@ -182,7 +198,14 @@ export class UserspaceDataPlane implements DataPlane {
 
   private saCounters(e: SaEntry): SaCounters {
     const c = e.esp.counters;
-    return { bytes: c.bytes, packets: c.packets, addTime: e.addTime, useTime: e.useTime, replayDropped: c.replayDropped, integrityFailed: c.integrityFailed };
+    return {
+      bytes: c.bytes,
+      packets: c.packets,
+      addTime: e.addTime,
+      useTime: e.useTime,
+      replayDropped: c.replayDropped,
+      integrityFailed: c.integrityFailed,
+    };
   }
 
   async listSas(): Promise<SaInfo[]> {
@@ -232,7 +255,9 @@ export class UserspaceDataPlane implements DataPlane {
       if (!l) continue;
       const c = e.esp.counters;
       const over = (sec?: number, bytes?: number, packets?: number) =>
-        (sec !== undefined && sec > 0 && now - e.addTime >= sec) || (bytes !== undefined && bytes > 0 && c.bytes >= bytes) || (packets !== undefined && packets > 0 && c.packets >= packets);
+        (sec !== undefined && sec > 0 && now - e.addTime >= sec) ||
+        (bytes !== undefined && bytes > 0 && c.bytes >= bytes) ||
+        (packets !== undefined && packets > 0 && c.packets >= packets);
       const hard = over(l.hardSeconds, l.hardBytes, l.hardPackets);
       if (!hard && (e.softExpired || !over(l.softSeconds, l.softBytes, l.softPackets))) continue;
       e.softExpired = true;
@@ -241,7 +266,15 @@ export class UserspaceDataPlane implements DataPlane {
         this.unindex(e);
         if (this.inbound.sas.get(e.spec.spi >>> 0)?.sa === e.esp) this.inbound.remove(e.spec.spi);
       }
-      this.emit({ type: 'expire', hard, spi: e.spec.spi >>> 0, src: e.spec.src, dst: e.spec.dst, reqid: e.spec.reqid, counters: this.saCounters(e) });
+      this.emit({
+        type: 'expire',
+        hard,
+        spi: e.spec.spi >>> 0,
+        src: e.spec.src,
+        dst: e.spec.dst,
+        reqid: e.spec.reqid,
+        counters: this.saCounters(e),
+      });
     }
   }
 
@@ -258,7 +291,8 @@ export class UserspaceDataPlane implements DataPlane {
   }
 
   private acquire(policy: SpdPolicy, t: PolicyTemplate, f: PacketFields): void {
-    const ends = t.mode === 'tunnel' ? `${t.src ?? ''}>${t.dst ?? ''}` : `${f.src.toString('hex')}>${f.dst.toString('hex')}`;
+    const ends =
+      t.mode === 'tunnel' ? `${t.src ?? ''}>${t.dst ?? ''}` : `${f.src.toString('hex')}>${f.dst.toString('hex')}`;
     const key = `${policy.index}|${t.reqid}|${ends}`;
     const now = Date.now();
     if ((this.acquires.get(key) ?? 0) > now) return;
@@ -310,7 +344,9 @@ export class UserspaceDataPlane implements DataPlane {
           return { action: 'drop', counter: r.counter, reason: r.reason };
         }
         e.useTime = nowSeconds();
-        return e.spec.mode === 'tunnel' ? { action: 'esp', sa: e.spec, esp: r.packet } : { action: 'esp', sa: e.spec, ip: r.packet };
+        return e.spec.mode === 'tunnel'
+          ? { action: 'esp', sa: e.spec, esp: r.packet }
+          : { action: 'esp', sa: e.spec, ip: r.packet };
       }
     }
   }

@@ -15,7 +15,8 @@ type PollFn = ((fds: Buffer, n: number, timeout: number) => number) & {
 };
 
 let pollFn: PollFn | undefined;
-const poll = (): PollFn => (pollFn ??= koffi.load('libc.so.6').func('int poll(uint8_t *fds, unsigned long nfds, int timeout)') as PollFn);
+const poll = (): PollFn =>
+  (pollFn ??= koffi.load('libc.so.6').func('int poll(uint8_t *fds, unsigned long nfds, int timeout)') as PollFn);
 
 export class FdReader {
   private stopped = false;
@@ -46,7 +47,9 @@ export class FdReader {
   }
 
   private pollOnce(): Promise<number> {
-    return new Promise((resolve, reject) => poll().async(this.pollfd, 1, this.pollMs, (err, res) => (err ? reject(err) : resolve(res))));
+    return new Promise((resolve, reject) =>
+      poll().async(this.pollfd, 1, this.pollMs, (err, res) => (err ? reject(err) : resolve(res))),
+    );
   }
 
   private async loop(): Promise<void> {

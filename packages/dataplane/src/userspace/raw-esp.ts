@@ -27,7 +27,9 @@ function lib(): Libc {
     const l = koffi.load('libc.so.6');
     libc = {
       socket: l.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
-      sendto: l.func('long sendto(int fd, const uint8_t *buf, unsigned long len, int flags, const uint8_t *addr, uint32_t addrlen)') as Libc['sendto'],
+      sendto: l.func(
+        'long sendto(int fd, const uint8_t *buf, unsigned long len, int flags, const uint8_t *addr, uint32_t addrlen)',
+      ) as Libc['sendto'],
     };
   }
   return libc;
@@ -53,7 +55,10 @@ export class RawEsp {
   private readonly addrCache = new Map<string, Buffer>();
   readonly stats = { txPackets: 0, txErrors: 0 };
 
-  private constructor(private readonly fd4: number, private readonly fd6: number | undefined) {}
+  private constructor(
+    private readonly fd4: number,
+    private readonly fd6: number | undefined,
+  ) {}
 
   /** Open the raw ESP sockets (IPv4, and IPv6 when the host has it) in `netns` or ours. Needs CAP_NET_RAW. */
   static open(netns?: string): RawEsp {

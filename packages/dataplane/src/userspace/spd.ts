@@ -171,8 +171,7 @@ export type OutboundDecision<S> =
   | { verdict: 'pass'; policy: SpdPolicy };
 
 export type InboundDecision =
-  | { ok: true; policy?: SpdPolicy }
-  | { ok: false; counter: StatCounter; policy?: SpdPolicy };
+  { ok: true; policy?: SpdPolicy } | { ok: false; counter: StatCounter; policy?: SpdPolicy };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

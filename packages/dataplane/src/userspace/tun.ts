@@ -13,7 +13,12 @@ const IFF_NO_PI = 0x1000;
 const IFNAMSIZ = 16;
 
 let ioctl: ((fd: number, req: number, arg: Buffer) => number) | undefined;
-const lib = () => (ioctl ??= koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)') as (fd: number, req: number, arg: Buffer) => number);
+const lib = () =>
+  (ioctl ??= koffi.load('libc.so.6').func('int ioctl(int fd, unsigned long req, _Inout_ uint8_t *arg)') as (
+    fd: number,
+    req: number,
+    arg: Buffer,
+  ) => number);
 export interface TunOptions {
   /** Interface name (at most 15 bytes); the kernel picks one for a pattern like "tun%d". */
   name: string;
@@ -32,7 +37,11 @@ export class Tun {
   private readonly pollMs: number;
   private readonly tx = { txPackets: 0, txBytes: 0, txErrors: 0 };
 
-  private constructor(readonly fd: number, readonly name: string, opts: TunOptions) {
+  private constructor(
+    readonly fd: number,
+    readonly name: string,
+    opts: TunOptions,
+  ) {
     this.mtu = opts.mtu ?? 65535;
     this.pollMs = opts.pollMs ?? 100;
   }

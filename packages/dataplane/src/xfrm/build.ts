@@ -1,7 +1,20 @@
 // The data plane's specs <-> XFRM messages.
 import { checkEncKey, kernelAuth, kernelCipher } from '../algorithms.ts';
 import { familyOf, parsePrefix, type Family } from '../ip.ts';
-import type { DataPlaneEvent, Direction, PolicyInfo, PolicyKey, PolicySpec, PolicyTemplate, SaCounters, SaInfo, SaKey, SaLifetime, SaSpec, Selector } from '../types.ts';
+import type {
+  DataPlaneEvent,
+  Direction,
+  PolicyInfo,
+  PolicyKey,
+  PolicySpec,
+  PolicyTemplate,
+  SaCounters,
+  SaInfo,
+  SaKey,
+  SaLifetime,
+  SaSpec,
+  Selector,
+} from '../types.ts';
 import {
   emptySelector,
   infiniteLifetime,
@@ -73,7 +86,11 @@ export function toXfrmSelector(s: Selector): XfrmSelector {
 export function fromXfrmSelector(x: XfrmSelector): Selector {
   const family: Family = x.family === 0 ? 4 : x.family;
   const any = family === 4 ? '0.0.0.0' : '::';
-  const s: Selector = { src: `${x.saddr || any}/${x.prefixlenS}`, dst: `${x.daddr || any}/${x.prefixlenD}`, protocol: x.proto };
+  const s: Selector = {
+    src: `${x.saddr || any}/${x.prefixlenS}`,
+    dst: `${x.daddr || any}/${x.prefixlenD}`,
+    protocol: x.proto,
+  };
   if (x.sport || x.sportMask) {
     s.srcPort = x.sport;
     if (x.sportMask !== 0xffff) s.srcPortMask = x.sportMask;
@@ -195,7 +212,12 @@ export function policyIdMessage(k: PolicyKey): PolicyIdMessage {
 }
 
 function fromTmpl(t: XfrmUserTmpl): PolicyTemplate {
-  const out: PolicyTemplate = { protocol: 'esp', mode: t.mode === XFRM_MODE_TUNNEL ? 'tunnel' : 'transport', reqid: t.reqid, level: t.optional ? 'use' : 'require' };
+  const out: PolicyTemplate = {
+    protocol: 'esp',
+    mode: t.mode === XFRM_MODE_TUNNEL ? 'tunnel' : 'transport',
+    reqid: t.reqid,
+    level: t.optional ? 'use' : 'require',
+  };
   if (!isZeroAddr(t.saddr)) out.src = t.saddr;
   if (!isZeroAddr(t.id.daddr)) out.dst = t.id.daddr;
   return out;
@@ -206,7 +228,14 @@ const isZeroAddr = (a: string) => a === '' || a === '0.0.0.0' || a === '::';
 const n = (x: bigint) => Number(x);
 
 function countersOf(cur: XfrmLifetimeCur, stats?: { replay: number; integrityFailed: number }): SaCounters {
-  return { bytes: n(cur.bytes), packets: n(cur.packets), addTime: n(cur.addTime), useTime: n(cur.useTime), replayDropped: stats?.replay ?? 0, integrityFailed: stats?.integrityFailed ?? 0 };
+  return {
+    bytes: n(cur.bytes),
+    packets: n(cur.packets),
+    addTime: n(cur.addTime),
+    useTime: n(cur.useTime),
+    replayDropped: stats?.replay ?? 0,
+    integrityFailed: stats?.integrityFailed ?? 0,
+  };
 }
 
 export function policyInfo(m: PolicyMessage): PolicyInfo {
@@ -219,7 +248,12 @@ export function policyInfo(m: PolicyMessage): PolicyInfo {
     action: i.action === XFRM_POLICY_BLOCK ? 'discard' : templates.length ? 'encrypt' : 'none',
     templates,
     index: i.index,
-    counters: { bytes: n(i.curlft.bytes), packets: n(i.curlft.packets), addTime: n(i.curlft.addTime), useTime: n(i.curlft.useTime) },
+    counters: {
+      bytes: n(i.curlft.bytes),
+      packets: n(i.curlft.packets),
+      addTime: n(i.curlft.addTime),
+      useTime: n(i.curlft.useTime),
+    },
   };
 }
 
@@ -255,7 +289,12 @@ export function acquireEvent(m: AcquireMessage): DataPlaneEvent {
   const e: DataPlaneEvent = {
     type: 'acquire',
     packet: fromXfrmSelector(m.sel),
-    policy: { selector: fromXfrmSelector(m.policy.sel), dir: dirName(m.policy.dir), index: m.policy.index, priority: m.policy.priority },
+    policy: {
+      selector: fromXfrmSelector(m.policy.sel),
+      dir: dirName(m.policy.dir),
+      index: m.policy.index,
+      priority: m.policy.priority,
+    },
     seq: m.seq,
   };
   if (t) e.template = fromTmpl(t);
@@ -264,5 +303,13 @@ export function acquireEvent(m: AcquireMessage): DataPlaneEvent {
 
 export function expireEvent(m: ExpireMessage): DataPlaneEvent {
   const s = m.state;
-  return { type: 'expire', hard: m.hard, spi: s.id.spi, src: s.saddr, dst: s.id.daddr, reqid: s.reqid, counters: countersOf(s.curlft, s.stats) };
+  return {
+    type: 'expire',
+    hard: m.hard,
+    spi: s.id.spi,
+    src: s.saddr,
+    dst: s.id.daddr,
+    reqid: s.reqid,
+    counters: countersOf(s.curlft, s.stats),
+  };
 }

@@ -27,7 +27,13 @@ export interface NlMsg {
 
 const align4 = (n: number) => (n + 3) & ~3;
 
-export function encodeNlMsg(m: { type: number; flags: number; seq?: number; pid?: number; payload: Uint8Array }): Buffer {
+export function encodeNlMsg(m: {
+  type: number;
+  flags: number;
+  seq?: number;
+  pid?: number;
+  payload: Uint8Array;
+}): Buffer {
   const len = SIZEOF.nlmsghdr + m.payload.length;
   const out = Buffer.alloc(align4(len));
   out.writeUInt32LE(len, 0);
@@ -46,8 +52,15 @@ export function decodeNlMsgs(buf: Uint8Array): NlMsg[] {
   let off = 0;
   while (off + SIZEOF.nlmsghdr <= b.length) {
     const len = b.readUInt32LE(off);
-    if (len < SIZEOF.nlmsghdr || off + len > b.length) throw new Error(`netlink: bad message length ${len} at ${off} of ${b.length}`);
-    out.push({ type: b.readUInt16LE(off + 4), flags: b.readUInt16LE(off + 6), seq: b.readUInt32LE(off + 8), pid: b.readUInt32LE(off + 12), payload: b.subarray(off + SIZEOF.nlmsghdr, off + len) });
+    if (len < SIZEOF.nlmsghdr || off + len > b.length)
+      throw new Error(`netlink: bad message length ${len} at ${off} of ${b.length}`);
+    out.push({
+      type: b.readUInt16LE(off + 4),
+      flags: b.readUInt16LE(off + 6),
+      seq: b.readUInt32LE(off + 8),
+      pid: b.readUInt32LE(off + 12),
+      payload: b.subarray(off + SIZEOF.nlmsghdr, off + len),
+    });
     off += align4(len);
   }
   return out;
@@ -70,7 +83,13 @@ export function decodeNlError(m: NlMsg): NlError {
   const p = m.payload;
   const errno = -p.readInt32LE(0) | 0;
   const reqLen = p.readUInt32LE(4);
-  const request = { len: reqLen, type: p.readUInt16LE(8), flags: p.readUInt16LE(10), seq: p.readUInt32LE(12), pid: p.readUInt32LE(16) };
+  const request = {
+    len: reqLen,
+    type: p.readUInt16LE(8),
+    flags: p.readUInt16LE(10),
+    seq: p.readUInt32LE(12),
+    pid: p.readUInt32LE(16),
+  };
   const err: NlError = { errno, request };
   if (m.flags & NLM_F_ACK_TLVS) {
     const tlvStart = 4 + (m.flags & NLM_F_CAPPED || errno === 0 ? SIZEOF.nlmsghdr : align4(reqLen));
@@ -140,7 +159,8 @@ function writeAddr(b: Buffer, off: number, addr: string | undefined): void {
 }
 
 function readAddr(b: Buffer, off: number, family: XFamily): string {
-  if (family === 0) return b.subarray(off, off + 16).every((x) => x === 0) ? '' : formatAddr(b.subarray(off, off + 16), 6);
+  if (family === 0)
+    return b.subarray(off, off + 16).every((x) => x === 0) ? '' : formatAddr(b.subarray(off, off + 16), 6);
   return formatAddr(b.subarray(off, off + 16), family);
 }
 
@@ -163,7 +183,20 @@ export interface XfrmSelector {
 }
 
 export function emptySelector(): XfrmSelector {
-  return { daddr: '', saddr: '', dport: 0, dportMask: 0, sport: 0, sportMask: 0, family: 0, prefixlenD: 0, prefixlenS: 0, proto: 0, ifindex: 0, user: 0 };
+  return {
+    daddr: '',
+    saddr: '',
+    dport: 0,
+    dportMask: 0,
+    sport: 0,
+    sportMask: 0,
+    family: 0,
+    prefixlenD: 0,
+    prefixlenS: 0,
+    proto: 0,
+    ifindex: 0,
+    user: 0,
+  };
 }
 
 export function writeSelector(b: Buffer, o: number, s: XfrmSelector): void {
@@ -215,10 +248,28 @@ export interface XfrmLifetimeCfg {
 
 /** No limits: what iproute2 sends when no `limit` is given. */
 export function infiniteLifetime(): XfrmLifetimeCfg {
-  return { softByteLimit: XFRM_INF, hardByteLimit: XFRM_INF, softPacketLimit: XFRM_INF, hardPacketLimit: XFRM_INF, softAddExpiresSeconds: 0n, hardAddExpiresSeconds: 0n, softUseExpiresSeconds: 0n, hardUseExpiresSeconds: 0n };
+  return {
+    softByteLimit: XFRM_INF,
+    hardByteLimit: XFRM_INF,
+    softPacketLimit: XFRM_INF,
+    hardPacketLimit: XFRM_INF,
+    softAddExpiresSeconds: 0n,
+    hardAddExpiresSeconds: 0n,
+    softUseExpiresSeconds: 0n,
+    hardUseExpiresSeconds: 0n,
+  };
 }
 
-const LFT_KEYS = ['softByteLimit', 'hardByteLimit', 'softPacketLimit', 'hardPacketLimit', 'softAddExpiresSeconds', 'hardAddExpiresSeconds', 'softUseExpiresSeconds', 'hardUseExpiresSeconds'] as const;
+const LFT_KEYS = [
+  'softByteLimit',
+  'hardByteLimit',
+  'softPacketLimit',
+  'hardPacketLimit',
+  'softAddExpiresSeconds',
+  'hardAddExpiresSeconds',
+  'softUseExpiresSeconds',
+  'hardUseExpiresSeconds',
+] as const;
 
 function writeLifetimeCfg(b: Buffer, o: number, l: XfrmLifetimeCfg): void {
   LFT_KEYS.forEach((k, i) => b.writeBigUInt64LE(l[k], o + i * 8));
@@ -250,7 +301,12 @@ function writeLifetimeCur(b: Buffer, o: number, c: XfrmLifetimeCur): void {
 }
 
 function readLifetimeCur(b: Buffer, o: number): XfrmLifetimeCur {
-  return { bytes: b.readBigUInt64LE(o), packets: b.readBigUInt64LE(o + 8), addTime: b.readBigUInt64LE(o + 16), useTime: b.readBigUInt64LE(o + 24) };
+  return {
+    bytes: b.readBigUInt64LE(o),
+    packets: b.readBigUInt64LE(o + 8),
+    addTime: b.readBigUInt64LE(o + 16),
+    useTime: b.readBigUInt64LE(o + 24),
+  };
 }
 
 // ------------------------------------------------------------------------------------------ SA
@@ -312,7 +368,11 @@ export function readUsersaInfo(b: Buffer, o: number): XfrmUsersaInfo {
     saddr: readAddr(b, o + 80, family),
     lft: readLifetimeCfg(b, o + 96),
     curlft: readLifetimeCur(b, o + 160),
-    stats: { replayWindow: b.readUInt32LE(o + 192), replay: b.readUInt32LE(o + 196), integrityFailed: b.readUInt32LE(o + 200) },
+    stats: {
+      replayWindow: b.readUInt32LE(o + 192),
+      replay: b.readUInt32LE(o + 196),
+      integrityFailed: b.readUInt32LE(o + 200),
+    },
     seq: b.readUInt32LE(o + 204),
     reqid: b.readUInt32LE(o + 208),
     family,
@@ -371,7 +431,11 @@ export function encodeAlgoWith3rd(a: XfrmAlgo, third: number): Buffer {
 
 function decodeAlgoWith3rd(b: Buffer): { name: string; key: Uint8Array; third: number } {
   const bits = b.readUInt32LE(64);
-  return { name: readName(b), third: b.readUInt32LE(68), key: Uint8Array.from(b.subarray(72, 72 + Math.ceil(bits / 8))) };
+  return {
+    name: readName(b),
+    third: b.readUInt32LE(68),
+    key: Uint8Array.from(b.subarray(72, 72 + Math.ceil(bits / 8))),
+  };
 }
 
 /** struct xfrm_encap_tmpl (24 bytes): ESP-in-UDP ports (network order) and the NAT-OA. */
@@ -392,7 +456,12 @@ export function encodeEncap(e: XfrmEncapTmpl): Buffer {
 }
 
 export function decodeEncap(b: Buffer, family: XFamily): XfrmEncapTmpl {
-  return { type: b.readUInt16LE(0), sport: b.readUInt16BE(2), dport: b.readUInt16BE(4), oa: readAddr(b, 8, family === 0 ? 4 : family) };
+  return {
+    type: b.readUInt16LE(0),
+    sport: b.readUInt16BE(2),
+    dport: b.readUInt16BE(4),
+    oa: readAddr(b, 8, family === 0 ? 4 : family),
+  };
 }
 
 /**
@@ -429,7 +498,15 @@ export function encodeReplayEsn(r: XfrmReplayEsn): Buffer {
 export function decodeReplayEsn(b: Buffer): XfrmReplayEsn {
   const bmp: number[] = [];
   for (let o = 24; o + 4 <= b.length; o += 4) bmp.push(b.readUInt32LE(o));
-  return { bmpLen: b.readUInt32LE(0), oseq: b.readUInt32LE(4), seq: b.readUInt32LE(8), oseqHi: b.readUInt32LE(12), seqHi: b.readUInt32LE(16), replayWindow: b.readUInt32LE(20), bmp };
+  return {
+    bmpLen: b.readUInt32LE(0),
+    oseq: b.readUInt32LE(4),
+    seq: b.readUInt32LE(8),
+    oseqHi: b.readUInt32LE(12),
+    seqHi: b.readUInt32LE(16),
+    replayWindow: b.readUInt32LE(20),
+    bmp,
+  };
 }
 
 // ------------------------------------------------------------------------------------------ policy
@@ -771,14 +848,4 @@ export function encodeExpire(m: ExpireMessage): Buffer {
 export function decodeExpire(p: Buffer): ExpireMessage {
   const state = readUsersaInfo(p, 0);
   return { state, hard: p.readUInt8(224) !== 0, attrs: decodeXfrmAttrs(p.subarray(SIZEOF.userExpire), state.family) };
-}
-
-/** struct xfrm_user_polexpire (176 bytes). */
-export interface PolExpireMessage {
-  pol: XfrmUserpolicyInfo;
-  hard: boolean;
-}
-
-export function decodePolExpire(p: Buffer): PolExpireMessage {
-  return { pol: readUserpolicyInfo(p, 0), hard: p.readUInt8(168) !== 0 };
 }

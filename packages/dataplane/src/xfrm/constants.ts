@@ -83,7 +83,16 @@ export const XFRMA = {
 } as const;
 
 // enum xfrm_nlgroups
-export const XFRMNLGRP = { ACQUIRE: 1, EXPIRE: 2, SA: 3, POLICY: 4, AEVENTS: 5, REPORT: 6, MIGRATE: 7, MAPPING: 8 } as const;
+export const XFRMNLGRP = {
+  ACQUIRE: 1,
+  EXPIRE: 2,
+  SA: 3,
+  POLICY: 4,
+  AEVENTS: 5,
+  REPORT: 6,
+  MIGRATE: 7,
+  MAPPING: 8,
+} as const;
 
 export const XFRM_POLICY_IN = 0;
 export const XFRM_POLICY_OUT = 1;

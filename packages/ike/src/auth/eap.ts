@@ -80,14 +80,22 @@ export type EapServerStep =
 function challengeRequest(st: EapServerState, random: RandomSource): EapPayload {
   st.challenge = random(16);
   st.stage = 'response';
-  return packet(EapCode.REQUEST, st.identifier, mschap(MsChapOp.CHALLENGE, st.identifier, concat(new Uint8Array([16]), st.challenge, utf8(SERVER_NAME))));
+  return packet(
+    EapCode.REQUEST,
+    st.identifier,
+    mschap(MsChapOp.CHALLENGE, st.identifier, concat(new Uint8Array([16]), st.challenge, utf8(SERVER_NAME))),
+  );
 }
 
 /**
  * First EAP request: MS-CHAPv2 Challenge right away when `knownName` (the peer's IKE ID as text) is an enabled
  * user, as clients whose IDi is their user name expect; otherwise an EAP-Identity request.
  */
-export function eapServerStart(random: RandomSource, users: readonly EapUser[] | undefined, knownName: string | undefined): { state: EapServerState; reply: EapPayload } {
+export function eapServerStart(
+  random: RandomSource,
+  users: readonly EapUser[] | undefined,
+  knownName: string | undefined,
+): { state: EapServerState; reply: EapPayload } {
   const state: EapServerState = { stage: 'identity', identifier: random(1)[0] as number };
   const known = knownName !== undefined ? findUser(users, knownName) : undefined;
   if (known && !known.disabled) {
@@ -97,15 +105,24 @@ export function eapServerStart(random: RandomSource, users: readonly EapUser[] |
   return { state, reply: packet(EapCode.REQUEST, state.identifier, new Uint8Array([EapType.IDENTITY])) };
 }
 
-export function eapServerProcess(st: EapServerState, msg: EapPayload, users: readonly EapUser[] | undefined, random: RandomSource): EapServerStep {
+export function eapServerProcess(
+  st: EapServerState,
+  msg: EapPayload,
+  users: readonly EapUser[] | undefined,
+  random: RandomSource,
+): EapServerStep {
   const fail = (reason: string): EapServerStep => {
     st.stage = 'done';
     return { type: 'failure', reply: packet(EapCode.FAILURE, msg.identifier), reason };
   };
   if (msg.code !== EapCode.RESPONSE) return fail(`peer sent ${describe(msg)} where a Response belongs`);
-  if (msg.identifier !== st.identifier) return fail(`EAP Response with identifier ${msg.identifier}, expected ${st.identifier}`);
+  if (msg.identifier !== st.identifier)
+    return fail(`EAP Response with identifier ${msg.identifier}, expected ${st.identifier}`);
   const type = msg.data[0];
-  if (type === EapType.NAK) return fail(`peer declined EAP-MSCHAPv2 (Nak, it proposes type${msg.data.length > 2 ? 's' : ''} ${Array.from(msg.data.subarray(1)).join(', ') || 'none'})`);
+  if (type === EapType.NAK)
+    return fail(
+      `peer declined EAP-MSCHAPv2 (Nak, it proposes type${msg.data.length > 2 ? 's' : ''} ${Array.from(msg.data.subarray(1)).join(', ') || 'none'})`,
+    );
   st.identifier = (st.identifier + 1) & 0xff;
   switch (st.stage) {
     case 'identity': {
@@ -115,8 +132,10 @@ export function eapServerProcess(st: EapServerState, msg: EapPayload, users: rea
     }
     case 'response': {
       const m = parseMschap(msg);
-      if (!m || m.op !== MsChapOp.RESPONSE) return fail(`expected an MS-CHAPv2 Response, got ${describe(msg)}${m ? ` OpCode ${m.op}` : ''}`);
-      if (m.body.length < 1 + RESPONSE_VALUE_SIZE || m.body[0] !== RESPONSE_VALUE_SIZE) return fail('malformed MS-CHAPv2 Response');
+      if (!m || m.op !== MsChapOp.RESPONSE)
+        return fail(`expected an MS-CHAPv2 Response, got ${describe(msg)}${m ? ` OpCode ${m.op}` : ''}`);
+      if (m.body.length < 1 + RESPONSE_VALUE_SIZE || m.body[0] !== RESPONSE_VALUE_SIZE)
+        return fail('malformed MS-CHAPv2 Response');
       const peerChallenge = m.body.subarray(1, 17);
       const nt = m.body.subarray(25, 49);
       const name = Buffer.from(m.body.subarray(1 + RESPONSE_VALUE_SIZE)).toString('utf8');
@@ -131,11 +150,15 @@ export function eapServerProcess(st: EapServerState, msg: EapPayload, users: rea
       st.msk = mschapv2Msk(hash, nt);
       st.stage = 'success';
       const text = `${authenticatorResponse(hash, nt, peerChallenge, st.challenge!, name)} ${SUCCESS_TEXT}`;
-      return { type: 'continue', reply: packet(EapCode.REQUEST, st.identifier, mschap(MsChapOp.SUCCESS, m.msId, utf8(text))) };
+      return {
+        type: 'continue',
+        reply: packet(EapCode.REQUEST, st.identifier, mschap(MsChapOp.SUCCESS, m.msId, utf8(text))),
+      };
     }
     case 'success': {
       const m = parseMschap(msg);
-      if (!m || m.op !== MsChapOp.SUCCESS) return fail(`peer did not accept our MS-CHAPv2 Success (${describe(msg)}${m ? ` OpCode ${m.op}` : ''})`);
+      if (!m || m.op !== MsChapOp.SUCCESS)
+        return fail(`peer did not accept our MS-CHAPv2 Success (${describe(msg)}${m ? ` OpCode ${m.op}` : ''})`);
       st.stage = 'done';
       return { type: 'success', reply: packet(EapCode.SUCCESS, msg.identifier), user: st.user!, msk: st.msk! };
     }
@@ -161,11 +184,23 @@ export type EapClientStep =
   | { type: 'success'; msk: Uint8Array }
   | { type: 'failure'; reason: string; reply?: EapPayload };
 
-export function eapClientProcess(st: EapClientState, password: string, msg: EapPayload, random: RandomSource): EapClientStep {
-  if (msg.code === EapCode.SUCCESS) return st.succeeded && st.msk ? { type: 'success', msk: st.msk } : { type: 'failure', reason: 'EAP-Success before MS-CHAPv2 completed' };
-  if (msg.code === EapCode.FAILURE) return { type: 'failure', reason: 'server sent EAP-Failure (user name or password refused)' };
+export function eapClientProcess(
+  st: EapClientState,
+  password: string,
+  msg: EapPayload,
+  random: RandomSource,
+): EapClientStep {
+  if (msg.code === EapCode.SUCCESS)
+    return st.succeeded && st.msk
+      ? { type: 'success', msk: st.msk }
+      : { type: 'failure', reason: 'EAP-Success before MS-CHAPv2 completed' };
+  if (msg.code === EapCode.FAILURE)
+    return { type: 'failure', reason: 'server sent EAP-Failure (user name or password refused)' };
   if (msg.code !== EapCode.REQUEST) return { type: 'failure', reason: `unexpected ${describe(msg)}` };
-  const reply = (data: Uint8Array): EapClientStep => ({ type: 'continue', reply: packet(EapCode.RESPONSE, msg.identifier, data) });
+  const reply = (data: Uint8Array): EapClientStep => ({
+    type: 'continue',
+    reply: packet(EapCode.RESPONSE, msg.identifier, data),
+  });
   const type = msg.data[0];
   if (type === EapType.IDENTITY) return reply(concat(new Uint8Array([EapType.IDENTITY]), utf8(st.username)));
   if (type === EapType.NOTIFICATION) return reply(new Uint8Array([EapType.NOTIFICATION]));
@@ -181,19 +216,26 @@ export function eapClientProcess(st: EapClientState, password: string, msg: EapP
     st.expect = authenticatorResponse(hash, nt, peerChallenge, challenge, st.username);
     st.msk = mschapv2Msk(hash, nt);
     const value = concat(peerChallenge, new Uint8Array(8), nt, new Uint8Array([0]));
-    return reply(mschap(MsChapOp.RESPONSE, m.msId, concat(new Uint8Array([RESPONSE_VALUE_SIZE]), value, utf8(st.username))));
+    return reply(
+      mschap(MsChapOp.RESPONSE, m.msId, concat(new Uint8Array([RESPONSE_VALUE_SIZE]), value, utf8(st.username))),
+    );
   }
   if (m.op === MsChapOp.SUCCESS) {
     const text = Buffer.from(m.body).toString('utf8');
     const s = text.split(' ').find((t) => t.startsWith('S='));
-    if (!st.expect || !s || s.toUpperCase() !== st.expect) return { type: 'failure', reason: 'the server\'s MS-CHAPv2 authenticator response does not verify' };
+    if (!st.expect || !s || s.toUpperCase() !== st.expect)
+      return { type: 'failure', reason: "the server's MS-CHAPv2 authenticator response does not verify" };
     st.succeeded = true;
     return reply(new Uint8Array([EapType.MSCHAPV2, MsChapOp.SUCCESS]));
   }
   if (m.op === MsChapOp.FAILURE) {
     const text = Buffer.from(m.body).toString('utf8');
     const e = /E=(\d+)/.exec(text)?.[1];
-    return { type: 'failure', reason: `server refused MS-CHAPv2${e ? ` (error ${e})` : ''}`, reply: packet(EapCode.RESPONSE, msg.identifier, new Uint8Array([EapType.MSCHAPV2, MsChapOp.FAILURE])) };
+    return {
+      type: 'failure',
+      reason: `server refused MS-CHAPv2${e ? ` (error ${e})` : ''}`,
+      reply: packet(EapCode.RESPONSE, msg.identifier, new Uint8Array([EapType.MSCHAPV2, MsChapOp.FAILURE])),
+    };
   }
   return { type: 'failure', reason: `unsupported MS-CHAPv2 OpCode ${m.op}` };
 }

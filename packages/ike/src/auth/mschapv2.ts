@@ -2,13 +2,19 @@
 // (draft-kamath-pppext-eap-mschapv2): the NT-Response check, the authenticator response ("S=...") and the MSK
 // (MasterReceiveKey | MasterSendKey | 32 zero octets, the layout Windows and strongSwan use).
 // MD4 and DES-ECB are not in the default provider of Node's OpenSSL 3: js-md4 (its pure JS path) and des.js.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the agent's and e2e's typecheck reach this file through imports, not through this package's include
 /// <reference path="./legacy-crypto.d.ts" />
 import { createHash } from 'node:crypto';
 import md4 from 'js-md4';
 import des from 'des.js';
 import { concat, utf8 } from '../util/bytes.ts';
 
-const sha1 = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(createHash('sha1').update(concat(...parts)).digest());
+const sha1 = (...parts: Uint8Array[]): Uint8Array =>
+  new Uint8Array(
+    createHash('sha1')
+      .update(concat(...parts))
+      .digest(),
+  );
 
 export function md4Digest(data: Uint8Array): Uint8Array {
   return new Uint8Array(md4.arrayBuffer(data));
@@ -53,11 +59,20 @@ function desEncrypt(k7: Uint8Array, block: Uint8Array): Uint8Array {
 export function challengeResponse(challenge: Uint8Array, passwordHash: Uint8Array): Uint8Array {
   const z = new Uint8Array(21);
   z.set(passwordHash);
-  return concat(desEncrypt(z.subarray(0, 7), challenge), desEncrypt(z.subarray(7, 14), challenge), desEncrypt(z.subarray(14, 21), challenge));
+  return concat(
+    desEncrypt(z.subarray(0, 7), challenge),
+    desEncrypt(z.subarray(7, 14), challenge),
+    desEncrypt(z.subarray(14, 21), challenge),
+  );
 }
 
 /** GenerateNTResponse (RFC 2759 8.1). */
-export function ntResponse(authChallenge: Uint8Array, peerChallenge: Uint8Array, userName: string, passwordHash: Uint8Array): Uint8Array {
+export function ntResponse(
+  authChallenge: Uint8Array,
+  peerChallenge: Uint8Array,
+  userName: string,
+  passwordHash: Uint8Array,
+): Uint8Array {
   return challengeResponse(challengeHash(peerChallenge, authChallenge, userName), passwordHash);
 }
 
@@ -65,7 +80,13 @@ const MAGIC_S1 = utf8('Magic server to client signing constant');
 const MAGIC_S2 = utf8('Pad to make it do more than one iteration');
 
 /** GenerateAuthenticatorResponse: "S=" and 40 upper-case hex digits (RFC 2759 8.7). */
-export function authenticatorResponse(passwordHash: Uint8Array, ntResp: Uint8Array, peerChallenge: Uint8Array, authChallenge: Uint8Array, userName: string): string {
+export function authenticatorResponse(
+  passwordHash: Uint8Array,
+  ntResp: Uint8Array,
+  peerChallenge: Uint8Array,
+  authChallenge: Uint8Array,
+  userName: string,
+): string {
   const digest = sha1(md4Digest(passwordHash), ntResp, MAGIC_S1);
   const out = sha1(digest, challengeHash(peerChallenge, authChallenge, userName), MAGIC_S2);
   return `S=${Buffer.from(out).toString('hex').toUpperCase()}`;
@@ -73,7 +94,9 @@ export function authenticatorResponse(passwordHash: Uint8Array, ntResp: Uint8Arr
 
 const MAGIC_MASTER = utf8('This is the MPPE Master Key');
 const MAGIC_CLIENT_SEND = utf8('On the client side, this is the send key; on the server side, it is the receive key.');
-const MAGIC_CLIENT_RECEIVE = utf8('On the client side, this is the receive key; on the server side, it is the send key.');
+const MAGIC_CLIENT_RECEIVE = utf8(
+  'On the client side, this is the receive key; on the server side, it is the send key.',
+);
 const SHS_PAD1 = new Uint8Array(40);
 const SHS_PAD2 = new Uint8Array(40).fill(0xf2);
 

@@ -6,7 +6,13 @@ import { prf, type PrfAlg } from '../crypto/prf.ts';
 
 const KEY_PAD = utf8('Key Pad for IKEv2');
 
-export function signedOctets(alg: PrfAlg, realMessage: Uint8Array, peerNonce: Uint8Array, skP: Uint8Array, restOfIdPayload: Uint8Array): Uint8Array {
+export function signedOctets(
+  alg: PrfAlg,
+  realMessage: Uint8Array,
+  peerNonce: Uint8Array,
+  skP: Uint8Array,
+  restOfIdPayload: Uint8Array,
+): Uint8Array {
   return concat(realMessage, peerNonce, prf(alg, skP, restOfIdPayload));
 }
 

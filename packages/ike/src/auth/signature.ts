@@ -23,8 +23,16 @@ const ALGS: { der: Uint8Array; key: 'rsa' | 'ec'; hash: number }[] = [
   { der: fromHex('300a06082a8648ce3d040303'), key: 'ec', hash: SigHash.SHA384 },
   { der: fromHex('300a06082a8648ce3d040304'), key: 'ec', hash: SigHash.SHA512 },
 ];
-const CURVE_HASH: Record<string, number> = { prime256v1: SigHash.SHA256, secp384r1: SigHash.SHA384, secp521r1: SigHash.SHA512 };
-const CURVE_METHOD: Record<string, number> = { prime256v1: AuthMethod.ECDSA_256, secp384r1: AuthMethod.ECDSA_384, secp521r1: AuthMethod.ECDSA_521 };
+const CURVE_HASH: Record<string, number> = {
+  prime256v1: SigHash.SHA256,
+  secp384r1: SigHash.SHA384,
+  secp521r1: SigHash.SHA512,
+};
+const CURVE_METHOD: Record<string, number> = {
+  prime256v1: AuthMethod.ECDSA_256,
+  secp384r1: AuthMethod.ECDSA_384,
+  secp521r1: AuthMethod.ECDSA_521,
+};
 
 export interface LoadedCert {
   name: string;
@@ -76,7 +84,17 @@ export function subjectDer(certDer: Uint8Array): Uint8Array {
   return certDer.slice(off, subject.end);
 }
 
-const DN_NAMES: Record<string, string> = { '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.5': 'serialNumber', '1.2.840.113549.1.9.1': 'E', '0.9.2342.19200300.100.1.25': 'DC' };
+const DN_NAMES: Record<string, string> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '1.2.840.113549.1.9.1': 'E',
+  '0.9.2342.19200300.100.1.25': 'DC',
+};
 
 function oidText(b: Uint8Array): string {
   const parts: number[] = [];
@@ -98,14 +116,16 @@ export function formatDn(der: Uint8Array): string | undefined {
     const name = tlv(der, 0);
     if (name.tag !== 0x30 || name.end !== der.length) return undefined;
     const out: string[] = [];
-    for (let off = name.start; off < name.end; ) {
+    for (let off = name.start; off < name.end;) {
       const set = tlv(der, off);
-      for (let o = set.start; o < set.end; ) {
+      for (let o = set.start; o < set.end;) {
         const atv = tlv(der, o);
         const oid = tlv(der, atv.start);
         const val = tlv(der, oid.end);
         const o2 = oidText(der.subarray(oid.start, oid.end));
-        out.push(`${DN_NAMES[o2] ?? o2}=${Buffer.from(der.subarray(val.start, val.end)).toString(val.tag === 0x1e ? 'utf16le' : 'utf8')}`);
+        out.push(
+          `${DN_NAMES[o2] ?? o2}=${Buffer.from(der.subarray(val.start, val.end)).toString(val.tag === 0x1e ? 'utf16le' : 'utf8')}`,
+        );
         o = atv.end;
       }
       off = set.end;
@@ -118,30 +138,50 @@ export function formatDn(der: Uint8Array): string | undefined {
 
 /** Compare DN texts loosely: case of attribute names and spaces around separators do not matter. */
 export function sameDnText(a: string, b: string): boolean {
-  const norm = (s: string) => s.split(',').map((p) => { const [k, ...v] = p.split('='); return `${(k ?? '').trim().toUpperCase()}=${v.join('=').trim()}`; }).join(',');
+  const norm = (s: string) =>
+    s
+      .split(',')
+      .map((p) => {
+        const [k, ...v] = p.split('=');
+        return `${(k ?? '').trim().toUpperCase()}=${v.join('=').trim()}`;
+      })
+      .join(',');
   return norm(a) === norm(b);
 }
 
 // -------------------------------------------------------------------------------- AUTH
 
 /** Sign the AUTH octets: RFC 7427 when the peer announced hash algorithms, the classic method otherwise. */
-export function signAuth(key: KeyObject, octets: Uint8Array, peerHashes: readonly number[] | undefined): { method: number; data: Uint8Array } {
+export function signAuth(
+  key: KeyObject,
+  octets: Uint8Array,
+  peerHashes: readonly number[] | undefined,
+): { method: number; data: Uint8Array } {
   const type = key.asymmetricKeyType;
   const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
   if (type !== 'rsa' && type !== 'ec') throw new Error(`unsupported private key type ${type}`);
   if (peerHashes?.length) {
-    const preferred = type === 'ec' ? [CURVE_HASH[curve] ?? SigHash.SHA256, SigHash.SHA256, SigHash.SHA384, SigHash.SHA512] : [SigHash.SHA256, SigHash.SHA384, SigHash.SHA512];
+    const preferred =
+      type === 'ec'
+        ? [CURVE_HASH[curve] ?? SigHash.SHA256, SigHash.SHA256, SigHash.SHA384, SigHash.SHA512]
+        : [SigHash.SHA256, SigHash.SHA384, SigHash.SHA512];
     const hash = preferred.find((h) => peerHashes.includes(h));
     if (hash !== undefined) {
       const alg = ALGS.find((a) => a.key === type && a.hash === hash)!;
       const sig = sign(HASH_NAME[hash]!, octets, key);
-      return { method: AuthMethod.DIGITAL_SIGNATURE, data: concat(new Uint8Array([alg.der.length]), alg.der, new Uint8Array(sig)) };
+      return {
+        method: AuthMethod.DIGITAL_SIGNATURE,
+        data: concat(new Uint8Array([alg.der.length]), alg.der, new Uint8Array(sig)),
+      };
     }
   }
   if (type === 'rsa') return { method: AuthMethod.RSA, data: new Uint8Array(sign('sha1', octets, key)) };
   const method = CURVE_METHOD[curve];
   if (!method) throw new Error(`unsupported curve ${curve}`);
-  return { method, data: new Uint8Array(sign(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' })) };
+  return {
+    method,
+    data: new Uint8Array(sign(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' })),
+  };
 }
 
 export function verifyAuth(method: number, data: Uint8Array, key: KeyObject, octets: Uint8Array): boolean {
@@ -156,7 +196,8 @@ export function verifyAuth(method: number, data: Uint8Array, key: KeyObject, oct
       return verify(HASH_NAME[alg.hash]!, octets, key, data.subarray(1 + len));
     }
     if (method === AuthMethod.RSA) return type === 'rsa' && verify('sha1', octets, key, data);
-    if (type === 'ec' && CURVE_METHOD[curve] === method) return verify(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' }, data);
+    if (type === 'ec' && CURVE_METHOD[curve] === method)
+      return verify(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' }, data);
   } catch {
     return false;
   }
@@ -173,9 +214,19 @@ function validAt(c: X509Certificate, now: number): boolean {
  * Accept the peer's end-entity certificate: equal to `pinned` when remote-certificate names one, otherwise
  * chaining (through the peer's other certificates or ours) to a trusted certificate, every link valid at `now`.
  */
-export function checkPeerCert(end: X509Certificate, extra: X509Certificate[], known: LoadedCert[], now: number, pinned?: LoadedCert): string | undefined {
-  if (!validAt(end, now)) return `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`;
-  if (pinned) return equal(pinned.der, new Uint8Array(end.raw)) ? undefined : 'certificate differs from the configured remote-certificate';
+export function checkPeerCert(
+  end: X509Certificate,
+  extra: X509Certificate[],
+  known: LoadedCert[],
+  now: number,
+  pinned?: LoadedCert,
+): string | undefined {
+  if (!validAt(end, now))
+    return `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`;
+  if (pinned)
+    return equal(pinned.der, new Uint8Array(end.raw))
+      ? undefined
+      : 'certificate differs from the configured remote-certificate';
   const trusted = known.filter((k) => k.trusted);
   if (trusted.some((t) => equal(t.der, new Uint8Array(end.raw)))) return undefined;
   const pool = [...extra, ...known.map((k) => k.x509)];
@@ -183,7 +234,9 @@ export function checkPeerCert(end: X509Certificate, extra: X509Certificate[], kn
   for (let depth = 0; depth < 6; depth++) {
     const anchor = trusted.find((t) => cur.checkIssued(t.x509) && cur.verify(t.x509.publicKey));
     if (anchor) return validAt(anchor.x509, now) ? undefined : `CA certificate ${anchor.name} is not valid now`;
-    const issuer = pool.find((c) => c !== cur && c.ca && cur.checkIssued(c) && cur.verify(c.publicKey) && validAt(c, now));
+    const issuer = pool.find(
+      (c) => c !== cur && c.ca && cur.checkIssued(c) && cur.verify(c.publicKey) && validAt(c, now),
+    );
     if (!issuer) return `certificate "${end.subject.replace(/\n/g, ', ')}" is not issued by a trusted CA`;
     cur = issuer;
   }
@@ -194,16 +247,32 @@ export function checkPeerCert(end: X509Certificate, extra: X509Certificate[], kn
 export function idMatchesCert(id: IdPayload, cert: X509Certificate): boolean {
   const text = Buffer.from(id.data).toString('utf8');
   switch (id.idType) {
-    case IdType.DER_ASN1_DN: return equal(id.data, subjectDer(new Uint8Array(cert.raw)));
-    case IdType.FQDN: return cert.checkHost(text) !== undefined;
-    case IdType.RFC822_ADDR: return cert.checkEmail(text) !== undefined;
+    case IdType.DER_ASN1_DN:
+      return equal(id.data, subjectDer(new Uint8Array(cert.raw)));
+    case IdType.FQDN:
+      return cert.checkHost(text) !== undefined;
+    case IdType.RFC822_ADDR:
+      return cert.checkEmail(text) !== undefined;
     case IdType.IPV4_ADDR:
-    case IdType.IPV6_ADDR: return cert.checkIP(formatIp(id.data)) !== undefined;
-    default: return false;
+    case IdType.IPV6_ADDR:
+      return cert.checkIP(formatIp(id.data)) !== undefined;
+    default:
+      return false;
   }
 }
 
 /** CERTREQ authorities: SHA-1 of each trusted certificate's SubjectPublicKeyInfo (RFC 7296 3.7). */
 export function authorityHashes(known: LoadedCert[]): Uint8Array {
-  return concat(...known.filter((k) => k.trusted).map((k) => new Uint8Array(createHash('sha1').update(k.x509.publicKey.export({ type: 'spki', format: 'der' })).digest())));
+  return concat(
+    ...known
+      .filter((k) => k.trusted)
+      .map(
+        (k) =>
+          new Uint8Array(
+            createHash('sha1')
+              .update(k.x509.publicKey.export({ type: 'spki', format: 'der' }))
+              .digest(),
+          ),
+      ),
+  );
 }

@@ -46,7 +46,15 @@ export const IdType = {
   KEY_ID: 11,
 } as const;
 
-export const AuthMethod = { RSA: 1, SHARED_KEY_MIC: 2, DSS: 3, ECDSA_256: 9, ECDSA_384: 10, ECDSA_521: 11, DIGITAL_SIGNATURE: 14 } as const;
+export const AuthMethod = {
+  RSA: 1,
+  SHARED_KEY_MIC: 2,
+  DSS: 3,
+  ECDSA_256: 9,
+  ECDSA_384: 10,
+  ECDSA_521: 11,
+  DIGITAL_SIGNATURE: 14,
+} as const;
 
 export const TsType = { IPV4_ADDR_RANGE: 7, IPV6_ADDR_RANGE: 8 } as const;
 

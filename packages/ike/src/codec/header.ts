@@ -34,7 +34,9 @@ export function parseHeader(bytes: Uint8Array): IkeHeader {
   return { spiI, spiR, nextPayload, major, minor, exchange, flags, messageId, length };
 }
 
-export function serializeHeader(h: Omit<IkeHeader, 'major' | 'minor'> & { major?: number; minor?: number }): Uint8Array {
+export function serializeHeader(
+  h: Omit<IkeHeader, 'major' | 'minor'> & { major?: number; minor?: number },
+): Uint8Array {
   return new Writer()
     .bytes(h.spiI)
     .bytes(h.spiR)

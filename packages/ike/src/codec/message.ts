@@ -58,7 +58,8 @@ export function parseMessage(bytes: Uint8Array): Result<ParsedMessage> {
 }
 
 export function toCodecError(e: unknown, header?: IkeHeader): CodecError {
-  const err: CodecError = e instanceof ParseError ? { reason: e.message, notify: e.notify } : { reason: `internal: ${String(e)}` };
+  const err: CodecError =
+    e instanceof ParseError ? { reason: e.message, notify: e.notify } : { reason: `internal: ${String(e)}` };
   if (e instanceof ParseError && e.notifyData) err.notifyData = e.notifyData;
   if (header) err.header = header;
   return err;

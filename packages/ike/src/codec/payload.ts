@@ -45,47 +45,78 @@ export function isUnknown(p: Payload): p is UnknownPayload {
 
 function parseBody(type: number, next: number, body: Uint8Array): KnownPayload {
   switch (type) {
-    case PayloadType.SA: return parseSa(body);
-    case PayloadType.KE: return parseKe(body);
+    case PayloadType.SA:
+      return parseSa(body);
+    case PayloadType.KE:
+      return parseKe(body);
     case PayloadType.IDi:
-    case PayloadType.IDr: return parseId(body, type);
-    case PayloadType.CERT: return parseCert(body);
-    case PayloadType.CERTREQ: return parseCertReq(body);
-    case PayloadType.AUTH: return parseAuth(body);
-    case PayloadType.NONCE: return parseNonce(body);
-    case PayloadType.NOTIFY: return parseNotify(body);
-    case PayloadType.DELETE: return parseDelete(body);
-    case PayloadType.VENDOR: return parseVendor(body);
+    case PayloadType.IDr:
+      return parseId(body, type);
+    case PayloadType.CERT:
+      return parseCert(body);
+    case PayloadType.CERTREQ:
+      return parseCertReq(body);
+    case PayloadType.AUTH:
+      return parseAuth(body);
+    case PayloadType.NONCE:
+      return parseNonce(body);
+    case PayloadType.NOTIFY:
+      return parseNotify(body);
+    case PayloadType.DELETE:
+      return parseDelete(body);
+    case PayloadType.VENDOR:
+      return parseVendor(body);
     case PayloadType.TSi:
-    case PayloadType.TSr: return parseTs(body, type);
-    case PayloadType.SK: return parseSk(body, next);
-    case PayloadType.CP: return parseCp(body);
-    case PayloadType.EAP: return parseEap(body);
-    case PayloadType.SKF: return parseSkf(body, next);
-    default: throw new ParseError(`no parser for payload ${type}`);
+    case PayloadType.TSr:
+      return parseTs(body, type);
+    case PayloadType.SK:
+      return parseSk(body, next);
+    case PayloadType.CP:
+      return parseCp(body);
+    case PayloadType.EAP:
+      return parseEap(body);
+    case PayloadType.SKF:
+      return parseSkf(body, next);
+    default:
+      throw new ParseError(`no parser for payload ${type}`);
   }
 }
 
 function serializeBody(p: Payload): Uint8Array {
   if (isUnknown(p)) return p.data;
   switch (p.type) {
-    case PayloadType.SA: return serializeSa(p);
-    case PayloadType.KE: return serializeKe(p);
+    case PayloadType.SA:
+      return serializeSa(p);
+    case PayloadType.KE:
+      return serializeKe(p);
     case PayloadType.IDi:
-    case PayloadType.IDr: return serializeId(p);
-    case PayloadType.CERT: return serializeCert(p);
-    case PayloadType.CERTREQ: return serializeCertReq(p);
-    case PayloadType.AUTH: return serializeAuth(p);
-    case PayloadType.NONCE: return serializeNonce(p);
-    case PayloadType.NOTIFY: return serializeNotify(p);
-    case PayloadType.DELETE: return serializeDelete(p);
-    case PayloadType.VENDOR: return serializeVendor(p);
+    case PayloadType.IDr:
+      return serializeId(p);
+    case PayloadType.CERT:
+      return serializeCert(p);
+    case PayloadType.CERTREQ:
+      return serializeCertReq(p);
+    case PayloadType.AUTH:
+      return serializeAuth(p);
+    case PayloadType.NONCE:
+      return serializeNonce(p);
+    case PayloadType.NOTIFY:
+      return serializeNotify(p);
+    case PayloadType.DELETE:
+      return serializeDelete(p);
+    case PayloadType.VENDOR:
+      return serializeVendor(p);
     case PayloadType.TSi:
-    case PayloadType.TSr: return serializeTs(p);
-    case PayloadType.SK: return serializeSk(p);
-    case PayloadType.CP: return serializeCp(p);
-    case PayloadType.EAP: return serializeEap(p);
-    case PayloadType.SKF: return serializeSkf(p);
+    case PayloadType.TSr:
+      return serializeTs(p);
+    case PayloadType.SK:
+      return serializeSk(p);
+    case PayloadType.CP:
+      return serializeCp(p);
+    case PayloadType.EAP:
+      return serializeEap(p);
+    case PayloadType.SKF:
+      return serializeSkf(p);
   }
 }
 
@@ -115,12 +146,18 @@ export function parseChain(buf: Uint8Array, first: number, opts: { inner?: boole
     if (len < 4) throw new ParseError('payload length below 4');
     const body = r.bytes(len - 4, `payload ${type}`);
     if (!KNOWN_PAYLOADS.has(type)) {
-      if (critical) throw new ParseError(`unsupported critical payload ${type}`, NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD, new Uint8Array([type]));
+      if (critical)
+        throw new ParseError(
+          `unsupported critical payload ${type}`,
+          NotifyType.UNSUPPORTED_CRITICAL_PAYLOAD,
+          new Uint8Array([type]),
+        );
       payloads.push({ type, critical, data: body, unknown: true });
       type = next;
       continue;
     }
-    if (opts.inner && (type === PayloadType.SK || type === PayloadType.SKF)) throw new ParseError('encrypted payload inside encrypted payload');
+    if (opts.inner && (type === PayloadType.SK || type === PayloadType.SKF))
+      throw new ParseError('encrypted payload inside encrypted payload');
     const p = parseBody(type, next, body);
     if (critical) p.critical = true;
     payloads.push(p);
@@ -143,7 +180,10 @@ export function serializeChain(payloads: readonly Payload[]): { first: number; b
     if (enc && i !== payloads.length - 1) throw new Error('SK/SKF must be the last payload');
     const next = enc ? (p as SkPayload | SkfPayload).innerNext : (payloads[i + 1]?.type ?? 0);
     const body = serializeBody(p);
-    w.u8(next).u8(p.critical ? 0x80 : 0).u16(4 + body.length).bytes(body);
+    w.u8(next)
+      .u8(p.critical ? 0x80 : 0)
+      .u16(4 + body.length)
+      .bytes(body);
   });
   return { first: payloads[0]?.type ?? 0, bytes: w.finish() };
 }

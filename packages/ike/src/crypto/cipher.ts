@@ -37,7 +37,14 @@ export type EncrAlg = PlainCipher | AeadCipher;
 /** Total key material for a cipher (key + salt), as taken from prf+. */
 export const keyMaterialLength = (c: { keyLen: number; saltLen: number }): number => c.keyLen + c.saltLen;
 
-function cbc(name: IkeCipherName, node: string, id: number, keyBits: number, block: number, attr: boolean): PlainCipher {
+function cbc(
+  name: IkeCipherName,
+  node: string,
+  id: number,
+  keyBits: number,
+  block: number,
+  attr: boolean,
+): PlainCipher {
   const c: PlainCipher = {
     name,
     id,
@@ -135,13 +142,20 @@ const SALTED = new Set([13, 20, 28]);
 function implement(c: Cipher & { name: IkeCipherName }): EncrAlg | undefined {
   const attr = c.iana !== undefined && VARIABLE_KEY.has(c.iana);
   switch (c.iana) {
-    case 3: return cbc(c.name, 'des-ede3-cbc', 3, c.keyBits, 8, attr);
-    case 12: return cbc(c.name, `aes-${c.keyBits}-cbc`, 12, c.keyBits, 16, attr);
-    case 23: return cbc(c.name, `camellia-${c.keyBits}-cbc`, 23, c.keyBits, 16, attr);
-    case 13: return ctr(c.name, c.keyBits);
-    case 20: return aead(c.name, `aes-${c.keyBits}-gcm`, 20, c.keyBits, attr);
-    case 28: return aead(c.name, 'chacha20-poly1305', 28, c.keyBits, attr);
-    default: return undefined;
+    case 3:
+      return cbc(c.name, 'des-ede3-cbc', 3, c.keyBits, 8, attr);
+    case 12:
+      return cbc(c.name, `aes-${c.keyBits}-cbc`, 12, c.keyBits, 16, attr);
+    case 23:
+      return cbc(c.name, `camellia-${c.keyBits}-cbc`, 23, c.keyBits, 16, attr);
+    case 13:
+      return ctr(c.name, c.keyBits);
+    case 20:
+      return aead(c.name, `aes-${c.keyBits}-gcm`, 20, c.keyBits, attr);
+    case 28:
+      return aead(c.name, 'chacha20-poly1305', 28, c.keyBits, attr);
+    default:
+      return undefined;
   }
 }
 
@@ -178,7 +192,13 @@ export interface EspCipherInfo {
 export const ESP_INFO: readonly EspCipherInfo[] = (ESP_CIPHERS as readonly Cipher[]).flatMap((c): EspCipherInfo[] => {
   const id = c.iana;
   if (id === undefined) return [];
-  const info: EspCipherInfo = { name: c.name as EspCipherName, id, keyLen: c.keyBits / 8, saltLen: SALTED.has(id) ? 4 : 0, aead: c.aead };
+  const info: EspCipherInfo = {
+    name: c.name as EspCipherName,
+    id,
+    keyLen: c.keyBits / 8,
+    saltLen: SALTED.has(id) ? 4 : 0,
+    aead: c.aead,
+  };
   if (VARIABLE_KEY.has(id)) info.keyLengthAttr = c.keyBits;
   return [info];
 });

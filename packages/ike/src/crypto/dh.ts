@@ -1,7 +1,15 @@
 // Diffie-Hellman for every group in the schema's DH_GROUPS: MODP (RFC 2409/3526) via node's built-in primes,
 // ECP (RFC 5903: public value x|y, shared secret x) and Curve25519 (RFC 8031). Private keys come from the
 // injected RandomSource, so runs are reproducible. Peer public values are validated (RFC 7296 5, RFC 6989).
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, getDiffieHellman, type KeyObject } from 'node:crypto';
+import {
+  createDiffieHellman,
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  getDiffieHellman,
+  type KeyObject,
+} from 'node:crypto';
 import { DH_GROUPS, type DhGroupName } from '@ipsec/schema';
 import { concat, isZero } from '../util/bytes.ts';
 import type { RandomSource } from './random.ts';
@@ -37,7 +45,16 @@ const MODP_NODE: Partial<Record<DhGroupName, string>> = {
 };
 
 /** Private exponent sizes: twice the group's estimated strength (RFC 3526 section 8), in bytes. */
-const MODP_EXP_BYTES: Record<number, number> = { 768: 32, 1024: 32, 1536: 32, 2048: 40, 3072: 48, 4096: 56, 6144: 64, 8192: 80 };
+const MODP_EXP_BYTES: Record<number, number> = {
+  768: 32,
+  1024: 32,
+  1536: 32,
+  2048: 40,
+  3072: 48,
+  4096: 56,
+  6144: 64,
+  8192: 80,
+};
 
 const ECP_CURVE: Partial<Record<DhGroupName, { curve: string; len: number }>> = {
   ecp256: { curve: 'prime256v1', len: 32 },
@@ -68,7 +85,8 @@ function modp(name: DhGroupName, id: number, bits: number, nodeName: string): Dh
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== len) return { ok: false, error: `MODP public value must be ${len} bytes, got ${peer.length}` };
+        if (peer.length !== len)
+          return { ok: false, error: `MODP public value must be ${len} bytes, got ${peer.length}` };
         const y = toBig(peer);
         if (y <= 1n || y >= p - 1n) return { ok: false, error: 'MODP public value out of range (1 < y < p-1)' };
         try {
@@ -103,10 +121,14 @@ function ecp(name: DhGroupName, id: number, curve: string, len: number): DhGroup
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== 2 * len) return { ok: false, error: `ECP public value must be ${2 * len} bytes, got ${peer.length}` };
+        if (peer.length !== 2 * len)
+          return { ok: false, error: `ECP public value must be ${2 * len} bytes, got ${peer.length}` };
         try {
           // computeSecret rejects points that are not on the curve.
-          return { ok: true, secret: pad(new Uint8Array(ec.computeSecret(Buffer.from(concat(new Uint8Array([4]), peer)))), len) };
+          return {
+            ok: true,
+            secret: pad(new Uint8Array(ec.computeSecret(Buffer.from(concat(new Uint8Array([4]), peer)))), len),
+          };
         } catch (e) {
           return { ok: false, error: `ECP: ${(e as Error).message}` };
         }
@@ -137,7 +159,11 @@ const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 function x25519(name: DhGroupName, id: number): DhGroupImpl {
   const make = (priv: Uint8Array): DhKeyPair => {
-    const privateKey: KeyObject = createPrivateKey({ key: Buffer.concat([X25519_PKCS8, Buffer.from(priv)]), format: 'der', type: 'pkcs8' });
+    const privateKey: KeyObject = createPrivateKey({
+      key: Buffer.concat([X25519_PKCS8, Buffer.from(priv)]),
+      format: 'der',
+      type: 'pkcs8',
+    });
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
     const pub = new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
     return {
@@ -145,9 +171,13 @@ function x25519(name: DhGroupName, id: number): DhGroupImpl {
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== 32) return { ok: false, error: `Curve25519 public value must be 32 bytes, got ${peer.length}` };
+        if (peer.length !== 32)
+          return { ok: false, error: `Curve25519 public value must be 32 bytes, got ${peer.length}` };
         try {
-          const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer).toString('base64url') }, format: 'jwk' });
+          const publicKey = createPublicKey({
+            key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer).toString('base64url') },
+            format: 'jwk',
+          });
           const secret = new Uint8Array(diffieHellman({ privateKey, publicKey }));
           if (isZero(secret)) return { ok: false, error: 'Curve25519 shared secret is all zero' };
           return { ok: true, secret };

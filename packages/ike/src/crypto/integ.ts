@@ -11,7 +11,12 @@ export interface IntegAlg {
   icvLen: number;
 }
 
-export const INTEGS: readonly IntegAlg[] = HASHES.map((h) => ({ name: h.name, id: h.integ, keyLen: HASH_BYTES[h.name], icvLen: h.icvBytes }));
+export const INTEGS: readonly IntegAlg[] = HASHES.map((h) => ({
+  name: h.name,
+  id: h.integ,
+  keyLen: HASH_BYTES[h.name],
+  icvLen: h.icvBytes,
+}));
 
 export function integById(id: number): IntegAlg | undefined {
   return INTEGS.find((i) => i.id === id);

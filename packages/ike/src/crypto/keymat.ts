@@ -21,7 +21,14 @@ export interface IkeKeys {
   pr: Uint8Array;
 }
 
-function split(lens: IkeKeyLengths, skeyseed: Uint8Array, ni: Uint8Array, nr: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
+function split(
+  lens: IkeKeyLengths,
+  skeyseed: Uint8Array,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeKeys {
   const p = lens.prf.outLen;
   const total = 3 * p + 2 * lens.integKeyLen + 2 * lens.encKeyLen;
   const km = prfPlus(lens.prf, skeyseed, concat(ni, nr, spiI, spiR), total);
@@ -40,7 +47,14 @@ function split(lens: IkeKeyLengths, skeyseed: Uint8Array, ni: Uint8Array, nr: Ui
 }
 
 /** SKEYSEED = prf(Ni | Nr, g^ir); {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr). */
-export function deriveIkeKeys(lens: IkeKeyLengths, ni: Uint8Array, nr: Uint8Array, sharedSecret: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
+export function deriveIkeKeys(
+  lens: IkeKeyLengths,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  sharedSecret: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeKeys {
   const skeyseed = prf(lens.prf, concat(ni, nr), sharedSecret);
   return split(lens, skeyseed, ni, nr, spiI, spiR);
 }
@@ -49,7 +63,16 @@ export function deriveIkeKeys(lens: IkeKeyLengths, ni: Uint8Array, nr: Uint8Arra
  * Rekeyed IKE SA (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), computed with the old IKE SA's PRF;
  * the new SA's keys are then expanded with the new PRF using the new SPIs.
  */
-export function deriveRekeyedIkeKeys(oldPrf: PrfAlg, oldSkD: Uint8Array, lens: IkeKeyLengths, ni: Uint8Array, nr: Uint8Array, sharedSecret: Uint8Array, spiI: Uint8Array, spiR: Uint8Array): IkeKeys {
+export function deriveRekeyedIkeKeys(
+  oldPrf: PrfAlg,
+  oldSkD: Uint8Array,
+  lens: IkeKeyLengths,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  sharedSecret: Uint8Array,
+  spiI: Uint8Array,
+  spiR: Uint8Array,
+): IkeKeys {
   const skeyseed = prf(oldPrf, oldSkD, concat(sharedSecret, ni, nr));
   return split(lens, skeyseed, ni, nr, spiI, spiR);
 }
@@ -67,7 +90,15 @@ export interface ChildKeys {
  * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) (2.17). Keys for initiator-to-responder traffic come first;
  * within each direction the encryption key precedes the integrity key.
  */
-export function deriveChildKeys(prfAlg: PrfAlg, skD: Uint8Array, ni: Uint8Array, nr: Uint8Array, encKeyLen: number, integKeyLen: number, sharedSecret?: Uint8Array): ChildKeys {
+export function deriveChildKeys(
+  prfAlg: PrfAlg,
+  skD: Uint8Array,
+  ni: Uint8Array,
+  nr: Uint8Array,
+  encKeyLen: number,
+  integKeyLen: number,
+  sharedSecret?: Uint8Array,
+): ChildKeys {
   const seed = sharedSecret ? concat(sharedSecret, ni, nr) : concat(ni, nr);
   const km = prfPlus(prfAlg, skD, seed, 2 * (encKeyLen + integKeyLen));
   let o = 0;

@@ -14,7 +14,11 @@ export interface PrfAlg {
 /** Digest length of each schema hash in bytes: the PRF output and the HMAC key length of its INTEG (RFC 4868). */
 export const HASH_BYTES: Record<HashName, number> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
-export const PRFS: readonly PrfAlg[] = HASHES.filter((h) => h.prf !== undefined).map((h) => ({ name: h.name, id: h.prf, outLen: HASH_BYTES[h.name] }));
+export const PRFS: readonly PrfAlg[] = HASHES.filter((h) => h.prf !== undefined).map((h) => ({
+  name: h.name,
+  id: h.prf,
+  outLen: HASH_BYTES[h.name],
+}));
 
 export function prfById(id: number): PrfAlg | undefined {
   return PRFS.find((p) => p.id === id);

@@ -34,7 +34,12 @@ function icvLen(k: SkKeys): number {
 }
 
 /** Encrypt `plaintext` into IV | ciphertext | ICV given the bytes that precede the IV (header .. payload header). */
-function sealBody(k: SkKeys, prefix: (bodyLen: number) => Uint8Array, inner: Uint8Array, random: RandomSource): Uint8Array {
+function sealBody(
+  k: SkKeys,
+  prefix: (bodyLen: number) => Uint8Array,
+  inner: Uint8Array,
+  random: RandomSource,
+): Uint8Array {
   const block = k.encr.blockLen;
   const padLen = (block - ((inner.length + 1) % block)) % block;
   const pt = concat(inner, new Uint8Array(padLen), new Uint8Array([padLen]));
@@ -64,7 +69,15 @@ export function sealMessage(env: Envelope, inner: readonly Payload[], k: SkKeys,
 }
 
 /** Build one SKF fragment message (RFC 7383 2.5) carrying `piece` of the serialized inner chain. */
-export function sealFragment(env: Envelope, innerNext: number, fragmentNumber: number, totalFragments: number, piece: Uint8Array, k: SkKeys, random: RandomSource): Uint8Array {
+export function sealFragment(
+  env: Envelope,
+  innerNext: number,
+  fragmentNumber: number,
+  totalFragments: number,
+  piece: Uint8Array,
+  k: SkKeys,
+  random: RandomSource,
+): Uint8Array {
   return sealBody(
     k,
     (bodyLen) =>
@@ -109,7 +122,8 @@ function openBody(k: SkKeys, raw: Uint8Array, ivStart: number): Uint8Array {
  */
 export function openMessage(msg: ParsedMessage, k: SkKeys): Payload[] {
   const sk = msg.payloads[msg.payloads.length - 1];
-  if (!sk || sk.type !== PayloadType.SK || msg.encryptedOffset === undefined || !('innerNext' in sk)) throw new ParseError('no encrypted payload', 0);
+  if (!sk || sk.type !== PayloadType.SK || msg.encryptedOffset === undefined || !('innerNext' in sk))
+    throw new ParseError('no encrypted payload', 0);
   const inner = openBody(k, msg.raw, msg.encryptedOffset + 4);
   return parseChain(inner, sk.innerNext, { inner: true }).payloads;
 }

@@ -10,11 +10,11 @@ import type { Proposal } from '../codec/payloads/sa.ts';
 import type { PolicyConfig, ProposalConfig } from '../config.ts';
 import { deriveChildKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa, PendingChild } from '../ike_sa.ts';
+import type { ChildSa, IkeSa, PendingChild } from '../ike-sa.ts';
 import { acceptEsp, describeEsp, espProposals, selectEsp, type EspSuite } from '../proposals.ts';
 import { formatTs, isSubset, narrow, selectorFor } from '../ts.ts';
 import { errorNotify, find, findNotify } from './common.ts';
-import { generateChild, phase2Lifetime } from './generate_policy.ts';
+import { generateChild, phase2Lifetime } from './generate-policy.ts';
 
 export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
   const out: { local?: TrafficSelector; remote?: TrafficSelector } = {};
@@ -26,7 +26,12 @@ export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; rem
 }
 
 /** Initiator: the offer for policy `index` (SA + TSi + TSr [+ USE_TRANSPORT_MODE]). */
-export function offerChild(ctx: Ctx, sa: IkeSa, index: number, pfs: boolean): { pending: PendingChild; payloads: Payload[] } | { error: string } {
+export function offerChild(
+  ctx: Ctx,
+  sa: IkeSa,
+  index: number,
+  pfs: boolean,
+): { pending: PendingChild; payloads: Payload[] } | { error: string } {
   const entry = sa.rp.policies[index];
   if (!entry) return { error: `no policy #${index}` };
   const sel = policySelectors(entry.policy);
@@ -71,7 +76,13 @@ export interface ChildSelection {
  * failing that, generate one from a template (identity generate-policy). `rekeyOf`: the CHILD_SA being rekeyed,
  * whose (generated) policy is tried first.
  */
-export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, rekeyOf?: ChildSa): ChildSelection | { error: number } {
+export function selectChild(
+  ctx: Ctx,
+  sa: IkeSa,
+  req: Payload[],
+  pfs = false,
+  rekeyOf?: ChildSa,
+): ChildSelection | { error: number } {
   const saP = find(req, PayloadType.SA);
   const tsi = find(req, PayloadType.TSi);
   const tsr = find(req, PayloadType.TSr);
@@ -98,7 +109,11 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, re
     const mine = espProposals(entry.proposal, spiIn, pfsGroup(entry.proposal, pfs));
     const chosen = selectEsp(saP.proposals, mine, spiIn);
     if (!chosen) {
-      ctx.log('error', `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found (proposal ${entry.proposal.name})`, sa);
+      ctx.log(
+        'error',
+        `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found (proposal ${entry.proposal.name})`,
+        sa,
+      );
       for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', line, sa);
       continue;
     }
@@ -110,7 +125,14 @@ export function selectChild(ctx: Ctx, sa: IkeSa, req: Payload[], pfs = false, re
 }
 
 /** Responder: a chosen ESP proposal and narrowed selectors as the selection and its answer payloads. */
-export function childSelection(index: number, chosen: { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array }, spiIn: Uint8Array, tsi: TrafficSelector[], tsr: TrafficSelector[], transport: boolean): ChildSelection {
+export function childSelection(
+  index: number,
+  chosen: { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array },
+  spiIn: Uint8Array,
+  tsi: TrafficSelector[],
+  tsr: TrafficSelector[],
+  transport: boolean,
+): ChildSelection {
   return {
     index,
     suite: chosen.suite,
@@ -132,7 +154,12 @@ export function childSelection(index: number, chosen: { answer: Proposal; suite:
 function childLifetime(ctx: Ctx, sa: IkeSa, own: number): number {
   const check = sa.rp.profile['proposal-check'] ?? 'obey';
   const r = phase2Lifetime(check, own, undefined);
-  if (check !== 'obey' && sa.children.length === 0) ctx.log('debug', `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and each side rekeys on its own schedule`, sa);
+  if (check !== 'obey' && sa.children.length === 0)
+    ctx.log(
+      'debug',
+      `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and each side rekeys on its own schedule`,
+      sa,
+    );
   return 'lifetime' in r ? r.lifetime : own;
 }
 
@@ -141,7 +168,14 @@ export function errorAnswer(code: number): Payload[] {
 }
 
 /** Initiator: validate the responder's CHILD_SA answer against our offer. */
-export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Payload[]): { suite: EspSuite; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean } | { error: string } {
+export function acceptChild(
+  ctx: Ctx,
+  sa: IkeSa,
+  pending: PendingChild,
+  resp: Payload[],
+):
+  | { suite: EspSuite; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean }
+  | { error: string } {
   const err = errorNotify(resp);
   if (err) return { error: `peer refused the CHILD_SA with notify ${err.notifyType}` };
   const saP = find(resp, PayloadType.SA);
@@ -150,7 +184,10 @@ export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Pa
   if (!saP || !tsi || !tsr) return { error: 'CHILD_SA answer lacks SA, TSi or TSr' };
   const ok = acceptEsp(saP.proposals, pending.proposals);
   if (!ok) return { error: 'peer selected an ESP proposal we did not offer' };
-  if (!tsi.selectors.every((t) => pending.tsi.some((o) => isSubset(t, o))) || !tsr.selectors.every((t) => pending.tsr.some((o) => isSubset(t, o))))
+  if (
+    !tsi.selectors.every((t) => pending.tsi.some((o) => isSubset(t, o))) ||
+    !tsr.selectors.every((t) => pending.tsr.some((o) => isSubset(t, o)))
+  )
     return { error: 'peer answered traffic selectors wider than offered' };
   const transport = findNotify(resp, NotifyType.USE_TRANSPORT_MODE) !== undefined;
   if (transport && !pending.transport) return { error: 'peer chose transport mode we did not ask for' };
@@ -162,7 +199,15 @@ export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Pa
 export function establishChild(
   ctx: Ctx,
   sa: IkeSa,
-  p: { index: number; suite: EspSuite; spiIn: Uint8Array; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean },
+  p: {
+    index: number;
+    suite: EspSuite;
+    spiIn: Uint8Array;
+    spiOut: Uint8Array;
+    tsi: TrafficSelector[];
+    tsr: TrafficSelector[];
+    transport: boolean;
+  },
   ni: Uint8Array,
   nr: Uint8Array,
   weInitiated: boolean,
@@ -193,6 +238,10 @@ export function establishChild(
   if (replaces) child.replaces = replaces.id;
   sa.children.push(child);
   ctx.installChild(sa, child, km);
-  ctx.log('info', `CHILD_SA #${child.id} established: ${describeEsp(p.suite)} ${child.mode} ${child.tsLocal.map(formatTs).join(',')} === ${child.tsRemote.map(formatTs).join(',')}${replaces ? ` (replaces #${replaces.id})` : ''}`, sa);
+  ctx.log(
+    'info',
+    `CHILD_SA #${child.id} established: ${describeEsp(p.suite)} ${child.mode} ${child.tsLocal.map(formatTs).join(',')} === ${child.tsRemote.map(formatTs).join(',')}${replaces ? ` (replaces #${replaces.id})` : ''}`,
+    sa,
+  );
   return child;
 }

@@ -5,13 +5,19 @@ import type { KnownPayload, Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
 import type { NotifyPayload } from '../codec/payloads/notify.ts';
 import type { SkKeys } from '../crypto/sk.ts';
-import type { Endpoint, IkeSa } from '../ike_sa.ts';
+import type { Endpoint, IkeSa } from '../ike-sa.ts';
 import { concat, equal, u16, utf8 } from '../util/bytes.ts';
 import { formatIp, parseIp } from '../util/ip.ts';
 import { ParseError } from '../util/bytes.ts';
 import { formatDn, sameDnText } from '../auth/signature.ts';
 
-type PayloadOf<T extends number> = KnownPayload extends infer P ? (P extends { type: infer U } ? (T extends U ? P : never) : never) : never;
+type PayloadOf<T extends number> = KnownPayload extends infer P
+  ? P extends { type: infer U }
+    ? T extends U
+      ? P
+      : never
+    : never
+  : never;
 
 export function find<T extends number>(payloads: readonly Payload[], type: T): PayloadOf<T> | undefined {
   return payloads.find((p) => p.type === type && !('unknown' in p)) as PayloadOf<T> | undefined;
@@ -33,7 +39,11 @@ export function errorNotify(payloads: readonly Payload[]): NotifyPayload | undef
 /** NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23). */
 export function natHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint): Uint8Array {
   const ip = parseIp(ep.address) ?? new Uint8Array(4);
-  return new Uint8Array(createHash('sha1').update(concat(spiI, spiR, ip, u16(ep.port))).digest());
+  return new Uint8Array(
+    createHash('sha1')
+      .update(concat(spiI, spiR, ip, u16(ep.port)))
+      .digest(),
+  );
 }
 
 export function natMatches(list: NotifyPayload[], expected: Uint8Array): boolean {
@@ -60,7 +70,11 @@ function directionKeys(sa: IkeSa, fromInitiator: boolean): SkKeys {
 }
 
 /** RouterOS my-id / remote-id ("auto", "address:1.2.3.4", "fqdn:x", "user-fqdn:x", "key-id:x") -> ID payload body. */
-export function idFromConfig(spec: string | undefined, localAddress: string, type: typeof PayloadType.IDi | typeof PayloadType.IDr): IdPayload | { error: string } {
+export function idFromConfig(
+  spec: string | undefined,
+  localAddress: string,
+  type: typeof PayloadType.IDi | typeof PayloadType.IDr,
+): IdPayload | { error: string } {
   const s = spec ?? 'auto';
   const addr = (a: string): IdPayload | { error: string } => {
     const b = parseIp(a);
@@ -72,26 +86,40 @@ export function idFromConfig(spec: string | undefined, localAddress: string, typ
   const kind = s.slice(0, colon);
   const value = s.slice(colon + 1);
   switch (kind) {
-    case 'address': return addr(value);
-    case 'fqdn': return { type, idType: IdType.FQDN, data: utf8(value) };
-    case 'user-fqdn': return { type, idType: IdType.RFC822_ADDR, data: utf8(value) };
-    case 'key-id': return { type, idType: IdType.KEY_ID, data: /^0x([0-9a-f]{2})+$/i.test(value) ? new Uint8Array(Buffer.from(value.slice(2), 'hex')) : utf8(value) };
-    default: return { error: `ID type ${kind} is not supported with pre-shared keys yet` };
+    case 'address':
+      return addr(value);
+    case 'fqdn':
+      return { type, idType: IdType.FQDN, data: utf8(value) };
+    case 'user-fqdn':
+      return { type, idType: IdType.RFC822_ADDR, data: utf8(value) };
+    case 'key-id':
+      return {
+        type,
+        idType: IdType.KEY_ID,
+        data: /^0x([0-9a-f]{2})+$/i.test(value) ? new Uint8Array(Buffer.from(value.slice(2), 'hex')) : utf8(value),
+      };
+    default:
+      return { error: `ID type ${kind} is not supported with pre-shared keys yet` };
   }
 }
 
 export function formatId(id: IdPayload): string {
   switch (id.idType) {
     case IdType.IPV4_ADDR:
-    case IdType.IPV6_ADDR: return `address:${formatIp(id.data)}`;
-    case IdType.FQDN: return `fqdn:${Buffer.from(id.data).toString('utf8')}`;
-    case IdType.RFC822_ADDR: return `user-fqdn:${Buffer.from(id.data).toString('utf8')}`;
-    case IdType.KEY_ID: return `key-id:0x${Buffer.from(id.data).toString('hex')}`;
+    case IdType.IPV6_ADDR:
+      return `address:${formatIp(id.data)}`;
+    case IdType.FQDN:
+      return `fqdn:${Buffer.from(id.data).toString('utf8')}`;
+    case IdType.RFC822_ADDR:
+      return `user-fqdn:${Buffer.from(id.data).toString('utf8')}`;
+    case IdType.KEY_ID:
+      return `key-id:0x${Buffer.from(id.data).toString('hex')}`;
     case IdType.DER_ASN1_DN: {
       const dn = formatDn(id.data);
       return dn === undefined ? `dn:0x${Buffer.from(id.data).toString('hex')}` : `dn:${dn}`;
     }
-    default: return `id-type-${id.idType}:0x${Buffer.from(id.data).toString('hex')}`;
+    default:
+      return `id-type-${id.idType}:0x${Buffer.from(id.data).toString('hex')}`;
   }
 }
 

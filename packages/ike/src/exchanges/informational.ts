@@ -4,25 +4,41 @@ import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { DeletePayload } from '../codec/payloads/delete.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa } from '../ike_sa.ts';
+import type { ChildSa, IkeSa } from '../ike-sa.ts';
 import { equal } from '../util/bytes.ts';
 import { findNotify } from './common.ts';
 
 export function sendDeleteIke(ctx: Ctx, sa: IkeSa, reason: string): void {
   sa.state = 'deleting';
   const done = () => ctx.destroy(sa, reason);
-  ctx.request(sa, ExchangeType.INFORMATIONAL, [{ type: PayloadType.DELETE, protocol: ProtocolId.IKE, spiSize: 0, spis: [] }], 'INFORMATIONAL delete IKE_SA', done, done);
+  ctx.request(
+    sa,
+    ExchangeType.INFORMATIONAL,
+    [{ type: PayloadType.DELETE, protocol: ProtocolId.IKE, spiSize: 0, spis: [] }],
+    'INFORMATIONAL delete IKE_SA',
+    done,
+    done,
+  );
 }
 
 export function sendDeleteChild(ctx: Ctx, sa: IkeSa, child: ChildSa, reason: string): void {
   child.state = 'deleting';
-  ctx.request(sa, ExchangeType.INFORMATIONAL, [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spiSize: 4, spis: [child.spiIn] }], `INFORMATIONAL delete CHILD_SA #${child.id}`, () => ctx.removeChild(sa, child, reason));
+  ctx.request(
+    sa,
+    ExchangeType.INFORMATIONAL,
+    [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spiSize: 4, spis: [child.spiIn] }],
+    `INFORMATIONAL delete CHILD_SA #${child.id}`,
+    () => ctx.removeChild(sa, child, reason),
+  );
 }
 
 /** Liveness check; unanswered, it is retransmitted every dpd-interval and the peer is dead after dpd-maximum-failures. */
 export function sendDpd(ctx: Ctx, sa: IkeSa): void {
   const interval = sa.rp.profile['dpd-interval'];
-  const opts = typeof interval === 'number' && interval > 0 ? { timeout: interval * 1000, base: 1, tries: sa.rp.profile['dpd-maximum-failures'] } : {};
+  const opts =
+    typeof interval === 'number' && interval > 0
+      ? { timeout: interval * 1000, base: 1, tries: sa.rp.profile['dpd-maximum-failures'] }
+      : {};
   ctx.request(
     sa,
     ExchangeType.INFORMATIONAL,
@@ -68,6 +84,10 @@ export function handleInformationalRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessa
       if (child.state !== 'deleting') ours.push(child.spiIn);
     }
   }
-  ctx.respond(sa, req, ours.length ? [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spiSize: 4, spis: ours }] : []);
+  ctx.respond(
+    sa,
+    req,
+    ours.length ? [{ type: PayloadType.DELETE, protocol: ProtocolId.ESP, spiSize: 4, spis: ours }] : [],
+  );
   for (const c of gone) ctx.removeChild(sa, c, 'deleted by peer');
 }

@@ -83,7 +83,9 @@ export class Reader {
     this.need(4, what);
     const b = this.buf;
     const o = this.off;
-    const v = (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>> 0;
+    const v =
+      (((b[o] as number) << 24) | ((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number)) >>>
+      0;
     this.off += 4;
     return v;
   }

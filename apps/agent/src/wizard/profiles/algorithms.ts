@@ -14,16 +14,42 @@ const first = <K extends string, V>(xs: readonly string[], map: Partial<Record<K
 
 // ------------------------------------------------------------------------------------ strongSwan
 const SS_IKE_ENC: Record<string, string> = {
-  des: 'des', '3des': '3des', 'aes-128': 'aes128', 'aes-192': 'aes192', 'aes-256': 'aes256', blowfish: 'blowfish128',
-  'camellia-128': 'camellia128', 'camellia-192': 'camellia192', 'camellia-256': 'camellia256',
-  'aes-128-gcm': 'aes128gcm16', 'aes-192-gcm': 'aes192gcm16', 'aes-256-gcm': 'aes256gcm16',
-  'aes-128-ctr': 'aes128ctr', 'aes-192-ctr': 'aes192ctr', 'aes-256-ctr': 'aes256ctr', chacha20poly1305: 'chacha20poly1305',
+  des: 'des',
+  '3des': '3des',
+  'aes-128': 'aes128',
+  'aes-192': 'aes192',
+  'aes-256': 'aes256',
+  blowfish: 'blowfish128',
+  'camellia-128': 'camellia128',
+  'camellia-192': 'camellia192',
+  'camellia-256': 'camellia256',
+  'aes-128-gcm': 'aes128gcm16',
+  'aes-192-gcm': 'aes192gcm16',
+  'aes-256-gcm': 'aes256gcm16',
+  'aes-128-ctr': 'aes128ctr',
+  'aes-192-ctr': 'aes192ctr',
+  'aes-256-ctr': 'aes256ctr',
+  chacha20poly1305: 'chacha20poly1305',
 };
 const SS_ESP_ENC: Record<string, string> = {
-  null: 'null', des: 'des', '3des': '3des', 'aes-128-cbc': 'aes128', 'aes-192-cbc': 'aes192', 'aes-256-cbc': 'aes256',
-  'aes-128-ctr': 'aes128ctr', 'aes-192-ctr': 'aes192ctr', 'aes-256-ctr': 'aes256ctr',
-  'aes-128-gcm': 'aes128gcm16', 'aes-192-gcm': 'aes192gcm16', 'aes-256-gcm': 'aes256gcm16', blowfish: 'blowfish128',
-  'camellia-128': 'camellia128', 'camellia-192': 'camellia192', 'camellia-256': 'camellia256', twofish: 'twofish128', chacha20poly1305: 'chacha20poly1305',
+  null: 'null',
+  des: 'des',
+  '3des': '3des',
+  'aes-128-cbc': 'aes128',
+  'aes-192-cbc': 'aes192',
+  'aes-256-cbc': 'aes256',
+  'aes-128-ctr': 'aes128ctr',
+  'aes-192-ctr': 'aes192ctr',
+  'aes-256-ctr': 'aes256ctr',
+  'aes-128-gcm': 'aes128gcm16',
+  'aes-192-gcm': 'aes192gcm16',
+  'aes-256-gcm': 'aes256gcm16',
+  blowfish: 'blowfish128',
+  'camellia-128': 'camellia128',
+  'camellia-192': 'camellia192',
+  'camellia-256': 'camellia256',
+  twofish: 'twofish128',
+  chacha20poly1305: 'chacha20poly1305',
 };
 const SS_DH: Record<string, string> = Object.fromEntries(DH_GROUPS.map((g) => [g.name, g.name]));
 
@@ -35,7 +61,8 @@ export function strongswanIke(ike: Ike): string {
   const plain = ike.enc.filter((e) => !isAead(e)).map((e) => SS_IKE_ENC[e]!);
   const combined = ike.enc.filter(isAead).map((e) => SS_IKE_ENC[e]!);
   const out: string[] = [];
-  if (plain.length) out.push([...plain, hash, ...(ike.prf && ike.prf !== 'auto' && ike.prf !== hash ? [prf] : []), dh].join('-'));
+  if (plain.length)
+    out.push([...plain, hash, ...(ike.prf && ike.prf !== 'auto' && ike.prf !== hash ? [prf] : []), dh].join('-'));
   if (combined.length) out.push([...combined, prf, dh].join('-'));
   return out.join(',');
 }
@@ -54,24 +81,45 @@ export function strongswanEsp(esp: Esp): string {
 
 // ------------------------------------------------------------------------------------ Apple
 const APPLE_IKE_ENC: Record<string, string> = {
-  'aes-256': 'AES-256', 'aes-128': 'AES-128', '3des': '3DES', des: 'DES',
-  'aes-256-gcm': 'AES-256-GCM', 'aes-128-gcm': 'AES-128-GCM', chacha20poly1305: 'ChaCha20Poly1305',
+  'aes-256': 'AES-256',
+  'aes-128': 'AES-128',
+  '3des': '3DES',
+  des: 'DES',
+  'aes-256-gcm': 'AES-256-GCM',
+  'aes-128-gcm': 'AES-128-GCM',
+  chacha20poly1305: 'ChaCha20Poly1305',
 };
 const APPLE_ESP_ENC: Record<string, string> = {
-  'aes-256-cbc': 'AES-256', 'aes-128-cbc': 'AES-128', '3des': '3DES', des: 'DES',
-  'aes-256-gcm': 'AES-256-GCM', 'aes-128-gcm': 'AES-128-GCM', chacha20poly1305: 'ChaCha20Poly1305',
+  'aes-256-cbc': 'AES-256',
+  'aes-128-cbc': 'AES-128',
+  '3des': '3DES',
+  des: 'DES',
+  'aes-256-gcm': 'AES-256-GCM',
+  'aes-128-gcm': 'AES-128-GCM',
+  chacha20poly1305: 'ChaCha20Poly1305',
 };
-const APPLE_INTEG: Record<string, string> = { sha1: 'SHA1-96', sha256: 'SHA2-256', sha384: 'SHA2-384', sha512: 'SHA2-512' };
+const APPLE_INTEG: Record<string, string> = {
+  sha1: 'SHA1-96',
+  sha256: 'SHA2-256',
+  sha384: 'SHA2-384',
+  sha512: 'SHA2-512',
+};
 const APPLE_DH = new Set([1, 2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 31]);
 const ianaOf = (dh: string) => DH_GROUPS.find((g) => g.name === dh)?.iana;
 
-export interface AppleSa { EncryptionAlgorithm: string; IntegrityAlgorithm: string; DiffieHellmanGroup: number }
+export interface AppleSa {
+  EncryptionAlgorithm: string;
+  IntegrityAlgorithm: string;
+  DiffieHellmanGroup: number;
+}
 
 export function appleIke(ike: Ike): AppleSa | undefined {
   const enc = first(ike.enc, APPLE_IKE_ENC);
   const integ = first(ike.hash, APPLE_INTEG);
   const dh = ike.dh.map(ianaOf).find((n) => n !== undefined && APPLE_DH.has(n));
-  return enc && integ && dh ? { EncryptionAlgorithm: enc, IntegrityAlgorithm: integ, DiffieHellmanGroup: dh } : undefined;
+  return enc && integ && dh
+    ? { EncryptionAlgorithm: enc, IntegrityAlgorithm: integ, DiffieHellmanGroup: dh }
+    : undefined;
 }
 
 /** Child SA parameters; `pfs` is undefined without PFS (the DH group then only fills the required key). */
@@ -81,24 +129,60 @@ export function appleEsp(esp: Esp, ikeDh = 14): (AppleSa & { pfs: boolean }) | u
   const integ = first(esp.auth, APPLE_INTEG) ?? (onlyAead ? 'SHA2-256' : undefined);
   const pfs = esp.pfs === 'none' ? undefined : ianaOf(esp.pfs);
   if (esp.pfs !== 'none' && (pfs === undefined || !APPLE_DH.has(pfs))) return undefined;
-  return enc && integ ? { EncryptionAlgorithm: enc, IntegrityAlgorithm: integ, DiffieHellmanGroup: pfs ?? ikeDh, pfs: pfs !== undefined } : undefined;
+  return enc && integ
+    ? { EncryptionAlgorithm: enc, IntegrityAlgorithm: integ, DiffieHellmanGroup: pfs ?? ikeDh, pfs: pfs !== undefined }
+    : undefined;
 }
 
 // ------------------------------------------------------------------------------------ Windows
 const WIN_IKE_ENC: Record<string, string> = {
-  'aes-256': 'AES256', 'aes-192': 'AES192', 'aes-128': 'AES128', '3des': 'DES3', des: 'DES', 'aes-256-gcm': 'GCMAES256', 'aes-128-gcm': 'GCMAES128',
+  'aes-256': 'AES256',
+  'aes-192': 'AES192',
+  'aes-128': 'AES128',
+  '3des': 'DES3',
+  des: 'DES',
+  'aes-256-gcm': 'GCMAES256',
+  'aes-128-gcm': 'GCMAES128',
 };
 const WIN_INTEG: Record<string, string> = { sha256: 'SHA256', sha384: 'SHA384', sha1: 'SHA1', md5: 'MD5' };
-const WIN_DH: Record<string, string> = { modp2048: 'Group14', ecp256: 'ECP256', ecp384: 'ECP384', modp1024: 'Group2', modp768: 'Group1' };
+const WIN_DH: Record<string, string> = {
+  modp2048: 'Group14',
+  ecp256: 'ECP256',
+  ecp384: 'ECP384',
+  modp1024: 'Group2',
+  modp768: 'Group1',
+};
 const WIN_CIPHER: Record<string, string> = {
-  'aes-256-cbc': 'AES256', 'aes-192-cbc': 'AES192', 'aes-128-cbc': 'AES128', '3des': 'DES3', des: 'DES',
-  'aes-256-gcm': 'GCMAES256', 'aes-192-gcm': 'GCMAES192', 'aes-128-gcm': 'GCMAES128', null: 'None',
+  'aes-256-cbc': 'AES256',
+  'aes-192-cbc': 'AES192',
+  'aes-128-cbc': 'AES128',
+  '3des': 'DES3',
+  des: 'DES',
+  'aes-256-gcm': 'GCMAES256',
+  'aes-192-gcm': 'GCMAES192',
+  'aes-128-gcm': 'GCMAES128',
+  null: 'None',
 };
 const WIN_AUTH: Record<string, string> = { sha256: 'SHA256128', sha1: 'SHA196', md5: 'MD596' };
-const WIN_PFS: Record<string, string> = { none: 'None', modp2048: 'PFS2048', ecp256: 'ECP256', ecp384: 'ECP384', modp1024: 'PFS2', modp768: 'PFS1' };
+const WIN_PFS: Record<string, string> = {
+  none: 'None',
+  modp2048: 'PFS2048',
+  ecp256: 'ECP256',
+  ecp384: 'ECP384',
+  modp1024: 'PFS2',
+  modp768: 'PFS1',
+};
 
-export interface WindowsIke { EncryptionMethod: string; IntegrityCheckMethod: string; DHGroup: string }
-export interface WindowsEsp { CipherTransformConstants: string; AuthenticationTransformConstants: string; PfsGroup: string }
+export interface WindowsIke {
+  EncryptionMethod: string;
+  IntegrityCheckMethod: string;
+  DHGroup: string;
+}
+export interface WindowsEsp {
+  CipherTransformConstants: string;
+  AuthenticationTransformConstants: string;
+  PfsGroup: string;
+}
 
 export function windowsIke(ike: Ike): WindowsIke | undefined {
   const enc = first(ike.enc, WIN_IKE_ENC);

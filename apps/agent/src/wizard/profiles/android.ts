@@ -14,7 +14,7 @@ export interface SswanInput {
 }
 
 export function sswan({ setup, client, user, org }: SswanInput): string {
-  const who = client ? client.cert.name : user ?? '';
+  const who = client ? client.cert.name : (user ?? '');
   const profile: Record<string, unknown> = {
     uuid: stableUuid(org, setup.name, who, 'sswan').toLowerCase(),
     name: `${setup.name} (${who})`,

@@ -17,7 +17,10 @@ function xml(v: PlistValue, indent: string): string {
   if (typeof v === 'string') return `${indent}<string>${esc(v)}</string>`;
   if (typeof v === 'number') return `${indent}<integer>${Math.trunc(v)}</integer>`;
   if (typeof v === 'boolean') return `${indent}<${v}/>`;
-  if (Array.isArray(v)) return v.length ? `${indent}<array>\n${v.map((x) => xml(x, next)).join('\n')}\n${indent}</array>` : `${indent}<array/>`;
+  if (Array.isArray(v))
+    return v.length
+      ? `${indent}<array>\n${v.map((x) => xml(x, next)).join('\n')}\n${indent}</array>`
+      : `${indent}<array/>`;
   const keys = Object.keys(v);
   if (!keys.length) return `${indent}<dict/>`;
   return `${indent}<dict>\n${keys.map((k) => `${next}<key>${esc(k)}</key>\n${xml(v[k]!, next)}`).join('\n')}\n${indent}</dict>`;
@@ -40,7 +43,7 @@ export interface AppleProfileInput {
 const minutes = (seconds: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(seconds / 60)));
 
 export function mobileconfig({ setup, client, user, org }: AppleProfileInput): string {
-  const who = client ? String(client.cert.values['common-name'] || client.cert.name) : user ?? 'shared key';
+  const who = client ? String(client.cert.values['common-name'] || client.cert.name) : (user ?? 'shared key');
   const id = (what: string) => `${org}.ipsec.${setup.name}.${who}.${what}`.replace(/[^A-Za-z0-9.-]/g, '-');
   const uuid = (what: string) => stableUuid(org, setup.name, who, what);
   const payloads: PlistValue[] = [];
@@ -72,7 +75,7 @@ export function mobileconfig({ setup, client, user, org }: AppleProfileInput): s
   const ikev2: Record<string, PlistValue> = {
     RemoteAddress: setup.serverAddress,
     RemoteIdentifier: setup.serverId.value,
-    LocalIdentifier: client ? clientLocalId(client.cert) : user ?? '',
+    LocalIdentifier: client ? clientLocalId(client.cert) : (user ?? ''),
     DeadPeerDetectionRate: 'Medium',
     DisableMOBIKE: 0,
     DisableRedirect: 0,
@@ -81,7 +84,8 @@ export function mobileconfig({ setup, client, user, org }: AppleProfileInput): s
     UseConfigurationAttributeInternalIPSubnet: 0,
   };
   if (setup.serverCert) {
-    if (setup.ca) ikev2.ServerCertificateIssuerCommonName = certInfo(String(setup.ca.values['certificate-pem'])).commonName;
+    if (setup.ca)
+      ikev2.ServerCertificateIssuerCommonName = certInfo(String(setup.ca.values['certificate-pem'])).commonName;
     ikev2.ServerCertificateCommonName = certInfo(String(setup.serverCert.values['certificate-pem'])).commonName;
   }
   if (setup.auth === 'certificate' && client) {
@@ -99,7 +103,8 @@ export function mobileconfig({ setup, client, user, org }: AppleProfileInput): s
     ikev2.SharedSecret = setup.psk ?? '';
     ikev2.ExtendedAuthEnabled = 0;
   }
-  if (ikeSa) ikev2.IKESecurityAssociationParameters = { ...ikeSa, LifeTimeInMinutes: minutes(setup.ike.lifetime, 10, 1440) };
+  if (ikeSa)
+    ikev2.IKESecurityAssociationParameters = { ...ikeSa, LifeTimeInMinutes: minutes(setup.ike.lifetime, 10, 1440) };
   if (childSa) {
     const { pfs: _pfs, ...params } = childSa;
     ikev2.ChildSecurityAssociationParameters = { ...params, LifeTimeInMinutes: minutes(setup.esp.lifetime, 10, 1440) };

@@ -14,7 +14,11 @@ export interface SwanctlInput {
   p12File?: string;
 }
 
-const section = (name: string, body: string[], indent: string): string[] => [`${indent}${name} {`, ...body.map((l) => `${indent}  ${l}`), `${indent}}`];
+const section = (name: string, body: string[], indent: string): string[] => [
+  `${indent}${name} {`,
+  ...body.map((l) => `${indent}  ${l}`),
+  `${indent}}`,
+];
 
 export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInput): string {
   const conn = setup.name.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -30,11 +34,15 @@ export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInp
     local.push('auth = eap-mschapv2', `eap_id = ${sw(user ?? '')}`);
     remote.unshift('auth = pubkey');
     if (caFile) remote.push(`cacerts = ${caFile}`);
-    secrets.push(...section(`eap-${conn}`, [`id = ${sw(user ?? '')}`, `secret = "<password of ${user ?? 'the user'}>"`], ''));
+    secrets.push(
+      ...section(`eap-${conn}`, [`id = ${sw(user ?? '')}`, `secret = "<password of ${user ?? 'the user'}>"`], ''),
+    );
   } else {
     local.push('auth = psk');
     remote.unshift('auth = psk');
-    secrets.push(...section(`ike-${conn}`, [`id = ${sw(setup.serverId.value)}`, `secret = ${sw(setup.psk ?? '')}`], ''));
+    secrets.push(
+      ...section(`ike-${conn}`, [`id = ${sw(setup.serverId.value)}`, `secret = ${sw(setup.psk ?? '')}`], ''),
+    );
   }
   const child = [
     `remote_ts = ${setup.fullTunnel ? '0.0.0.0/0' : setup.splitNetworks.join(',')}`,
@@ -57,7 +65,9 @@ export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInp
     `# IPsec road warrior "${setup.name}"${client ? ` for ${client.name}` : user ? ` for ${user}` : ''}: strongSwan swanctl.conf`,
     '# Save as /etc/swanctl/conf.d/' + `${conn}.conf` + (files.length ? ', with:' : ''),
     ...files,
-    ...(setup.auth !== 'psk' ? ['# Fill in the secret below, then: swanctl --load-all && swanctl --initiate --child ' + conn] : [`# Then: swanctl --load-all && swanctl --initiate --child ${conn}`]),
+    ...(setup.auth !== 'psk'
+      ? ['# Fill in the secret below, then: swanctl --load-all && swanctl --initiate --child ' + conn]
+      : [`# Then: swanctl --load-all && swanctl --initiate --child ${conn}`]),
     '',
     ...section('connections', section(conn, connection, ''), ''),
     '',

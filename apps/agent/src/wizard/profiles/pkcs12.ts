@@ -11,13 +11,24 @@ import type { CertRef } from '../setup.ts';
 export function clientPkcs12(cert: CertRef, chain: string[], passphrase: string): Buffer {
   const certPem = String(cert.values['certificate-pem']);
   const keyPem = String(cert.values['private-key-pem'] ?? '');
-  if (!keyPem) throw new ConfigError([{ menu: 'certificate', field: 'private-key-pem', message: `certificate "${cert.name}" has no private key to export` }]);
+  if (!keyPem)
+    throw new ConfigError([
+      {
+        menu: 'certificate',
+        field: 'private-key-pem',
+        message: `certificate "${cert.name}" has no private key to export`,
+      },
+    ]);
   if (createPrivateKey(keyPem).asymmetricKeyType !== 'rsa') {
     const out = exportCertificate(cert.values, 'pkcs12', passphrase, chain);
     return Buffer.from(out.files[0]!.content, 'base64');
   }
   const key = forge.pki.privateKeyFromPem(keyPem);
   const certs = [certPem, ...chain].map((p) => forge.pki.certificateFromPem(p));
-  const p12 = forge.pkcs12.toPkcs12Asn1(key, certs, passphrase, { algorithm: '3des', friendlyName: cert.name, count: 2048 });
+  const p12 = forge.pkcs12.toPkcs12Asn1(key, certs, passphrase, {
+    algorithm: '3des',
+    friendlyName: cert.name,
+    count: 2048,
+  });
   return Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary');
 }

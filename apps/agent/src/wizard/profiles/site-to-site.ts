@@ -11,7 +11,7 @@ export function routerosScript(s: SiteToSiteSetup): string {
   const name = ros(s.name);
   const lines = [
     `# Site to site "${s.name}": the other end (${s.remoteAddress}) of ${s.localAddress}.`,
-    '# Paste into the other router\'s terminal (RouterOS v7).',
+    "# Paste into the other router's terminal (RouterOS v7).",
     '/ip ipsec profile',
     `add name=${name} hash-algorithm=${s.ike.hash[0]} enc-algorithm=${s.ike.enc.join(',')} dh-group=${s.ike.dh.join(',')}${s.ike.prf && s.ike.prf !== 'auto' ? ` prf-algorithm=${s.ike.prf}` : ''} lifetime=${printTime(s.ike.lifetime)}`,
     '/ip ipsec proposal',
@@ -22,15 +22,20 @@ export function routerosScript(s: SiteToSiteSetup): string {
     `add peer=${name} auth-method=pre-shared-key secret=${ros(s.psk)}`,
     '/ip ipsec policy',
   ];
-  for (const r of s.remoteNetworks) for (const l of s.localNetworks) {
-    lines.push(`add peer=${name} tunnel=yes src-address=${r} dst-address=${l} action=encrypt proposal=${name}`);
-  }
+  for (const r of s.remoteNetworks)
+    for (const l of s.localNetworks) {
+      lines.push(`add peer=${name} tunnel=yes src-address=${r} dst-address=${l} action=encrypt proposal=${name}`);
+    }
   lines.push(
     '# NAT bypass (manual: "NAT and Fasttrack Bypass"): tunnel traffic must not be masqueraded;',
     '# these accept rules go before every other srcnat rule.',
     '/ip firewall nat',
   );
-  for (const r of s.remoteNetworks) for (const l of s.localNetworks) lines.push(`add chain=srcnat action=accept place-before=0 src-address=${r} dst-address=${l} comment=${ros(`ipsec ${s.name} bypass`)}`);
+  for (const r of s.remoteNetworks)
+    for (const l of s.localNetworks)
+      lines.push(
+        `add chain=srcnat action=accept place-before=0 src-address=${r} dst-address=${l} comment=${ros(`ipsec ${s.name} bypass`)}`,
+      );
   lines.push('');
   return lines.join('\n');
 }
@@ -44,7 +49,9 @@ export function swanctlSiteToSite(s: SiteToSiteSetup): string {
     `# Save as /etc/swanctl/conf.d/${conn}.conf, then: swanctl --load-all`,
     '# NAT bypass (the RouterOS manual warns about it): if this host masquerades, exempt the tunnel traffic',
     '# before the masquerade rule, e.g.',
-    ...s.remoteNetworks.flatMap((r) => s.localNetworks.map((l) => `#   iptables -t nat -I POSTROUTING -s ${r} -d ${l} -j ACCEPT`)),
+    ...s.remoteNetworks.flatMap((r) =>
+      s.localNetworks.map((l) => `#   iptables -t nat -I POSTROUTING -s ${r} -d ${l} -j ACCEPT`),
+    ),
     '',
     'connections {',
     `  ${conn} {`,

@@ -24,15 +24,22 @@ export function powershell({ setup, client, caFile, p12File }: Ps1Input): string
   ];
   if (caFile) {
     lines.push('', '# The CA that issued the server certificate, as a trusted root of this computer.');
-    lines.push(`Import-Certificate -FilePath (Join-Path $here ${ps(caFile)}) -CertStoreLocation Cert:\\LocalMachine\\Root | Out-Null`);
+    lines.push(
+      `Import-Certificate -FilePath (Join-Path $here ${ps(caFile)}) -CertStoreLocation Cert:\\LocalMachine\\Root | Out-Null`,
+    );
   }
   if (client && p12File) {
     lines.push('', '# The client certificate and key, in the Local Machine store.');
     lines.push(`$passphrase = Read-Host -AsSecureString ${ps(`Passphrase of ${p12File}`)}`);
-    lines.push(`Import-PfxCertificate -FilePath (Join-Path $here ${ps(p12File)}) -CertStoreLocation Cert:\\LocalMachine\\My -Password $passphrase | Out-Null`);
+    lines.push(
+      `Import-PfxCertificate -FilePath (Join-Path $here ${ps(p12File)}) -CertStoreLocation Cert:\\LocalMachine\\My -Password $passphrase | Out-Null`,
+    );
   }
   const method = setup.auth === 'certificate' ? 'MachineCertificate' : 'Eap';
-  lines.push('', `# The connection (${setup.auth === 'certificate' ? 'machine certificate' : 'EAP-MSCHAPv2: user name and password are asked at connect'}).`);
+  lines.push(
+    '',
+    `# The connection (${setup.auth === 'certificate' ? 'machine certificate' : 'EAP-MSCHAPv2: user name and password are asked at connect'}).`,
+  );
   lines.push(
     `Add-VpnConnection -Name ${conn} -ServerAddress ${ps(setup.serverAddress)} -TunnelType Ikev2 -AuthenticationMethod ${method} -EncryptionLevel Required -AllUserConnection${setup.fullTunnel ? '' : ' -SplitTunneling'}${setup.auth === 'eap-mschapv2' ? ' -RememberCredential' : ''} -Force`,
   );
@@ -48,8 +55,13 @@ export function powershell({ setup, client, caFile, p12File }: Ps1Input): string
   }
   if (!setup.fullTunnel) {
     lines.push('', '# Windows ignores split-include: route the split networks through the tunnel.');
-    for (const net of setup.splitNetworks) lines.push(`Add-VpnConnectionRoute -ConnectionName ${conn} -DestinationPrefix ${ps(net)} -AllUserConnection`);
+    for (const net of setup.splitNetworks)
+      lines.push(`Add-VpnConnectionRoute -ConnectionName ${conn} -DestinationPrefix ${ps(net)} -AllUserConnection`);
   }
-  lines.push('', `Write-Host ${ps(`VPN connection "${setup.name}" added; connect it from Settings > Network & Internet > VPN.`)}`, '');
+  lines.push(
+    '',
+    `Write-Host ${ps(`VPN connection "${setup.name}" added; connect it from Settings > Network & Internet > VPN.`)}`,
+    '',
+  );
   return lines.join('\r\n');
 }

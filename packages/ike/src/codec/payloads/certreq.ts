@@ -13,7 +13,8 @@ export function parseCertReq(body: Uint8Array): CertReqPayload {
   const r = new Reader(body);
   const encoding = r.u8('certificate encoding');
   const authorities = r.rest();
-  if (encoding === 4 && authorities.length % 20 !== 0) throw new ParseError('X.509 CERTREQ authorities must be SHA-1 hashes');
+  if (encoding === 4 && authorities.length % 20 !== 0)
+    throw new ParseError('X.509 CERTREQ authorities must be SHA-1 hashes');
   return { type: PayloadType.CERTREQ, encoding, authorities };
 }
 

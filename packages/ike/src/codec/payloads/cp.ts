@@ -47,6 +47,9 @@ export function parseCp(body: Uint8Array): CpPayload {
 
 export function serializeCp(p: CpPayload): Uint8Array {
   const w = new Writer().u8(p.cfgType).zeros(3);
-  for (const a of p.attributes) w.u16(a.type & 0x7fff).u16(a.value.length).bytes(a.value);
+  for (const a of p.attributes)
+    w.u16(a.type & 0x7fff)
+      .u16(a.value.length)
+      .bytes(a.value);
   return w.finish();
 }

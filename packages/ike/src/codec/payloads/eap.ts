@@ -24,5 +24,10 @@ export function parseEap(body: Uint8Array): EapPayload {
 }
 
 export function serializeEap(p: EapPayload): Uint8Array {
-  return new Writer().u8(p.code).u8(p.identifier).u16(4 + p.data.length).bytes(p.data).finish();
+  return new Writer()
+    .u8(p.code)
+    .u8(p.identifier)
+    .u16(4 + p.data.length)
+    .bytes(p.data)
+    .finish();
 }

@@ -24,6 +24,11 @@ export function serializeNotify(p: NotifyPayload): Uint8Array {
   return new Writer().u8(p.protocol).u8(p.spi.length).u16(p.notifyType).bytes(p.spi).bytes(p.data).finish();
 }
 
-export function notify(notifyType: number, data: Uint8Array = new Uint8Array(0), protocol = 0, spi: Uint8Array = new Uint8Array(0)): NotifyPayload {
+export function notify(
+  notifyType: number,
+  data: Uint8Array = new Uint8Array(0),
+  protocol = 0,
+  spi: Uint8Array = new Uint8Array(0),
+): NotifyPayload {
   return { type: PayloadType.NOTIFY, protocol, spi, notifyType, data };
 }

@@ -107,11 +107,22 @@ function serializeTransform(t: Transform, last: boolean): Uint8Array {
     if (a.value !== undefined) attrs.u16(0x8000 | a.type).u16(a.value);
     else {
       const d = a.data ?? new Uint8Array(0);
-      attrs.u16(a.type & 0x7fff).u16(d.length).bytes(d);
+      attrs
+        .u16(a.type & 0x7fff)
+        .u16(d.length)
+        .bytes(d);
     }
   }
   const ab = attrs.finish();
-  return new Writer().u8(last ? 0 : 3).u8(0).u16(8 + ab.length).u8(t.type).u8(0).u16(t.id).bytes(ab).finish();
+  return new Writer()
+    .u8(last ? 0 : 3)
+    .u8(0)
+    .u16(8 + ab.length)
+    .u8(t.type)
+    .u8(0)
+    .u16(t.id)
+    .bytes(ab)
+    .finish();
 }
 
 export function serializeSa(p: SaPayload): Uint8Array {
@@ -119,7 +130,9 @@ export function serializeSa(p: SaPayload): Uint8Array {
   p.proposals.forEach((pr, i) => {
     const ts = pr.transforms.map((t, j) => serializeTransform(t, j === pr.transforms.length - 1));
     const tlen = ts.reduce((n, t) => n + t.length, 0);
-    w.u8(i === p.proposals.length - 1 ? 0 : 2).u8(0).u16(8 + pr.spi.length + tlen);
+    w.u8(i === p.proposals.length - 1 ? 0 : 2)
+      .u8(0)
+      .u16(8 + pr.spi.length + tlen);
     w.u8(pr.num).u8(pr.protocol).u8(pr.spi.length).u8(pr.transforms.length).bytes(pr.spi);
     for (const t of ts) w.bytes(t);
   });

@@ -16,7 +16,8 @@ export function parseSkf(body: Uint8Array, innerNext: number): SkfPayload {
   const r = new Reader(body);
   const fragmentNumber = r.u16('fragment number');
   const totalFragments = r.u16('total fragments');
-  if (fragmentNumber === 0 || totalFragments === 0 || fragmentNumber > totalFragments) throw new ParseError('bad fragment numbering');
+  if (fragmentNumber === 0 || totalFragments === 0 || fragmentNumber > totalFragments)
+    throw new ParseError('bad fragment numbering');
   if (fragmentNumber !== 1 && innerNext !== 0) throw new ParseError('only the first fragment names the inner payload');
   return { type: PayloadType.SKF, innerNext, fragmentNumber, totalFragments, body: r.rest() };
 }

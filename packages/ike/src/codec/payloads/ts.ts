@@ -41,7 +41,11 @@ export function parseTs(body: Uint8Array, type: typeof PayloadType.TSi | typeof 
 export function serializeTs(p: TsPayload): Uint8Array {
   const w = new Writer().u8(p.selectors.length).zeros(3);
   for (const s of p.selectors) {
-    w.u8(s.tsType).u8(s.protocol).u16(8 + s.startAddr.length + s.endAddr.length).u16(s.startPort).u16(s.endPort);
+    w.u8(s.tsType)
+      .u8(s.protocol)
+      .u16(8 + s.startAddr.length + s.endAddr.length)
+      .u16(s.startPort)
+      .u16(s.endPort);
     w.bytes(s.startAddr).bytes(s.endAddr);
   }
   return w.finish();

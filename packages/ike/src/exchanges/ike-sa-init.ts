@@ -9,11 +9,11 @@ import { dhById } from '../crypto/dh.ts';
 import { deriveIkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike_sa.ts';
+import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
-import { certReq, startIkeAuth } from './ike_auth.ts';
+import { certReq, startIkeAuth } from './ike-auth.ts';
 
 const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
@@ -25,7 +25,10 @@ const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
  */
 function natNotifies(ctx: Ctx, spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
   const source = ctx.forceEncap ? ctx.random(20) : natHash(spiI, spiR, local);
-  return [notify(NotifyType.NAT_DETECTION_SOURCE_IP, source), notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote))];
+  return [
+    notify(NotifyType.NAT_DETECTION_SOURCE_IP, source),
+    notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote)),
+  ];
 }
 
 function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
@@ -45,7 +48,8 @@ function sigHashes(payloads: Payload[]): number[] | undefined {
   const n = findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS);
   if (!n) return undefined;
   const out: number[] = [];
-  for (let i = 0; i + 1 < n.data.length && out.length < 32; i += 2) out.push(((n.data[i] as number) << 8) | (n.data[i + 1] as number));
+  for (let i = 0; i + 1 < n.data.length && out.length < 32; i += 2)
+    out.push(((n.data[i] as number) << 8) | (n.data[i + 1] as number));
   return out;
 }
 
@@ -79,7 +83,8 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   }
   const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
   if (invalidKe) {
-    const group = invalidKe.data.length === 2 ? ((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number) : -1;
+    const group =
+      invalidKe.data.length === 2 ? ((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number) : -1;
     const impl = dhById(group);
     if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh?.id) {
       ctx.log('error', `peer requested DH group ${group}, which is not configured`, sa);
@@ -91,7 +96,11 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   }
   const err = errorNotify(payloads);
   if (err) {
-    ctx.log('error', `IKE_SA_INIT failed: peer sent ${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`, sa);
+    ctx.log(
+      'error',
+      `IKE_SA_INIT failed: peer sent ${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`,
+      sa,
+    );
     return ctx.destroy(sa, 'IKE_SA_INIT refused');
   }
   const saP = find(payloads, PayloadType.SA);
@@ -120,7 +129,11 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
   detectNat(ctx, sa, payloads);
-  ctx.log('info', `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`, sa);
+  ctx.log(
+    'info',
+    `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
+    sa,
+  );
   if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
     // RFC 7296 2.23: float to port 4500 for everything after IKE_SA_INIT.
     sa.local = { ...sa.local, port: 4500 };
@@ -141,8 +154,20 @@ function detectNat(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
 /** Responder: an IKE_SA_INIT request for no existing SA. */
 export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
   const reply = (payloads: Payload[]) =>
-    ctx.sendRaw(to, from, serializeMessage({ spiI: msg.spiI, spiR: new Uint8Array(8), exchange: ExchangeType.IKE_SA_INIT, flags: Flags.RESPONSE, messageId: 0, payloads }));
-  if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR)) return ctx.log('debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
+    ctx.sendRaw(
+      to,
+      from,
+      serializeMessage({
+        spiI: msg.spiI,
+        spiR: new Uint8Array(8),
+        exchange: ExchangeType.IKE_SA_INIT,
+        flags: Flags.RESPONSE,
+        messageId: 0,
+        payloads,
+      }),
+    );
+  if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR))
+    return ctx.log('debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
   const peerCfg = findPeerForAddress(ctx.config, from.address);
   const rp = peerCfg ? resolvePeer(ctx.config, peerCfg.name) : undefined;
   if (!rp) {
@@ -206,10 +231,14 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     { type: PayloadType.SA, proposals: [chosen.answer] },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
-    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP) ? natNotifies(ctx, sa.spiI, sa.spiR, to, from) : []),
+    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP)
+      ? natNotifies(ctx, sa.spiI, sa.spiR, to, from)
+      : []),
     ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
-    ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS) ? [notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES)] : []),
+    ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS)
+      ? [notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES)]
+      : []),
   ];
   ctx.respond(sa, msg, response);
   sa.initResponse = sa.lastResponse?.packets[0]?.slice();

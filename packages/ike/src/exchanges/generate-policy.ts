@@ -6,9 +6,15 @@ import { NotifyType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { Proposal } from '../codec/payloads/sa.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
-import { proposalByName, type GeneratedPolicy, type PolicyConfig, type PolicyEntry, type ProfileConfig } from '../config.ts';
+import {
+  proposalByName,
+  type GeneratedPolicy,
+  type PolicyConfig,
+  type PolicyEntry,
+  type ProfileConfig,
+} from '../config.ts';
 import type { Ctx } from '../context.ts';
-import type { IkeSa } from '../ike_sa.ts';
+import type { IkeSa } from '../ike-sa.ts';
 import { espProposals, selectEsp } from '../proposals.ts';
 import { equalTs, formatTs, narrow, selectorFor } from '../ts.ts';
 import { compareBytes, formatIp } from '../util/ip.ts';
@@ -18,7 +24,12 @@ import { findNotify } from './common.ts';
 const PROTOCOL_NAMES = new Map(Object.entries(IP_PROTOCOLS).map(([name, n]) => [n, name]));
 
 /** Template prefix as a selector for the address family of `like`; ::/0 and 0.0.0.0/0 match any family. */
-function templateSelector(prefix: string | undefined, port: number | 'any' | undefined, protocol: string | undefined, like: TrafficSelector): TrafficSelector | undefined {
+function templateSelector(
+  prefix: string | undefined,
+  port: number | 'any' | undefined,
+  protocol: string | undefined,
+  like: TrafficSelector,
+): TrafficSelector | undefined {
   const p = (prefix ?? '0.0.0.0/0').trim();
   const any = p === '::/0' || p === '0.0.0.0/0';
   const v4 = like.startAddr.length === 4;
@@ -42,7 +53,10 @@ export function generateChild(
   const mode = identity?.['generate-policy'] ?? 'no';
   if (!identity || mode === 'no') return { error: NotifyType.TS_UNACCEPTABLE };
   const group = identity['policy-template-group'] ?? 'default';
-  const templates = group === 'none' ? [] : (ctx.config.policies ?? []).filter((p) => p.template && !p.disabled && (p.group ?? 'default') === group);
+  const templates =
+    group === 'none'
+      ? []
+      : (ctx.config.policies ?? []).filter((p) => p.template && !p.disabled && (p.group ?? 'default') === group);
   let sawTs = false;
   for (const tpl of templates) {
     const strict = mode === 'port-strict';
@@ -64,23 +78,54 @@ export function generateChild(
     const mine = espProposals(proposal, spiIn, pfsGroup(proposal, pfs));
     const chosen = selectEsp(offers, mine, spiIn);
     if (!chosen) {
-      ctx.log('info', `generate-policy: template ${describeTemplate(tpl)} fits but its proposal ${proposal.name} has nothing in common with the peer's`, sa);
+      ctx.log(
+        'info',
+        `generate-policy: template ${describeTemplate(tpl)} fits but its proposal ${proposal.name} has nothing in common with the peer's`,
+        sa,
+      );
       continue;
     }
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined;
     // Another CHILD_SA for exactly the selectors of a live generated policy shares it (ph2-count 2), no duplicate row.
-    const same = (a: TrafficSelector[], b: TrafficSelector[]) => a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
-    const existing = sa.rp.policies.findIndex((e) => e.generated && !e.generated.removed && e.proposal.name === proposal.name && e.policy.tunnel === !transport && same(e.generated.local, local) && same(e.generated.remote, remote));
-    const index = existing >= 0 ? existing : addGenerated(sa, {
-      policy: { peer: sa.peerName, tunnel: !transport, proposal: proposal.name, level: tpl.level ?? 'require', group, action: 'encrypt' },
-      proposal,
-      generated: { ids: [], group, mode, level: tpl.level ?? 'require', local, remote, refs: 0, removed: true },
-    });
-    ctx.log('info', `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from template ${describeTemplate(tpl)} of group ${group}`, sa);
+    const same = (a: TrafficSelector[], b: TrafficSelector[]) =>
+      a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
+    const existing = sa.rp.policies.findIndex(
+      (e) =>
+        e.generated &&
+        !e.generated.removed &&
+        e.proposal.name === proposal.name &&
+        e.policy.tunnel === !transport &&
+        same(e.generated.local, local) &&
+        same(e.generated.remote, remote),
+    );
+    const index =
+      existing >= 0
+        ? existing
+        : addGenerated(sa, {
+            policy: {
+              peer: sa.peerName,
+              tunnel: !transport,
+              proposal: proposal.name,
+              level: tpl.level ?? 'require',
+              group,
+              action: 'encrypt',
+            },
+            proposal,
+            generated: { ids: [], group, mode, level: tpl.level ?? 'require', local, remote, refs: 0, removed: true },
+          });
+    ctx.log(
+      'info',
+      `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from template ${describeTemplate(tpl)} of group ${group}`,
+      sa,
+    );
     return childSelection(index, chosen, spiIn, remote, local, transport);
   }
   if (!sawTs)
-    ctx.log('warning', `generate-policy: no template of policy-template-group=${group}${templates.length ? '' : ' (it has no enabled templates)'} matches ${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; TS_UNACCEPTABLE`, sa);
+    ctx.log(
+      'warning',
+      `generate-policy: no template of policy-template-group=${group}${templates.length ? '' : ' (it has no enabled templates)'} matches ${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; TS_UNACCEPTABLE`,
+      sa,
+    );
   return { error: sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE };
 }
 
@@ -107,7 +152,10 @@ export function rangeText(start: Uint8Array, end: Uint8Array): string {
     for (let i = 0; i < start.length && ok; i++) {
       const keep = Math.max(0, Math.min(8, len - 8 * i));
       const mask = keep === 0 ? 0 : (0xff << (8 - keep)) & 0xff;
-      ok = ((start[i] as number) & ~mask & 0xff) === 0 && ((end[i] as number) & ~mask & 0xff) === (~mask & 0xff) && ((start[i] as number) & mask) === ((end[i] as number) & mask);
+      ok =
+        ((start[i] as number) & ~mask & 0xff) === 0 &&
+        ((end[i] as number) & ~mask & 0xff) === (~mask & 0xff) &&
+        ((start[i] as number) & mask) === ((end[i] as number) & mask);
     }
     if (ok) return `${formatIp(start)}/${len}`;
   }
@@ -120,7 +168,15 @@ function portOf(t: TrafficSelector): number | 'any' {
 }
 
 /** The rows a generated policy is shown as: one per (local, remote) selector pair. */
-export function generatedRows(g: GeneratedPolicy): { src: TrafficSelector; dst: TrafficSelector; srcAddress: string; dstAddress: string; srcPort: number | 'any'; dstPort: number | 'any'; protocol: string }[] {
+export function generatedRows(g: GeneratedPolicy): {
+  src: TrafficSelector;
+  dst: TrafficSelector;
+  srcAddress: string;
+  dstAddress: string;
+  srcPort: number | 'any';
+  dstPort: number | 'any';
+  protocol: string;
+}[] {
   const out = [];
   for (const src of g.local)
     for (const dst of g.remote) {
@@ -145,7 +201,11 @@ export function generatedRows(g: GeneratedPolicy): { src: TrafficSelector; dst: 
  * protocol carries one; in IKEv2 it is undefined and our own lifetime applies whatever the check.
  * Returns the lifetime to use, or an error text when the proposal must be refused.
  */
-export function phase2Lifetime(check: NonNullable<ProfileConfig['proposal-check']>, own: number, proposed?: number): { lifetime: number } | { error: string } {
+export function phase2Lifetime(
+  check: NonNullable<ProfileConfig['proposal-check']>,
+  own: number,
+  proposed?: number,
+): { lifetime: number } | { error: string } {
   if (proposed === undefined || proposed <= 0) return { lifetime: own };
   switch (check) {
     case 'obey':
@@ -153,8 +213,12 @@ export function phase2Lifetime(check: NonNullable<ProfileConfig['proposal-check'
     case 'claim':
       return { lifetime: Math.min(own, proposed) };
     case 'strict':
-      return proposed > own ? { error: `proposed lifetime ${proposed}s is longer than ours (${own}s); proposal-check=strict` } : { lifetime: proposed };
+      return proposed > own
+        ? { error: `proposed lifetime ${proposed}s is longer than ours (${own}s); proposal-check=strict` }
+        : { lifetime: proposed };
     case 'exact':
-      return proposed === own ? { lifetime: own } : { error: `proposed lifetime ${proposed}s differs from ours (${own}s); proposal-check=exact` };
+      return proposed === own
+        ? { lifetime: own }
+        : { error: `proposed lifetime ${proposed}s differs from ours (${own}s); proposal-check=exact` };
   }
 }

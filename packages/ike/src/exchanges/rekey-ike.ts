@@ -11,7 +11,7 @@ import { keyMaterialLength } from '../crypto/cipher.ts';
 import { dhById, type DhGroupImpl } from '../crypto/dh.ts';
 import { deriveRekeyedIkeKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type IkeSa } from '../ike_sa.ts';
+import { newSaBookkeeping, type IkeSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { compareBytes } from '../util/ip.ts';
@@ -44,10 +44,31 @@ function rekeyProposals(sa: IkeSa, spi: Uint8Array, first: DhGroupImpl): Proposa
 }
 
 /** The IKE SA that replaces `old`: fresh SPIs, keys from the old SK_d, message IDs from zero. */
-function makeRekeyedSa(ctx: Ctx, old: IkeSa, p: { initiator: boolean; spiI: Uint8Array; spiR: Uint8Array; ni: Uint8Array; nr: Uint8Array; suite: IkeSuite; secret: Uint8Array }): IkeSa {
+function makeRekeyedSa(
+  ctx: Ctx,
+  old: IkeSa,
+  p: {
+    initiator: boolean;
+    spiI: Uint8Array;
+    spiR: Uint8Array;
+    ni: Uint8Array;
+    nr: Uint8Array;
+    suite: IkeSuite;
+    secret: Uint8Array;
+  },
+): IkeSa {
   const oldSuite = old.suite!;
   const oldKeys = old.keys!;
-  const keys = deriveRekeyedIkeKeys(oldSuite.prf, oldKeys.d, { prf: p.suite.prf, integKeyLen: p.suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(p.suite.encr) }, p.ni, p.nr, p.secret, p.spiI, p.spiR);
+  const keys = deriveRekeyedIkeKeys(
+    oldSuite.prf,
+    oldKeys.d,
+    { prf: p.suite.prf, integKeyLen: p.suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(p.suite.encr) },
+    p.ni,
+    p.nr,
+    p.secret,
+    p.spiI,
+    p.spiR,
+  );
   const now = ctx.now();
   const sa: IkeSa = {
     id: ctx.newIkeSaId(),
@@ -118,30 +139,51 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
     if (sa.state !== 'established') return;
     const invalidKe = findNotify(resp, NotifyType.INVALID_KE_PAYLOAD);
     if (invalidKe && !retried && !sa.peerRekey) {
-      const want = invalidKe.data.length === 2 ? dhById(((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number)) : undefined;
+      const want =
+        invalidKe.data.length === 2
+          ? dhById(((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number))
+          : undefined;
       if (want && want.id !== dhImpl.id && sa.rp.profile['dh-group'].includes(want.name)) {
         ctx.log('info', `peer wants DH group ${want.name} for the IKE SA rekey; retrying`, sa);
         return rekeyIke(ctx, sa, want, true);
       }
     }
     const err = errorNotify(resp);
-    if (err) return failed(err.notifyType === NotifyType.TEMPORARY_FAILURE ? 'peer is busy (TEMPORARY_FAILURE)' : `peer sent notify ${err.notifyType}`);
+    if (err)
+      return failed(
+        err.notifyType === NotifyType.TEMPORARY_FAILURE
+          ? 'peer is busy (TEMPORARY_FAILURE)'
+          : `peer sent notify ${err.notifyType}`,
+      );
     const saP = find(resp, PayloadType.SA);
     const nr = find(resp, PayloadType.NONCE);
     const ke = find(resp, PayloadType.KE);
     if (!saP || !nr || !ke) return failed('response lacks SA, Nr or KEr');
     const suite = acceptIke(saP.proposals, proposals);
     const answer = saP.proposals[0];
-    if (!suite || !answer || answer.spi.length !== 8 || isZero(answer.spi)) return failed('peer answered with a proposal we did not offer');
+    if (!suite || !answer || answer.spi.length !== 8 || isZero(answer.spi))
+      return failed('peer answered with a proposal we did not offer');
     if (suite.dh.id !== dh.id || ke.group !== dh.id) return failed('peer KE does not match the DH group');
     const secret = dh.computeSecret(ke.data);
     if (!secret.ok) return failed(`invalid KE: ${secret.error}`);
-    const next = makeRekeyedSa(ctx, sa, { initiator: true, spiI: spi, spiR: answer.spi.slice(), ni, nr: nr.data, suite, secret: secret.secret });
+    const next = makeRekeyedSa(ctx, sa, {
+      initiator: true,
+      spiI: spi,
+      spiR: answer.spi.slice(),
+      ni,
+      nr: nr.data,
+      suite,
+      secret: secret.secret,
+    });
     const pr = sa.peerRekey;
     if (pr && pr.sa.state === 'established') {
       const lost = compareBytes(minNonce(ni, nr.data), minNonce(pr.ni, pr.nr)) < 0;
       if (lost) {
-        ctx.log('info', `IKE SA rekey collision: ours has the lowest nonce, so #${next.id} goes and the peer's #${pr.sa.id} stays`, sa);
+        ctx.log(
+          'info',
+          `IKE SA rekey collision: ours has the lowest nonce, so #${next.id} goes and the peer's #${pr.sa.id} stays`,
+          sa,
+        );
         ctx.adoptChildren(sa, pr.sa);
         sendDeleteIke(ctx, next, 'redundant rekey (collision)');
         awaitDelete(ctx, sa);
@@ -163,7 +205,10 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
   const ke = find(payloads, PayloadType.KE);
   if (!saP || !ni || !ke) return ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
   // A CHILD_SA exchange of ours is in flight: the peer tries again later (2.25).
-  if ((sa.pending && sa.pending.exchange === ExchangeType.CREATE_CHILD_SA && !sa.rekey) || sa.children.some((c) => c.state === 'rekeying' || c.state === 'deleting')) {
+  if (
+    (sa.pending && sa.pending.exchange === ExchangeType.CREATE_CHILD_SA && !sa.rekey) ||
+    sa.children.some((c) => c.state === 'rekeying' || c.state === 'deleting')
+  ) {
     ctx.log('info', 'peer wants to rekey the IKE SA while a CHILD_SA exchange is in progress: TEMPORARY_FAILURE', sa);
     return ctx.respond(sa, req, [notify(NotifyType.TEMPORARY_FAILURE)]);
   }
@@ -172,7 +217,8 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
     ctx.log('warning', 'IKE SA rekey: no proposal chosen', sa);
     return ctx.respond(sa, req, [notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
   }
-  if (chosen.answer.spi.length !== 8 || isZero(chosen.answer.spi)) return ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
+  if (chosen.answer.spi.length !== 8 || isZero(chosen.answer.spi))
+    return ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
   if (ke.group !== chosen.suite.dh.id) {
     ctx.log('info', `IKE SA rekey: KE group ${ke.group}, asking for ${chosen.suite.dh.name}`, sa);
     return ctx.respond(sa, req, [notify(NotifyType.INVALID_KE_PAYLOAD, u16(chosen.suite.dh.id))]);
@@ -188,7 +234,15 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
     { type: PayloadType.NONCE, data: nr },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
   ]);
-  const next = makeRekeyedSa(ctx, sa, { initiator: false, spiI, spiR, ni: ni.data, nr, suite: chosen.suite, secret: secret.secret });
+  const next = makeRekeyedSa(ctx, sa, {
+    initiator: false,
+    spiI,
+    spiR,
+    ni: ni.data,
+    nr,
+    suite: chosen.suite,
+    secret: secret.secret,
+  });
   if (sa.rekey) {
     // Our own rekey is outstanding: decide when its answer arrives (2.8.2).
     sa.peerRekey = { sa: next, ni: ni.data, nr };

@@ -11,16 +11,25 @@ import { serializeId, type IdPayload } from '../codec/payloads/id.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { X509Certificate } from 'node:crypto';
 import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.ts';
-import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, signAuth, subjectDer, verifyAuth, type LoadedCert } from '../auth/signature.ts';
+import {
+  authorityHashes,
+  checkPeerCert,
+  idMatchesCert,
+  loadCert,
+  signAuth,
+  subjectDer,
+  verifyAuth,
+  type LoadedCert,
+} from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
 import { identitiesOf, ikeAlgorithmsKey, resolvePeer, type IdentityConfig } from '../config.ts';
 import { inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { equal } from '../util/bytes.ts';
-import type { IkeSa } from '../ike_sa.ts';
-import { createChild } from './create_child_sa.ts';
+import type { IkeSa } from '../ike-sa.ts';
+import { createChild } from './create-child-sa.ts';
 import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } from './child.ts';
 import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted } from './common.ts';
-import { cpAccept, cpReply, cpRequest } from './mode_config.ts';
+import { cpAccept, cpReply, cpRequest } from './mode-config.ts';
 import { CpAttr } from '../codec/payloads/cp.ts';
 import type { EapPayload } from '../codec/payloads/eap.ts';
 import { EapType, eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../auth/eap.ts';
@@ -85,12 +94,25 @@ interface OwnAuth {
 }
 
 /** Our ID and how we authenticate: PSK MIC, or a signature with our certificate's key. */
-function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: typeof PayloadType.IDi | typeof PayloadType.IDr): OwnAuth | { error: string } {
+function ownAuth(
+  ctx: Ctx,
+  sa: IkeSa,
+  method: Method,
+  type: typeof PayloadType.IDi | typeof PayloadType.IDr,
+): OwnAuth | { error: string } {
   const identity = sa.rp.identity!;
   if (method === 'psk') {
     const id = idFromConfig(identity['my-id'], sa.local.address, type);
     if ('error' in id) return id;
-    return { id, before: [], auth: (o) => ({ type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), o) }) };
+    return {
+      id,
+      before: [],
+      auth: (o) => ({
+        type: PayloadType.AUTH,
+        method: AuthMethod.SHARED_KEY_MIC,
+        data: pskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), o),
+      }),
+    };
   }
   const all = certs(ctx, sa);
   const mine = all.find((c) => c.name === identity.certificate);
@@ -98,11 +120,15 @@ function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: typeof PayloadType.I
   const key = mine.key;
   if (!key) return { error: `certificate ${mine.name} has no private key` };
   const spec = identity['my-id'] ?? 'auto';
-  const id = spec === 'auto' ? { type, idType: IdType.DER_ASN1_DN, data: subjectDer(mine.der) } : idFromConfig(spec, sa.local.address, type);
+  const id =
+    spec === 'auto'
+      ? { type, idType: IdType.DER_ASN1_DN, data: subjectDer(mine.der) }
+      : idFromConfig(spec, sa.local.address, type);
   if ('error' in id) return id;
   if (!idMatchesCert(id, mine.x509)) return { error: `my-id ${spec} is not in certificate ${mine.name}` };
   const before: Payload[] = [{ type: PayloadType.CERT, encoding: CERT_X509_SIGNATURE, data: mine.der }];
-  if (type === PayloadType.IDi) before.push({ type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(all) });
+  if (type === PayloadType.IDi)
+    before.push({ type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(all) });
   return {
     id,
     before,
@@ -114,20 +140,34 @@ function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: typeof PayloadType.I
 }
 
 /** Check the peer's AUTH (and certificate) for `id`; an error text when it does not hold. */
-function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boolean, id: IdPayload, auth: { method: number; data: Uint8Array }, payloads: Payload[]): string | undefined {
+function checkPeerAuth(
+  ctx: Ctx,
+  sa: IkeSa,
+  method: Method,
+  fromInitiator: boolean,
+  id: IdPayload,
+  auth: { method: number; data: Uint8Array },
+  payloads: Payload[],
+): string | undefined {
   const identity = sa.rp.identity!;
   const byCert = identity['match-by'] === 'certificate' && method === 'sig';
-  if (!byCert && !remoteIdAccepted(identity['remote-id'], id, sa.remote.address)) return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
+  if (!byCert && !remoteIdAccepted(identity['remote-id'], id, sa.remote.address))
+    return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
   const octets = octetsFor(sa, fromInitiator, id);
   if (method === 'psk') {
-    if (auth.method !== AuthMethod.SHARED_KEY_MIC) return `peer authenticates with method ${auth.method}, we expect a pre-shared key`;
-    return verifyPskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), octets, auth.data) ? undefined : `AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`;
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC)
+      return `peer authenticates with method ${auth.method}, we expect a pre-shared key`;
+    return verifyPskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), octets, auth.data)
+      ? undefined
+      : `AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`;
   }
-  if (auth.method === AuthMethod.SHARED_KEY_MIC) return 'peer authenticates with a pre-shared key, we expect a certificate signature';
+  if (auth.method === AuthMethod.SHARED_KEY_MIC)
+    return 'peer authenticates with a pre-shared key, we expect a certificate signature';
   const all = certs(ctx, sa);
   const received: X509Certificate[] = [];
   for (const p of payloads) {
-    if (p.type !== PayloadType.CERT || !('encoding' in p) || p.encoding !== CERT_X509_SIGNATURE || received.length >= 8) continue;
+    if (p.type !== PayloadType.CERT || !('encoding' in p) || p.encoding !== CERT_X509_SIGNATURE || received.length >= 8)
+      continue;
     try {
       received.push(new X509Certificate(p.data));
     } catch {
@@ -141,8 +181,11 @@ function checkPeerAuth(ctx: Ctx, sa: IkeSa, method: Method, fromInitiator: boole
   if (!end) return 'peer sent no certificate';
   const bad = checkPeerCert(end, received.slice(1), all, ctx.now(), pinned);
   if (bad) return bad;
-  if (identity['remote-id'] !== 'ignore' && !idMatchesCert(id, end)) return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
-  return verifyAuth(auth.method, auth.data, end.publicKey, octets) ? undefined : `signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`;
+  if (identity['remote-id'] !== 'ignore' && !idMatchesCert(id, end))
+    return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
+  return verifyAuth(auth.method, auth.data, end.publicKey, octets)
+    ? undefined
+    : `signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`;
 }
 
 /**
@@ -156,12 +199,17 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
   // negotiates the same way (two road-warrior setups on 0.0.0.0/0: one for certificates, one for EAP users).
   const all = [sa.peerName, ...samePeers(ctx, sa)].flatMap((peer) => identitiesOf(ctx.config, peer));
   if (all.length === 0 || (all.length === 1 && all[0]!.peer === sa.peerName)) return;
-  const certPayload = payloads.find((p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE) as { data: Uint8Array } | undefined;
+  const certPayload = payloads.find(
+    (p) => p.type === PayloadType.CERT && 'encoding' in p && p.encoding === CERT_X509_SIGNATURE,
+  ) as { data: Uint8Array } | undefined;
   let loaded: LoadedCert[] | undefined;
   const score = (i: IdentityConfig): number => {
     // An IKE_AUTH without AUTH asks for EAP: only eap-radius identities take it, and only those need it.
     if (eap !== (i['auth-method'] === 'eap-radius')) return -1;
-    if ((i['match-by'] ?? 'remote-id') === 'certificate' && (i['auth-method'] ?? 'pre-shared-key') === 'digital-signature') {
+    if (
+      (i['match-by'] ?? 'remote-id') === 'certificate' &&
+      (i['auth-method'] ?? 'pre-shared-key') === 'digital-signature'
+    ) {
       if (!i['remote-certificate'] || !certPayload) return -1;
       loaded ??= certs(ctx, sa);
       const c = loaded.find((x) => x.name === i['remote-certificate']);
@@ -204,24 +252,41 @@ function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[]
       bestScore = sc;
     }
   }
-  if (!best) return ctx.log('warning', `no identity of peer ${sa.peerName} matches ${formatId(idi)}${certPayload ? ' or its certificate' : ''}`, sa);
+  if (!best)
+    return ctx.log(
+      'warning',
+      `no identity of peer ${sa.peerName} matches ${formatId(idi)}${certPayload ? ' or its certificate' : ''}`,
+      sa,
+    );
   const rp = resolvePeer(ctx.config, best.peer, best);
   if (!rp) return;
   if (best.peer !== sa.peerName) {
     ctx.log('info', `identity for ${formatId(idi)} belongs to peer ${best.peer}: switching from ${sa.peerName}`, sa);
     sa.peerName = best.peer;
   }
-  if (best !== all[0]) ctx.log('debug', `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`, sa);
+  if (best !== all[0])
+    ctx.log(
+      'debug',
+      `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`,
+      sa,
+    );
   sa.rp = rp;
 }
 
 /** Other enabled IKEv2 peers whose address also covers the initiator's and whose profile has the same algorithms. */
 function samePeers(ctx: Ctx, sa: IkeSa): string[] {
   const ip = parseIp(sa.remote.address);
-  const algs = (name: string | undefined) => ikeAlgorithmsKey(ctx.config.profiles?.find((x) => x.name === (name ?? 'default')));
+  const algs = (name: string | undefined) =>
+    ikeAlgorithmsKey(ctx.config.profiles?.find((x) => x.name === (name ?? 'default')));
   const mine = algs(sa.rp.peer.profile);
   return ctx.config.peers
-    .filter((p) => p.name !== sa.peerName && !p.disabled && (p['exchange-mode'] ?? 'ike2') === 'ike2' && p.passive === sa.rp.peer.passive)
+    .filter(
+      (p) =>
+        p.name !== sa.peerName &&
+        !p.disabled &&
+        (p['exchange-mode'] ?? 'ike2') === 'ike2' &&
+        p.passive === sa.rp.peer.passive,
+    )
     .filter((p) => {
       const r = prefixRange(p.address);
       return ip && r && inRange(ip, r) && algs(p.profile) === mine;
@@ -231,7 +296,9 @@ function samePeers(ctx: Ctx, sa: IkeSa): string[] {
 
 /** The text of an FQDN, user-FQDN or key-id IKE ID (a candidate EAP user name); undefined for addresses and DNs. */
 function idText(id: IdPayload): string | undefined {
-  return id.idType === IdType.FQDN || id.idType === IdType.RFC822_ADDR || id.idType === IdType.KEY_ID ? Buffer.from(id.data).toString('utf8') : undefined;
+  return id.idType === IdType.FQDN || id.idType === IdType.RFC822_ADDR || id.idType === IdType.KEY_ID
+    ? Buffer.from(id.data).toString('utf8')
+    : undefined;
 }
 
 /** AUTH keyed with the EAP MSK (RFC 7296 2.16): the shared-key MIC with the MSK as the secret. */
@@ -240,8 +307,17 @@ function mskAuth(sa: IkeSa, msk: Uint8Array, octets: Uint8Array): Payload {
 }
 
 /** The peer's AUTH after EAP verifies with the MSK. */
-function mskAuthValid(sa: IkeSa, msk: Uint8Array, octets: Uint8Array, auth: { method: number; data: Uint8Array } | undefined): boolean {
-  return auth !== undefined && auth.method === AuthMethod.SHARED_KEY_MIC && verifyPskAuth(sa.suite!.prf, msk, octets, auth.data);
+function mskAuthValid(
+  sa: IkeSa,
+  msk: Uint8Array,
+  octets: Uint8Array,
+  auth: { method: number; data: Uint8Array } | undefined,
+): boolean {
+  return (
+    auth !== undefined &&
+    auth.method === AuthMethod.SHARED_KEY_MIC &&
+    verifyPskAuth(sa.suite!.prf, msk, octets, auth.data)
+  );
 }
 
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
@@ -254,7 +330,11 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
   if (kind === 'eap-client') {
     const identity = sa.rp.identity!;
     const methods = identity['eap-methods'];
-    const bad = !identity.username ? 'auth-method=eap needs a username' : methods && !methods.includes('eap-mschapv2') ? `eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented` : undefined;
+    const bad = !identity.username
+      ? 'auth-method=eap needs a username'
+      : methods && !methods.includes('eap-mschapv2')
+        ? `eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented`
+        : undefined;
     const id = idFromConfig(identity['my-id'], sa.local.address, PayloadType.IDi);
     if (bad || 'error' in id) {
       ctx.log('error', bad ?? (id as { error: string }).error, sa);
@@ -300,12 +380,23 @@ function refuseResponder(ctx: Ctx, sa: IkeSa, why: string): void {
   ctx.log('error', why, sa);
   sa.state = 'deleting';
   const done = () => ctx.destroy(sa, 'authentication failed');
-  ctx.request(sa, ExchangeType.INFORMATIONAL, [notify(NotifyType.AUTHENTICATION_FAILED)], 'INFORMATIONAL AUTHENTICATION_FAILED', done, done);
+  ctx.request(
+    sa,
+    ExchangeType.INFORMATIONAL,
+    [notify(NotifyType.AUTHENTICATION_FAILED)],
+    'INFORMATIONAL AUTHENTICATION_FAILED',
+    done,
+    done,
+  );
 }
 
 function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: Payload[]): void {
   if (findNotify(payloads, NotifyType.AUTHENTICATION_FAILED)) {
-    ctx.log('error', `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client?.username}` : ''}`, sa);
+    ctx.log(
+      'error',
+      `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client?.username}` : ''}`,
+      sa,
+    );
     return ctx.destroy(sa, 'authentication failed');
   }
   if (sa.eap) return eapClientResponse(ctx, sa, payloads);
@@ -359,7 +450,8 @@ function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
     ctx.log('debug', `server ${formatId(idr)} authenticated by certificate; EAP follows`, sa);
   } else if (st.msk) {
     const auth = find(payloads, PayloadType.AUTH);
-    if (!mskAuthValid(sa, st.msk, octetsFor(sa, false, st.idr), auth)) return refuseResponder(ctx, sa, `the server's AUTH after EAP does not verify with the MSK`);
+    if (!mskAuthValid(sa, st.msk, octetsFor(sa, false, st.idr), auth))
+      return refuseResponder(ctx, sa, `the server's AUTH after EAP does not verify with the MSK`);
     return finishInitiator(ctx, sa, st.idr, payloads);
   }
   const eap = find(payloads, PayloadType.EAP);
@@ -368,7 +460,8 @@ function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
     return ctx.destroy(sa, 'IKE_AUTH failed');
   }
   const step = eapClientProcess(st.client!, sa.rp.identity?.password ?? '', eap, ctx.random);
-  const next = (p: Payload[], what: string) => ctx.request(sa, ExchangeType.IKE_AUTH, p, what, (msg, pl) => handleAuthResponse(ctx, sa, msg, pl));
+  const next = (p: Payload[], what: string) =>
+    ctx.request(sa, ExchangeType.IKE_AUTH, p, what, (msg, pl) => handleAuthResponse(ctx, sa, msg, pl));
   if (step.type === 'failure') {
     ctx.log('error', `EAP-MSCHAPv2 as ${st.client!.username} failed: ${step.reason}`, sa);
     return ctx.destroy(sa, 'authentication failed');
@@ -391,7 +484,11 @@ function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload, eapUser?: strin
   sa.initResponse = undefined;
   sa.remoteId = peerKey(peerId, sa.initiator ? undefined : eapUser);
   if (eapUser !== undefined) sa.eapUser = eapUser;
-  ctx.log('info', `IKE SA established with ${sa.remote.address}:${sa.remote.port} (${sa.initiator ? formatId(peerId) : sa.remoteId})`, sa);
+  ctx.log(
+    'info',
+    `IKE SA established with ${sa.remote.address}:${sa.remote.port} (${sa.initiator ? formatId(peerId) : sa.remoteId})`,
+    sa,
+  );
 }
 
 /** Responder: IKE_AUTH request. */
@@ -413,12 +510,17 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
   if (!kind) return fail('no usable identity');
   if (!auth) {
     // RFC 7296 2.16: no AUTH means the initiator wants to authenticate with EAP.
-    if (kind !== 'eap-server') return fail(`${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${sa.rp.identity?.['auth-method'] ?? 'pre-shared-key'}`);
+    if (kind !== 'eap-server')
+      return fail(
+        `${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${sa.rp.identity?.['auth-method'] ?? 'pre-shared-key'}`,
+      );
     const remoteId = sa.rp.identity!['remote-id'];
-    if (!remoteIdAccepted(remoteId, idi, sa.remote.address)) return fail(`identity ${formatId(idi)} does not match remote-id ${remoteId}`);
+    if (!remoteIdAccepted(remoteId, idi, sa.remote.address))
+      return fail(`identity ${formatId(idi)} does not match remote-id ${remoteId}`);
     return startEapServer(ctx, sa, req, payloads, idi);
   }
-  if (kind === 'eap-server') return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
+  if (kind === 'eap-server')
+    return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
   const bad = checkPeerAuth(ctx, sa, methodFor(kind), true, idi, auth, payloads);
   if (bad) return fail(bad);
   const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDr);
@@ -431,7 +533,15 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
  * Responder: the peer is authenticated. Answer the (first) IKE_AUTH request's INITIAL_CONTACT, CP and CHILD_SA
  * with `response` (our ID/AUTH) in front, and establish. `user`: the EAP user (mode config address, lease owner).
  */
-function finishResponder(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[], idi: IdPayload, response: Payload[], user?: EapUser): void {
+function finishResponder(
+  ctx: Ctx,
+  sa: IkeSa,
+  req: ParsedMessage,
+  payloads: Payload[],
+  idi: IdPayload,
+  response: Payload[],
+  user?: EapUser,
+): void {
   const ni = sa.ni;
   const nr = sa.nr!;
   // INITIAL_CONTACT (2.4): the peer has no other SAs with us; drop what we still hold for the same identities.
@@ -443,9 +553,22 @@ function finishResponder(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payl
       ctx.destroy(other, 'replaced (INITIAL_CONTACT)');
     }
   }
-  const cp = cpReply(ctx, sa, payloads, user ? { owner: `eap:${user.name}`, ...(user.address ? { address: user.address, addressFrom: `user ${user.name}` } : {}) } : undefined);
+  const cp = cpReply(
+    ctx,
+    sa,
+    payloads,
+    user
+      ? {
+          owner: `eap:${user.name}`,
+          ...(user.address ? { address: user.address, addressFrom: `user ${user.name}` } : {}),
+        }
+      : undefined,
+  );
   if (cp) response.push(cp);
-  const addressFailed = cp !== undefined && find(payloads, PayloadType.CP)?.attributes.some((a) => a.type === CpAttr.INTERNAL_IP4_ADDRESS) && !sa.virtualIp;
+  const addressFailed =
+    cp !== undefined &&
+    find(payloads, PayloadType.CP)?.attributes.some((a) => a.type === CpAttr.INTERNAL_IP4_ADDRESS) &&
+    !sa.virtualIp;
   let child: ReturnType<typeof selectChild> | undefined;
   if (find(payloads, PayloadType.SA) && addressFailed) {
     response.push(notify(NotifyType.INTERNAL_ADDRESS_FAILURE));
@@ -477,7 +600,11 @@ function startEapServer(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Paylo
   const known = idText(idi);
   const { state, reply } = eapServerStart(ctx.random, ctx.config.users, known);
   sa.eap = { server: state, idi, idr, first: payloads };
-  ctx.log('info', `${formatId(idi)} authenticates with EAP: ${state.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`, sa);
+  ctx.log(
+    'info',
+    `${formatId(idi)} authenticates with EAP: ${state.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
+    sa,
+  );
   ctx.respond(sa, req, [idr, ...own.before, own.auth(octetsFor(sa, false, idr)), reply]);
 }
 
@@ -492,7 +619,8 @@ function eapServerRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pay
   if (st.msk) {
     const auth = find(payloads, PayloadType.AUTH);
     if (!auth) return fail('no AUTH after EAP-Success');
-    if (!mskAuthValid(sa, st.msk, octetsFor(sa, true, st.idi), auth)) return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
+    if (!mskAuthValid(sa, st.msk, octetsFor(sa, true, st.idi), auth))
+      return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
     const response = [mskAuth(sa, st.msk, octetsFor(sa, false, st.idr!))];
     const first = st.first!;
     const user = st.user!;
@@ -507,6 +635,7 @@ function eapServerRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pay
     st.msk = step.msk;
     st.user = step.user;
     ctx.log('info', `EAP-MSCHAPv2: user ${step.user.name} authenticated`, sa);
-  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === EapType.IDENTITY) ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
+  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === EapType.IDENTITY)
+    ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
   ctx.respond(sa, req, [step.reply]);
 }

@@ -5,7 +5,7 @@ import { CfgType, PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import { CpAttr, type CpAttribute, type CpPayload } from '../codec/payloads/cp.ts';
 import type { Ctx } from '../context.ts';
-import type { IkeSa } from '../ike_sa.ts';
+import type { IkeSa } from '../ike-sa.ts';
 import { concat } from '../util/bytes.ts';
 import { formatIp, parseIp, prefixRange } from '../util/ip.ts';
 import { find, formatId } from './common.ts';
@@ -51,26 +51,46 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
   if (!cp || cp.cfgType !== CfgType.REQUEST) return undefined;
   const mc = sa.rp.modeConfig;
   if (!mc || mc.responder === false) {
-    ctx.log('info', `peer requested configuration (CP) but identity of ${sa.peerName} has no responder mode-config; ignored`, sa);
+    ctx.log(
+      'info',
+      `peer requested configuration (CP) but identity of ${sa.peerName} has no responder mode-config; ignored`,
+      sa,
+    );
     return undefined;
   }
   const wants = (t: number) => cp.attributes.some((a) => a.type === t);
   const attrs: CpAttribute[] = [];
   if (wants(CpAttr.INTERNAL_IP4_ADDRESS)) {
     const own = client?.address ? parseIp(client.address.replace(/\/32$/, '')) : undefined;
-    if (client?.address && own?.length !== 4) ctx.log('warning', `${client.addressFrom ?? 'client'}: address ${client.address} is not an IPv4 address; using mode config ${mc.name}`, sa);
+    if (client?.address && own?.length !== 4)
+      ctx.log(
+        'warning',
+        `${client.addressFrom ?? 'client'}: address ${client.address} is not an IPv4 address; using mode config ${mc.name}`,
+        sa,
+      );
     let ip = own?.length === 4 ? own : mc.address ? parseIp(mc.address) : undefined;
     const poolName = own?.length === 4 ? undefined : mc['address-pool'];
     if (!ip && poolName) {
       const idi = find(req, PayloadType.IDi);
       const owner = `${sa.peerName}|${client ? client.owner : idi ? formatId(idi) : sa.remote.address}`;
       // an address the Users menu gives one user is never leased to anyone else
-      const reserved = new Set((ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')));
+      const reserved = new Set(
+        (ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')),
+      );
       const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
-      if ('error' in lease) ctx.log('error', `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`, sa);
+      if ('error' in lease)
+        ctx.log(
+          'error',
+          `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`,
+          sa,
+        );
       else {
         ip = parseIp(lease.address);
-        ctx.log('info', `mode config ${mc.name}: ${lease.reused ? 'kept' : 'leased'} ${lease.address} from pool ${lease.pool} for ${owner.slice(owner.indexOf('|') + 1)}`, sa);
+        ctx.log(
+          'info',
+          `mode config ${mc.name}: ${lease.reused ? 'kept' : 'leased'} ${lease.address} from pool ${lease.pool} for ${owner.slice(owner.indexOf('|') + 1)}`,
+          sa,
+        );
       }
     }
     if (ip && ip.length === 4) {
@@ -78,8 +98,13 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
       const len = mc['address-prefix-length'] ?? 32;
       if (len < 32) attrs.push({ type: CpAttr.INTERNAL_IP4_NETMASK, value: maskOf(len) });
       sa.virtualIp = formatIp(ip);
-      ctx.log('info', `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer${own?.length === 4 ? ` (address of ${client?.addressFrom})` : ''}`, sa);
-    } else if (!poolName) ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
+      ctx.log(
+        'info',
+        `mode config ${mc.name}: assigned ${sa.virtualIp} to the peer${own?.length === 4 ? ` (address of ${client?.addressFrom})` : ''}`,
+        sa,
+      );
+    } else if (!poolName)
+      ctx.log('error', `mode config ${mc.name}: the peer asked for an address but none is configured`, sa);
   }
   // static-dns when set, else (system-dns=yes) the router's own servers
   const servers = mc['static-dns']?.length ? mc['static-dns'] : mc['system-dns'] ? (ctx.config.systemDns ?? []) : [];
@@ -91,9 +116,11 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
   for (const net of mc['split-include'] ?? []) {
     const r = prefixRange(net);
     const len = Number(net.split('/')[1] ?? '32');
-    if (r && r.start.length === 4) attrs.push({ type: CpAttr.INTERNAL_IP4_SUBNET, value: concat(r.start, maskOf(len)) });
+    if (r && r.start.length === 4)
+      attrs.push({ type: CpAttr.INTERNAL_IP4_SUBNET, value: concat(r.start, maskOf(len)) });
   }
-  for (const domain of mc['split-dns'] ?? []) if (domain) attrs.push({ type: CpAttr.INTERNAL_DNS_DOMAIN, value: new TextEncoder().encode(domain) });
+  for (const domain of mc['split-dns'] ?? [])
+    if (domain) attrs.push({ type: CpAttr.INTERNAL_DNS_DOMAIN, value: new TextEncoder().encode(domain) });
   return { type: PayloadType.CP, cfgType: CfgType.REPLY, attributes: attrs };
 }
 
@@ -101,12 +128,14 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
 export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
   if (!cpRequest(sa)) return;
   const cp = find(resp, PayloadType.CP);
-  if (!cp || cp.cfgType !== CfgType.REPLY) return ctx.log('warning', 'asked for mode config but the peer sent none', sa);
+  if (!cp || cp.cfgType !== CfgType.REPLY)
+    return ctx.log('warning', 'asked for mode config but the peer sent none', sa);
   const dns: string[] = [];
   const subnets: string[] = [];
   const domains: string[] = [];
   for (const a of cp.attributes) {
-    if (a.type === CpAttr.INTERNAL_DNS_DOMAIN && a.value.length > 0 && a.value.length <= 255) domains.push(new TextDecoder().decode(a.value));
+    if (a.type === CpAttr.INTERNAL_DNS_DOMAIN && a.value.length > 0 && a.value.length <= 255)
+      domains.push(new TextDecoder().decode(a.value));
     else if (a.type === CpAttr.INTERNAL_IP4_ADDRESS && a.value.length === 4) sa.virtualIp = formatIp(a.value);
     else if (a.type === CpAttr.INTERNAL_IP4_DNS && a.value.length === 4) dns.push(formatIp(a.value));
     else if (a.type === CpAttr.INTERNAL_IP6_DNS && a.value.length === 16) dns.push(formatIp(a.value));
@@ -118,5 +147,9 @@ export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
     }
   }
   sa.cpReceived = { dns, subnets };
-  ctx.log('info', `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}${subnets.length ? `, split-include ${subnets.join(',')}` : ''}${domains.length ? `, split-dns ${domains.join(',')}` : ''}`, sa);
+  ctx.log(
+    'info',
+    `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}${subnets.length ? `, split-include ${subnets.join(',')}` : ''}${domains.length ? `, split-dns ${domains.join(',')}` : ''}`,
+    sa,
+  );
 }

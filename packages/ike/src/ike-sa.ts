@@ -131,7 +131,14 @@ export interface IkeSa {
   /** Both sides announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
   fragmentation: boolean;
   /** Reassembly of an incoming fragmented message (bounded). */
-  frag?: { messageId: number; response: boolean; total: number; innerNext: number; pieces: Map<number, Uint8Array>; bytes: number };
+  frag?: {
+    messageId: number;
+    response: boolean;
+    total: number;
+    innerNext: number;
+    pieces: Map<number, Uint8Array>;
+    bytes: number;
+  };
   /** The authenticated peer identity (formatted), once IKE_AUTH is done. */
   remoteId?: string;
   /** EAP in IKE_AUTH (RFC 7296 2.16) while it runs. */
@@ -145,8 +152,18 @@ export interface IkeSa {
 }
 
 /** The exchange bookkeeping every new IKE SA starts with (initiator, responder and rekeyed alike). */
-export function newSaBookkeeping(now: number): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'fragmentation'> {
-  return { nextMsgId: 0, queue: [], children: [], nat: { local: false, remote: false }, createdAt: now, lastHeard: now, fragmentation: false };
+export function newSaBookkeeping(
+  now: number,
+): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'fragmentation'> {
+  return {
+    nextMsgId: 0,
+    queue: [],
+    children: [],
+    nat: { local: false, remote: false },
+    createdAt: now,
+    lastHeard: now,
+    fragmentation: false,
+  };
 }
 
 /** An EAP conversation inside IKE_AUTH: server (responder, auth-method=eap-radius) or client (auth-method=eap). */
