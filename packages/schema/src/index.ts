@@ -1,3 +1,4 @@
+export * from './result.ts';
 export * from './algorithms.ts';
 export * from './units.ts';
 export * from './fields.ts';
