@@ -24,6 +24,9 @@ const TEST_SYSTEM_PACKAGES = [
   { bin: `${PLUGINS}/libstrongswan-openssl.so`, pkg: 'libstrongswan-standard-plugins' },
   { bin: `${PLUGINS}/libstrongswan-curve25519.so`, pkg: 'libstrongswan-extra-plugins' },
   { bin: `${PLUGINS}/libstrongswan-kernel-libipsec.so`, pkg: 'libcharon-extra-plugins' },
+  // charon as an EAP-MSCHAPv2 (and later XAuth) client in the road-warrior interop cases
+  { bin: `${PLUGINS}/libstrongswan-eap-mschapv2.so`, pkg: 'libcharon-extauth-plugins' },
+  { bin: `${PLUGINS}/libstrongswan-xauth-generic.so`, pkg: 'libcharon-extauth-plugins' },
   // traffic through the tunnels in the data plane interop tests, and pnpm bench:esp
   { bin: '/usr/bin/ping', pkg: 'iputils-ping' },
   { bin: '/usr/bin/iperf3', pkg: 'iperf3' },
@@ -79,7 +82,7 @@ function buildWeb() {
 }
 
 function installSystemPackages() {
-  const missing = TEST_SYSTEM_PACKAGES.filter((p) => !existsSync(p.bin)).map((p) => p.pkg);
+  const missing = [...new Set(TEST_SYSTEM_PACKAGES.filter((p) => !existsSync(p.bin)).map((p) => p.pkg))];
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     console.error(
