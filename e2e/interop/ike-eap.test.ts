@@ -162,7 +162,9 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: EAP-MSCHAPv2 road warrior 
     expect(output).toMatch(/EAP-MSCHAPv2: user alice authenticated/);
     expect(output).toMatch(/leased 10\.99\.0\.20 from pool rw-pool for eap:alice/);
     const install = ourLines().find((l) => l.type === 'installSa')!;
-    expect(install.tsRemote).toEqual(['10.99.0.20-10.99.0.20']);
+    expect(install.tsRemote).toEqual([
+      { start: '10.99.0.20', end: '10.99.0.20', protocol: 0, startPort: 0, endPort: 65535 },
+    ]);
     expect(output).not.toContain(ALICE_PASS);
   }, 60_000);
 

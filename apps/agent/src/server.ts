@@ -15,14 +15,60 @@ import type { Context } from './api/trpc.ts';
 import { LoginLimiter, SESSION_COOKIE, Users, type User } from './auth/users.ts';
 import { handleRest, readJson, sendError, sendJson, HttpError } from './http/rest.ts';
 import { handleWizardHttp } from './wizard/http.ts';
-import { LiveState } from './live/live-state.ts';
+import { LiveState, NO_ENGINE } from './live/live-state.ts';
 import { logger } from './log.ts';
 import { ConfigStore } from './store/config-store.ts';
 import { openDb } from './store/db.ts';
 import { keyHooks } from './store/key-hooks.ts';
 import { certificateHooks } from './store/certificates.ts';
+import { openDataPlane, type DataPlaneChoice, type HostedDataPlane } from '@ipsec/dataplane';
 import { IkeService, type IkeServiceOptions } from './ike/ike-service.ts';
-import { DataPlaneService, type DataPlaneChoice } from './dataplane/dataplane-service.ts';
+import { UdpSockets } from './ike/udp-sockets.ts';
+import { DataPlaneService } from './dataplane/dataplane-service.ts';
+
+/**
+ * IPsec, wired: the UDP sockets, the data plane (which sends ESP-in-UDP through those sockets) and the IKE engine.
+ * Every path between them is here: datagrams and ESP from the sockets, ACQUIRE and hard expiry from the data plane.
+ */
+async function startIpsec(
+  store: ConfigStore,
+  live: LiveState,
+  opts: IkeServiceOptions,
+  choice: DataPlaneChoice | 'off',
+): Promise<{ ike: IkeService; close(): Promise<void> }> {
+  const sockets = new UdpSockets(live, opts.ports ?? [500, 4500]);
+  let plane: HostedDataPlane | undefined;
+  let warnings: string[] = [];
+  if (choice !== 'off') {
+    const opened = await openDataPlane({ choice, send: (from, to, data) => void sockets.send(from, to, data) });
+    if (opened.ok) ({ plane, warnings } = opened.value);
+    // e.g. no CAP_NET_ADMIN for a TUN device: IKE still runs, but nothing is protected; the UI says so
+    else if (choice === 'auto')
+      live.log(['ipsec', 'error'], `no data plane: ${opened.error}; SAs are negotiated but no traffic is protected`);
+    else throw new Error(opened.error);
+  }
+  const dataplane = new DataPlaneService(store, live, plane);
+  const ike = new IkeService(store, live, sockets, dataplane, opts);
+  sockets.on('bound', (address, port, natt) => dataplane.ikeSocketBound(address, port, natt));
+  sockets.on('esp', (payload) => dataplane.receiveEsp(payload));
+  sockets.on('ike', (datagram) => ike.received(datagram));
+  dataplane.on('acquire', (policyId) => ike.acquire(policyId));
+  dataplane.on('hardExpire', (child) => ike.deleteChild(child));
+  const close = async () => {
+    await dataplane.close(); // first: no ESP may still go out through IKE sockets being closed
+    ike.close();
+    await sockets.close();
+  };
+  try {
+    await dataplane.start(warnings);
+    await sockets.bindAll();
+    ike.start();
+  } catch (e) {
+    await close(); // the TUN, raw sockets and routes do not outlive a failed start
+    throw e;
+  }
+  return { ike, close };
+}
 
 export interface AgentOptions {
   dataDir: string;
@@ -81,29 +127,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const store = new ConfigStore(db, {
     prepare: (menu, values, before) => certificateHooks.prepare!(menu, keyHooks.prepare!(menu, values, before), before),
   });
-  const services: Services = { config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d)), users, live };
+  const ipsec = opts.ike ? await startIpsec(store, live, opts.ike, opts.dataplane ?? 'auto') : undefined;
+  const services: Services = {
+    config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d), ipsec?.ike ?? NO_ENGINE),
+    users,
+    live,
+  };
   const appRouter = createRouter(services);
-  let dataplane: DataPlaneService | undefined;
-  if (opts.ike && opts.dataplane !== 'off') {
-    try {
-      dataplane = await DataPlaneService.start(store, live, { backend: opts.dataplane ?? 'auto' });
-    } catch (e) {
-      // e.g. no CAP_NET_ADMIN for a TUN device: IKE still runs, but nothing is protected; the UI says so
-      if (opts.dataplane === 'kernel' || opts.dataplane === 'userspace') throw e;
-      live.log(
-        ['ipsec', 'error'],
-        `no data plane: ${(e as Error).message}; SAs are negotiated but no traffic is protected`,
-      );
-    }
-  }
-  const ike = opts.ike ? new IkeService(store, live, { ...opts.ike, ...(dataplane ? { dataplane } : {}) }) : undefined;
-  try {
-    await ike?.start();
-  } catch (e) {
-    await ike?.close();
-    await dataplane?.close(); // the TUN, raw sockets and routes do not outlive a failed start
-    throw e;
-  }
   const limiter = new LoginLimiter();
   const basicCache = new Map<string, { user: string; until: number }>();
   const serveWeb =
@@ -292,8 +322,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     initialAdminPassword,
     async close() {
       clearInterval(sweep);
-      await dataplane?.close(); // first: no ESP may still go out through IKE sockets being closed
-      await ike?.close();
+      await ipsec?.close();
       trpcHandler.broadcastReconnectNotification();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();

@@ -1,5 +1,5 @@
 // The IKE engine's installSa action -> data plane SAs and policies.
-import type { InstallSaAction, SaDirection } from '@ipsec/ike';
+import type { InstallSaAction, SaDirection, TsRange } from '@ipsec/ike';
 import { familyOf, portRangeToMasks, rangeToPrefixes } from './ip.ts';
 import type { Level, PolicySpec, SaSpec, Selector } from './types.ts';
 
@@ -51,28 +51,11 @@ export function saSpecsFromInstallSa(a: IkeInstallSa, o: SaOptions): { inbound: 
   return { inbound: one(a.inbound, 'in'), outbound: one(a.outbound, 'out') };
 }
 
-/** The engine's traffic selector text, "10.0.0.0-10.0.0.255/6[80]" or "[1024-2047]", as XFRM selectors (src side). */
-export interface ParsedTs {
-  start: string;
-  end: string;
-  protocol: number;
-  startPort: number;
-  endPort: number;
-}
-
-export function parseTs(text: string): ParsedTs {
-  const m = /^([0-9a-fA-F.:]+)-([0-9a-fA-F.:]+)(?:\/(\d+))?(?:\[(\d+)(?:-(\d+))?\])?$/.exec(text);
-  if (!m) throw new Error(`bad traffic selector: ${text}`);
-  const startPort = m[4] === undefined ? 0 : Number(m[4]);
-  const endPort = m[4] === undefined ? 65535 : Number(m[5] ?? m[4]);
-  return { start: m[1]!, end: m[2]!, protocol: m[3] === undefined ? 0 : Number(m[3]), startPort, endPort };
-}
-
 /**
  * Selectors for traffic from `src` to `dst` (one TS each). A range that is not one prefix, or a port range that is
  * not one mask, becomes several selectors; protocols must agree (or one side be any).
  */
-export function selectorsFor(src: ParsedTs, dst: ParsedTs): Selector[] {
+export function selectorsFor(src: TsRange, dst: TsRange): Selector[] {
   if (familyOf(src.start) !== familyOf(dst.start)) return [];
   if (src.protocol && dst.protocol && src.protocol !== dst.protocol) return [];
   const protocol = src.protocol || dst.protocol;
@@ -109,8 +92,8 @@ export function policiesFromInstallSa(
     level,
   });
   const out: PolicySpec[] = [];
-  for (const l of a.tsLocal.map(parseTs))
-    for (const r of a.tsRemote.map(parseTs)) {
+  for (const l of a.tsLocal)
+    for (const r of a.tsRemote) {
       for (const selector of selectorsFor(l, r))
         out.push({ selector, dir: 'out', priority: o.priority, action: 'encrypt', templates: [tmpl(a.outbound)] });
       for (const selector of selectorsFor(r, l)) {

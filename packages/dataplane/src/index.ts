@@ -16,6 +16,8 @@ export { KernelDataPlane, type KernelBackendOptions } from './kernel/backend.ts'
 export { XfrmSocket, XfrmError } from './kernel/xfrm-socket.ts';
 export { probeKernel, type ProbeResult } from './kernel/probe.ts';
 export * from './from-ike.ts';
+export * from './from-config.ts';
+export { openDataPlane, type DataPlaneChoice, type OpenDataPlaneOptions, type OpenedDataPlane } from './open.ts';
 export * as esp from './esp/index.ts';
 export {
   UserspaceDataPlane,
@@ -24,4 +26,3 @@ export {
   type InboundResult,
 } from './userspace/backend.ts';
 export * as userspace from './userspace/index.ts';
-export { prepareIkeSocket } from './kernel/ike-socket.ts';

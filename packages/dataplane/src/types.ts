@@ -1,5 +1,5 @@
 // The data plane interface: one interface, two backends (kernel XFRM, userspace ESP) behind it.
-import type { EspCipherName, HashName } from '@ipsec/schema';
+import type { EspCipherName, HashName, Result, StatCounter } from '@ipsec/schema';
 
 export type Direction = 'in' | 'out' | 'fwd';
 export type Mode = 'tunnel' | 'transport';
@@ -128,9 +128,14 @@ export interface SaInfo {
   counters: SaCounters;
 }
 
+/** Which backend runs and why (the UI shows it). */
 export interface Capability {
   backend: 'kernel' | 'userspace';
   reason: string;
+  /** The userspace backend's TUN device. */
+  device?: string;
+  /** The userspace backend can send and receive raw ESP (else ESP travels only in UDP). */
+  rawEsp?: boolean;
 }
 
 export type DataPlaneEvent =
@@ -154,7 +159,8 @@ export type DataPlaneEvent =
       reqid: number;
       counters: SaCounters;
     }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'warning'; message: string };
 
 export interface DataPlane {
   readonly capability: Capability;
@@ -167,12 +173,35 @@ export interface DataPlane {
   listPolicies(): Promise<PolicyInfo[]>;
   listSas(): Promise<SaInfo[]>;
   counters(key: SaKey): Promise<SaCounters | undefined>;
+  /** The Statistics menu's counters (STAT_COUNTERS names) as this backend counts them. */
+  statistics(): Partial<Record<StatCounter, number>>;
   /** Returns an unsubscribe function. */
   onEvent(listener: (e: DataPlaneEvent) => void): () => void;
   close(): Promise<void>;
 }
 
+/**
+ * A data plane as an IKE daemon runs it (openDataPlane): a backend with its side of the host plumbed in. The IKE
+ * sockets are the daemon's; these say what the backend needs from them.
+ */
+export interface HostedDataPlane extends DataPlane {
+  /** ESP can only travel in UDP here (no raw ESP sockets): IKE must always encapsulate. */
+  readonly udpOnly: boolean;
+  /** SAs are offloaded to hardware (RouterOS hw-aead). */
+  readonly hardwareAead: boolean;
+  /** An IKE socket was bound (natt: on the NAT-T port): prepare it; an error lists what could not be done. */
+  ikeSocketBound(address: string, port: number, natt: boolean): Result<void, string[]>;
+  /** An ESP payload (SPI..ICV) that arrived in UDP on the NAT-T socket. */
+  receiveEsp(payload: Uint8Array): void;
+}
+
 /** Kernel priority for the policy at `position` (0-based) in the config's policy list: earlier wins. */
 export function policyPriority(position: number, base = 1000): number {
   return base + position;
+}
+
+/** A policy's identity as both backends see it (selector and direction; the priority is not part of it). */
+export function policyKeyText(p: PolicyKey): string {
+  const s = p.selector;
+  return `${p.dir} ${s.src} ${s.dst} ${s.protocol} ${s.srcPort ?? ''} ${s.dstPort ?? ''}`;
 }

@@ -1,13 +1,13 @@
+import type { TsRange } from '@ipsec/ike';
 import { describe, expect, it } from 'vitest';
-import {
-  parseTs,
-  policiesFromInstallSa,
-  saSpecsFromInstallSa,
-  selectorsFor,
-  type IkeInstallSa,
-} from '../src/from-ike.ts';
+import { policiesFromInstallSa, saSpecsFromInstallSa, selectorsFor, type IkeInstallSa } from '../src/from-ike.ts';
 import { addrBytes, formatAddr, portRangeToMasks, rangeToPrefixes } from '../src/ip.ts';
 import { saMessage } from '../src/xfrm/build.ts';
+
+/** A selector as the engine's installSa carries it (protocol 0 and ports 0-65535 = any). */
+function ts(start: string, end: string, protocol = 0, [startPort, endPort] = [0, 65535]): TsRange {
+  return { start, end, protocol, startPort, endPort };
+}
 
 const gcmKey = Uint8Array.from({ length: 36 }, (_, i) => i); // aes-256-gcm: 32 key + 4 salt, as the engine gives it
 const action: IkeInstallSa = {
@@ -16,8 +16,8 @@ const action: IkeInstallSa = {
   esn: false,
   inbound: { spi: 0x11111111, encAlgorithm: 'aes-256-gcm', encKey: gcmKey, src: '198.51.100.7', dst: '192.0.2.1' },
   outbound: { spi: 0x22222222, encAlgorithm: 'aes-256-gcm', encKey: gcmKey, src: '192.0.2.1', dst: '198.51.100.7' },
-  tsLocal: ['10.1.0.0-10.1.255.255'],
-  tsRemote: ['10.2.0.0-10.2.0.255/6[443]'],
+  tsLocal: [ts('10.1.0.0', '10.1.255.255')],
+  tsRemote: [ts('10.2.0.0', '10.2.0.255', 6, [443, 443])],
   lifetime: 1800,
 };
 
@@ -51,19 +51,7 @@ describe('installSa action -> data plane', () => {
     expect(() => saMessage({ ...inbound, encKey: gcmKey.subarray(0, 32) })).toThrow(/expected 32 \+ 4 salt/);
   });
 
-  it('traffic selector text -> XFRM selectors; policies out/in/fwd with templates', () => {
-    expect(parseTs('10.2.0.0-10.2.0.255/6[443]')).toEqual({
-      start: '10.2.0.0',
-      end: '10.2.0.255',
-      protocol: 6,
-      startPort: 443,
-      endPort: 443,
-    });
-    expect(parseTs('::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')).toMatchObject({
-      protocol: 0,
-      startPort: 0,
-      endPort: 65535,
-    });
+  it('typed traffic selectors -> XFRM selectors; policies out/in/fwd with templates', () => {
     const ps = policiesFromInstallSa(action, { reqid: 5, priority: 1000 });
     expect(ps.map((p) => [p.dir, p.selector])).toEqual([
       ['out', { src: '10.1.0.0/16', dst: '10.2.0.0/24', protocol: 6, dstPort: 443 }],
@@ -93,10 +81,10 @@ describe('installSa action -> data plane', () => {
     expect(portRangeToMasks(1024, 2047)).toEqual([{ port: 1024, mask: 0xfc00 }]);
     expect(portRangeToMasks(80, 80)).toEqual([{ port: 80, mask: 0xffff }]);
     expect(portRangeToMasks(0, 65535)).toEqual([{ port: 0, mask: 0 }]);
-    expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255[1024-2047]'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([
+    expect(selectorsFor(ts('10.0.0.0', '10.0.0.255', 0, [1024, 2047]), ts('10.9.0.0', '10.9.0.255', 17))).toEqual([
       { src: '10.0.0.0/24', dst: '10.9.0.0/24', protocol: 17, srcPort: 1024, srcPortMask: 0xfc00 },
     ]);
-    expect(selectorsFor(parseTs('10.0.0.0-10.0.0.255/6'), parseTs('10.9.0.0-10.9.0.255/17'))).toEqual([]);
+    expect(selectorsFor(ts('10.0.0.0', '10.0.0.255', 6), ts('10.9.0.0', '10.9.0.255', 17))).toEqual([]);
   });
 
   it('addresses: text <-> bytes, the IPv4 part of a 16-byte xfrm_address_t, RFC 5952 text', () => {

@@ -24,6 +24,18 @@ export interface SaDirection {
   dst: string;
 }
 
+/**
+ * A traffic selector as it leaves the engine: an address range, one IP protocol (0 = any) and a port range
+ * (0-65535 = any). The data plane turns it into its own selectors; people see formatTs's text instead.
+ */
+export interface TsRange {
+  start: string;
+  end: string;
+  protocol: number;
+  startPort: number;
+  endPort: number;
+}
+
 export interface InstallSaAction {
   type: 'installSa';
   ikeSa: number;
@@ -36,9 +48,9 @@ export interface InstallSaAction {
   esn: boolean;
   inbound: SaDirection;
   outbound: SaDirection;
-  /** Local and remote traffic selectors as text ("10.0.0.0-10.0.0.255/6[80]"). */
-  tsLocal: string[];
-  tsRemote: string[];
+  /** Local and remote traffic selectors. */
+  tsLocal: TsRange[];
+  tsRemote: TsRange[];
   lifetime: number;
   /** The CHILD_SA this one replaces (rekey), if any. */
   replaces?: number;

@@ -24,7 +24,7 @@ import {
   type ResponseHandler,
 } from './ike-sa.ts';
 import { ikeProposals } from './proposals.ts';
-import { formatTs } from './ts.ts';
+import { formatTs, tsRange } from './ts.ts';
 import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
 import { parseIp } from './util/ip.ts';
 import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
@@ -471,8 +471,8 @@ export class IkeEngine {
       esn: child.suite.esn,
       inbound: dir(child.spiIn, theirs, sa.remote, sa.local),
       outbound: dir(child.spiOut, mine, sa.local, sa.remote),
-      tsLocal: child.tsLocal.map(formatTs),
-      tsRemote: child.tsRemote.map(formatTs),
+      tsLocal: child.tsLocal.map(tsRange),
+      tsRemote: child.tsRemote.map(tsRange),
       lifetime: child.lifetime,
     };
     if (child.replaces !== undefined) a.replaces = child.replaces;

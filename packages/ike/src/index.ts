@@ -20,6 +20,7 @@ export type {
   PolicyRemovedAction,
   SaDirection,
   SendAction,
+  TsRange,
 } from './actions.ts';
 export type {
   CertificateConfig,

@@ -1,5 +1,6 @@
 // Traffic selectors from policies, narrowing (RFC 7296 2.9) and subset checks.
 import { IP_PROTOCOLS } from '@ipsec/schema';
+import type { TsRange } from './actions.ts';
 import type { TrafficSelector } from './codec/payloads/ts.ts';
 import { TsType } from './codec/constants.ts';
 import { compareBytes, formatIp, prefixRange } from './util/ip.ts';
@@ -72,7 +73,19 @@ export function isSubset(inner: TrafficSelector, outer: TrafficSelector): boolea
   return x !== undefined && equalTs(x, inner);
 }
 
-export function formatTs(t: TrafficSelector): string {
+/** The selector as the engine's actions carry it (addresses as text, no wire encoding). */
+export function tsRange(t: TrafficSelector): TsRange {
+  return {
+    start: formatIp(t.startAddr),
+    end: formatIp(t.endAddr),
+    protocol: t.protocol,
+    startPort: t.startPort,
+    endPort: t.endPort,
+  };
+}
+
+/** The selector as people read it: "10.0.0.0-10.0.0.255/6[80]" (protocol and ports only when not any). */
+export function formatTsRange(t: TsRange): string {
   const proto = t.protocol === 0 ? '' : `/${t.protocol}`;
   const ports =
     t.startPort === 0 && t.endPort === 65535
@@ -80,5 +93,7 @@ export function formatTs(t: TrafficSelector): string {
       : t.startPort === t.endPort
         ? `[${t.startPort}]`
         : `[${t.startPort}-${t.endPort}]`;
-  return `${formatIp(t.startAddr)}-${formatIp(t.endAddr)}${proto}${ports}`;
+  return `${t.start}-${t.end}${proto}${ports}`;
 }
+
+export const formatTs = (t: TrafficSelector): string => formatTsRange(tsRange(t));

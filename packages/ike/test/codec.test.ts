@@ -4,7 +4,7 @@ import { parseMessage, serializeMessage, type IkeMessage } from '../src/codec/me
 import type { Payload } from '../src/codec/payload.ts';
 import { fromHex } from '../src/util/bytes.ts';
 import { formatIp, parseIp } from '../src/util/ip.ts';
-import { formatTs, selectorFor } from '../src/ts.ts';
+import { formatTs, selectorFor, tsRange } from '../src/ts.ts';
 
 const spiI = fromHex('0102030405060708');
 const spiR = fromHex('1112131415161718');
@@ -222,5 +222,22 @@ describe('addresses as bytes', () => {
     expect(formatTs(selectorFor('2001:db8:0:0:1::/80', undefined, undefined)!)).toBe(
       '2001:db8:0:0:1::-2001:db8::1:ffff:ffff:ffff',
     );
+  });
+
+  it('a selector leaves the engine typed: addresses as text, protocol and port range as numbers', () => {
+    expect(tsRange(selectorFor('10.2.0.0/24', 443, 'tcp')!)).toEqual({
+      start: '10.2.0.0',
+      end: '10.2.0.255',
+      protocol: 6,
+      startPort: 443,
+      endPort: 443,
+    });
+    expect(tsRange(selectorFor('::/0', 'any', 'all')!)).toEqual({
+      start: '::',
+      end: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+      protocol: 0,
+      startPort: 0,
+      endPort: 65535,
+    });
   });
 });

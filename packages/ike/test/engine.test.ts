@@ -1,3 +1,4 @@
+import { formatTsRange } from '../src/ts.ts';
 import { describe, expect, it } from 'vitest';
 import type { IkeEngine, InstallSaAction, SendAction } from '../src/index.ts';
 import { hex } from '../src/util/bytes.ts';
@@ -27,9 +28,9 @@ describe('engine to engine', () => {
     expect(ia!.outbound.integKey?.length).toBe(32);
     expect(ia!.mode).toBe('tunnel');
     // B only allows 10.2.0.0/24 on its side: narrowed from A's 10.2.0.0/16.
-    expect(ia!.tsRemote).toEqual(['10.2.0.0-10.2.0.255']);
-    expect(ib!.tsLocal).toEqual(['10.2.0.0-10.2.0.255']);
-    expect(ia!.tsLocal).toEqual(['10.1.0.0-10.1.255.255']);
+    expect(ia!.tsRemote.map(formatTsRange)).toEqual(['10.2.0.0-10.2.0.255']);
+    expect(ib!.tsLocal.map(formatTsRange)).toEqual(['10.2.0.0-10.2.0.255']);
+    expect(ia!.tsLocal.map(formatTsRange)).toEqual(['10.1.0.0-10.1.255.255']);
     expect(ia!.outbound.src).toBe(A.address);
     const sends = n.log.filter((l) => l.action.type === 'send');
     expect(sends.length).toBe(4);

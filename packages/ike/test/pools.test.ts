@@ -1,4 +1,5 @@
 // IP > Pool leases for mode config (address-pool), engine to engine: one responder, several road warriors.
+import { formatTsRange } from '../src/ts.ts';
 import { describe, expect, it } from 'vitest';
 import {
   AddressLeases,
@@ -135,8 +136,8 @@ describe('mode config address-pool (IP > Pool leases)', () => {
         .map((s) => s.virtualIp)
         .sort(),
     ).toEqual(['10.99.0.10', '10.99.0.11']);
-    expect(w.installs(1)[0]!.tsLocal).toEqual(['10.99.0.10-10.99.0.10']);
-    expect(w.installs(2)[0]!.tsLocal).toEqual(['10.99.0.11-10.99.0.11']);
+    expect(w.installs(1)[0]!.tsLocal.map(formatTsRange)).toEqual(['10.99.0.10-10.99.0.10']);
+    expect(w.installs(2)[0]!.tsLocal.map(formatTsRange)).toEqual(['10.99.0.11-10.99.0.11']);
     expect(
       w.events(0).some((e) => e.endsWith('mode config rw: leased 10.99.0.10 from pool rw-pool for fqdn:c1.example')),
     ).toBe(true);

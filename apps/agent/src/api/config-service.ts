@@ -2,7 +2,7 @@
 // permissions. Both the tRPC router and the REST API call this: one behaviour, two transports.
 import { ConfigError, formatId, getMenu, parseId, type MenuName } from '@ipsec/schema';
 import { canWrite, isFull, type User } from '../auth/users.ts';
-import type { LiveState } from '../live/live-state.ts';
+import type { IpsecCommands, LiveState } from '../live/live-state.ts';
 import type { LiveRow } from '../live/watch.ts';
 import type { ConfigStore, Op, StoredEntry } from '../store/config-store.ts';
 import {
@@ -28,6 +28,7 @@ export class ConfigService {
     readonly store: ConfigStore,
     private readonly live: LiveState,
     private readonly audit: (user: string, action: string, detail: string) => void,
+    private readonly ipsec: IpsecCommands,
   ) {}
 
   print(menu: MenuName): { rev: number; items: ApiEntry[] } {
@@ -216,14 +217,14 @@ export class ConfigService {
 
   killConnections(user: User): number {
     requireWrite(user);
-    const n = this.live.killConnections();
+    const n = this.ipsec.killConnections();
     this.live.log(['ipsec', 'info'], `kill-connections by ${user.name}: ${n} peer(s)`);
     return n;
   }
 
   flushSas(user: User): number {
     requireWrite(user);
-    const n = this.live.flushSas();
+    const n = this.ipsec.flushSas();
     this.live.log(['ipsec', 'info'], `installed-sa flush by ${user.name}: ${n} SA(s)`);
     return n;
   }

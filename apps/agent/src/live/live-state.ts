@@ -25,6 +25,15 @@ export interface InstalledSa {
   [prop: string]: unknown;
 }
 
+/** The Active Peers and Installed SAs commands (the IKE service's); each returns how many it acted on. */
+export interface IpsecCommands {
+  killConnections(): number;
+  flushSas(): number;
+}
+
+/** Without an engine there is nothing to kill or flush. */
+export const NO_ENGINE: IpsecCommands = { killConnections: () => 0, flushSas: () => 0 };
+
 const LOG_KEEP = 2000;
 
 export class LiveState extends EventEmitter<{ log: [LogLine] }> {
@@ -40,9 +49,6 @@ export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   private seq = 0;
   /** Which data plane backend runs and why (the UI shows it); undefined = none (no IKE, nothing protected). */
   dataplane?: { backend: 'kernel' | 'userspace'; reason: string; device?: string };
-  /** Commands the engine registers; without an engine there is nothing to kill or flush. */
-  killConnections: () => number = () => 0;
-  flushSas: () => number = () => 0;
 
   constructor() {
     super();

@@ -1,8 +1,9 @@
 // The kernel backend: SAs and policies in Linux XFRM over NETLINK_XFRM, events from its multicast groups.
 import { familyOf } from '../ip.ts';
+import { err, ok, type Result, type StatCounter } from '@ipsec/schema';
 import type {
   Capability,
-  DataPlane,
+  HostedDataPlane,
   DataPlaneEvent,
   PolicyInfo,
   PolicyKey,
@@ -37,6 +38,8 @@ import {
   zeroCur,
 } from '../xfrm/codec.ts';
 import { IPPROTO_ESP, XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL, XFRM_MSG, XFRMNLGRP } from '../xfrm/constants.ts';
+import { prepareIkeSocket } from './ike-socket.ts';
+import { kernelStatistics } from './statistics.ts';
 import { XfrmSocket } from './xfrm-socket.ts';
 
 export interface KernelBackendOptions {
@@ -48,7 +51,11 @@ export interface KernelBackendOptions {
   timeout?: number;
 }
 
-export class KernelDataPlane implements DataPlane {
+export class KernelDataPlane implements HostedDataPlane {
+  /** The kernel sends raw ESP itself. */
+  readonly udpOnly = false;
+  /** No SA asks for offload (XFRMA_OFFLOAD_DEV) yet. */
+  readonly hardwareAead = false;
   readonly capability: Capability;
   private readonly sock: XfrmSocket;
   private readonly events?: XfrmSocket;
@@ -181,6 +188,19 @@ export class KernelDataPlane implements DataPlane {
     if (!m || m.type !== XFRM_MSG.NEWSA) throw new Error('allocate SPI: no SA in the answer');
     return decodeSa(m.payload).info.id.spi;
   }
+
+  statistics(): Partial<Record<StatCounter, number>> {
+    return kernelStatistics();
+  }
+
+  /** IKE must bypass our policies, and the NAT-T socket hand ESP-in-UDP to the kernel (ike-socket.ts). */
+  ikeSocketBound(address: string, port: number, natt: boolean): Result<void, string[]> {
+    const problems = prepareIkeSocket(address, port, natt);
+    return problems.length ? err(problems) : ok(undefined);
+  }
+
+  /** Nothing to do: on a prepared NAT-T socket the kernel takes ESP-in-UDP before it reaches us. */
+  receiveEsp(): void {}
 
   onEvent(listener: (e: DataPlaneEvent) => void): () => void {
     this.listeners.add(listener);

@@ -4,10 +4,24 @@
 // written back into the TUN for the kernel to deliver.
 //
 // The UDP socket is not ours: IKE and ESP share port 4500 (the non-ESP marker tells them apart), so the owner of
-// the socket (the agent's IKE service) hands us ESP payloads and gives us a way to send.
-import type { StatCounter } from '@ipsec/schema';
+// the socket (the agent's IKE service) hands us ESP payloads and gives us a way to send. Protected destinations are
+// routed into the TUN as their policies come and go.
+import { ok, type Result, type StatCounter } from '@ipsec/schema';
+import type {
+  Capability,
+  DataPlaneEvent,
+  HostedDataPlane,
+  PolicyInfo,
+  PolicyKey,
+  PolicySpec,
+  SaCounters,
+  SaInfo,
+  SaKey,
+  SaSpec,
+} from '../types.ts';
 import type { UserspaceDataPlane } from './backend.ts';
 import type { RawEsp } from './raw-esp.ts';
+import { TunRoutes } from './routes.ts';
 import type { Tun } from './tun.ts';
 
 export interface UdpEndpoint {
@@ -25,8 +39,13 @@ export interface UserspaceHostOptions {
   raw?: RawEsp;
 }
 
-export class UserspaceHost {
+export class UserspaceHost implements HostedDataPlane {
+  readonly udpOnly: boolean;
+  /** Our ESP runs on the CPU. */
+  readonly hardwareAead = false;
   private lifetimeTimer?: NodeJS.Timeout;
+  private readonly listeners = new Set<(e: DataPlaneEvent) => void>();
+  private readonly routes: TunRoutes;
   /** Packets the kernel routed into the TUN that no policy claimed (they cannot go back: they would loop). */
   private readonly hostStats: Partial<Record<StatCounter, number>> = {};
   private readonly from: UdpEndpoint = { address: '', port: 0 };
@@ -37,7 +56,70 @@ export class UserspaceHost {
     readonly tun: Tun,
     private readonly send: UdpSend,
     private readonly opts: UserspaceHostOptions = {},
-  ) {}
+  ) {
+    this.udpOnly = opts.raw === undefined;
+    this.routes = new TunRoutes(tun.name, (e) => this.emit(e));
+    backend.onEvent((e) => this.emit(e));
+  }
+
+  get capability(): Capability {
+    return this.backend.capability;
+  }
+
+  private emit(e: DataPlaneEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  onEvent(listener: (e: DataPlaneEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  installSa(sa: SaSpec): Promise<void> {
+    return this.backend.installSa(sa);
+  }
+
+  updateSa(sa: SaSpec): Promise<void> {
+    return this.backend.updateSa(sa);
+  }
+
+  deleteSa(key: SaKey): Promise<void> {
+    return this.backend.deleteSa(key);
+  }
+
+  async installPolicy(p: PolicySpec): Promise<void> {
+    await this.backend.installPolicy(p);
+    await this.routes.installed(p);
+  }
+
+  async removePolicy(key: PolicyKey): Promise<void> {
+    try {
+      await this.backend.removePolicy(key);
+    } finally {
+      await this.routes.removed(key); // a policy the backend no longer had still gives its route back
+    }
+  }
+
+  listPolicies(): Promise<PolicyInfo[]> {
+    return this.backend.listPolicies();
+  }
+
+  listSas(): Promise<SaInfo[]> {
+    return this.backend.listSas();
+  }
+
+  counters(key: SaKey): Promise<SaCounters | undefined> {
+    return this.backend.counters(key);
+  }
+
+  /** Nothing to prepare: we read ESP from the NAT-T socket ourselves (receiveEsp) and have no kernel policies. */
+  ikeSocketBound(): Result<void, string[]> {
+    return ok(undefined);
+  }
+
+  receiveEsp(payload: Uint8Array): void {
+    this.fromEsp(payload);
+  }
 
   start(): void {
     this.tun.start((p) => this.fromTun(p));
@@ -83,6 +165,8 @@ export class UserspaceHost {
 
   async close(): Promise<void> {
     clearInterval(this.lifetimeTimer);
+    await this.routes.clear();
+    this.listeners.clear();
     await this.tun.close();
     await this.opts.raw?.close();
     await this.backend.close();

@@ -1,9 +1,8 @@
-// The agent's data plane service pieces that run without namespaces: the kernel's XFRM counters under the
-// manual's names (the end-to-end path through TUN and UDP is e2e/interop/dataplane.test.ts).
+// The kernel backend's Statistics: the kernel's XFRM counters under the manual's names (runs without namespaces).
 import { readFileSync } from 'node:fs';
 import { STAT_COUNTERS } from '@ipsec/schema';
 import { describe, expect, it } from 'vitest';
-import { kernelStatistics } from '../src/dataplane/dataplane-service.ts';
+import { kernelStatistics } from '../src/kernel/statistics.ts';
 
 describe('kernel statistics', () => {
   it('reads /proc/net/xfrm_stat into every Statistics counter the manual lists', () => {
