@@ -18,8 +18,7 @@ import CopyIcon from '@mui/icons-material/ContentCopy';
 import UpIcon from '@mui/icons-material/ArrowUpward';
 import DownIcon from '@mui/icons-material/ArrowDownward';
 import ColumnsIcon from '@mui/icons-material/ViewColumn';
-import type { MenuDef } from '@ipsec/schema';
-import { useMenuItems, type ApiEntry, type MenuName } from '../api/config.ts';
+import { useMenuItems, type ApiEntry, type ConfigMenuDef } from '../api/config.ts';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
@@ -38,13 +37,13 @@ export function ConfigTable({
   basePath,
   tools,
 }: {
-  menu: MenuDef;
+  menu: ConfigMenuDef;
   basePath: string;
   /** Menu commands beside the standard tools (System > Certificates: Import, Sign, Export). */
   tools?: (selected: ApiEntry[]) => React.ReactNode;
 }) {
   const { canWrite } = useSession();
-  const q = useMenuItems(menu.name as MenuName);
+  const q = useMenuItems(menu.name);
   const actions = useConfigActions(menu);
   const apiRef = useGridApiRef();
   const [find, setFind] = useState('');
@@ -227,7 +226,7 @@ export function Tool({
   );
 }
 
-function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
+function columnsOf(menu: ConfigMenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
   const legend = menu.name === 'certificate' ? CERT_FLAG_LEGEND : FLAG_LEGEND;
   const columns: SizedColumn<Row>[] = [
     {

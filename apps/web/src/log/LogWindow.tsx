@@ -1,15 +1,10 @@
 // Log: live.log lines (time, topics, message), resumed after reconnects, with topic filter and search.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Chip, TextField, Typography } from '@mui/material';
-import { trpc } from '../api/trpc.ts';
+import { trpc, type RouterOutputs, type Yielded } from '../api/trpc.ts';
 import { Window } from '../shell/Window.tsx';
 
-interface LogLine {
-  seq: number;
-  at: number;
-  topics: string[];
-  message: string;
-}
+type LogLine = Yielded<RouterOutputs['live']['log']>['data'];
 
 const TOPICS = ['ipsec', 'error', 'warning', 'info', 'debug', 'system'];
 const KEEP = 2000;
@@ -21,7 +16,7 @@ function useLogLines(): LogLine[] {
       { since: 0 },
       {
         onData: (t) => {
-          const l = t.data as LogLine;
+          const l = t.data;
           setLines((prev) =>
             prev.length && prev[prev.length - 1]!.seq >= l.seq ? prev : [...prev.slice(-(KEEP - 1)), l],
           );

@@ -9,10 +9,11 @@ import {
   defaultSiteToSiteProposals,
   siteToSiteInputSchema,
   type SiteToSiteInput,
+  type WizardProposals,
 } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { finishSiteToSite, previewSiteToSite } from './api.ts';
-import { clone, compact, issuesOf, remap, type Errors, type ProposalsDraft } from './draft.ts';
+import { compact, issuesOf, remap, type Errors } from './draft.ts';
 import { ReviewBody, useWizardReview } from './Review.tsx';
 import { DefaultProposals, ProposalsInput } from './RwSteps.tsx';
 import { ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
@@ -28,7 +29,7 @@ interface S2sDraft {
   remoteNetworks: string[];
   psk: string;
   customProposals: boolean;
-  proposals: ProposalsDraft;
+  proposals: WizardProposals;
 }
 
 const newDraft = (): S2sDraft => ({
@@ -40,7 +41,7 @@ const newDraft = (): S2sDraft => ({
   remoteNetworks: [''],
   psk: '',
   customProposals: false,
-  proposals: clone(defaultSiteToSiteProposals()) as ProposalsDraft,
+  proposals: defaultSiteToSiteProposals(),
 });
 
 let current: S2sDraft | null = null;
@@ -65,7 +66,7 @@ function toInput(d: S2sDraft): SiteToSiteInput {
     localNetworks: compact(d.localNetworks).list,
     remoteNetworks: compact(d.remoteNetworks).list,
     psk: d.psk,
-    ...(d.customProposals ? { proposals: d.proposals as SiteToSiteInput['proposals'] } : {}),
+    ...(d.customProposals ? { proposals: d.proposals } : {}),
   };
 }
 
@@ -301,7 +302,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
               ['Tunnel', `${input.localAddress} ⇄ ${input.remoteAddress} (${draft.exchangeMode}) · name ${input.name}`],
               [
                 'Networks',
-                `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`,
+                `${compact(draft.localNetworks).list.join(', ')} ⇄ ${compact(draft.remoteNetworks).list.join(', ')}`,
               ],
               ['Authentication', 'pre-shared key'],
               ['Algorithms', draft.customProposals ? 'chosen' : 'defaults'],
