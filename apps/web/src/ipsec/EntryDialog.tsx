@@ -22,18 +22,8 @@ import { printCell, sameDraft, secretIsSet, toDraft } from '../fields/format.ts'
 import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
+import { copyName, dialogModeOf, singular, type DialogMode } from './entry.ts';
 import { RefNames } from './RefNames.tsx';
-
-export type DialogMode = { kind: 'edit'; id: number } | { kind: 'new' } | { kind: 'copy'; from: number };
-
-/** The dialog a route segment opens: "new", "copy-3" or "3" (#/ip/ipsec/peers/3). */
-function dialogModeOf(item: string | undefined): DialogMode | null {
-  if (!item) return null;
-  if (item === 'new') return { kind: 'new' };
-  const copy = /^copy-(\d+)$/.exec(item);
-  if (copy) return { kind: 'copy', from: Number(copy[1]) };
-  return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
-}
 
 /**
  * The entry dialog of a menu window's route: `item` is the segment after `base` ("new", "copy-3",
@@ -66,8 +56,6 @@ export function RoutedEntryDialog({
 const TAB_ORDER = ['General', 'Advanced', 'Encryption', 'Authentication', 'Status'] as const;
 /** Shown as dialog buttons and in the footer, not as fields (as in WinBox). */
 const BUTTON_FIELDS = ['disabled', 'comment'];
-
-export const singular = (title: string) => (title.endsWith('ies') ? title.slice(0, -3) + 'y' : title.replace(/s$/, ''));
 
 export function EntryDialog({
   menu,
@@ -398,13 +386,4 @@ export function EntryDialog({
       </DialogActions>
     </Dialog>
   );
-}
-
-/** "<name>-copy", "<name>-copy2", ...: the first name not taken (the agent picks the same for copyFrom). */
-export function copyName(items: readonly ApiEntry[], key: string, name: string): string {
-  const taken = new Set(items.map((e) => e[key]));
-  for (let n = 1; ; n++) {
-    const candidate = `${name}-copy${n > 1 ? n : ''}`;
-    if (!taken.has(candidate)) return candidate;
-  }
 }
