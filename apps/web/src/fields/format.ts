@@ -31,7 +31,7 @@ export function printCell(field: Field | undefined, value: unknown): string {
   if (field?.meta.secret) return '';
   if (!field) return Array.isArray(value) ? value.join(',') : String(value);
   try {
-    return field.print(value as never);
+    return field.print(value);
   } catch {
     return String(value);
   }

@@ -166,10 +166,9 @@ export function ConfigTable({
           rowSelectionModel={selection}
           onRowSelectionModelChange={setSelection}
           onRowDoubleClick={(p) => open(p.id)}
-          getRowClassName={(p) => {
-            const r = p.row as Row;
-            return r.disabled === true ? 'row-disabled' : r.invalid === true ? 'row-invalid' : '';
-          }}
+          getRowClassName={({ row }) =>
+            row.disabled === true ? 'row-disabled' : row.invalid === true ? 'row-invalid' : ''
+          }
           localeText={{ noRowsLabel: q.isError ? `Cannot load: ${q.error.message}` : 'No items' }}
           sx={{
             border: 0,
