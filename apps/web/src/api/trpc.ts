@@ -2,14 +2,13 @@
 // wire contract: every type the agent sends or takes is inferred from its router, never re-declared,
 // so a change on the agent side fails this app's typecheck instead of its users.
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@ipsec/agent/router';
 import { useSyncExternalStore } from 'react';
 
 export type Trpc = ReturnType<typeof createTRPCClient<AppRouter>>;
 /** What each procedure answers, as it arrives (after JSON). */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
-export type RouterInputs = inferRouterInputs<AppRouter>;
 /** What a subscription yields, one message. */
 export type Yielded<S> = S extends AsyncIterable<infer T> ? T : never;
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';

@@ -25,10 +25,8 @@ import { useConfigActions } from './actions.ts';
 import { fieldColumn, sizeColumns, type SizedColumn } from './columns.ts';
 import { CERT_FLAG_LEGEND, FLAG_LEGEND, flagTitle, flagsOf } from './flags.ts';
 
-interface Row extends ApiEntry {
-  '#': number;
-  flags: string;
-}
+/** An entry with its position and flag letters, as the table shows it. */
+type Row = ApiEntry & { '#': number; flags: string };
 
 const emptySelection = (): GridRowSelectionModel => ({ type: 'include', ids: new Set() });
 
