@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // tests (e2e/interop); the browser tests in e2e/tests are Playwright's.
 export default defineConfig({
   test: {
-    projects: ['packages/schema', 'packages/ike', 'packages/dataplane', 'apps/agent', 'e2e'],
+    projects: ['packages/schema', 'packages/ike', 'packages/dataplane', 'apps/agent', 'apps/web', 'e2e'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -87,7 +87,7 @@ interface AgentSlot {
 
 export const test = base.extend<{ agent: RunningAgent }, { agentSlot: AgentSlot }>({
   agentSlot: [
-    async (_fixtures, use) => {
+    async ({}, use) => {
       const slot: AgentSlot = {};
       await use(slot);
       slot.running?.stop();

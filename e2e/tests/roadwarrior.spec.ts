@@ -69,7 +69,7 @@ test.afterAll(async () => {
 });
 
 // On failure: the agent's and each charon's log, as files next to the test's other results.
-test.afterEach(async (_fixtures, info) => {
+test.afterEach(async ({}, info) => {
   if (info.status === info.expectedStatus) return;
   const logs: [string, string][] = [
     ['agent.log', agent?.output.slice(-50_000) ?? ''],

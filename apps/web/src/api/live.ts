@@ -3,34 +3,25 @@
 // module folds the deltas back into snapshots; the browser never polls, and rates come from the
 // difference between consecutive snapshots.
 import { useEffect, useState } from 'react';
-import { messageOf, trpc } from './trpc.ts';
+import { messageOf, trpc, type RouterOutputs, type Yielded } from './trpc.ts';
 
-export type LiveRow = { id: number; [prop: string]: unknown };
+/** One message of live.watch (apps/agent/src/live/watch.ts). */
+export type LiveDelta = Yielded<RouterOutputs['live']['watch']>;
+/** An Active Peers row. */
+export type PeerRow = NonNullable<LiveDelta['peers']>[number];
+/** An Installed SAs row (current-bytes and current-packets as the last counters said). */
+export type SaRow = NonNullable<LiveDelta['sas']>['set'][number];
+/** The agent's data plane: which backend protects traffic and why. */
+export type DataPlaneInfo = NonNullable<LiveDelta['dataplane']>;
 
 export interface LiveSnapshot {
   /** Agent clock, ms. */
   at: number;
-  peers: LiveRow[];
-  sas: LiveRow[];
-  statistics: Record<string, number>;
-  /** The agent's data plane: which backend protects traffic and why; null = none. */
+  peers: PeerRow[];
+  sas: SaRow[];
+  statistics: NonNullable<LiveDelta['statistics']>;
+  /** null = no data plane. */
   dataplane: DataPlaneInfo | null;
-}
-
-export interface DataPlaneInfo {
-  backend: 'kernel' | 'userspace';
-  reason: string;
-  device?: string;
-}
-
-/** One message of live.watch (see apps/agent/src/live/watch.ts). */
-interface LiveDelta {
-  at: number;
-  full: boolean;
-  peers?: LiveRow[];
-  sas?: { set: LiveRow[]; counters: [number, number, number][]; removed: number[] };
-  statistics?: Record<string, number>;
-  dataplane?: DataPlaneInfo | null;
 }
 
 export interface LiveWatch {
@@ -49,7 +40,7 @@ export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSn
   const base: LiveSnapshot = d.full || !prev ? { at: d.at, peers: [], sas: [], statistics: {}, dataplane: null } : prev;
   let sas = base.sas;
   if (d.sas) {
-    const byId = new Map<number, LiveRow>(d.full ? [] : sas.map((r) => [r.id, r]));
+    const byId = new Map<number, SaRow>(d.full ? [] : sas.map((r) => [r.id, r]));
     for (const id of d.sas.removed) byId.delete(id);
     for (const row of d.sas.set) byId.set(row.id, row);
     for (const [id, bytes, packets] of d.sas.counters) {
@@ -61,11 +52,12 @@ export function applyDelta(prev: LiveSnapshot | undefined, d: LiveDelta): LiveSn
   return {
     at: d.at,
     peers: d.peers ?? base.peers,
-    sas: sas.map((r) =>
-      typeof r['expires-at'] === 'number'
-        ? { ...r, 'expires-in': Math.max(0, Math.floor(((r['expires-at'] as number) - d.at) / 1000)) }
-        : r,
-    ),
+    sas: sas.map((r) => {
+      const expiresAt = r['expires-at'];
+      return typeof expiresAt === 'number'
+        ? { ...r, 'expires-in': Math.max(0, Math.floor((expiresAt - d.at) / 1000)) }
+        : r;
+    }),
     statistics: { ...base.statistics, ...(d.statistics ?? {}) },
     dataplane: d.dataplane !== undefined ? d.dataplane : base.dataplane,
   };
@@ -77,8 +69,7 @@ export function useLiveWatch(): LiveWatch {
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const sub = trpc().live.watch.subscribe(undefined, {
       onData: (delta) => {
-        const d = delta as unknown as LiveDelta;
-        setState((s) => ({ prev: s.cur, cur: applyDelta(s.cur, d), idle: false }));
+        setState((s) => ({ prev: s.cur, cur: applyDelta(s.cur, delta), idle: false }));
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => setState((s) => ({ ...s, idle: true })), IDLE_MS);
       },

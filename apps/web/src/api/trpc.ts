@@ -1,9 +1,16 @@
-// The tRPC client over the agent's WebSocket (/trpc, cookie auth) and its connection state.
+// The tRPC client over the agent's WebSocket (/trpc, cookie auth) and its connection state, and the
+// wire contract: every type the agent sends or takes is inferred from its router, never re-declared,
+// so a change on the agent side fails this app's typecheck instead of its users.
 import { createTRPCClient, createWSClient, wsLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@ipsec/agent/router';
 import { useSyncExternalStore } from 'react';
 
 export type Trpc = ReturnType<typeof createTRPCClient<AppRouter>>;
+/** What each procedure answers, as it arrives (after JSON). */
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+/** What a subscription yields, one message. */
+export type Yielded<S> = S extends AsyncIterable<infer T> ? T : never;
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
 
 let state: ConnectionState = 'connecting';
@@ -60,20 +67,16 @@ export function trpc(): Trpc {
   return client;
 }
 
-export interface ApiIssue {
-  menu: string;
-  id?: number;
-  field?: string;
-  message: string;
-}
+/** An error of one of the router's procedures: its `data` has the shape of the agent's error formatter. */
+type ApiError = TRPCClientError<AppRouter>;
+const isApiError = (e: unknown): e is ApiError => e instanceof TRPCClientError;
+
+/** One config issue of a refused change (menu, entry, field, message). */
+export type ApiIssue = NonNullable<NonNullable<ApiError['data']>['issues']>[number];
 
 /** Config issues carried by a tRPC error (data.issues), if any. */
 export function issuesOf(e: unknown): ApiIssue[] {
-  if (e instanceof TRPCClientError) {
-    const data = e.data as { issues?: ApiIssue[] } | undefined;
-    if (data?.issues) return data.issues;
-  }
-  return [];
+  return (isApiError(e) && e.data?.issues) || [];
 }
 
 export function messageOf(e: unknown): string {

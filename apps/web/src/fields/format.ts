@@ -1,6 +1,7 @@
 // Between API values and what tables and dialog widgets show: RouterOS text via field.print,
 // editable text for time/int/port/lists, secrets never shown.
 import { SECRET_PLACEHOLDER, type Field } from '@ipsec/schema';
+import type { DataPlaneInfo } from '../api/live.ts';
 
 const NUMBER = new Intl.NumberFormat();
 /** "1,234,567": one shared formatter (Number#toLocaleString builds one per call, too slow for live tables). */
@@ -30,7 +31,7 @@ export function printCell(field: Field | undefined, value: unknown): string {
   if (field?.meta.secret) return '';
   if (!field) return Array.isArray(value) ? value.join(',') : String(value);
   try {
-    return field.print(value as never);
+    return field.print(value);
   } catch {
     return String(value);
   }
@@ -58,4 +59,12 @@ export const secretIsSet = (value: unknown) =>
 export function sameDraft(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
   return a === b;
+}
+
+/** Which data plane protects traffic, in a line an admin can act on (the reason is the probe's finding). */
+export function dataPlaneText(info: DataPlaneInfo | null): string {
+  if (!info) return 'Data plane: none (no traffic is protected)';
+  return info.backend === 'kernel'
+    ? `Data plane: kernel XFRM (${info.reason})`
+    : `Data plane: userspace ESP on ${info.device ?? 'TUN'} (${info.reason})`;
 }

@@ -18,18 +18,15 @@ import CopyIcon from '@mui/icons-material/ContentCopy';
 import UpIcon from '@mui/icons-material/ArrowUpward';
 import DownIcon from '@mui/icons-material/ArrowDownward';
 import ColumnsIcon from '@mui/icons-material/ViewColumn';
-import type { MenuDef } from '@ipsec/schema';
-import { useMenuItems, type ApiEntry, type MenuName } from '../api/config.ts';
+import { useMenuItems, type ApiEntry, type ConfigMenuDef } from '../api/config.ts';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
 import { useConfigActions } from './actions.ts';
 import { fieldColumn, sizeColumns, type SizedColumn } from './columns.ts';
 import { CERT_FLAG_LEGEND, FLAG_LEGEND, flagTitle, flagsOf } from './flags.ts';
 
-interface Row extends ApiEntry {
-  '#': number;
-  flags: string;
-}
+/** An entry with its position and flag letters, as the table shows it. */
+type Row = ApiEntry & { '#': number; flags: string };
 
 const emptySelection = (): GridRowSelectionModel => ({ type: 'include', ids: new Set() });
 
@@ -38,13 +35,13 @@ export function ConfigTable({
   basePath,
   tools,
 }: {
-  menu: MenuDef;
+  menu: ConfigMenuDef;
   basePath: string;
   /** Menu commands beside the standard tools (System > Certificates: Import, Sign, Export). */
   tools?: (selected: ApiEntry[]) => React.ReactNode;
 }) {
   const { canWrite } = useSession();
-  const q = useMenuItems(menu.name as MenuName);
+  const q = useMenuItems(menu.name);
   const actions = useConfigActions(menu);
   const apiRef = useGridApiRef();
   const [find, setFind] = useState('');
@@ -167,10 +164,9 @@ export function ConfigTable({
           rowSelectionModel={selection}
           onRowSelectionModelChange={setSelection}
           onRowDoubleClick={(p) => open(p.id)}
-          getRowClassName={(p) => {
-            const r = p.row as Row;
-            return r.disabled === true ? 'row-disabled' : r.invalid === true ? 'row-invalid' : '';
-          }}
+          getRowClassName={({ row }) =>
+            row.disabled === true ? 'row-disabled' : row.invalid === true ? 'row-invalid' : ''
+          }
           localeText={{ noRowsLabel: q.isError ? `Cannot load: ${q.error.message}` : 'No items' }}
           sx={{
             border: 0,
@@ -227,7 +223,7 @@ export function Tool({
   );
 }
 
-function columnsOf(menu: MenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
+function columnsOf(menu: ConfigMenuDef): { columns: SizedColumn<Row>[]; hidden: Record<string, boolean> } {
   const legend = menu.name === 'certificate' ? CERT_FLAG_LEGEND : FLAG_LEGEND;
   const columns: SizedColumn<Row>[] = [
     {

@@ -14,33 +14,31 @@ import {
   Typography,
 } from '@mui/material';
 import { useQueryClient } from '@tanstack/react-query';
-import { ConfigError, applyInput, checkEntry, defaults, formatIssue, type Field, type MenuDef } from '@ipsec/schema';
-import { menuKey, useMenuItems, type ApiEntry, type MenuData, type MenuName } from '../api/config.ts';
+import { ConfigError, applyInput, checkEntry, defaults, formatIssue, type Field } from '@ipsec/schema';
+import { menuKey, useMenuItems, type ApiEntry, type ConfigMenuDef, type MenuData } from '../api/config.ts';
 import { issuesOf, messageOf, trpc, type ApiIssue } from '../api/trpc.ts';
 import { FieldInput, FieldRow } from '../fields/FieldInput.tsx';
 import { printCell, sameDraft, secretIsSet, toDraft } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { useSession } from '../shell/session.ts';
+import { copyName, dialogModeOf, singular, type DialogMode } from './entry.ts';
 import { RefNames } from './RefNames.tsx';
-
-export type DialogMode = { kind: 'edit'; id: number } | { kind: 'new' } | { kind: 'copy'; from: number };
-
-/** The dialog a route segment opens: "new", "copy-3" or "3" (#/ip/ipsec/peers/3). */
-function dialogModeOf(item: string | undefined): DialogMode | null {
-  if (!item) return null;
-  if (item === 'new') return { kind: 'new' };
-  const copy = /^copy-(\d+)$/.exec(item);
-  if (copy) return { kind: 'copy', from: Number(copy[1]) };
-  return /^\d+$/.test(item) ? { kind: 'edit', id: Number(item) } : null;
-}
 
 /**
  * The entry dialog of a menu window's route: `item` is the segment after `base` ("new", "copy-3",
  * "3"); nothing when it names no dialog. Closing goes back to `base`, a created entry to its own
  * route, Copy to base/copy-id.
  */
-export function RoutedEntryDialog({ menu, base, item }: { menu: MenuDef; base: string; item: string | undefined }) {
+export function RoutedEntryDialog({
+  menu,
+  base,
+  item,
+}: {
+  menu: ConfigMenuDef;
+  base: string;
+  item: string | undefined;
+}) {
   const mode = dialogModeOf(item);
   if (!mode) return null;
   return (
@@ -59,8 +57,6 @@ const TAB_ORDER = ['General', 'Advanced', 'Encryption', 'Authentication', 'Statu
 /** Shown as dialog buttons and in the footer, not as fields (as in WinBox). */
 const BUTTON_FIELDS = ['disabled', 'comment'];
 
-export const singular = (title: string) => (title.endsWith('ies') ? title.slice(0, -3) + 'y' : title.replace(/s$/, ''));
-
 export function EntryDialog({
   menu,
   mode,
@@ -68,7 +64,7 @@ export function EntryDialog({
   onCreated,
   onCopy,
 }: {
-  menu: MenuDef;
+  menu: ConfigMenuDef;
   mode: DialogMode;
   onClose: () => void;
   onCreated: (id: number) => void;
@@ -78,7 +74,7 @@ export function EntryDialog({
   const readOnly = !canWrite;
   const qc = useQueryClient();
   const { confirm, prompt } = useDialogs();
-  const q = useMenuItems(menu.name as MenuName);
+  const q = useMenuItems(menu.name);
   const items = q.data?.items ?? [];
   const srcId = mode.kind === 'edit' ? mode.id : mode.kind === 'copy' ? mode.from : undefined;
   const live = menu.single ? items[0] : srcId !== undefined ? items.find((e) => e.id === srcId) : undefined;
@@ -177,22 +173,22 @@ export function EntryDialog({
     setBusy(true);
     try {
       if (isNew) {
-        const created = (await trpc().config.add.mutate({
-          menu: menu.name as MenuName,
+        const created = await trpc().config.add.mutate({
+          menu: menu.name,
           values: typed,
           ...(mode.kind === 'copy' ? { copyFrom: mode.from } : {}),
-        })) as ApiEntry;
+        });
         upsertCache(created);
         setEdits({});
         setIssues([]);
         if (close) onClose();
         else onCreated(created.id);
       } else {
-        const updated = (await trpc().config.set.mutate({
-          menu: menu.name as MenuName,
+        const updated = await trpc().config.set.mutate({
+          menu: menu.name,
           ids: [live!.id],
           values: typed,
-        })) as ApiEntry[];
+        });
         for (const u of updated) upsertCache(u);
         setEdits({});
         setIssues([]);
@@ -235,7 +231,7 @@ export function EntryDialog({
   const remove = async () => {
     if (!live || !(await confirm(`Remove this ${singular(menu.title).toLowerCase()}?`, 'Remove'))) return;
     try {
-      await trpc().config.remove.mutate({ menu: menu.name as MenuName, ids: [live.id] });
+      await trpc().config.remove.mutate({ menu: menu.name, ids: [live.id] });
       onClose();
     } catch (e) {
       // Shown in the dialog, like a failed OK: e.g. 'cannot remove "x": used by peer *1 (profile)'.
@@ -390,13 +386,4 @@ export function EntryDialog({
       </DialogActions>
     </Dialog>
   );
-}
-
-/** "<name>-copy", "<name>-copy2", ...: the first name not taken (the agent picks the same for copyFrom). */
-export function copyName(items: readonly ApiEntry[], key: string, name: string): string {
-  const taken = new Set(items.map((e) => e[key]));
-  for (let n = 1; ; n++) {
-    const candidate = `${name}-copy${n > 1 ? n : ''}`;
-    if (!taken.has(candidate)) return candidate;
-  }
 }

@@ -3,7 +3,7 @@
 import { useRef } from 'react';
 import { Box, Button, Tab, Tabs } from '@mui/material';
 import SettingsIcon from '@mui/icons-material/Settings';
-import { getMenu } from '@ipsec/schema';
+import { configMenu } from '../api/config.ts';
 import { navigate } from '../shell/route.ts';
 import { Window } from '../shell/Window.tsx';
 import { ConfigTable } from './ConfigTable.tsx';
@@ -19,7 +19,7 @@ export function IpsecWindow({ route }: { route: string[] }) {
   const tab = tabBySlug(route[0]) ?? tabBySlug(lastTab.current)!;
   lastTab.current = tab.slug;
   const tabPath = `${BASE}/${tab.slug}`;
-  const settings = getMenu('settings')!;
+  const settings = configMenu('settings');
 
   return (
     <Window title="IPsec">

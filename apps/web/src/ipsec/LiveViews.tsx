@@ -5,14 +5,14 @@ import { useMemo, useRef, useState } from 'react';
 import { Box, Button, Table, TableBody, TableCell, TableRow, TextField, Tooltip, Typography } from '@mui/material';
 import { DataGrid, type GridColumnVisibilityModel } from '@mui/x-data-grid';
 import type { ViewDef } from '@ipsec/schema';
-import { counterRates, rowRates, useLiveWatch, type DataPlaneInfo, type LiveRow } from '../api/live.ts';
+import { counterRates, rowRates, useLiveWatch, type DataPlaneInfo, type PeerRow, type SaRow } from '../api/live.ts';
 import { messageOf, trpc } from '../api/trpc.ts';
-import { formatByteRate, formatCount, formatCountRate } from '../fields/format.ts';
+import { dataPlaneText, formatByteRate, formatCount, formatCountRate } from '../fields/format.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
 import { fieldColumn, sizeColumns, type SizedColumn } from './columns.ts';
 
-type Row = LiveRow & { rate?: number; trend?: Trend };
+type Row = (PeerRow | SaRow) & { rate?: number; trend?: Trend };
 
 /** Rates kept per SA for its sparkline: the last minute at one update a second, in a ring (no copies). */
 const TREND_POINTS = 60;
@@ -217,14 +217,6 @@ export function LiveTable({ view }: { view: ViewDef }) {
       </Box>
     </Box>
   );
-}
-
-/** Which data plane protects traffic, in a line an admin can act on (the reason is the probe's finding). */
-export function dataPlaneText(info: DataPlaneInfo | null): string {
-  if (!info) return 'Data plane: none (no traffic is protected)';
-  return info.backend === 'kernel'
-    ? `Data plane: kernel XFRM (${info.reason})`
-    : `Data plane: userspace ESP on ${info.device ?? 'TUN'} (${info.reason})`;
 }
 
 function DataPlaneLabel({ info }: { info: DataPlaneInfo | null }) {

@@ -1,7 +1,6 @@
 // Names of a referenced menu's entries (for ref selects), loaded only for ref fields.
 import type { ReactNode } from 'react';
-import { getMenu } from '@ipsec/schema';
-import { useMenuItems, type MenuName } from '../api/config.ts';
+import { findConfigMenu, useMenuItems, type ConfigMenuDef } from '../api/config.ts';
 
 export function RefNames({
   menu,
@@ -11,12 +10,14 @@ export function RefNames({
   children: (names: string[] | undefined) => ReactNode;
 }) {
   if (!menu) return <>{children(undefined)}</>;
-  return <Loaded menu={menu}>{children}</Loaded>;
+  const target = findConfigMenu(menu);
+  if (!target) return <>{children([])}</>;
+  return <Loaded menu={target}>{children}</Loaded>;
 }
 
-function Loaded({ menu, children }: { menu: string; children: (names: string[] | undefined) => ReactNode }) {
-  const q = useMenuItems(menu as MenuName);
-  const key = getMenu(menu)?.key ?? 'name';
+function Loaded({ menu, children }: { menu: ConfigMenuDef; children: (names: string[] | undefined) => ReactNode }) {
+  const q = useMenuItems(menu.name);
+  const key = menu.key ?? 'name';
   const names = (q.data?.items ?? []).map((e) => String(e[key] ?? '')).filter(Boolean);
   return <>{children(names)}</>;
 }

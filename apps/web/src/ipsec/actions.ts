@@ -1,13 +1,12 @@
 // The RouterOS verbs on selected entries, with confirmation where destructive and errors reported.
 import { useCallback } from 'react';
-import type { MenuDef } from '@ipsec/schema';
 import { trpc, messageOf } from '../api/trpc.ts';
-import type { ApiEntry, MenuName } from '../api/config.ts';
+import type { ApiEntry, ConfigMenuDef } from '../api/config.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 
-export function useConfigActions(menu: MenuDef) {
+export function useConfigActions(menu: ConfigMenuDef) {
   const { confirm, prompt, notify } = useDialogs();
-  const name = menu.name as MenuName;
+  const { name } = menu;
 
   const run = useCallback(
     async (what: () => Promise<unknown>): Promise<boolean> => {

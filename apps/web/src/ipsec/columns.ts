@@ -73,8 +73,10 @@ export function fieldColumn<R extends GridValidRowModel>(
   const numeric = field.kind === 'int';
   return {
     kind,
-    text: (row) =>
-      numeric && typeof row[prop] === 'number' ? formatCount(row[prop] as number) : printCell(field, row[prop]),
+    text: (row) => {
+      const value: unknown = row[prop];
+      return numeric && typeof value === 'number' ? formatCount(value) : printCell(field, value);
+    },
     col: {
       field: prop,
       headerName: field.meta.label,

@@ -1,12 +1,13 @@
 // The IPsec window's tabs in WinBox order, each with its URL slug and its config menu or live view.
-import { getMenu, getView, type MenuDef, type ViewDef } from '@ipsec/schema';
+import { getView, type MenuName, type ViewDef } from '@ipsec/schema';
+import { configMenu, type ConfigMenuDef } from '../api/config.ts';
 
 export type IpsecTab = { slug: string; title: string } & (
-  { menu: MenuDef; view?: undefined } | { view: ViewDef; menu?: undefined }
+  { menu: ConfigMenuDef; view?: undefined } | { view: ViewDef; menu?: undefined }
 );
 
-const m = (slug: string, name: string): IpsecTab => {
-  const menu = getMenu(name)!;
+const m = (slug: string, name: MenuName): IpsecTab => {
+  const menu = configMenu(name);
   return { slug, title: menu.title, menu };
 };
 const v = (slug: string, name: string): IpsecTab => {

@@ -3,16 +3,9 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Chip, TextField, Typography } from '@mui/material';
 import { trpc } from '../api/trpc.ts';
 import { Window } from '../shell/Window.tsx';
-
-interface LogLine {
-  seq: number;
-  at: number;
-  topics: string[];
-  message: string;
-}
+import { appendLine, filterLines, formatLogTime, type LogLine } from './lines.ts';
 
 const TOPICS = ['ipsec', 'error', 'warning', 'info', 'debug', 'system'];
-const KEEP = 2000;
 
 function useLogLines(): LogLine[] {
   const [lines, setLines] = useState<LogLine[]>([]);
@@ -20,12 +13,7 @@ function useLogLines(): LogLine[] {
     const sub = trpc().live.log.subscribe(
       { since: 0 },
       {
-        onData: (t) => {
-          const l = t.data as LogLine;
-          setLines((prev) =>
-            prev.length && prev[prev.length - 1]!.seq >= l.seq ? prev : [...prev.slice(-(KEEP - 1)), l],
-          );
-        },
+        onData: (t) => setLines((prev) => appendLine(prev, t.data)),
       },
     );
     return () => sub.unsubscribe();
@@ -33,26 +21,13 @@ function useLogLines(): LogLine[] {
   return lines;
 }
 
-const time = (at: number) => {
-  const d = new Date(at);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-};
-
 export function LogWindow() {
   const lines = useLogLines();
   const [topics, setTopics] = useState<string[]>([]);
   const [find, setFind] = useState('');
   const end = useRef<HTMLDivElement>(null);
 
-  const shown = useMemo(() => {
-    const f = find.trim().toLowerCase();
-    return lines.filter(
-      (l) =>
-        (topics.length === 0 || l.topics.some((t) => topics.includes(t))) &&
-        (!f || l.message.toLowerCase().includes(f) || l.topics.join(',').includes(f)),
-    );
-  }, [lines, topics, find]);
+  const shown = useMemo(() => filterLines(lines, topics, find), [lines, topics, find]);
 
   useEffect(() => {
     end.current?.scrollIntoView({ block: 'end' });
@@ -131,7 +106,7 @@ export function LogWindow() {
                 '&:hover': { bgcolor: 'action.hover' },
               }}
             >
-              <span>{time(l.at)}</span>
+              <span>{formatLogTime(l.at)}</span>
               <span style={{ opacity: 0.75 }}>{l.topics.join(',')}</span>
               <span style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>{l.message}</span>
             </Box>

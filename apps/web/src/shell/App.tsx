@@ -28,7 +28,7 @@ export function App() {
   const [session, setSession] = useState<{ qc: QueryClient; user: SessionUser } | null>(null);
 
   useEffect(() => {
-    currentSession().then(setUser, () => setUser(null));
+    void currentSession().then((s) => setUser(s.ok ? s.value : null));
   }, []);
 
   useEffect(() => {
@@ -38,15 +38,12 @@ export function App() {
     }
     connect(() => {
       // The socket is refused without a valid session: if it expired, go back to the login page.
-      currentSession().then(
-        (u) => {
-          if (!u) {
-            setNotice('Your session has ended; please log in again.');
-            setUser(null);
-          }
-        },
-        () => {},
-      );
+      void currentSession().then((s) => {
+        if (!s.ok && s.error.status === 401) {
+          setNotice('Your session has ended; please log in again.');
+          setUser(null);
+        }
+      });
     });
     setSession({
       qc: new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }),

@@ -1,7 +1,16 @@
 // Login: device name, user and password, clear errors (wrong password, too many attempts).
 import { useState } from 'react';
 import { Alert, Box, Button, Paper, TextField, Typography } from '@mui/material';
-import { LoginError, login, type SessionUser } from '../api/session.ts';
+import type { RestFailure } from '../api/rest.ts';
+import { login, type SessionUser } from '../api/session.ts';
+
+/** Why the login failed, in words the user can act on. */
+export function loginFailureText(f: RestFailure): string {
+  if (f.status === 429)
+    return `Too many failed logins. ${f.retryAfter ? `Try again in ${f.retryAfter} s.` : f.message}`;
+  if (f.status === 401) return 'Wrong user name or password.';
+  return `Cannot log in: ${f.message}`;
+}
 
 export function Login({ onLogin, notice }: { onLogin: (u: SessionUser) => void; notice?: string }) {
   const [name, setName] = useState('admin');
@@ -13,16 +22,10 @@ export function Login({ onLogin, notice }: { onLogin: (u: SessionUser) => void; 
     e.preventDefault();
     setBusy(true);
     setError(null);
-    try {
-      onLogin(await login(name, password));
-    } catch (err) {
-      if (err instanceof LoginError && err.status === 429)
-        setError(`Too many failed logins. ${err.retryAfter ? `Try again in ${err.retryAfter} s.` : err.message}`);
-      else if (err instanceof LoginError && err.status === 401) setError('Wrong user name or password.');
-      else setError(`Cannot log in: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    const answer = await login(name, password);
+    if (answer.ok) onLogin(answer.value);
+    else setError(loginFailureText(answer.error));
+    setBusy(false);
   };
 
   return (

@@ -1,10 +1,13 @@
 // Hash routes: every window, tab and dialog has a URL (#/ip/ipsec/peers, #/ip/ipsec/peers/3, #/log).
 import { useSyncExternalStore } from 'react';
 
-function current(): string {
-  const h = location.hash.replace(/^#/, '');
-  return h.startsWith('/') ? h : '/' + h;
+/** Path segments of a location hash: '#/ip/ipsec/peers' -> ['ip', 'ipsec', 'peers'], decoded. */
+export function routeOf(hash: string): string[] {
+  return hash.replace(/^#/, '').split('/').filter(Boolean).map(decodeURIComponent);
 }
+
+/** The location hash of a route path, with or without its leading slash. */
+export const hashOf = (path: string) => '#' + (path.startsWith('/') ? path : '/' + path);
 
 function subscribe(l: () => void) {
   window.addEventListener('hashchange', l);
@@ -13,12 +16,11 @@ function subscribe(l: () => void) {
 
 /** Path segments of the current hash route, e.g. ['ip', 'ipsec', 'peers']. */
 export function useRoute(): string[] {
-  const path = useSyncExternalStore(subscribe, current);
-  return path.split('/').filter(Boolean).map(decodeURIComponent);
+  return routeOf(useSyncExternalStore(subscribe, () => location.hash));
 }
 
 export function navigate(path: string, replace = false) {
-  const url = '#' + (path.startsWith('/') ? path : '/' + path);
+  const url = hashOf(path);
   if (replace) history.replaceState(null, '', url);
   else location.hash = url;
   if (replace) window.dispatchEvent(new HashChangeEvent('hashchange'));

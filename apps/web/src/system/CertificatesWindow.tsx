@@ -17,9 +17,8 @@ import {
 import ImportIcon from '@mui/icons-material/FileUpload';
 import SignIcon from '@mui/icons-material/Draw';
 import ExportIcon from '@mui/icons-material/FileDownload';
-import { getMenu } from '@ipsec/schema';
-import { useMenuItems, type ApiEntry } from '../api/config.ts';
-import { messageOf, trpc } from '../api/trpc.ts';
+import { configMenu, useMenuItems, type ApiEntry } from '../api/config.ts';
+import { messageOf, trpc, type RouterOutputs } from '../api/trpc.ts';
 import { FieldRow } from '../fields/FieldInput.tsx';
 import { ConfigTable, Tool } from '../ipsec/ConfigTable.tsx';
 import { RoutedEntryDialog } from '../ipsec/EntryDialog.tsx';
@@ -28,7 +27,7 @@ import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
 
 const BASE = '/system/certificates';
-const menu = getMenu('certificate')!;
+const menu = configMenu('certificate');
 
 type Open = { kind: 'sign'; cert: ApiEntry } | { kind: 'export'; cert: ApiEntry } | { kind: 'import' } | null;
 
@@ -182,7 +181,7 @@ function SignDialog({ cert, onClose }: { cert: ApiEntry; onClose: () => void }) 
 }
 
 /** Downloads `files` from an export (text or base64) in the browser. */
-function download(files: { name: string; content: string; encoding: 'utf8' | 'base64' }[]): void {
+function download(files: RouterOutputs['config']['exportCertificate']['files']): void {
   for (const f of files) {
     const data = f.encoding === 'base64' ? Uint8Array.from(atob(f.content), (c) => c.charCodeAt(0)) : f.content;
     const url = URL.createObjectURL(

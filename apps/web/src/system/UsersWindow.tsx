@@ -21,14 +21,15 @@ import RemoveIcon from '@mui/icons-material/Remove';
 import CheckIcon from '@mui/icons-material/Check';
 import CloseIcon from '@mui/icons-material/Close';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { messageOf, trpc } from '../api/trpc.ts';
-import type { SessionUser, UserGroup } from '../api/session.ts';
+import { messageOf, trpc, type RouterOutputs } from '../api/trpc.ts';
+import type { UserGroup } from '../api/session.ts';
 import { FieldRow } from '../fields/FieldInput.tsx';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
 
-type U = SessionUser & { comment: string; disabled: boolean };
+/** An agent login as system.users.list answers it. */
+type U = RouterOutputs['system']['users']['list'][number];
 
 export function UsersWindow() {
   const qc = useQueryClient();
@@ -36,7 +37,7 @@ export function UsersWindow() {
   const { confirm, notify } = useDialogs();
   const q = useQuery({
     queryKey: ['system', 'users'],
-    queryFn: () => trpc().system.users.list.query() as Promise<U[]>,
+    queryFn: () => trpc().system.users.list.query(),
   });
   const [sel, setSel] = useState<string | null>(null);
   const [editing, setEditing] = useState<U | 'new' | null>(null);

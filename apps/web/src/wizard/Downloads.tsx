@@ -12,7 +12,6 @@ import {
   type WizardFinishResult,
   type WizardProfileFile,
 } from '@ipsec/schema';
-import { messageOf } from '../api/trpc.ts';
 import { useDialogs } from '../shell/dialogs.tsx';
 import { navigate } from '../shell/route.ts';
 import { downloadFile } from './api.ts';
@@ -50,11 +49,12 @@ export function DownloadsPanel({
 
   const get = async (e: React.MouseEvent, p: WizardProfileFile) => {
     e.preventDefault();
-    try {
-      await downloadFile(p.url, p.filename, p.containsKey && passphrase && !passphraseError ? passphrase : undefined);
-    } catch (err) {
-      notify(messageOf(err));
-    }
+    const done = await downloadFile(
+      p.url,
+      p.filename,
+      p.containsKey && passphrase && !passphraseError ? passphrase : undefined,
+    );
+    if (!done.ok) notify(done.error);
   };
 
   return (

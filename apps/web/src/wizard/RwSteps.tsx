@@ -27,8 +27,9 @@ import {
   WIZARD_PSK_MIN,
   defaultProposals,
   type WizardClient,
+  type WizardProposals,
 } from '@ipsec/schema';
-import { clone, type Errors, type ProposalsDraft, type RwDraft } from './draft.ts';
+import type { Errors, RwDraft } from './draft.ts';
 import { Choice, ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
 
 export interface StepProps {
@@ -421,7 +422,7 @@ export function ClientsStep({ draft, set, errors }: StepProps) {
               onChange={(e) =>
                 set({
                   customProposals: e.target.checked,
-                  ...(e.target.checked ? { proposals: clone(defaults) as ProposalsDraft } : {}),
+                  ...(e.target.checked ? { proposals: defaults } : {}),
                 })
               }
             />
@@ -438,7 +439,7 @@ export function ClientsStep({ draft, set, errors }: StepProps) {
 }
 
 /** The algorithms a wizard uses when the user does not choose them, one line per phase. */
-export function DefaultProposals({ proposals: p }: { proposals: ProposalsDraft }) {
+export function DefaultProposals({ proposals: p }: { proposals: WizardProposals }) {
   return (
     <Typography
       variant="caption"
@@ -454,14 +455,16 @@ export function DefaultProposals({ proposals: p }: { proposals: ProposalsDraft }
   );
 }
 
+const PFS_GROUPS: WizardProposals['esp']['pfs'][] = ['none', ...DH_GROUP_NAMES];
+
 /** Phase 1 and phase 2 algorithms (profile and proposal), issues on "proposals.ike.dh" etc. */
 export function ProposalsInput({
   proposals: p,
   onChange: put,
   errors,
 }: {
-  proposals: ProposalsDraft;
-  onChange: (p: ProposalsDraft) => void;
+  proposals: WizardProposals;
+  onChange: (p: WizardProposals) => void;
   errors: Errors;
 }) {
   return (
@@ -516,11 +519,13 @@ export function ProposalsInput({
         <Select
           size="small"
           value={p.esp.pfs}
-          onChange={(e) => put({ ...p, esp: { ...p.esp, pfs: e.target.value } })}
+          onChange={(e) =>
+            put({ ...p, esp: { ...p.esp, pfs: PFS_GROUPS.find((g) => g === e.target.value) ?? 'none' } })
+          }
           inputProps={{ 'aria-label': 'PFS group' }}
           sx={{ width: 220 }}
         >
-          {['none', ...DH_GROUP_NAMES].map((g) => (
+          {PFS_GROUPS.map((g) => (
             <MenuItem key={g} value={g} dense>
               {g}
             </MenuItem>
@@ -532,16 +537,16 @@ export function ProposalsInput({
 }
 
 /** Checkboxes for a list of algorithm names, in the schema's order. */
-function Checks({
+function Checks<T extends string>({
   label,
   values,
   selected,
   onChange,
 }: {
   label: string;
-  values: readonly string[];
-  selected: string[];
-  onChange: (v: string[]) => void;
+  values: readonly T[];
+  selected: T[];
+  onChange: (v: T[]) => void;
 }) {
   return (
     <Box

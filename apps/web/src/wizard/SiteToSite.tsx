@@ -3,94 +3,26 @@
 // other end gets a RouterOS script and a swanctl.conf. The draft lives in this tab's memory only.
 import { useMemo, useState } from 'react';
 import { Checkbox, FormControlLabel, MenuItem, Select } from '@mui/material';
-import {
-  WIZARD_NAME_MAX,
-  WIZARD_PSK_MIN,
-  defaultSiteToSiteProposals,
-  siteToSiteInputSchema,
-  type SiteToSiteInput,
-} from '@ipsec/schema';
+import { WIZARD_NAME_MAX, WIZARD_PSK_MIN, defaultSiteToSiteProposals } from '@ipsec/schema';
 import { navigate } from '../shell/route.ts';
 import { finishSiteToSite, previewSiteToSite } from './api.ts';
-import { clone, compact, issuesOf, remap, type Errors, type ProposalsDraft } from './draft.ts';
+import { compact } from './draft.ts';
 import { ReviewBody, useWizardReview } from './Review.tsx';
 import { DefaultProposals, ProposalsInput } from './RwSteps.tsx';
 import { ListInput, Row, Secret, StepIntro, Text } from './widgets.tsx';
 import { Done, WizardFrame, rememberFinish } from './Frame.tsx';
-import { stepOfField, useWizardSteps, type WizardStep } from './useWizardSteps.ts';
-
-interface S2sDraft {
-  name: string;
-  exchangeMode: 'ike2' | 'main';
-  localAddress: string;
-  remoteAddress: string;
-  localNetworks: string[];
-  remoteNetworks: string[];
-  psk: string;
-  customProposals: boolean;
-  proposals: ProposalsDraft;
-}
-
-const newDraft = (): S2sDraft => ({
-  name: 's2s',
-  exchangeMode: 'ike2',
-  localAddress: '',
-  remoteAddress: '',
-  localNetworks: [''],
-  remoteNetworks: [''],
-  psk: '',
-  customProposals: false,
-  proposals: clone(defaultSiteToSiteProposals()) as ProposalsDraft,
-});
-
-let current: S2sDraft | null = null;
+import {
+  S2S_STEPS,
+  checkS2sStep,
+  dropS2sDraft,
+  loadS2sDraft,
+  saveS2sDraft,
+  toS2sInput,
+  type S2sDraft,
+} from './site-to-site-draft.ts';
+import { useWizardSteps } from './useWizardSteps.ts';
 
 const BASE = '/wizard/site-to-site';
-
-const STEPS: WizardStep[] = [
-  { slug: 'tunnel', label: 'Tunnel', fields: ['name', 'exchangeMode', 'localAddress', 'remoteAddress'] },
-  { slug: 'networks', label: 'Networks', fields: ['localNetworks', 'remoteNetworks'] },
-  { slug: 'authentication', label: 'Pre-shared Key', fields: ['psk'] },
-  { slug: 'algorithms', label: 'Algorithms', fields: ['proposals'] },
-  { slug: 'review', label: 'Review', fields: [] },
-];
-const REVIEW = STEPS.length - 1;
-
-function toInput(d: S2sDraft): SiteToSiteInput {
-  return {
-    name: d.name.trim(),
-    exchangeMode: d.exchangeMode,
-    localAddress: d.localAddress.trim(),
-    remoteAddress: d.remoteAddress.trim(),
-    localNetworks: compact(d.localNetworks).list,
-    remoteNetworks: compact(d.remoteNetworks).list,
-    psk: d.psk,
-    ...(d.customProposals ? { proposals: d.proposals as SiteToSiteInput['proposals'] } : {}),
-  };
-}
-
-/** Valid stand-ins for the fields of steps not reached yet, so the whole schema (with its cross-field rules) can run. */
-const FILLER: Partial<SiteToSiteInput>[] = [
-  {},
-  { localNetworks: ['192.0.2.0/26'], remoteNetworks: ['192.0.2.64/26'] },
-  { psk: 'x'.repeat(WIZARD_PSK_MIN) },
-  {},
-];
-
-/** Issues of step `i`'s fields: the whole input checked, later steps' fields replaced by stand-ins. */
-function checkStep(d: S2sDraft, i: number): Errors {
-  if (i >= REVIEW) return {};
-  let input: SiteToSiteInput = toInput(d);
-  for (let k = i + 1; k < FILLER.length; k++) input = { ...input, ...FILLER[k] };
-  const all = issuesOf(siteToSiteInputSchema.safeParse(input));
-  const mine = Object.fromEntries(Object.entries(all).filter(([field]) => stepOfField(STEPS, field) === i));
-  // list items: back from the sent list's index to the row the user sees
-  return remap(
-    remap(mine, 'localNetworks', compact(d.localNetworks).row),
-    'remoteNetworks',
-    compact(d.remoteNetworks).row,
-  );
-}
 
 export function SiteToSiteWizard({ route }: { route: string[] }) {
   if (route[0] !== 'done') return <SiteToSiteSteps route={route} />;
@@ -117,20 +49,24 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
 }
 
 function SiteToSiteSteps({ route }: { route: string[] }) {
-  const [draft, setDraft] = useState<S2sDraft>(() => current ?? newDraft());
+  const [draft, setDraft] = useState<S2sDraft>(loadS2sDraft);
 
   const { index, isReview, errors, setAgentErrors, links, frame } = useWizardSteps({
     base: BASE,
-    steps: STEPS,
+    steps: S2S_STEPS,
     slug: route[0],
-    check: (i) => checkStep(draft, i),
+    check: (i) => checkS2sStep(draft, i),
   });
   const set = (patch: Partial<S2sDraft>) => {
-    setDraft((d) => (current = { ...d, ...patch }));
+    setDraft((d) => {
+      const next = { ...d, ...patch };
+      saveS2sDraft(next);
+      return next;
+    });
     setAgentErrors({});
   };
 
-  const input = useMemo(() => toInput(draft), [draft]);
+  const input = useMemo(() => toS2sInput(draft), [draft]);
   const review = useWizardReview({
     input,
     active: isReview,
@@ -139,21 +75,14 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
     onAgentErrors: setAgentErrors,
     onFinished: (result) => {
       rememberFinish('site-to-site', result);
-      current = null;
+      dropS2sDraft();
       navigate(`${BASE}/done/${encodeURIComponent(result.name)}`, true);
       return `Site to site "${result.name}" created`;
     },
   });
 
   return (
-    <WizardFrame
-      title="Site to Site Wizard"
-      {...frame}
-      onCancel={() => {
-        current = null;
-      }}
-      review={review}
-    >
+    <WizardFrame title="Site to Site Wizard" {...frame} onCancel={dropS2sDraft} review={review}>
       {index === 0 ? (
         <>
           <StepIntro title="1. Tunnel">
@@ -301,7 +230,7 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
               ['Tunnel', `${input.localAddress} ⇄ ${input.remoteAddress} (${draft.exchangeMode}) · name ${input.name}`],
               [
                 'Networks',
-                `${(input.localNetworks as string[]).join(', ')} ⇄ ${(input.remoteNetworks as string[]).join(', ')}`,
+                `${compact(draft.localNetworks).list.join(', ')} ⇄ ${compact(draft.remoteNetworks).list.join(', ')}`,
               ],
               ['Authentication', 'pre-shared key'],
               ['Algorithms', draft.customProposals ? 'chosen' : 'defaults'],

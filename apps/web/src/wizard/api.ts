@@ -1,8 +1,17 @@
 // The agent's wizard procedures (apps/agent/src/wizard/router.ts, `wizard.*`): preview (nothing
 // stored), finish (one transaction), profiles (the download links again, by setup name), and the
 // downloads themselves (GET/POST /api/wizard/<setup>/profile/<file> with the session cookie).
-import type { RoadWarriorInput, SiteToSiteInput, WizardFinishResult, WizardPreview } from '@ipsec/schema';
-import { trpc } from '../api/trpc.ts';
+import {
+  err,
+  ok,
+  type Result,
+  type RoadWarriorInput,
+  type SiteToSiteInput,
+  type WizardFinishResult,
+  type WizardPreview,
+} from '@ipsec/schema';
+import { failureOf, send } from '../api/rest.ts';
+import { messageOf, trpc } from '../api/trpc.ts';
 
 export const previewRoadWarrior = (input: RoadWarriorInput): Promise<WizardPreview> =>
   trpc().wizard.preview.query(input);
@@ -17,8 +26,8 @@ export const profilesOf = (name: string, exportPassphrase?: string): Promise<Wiz
   trpc().wizard.profiles.query(exportPassphrase ? { name, exportPassphrase } : name);
 
 /** Fetches one file (POST with the passphrase when given) and hands it to the browser as a download. */
-export async function downloadFile(url: string, filename: string, passphrase?: string): Promise<void> {
-  const res = await fetch(
+export async function downloadFile(url: string, filename: string, passphrase?: string): Promise<Result<void>> {
+  const answer = await send(
     url,
     passphrase
       ? {
@@ -29,17 +38,15 @@ export async function downloadFile(url: string, filename: string, passphrase?: s
         }
       : { credentials: 'same-origin' },
   );
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { detail?: string; message?: string };
-      message = body.detail || body.message || message;
-    } catch {
-      /* not JSON */
-    }
-    throw new Error(`${filename}: ${message}`);
+  if (!answer.ok) return err(answer.error.message);
+  const res = answer.value;
+  if (!res.ok) return err(`${filename}: ${(await failureOf(res)).message}`);
+  let blob: Blob;
+  try {
+    blob = await res.blob();
+  } catch (e) {
+    return err(messageOf(e));
   }
-  const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = href;
@@ -48,4 +55,5 @@ export async function downloadFile(url: string, filename: string, passphrase?: s
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return ok(undefined);
 }

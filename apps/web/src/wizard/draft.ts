@@ -13,14 +13,10 @@ import {
   type RoadWarriorInput,
   type WizardAuth,
   type WizardClient,
+  type WizardProposals,
   WIZARD_CLIENTS,
 } from '@ipsec/schema';
 import type { WizardStep } from './useWizardSteps.ts';
-
-export interface ProposalsDraft {
-  ike: { enc: string[]; hash: string[]; dh: string[] };
-  esp: { enc: string[]; auth: string[]; pfs: string };
-}
 
 export interface RwDraft {
   auth: WizardAuth;
@@ -39,7 +35,7 @@ export interface RwDraft {
   clients: WizardClient[];
   /** false: the algorithms every selected client accepts (defaultProposals), decided by the agent. */
   customProposals: boolean;
-  proposals: ProposalsDraft;
+  proposals: WizardProposals;
 }
 
 export const newRwDraft = (): RwDraft => ({
@@ -58,12 +54,8 @@ export const newRwDraft = (): RwDraft => ({
   splitNetworks: [''],
   clients: [...WIZARD_CLIENTS],
   customProposals: false,
-  proposals: clone(defaultProposals(WIZARD_CLIENTS)),
+  proposals: defaultProposals(WIZARD_CLIENTS),
 });
-
-export function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
 
 /** Field -> message, keyed like the schema's issue paths ("pool.1", "users.0.password", "proposals.ike.dh"). */
 export type Errors = Record<string, string>;
@@ -136,7 +128,7 @@ export function toInput(d: RwDraft): RoadWarriorInput {
     splitNetworks: d.tunnel === 'full' ? [] : compact(d.splitNetworks).list,
     clients: d.clients,
     ...credentials(d),
-    ...(d.customProposals ? { proposals: d.proposals as RoadWarriorInput['proposals'] } : {}),
+    ...(d.customProposals ? { proposals: d.proposals } : {}),
   };
 }
 

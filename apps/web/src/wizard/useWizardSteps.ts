@@ -22,6 +22,24 @@ export function stepOfField(steps: readonly WizardStep[], field: string): number
   return steps.findIndex((s) => s.fields.includes(head));
 }
 
+/**
+ * The step the URL's `slug` may show: the asked one if every step before it passes its check,
+ * else the first one that does not (an unknown slug: the first step). `reachable` is the furthest
+ * step the draft may be at; `wrongUrl` says the URL must be corrected.
+ */
+export function stepOfRoute(
+  steps: readonly WizardStep[],
+  slug: string | undefined,
+  check: (i: number) => Errors,
+): { index: number; reachable: number; wrongUrl: boolean } {
+  const review = steps.length - 1;
+  const asked = steps.findIndex((s) => s.slug === slug);
+  let reachable = 0;
+  while (reachable < review && Object.keys(check(reachable)).length === 0) reachable++;
+  const index = asked < 0 ? 0 : Math.min(asked, reachable);
+  return { index, reachable, wrongUrl: asked !== index };
+}
+
 export function useWizardSteps({
   base,
   steps,
@@ -37,11 +55,7 @@ export function useWizardSteps({
   check: (i: number) => Errors;
 }) {
   const review = steps.length - 1;
-  const asked = steps.findIndex((s) => s.slug === slug);
-  let reachable = 0;
-  while (reachable < review && Object.keys(check(reachable)).length === 0) reachable++;
-  const index = asked < 0 ? 0 : Math.min(asked, reachable);
-  const wrongUrl = asked !== index;
+  const { index, reachable, wrongUrl } = stepOfRoute(steps, slug, check);
   useEffect(() => {
     if (wrongUrl) navigate(`${base}/${steps[index]!.slug}`, true);
   }, [wrongUrl, index, base, steps]);
