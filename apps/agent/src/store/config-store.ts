@@ -19,6 +19,7 @@ import {
   type Entry,
   type MenuDef,
   type MenuName,
+  type MenuValues,
 } from '@ipsec/schema';
 import type { Db } from './db.ts';
 
@@ -74,14 +75,13 @@ export interface Revision {
   undone: number;
 }
 
-/** Per-menu work the store cannot do by itself, e.g. generating RSA keys for the Keys menu. */
-export interface MenuHooks {
-  prepare?(
-    menu: MenuName,
-    values: Record<string, unknown>,
-    before: Record<string, unknown> | null,
-  ): Record<string, unknown>;
-}
+/**
+ * Per-menu work the store cannot do by itself, e.g. generating RSA keys for the Keys menu: an entry's new values
+ * (and its values before, null when added) to the values to store. Throws ConfigError to refuse them.
+ */
+export type MenuHooks = {
+  [M in MenuName]?: (values: MenuValues<M>, before: MenuValues<M> | null) => MenuValues<M>;
+};
 
 type Draft = Map<MenuName, HeldEntry[]>;
 
@@ -144,7 +144,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
             if (menu.key) base[menu.key] = uniqueCopyName(list, menu.key, String(src.values[menu.key]));
           }
           let values = applyInput(menu, base, op.values);
-          values = this.hooks.prepare?.(op.menu, values, null) ?? values;
+          values = this.prepare(op.menu, values, null);
           const id = nextIds.get(op.menu) ?? 1;
           nextIds.set(op.menu, id + 1);
           list.push({ id, values, builtin: false });
@@ -155,7 +155,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
         case 'set': {
           const cur = find(op.id);
           let values = applyInput(menu, cur.values, op.values, op.id);
-          values = this.hooks.prepare?.(op.menu, values, cur.values) ?? values;
+          values = this.prepare(op.menu, values, cur.values);
           if (menu.key && cur.builtin && values[menu.key] !== cur.values[menu.key]) {
             throw new ConfigError([
               { menu: menu.name, id: op.id, field: menu.key, message: 'a default entry cannot be renamed' },
@@ -277,6 +277,17 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   // ------------------------------------------------------------------------------------------
+  /** The menu's hook, if it has one; `values` and `before` are `menu`'s (applyInput made them). */
+  private prepare(
+    menu: MenuName,
+    values: Record<string, unknown>,
+    before: Record<string, unknown> | null,
+  ): Record<string, unknown> {
+    type AnyHook = (values: Record<string, unknown>, before: Record<string, unknown> | null) => Record<string, unknown>;
+    const hook = this.hooks[menu] as AnyHook | undefined;
+    return hook ? hook(values, before) : values;
+  }
+
   private replay(user: string, kind: 'undo' | 'redo', target: number, changes: Change[], summary: string): number {
     const draft = this.cloneDraft();
     for (const c of changes) {
