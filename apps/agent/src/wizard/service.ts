@@ -8,15 +8,15 @@ import {
   applyInput,
   certificate,
   defaults,
+  parseWizardInput,
   roadWarriorInputSchema,
   siteToSiteInputSchema,
-  wizardIssues,
   type ConfigIssue,
   type WizardClient,
   type WizardFinishResult,
   type WizardPreview,
 } from '@ipsec/schema';
-import { ZodError, type ZodType } from 'zod';
+import type { ZodType } from 'zod';
 import type { User } from '../auth/users.ts';
 import type { Services } from '../api/router.ts';
 import { NotFoundError, requireFull, requireWrite } from '../api/config-service.ts';
@@ -35,21 +35,17 @@ export interface Download {
   body: Buffer;
 }
 
-/** Wizard input errors as the API's ConfigError: menu "wizard", field = the wizard field path. */
+/** The wizard input, or its issues as the API's ConfigError: menu "wizard", field = the wizard field path. */
 function parse<T>(schema: ZodType<T>, raw: unknown): T {
-  try {
-    return schema.parse(raw);
-  } catch (e) {
-    if (e instanceof ZodError)
-      throw new ConfigError(
-        wizardIssues(e).map((i): ConfigIssue => ({
-          menu: WIZARD_MENU,
-          ...(i.field ? { field: i.field } : {}),
-          message: i.message,
-        })),
-      );
-    throw e;
-  }
+  const input = parseWizardInput(schema, raw);
+  if (input.ok) return input.value;
+  throw new ConfigError(
+    input.error.map((i): ConfigIssue => ({
+      menu: WIZARD_MENU,
+      ...(i.field ? { field: i.field } : {}),
+      message: i.message,
+    })),
+  );
 }
 
 export class WizardService {
