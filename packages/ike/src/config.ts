@@ -17,8 +17,8 @@ import type { PoolConfig } from './pools.ts';
 import type { EapUser } from './auth/eap.ts';
 
 // The engine takes the schema's menu values (packages/schema/src/menus.ts), the agent's store entries as they are.
-// Only the properties that name an entry are required: the engine fills in any other with its default, so a test
-// writes just what it is about.
+// Only the properties that name an entry are required, so a test writes just what it is about: a profile's and a
+// proposal's others come from the schema's defaults (resolvePeer), the rest are defaulted where the engine reads them.
 type WithDefaults<V, Required extends keyof V> = Pick<V, Required> & Partial<V>;
 
 export type PeerConfig = WithDefaults<PeerValues, 'name' | 'address'>;
