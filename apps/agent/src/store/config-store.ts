@@ -401,9 +401,9 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
 }
 
 /**
- * The store's edge, where stored values get their menu's type (asserted here and only here): every entry was written
- * through applyInput with its menu's zod field schemas, or loaded over its menu's defaults, and is kept under its
- * menu's name.
+ * The store's edge, where stored values get their menu's type (asserted here, and for the hooks in prepare()): every
+ * entry was written through applyInput with its menu's zod field schemas, or loaded over its menu's defaults, and is
+ * kept under its menu's name.
  */
 function typed<M extends MenuName>(entries: HeldEntry[]): StoredEntry<M>[] {
   return entries as StoredEntry[] as StoredEntry<M>[];
