@@ -19,8 +19,8 @@ import { LiveState, NO_ENGINE } from './live/live-state.ts';
 import { logger } from './log.ts';
 import { ConfigStore } from './store/config-store.ts';
 import { openDb } from './store/db.ts';
-import { keyHooks } from './store/key-hooks.ts';
-import { certificateHooks } from './store/certificates.ts';
+import { prepareKey } from './store/key-hooks.ts';
+import { prepareCertificate } from './store/certificates.ts';
 import { openDataPlane, type DataPlaneChoice, type HostedDataPlane } from '@ipsec/dataplane';
 import { IkeService, type IkeServiceOptions } from './ike/ike-service.ts';
 import { UdpSockets } from './ike/udp-sockets.ts';
@@ -124,9 +124,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     if (!opts.adminPassword) initialAdminPassword = password;
   }
   const live = new LiveState();
-  const store = new ConfigStore(db, {
-    prepare: (menu, values, before) => certificateHooks.prepare!(menu, keyHooks.prepare!(menu, values, before), before),
-  });
+  const store = new ConfigStore(db, { key: prepareKey, certificate: prepareCertificate });
   const ipsec = opts.ike ? await startIpsec(store, live, opts.ike, opts.dataplane ?? 'auto') : undefined;
   const services: Services = {
     config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d), ipsec?.ike ?? NO_ENGINE),

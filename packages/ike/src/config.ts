@@ -4,42 +4,33 @@ import {
   defaults,
   profile as profileMenu,
   proposal as proposalMenu,
-  type DhGroupName,
-  type EspAuthName,
-  type EspCipherName,
-  type HashName,
-  type IkeCipherName,
+  type IdentityValues,
+  type ModeConfigValues,
+  type PeerValues,
+  type PolicyValues,
+  type ProfileValues,
+  type ProposalValues,
 } from '@ipsec/schema';
 import { inRange, parseIp, prefixRange } from './util/ip.ts';
 import type { TrafficSelector } from './codec/payloads/ts.ts';
 import type { PoolConfig } from './pools.ts';
 import type { EapUser } from './auth/eap.ts';
 
-export interface PeerConfig {
-  name: string;
-  address: string;
-  port?: number;
-  'local-address'?: string;
-  profile?: string;
-  'exchange-mode'?: 'aggressive' | 'base' | 'main' | 'ike2';
-  passive?: boolean;
-  'send-initial-contact'?: boolean;
-  disabled?: boolean;
-}
+// The engine takes the schema's menu values (packages/schema/src/menus.ts), the agent's store entries as they are.
+// Only the properties that name an entry are required, so a test writes just what it is about: a profile's and a
+// proposal's others come from the schema's defaults (resolvePeer), the rest are defaulted where the engine reads them.
+type WithDefaults<V, Required extends keyof V> = Pick<V, Required> & Partial<V>;
 
-export interface ProfileConfig {
-  name: string;
-  'hash-algorithm'?: HashName;
-  'prf-algorithm'?: 'auto' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
-  'enc-algorithm'?: IkeCipherName[];
-  'dh-group'?: DhGroupName[];
-  lifetime?: number;
-  'nat-traversal'?: boolean;
-  'dpd-interval'?: number | 'disable-dpd';
-  'dpd-maximum-failures'?: number;
-  /** Phase 2 lifetime check (IKEv1 semantics; IKEv2 has no lifetime negotiation, see phase2Lifetime()). */
-  'proposal-check'?: 'claim' | 'exact' | 'obey' | 'strict';
-}
+export type PeerConfig = WithDefaults<PeerValues, 'name' | 'address'>;
+export type ProfileConfig = WithDefaults<ProfileValues, 'name'>;
+export type ProposalConfig = WithDefaults<ProposalValues, 'name'>;
+export type IdentityConfig = WithDefaults<IdentityValues, 'peer'>;
+/** /ip/ipsec/mode-config (IKEv2 Configuration payload, RFC 7296 3.15). */
+export type ModeConfigConfig = WithDefaults<ModeConfigValues, 'name'>;
+export type PolicyConfig = WithDefaults<PolicyValues, 'peer'> & {
+  /** Opaque id of the caller's policy entry, echoed in installSa so CHILD_SAs can be counted per policy. */
+  id?: number;
+};
 
 /**
  * What a profile negotiates in IKE_SA_INIT, as one comparable string (order-free lists, defaults filled in): two
@@ -56,72 +47,6 @@ export function ikeAlgorithmsKey(
     p?.['prf-algorithm'] ?? d['prf-algorithm'],
     [...(p?.['dh-group'] ?? d['dh-group'])].sort(),
   ]);
-}
-
-export interface ProposalConfig {
-  name: string;
-  'auth-algorithms'?: EspAuthName[];
-  'enc-algorithms'?: EspCipherName[];
-  lifetime?: number;
-  'pfs-group'?: DhGroupName | 'none';
-  disabled?: boolean;
-}
-
-export interface IdentityConfig {
-  peer: string;
-  'auth-method'?: string;
-  secret?: string;
-  'my-id'?: string;
-  'remote-id'?: string;
-  /** auth-method=digital-signature: name of our certificate (with private key) in `certificates`. */
-  certificate?: string;
-  /** auth-method=digital-signature: the peer's certificate by name; empty = any chaining to a trusted certificate. */
-  'remote-certificate'?: string;
-  /** auth-method=eap (initiator): EAP methods to accept; only eap-mschapv2 is implemented. */
-  'eap-methods'?: string[];
-  /** auth-method=eap (initiator): EAP user name and password. */
-  username?: string;
-  password?: string;
-  /** Name of a mode-config entry: handed out (responder=yes) or requested (responder=no), or 'none'. */
-  'mode-config'?: string;
-  /** Select this identity among several of the same peer by the peer's ID (remote-id) or certificate (remote-certificate). */
-  'match-by'?: 'remote-id' | 'certificate';
-  /** Responder: create policies from the peer's traffic selectors when they fit a template of `policy-template-group`. */
-  'generate-policy'?: 'no' | 'port-override' | 'port-strict';
-  'policy-template-group'?: string;
-  disabled?: boolean;
-}
-
-/** /ip/ipsec/mode-config (IKEv2 Configuration payload, RFC 7296 3.15). */
-export interface ModeConfigConfig {
-  name: string;
-  responder?: boolean;
-  address?: string;
-  'address-pool'?: string;
-  'address-prefix-length'?: number;
-  'split-include'?: string[];
-  'static-dns'?: string[];
-  'system-dns'?: boolean;
-  'split-dns'?: string[];
-}
-
-export interface PolicyConfig {
-  peer: string;
-  tunnel?: boolean;
-  'src-address'?: string;
-  'src-port'?: number | 'any';
-  'dst-address'?: string;
-  'dst-port'?: number | 'any';
-  protocol?: string;
-  proposal?: string;
-  action?: 'discard' | 'encrypt' | 'none';
-  template?: boolean;
-  /** Policy group of a template (generate-policy). */
-  group?: string;
-  level?: 'require' | 'unique' | 'use';
-  disabled?: boolean;
-  /** Opaque id of the caller's policy entry, echoed in installSa so CHILD_SAs can be counted per policy. */
-  id?: number;
 }
 
 export interface IkeConfig {
@@ -155,41 +80,12 @@ export interface CertificateConfig {
 }
 
 // RouterOS defaults come from the schema, the one home of field defaults.
-function pickDefaults<K extends string>(menuDefaults: Record<string, unknown>, keys: readonly K[]): Record<K, unknown> {
-  const out = {} as Record<K, unknown>;
-  for (const k of keys) out[k] = menuDefaults[k];
-  return out;
-}
-
-export const DEFAULT_PROFILE: Required<ProfileConfig> = {
-  ...(pickDefaults(defaults(profileMenu), [
-    'hash-algorithm',
-    'prf-algorithm',
-    'enc-algorithm',
-    'dh-group',
-    'lifetime',
-    'nat-traversal',
-    'dpd-interval',
-    'dpd-maximum-failures',
-    'proposal-check',
-  ]) as Omit<Required<ProfileConfig>, 'name'>),
-  name: 'default',
-};
-
-export const DEFAULT_PROPOSAL: Required<ProposalConfig> = {
-  ...(pickDefaults(defaults(proposalMenu), [
-    'auth-algorithms',
-    'enc-algorithms',
-    'lifetime',
-    'pfs-group',
-    'disabled',
-  ]) as Omit<Required<ProposalConfig>, 'name'>),
-  name: 'default',
-};
+export const DEFAULT_PROFILE: ProfileValues = { ...defaults(profileMenu), name: 'default' };
+export const DEFAULT_PROPOSAL: ProposalValues = { ...defaults(proposalMenu), name: 'default' };
 
 export interface ResolvedPeer {
   peer: PeerConfig;
-  profile: Required<ProfileConfig>;
+  profile: ProfileValues;
   identity: IdentityConfig | undefined;
   /** The identity's mode-config entry, if any (responder=yes: we hand it out; no: we request). */
   modeConfig: ModeConfigConfig | undefined;
@@ -199,7 +95,7 @@ export interface ResolvedPeer {
 /** A policy the SA negotiates for: configured, or generated from a template (responder, generate-policy). */
 export interface PolicyEntry {
   policy: PolicyConfig;
-  proposal: Required<ProposalConfig>;
+  proposal: ProposalValues;
   generated?: GeneratedPolicy;
 }
 
@@ -224,7 +120,7 @@ export function identitiesOf(cfg: IkeConfig, peer: string): IdentityConfig[] {
   return (cfg.identities ?? []).filter((i) => i.peer === peer && !i.disabled);
 }
 
-export function proposalByName(cfg: IkeConfig, name: string | undefined): Required<ProposalConfig> {
+export function proposalByName(cfg: IkeConfig, name: string | undefined): ProposalValues {
   const pn = name ?? 'default';
   const found = cfg.proposals?.find((p) => p.name === pn && !p.disabled);
   return { ...DEFAULT_PROPOSAL, ...(found ?? {}), name: pn };

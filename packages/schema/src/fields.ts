@@ -193,13 +193,12 @@ export const f = {
       max,
     };
   },
-  /** Seconds. `word` is an extra literal such as "disable-dpd" (stored as the word itself). */
-  time<W extends string | undefined = undefined>(
-    def: W extends string ? number | W : number,
-    m: MetaIn,
-    word?: W,
-  ): Field<W extends string ? number | W : number> {
-    type Out = W extends string ? number | W : number;
+  /**
+   * Seconds. `word` is an extra literal such as "disable-dpd" (stored as the word itself); the value type takes it
+   * from `word` alone (NoInfer), not from the default nor from where the field is used.
+   */
+  time<const W extends string = never>(def: number | NoInfer<W>, m: MetaIn, word?: W): Field<number | NoInfer<W>> {
+    type Out = number | W;
     const what = word ? `a time such as 30m, 1d, 8h30m or ${word}` : 'a time such as 30m, 1d, 8h30m';
     return {
       kind: 'time',

@@ -13,8 +13,7 @@ import {
 import { f, labelOf, type Field } from './fields.ts';
 import { printTime } from './units.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a record of fields of every value type
-export type Fields = Record<string, Field<any>>;
+export type Fields = Record<string, Field>;
 
 export interface MenuDef<F extends Fields = Fields> {
   /** Short name used in the API: "peer", "policy-group". */
@@ -37,6 +36,7 @@ export interface MenuDef<F extends Fields = Fields> {
   builtins: Record<string, unknown>[];
 }
 
+/** The values an entry of a menu with fields `F` holds: each field's parsed type. */
 export type Values<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
 function menu<const N extends string, F extends Fields>(
@@ -134,11 +134,7 @@ export const profile = menu({
       help: 'Phase 1 lifebytes, sent in the proposal only (0 = unlimited).',
     }),
     'nat-traversal': f.bool(true, { help: 'Encapsulate ESP in UDP 4500 when a NAT is detected (RFC 3948).' }),
-    'dpd-interval': f.time<'disable-dpd'>(
-      120,
-      { help: 'Dead peer detection interval, or disable-dpd.' },
-      'disable-dpd',
-    ),
+    'dpd-interval': f.time(120, { help: 'Dead peer detection interval, or disable-dpd.' }, 'disable-dpd'),
     'dpd-maximum-failures': f.int(5, 1, 100, { help: 'Failures until the peer is considered dead.' }),
     comment: comment(),
   },
@@ -593,13 +589,22 @@ export function menuByPath(path: string): MenuDef | undefined {
   return (CONFIG_MENUS as readonly MenuDef[]).find((m) => m.path === path);
 }
 
-export type PolicyValues = Values<typeof policy.fields>;
-export type PeerValues = Values<typeof peer.fields>;
-export type ProfileValues = Values<typeof profile.fields>;
-export type ProposalValues = Values<typeof proposal.fields>;
-export type IdentityValues = Values<typeof identity.fields>;
-export type ModeConfigValues = Values<typeof modeConfig.fields>;
-export type CertificateValues = Values<typeof certificate.fields>;
-export type PoolValues = Values<typeof pool.fields>;
+/** The menu definition named `M`. */
+export type MenuOf<M extends MenuName> = Extract<ConfigMenu, { name: M }>;
+/** An entry's values in menu `M`, as the menu's zod field schemas yield them: what the store holds and returns. */
+export type MenuValues<M extends MenuName> = Values<MenuOf<M>['fields']>;
+
+export type PolicyValues = MenuValues<'policy'>;
+export type ProposalValues = MenuValues<'proposal'>;
+export type PolicyGroupValues = MenuValues<'policy-group'>;
+export type PeerValues = MenuValues<'peer'>;
+export type IdentityValues = MenuValues<'identity'>;
+export type ProfileValues = MenuValues<'profile'>;
+export type ModeConfigValues = MenuValues<'mode-config'>;
+export type KeyValues = MenuValues<'key'>;
+export type UserValues = MenuValues<'user'>;
+export type CertificateValues = MenuValues<'certificate'>;
+export type SettingsValues = MenuValues<'settings'>;
+export type PoolValues = MenuValues<'pool'>;
 
 export const menuNameSchema = z.enum(MENU_NAMES);

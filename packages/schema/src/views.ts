@@ -8,8 +8,7 @@ export interface ViewDef {
   title: string;
   /** statistics is one object of counters; the others are lists. */
   single?: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a record of fields of every value type
-  fields: Record<string, Field<any>>;
+  fields: Record<string, Field>;
   columns: string[];
   /** Fields only `full` users may read (installed-sa keys). */
   sensitive: string[];

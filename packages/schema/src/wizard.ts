@@ -20,6 +20,7 @@ import {
   type HashName,
   type IkeCipherName,
 } from './algorithms.ts';
+import { err, ok, type Result } from './result.ts';
 import { ValueError, familyOf, isHostname, parseAddress, parsePrefix, parseRange, rangeBounds } from './units.ts';
 
 export const WIZARD_CLIENTS = ['windows', 'macos', 'ios', 'android', 'linux'] as const;
@@ -446,7 +447,19 @@ export interface WizardFinishResult {
   profiles: WizardProfileFile[];
 }
 
+/** What is wrong with a wizard input: the wizard field ("users.0.password"; "" = the whole input) and why. */
+export interface WizardIssue {
+  field: string;
+  message: string;
+}
+
 /** A ZodError's issues as { field: "users.0.password", message } (field "" = the whole input). */
-export function wizardIssues(error: z.ZodError): { field: string; message: string }[] {
+export function wizardIssues(error: z.ZodError): WizardIssue[] {
   return error.issues.map((i) => ({ field: i.path.map(String).join('.'), message: i.message }));
+}
+
+/** A wizard input checked by its `schema`: the typed input, or the issues naming the wizard fields. */
+export function parseWizardInput<T>(schema: z.ZodType<T>, raw: unknown): Result<T, WizardIssue[]> {
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? ok(parsed.data) : err(wizardIssues(parsed.error));
 }

@@ -33,7 +33,7 @@ describe('applyInput survives any input', () => {
       fc.assert(
         fc.property(fc.dictionary(fc.constantFrom(...props), anyValue, { maxKeys: 6 }), (input) => {
           try {
-            const out = applyInput(menu, defaults(menu), input);
+            const out: Record<string, unknown> = applyInput(menu, defaults(menu), input);
             // accepted: every field still has a value of the default's type
             for (const [prop, field] of Object.entries(menu.fields)) {
               const d = field.default;

@@ -14,12 +14,29 @@ import {
   wizardBasicsStep,
   wizardClientsStep,
   wizardCredentialsStepFor,
+  parseWizardInput,
   wizardIssues,
   wizardProposalsStep,
 } from '../src/index.ts';
 
 const fields = (r: { success: boolean; error?: any }) => (r.success ? [] : wizardIssues(r.error).map((i) => i.field));
 const issuesOf = (r: { success: boolean; error?: any }) => (r.success ? [] : wizardIssues(r.error));
+
+describe('parseWizardInput', () => {
+  it('is the typed input, or the issues naming the wizard fields', () => {
+    const good = parseWizardInput(siteToSiteInputSchema, {
+      localAddress: '198.51.100.1',
+      remoteAddress: '203.0.113.7',
+      localNetworks: '10.1.0.0/24',
+      remoteNetworks: '10.2.0.0/24',
+      psk: 'a-long-enough-psk-1',
+    });
+    expect(good.ok && good.value.remoteAddress).toBe('203.0.113.7');
+    const bad = parseWizardInput(roadWarriorInputSchema, { serverAddress: 'vpn.example.com', pool: '10.0.0.300' });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error.map((i) => i.field)).toContain('pool.0');
+  });
+});
 
 describe('road warrior input', () => {
   it('fills the defaults around the required fields', () => {

@@ -97,18 +97,18 @@ export class ConfigService {
   exportPublicKey(user: User, id: number): string {
     const e = this.store.get('key', id);
     if (!e) throw new NotFoundError('key: no such item');
-    this.audit(user.name, 'key export-pub-key', String(e.values.name));
-    return publicKeyPem(String(e.values['private-key-pem']));
+    this.audit(user.name, 'key export-pub-key', e.values.name);
+    return publicKeyPem(e.values['private-key-pem']);
   }
 
   // ---------------------------------------------------------------------------------- certificates
   /** A certificate entry by id or name. */
-  certificate(ref: number | string): StoredEntry {
+  certificate(ref: number | string): StoredEntry<'certificate'> {
     const list = this.store.list('certificate');
     const e =
       typeof ref === 'number'
         ? list.find((c) => c.id === ref)
-        : (list.find((c) => c.values.name === ref) ?? list.find((c) => c.id === parseId(String(ref))));
+        : (list.find((c) => c.values.name === ref) ?? list.find((c) => c.id === parseId(ref)));
     if (!e) throw new NotFoundError(`certificate: no such item (${typeof ref === 'number' ? formatId(ref) : ref})`);
     return e;
   }
@@ -122,7 +122,7 @@ export class ConfigService {
     await this.apply(
       user,
       [{ op: 'set', menu: 'certificate', id: cert.id, values }],
-      `sign certificate ${formatId(cert.id)} ${String(cert.values.name)}${issuer ? ` ca=${String(issuer.values.name)}` : ' (self-signed)'}`,
+      `sign certificate ${formatId(cert.id)} ${cert.values.name}${issuer ? ` ca=${issuer.values.name}` : ' (self-signed)'}`,
     );
     return this.get('certificate', cert.id);
   }
@@ -142,7 +142,7 @@ export class ConfigService {
     const ops: Op[] = [];
     const touched: number[] = [];
     if (orphanKey) {
-      const owner = existing.find((e) => keyMatches(String(e.values['certificate-pem']), orphanKey));
+      const owner = existing.find((e) => keyMatches(e.values['certificate-pem'], orphanKey));
       if (!owner)
         throw new ConfigError([
           {
@@ -156,8 +156,7 @@ export class ConfigService {
     let n = 0;
     for (const c of certs) {
       const same = existing.find(
-        (e) =>
-          e.values['certificate-pem'] && certInfo(String(e.values['certificate-pem'])).fingerprint === c.fingerprint,
+        (e) => e.values['certificate-pem'] && certInfo(e.values['certificate-pem']).fingerprint === c.fingerprint,
       );
       if (same) {
         if (c.privateKey && !same.values['private-key-pem']) {
@@ -193,24 +192,24 @@ export class ConfigService {
     const cert = this.certificate(ref);
     const all = this.store
       .list('certificate')
-      .map((e) => String(e.values['certificate-pem']))
+      .map((e) => e.values['certificate-pem'])
       .filter(Boolean);
     const out = exportCertificate(
       cert.values,
       type,
       passphrase,
-      type === 'pkcs12' ? chainOf(String(cert.values['certificate-pem']), all) : [],
+      type === 'pkcs12' ? chainOf(cert.values['certificate-pem'], all) : [],
     );
     const withKey =
       out.files.some((f) => f.name.endsWith('.key')) || (type === 'pkcs12' && cert.values['private-key-pem'] !== '');
     this.audit(
       user.name,
       'certificate export',
-      `${String(cert.values.name)} type=${type}${withKey ? ' with private key' : ''}`,
+      `${cert.values.name} type=${type}${withKey ? ' with private key' : ''}`,
     );
     this.live.log(
       ['system', 'info'],
-      `certificate ${String(cert.values.name)} exported (${type}${withKey ? ', with private key' : ''}) by ${user.name}`,
+      `certificate ${cert.values.name} exported (${type}${withKey ? ', with private key' : ''}) by ${user.name}`,
     );
     return out;
   }

@@ -5,6 +5,7 @@ import {
   formatId,
   getMenu,
   prefixLength,
+  type AnyEntry,
   type Config,
   type Entry,
   type Field,
@@ -20,7 +21,7 @@ export interface ApiEntry {
   [prop: string]: unknown;
 }
 
-export function presentEntry(menu: MenuDef, entry: Entry, config: Config, dynamic?: DynamicEntries): ApiEntry {
+export function presentEntry(menu: MenuDef, entry: AnyEntry, config: Config, dynamic?: DynamicEntries): ApiEntry {
   const out: ApiEntry = { '.id': formatId(entry.id), id: entry.id };
   for (const [prop, field] of Object.entries(menu.fields)) {
     const v = entry.values[prop];
@@ -55,79 +56,79 @@ export function presentMenu(config: Config, name: MenuName, dynamic?: DynamicEnt
 }
 
 /** Read-only properties derived from the configuration (live ones come from the engine). */
-function statusOf(menu: MenuDef, entry: Entry, config: Config): Record<string, unknown> {
+function statusOf(menu: MenuDef, entry: AnyEntry, config: Config): Record<string, unknown> {
   const s: Record<string, unknown> = {};
   for (const [prop, field] of Object.entries(menu.status)) s[prop] = field.default;
   if ('default' in menu.status) s.default = entry.builtin === true;
-  const v = entry.values;
-  switch (menu.name) {
-    case 'peer':
-      s.responder = v.passive;
-      break;
-    case 'key': {
-      const pem = String(v['private-key-pem'] ?? '');
-      s['private-key'] = pem.includes('PRIVATE KEY');
-      s.rsa = true;
-      break;
-    }
-    case 'certificate': {
-      const pem = String(v['certificate-pem'] ?? '');
-      const info = certInfoOrNone(pem);
-      if (!info) break;
-      const now = Date.now();
-      s.issuer = info.issuer;
-      s['serial-number'] = info.serial;
-      s.fingerprint = info.fingerprint;
-      s['invalid-before'] = printDate(info.notBefore);
-      s['invalid-after'] = printDate(info.notAfter);
-      s['expires-after'] = Math.max(0, Math.floor((info.notAfter.getTime() - now) / 1000));
-      s['private-key'] = String(v['private-key-pem'] ?? '') !== '';
-      s.ca = info.ca;
-      s['issued-by'] = issuedBy(pem, config.certificate ?? []);
-      s.expired = info.notAfter.getTime() < now;
-      s.flags = `${s['private-key'] ? 'K' : ''}${info.ca ? 'A' : ''}${s['issued-by'] && s['issued-by'] !== v.name ? 'I' : ''}${v.trusted ? 'T' : ''}${s.expired ? 'E' : ''}`;
-      break;
-    }
-    case 'policy': {
-      if (!v.template) {
-        const peer = config.peer.find((p) => p.values.name === v.peer);
-        if (peer) {
-          const addr = String(peer.values.address);
-          const host = addr.includes('/') && prefixLength(addr) === (addr.includes(':') ? 128 : 32);
-          s['sa-dst-address'] = host ? addr.split('/')[0] : addr.includes('/') ? '::' : addr;
-          s['sa-src-address'] = peer.values['local-address'] || '::';
-        }
-        // The manual: a policy is invalid when an earlier one has the same src-address and dst-address.
-        const list = config.policy;
-        const me = list.findIndex((p) => p.id === entry.id);
-        const dup = list
-          .slice(0, me)
-          .find(
-            (p) =>
-              !p.values.template &&
-              !p.values.disabled &&
-              p.values['src-address'] === v['src-address'] &&
-              p.values['dst-address'] === v['dst-address'] &&
-              p.values.protocol === v.protocol &&
-              p.values['src-port'] === v['src-port'] &&
-              p.values['dst-port'] === v['dst-port'],
-          );
-        if (dup && !v.disabled) {
-          s.invalid = true;
-          s['invalid-reason'] = `duplicate of policy ${formatId(dup.id)}`;
-        }
-      }
-      break;
-    }
-  }
-  return s;
+  // `entry` is one of `menu`'s: its values are that menu's.
+  const derive = STATUS[menu.name as MenuName] as ((e: AnyEntry, config: Config) => object) | undefined;
+  return { ...s, ...derive?.(entry, config) };
 }
+
+/** The status each menu derives from an entry (and the rest of the configuration). */
+const STATUS: { [M in MenuName]?: (e: Entry<M>, config: Config) => Record<string, unknown> } = {
+  peer: ({ values: v }) => ({ responder: v.passive }),
+  key: ({ values: v }) => ({ 'private-key': v['private-key-pem'].includes('PRIVATE KEY'), rsa: true }),
+  certificate({ values: v }, config) {
+    const pem = v['certificate-pem'];
+    const info = certInfoOrNone(pem);
+    if (!info) return {};
+    const now = Date.now();
+    const privateKey = v['private-key-pem'] !== '';
+    const issuer = issuedBy(pem, config.certificate);
+    const expired = info.notAfter.getTime() < now;
+    return {
+      issuer: info.issuer,
+      'serial-number': info.serial,
+      fingerprint: info.fingerprint,
+      'invalid-before': printDate(info.notBefore),
+      'invalid-after': printDate(info.notAfter),
+      'expires-after': Math.max(0, Math.floor((info.notAfter.getTime() - now) / 1000)),
+      'private-key': privateKey,
+      ca: info.ca,
+      'issued-by': issuer,
+      expired,
+      flags: `${privateKey ? 'K' : ''}${info.ca ? 'A' : ''}${issuer && issuer !== v.name ? 'I' : ''}${v.trusted ? 'T' : ''}${expired ? 'E' : ''}`,
+    };
+  },
+  policy({ id, values: v }, config) {
+    if (v.template) return {};
+    const s: Record<string, unknown> = {};
+    const peer = config.peer.find((p) => p.values.name === v.peer);
+    if (peer) {
+      const addr = peer.values.address;
+      const host = addr.includes('/') && prefixLength(addr) === (addr.includes(':') ? 128 : 32);
+      s['sa-dst-address'] = host ? addr.split('/')[0] : addr.includes('/') ? '::' : addr;
+      s['sa-src-address'] = peer.values['local-address'] || '::';
+    }
+    // The manual: a policy is invalid when an earlier one has the same src-address and dst-address.
+    const list = config.policy;
+    const me = list.findIndex((p) => p.id === id);
+    const dup = list
+      .slice(0, me)
+      .find(
+        (p) =>
+          !p.values.template &&
+          !p.values.disabled &&
+          p.values['src-address'] === v['src-address'] &&
+          p.values['dst-address'] === v['dst-address'] &&
+          p.values.protocol === v.protocol &&
+          p.values['src-port'] === v['src-port'] &&
+          p.values['dst-port'] === v['dst-port'],
+      );
+    if (dup && !v.disabled) {
+      s.invalid = true;
+      s['invalid-reason'] = `duplicate of policy ${formatId(dup.id)}`;
+    }
+    return s;
+  },
+};
 
 /** RouterOS REST prints every value as a string; booleans as "true"/"false". */
 export function printValue(field: Field | undefined, value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null || value === undefined) return '';
-  if (field && field.kind !== 'secret') return field.print(value as never);
+  if (field && field.kind !== 'secret') return field.print(value);
   if (Array.isArray(value)) return value.join(',');
   return String(value);
 }

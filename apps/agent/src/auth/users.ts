@@ -165,10 +165,10 @@ export class Users {
       .run(Date.now(), user, action, detail);
   }
 
-  auditLog(limit = 200): { seq: number; at: number; user: string; action: string; detail: string }[] {
+  auditLog(limit = 200): AuditRecord[] {
     return this.db
       .prepare('SELECT seq, at, user, action, detail FROM audit ORDER BY seq DESC LIMIT ?')
-      .all(limit) as never;
+      .all(limit) as AuditRecord[];
   }
 
   private fullUsersExcept(name: string): number {
@@ -181,6 +181,15 @@ export class Users {
 }
 
 export class UserError extends Error {}
+
+/** A line of the audit table, as SQLite returns it. */
+export interface AuditRecord {
+  seq: number;
+  at: number;
+  user: string;
+  action: string;
+  detail: string;
+}
 
 interface Row {
   name: string;

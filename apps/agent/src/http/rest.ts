@@ -288,7 +288,10 @@ async function certificateCommand(
       if (content.trim() === '')
         throw new HttpError(400, 'certificate: file-content is required (PEM text or base64 PKCS#12)');
       const name = str(props.name ?? props['file-name']) || 'import';
-      const trusted = props.trusted === undefined ? undefined : ['yes', 'true', true].includes(props.trusted as never);
+      const trusted =
+        props.trusted === undefined
+          ? undefined
+          : props.trusted === true || props.trusted === 'yes' || props.trusted === 'true';
       const entries = await s.config.importCertificates(user, {
         name,
         content,

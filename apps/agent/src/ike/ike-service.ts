@@ -30,38 +30,34 @@ export interface IkeServiceOptions {
 
 const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
 
-/** The store's entries as the engine's RouterOS-shaped config (values already carry every default). */
+/** The store's entries as the engine's config: the schema's values as they are (already carrying every default). */
 export function engineConfig(store: ConfigStore): IkeConfig {
-  const values = (m: MenuName) =>
+  const values = <M extends MenuName>(m: M) =>
     store
       .list(m)
       .filter(enabled)
       .map((e) => e.values);
   return {
-    peers: values('peer') as never,
-    profiles: values('profile') as never,
-    proposals: values('proposal') as never,
-    identities: values('identity') as never,
+    peers: values('peer'),
+    profiles: values('profile'),
+    proposals: values('proposal'),
+    identities: values('identity'),
     policies: store
       .list('policy')
       .filter(enabled)
-      .map((e) => ({ ...e.values, id: e.id })) as never, // ids: CHILD_SAs per policy
-    modeConfigs: store.list('mode-config').map((e) => e.values) as never,
+      .map((e) => ({ ...e.values, id: e.id })), // ids: CHILD_SAs per policy
+    modeConfigs: store.list('mode-config').map((e) => e.values),
     // System > Certificates: PEM, private key (ours), trusted (CAs that vouch for peers).
-    certificates: store.list('certificate').map((e) => ({
-      name: String(e.values.name),
-      certificate: String(e.values['certificate-pem']),
-      ...(e.values['private-key-pem'] ? { 'private-key': String(e.values['private-key-pem']) } : {}),
-      trusted: e.values.trusted === true,
+    certificates: store.list('certificate').map(({ values: c }) => ({
+      name: c.name,
+      certificate: c['certificate-pem'],
+      ...(c['private-key-pem'] ? { 'private-key': c['private-key-pem'] } : {}),
+      trusted: c.trusted,
     })),
     // IP > Pool: ranges mode configs with address-pool lease client addresses from.
-    pools: store.list('pool').map((e) => ({
-      name: String(e.values.name),
-      ranges: e.values.ranges as string[],
-      'next-pool': String(e.values['next-pool'] ?? ''),
-    })),
+    pools: store.list('pool').map((e) => e.values),
     // IPsec Users: checked locally for EAP-MSCHAPv2 clients of identities with auth-method=eap-radius
-    users: values('user') as never,
+    users: values('user'),
     systemDns: systemDnsServers(),
   };
 }
@@ -222,27 +218,27 @@ export class IkeService implements IpsecCommands {
       .list('policy')
       .filter((p) => enabled(p) && !p.values.template && p.values.action === 'encrypt');
     for (const peer of this.store.list('peer')) {
-      if (only !== undefined && peer.values.name !== only) continue;
       const v = peer.values;
-      if (!enabled(peer) || v.passive || up.has(String(v.name))) continue;
+      if (only !== undefined && v.name !== only) continue;
+      if (!enabled(peer) || v.passive || up.has(v.name)) continue;
       if (!policies.some((p) => p.values.peer === v.name)) continue;
       if (v['exchange-mode'] !== 'ike2') {
         this.live.log(
           ['ipsec', 'warning'],
-          `peer ${String(v.name)}: exchange-mode=${String(v['exchange-mode'])} (IKEv1) is not supported yet; use ike2`,
+          `peer ${v.name}: exchange-mode=${v['exchange-mode']} (IKEv1) is not supported yet; use ike2`,
         );
         continue;
       }
-      const local = this.localFor(String(v.address), String(v['local-address'] ?? ''));
+      const local = this.localFor(v.address, v['local-address']);
       if (!local) {
         this.live.log(
           ['ipsec', 'error'],
-          `peer ${String(v.name)} ${formatId(peer.id)}: no local address to reach ${String(v.address)}; set local-address`,
+          `peer ${v.name} ${formatId(peer.id)}: no local address to reach ${v.address}; set local-address`,
         );
         continue;
       }
       this.apply(
-        this.engine.command({ type: 'initiate', peer: String(v.name), local: { address: local, port: this.ports[0] } }),
+        this.engine.command({ type: 'initiate', peer: v.name, local: { address: local, port: this.ports[0] } }),
       );
     }
   }

@@ -22,13 +22,15 @@ import {
   ConfigError,
   EC_CURVES,
   KEY_USAGES,
+  RSA_KEY_SIZES,
   applyInput,
+  certificate as certificateMenu,
   checkEntry,
   defaults,
-  getMenu,
+  type CertificateValues,
   type ConfigIssue,
 } from '@ipsec/schema';
-import type { MenuHooks, Op } from './config-store.ts';
+import type { Op } from './config-store.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -41,8 +43,6 @@ const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
 
 type KeyUsage = (typeof KEY_USAGES)[number];
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
-type Values = Record<string, any>;
 
 const fail = (field: string | undefined, message: string, id?: number): never => {
   throw new ConfigError([
@@ -208,63 +208,63 @@ const SUBJECT_FIELDS = [
  * Every certificate entry holds a certificate. When it changes (import, sign) the entry's subject
  * properties are read from it and its private key must match; they cannot be edited otherwise.
  */
-export const certificateHooks: MenuHooks = {
-  prepare(menu, values, before) {
-    if (menu !== 'certificate') return values;
-    const pem = String(values['certificate-pem'] ?? '');
-    if (pem === '')
-      return fail('certificate-pem', 'is required (the agent generates one when an entry is added without it)');
-    let keyPem = String(values['private-key-pem'] ?? '');
-    const certChanged = !before || before['certificate-pem'] !== pem;
-    const keyChanged = !before || before['private-key-pem'] !== keyPem;
-    if (!certChanged) {
-      for (const f of SUBJECT_FIELDS) {
-        if (JSON.stringify(values[f]) !== JSON.stringify(before![f])) {
-          return fail(f, 'cannot be changed on an existing certificate; add a new one (or import/sign it again)');
-        }
+export function prepareCertificate(values: CertificateValues, before: CertificateValues | null): CertificateValues {
+  const pem = values['certificate-pem'];
+  if (pem === '')
+    return fail('certificate-pem', 'is required (the agent generates one when an entry is added without it)');
+  let keyPem = values['private-key-pem'];
+  const certChanged = !before || before['certificate-pem'] !== pem;
+  const keyChanged = !before || before['private-key-pem'] !== keyPem;
+  if (!certChanged) {
+    for (const f of SUBJECT_FIELDS) {
+      if (JSON.stringify(values[f]) !== JSON.stringify(before![f])) {
+        return fail(f, 'cannot be changed on an existing certificate; add a new one (or import/sign it again)');
       }
     }
-    if (!certChanged && !keyChanged) return values;
-    const info = certInfo(pem);
-    if (info.keyType !== 'rsa' && info.keyType !== 'ecdsa')
-      fail('certificate-pem', `has a ${info.keyType} key; only RSA and ECDSA certificates are supported`);
-    if (!getMenu('certificate')!.fields['key-size']!.values!.includes(info.keySize)) {
-      fail(
-        'certificate-pem',
-        `has a ${info.keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
-      );
-    }
-    if (keyPem !== '') {
-      const key = loadPrivateKey(keyPem);
-      if (!info.node.checkPrivateKey(key)) fail('private-key-pem', 'does not belong to the certificate');
-      keyPem = pkcs8(key);
-    }
-    if (!certChanged) return { ...values, 'private-key-pem': keyPem };
-    const days = Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / 86_400_000);
-    // An empty key-usage ("automatic") stays so while the certificate has exactly the automatic usages.
-    const auto = info.selfSigned && info.ca ? AUTO_CA_USAGE : AUTO_END_USAGE;
-    const keepAuto = (values['key-usage'] as string[]).length === 0 && sameSet(info.usages, auto);
-    return {
-      ...values,
-      'certificate-pem': firstPem(pem.trim()),
-      'private-key-pem': keyPem,
-      'common-name': info.commonName.slice(0, 64),
-      'subject-alt-name': info.altNames,
-      country: info.country.slice(0, 2),
-      organization: info.organization.slice(0, 64),
-      unit: info.unit.slice(0, 64),
-      'key-type': info.keyType,
-      'key-size': info.keySize,
-      'days-valid': Math.min(36500, Math.max(1, days)),
-      'key-usage': keepAuto ? [] : info.usages,
-    };
-  },
-};
+  }
+  if (!certChanged && !keyChanged) return values;
+  const info = certInfo(pem);
+  const keyType =
+    info.keyType === 'rsa' || info.keyType === 'ecdsa'
+      ? info.keyType
+      : fail('certificate-pem', `has a ${info.keyType} key; only RSA and ECDSA certificates are supported`);
+  const keySize =
+    [...RSA_KEY_SIZES, ...EC_CURVES].find((s) => s === info.keySize) ??
+    fail(
+      'certificate-pem',
+      `has a ${keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
+    );
+  if (keyPem !== '') {
+    const key = loadPrivateKey(keyPem);
+    if (!info.node.checkPrivateKey(key)) fail('private-key-pem', 'does not belong to the certificate');
+    keyPem = pkcs8(key);
+  }
+  if (!certChanged) return { ...values, 'private-key-pem': keyPem };
+  const days = Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / 86_400_000);
+  // An empty key-usage ("automatic") stays so while the certificate has exactly the automatic usages.
+  const auto = info.selfSigned && info.ca ? AUTO_CA_USAGE : AUTO_END_USAGE;
+  const keepAuto = values['key-usage'].length === 0 && sameSet(info.usages, auto);
+  return {
+    ...values,
+    'certificate-pem': firstPem(pem.trim()),
+    'private-key-pem': keyPem,
+    'common-name': info.commonName.slice(0, 64),
+    'subject-alt-name': info.altNames,
+    country: info.country.slice(0, 2),
+    organization: info.organization.slice(0, 64),
+    unit: info.unit.slice(0, 64),
+    'key-type': keyType,
+    'key-size': keySize,
+    'days-valid': Math.min(36500, Math.max(1, days)),
+    'key-usage': keepAuto ? [] : info.usages,
+  };
+}
 
 // ------------------------------------------------------------------------------------------ generation
 const WEB_CURVE: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+/** What signing needs of the issuing CA entry. */
 interface Issuer {
-  values: Values;
+  values: Pick<CertificateValues, 'certificate-pem' | 'private-key-pem'>;
 }
 
 function algorithmFor(
@@ -312,12 +312,12 @@ async function signingKey(keyPem: string): Promise<{ key: CryptoKey; alg: Algori
   };
 }
 
-function subjectOf(v: Values): x509.JsonName {
+function subjectOf(v: CertificateValues): x509.JsonName {
   const name: x509.JsonName = [];
-  if (v.country) name.push({ C: [String(v.country)] });
-  if (v.organization) name.push({ O: [String(v.organization)] });
-  if (v.unit) name.push({ OU: [String(v.unit)] });
-  name.push({ CN: [String(v['common-name'] || v.name)] });
+  if (v.country) name.push({ C: [v.country] });
+  if (v.organization) name.push({ O: [v.organization] });
+  if (v.unit) name.push({ OU: [v.unit] });
+  name.push({ CN: [v['common-name'] || v.name] });
   return name;
 }
 
@@ -332,12 +332,12 @@ function serial(): string {
  * `issuer`'s key, or self-signed when there is no issuer. Returns PEMs.
  */
 export async function issue(
-  subject: Values,
+  subject: CertificateValues,
   issuer?: Issuer,
 ): Promise<{ certificate: string; privateKey: string; ca: boolean }> {
-  let keyPem = String(subject['private-key-pem'] ?? '');
+  let keyPem = subject['private-key-pem'];
   let publicKey: CryptoKey;
-  const { gen } = algorithmFor(String(subject['key-type']), String(subject['key-size']));
+  const { gen } = algorithmFor(subject['key-type'], subject['key-size']);
   if (keyPem === '') {
     const pair = (await crypto.subtle.generateKey(gen, true, ['sign', 'verify'])) as CryptoKeyPair;
     keyPem = pkcs8(
@@ -357,19 +357,19 @@ export async function issue(
         : { name: 'ECDSA', namedCurve: WEB_CURVE[String(k.asymmetricKeyDetails?.namedCurve)] };
     publicKey = await crypto.subtle.importKey('spki', spki, imp as EcKeyImportParams, true, ['verify']);
   }
-  const requested = subject['key-usage'] as KeyUsage[];
+  const requested = subject['key-usage'];
   const usage = requested.length ? requested : issuer ? AUTO_END_USAGE : AUTO_CA_USAGE;
   const ca = usage.includes('key-cert-sign');
-  const signer = await signingKey(issuer ? String(issuer.values['private-key-pem']) : keyPem);
+  const signer = await signingKey(issuer ? issuer.values['private-key-pem'] : keyPem);
   const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // a minute of clock skew
-  const notAfter = new Date(notBefore.getTime() + 60_000 + Number(subject['days-valid']) * 86_400_000);
+  const notAfter = new Date(notBefore.getTime() + 60_000 + subject['days-valid'] * 86_400_000);
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(ca, undefined, true)];
   let flags = 0;
   for (const [name, flag] of KU_FLAGS) if (usage.includes(name)) flags |= flag;
   if (flags) extensions.push(new x509.KeyUsagesExtension(flags, true));
   const ekus = EKU_OIDS.filter(([n]) => usage.includes(n)).map(([, oid]) => oid);
   if (ekus.length) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
-  const sans = (subject['subject-alt-name'] as string[]).map((s): x509.JsonGeneralName => {
+  const sans = subject['subject-alt-name'].map((s): x509.JsonGeneralName => {
     const [t, ...rest] = s.split(':');
     const value = rest.join(':');
     return { type: t === 'IP' ? 'ip' : t === 'DNS' ? 'dns' : 'email', value };
@@ -377,7 +377,7 @@ export async function issue(
   if (sans.length) extensions.push(new x509.SubjectAlternativeNameExtension(sans, false));
   const ski = await x509.SubjectKeyIdentifierExtension.create(publicKey as never, false, crypto as never);
   extensions.push(ski);
-  const issuerCert = issuer ? new x509.X509Certificate(String(issuer.values['certificate-pem'])) : undefined;
+  const issuerCert = issuer ? new x509.X509Certificate(issuer.values['certificate-pem']) : undefined;
   const issuerSki =
     issuerCert?.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId ?? (issuer ? undefined : ski.keyId);
   if (issuerSki) extensions.push(new x509.AuthorityKeyIdentifierExtension(issuerSki, false));
@@ -400,7 +400,7 @@ export async function issue(
 
 // ------------------------------------------------------------------------------------------ the API's side
 interface StoreView {
-  list(menu: 'certificate'): readonly { id: number; values: Values }[];
+  list(menu: 'certificate'): readonly { id: number; values: CertificateValues }[];
 }
 
 /**
@@ -408,7 +408,7 @@ interface StoreView {
  * self-signed certificate here. A copy gets a new key and certificate of its own.
  */
 export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promise<Op[]> {
-  const menu = getMenu('certificate')!;
+  const menu = certificateMenu;
   const out: Op[] = [];
   for (const op of ops) {
     if (op.menu !== 'certificate' || op.op !== 'add') {
@@ -416,10 +416,8 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
       continue;
     }
     const given = op.values;
-    const pemGiven =
-      typeof given['certificate-pem'] === 'string' &&
-      given['certificate-pem'].trim() !== '' &&
-      given['certificate-pem'] !== '********';
+    const givenPem = given['certificate-pem'];
+    const pemGiven = typeof givenPem === 'string' && givenPem.trim() !== '' && givenPem !== '********';
     let base = defaults(menu);
     if (op.copyFrom !== undefined) {
       const src = store.list('certificate').find((e) => e.id === op.copyFrom);
@@ -427,7 +425,7 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
     }
     if (pemGiven) {
       // An imported CA is trusted unless said otherwise.
-      const trusted = given.trusted !== undefined ? {} : { trusted: certInfo(String(given['certificate-pem'])).ca };
+      const trusted = given.trusted !== undefined ? {} : { trusted: certInfo(givenPem).ca };
       out.push({ ...op, values: { ...given, ...trusted } });
       continue;
     }
@@ -450,9 +448,9 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
 
 /** RouterOS `sign <cert> [ca=<ca>]`: the values to set on the certificate entry. */
 export async function signValues(
-  cert: { id: number; values: Values },
-  ca: { id: number; values: Values } | undefined,
-): Promise<Values> {
+  cert: { id: number; values: CertificateValues },
+  ca: { id: number; values: CertificateValues } | undefined,
+): Promise<Pick<CertificateValues, 'certificate-pem' | 'trusted'>> {
   if (!cert.values['private-key-pem'])
     fail(
       'private-key-pem',
@@ -461,7 +459,7 @@ export async function signValues(
     );
   if (ca) {
     if (!ca.values['private-key-pem']) fail(undefined, `CA "${ca.values.name}" has no private key to sign with`, ca.id);
-    if (!certInfo(String(ca.values['certificate-pem'])).ca)
+    if (!certInfo(ca.values['certificate-pem']).ca)
       fail(undefined, `"${ca.values.name}" is not a CA (key-usage needs key-cert-sign)`, ca.id);
   }
   const made = await issue(cert.values, ca);
@@ -563,10 +561,15 @@ export interface ExportedFiles {
  * plus the private key encrypted with the passphrase when one is given. PKCS#12: certificate, key and
  * the issuing CAs found in `chain`, protected by the passphrase (required).
  */
-export function exportCertificate(entry: Values, type: ExportType, passphrase: string, chain: string[]): ExportedFiles {
-  const name = String(entry.name);
-  const certPem = String(entry['certificate-pem']);
-  const keyPem = String(entry['private-key-pem'] ?? '');
+export function exportCertificate(
+  entry: CertificateValues,
+  type: ExportType,
+  passphrase: string,
+  chain: string[],
+): ExportedFiles {
+  const name = entry.name;
+  const certPem = entry['certificate-pem'];
+  const keyPem = entry['private-key-pem'];
   if (type === 'pem') {
     const files: ExportedFiles['files'] = [{ name: `cert_export_${name}.crt`, content: certPem, encoding: 'utf8' }];
     if (passphrase !== '' && keyPem !== '') {
@@ -677,11 +680,14 @@ export function chainOf(pem: string, all: string[]): string[] {
 }
 
 /** Which entry (by name) issued `pem`: itself when self-signed, else a store entry whose key signed it. */
-export function issuedBy(pem: string, entries: { values: Values }[]): string {
+export function issuedBy(
+  pem: string,
+  entries: readonly { values: Pick<CertificateValues, 'name' | 'certificate-pem'> }[],
+): string {
   const me = certInfo(pem);
   for (const e of entries) {
-    const i = certInfoOrNone(String(e.values['certificate-pem'] ?? ''));
-    if (i && me.node.checkIssued(i.node) && me.node.verify(i.node.publicKey)) return String(e.values.name);
+    const i = certInfoOrNone(e.values['certificate-pem']);
+    if (i && me.node.checkIssued(i.node) && me.node.verify(i.node.publicKey)) return e.values.name;
   }
   return '';
 }

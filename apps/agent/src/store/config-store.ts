@@ -13,16 +13,25 @@ import {
   formatId,
   getMenu,
   referencesTo,
+  type AnyEntry,
   type Config,
   type ConfigIssue,
   type Entry,
   type MenuDef,
   type MenuName,
+  type MenuValues,
 } from '@ipsec/schema';
 import type { Db } from './db.ts';
 
-export interface StoredEntry extends Entry {
+export interface StoredEntry<M extends MenuName = MenuName> extends Entry<M> {
   /** Built-in default entry (RouterOS "*" flag): cannot be removed or renamed. */
+  builtin: boolean;
+}
+
+/** An entry as the store holds it, whatever its menu: values that applyInput made with that menu's schemas. */
+interface HeldEntry {
+  id: number;
+  values: Record<string, unknown>;
   builtin: boolean;
 }
 
@@ -53,7 +62,7 @@ export interface ChangeEvent {
   user: string;
   kind: 'change' | 'undo' | 'redo';
   summary: string;
-  changes: { menu: MenuName; id: number; entry: StoredEntry | null; position: number }[];
+  changes: { menu: MenuName; id: number; entry: AnyEntry | null; position: number }[];
 }
 
 export interface Revision {
@@ -66,16 +75,15 @@ export interface Revision {
   undone: number;
 }
 
-/** Per-menu work the store cannot do by itself, e.g. generating RSA keys for the Keys menu. */
-export interface MenuHooks {
-  prepare?(
-    menu: MenuName,
-    values: Record<string, unknown>,
-    before: Record<string, unknown> | null,
-  ): Record<string, unknown>;
-}
+/**
+ * Per-menu work the store cannot do by itself, e.g. generating RSA keys for the Keys menu: an entry's new values
+ * (and its values before, null when added) to the values to store. Throws ConfigError to refuse them.
+ */
+export type MenuHooks = {
+  [M in MenuName]?: (values: MenuValues<M>, before: MenuValues<M> | null) => MenuValues<M>;
+};
 
-type Draft = Map<MenuName, StoredEntry[]>;
+type Draft = Map<MenuName, HeldEntry[]>;
 
 export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   private entries: Draft = new Map();
@@ -96,16 +104,16 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     return this.rev;
   }
 
-  list(menu: MenuName): readonly StoredEntry[] {
-    return this.entries.get(menu) ?? [];
+  list<M extends MenuName>(menu: M): readonly StoredEntry<M>[] {
+    return typed<M>(this.entries.get(menu) ?? []);
   }
 
-  get(menu: MenuName, id: number): StoredEntry | undefined {
+  get<M extends MenuName>(menu: M, id: number): StoredEntry<M> | undefined {
     return this.list(menu).find((e) => e.id === id);
   }
 
   config(): Config {
-    return Object.fromEntries(MENU_NAMES.map((m) => [m, [...this.list(m)]])) as unknown as Config;
+    return configOf(this.entries);
   }
 
   /** Apply a batch atomically. Returns the new revision and the ids of added entries, in order. */
@@ -121,7 +129,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       const menu = getMenu(op.menu);
       if (!menu) throw new ConfigError([{ menu: String(op.menu), message: 'no such menu' }]);
       const list = draft.get(op.menu)!;
-      const find = (id: number): StoredEntry => {
+      const find = (id: number): HeldEntry => {
         const e = list.find((x) => x.id === id);
         if (!e) throw new ConfigError([{ menu: menu.name, id, message: `no such item ${formatId(id)}` }]);
         return e;
@@ -136,7 +144,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
             if (menu.key) base[menu.key] = uniqueCopyName(list, menu.key, String(src.values[menu.key]));
           }
           let values = applyInput(menu, base, op.values);
-          values = this.hooks.prepare?.(op.menu, values, null) ?? values;
+          values = this.prepare(op.menu, values, null);
           const id = nextIds.get(op.menu) ?? 1;
           nextIds.set(op.menu, id + 1);
           list.push({ id, values, builtin: false });
@@ -147,7 +155,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
         case 'set': {
           const cur = find(op.id);
           let values = applyInput(menu, cur.values, op.values, op.id);
-          values = this.hooks.prepare?.(op.menu, values, cur.values) ?? values;
+          values = this.prepare(op.menu, values, cur.values);
           if (menu.key && cur.builtin && values[menu.key] !== cur.values[menu.key]) {
             throw new ConfigError([
               { menu: menu.name, id: op.id, field: menu.key, message: 'a default entry cannot be renamed' },
@@ -192,7 +200,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     }
 
     // An entry still named by another cannot go: say who uses it.
-    const config = draftConfig(draft);
+    const config = configOf(draft);
     const inUse: ConfigIssue[] = [];
     for (const r of removedNames) {
       const users = referencesTo(config, r.menu.name, r.name);
@@ -269,6 +277,17 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   // ------------------------------------------------------------------------------------------
+  /** The menu's hook, if it has one; `values` and `before` are `menu`'s (applyInput made them). */
+  private prepare(
+    menu: MenuName,
+    values: Record<string, unknown>,
+    before: Record<string, unknown> | null,
+  ): Record<string, unknown> {
+    type AnyHook = (values: Record<string, unknown>, before: Record<string, unknown> | null) => Record<string, unknown>;
+    const hook = this.hooks[menu] as AnyHook | undefined;
+    return hook ? hook(values, before) : values;
+  }
+
   private replay(user: string, kind: 'undo' | 'redo', target: number, changes: Change[], summary: string): number {
     const draft = this.cloneDraft();
     for (const c of changes) {
@@ -286,7 +305,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
         list.sort((a, b) => a.id - b.id);
       }
     }
-    const issues = checkConfig(draftConfig(draft));
+    const issues = checkConfig(configOf(draft));
     if (issues.length)
       throw new ConfigError([{ menu: kind, message: `cannot ${kind} revision ${target} now` }, ...issues]);
     return this.commit(user, kind, target, summary, draft, this.nextIds);
@@ -381,8 +400,19 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 }
 
-function draftConfig(draft: Draft): Config {
-  return Object.fromEntries(draft) as unknown as Config;
+/**
+ * The store's edge, where stored values get their menu's type (asserted here, and for the hooks in prepare()): every
+ * entry was written through applyInput with its menu's zod field schemas, or loaded over its menu's defaults, and is
+ * kept under its menu's name.
+ */
+function typed<M extends MenuName>(entries: HeldEntry[]): StoredEntry<M>[] {
+  return entries as StoredEntry[] as StoredEntry<M>[];
+}
+
+function configOf(draft: Draft): Config {
+  const config: Partial<Record<MenuName, StoredEntry[]>> = {};
+  for (const m of MENU_NAMES) config[m] = typed([...(draft.get(m) ?? [])]);
+  return config as Config;
 }
 
 function diff(before: Draft, after: Draft): Change[] {
@@ -391,13 +421,13 @@ function diff(before: Draft, after: Draft): Change[] {
     const menu = getMenu(m)!;
     const oldList = before.get(m) ?? [];
     const newList = after.get(m) ?? [];
-    const pos = (list: StoredEntry[], i: number, e: StoredEntry) => (menu.ordered ? i : e.id);
-    const oldById = new Map(oldList.map((e, i) => [e.id, { e, position: pos(oldList, i, e) }]));
+    const pos = (i: number, e: HeldEntry) => (menu.ordered ? i : e.id);
+    const oldById = new Map(oldList.map((e, i) => [e.id, { e, position: pos(i, e) }]));
     const newIds = new Set<number>();
     newList.forEach((e, i) => {
       newIds.add(e.id);
       const old = oldById.get(e.id);
-      const position = pos(newList, i, e);
+      const position = pos(i, e);
       if (old && old.e === e && old.position === position) return;
       out.push({
         menu: m,
@@ -459,7 +489,7 @@ function renameReferences(draft: Draft, target: MenuDef, from: string, to: strin
   }
 }
 
-function uniqueCopyName(list: readonly StoredEntry[], key: string, name: string): string {
+function uniqueCopyName(list: readonly HeldEntry[], key: string, name: string): string {
   const taken = new Set(list.map((e) => e.values[key]));
   for (let n = 1; ; n++) {
     const candidate = `${name}-copy${n > 1 ? n : ''}`;
@@ -477,7 +507,7 @@ function describe(menu: MenuDef, values: Record<string, unknown>, input: Record<
       if (input[prop] !== SECRET_PLACEHOLDER) parts.push(`${prop}=(set)`);
       continue;
     }
-    parts.push(`${prop}=${field.print(values[prop] as never)}`);
+    parts.push(`${prop}=${field.print(values[prop])}`);
   }
   return parts.length ? ` ${parts.join(' ')}` : '';
 }

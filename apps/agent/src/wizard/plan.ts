@@ -9,14 +9,17 @@ import {
   applyInput,
   checkConfig,
   defaults,
+  entriesOf,
   getMenu,
   hostPeerAddress,
   rangeBounds,
   formatIpNumber,
   serverIdOf,
+  type AnyEntry,
   type Config,
   type ConfigIssue,
   type MenuName,
+  type PeerValues,
   type RoadWarriorConfig,
   type SiteToSiteConfig,
   type WizardObject,
@@ -221,7 +224,7 @@ function collisions(objects: PlannedObject[], config: Config): ConfigIssue[] {
     if (!menu.key) continue;
     const name = String(o.values[menu.key]);
     const what = menu.title.toLowerCase().replace(/s$/, '').replace(/ie$/, 'y');
-    const existing = (config[o.menu] ?? []).find((e) => e.values[menu.key!] === name);
+    const existing = entriesOf(config, o.menu).find((e) => e.values[menu.key!] === name);
     if (existing) {
       out.push(
         issue(
@@ -251,7 +254,7 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
 
 /** The store's own checks on existing + planned entries (certificates stand in with masked PEMs). */
 function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
-  const draft = Object.fromEntries(Object.entries(config).map(([m, list]) => [m, [...list]])) as Config;
+  const draft: Record<MenuName, readonly AnyEntry[]> = { ...config };
   const issues: ConfigIssue[] = [];
   let id = 0x7fff0000;
   const planned = new Map<number, PlannedObject>();
@@ -261,7 +264,7 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
     const extra = o.menu === 'certificate' ? { 'certificate-pem': 'planned', 'private-key-pem': 'planned' } : {};
     try {
       const values = { ...applyInput(menu, defaults(menu), o.values), ...extra };
-      draft[o.menu].push({ id: ++id, values });
+      draft[o.menu] = [...draft[o.menu], { id: ++id, values }];
       planned.set(id, o);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
@@ -288,16 +291,10 @@ function simulate(objects: PlannedObject[], config: Config): ConfigIssue[] {
  * first one wins. So: no warning only when the algorithms are alike and none of the other peer's
  * identities is on this setup's side.
  */
-function shadowingWarning(
-  input: RoadWarriorConfig,
-  config: Config,
-  v: Record<string, unknown>,
-): WizardWarning | undefined {
-  const name = String(v.name);
-  const profileName = String(v.profile ?? 'default');
-  const prof = (config.profile ?? []).find((x) => x.values.name === profileName)?.values as Parameters<
-    typeof ikeAlgorithmsKey
-  >[0];
+function shadowingWarning(input: RoadWarriorConfig, config: Config, v: PeerValues): WizardWarning | undefined {
+  const name = v.name;
+  const profileName = v.profile;
+  const prof = config.profile.find((x) => x.values.name === profileName)?.values;
   const ike = input.proposals.ike;
   const alike =
     ikeAlgorithmsKey(prof) ===
@@ -341,7 +338,7 @@ function environmentWarnings(input: RoadWarriorConfig, config: Config): WizardWa
   }
   const mine = input.pool.map((r) => rangeBounds(r));
   for (const pool of config.pool ?? []) {
-    for (const r of pool.values.ranges as string[]) {
+    for (const r of pool.values.ranges) {
       const b = rangeBounds(r);
       if (b.family === 4 && mine.some((m) => m.start <= b.end && b.start <= m.end)) {
         out.push({

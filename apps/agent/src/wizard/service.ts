@@ -6,17 +6,17 @@ import { hostname } from 'node:os';
 import {
   ConfigError,
   applyInput,
+  certificate,
   defaults,
-  getMenu,
+  parseWizardInput,
   roadWarriorInputSchema,
   siteToSiteInputSchema,
-  wizardIssues,
   type ConfigIssue,
   type WizardClient,
   type WizardFinishResult,
   type WizardPreview,
 } from '@ipsec/schema';
-import { ZodError, type ZodType } from 'zod';
+import type { ZodType } from 'zod';
 import type { User } from '../auth/users.ts';
 import type { Services } from '../api/router.ts';
 import { NotFoundError, requireFull, requireWrite } from '../api/config-service.ts';
@@ -35,21 +35,17 @@ export interface Download {
   body: Buffer;
 }
 
-/** Wizard input errors as the API's ConfigError: menu "wizard", field = the wizard field path. */
+/** The wizard input, or its issues as the API's ConfigError: menu "wizard", field = the wizard field path. */
 function parse<T>(schema: ZodType<T>, raw: unknown): T {
-  try {
-    return schema.parse(raw);
-  } catch (e) {
-    if (e instanceof ZodError)
-      throw new ConfigError(
-        wizardIssues(e).map((i): ConfigIssue => ({
-          menu: WIZARD_MENU,
-          ...(i.field ? { field: i.field } : {}),
-          message: i.message,
-        })),
-      );
-    throw e;
-  }
+  const input = parseWizardInput(schema, raw);
+  if (input.ok) return input.value;
+  throw new ConfigError(
+    input.error.map((i): ConfigIssue => ({
+      menu: WIZARD_MENU,
+      ...(i.field ? { field: i.field } : {}),
+      message: i.message,
+    })),
+  );
 }
 
 export class WizardService {
@@ -103,18 +99,16 @@ export class WizardService {
    */
   private async apply(user: User, plan: Plan, summary: string): Promise<void> {
     if (plan.issues.length) throw new ConfigError(plan.issues);
-    const certMenu = getMenu('certificate')!;
     const made = new Map<string, { 'certificate-pem': string; 'private-key-pem': string }>();
     const ops: Op[] = [];
     for (const o of plan.objects) {
       if (o.menu === 'certificate' && o.issuer) {
-        const subject = applyInput(certMenu, defaults(certMenu), o.values);
+        const subject = applyInput(certificate, defaults(certificate), o.values);
         const ca = o.issuer === 'self' ? undefined : made.get(o.issuer);
-        if (o.issuer !== 'self' && !ca)
-          throw new Error(`wizard plan: issuer ${o.issuer} comes after ${String(o.values.name)}`);
+        if (o.issuer !== 'self' && !ca) throw new Error(`wizard plan: issuer ${o.issuer} comes after ${subject.name}`);
         const cert = await issue(subject, ca ? { values: ca } : undefined);
         const pems = { 'certificate-pem': cert.certificate, 'private-key-pem': cert.privateKey };
-        made.set(String(o.values.name), pems);
+        made.set(subject.name, pems);
         ops.push({ op: 'add', menu: 'certificate', values: { ...o.values, ...pems } });
       } else ops.push({ op: 'add', menu: o.menu, values: o.values });
     }
@@ -139,7 +133,7 @@ export class WizardService {
     const pass = passphrase || this.remembered(user, name);
     const allCertPems = this.s.config.store
       .list('certificate')
-      .map((c) => String(c.values['certificate-pem']))
+      .map((c) => c.values['certificate-pem'])
       .filter(Boolean);
     const body = file.render({ ...(pass ? { passphrase: pass } : {}), allCertPems, org: hostname() });
     if (file.containsKey) {

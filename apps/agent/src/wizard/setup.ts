@@ -1,17 +1,21 @@
 // A wizard-made setup as it is stored now: read back through the references (peer -> profile,
 // identity -> certificate / mode config -> pool, policy template group -> proposal), so client
 // profiles describe what the server really does, also after the admin edited any of it.
-import { type Config, type DhGroupName, type WizardAuth, type WizardProposals } from '@ipsec/schema';
-import type { StoredEntry } from '../store/config-store.ts';
+import type {
+  CertificateValues,
+  Config,
+  Entry,
+  IdentityValues,
+  PeerValues,
+  WizardAuth,
+  WizardProposals,
+} from '@ipsec/schema';
 import { NotFoundError } from '../api/config-service.ts';
 import { certInfo, issuedBy } from '../store/certificates.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped store values until the menus' inferred types replace them (#10)
-type V = Record<string, any>;
-
 export interface CertRef {
   name: string;
-  values: V;
+  values: CertificateValues;
 }
 
 export interface RoadWarriorSetup {
@@ -64,8 +68,10 @@ const AUTH_OF: Record<string, WizardAuth | undefined> = {
 };
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 
-function named(config: Config, menu: keyof Config, name: string): StoredEntry | undefined {
-  return (config[menu] as StoredEntry[]).find((e) => e.values.name === name);
+type NamedMenu = 'peer' | 'profile' | 'proposal' | 'certificate' | 'mode-config';
+
+function named<M extends NamedMenu>(config: Config, menu: M, name: string): Entry<M> | undefined {
+  return config[menu].find((e) => e.values.name === name);
 }
 
 function ikeOf(config: Config, profileName: string) {
@@ -73,15 +79,15 @@ function ikeOf(config: Config, profileName: string) {
   return {
     enc: p['enc-algorithm'],
     hash: [p['hash-algorithm']],
-    dh: p['dh-group'] as DhGroupName[],
-    prf: String(p['prf-algorithm']),
-    lifetime: Number(p.lifetime),
+    dh: p['dh-group'],
+    prf: p['prf-algorithm'],
+    lifetime: p.lifetime,
   };
 }
 
 function espOf(config: Config, proposalName: string) {
   const p = named(config, 'proposal', proposalName)?.values ?? named(config, 'proposal', 'default')!.values;
-  return { enc: p['enc-algorithms'], auth: p['auth-algorithms'], pfs: p['pfs-group'], lifetime: Number(p.lifetime) };
+  return { enc: p['enc-algorithms'], auth: p['auth-algorithms'], pfs: p['pfs-group'], lifetime: p.lifetime };
 }
 
 /** An identity's my-id / remote-id as its type and value ("fqdn:vpn.example.com"); undefined for auto and the like. */
@@ -94,8 +100,8 @@ export function readSetup(config: Config, name: string): Setup {
   const peer = named(config, 'peer', name);
   if (!peer) throw new NotFoundError(`wizard: no setup "${name}" (no peer of that name)`);
   const identity =
-    (config.identity as StoredEntry[]).find((i) => i.values.peer === name && !i.values.disabled) ??
-    (config.identity as StoredEntry[]).find((i) => i.values.peer === name);
+    config.identity.find((i) => i.values.peer === name && !i.values.disabled) ??
+    config.identity.find((i) => i.values.peer === name);
   if (!identity) throw new NotFoundError(`wizard: peer "${name}" has no identity`);
   const iv = identity.values;
   return peer.values.passive
@@ -103,15 +109,15 @@ export function readSetup(config: Config, name: string): Setup {
     : readSiteToSite(config, name, peer.values, iv);
 }
 
-function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarriorSetup {
-  const auth = AUTH_OF[String(iv['auth-method'])];
+function readRoadWarrior(config: Config, name: string, pv: PeerValues, iv: IdentityValues): RoadWarriorSetup {
+  const auth = AUTH_OF[iv['auth-method']];
   if (!auth)
     throw new NotFoundError(
       `wizard: peer "${name}" uses auth-method=${iv['auth-method']}; client profiles exist for digital-signature, eap-radius and pre-shared-key`,
     );
-  const certs = config.certificate as StoredEntry[];
-  const server = iv.certificate ? named(config, 'certificate', String(iv.certificate)) : undefined;
-  const serverPem = server ? String(server.values['certificate-pem']) : '';
+  const certs = config.certificate;
+  const server = iv.certificate ? named(config, 'certificate', iv.certificate) : undefined;
+  const serverPem = server ? server.values['certificate-pem'] : '';
   const caName = serverPem
     ? issuedBy(
         serverPem,
@@ -119,19 +125,19 @@ function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarrio
       )
     : '';
   const ca = caName ? named(config, 'certificate', caName) : undefined;
-  const caFingerprint = ca ? certInfo(String(ca.values['certificate-pem'])).fingerprint : undefined;
+  const caFingerprint = ca ? certInfo(ca.values['certificate-pem']).fingerprint : undefined;
   const clients =
     auth === 'certificate' && ca
       ? certs.filter((c) => {
           if (c === server || c === ca || !c.values['private-key-pem'] || !c.values['certificate-pem']) return false;
-          const info = certInfo(String(c.values['certificate-pem']));
+          const info = certInfo(c.values['certificate-pem']);
           if (info.ca || info.fingerprint === caFingerprint) return false;
-          return issuedBy(String(c.values['certificate-pem']), [ca]) === caName;
+          return issuedBy(c.values['certificate-pem'], [ca]) === caName;
         })
       : [];
 
   // The server's identity: my-id, else what its certificate vouches for.
-  let serverId = idParts(String(iv['my-id']));
+  let serverId = idParts(iv['my-id']);
   const serverInfo = serverPem ? certInfo(serverPem) : undefined;
   if (!serverId && serverInfo) {
     const san = serverInfo.altNames.find((s) => s.startsWith('DNS:') || s.startsWith('IP:'));
@@ -141,60 +147,53 @@ function readRoadWarrior(config: Config, name: string, pv: V, iv: V): RoadWarrio
         : { type: 'fqdn', value: san.slice(4) };
     else if (serverInfo.commonName) serverId = { type: 'fqdn', value: serverInfo.commonName };
   }
-  if (!serverId && pv['local-address']) serverId = { type: 'address', value: String(pv['local-address']) };
+  if (!serverId && pv['local-address']) serverId = { type: 'address', value: pv['local-address'] };
   if (!serverId)
     throw new NotFoundError(
       `wizard: cannot tell the server address of "${name}"; set its identity's my-id (address:... or fqdn:...)`,
     );
   const serverAddress =
-    serverId.type === 'address' || serverId.type === 'fqdn'
-      ? serverId.value
-      : String(pv['local-address'] || serverId.value);
+    serverId.type === 'address' || serverId.type === 'fqdn' ? serverId.value : pv['local-address'] || serverId.value;
 
-  const templates = (config.policy as StoredEntry[]).filter(
+  const templates = config.policy.filter(
     (p) => p.values.template && p.values.group === iv['policy-template-group'] && !p.values.disabled,
   );
-  const proposalName = String(templates[0]?.values.proposal ?? 'default');
+  const proposalName = templates[0]?.values.proposal ?? 'default';
   const mc =
     iv['mode-config'] && iv['mode-config'] !== 'none'
-      ? named(config, 'mode-config', String(iv['mode-config']))?.values
+      ? named(config, 'mode-config', iv['mode-config'])?.values
       : undefined;
-  const split = (mc?.['split-include'] as string[] | undefined) ?? [];
+  const split = mc?.['split-include'] ?? [];
   const fullTunnel = split.length === 0 || split.includes('0.0.0.0/0');
-  const dns = mc ? uniq([...(mc['static-dns'] as string[])]) : [];
+  const dns = mc ? uniq([...mc['static-dns']]) : [];
   return {
     kind: 'road-warrior',
     name,
     auth,
     serverAddress,
     serverId,
-    ike: ikeOf(config, String(pv.profile)),
+    ike: ikeOf(config, pv.profile),
     esp: espOf(config, proposalName),
     splitNetworks: fullTunnel ? [] : split,
     fullTunnel,
     dns,
     ...(ca ? { ca: { name: caName, values: ca.values } } : {}),
-    ...(server ? { serverCert: { name: String(server.values.name), values: server.values } } : {}),
-    clients: clients.map((c) => ({ name: String(c.values.name), values: c.values })),
-    users:
-      auth === 'eap-mschapv2'
-        ? (config.user as StoredEntry[]).filter((u) => !u.values.disabled).map((u) => String(u.values.name))
-        : [],
-    ...(auth === 'psk' ? { psk: String(iv.secret) } : {}),
+    ...(server ? { serverCert: { name: server.values.name, values: server.values } } : {}),
+    clients: clients.map((c) => ({ name: c.values.name, values: c.values })),
+    users: auth === 'eap-mschapv2' ? config.user.filter((u) => !u.values.disabled).map((u) => u.values.name) : [],
+    ...(auth === 'psk' ? { psk: iv.secret } : {}),
   };
 }
 
-function readSiteToSite(config: Config, name: string, pv: V, iv: V): SiteToSiteSetup {
+function readSiteToSite(config: Config, name: string, pv: PeerValues, iv: IdentityValues): SiteToSiteSetup {
   if (iv['auth-method'] !== 'pre-shared-key')
     throw new NotFoundError(
       `wizard: site-to-site peer "${name}" uses auth-method=${iv['auth-method']}; the other end's settings are made for pre-shared-key`,
     );
-  const policies = (config.policy as StoredEntry[]).filter(
-    (p) => p.values.peer === name && !p.values.template && !p.values.disabled,
-  );
+  const policies = config.policy.filter((p) => p.values.peer === name && !p.values.template && !p.values.disabled);
   if (!policies.length) throw new NotFoundError(`wizard: peer "${name}" has no policies`);
-  const address = String(pv.address);
-  const local = String(pv['local-address']);
+  const address = pv.address;
+  const local = pv['local-address'];
   if (!local)
     throw new NotFoundError(`wizard: peer "${name}" has no local-address; the other end needs this router's address`);
   return {
@@ -203,12 +202,12 @@ function readSiteToSite(config: Config, name: string, pv: V, iv: V): SiteToSiteS
     localAddress: local,
     remoteAddress: address.replace(/\/(32|128)$/, ''),
     exchangeMode: pv['exchange-mode'],
-    localNetworks: uniq(policies.map((p) => String(p.values['src-address']))),
-    remoteNetworks: uniq(policies.map((p) => String(p.values['dst-address']))),
-    ike: ikeOf(config, String(pv.profile)),
-    esp: espOf(config, String(policies[0]!.values.proposal)),
-    psk: String(iv.secret),
-    myId: String(iv['my-id']),
-    remoteId: String(iv['remote-id']),
+    localNetworks: uniq(policies.map((p) => p.values['src-address'])),
+    remoteNetworks: uniq(policies.map((p) => p.values['dst-address'])),
+    ike: ikeOf(config, pv.profile),
+    esp: espOf(config, policies[0]!.values.proposal),
+    psk: iv.secret,
+    myId: iv['my-id'],
+    remoteId: iv['remote-id'],
   };
 }

@@ -22,7 +22,7 @@ export function sswan({ setup, client, user, org }: SswanInput): string {
     remote: {
       addr: setup.serverAddress,
       id: setup.serverId.value,
-      ...(setup.ca ? { cert: Buffer.from(String(setup.ca.values['certificate-pem'])).toString('base64') } : {}),
+      ...(setup.ca ? { cert: Buffer.from(setup.ca.values['certificate-pem']).toString('base64') } : {}),
     },
     local: client ? { id: clientLocalId(client.cert), p12: client.p12.toString('base64') } : { eap_id: user ?? '' },
     'ike-proposal': strongswanIke(setup.ike),

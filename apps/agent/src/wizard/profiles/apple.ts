@@ -43,12 +43,12 @@ export interface AppleProfileInput {
 const minutes = (seconds: number, min: number, max: number) => Math.max(min, Math.min(max, Math.round(seconds / 60)));
 
 export function mobileconfig({ setup, client, user, org }: AppleProfileInput): string {
-  const who = client ? String(client.cert.values['common-name'] || client.cert.name) : (user ?? 'shared key');
+  const who = client ? client.cert.values['common-name'] || client.cert.name : (user ?? 'shared key');
   const id = (what: string) => `${org}.ipsec.${setup.name}.${who}.${what}`.replace(/[^A-Za-z0-9.-]/g, '-');
   const uuid = (what: string) => stableUuid(org, setup.name, who, what);
   const payloads: PlistValue[] = [];
   if (setup.ca) {
-    const pem = String(setup.ca.values['certificate-pem']);
+    const pem = setup.ca.values['certificate-pem'];
     payloads.push({
       PayloadType: 'com.apple.security.root',
       PayloadVersion: 1,
@@ -84,14 +84,13 @@ export function mobileconfig({ setup, client, user, org }: AppleProfileInput): s
     UseConfigurationAttributeInternalIPSubnet: 0,
   };
   if (setup.serverCert) {
-    if (setup.ca)
-      ikev2.ServerCertificateIssuerCommonName = certInfo(String(setup.ca.values['certificate-pem'])).commonName;
-    ikev2.ServerCertificateCommonName = certInfo(String(setup.serverCert.values['certificate-pem'])).commonName;
+    if (setup.ca) ikev2.ServerCertificateIssuerCommonName = certInfo(setup.ca.values['certificate-pem']).commonName;
+    ikev2.ServerCertificateCommonName = certInfo(setup.serverCert.values['certificate-pem']).commonName;
   }
   if (setup.auth === 'certificate' && client) {
     ikev2.AuthenticationMethod = 'Certificate';
     ikev2.PayloadCertificateUUID = uuid('identity');
-    ikev2.CertificateType = String(client.cert.values['key-type']) === 'ecdsa' ? 'ECDSA256' : 'RSA';
+    ikev2.CertificateType = client.cert.values['key-type'] === 'ecdsa' ? 'ECDSA256' : 'RSA';
     ikev2.ExtendedAuthEnabled = 0;
   } else if (setup.auth === 'eap-mschapv2') {
     // EAP-only for the client; the server still proves itself with its certificate.
@@ -135,7 +134,7 @@ export function mobileconfig({ setup, client, user, org }: AppleProfileInput): s
 
 /** What a client with this certificate sends as its ID: the DNS SAN when there is one, else the subject DN. */
 export function clientLocalId(cert: CertRef): string {
-  const info = certInfo(String(cert.values['certificate-pem']));
+  const info = certInfo(cert.values['certificate-pem']);
   const dns = info.altNames.find((s) => s.startsWith('DNS:'));
   if (dns) return dns.slice(4);
   const email = info.altNames.find((s) => s.startsWith('email:'));

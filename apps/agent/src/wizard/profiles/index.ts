@@ -58,7 +58,7 @@ function roadWarriorFiles(s: RoadWarriorSetup, clients: readonly WizardClient[])
   const want = (c: WizardClient) => clients.includes(c);
   const caFile = s.ca ? `${s.ca.name}.crt` : undefined;
   if (s.ca && caFile) {
-    const pem = String(s.ca.values['certificate-pem']);
+    const pem = s.ca.values['certificate-pem'];
     out.push({
       client: 'all',
       label: `CA certificate ${s.ca.name} (PEM): install as a trusted root`,
@@ -69,14 +69,14 @@ function roadWarriorFiles(s: RoadWarriorSetup, clients: readonly WizardClient[])
     });
   }
   const p12Of = (cert: CertRef, passphrase: string | undefined, all: string[], filename: string) =>
-    clientPkcs12(cert, chainOf(String(cert.values['certificate-pem']), all), needPassphrase(passphrase, filename));
+    clientPkcs12(cert, chainOf(cert.values['certificate-pem'], all), needPassphrase(passphrase, filename));
   const apple = (file: Omit<ProfileFile, 'client'>) => {
     for (const c of ['macos', 'ios'] as const) if (want(c)) out.push({ ...file, client: c });
   };
 
   if (s.auth === 'certificate') {
     for (const cert of s.clients) {
-      const user = String(cert.values['common-name'] || cert.name);
+      const user = cert.values['common-name'] || cert.name;
       const p12File = `${cert.name}.p12`;
       out.push({
         client: 'all',

@@ -9,8 +9,8 @@ import { exportCertificate } from '../../store/certificates.ts';
 import type { CertRef } from '../setup.ts';
 
 export function clientPkcs12(cert: CertRef, chain: string[], passphrase: string): Buffer {
-  const certPem = String(cert.values['certificate-pem']);
-  const keyPem = String(cert.values['private-key-pem'] ?? '');
+  const certPem = cert.values['certificate-pem'];
+  const keyPem = cert.values['private-key-pem'];
   if (!keyPem)
     throw new ConfigError([
       {
