@@ -194,7 +194,7 @@ export class IkeService implements IpsecCommands {
   /** Traffic hit a policy without SAs (ACQUIRE): bring up its peer now, as RouterOS does. */
   acquire(policyId: number): void {
     const policy = this.store.list('policy').find((p) => p.id === policyId);
-    if (policy?.values.peer) this.bringUpPeers(String(policy.values.peer), true);
+    if (policy?.values.peer) this.bringUpPeers(policy.values.peer, true);
   }
 
   /** The data plane dropped an SA of this CHILD_SA (hard lifetime): delete the CHILD_SA with the peer too. */
