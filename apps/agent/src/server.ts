@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import sirv from 'sirv';
@@ -105,11 +106,17 @@ const SECURITY_HEADERS = {
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
 };
 
+/** The request's cookies; a value that is not valid percent-encoding is not ours and is skipped, never thrown. */
 function cookies(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    if (i <= 0) continue;
+    try {
+      out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+    } catch {
+      // e.g. "a=%": an unauthenticated client must not be able to throw out of a request handler
+    }
   }
   return out;
 }
@@ -184,7 +191,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
     if (url.pathname === '/api/login' && method === 'POST') {
       if (!sameOrigin(req)) return sendError(res, 403, 'foreign origin');
-      const body = (await readJson(req, 4096)) as { name?: unknown; password?: unknown };
+      const body = await readJson(req, 4096);
       const name = typeof body.name === 'string' ? body.name : '';
       const password = typeof body.password === 'string' ? body.password : '';
       const keys = [`ip:${ip}`, `user:${name}`];
@@ -262,11 +269,25 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const socketUsers = new WeakMap<IncomingMessage, { user: User; token: string }>();
   const sockets = new Map<WebSocket, string>();
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://agent');
     const reject = (status: number, why: string) => {
       logger.warn({ ip: req.socket.remoteAddress, why }, 'websocket refused');
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    try {
+      upgrade(req, socket, head, reject);
+    } catch (e) {
+      // nothing a client sends may throw out of here: an uncaught exception would stop the agent and its tunnels
+      logger.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'websocket upgrade failed');
+      reject(400, 'Bad Request');
+    }
+  });
+  function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    reject: (status: number, why: string) => void,
+  ): void {
+    const url = new URL(req.url ?? '/', 'http://agent');
     if (url.pathname !== '/trpc') return reject(404, 'Not Found');
     if (!sameOrigin(req)) return reject(403, 'Forbidden');
     const token = cookies(req)[SESSION_COOKIE];
@@ -278,7 +299,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       ws.on('close', () => sockets.delete(ws));
       wss.emit('connection', ws, req);
     });
-  });
+  }
   const trpcHandler = applyWSSHandler({
     wss,
     router: appRouter,

@@ -54,7 +54,8 @@ export function sendError(
   sendJson(res, status, { error: status, message: REASON[status] ?? 'Error', ...(detail ? { detail } : {}) });
 }
 
-export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
+/** A request's JSON body, which must be an object (an empty body is {}); anything else is a 400, never a throw. */
+export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -64,11 +65,15 @@ export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<u
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'body is not valid JSON');
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'body must be a JSON object');
+  return body as Record<string, unknown>;
 }
 
 type Target = { kind: 'menu'; menu: MenuDef } | { kind: 'view'; view: ViewDef };
@@ -83,12 +88,6 @@ function resolve(path: string): { target: Target; rest: string } | undefined {
     if (path === p || path.startsWith(`${p}/`)) return { target, rest: path.slice(p.length + 1) };
   }
   return undefined;
-}
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HttpError(400, 'body must be a JSON object of RouterOS properties');
-  return body as Record<string, unknown>;
 }
 
 function idsOf(menu: MenuDef, text: unknown): number[] {
@@ -163,7 +162,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     // ip/ipsec/settings: one object. GET prints it, PATCH or POST .../set changes it.
     if (method === 'GET' && rest === '') return sendJson(res, 200, print()[0]);
     if ((method === 'PATCH' && rest === '') || (method === 'POST' && rest === 'set')) {
-      const [entry] = await s.config.set(user, name, [], objectBody(await readJson(req)));
+      const [entry] = await s.config.set(user, name, [], await readJson(req));
       return sendJson(res, 200, printEntry(menu, entry!));
     }
     throw new HttpError(405, `${menu.path} supports GET and PATCH`);
@@ -175,11 +174,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     throw new HttpError(404, `no such command or directory (${path})`);
   }
   if (method === 'PUT' && rest === '') {
-    const entry = await s.config.add(user, name, objectBody(await readJson(req)));
+    const entry = await s.config.add(user, name, await readJson(req));
     return sendJson(res, 201, printEntry(menu, entry));
   }
   if (method === 'PATCH' && id !== undefined) {
-    const [entry] = await s.config.set(user, name, [id], objectBody(await readJson(req)));
+    const [entry] = await s.config.set(user, name, [id], await readJson(req));
     return sendJson(res, 200, printEntry(menu, entry!));
   }
   if (method === 'DELETE' && id !== undefined) {
@@ -189,7 +188,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     return;
   }
   if (method === 'POST' && rest !== '' && id === undefined) {
-    const body = objectBody(await readJson(req));
+    const body = await readJson(req);
     const { '.id': idText, ...props } = body;
     switch (rest) {
       case 'print':

@@ -31,7 +31,7 @@ export async function handleWizardHttp(
     }
     let passphrase = req.headers['x-export-passphrase'];
     if (method === 'POST') {
-      const body = (await readJson(req, 8192)) as { passphrase?: unknown };
+      const body = await readJson(req, 8192);
       if (typeof body.passphrase === 'string') passphrase = body.passphrase;
     }
     const file = wizardService(s).download(
