@@ -3,6 +3,7 @@
 // SHA-1) and 9/10/11 (ECDSA P-256/384/521, r|s, RFC 4754); X.509 chains to trusted certificates
 // (checked at the engine's clock); CERTREQ authority hashes. node:crypto does the cryptography.
 import { X509Certificate, createHash, createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
+import { err, ok, type Result } from '@ipsec/schema';
 import { AuthMethod, IdType } from '../codec/constants.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
 import type { CertificateConfig } from '../config.ts';
@@ -42,17 +43,17 @@ export interface LoadedCert {
   trusted: boolean;
 }
 
-export function loadCert(c: CertificateConfig): LoadedCert | { error: string } {
+export function loadCert(c: CertificateConfig): Result<LoadedCert> {
   try {
     const x509 = new X509Certificate(c.certificate);
     const out: LoadedCert = { name: c.name, x509, der: new Uint8Array(x509.raw), trusted: c.trusted ?? false };
     if (c['private-key']) {
       out.key = createPrivateKey(c['private-key']);
-      if (!x509.checkPrivateKey(out.key)) return { error: `certificate ${c.name}: private key does not match` };
+      if (!x509.checkPrivateKey(out.key)) return err(`certificate ${c.name}: private key does not match`);
     }
-    return out;
+    return ok(out);
   } catch (e) {
-    return { error: `certificate ${c.name}: ${(e as Error).message}` };
+    return err(`certificate ${c.name}: ${(e as Error).message}`);
   }
 }
 
@@ -220,27 +221,30 @@ export function checkPeerCert(
   known: LoadedCert[],
   now: number,
   pinned?: LoadedCert,
-): string | undefined {
+): Result<void> {
   if (!validAt(end, now))
-    return `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`;
+    return err(
+      `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`,
+    );
   if (pinned)
     return equal(pinned.der, new Uint8Array(end.raw))
-      ? undefined
-      : 'certificate differs from the configured remote-certificate';
+      ? ok(undefined)
+      : err('certificate differs from the configured remote-certificate');
   const trusted = known.filter((k) => k.trusted);
-  if (trusted.some((t) => equal(t.der, new Uint8Array(end.raw)))) return undefined;
+  if (trusted.some((t) => equal(t.der, new Uint8Array(end.raw)))) return ok(undefined);
   const pool = [...extra, ...known.map((k) => k.x509)];
   let cur = end;
   for (let depth = 0; depth < 6; depth++) {
     const anchor = trusted.find((t) => cur.checkIssued(t.x509) && cur.verify(t.x509.publicKey));
-    if (anchor) return validAt(anchor.x509, now) ? undefined : `CA certificate ${anchor.name} is not valid now`;
+    if (anchor)
+      return validAt(anchor.x509, now) ? ok(undefined) : err(`CA certificate ${anchor.name} is not valid now`);
     const issuer = pool.find(
       (c) => c !== cur && c.ca && cur.checkIssued(c) && cur.verify(c.publicKey) && validAt(c, now),
     );
-    if (!issuer) return `certificate "${end.subject.replace(/\n/g, ', ')}" is not issued by a trusted CA`;
+    if (!issuer) return err(`certificate "${end.subject.replace(/\n/g, ', ')}" is not issued by a trusted CA`);
     cur = issuer;
   }
-  return 'certificate chain too long';
+  return err('certificate chain too long');
 }
 
 /** The peer's ID must be one its certificate vouches for: the subject DN, or a subjectAltName. */

@@ -21,8 +21,8 @@ const NONCE_LEN = 32;
 /** Initiator: create the CHILD_SA for policy `index`, or rekey `old` (same policy). */
 export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): void {
   const offer = offerChild(ctx, sa, index, true);
-  if ('error' in offer) return ctx.log('warning', `CHILD_SA for policy #${index} not offered: ${offer.error}`, sa);
-  const pending = offer.pending;
+  if (!offer.ok) return ctx.log('warning', `CHILD_SA for policy #${index} not offered: ${offer.error}`, sa);
+  const { pending, payloads: offered } = offer.value;
   pending.nonce = ctx.random(NONCE_LEN);
   const group = sa.rp.policies[index]?.proposal['pfs-group'];
   const dhImpl = group && group !== 'none' ? dhByName(group) : undefined;
@@ -32,13 +32,13 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
     old.state = 'rekeying';
   } else (sa.creatingChildren ??= new Set()).add(index);
   // offer.payloads is [USE_TRANSPORT_MODE], SA, TSi, TSr; RFC order puts Ni [KEi] between SA and TSi.
-  const saIdx = offer.payloads.findIndex((p) => p.type === PayloadType.SA);
+  const saIdx = offered.findIndex((p) => p.type === PayloadType.SA);
   const payloads: Payload[] = [
     ...(old ? [notify(NotifyType.REKEY_SA, new Uint8Array(0), ProtocolId.ESP, old.spiIn)] : []),
-    ...offer.payloads.slice(0, saIdx + 1),
+    ...offered.slice(0, saIdx + 1),
     { type: PayloadType.NONCE, data: pending.nonce },
     ...(pending.dh ? [{ type: PayloadType.KE, group: pending.dh.id, data: pending.dh.publicValue } as const] : []),
-    ...offer.payloads.slice(saIdx + 1),
+    ...offered.slice(saIdx + 1),
   ];
   ctx.request(
     sa,
@@ -51,7 +51,7 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
       const collision = old?.peerRekey;
       if (old) old.peerRekey = undefined;
       const acc = acceptChild(ctx, sa, pending, resp);
-      if ('error' in acc) {
+      if (!acc.ok) {
         const invalidKe = findNotify(resp, NotifyType.INVALID_KE_PAYLOAD);
         const busy = findNotify(resp, NotifyType.TEMPORARY_FAILURE);
         if (old && collision) {
@@ -71,18 +71,18 @@ export function createChild(ctx: Ctx, sa: IkeSa, index: number, old?: ChildSa): 
       const nr = find(resp, PayloadType.NONCE);
       if (!nr) return ctx.log('error', 'CREATE_CHILD_SA response without Nr', sa);
       let secret: Uint8Array | undefined;
-      if (acc.suite.dh) {
+      if (acc.value.suite.dh) {
         const ke = find(resp, PayloadType.KE);
-        if (!pending.dh || !ke || ke.group !== pending.dh.id || acc.suite.dh.id !== pending.dh.id)
+        if (!pending.dh || !ke || ke.group !== pending.dh.id || acc.value.suite.dh.id !== pending.dh.id)
           return ctx.log('error', 'CREATE_CHILD_SA response KE does not match the PFS group', sa);
         const s = pending.dh.computeSecret(ke.data);
         if (!s.ok) return ctx.log('error', `CREATE_CHILD_SA: ${s.error}`, sa);
-        secret = s.secret;
+        secret = s.value;
       }
       const created = establishChild(
         ctx,
         sa,
-        { ...acc, index, spiIn: pending.spi },
+        { ...acc.value, index, spiIn: pending.spi },
         pending.nonce!,
         nr.data,
         true,
@@ -149,11 +149,12 @@ export function handleCreateChildRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage
     if (old.state === 'deleting' || old.state === 'rekeyed')
       return ctx.respond(sa, req, [notify(NotifyType.TEMPORARY_FAILURE)]);
   }
-  const sel = selectChild(ctx, sa, payloads, true, old);
-  if ('error' in sel) {
-    ctx.log('warning', `CREATE_CHILD_SA refused with notify ${sel.error}`, sa);
-    return ctx.respond(sa, req, [notify(sel.error)]);
+  const selected = selectChild(ctx, sa, payloads, true, old);
+  if (!selected.ok) {
+    ctx.log('warning', `CREATE_CHILD_SA refused with notify ${selected.error}`, sa);
+    return ctx.respond(sa, req, [notify(selected.error)]);
   }
+  const sel = selected.value;
   const ke = find(payloads, PayloadType.KE);
   let secret: Uint8Array | undefined;
   let keOut: Payload | undefined;
@@ -163,7 +164,7 @@ export function handleCreateChildRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage
     const dh = sel.suite.dh.generate(ctx.random);
     const s = dh.computeSecret(ke.data);
     if (!s.ok) return ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
-    secret = s.secret;
+    secret = s.value;
     keOut = { type: PayloadType.KE, group: dh.id, data: dh.publicValue };
   }
   const nr = ctx.random(NONCE_LEN);

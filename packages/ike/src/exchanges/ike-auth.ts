@@ -10,6 +10,7 @@ import type { Payload } from '../codec/payload.ts';
 import { serializeId, type IdPayload } from '../codec/payloads/id.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { X509Certificate } from 'node:crypto';
+import { err, ok, type Result } from '@ipsec/schema';
 import { pskAuth, secretBytes, signedOctets, verifyPskAuth } from '../auth/psk.ts';
 import {
   authorityHashes,
@@ -75,8 +76,8 @@ function certs(ctx: Ctx, sa?: IkeSa): LoadedCert[] {
   const out: LoadedCert[] = [];
   for (const c of ctx.config.certificates ?? []) {
     const l = loadCert(c);
-    if ('error' in l) ctx.log('warning', l.error, sa);
-    else out.push(l);
+    if (l.ok) out.push(l.value);
+    else ctx.log('warning', l.error, sa);
   }
   return out;
 }
@@ -99,47 +100,48 @@ function ownAuth(
   sa: IkeSa,
   method: Method,
   type: typeof PayloadType.IDi | typeof PayloadType.IDr,
-): OwnAuth | { error: string } {
+): Result<OwnAuth> {
   const identity = sa.rp.identity!;
   if (method === 'psk') {
     const id = idFromConfig(identity['my-id'], sa.local.address, type);
-    if ('error' in id) return id;
-    return {
-      id,
+    if (!id.ok) return id;
+    return ok({
+      id: id.value,
       before: [],
       auth: (o) => ({
         type: PayloadType.AUTH,
         method: AuthMethod.SHARED_KEY_MIC,
         data: pskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), o),
       }),
-    };
+    });
   }
   const all = certs(ctx, sa);
   const mine = all.find((c) => c.name === identity.certificate);
-  if (!mine) return { error: `identity certificate ${identity.certificate ?? '(none)'} is not configured` };
+  if (!mine) return err(`identity certificate ${identity.certificate ?? '(none)'} is not configured`);
   const key = mine.key;
-  if (!key) return { error: `certificate ${mine.name} has no private key` };
+  if (!key) return err(`certificate ${mine.name} has no private key`);
   const spec = identity['my-id'] ?? 'auto';
-  const id =
+  const configured =
     spec === 'auto'
-      ? { type, idType: IdType.DER_ASN1_DN, data: subjectDer(mine.der) }
+      ? ok({ type, idType: IdType.DER_ASN1_DN, data: subjectDer(mine.der) })
       : idFromConfig(spec, sa.local.address, type);
-  if ('error' in id) return id;
-  if (!idMatchesCert(id, mine.x509)) return { error: `my-id ${spec} is not in certificate ${mine.name}` };
+  if (!configured.ok) return configured;
+  const id = configured.value;
+  if (!idMatchesCert(id, mine.x509)) return err(`my-id ${spec} is not in certificate ${mine.name}`);
   const before: Payload[] = [{ type: PayloadType.CERT, encoding: CERT_X509_SIGNATURE, data: mine.der }];
   if (type === PayloadType.IDi)
     before.push({ type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(all) });
-  return {
+  return ok({
     id,
     before,
     auth: (o) => {
       const s = signAuth(key, o, sa.peerSigHashes);
       return { type: PayloadType.AUTH, method: s.method, data: s.data };
     },
-  };
+  });
 }
 
-/** Check the peer's AUTH (and certificate) for `id`; an error text when it does not hold. */
+/** Check the peer's AUTH (and certificate) for `id`; why not when it does not hold. */
 function checkPeerAuth(
   ctx: Ctx,
   sa: IkeSa,
@@ -148,21 +150,21 @@ function checkPeerAuth(
   id: IdPayload,
   auth: { method: number; data: Uint8Array },
   payloads: Payload[],
-): string | undefined {
+): Result<void> {
   const identity = sa.rp.identity!;
   const byCert = identity['match-by'] === 'certificate' && method === 'sig';
   if (!byCert && !remoteIdAccepted(identity['remote-id'], id, sa.remote.address))
-    return `identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`;
+    return err(`identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`);
   const octets = octetsFor(sa, fromInitiator, id);
   if (method === 'psk') {
     if (auth.method !== AuthMethod.SHARED_KEY_MIC)
-      return `peer authenticates with method ${auth.method}, we expect a pre-shared key`;
+      return err(`peer authenticates with method ${auth.method}, we expect a pre-shared key`);
     return verifyPskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), octets, auth.data)
-      ? undefined
-      : `AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`;
+      ? ok(undefined)
+      : err(`AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`);
   }
   if (auth.method === AuthMethod.SHARED_KEY_MIC)
-    return 'peer authenticates with a pre-shared key, we expect a certificate signature';
+    return err('peer authenticates with a pre-shared key, we expect a certificate signature');
   const all = certs(ctx, sa);
   const received: X509Certificate[] = [];
   for (const p of payloads) {
@@ -171,21 +173,21 @@ function checkPeerAuth(
     try {
       received.push(new X509Certificate(p.data));
     } catch {
-      return 'peer sent a certificate that does not parse';
+      return err('peer sent a certificate that does not parse');
     }
   }
   const pinnedName = identity['remote-certificate'];
   const pinned = pinnedName ? all.find((c) => c.name === pinnedName) : undefined;
-  if (pinnedName && !pinned) return `remote-certificate ${pinnedName} is not configured`;
+  if (pinnedName && !pinned) return err(`remote-certificate ${pinnedName} is not configured`);
   const end = received[0] ?? pinned?.x509;
-  if (!end) return 'peer sent no certificate';
-  const bad = checkPeerCert(end, received.slice(1), all, ctx.now(), pinned);
-  if (bad) return bad;
+  if (!end) return err('peer sent no certificate');
+  const trusted = checkPeerCert(end, received.slice(1), all, ctx.now(), pinned);
+  if (!trusted.ok) return trusted;
   if (identity['remote-id'] !== 'ignore' && !idMatchesCert(id, end))
-    return `peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`;
+    return err(`peer ID ${formatId(id)} is not in its certificate ("${end.subject.replace(/\n/g, ', ')}")`);
   return verifyAuth(auth.method, auth.data, end.publicKey, octets)
-    ? undefined
-    : `signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`;
+    ? ok(undefined)
+    : err(`signature of "${end.subject.replace(/\n/g, ', ')}" does not verify`);
 }
 
 /**
@@ -336,39 +338,39 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
         ? `eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented`
         : undefined;
     const id = idFromConfig(identity['my-id'], sa.local.address, PayloadType.IDi);
-    if (bad || 'error' in id) {
-      ctx.log('error', bad ?? (id as { error: string }).error, sa);
+    if (bad || !id.ok) {
+      ctx.log('error', bad ?? (id.ok ? '' : id.error), sa);
       return ctx.destroy(sa, 'no usable identity');
     }
-    idi = id;
+    idi = id.value;
     // No AUTH: we authenticate with EAP (RFC 7296 2.16); CERTREQ asks for the server's certificate.
     payloads.push(idi, certReq(ctx));
     sa.eap = { client: { username: identity.username! }, idi };
   } else {
     const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDi);
-    if ('error' in own) {
+    if (!own.ok) {
       ctx.log('error', own.error, sa);
       return ctx.destroy(sa, 'no usable identity');
     }
-    idi = own.id;
-    payloads.push(idi, ...own.before);
-    auth = own.auth(octetsFor(sa, true, idi));
+    idi = own.value.id;
+    payloads.push(idi, ...own.value.before);
+    auth = own.value.auth(octetsFor(sa, true, idi));
   }
   if (sa.rp.peer['send-initial-contact'] ?? true) payloads.push(notify(NotifyType.INITIAL_CONTACT));
   const remoteId = sa.rp.identity?.['remote-id'];
   if (remoteId && remoteId !== 'auto' && remoteId !== 'ignore') {
     const idr = idFromConfig(remoteId, sa.remote.address, PayloadType.IDr);
-    if (!('error' in idr)) payloads.push(idr);
+    if (idr.ok) payloads.push(idr.value);
   }
   if (auth) payloads.push(auth);
   const cp = cpRequest(sa);
   if (cp) payloads.push(cp);
   if (sa.rp.policies.length) {
     const offer = offerChild(ctx, sa, 0, false);
-    if ('error' in offer) ctx.log('warning', `first CHILD_SA not offered: ${offer.error}`, sa);
+    if (!offer.ok) ctx.log('warning', `first CHILD_SA not offered: ${offer.error}`, sa);
     else {
-      sa.pendingChild = offer.pending;
-      payloads.push(...offer.payloads);
+      sa.pendingChild = offer.value.pending;
+      payloads.push(...offer.value.payloads);
     }
   }
   sa.state = 'auth-sent';
@@ -404,8 +406,8 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, _msg: ParsedMessage, payloads: 
   const auth = find(payloads, PayloadType.AUTH);
   if (!idr || !auth) return authResponseFailed(ctx, sa, payloads, 'response lacks IDr or AUTH');
   const kind = methodOf(ctx, sa);
-  const bad = checkPeerAuth(ctx, sa, kind ? methodFor(kind) : 'psk', false, idr, auth, payloads);
-  if (bad) return refuseResponder(ctx, sa, bad);
+  const verified = checkPeerAuth(ctx, sa, kind ? methodFor(kind) : 'psk', false, idr, auth, payloads);
+  if (!verified.ok) return refuseResponder(ctx, sa, verified.error);
   finishInitiator(ctx, sa, idr, payloads);
 }
 
@@ -425,8 +427,8 @@ function finishInitiator(ctx: Ctx, sa: IkeSa, idr: IdPayload, payloads: Payload[
   sa.pendingChild = undefined;
   if (!pending) return;
   const acc = acceptChild(ctx, sa, pending, payloads);
-  if ('error' in acc) return ctx.log('error', `first CHILD_SA failed: ${acc.error}`, sa);
-  establishChild(ctx, sa, { ...acc, index: pending.policyIndex, spiIn: pending.spi }, sa.ni, sa.nr!, true);
+  if (!acc.ok) return ctx.log('error', `first CHILD_SA failed: ${acc.error}`, sa);
+  establishChild(ctx, sa, { ...acc.value, index: pending.policyIndex, spiIn: pending.spi }, sa.ni, sa.nr!, true);
   for (let i = 1; i < sa.rp.policies.length; i++) createChild(ctx, sa, i);
 }
 
@@ -441,9 +443,9 @@ function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
     const idr = find(payloads, PayloadType.IDr);
     const auth = find(payloads, PayloadType.AUTH);
     if (!idr || !auth) return authResponseFailed(ctx, sa, payloads, 'the server sent no IDr or AUTH');
-    const bad = checkPeerAuth(ctx, sa, 'sig', false, idr, auth, payloads);
-    if (bad) {
-      ctx.log('error', bad, sa);
+    const verified = checkPeerAuth(ctx, sa, 'sig', false, idr, auth, payloads);
+    if (!verified.ok) {
+      ctx.log('error', verified.error, sa);
       return ctx.destroy(sa, 'authentication failed');
     }
     st.idr = idr;
@@ -521,12 +523,12 @@ export function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, paylo
   }
   if (kind === 'eap-server')
     return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
-  const bad = checkPeerAuth(ctx, sa, methodFor(kind), true, idi, auth, payloads);
-  if (bad) return fail(bad);
+  const verified = checkPeerAuth(ctx, sa, methodFor(kind), true, idi, auth, payloads);
+  if (!verified.ok) return fail(verified.error);
   const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDr);
-  if ('error' in own) return fail(own.error);
-  const idr = own.id;
-  finishResponder(ctx, sa, req, payloads, idi, [idr, ...own.before, own.auth(octetsFor(sa, false, idr))]);
+  if (!own.ok) return fail(own.error);
+  const idr = own.value.id;
+  finishResponder(ctx, sa, req, payloads, idi, [idr, ...own.value.before, own.value.auth(octetsFor(sa, false, idr))]);
 }
 
 /**
@@ -574,14 +576,14 @@ function finishResponder(
     response.push(notify(NotifyType.INTERNAL_ADDRESS_FAILURE));
   } else if (find(payloads, PayloadType.SA)) {
     child = selectChild(ctx, sa, payloads);
-    if ('error' in child) {
+    if (!child.ok) {
       ctx.log('warning', `first CHILD_SA refused with notify ${child.error}`, sa);
       response.push(...errorAnswer(child.error));
-    } else response.push(...child.answer);
+    } else response.push(...child.value.answer);
   }
   ctx.respond(sa, req, response);
   markEstablished(ctx, sa, idi, user?.name);
-  if (child && !('error' in child)) establishChild(ctx, sa, child, ni, nr, false);
+  if (child?.ok) establishChild(ctx, sa, child.value, ni, nr, false);
 }
 
 /**
@@ -590,12 +592,13 @@ function finishResponder(
  * and INITIAL_CONTACT of this request are answered at the end of EAP.
  */
 function startEapServer(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[], idi: IdPayload): void {
-  const own = ownAuth(ctx, sa, 'sig', PayloadType.IDr);
-  if ('error' in own) {
-    ctx.log('error', `peer ${sa.peerName}: ${own.error}`, sa);
+  const ownResult = ownAuth(ctx, sa, 'sig', PayloadType.IDr);
+  if (!ownResult.ok) {
+    ctx.log('error', `peer ${sa.peerName}: ${ownResult.error}`, sa);
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     return ctx.destroy(sa, 'authentication failed');
   }
+  const own = ownResult.value;
   const idr = own.id;
   const known = idText(idi);
   const { state, reply } = eapServerStart(ctx.random, ctx.config.users, known);

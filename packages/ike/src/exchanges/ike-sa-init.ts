@@ -123,7 +123,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   sa.spiR = msg.spiR.slice();
   sa.nr = nonce.data;
   sa.initResponse = msg.raw.slice();
-  deriveKeys(sa, suite, secret.secret);
+  deriveKeys(sa, suite, secret.value);
   sa.dh = undefined;
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
@@ -214,7 +214,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
     ...newSaBookkeeping(now),
     peerMsgId: 1, // IKE_SA_INIT (message ID 0) is answered below
   };
-  deriveKeys(sa, chosen.suite, secret.secret);
+  deriveKeys(sa, chosen.suite, secret.value);
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;

@@ -77,14 +77,15 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
       const reserved = new Set(
         (ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')),
       );
-      const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
-      if ('error' in lease)
+      const acquired = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
+      if (!acquired.ok)
         ctx.log(
           'error',
-          `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`,
+          `mode config ${mc.name}: address-pool=${poolName}: ${acquired.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`,
           sa,
         );
       else {
+        const lease = acquired.value;
         ip = parseIp(lease.address);
         ctx.log(
           'info',

@@ -173,7 +173,7 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
       ni,
       nr: nr.data,
       suite,
-      secret: secret.secret,
+      secret: secret.value,
     });
     const pr = sa.peerRekey;
     if (pr && pr.sa.state === 'established') {
@@ -241,7 +241,7 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
     ni: ni.data,
     nr,
     suite: chosen.suite,
-    secret: secret.secret,
+    secret: secret.value,
   });
   if (sa.rekey) {
     // Our own rekey is outstanding: decide when its answer arrives (2.8.2).
