@@ -34,6 +34,8 @@ import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } f
 import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create-child-sa.ts';
 import { rekeyIke } from './exchanges/rekey-ike.ts';
 import { AddressLeases } from './pools.ts';
+import { emptyStatistics, type DropReason, type IkeStatistics } from './statistics.ts';
+import { HEADER_LENGTH } from './codec/header.ts';
 
 export interface RetransmitOptions {
   /** First retransmission timeout in ms (strongSwan default 4 s). */
@@ -103,6 +105,14 @@ export interface IkeSaInfo {
 }
 
 const NON_ESP_MARKER_PORT = 4500;
+
+/** Shorter than a header, or its length field is not the datagram's length (RFC 7296 3.1). */
+function lengthIsWrong(data: Uint8Array): boolean {
+  return (
+    data.length < HEADER_LENGTH ||
+    new DataView(data.buffer, data.byteOffset, HEADER_LENGTH).getUint32(24) !== data.length
+  );
+}
 /** NAT-T keepalive interval (RFC 3948 suggests 20 s, as strongSwan and RouterOS use). */
 const NAT_KEEPALIVE_MS = 20_000;
 
@@ -129,6 +139,7 @@ export class IkeEngine {
   private nextPolicyId = 1;
   private out: Action[] = [];
   private readonly ctx: Ctx;
+  private readonly stats = emptyStatistics();
 
   constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -189,7 +200,18 @@ export class IkeEngine {
     }));
   }
 
+  /** Datagrams dropped so far, by reason. */
+  statistics(): IkeStatistics {
+    return { ...this.stats };
+  }
+
   // ------------------------------------------------------------------ plumbing
+
+  /** Count a dropped datagram and log why. */
+  private drop(reason: DropReason, level: LogLevel, message: string, sa?: IkeSa): void {
+    this.stats[reason]++;
+    this.log(level, message, sa);
+  }
 
   /** Monotonic: the later of the injected clock and the last tick(now). */
   private now(): number {
@@ -568,13 +590,19 @@ export class IkeEngine {
     let data = d.data;
     if (d.to.port === NON_ESP_MARKER_PORT || d.from.port === NON_ESP_MARKER_PORT) {
       if (data.length === 1 && data[0] === 0xff) return; // NAT keepalive (RFC 3948 2.3)
-      if (data.length < 4 || !isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
+      if (data.length < 4)
+        return this.drop('in-length-errors', 'debug', `runt datagram from ${d.from.address}:${d.from.port}`);
+      if (!isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
       data = data.subarray(4);
     }
     const parsed = parseMessage(data);
     if (!parsed.ok) {
       const e = parsed.error;
-      this.log('debug', `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`);
+      this.drop(
+        lengthIsWrong(data) ? 'in-length-errors' : 'in-header-errors',
+        'debug',
+        `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`,
+      );
       if (
         e.header &&
         e.notify === NotifyType.INVALID_MAJOR_VERSION &&
@@ -598,7 +626,8 @@ export class IkeEngine {
     const msg = parsed.value;
     const response = isResponse(msg);
     if (msg.exchange === ExchangeType.IKE_SA_INIT && !response) {
-      if (!isInitiatorFlag(msg)) return;
+      if (!isInitiatorFlag(msg))
+        return this.drop('in-header-errors', 'debug', `IKE_SA_INIT request from ${d.from.address} without the I flag`);
       const existing = this.halfOpen.get(this.halfOpenKey(msg.spiI, d.from));
       if (existing) {
         if (existing.lastResponse && existing.lastResponse.messageId === 0 && existing.state === 'init-done')
@@ -606,18 +635,17 @@ export class IkeEngine {
         return;
       }
       if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas) {
-        this.log('warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
-        return;
+        return this.drop('in-no-resources', 'warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
       }
       if (this.halfOpen.size >= this.cookieThreshold) {
         const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as
           { data: Uint8Array } | undefined;
-        if (!nonce) return;
+        if (!nonce) return this.drop('in-header-errors', 'debug', `IKE_SA_INIT from ${d.from.address} without Ni`);
         const want = this.cookieFor(nonce.data, d.from, msg.spiI);
         const first = msg.payloads[0];
         const got = first && first.type === PayloadType.NOTIFY ? findNotify([first], NotifyType.COOKIE) : undefined;
         if (!got || !equal(got.data, want)) {
-          if (got) this.log('debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
+          if (got) this.drop('in-cookie-errors', 'debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
           this.log('debug', `${this.halfOpen.size} half-open IKE SAs: asking ${d.from.address} for a COOKIE`);
           this.send(
             d.to,
@@ -640,11 +668,11 @@ export class IkeEngine {
     const ourSpi = weAreResponder ? msg.spiR : msg.spiI;
     const sa = this.byLocalSpi.get(hex(ourSpi));
     if (!sa || sa.initiator === weAreResponder)
-      return this.log('debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
+      return this.drop('in-no-states', 'debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
     const theirSpi = weAreResponder ? msg.spiI : msg.spiR;
     const knownTheirs = sa.initiator ? sa.spiR : sa.spiI;
     if (!(sa.initiator && sa.state === 'init-sent') && hex(theirSpi) !== hex(knownTheirs))
-      return this.log('debug', 'SPI mismatch; dropped', sa);
+      return this.drop('in-state-mismatches', 'debug', 'SPI mismatch; dropped', sa);
     if (response) return this.onResponse(sa, msg, d);
     return this.onRequest(sa, msg, d);
   }
@@ -656,7 +684,9 @@ export class IkeEngine {
     try {
       return openMessage(msg, inKeys(sa));
     } catch (e) {
-      this.log(
+      const integrity = !(e instanceof ParseError) || e.notify === 0;
+      this.drop(
+        integrity ? 'in-integrity-errors' : 'in-header-errors',
         e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug',
         `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`,
         sa,
@@ -671,7 +701,8 @@ export class IkeEngine {
     try {
       piece = openFragment(msg, inKeys(sa));
     } catch (e) {
-      this.log(
+      this.drop(
+        'in-integrity-errors',
         'debug',
         `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`,
         sa,
@@ -679,7 +710,12 @@ export class IkeEngine {
       return undefined;
     }
     if (skf.totalFragments > MAX_FRAGMENTS) {
-      this.log('warning', `message ${msg.messageId} in ${skf.totalFragments} fragments: too many; dropped`, sa);
+      this.drop(
+        'in-fragment-errors',
+        'warning',
+        `message ${msg.messageId} in ${skf.totalFragments} fragments: too many; dropped`,
+        sa,
+      );
       return undefined;
     }
     const response = isResponse(msg);
@@ -691,7 +727,12 @@ export class IkeEngine {
     if (f.pieces.has(skf.fragmentNumber)) return undefined;
     if (f.bytes + piece.length > MAX_REASSEMBLY) {
       sa.frag = undefined;
-      this.log('warning', `fragmented message ${msg.messageId} exceeds ${MAX_REASSEMBLY} bytes; dropped`, sa);
+      this.drop(
+        'in-fragment-errors',
+        'warning',
+        `fragmented message ${msg.messageId} exceeds ${MAX_REASSEMBLY} bytes; dropped`,
+        sa,
+      );
       return undefined;
     }
     f.pieces.set(skf.fragmentNumber, piece.slice());
@@ -703,7 +744,12 @@ export class IkeEngine {
     try {
       return parseChain(whole, f.innerNext, { inner: true }).payloads;
     } catch (e) {
-      this.log('warning', `reassembled message ${msg.messageId} does not parse: ${(e as Error).message}; dropped`, sa);
+      this.drop(
+        'in-fragment-errors',
+        'warning',
+        `reassembled message ${msg.messageId} does not parse: ${(e as Error).message}; dropped`,
+        sa,
+      );
       return undefined;
     }
   }
@@ -711,7 +757,7 @@ export class IkeEngine {
   private onResponse(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
     const p = sa.pending;
     if (!p || p.messageId !== msg.messageId || p.exchange !== msg.exchange)
-      return this.log('debug', `unexpected response ${msg.messageId}; dropped`, sa);
+      return this.drop('in-sequence-errors', 'debug', `unexpected response ${msg.messageId}; dropped`, sa);
     const payloads = this.decrypt(sa, msg);
     if (!payloads) return;
     sa.pending = undefined;
@@ -743,7 +789,12 @@ export class IkeEngine {
       return;
     }
     if (msg.messageId !== sa.peerMsgId)
-      return this.log('debug', `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`, sa);
+      return this.drop(
+        'in-sequence-errors',
+        'debug',
+        `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`,
+        sa,
+      );
     const payloads = this.decrypt(sa, msg);
     if (!payloads) return;
     sa.peerMsgId++;
