@@ -1,7 +1,6 @@
 // The sans-IO IKEv2 state machine. Inputs: datagram(), tick(), command(). Outputs: a list of actions
 // (send, installSa, deleteSa, ikeSaState, event) ending with nextTimer. No sockets, timers, Date or Math.random:
 // time comes from tick()/options.now and randomness from options.random. Inputs never throw.
-import { createHmac } from 'node:crypto';
 import { ExchangeType, Flags, NotifyType, PayloadType } from './codec/constants.ts';
 import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
@@ -25,14 +24,19 @@ import {
 } from './ike-sa.ts';
 import { ikeProposals } from './proposals.ts';
 import { formatTs } from './ts.ts';
-import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
+import { concat, hex, isZero, ParseError } from './util/bytes.ts';
 import { parseIp } from './util/ip.ts';
-import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
-import { handleInitRequest, sendInitRequest } from './exchanges/ike-sa-init.ts';
-import { handleAuthRequest } from './exchanges/ike-auth.ts';
-import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
-import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create-child-sa.ts';
-import { rekeyIke } from './exchanges/rekey-ike.ts';
+import { inKeys, outKeys, spiNumber } from './exchanges/common.ts';
+import { sendInitRequest } from './exchanges/ike-init.ts';
+import { sendDeleteChild } from './exchanges/child-delete.ts';
+import { createMissingChildren } from './exchanges/child-create.ts';
+import { rekeyChild } from './exchanges/child-rekey.ts';
+import { CookieGate } from './exchanges/cookies.ts';
+import { sendDpd } from './exchanges/dpd.ts';
+import { sendDeleteIke } from './exchanges/ike-delete.ts';
+import { rekeyIke, scheduleIkeRekey } from './exchanges/ike-rekey.ts';
+import type { UnitRegistry } from './exchanges/unit.ts';
+import { IKEV2_UNITS } from './exchanges/units.ts';
 import { AddressLeases } from './pools.ts';
 import { emptyStatistics, type DropReason, type IkeStatistics } from './statistics.ts';
 import { HEADER_LENGTH } from './codec/header.ts';
@@ -113,8 +117,6 @@ function lengthIsWrong(data: Uint8Array): boolean {
     new DataView(data.buffer, data.byteOffset, HEADER_LENGTH).getUint32(24) !== data.length
   );
 }
-/** NAT-T keepalive interval (RFC 3948 suggests 20 s, as strongSwan and RouterOS use). */
-const NAT_KEEPALIVE_MS = 20_000;
 
 export class IkeEngine {
   private config: IkeConfig;
@@ -125,9 +127,9 @@ export class IkeEngine {
   private readonly maxHalfOpen: number;
   private readonly halfOpenTimeout: number;
   private readonly maxIkeSas: number;
-  private readonly cookieThreshold: number;
+  private readonly cookies: CookieGate;
   private readonly fragmentSize: number;
-  private cookieSecret?: Uint8Array;
+  private readonly units: UnitRegistry = IKEV2_UNITS;
   private readonly sas = new Map<number, IkeSa>();
   private readonly byLocalSpi = new Map<string, IkeSa>();
   private readonly halfOpen = new Map<string, IkeSa>();
@@ -149,7 +151,7 @@ export class IkeEngine {
     this.maxHalfOpen = opts.maxHalfOpen ?? 1000;
     this.halfOpenTimeout = opts.halfOpenTimeout ?? 30_000;
     this.maxIkeSas = opts.maxIkeSas ?? 10_000;
-    this.cookieThreshold = opts.cookieThreshold ?? 10;
+    this.cookies = new CookieGate(this.random, opts.cookieThreshold ?? 10);
     this.fragmentSize = opts.fragmentSize ?? 1280;
     this.ctx = this.makeCtx(opts);
   }
@@ -263,14 +265,7 @@ export class IkeEngine {
     if (sa.remoteId) a.remoteId = sa.remoteId;
     this.out.push(a);
     if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined)
-      this.scheduleIkeRekey(sa);
-  }
-
-  /** Soft lifetime: rekey the IKE SA at 85-90% of the profile lifetime (jitter keeps the peers apart). */
-  private scheduleIkeRekey(sa: IkeSa): void {
-    const life = sa.rp.profile.lifetime;
-    if (life > 0 && sa.establishedAt !== undefined)
-      sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * this.jitter());
+      scheduleIkeRekey(this.ctx, sa);
   }
 
   private jitter(): number {
@@ -304,6 +299,7 @@ export class IkeEngine {
       },
       now: () => this.now(),
       log: (level, message, sa) => this.log(level, message, sa),
+      drop: (reason, level, message, sa) => this.drop(reason, level, message, sa),
       emit: (a) => this.out.push(a),
       request: (sa, exchange, payloads, what, onResponse, onTimeout, opts) =>
         this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts),
@@ -317,6 +313,7 @@ export class IkeEngine {
       removeChild: (sa, child, reason) => this.removeChild(sa, child, reason),
       destroy: (sa, reason) => this.destroy(sa, reason),
       adoptChildren: (from, to) => this.adoptChildren(from, to),
+      initiate: (peer, local) => this.initiate(peer, local),
       allSas: () => [...this.sas.values()],
       jitter: () => this.jitter(),
       leases: this.leases,
@@ -451,17 +448,6 @@ export class IkeEngine {
       peer: to.peerName,
       children: to.children.map((c) => c.id),
     });
-  }
-
-  // ------------------------------------------------------------------ cookies (RFC 7296 2.6)
-
-  /** Cookie = version | HMAC-SHA256(secret, Ni | IPi | SPIi). One secret for the engine's life. */
-  private cookieFor(ni: Uint8Array, from: Endpoint, spiI: Uint8Array): Uint8Array {
-    this.cookieSecret ??= this.random(32);
-    const mac = createHmac('sha256', this.cookieSecret)
-      .update(concat(ni, parseIp(from.address) ?? new Uint8Array(0), spiI))
-      .digest();
-    return concat(new Uint8Array([1]), new Uint8Array(mac));
   }
 
   private installChild(
@@ -625,7 +611,8 @@ export class IkeEngine {
     }
     const msg = parsed.value;
     const response = isResponse(msg);
-    if (msg.exchange === ExchangeType.IKE_SA_INIT && !response) {
+    const opener = response ? undefined : this.units.opener(msg.exchange);
+    if (opener) {
       if (!isInitiatorFlag(msg))
         return this.drop('in-header-errors', 'debug', `IKE_SA_INIT request from ${d.from.address} without the I flag`);
       const existing = this.halfOpen.get(this.halfOpenKey(msg.spiI, d.from));
@@ -634,35 +621,10 @@ export class IkeEngine {
           for (const p of existing.lastResponse.packets) this.send(existing.local, existing.remote, p);
         return;
       }
-      if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas) {
+      if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas)
         return this.drop('in-no-resources', 'warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
-      }
-      if (this.halfOpen.size >= this.cookieThreshold) {
-        const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as
-          { data: Uint8Array } | undefined;
-        if (!nonce) return this.drop('in-header-errors', 'debug', `IKE_SA_INIT from ${d.from.address} without Ni`);
-        const want = this.cookieFor(nonce.data, d.from, msg.spiI);
-        const first = msg.payloads[0];
-        const got = first && first.type === PayloadType.NOTIFY ? findNotify([first], NotifyType.COOKIE) : undefined;
-        if (!got || !equal(got.data, want)) {
-          if (got) this.drop('in-cookie-errors', 'debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
-          this.log('debug', `${this.halfOpen.size} half-open IKE SAs: asking ${d.from.address} for a COOKIE`);
-          this.send(
-            d.to,
-            d.from,
-            serializeMessage({
-              spiI: msg.spiI,
-              spiR: new Uint8Array(8),
-              exchange: ExchangeType.IKE_SA_INIT,
-              flags: Flags.RESPONSE,
-              messageId: 0,
-              payloads: [notify(NotifyType.COOKIE, want)],
-            }),
-          );
-          return;
-        }
-      }
-      return handleInitRequest(this.ctx, msg, d.from, d.to);
+      if (!this.cookies.admits(this.ctx, msg, d.from, d.to, this.halfOpen.size)) return;
+      return opener.open(this.ctx, msg, d.from, d.to);
     }
     const weAreResponder = isInitiatorFlag(msg);
     const ourSpi = weAreResponder ? msg.spiR : msg.spiI;
@@ -803,23 +765,13 @@ export class IkeEngine {
       sa.local = d.to;
       sa.remote = d.from;
     } else this.followPeer(sa, d);
-    switch (msg.exchange) {
-      case ExchangeType.IKE_AUTH:
-        if (sa.state !== 'init-done') return this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
-        this.forgetHalfOpen(sa);
-        handleAuthRequest(this.ctx, sa, msg, payloads);
-        break;
-      case ExchangeType.INFORMATIONAL:
-        if (sa.state !== 'established' && sa.state !== 'deleting' && sa.state !== 'rekeyed')
-          return this.respond(sa, msg, []);
-        handleInformationalRequest(this.ctx, sa, msg, payloads);
-        break;
-      case ExchangeType.CREATE_CHILD_SA:
-        if (sa.state !== 'established') return this.respond(sa, msg, [notify(NotifyType.TEMPORARY_FAILURE)]);
-        handleCreateChildRequest(this.ctx, sa, msg, payloads);
-        break;
-      default:
-        this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+    const unit = this.units.forRequest(msg.exchange, payloads);
+    if (!unit) this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+    else if (!unit.states.includes(sa.state)) return this.respond(sa, msg, [...unit.refusal]);
+    else {
+      // A request a unit takes under the SA's keys (IKE_AUTH): the SA is no longer half-open.
+      this.forgetHalfOpen(sa);
+      unit.respond(this.ctx, sa, msg, payloads);
     }
     if (sa.state !== 'dead') this.state(sa);
   }
@@ -941,73 +893,25 @@ export class IkeEngine {
         this.log('debug', `retransmitting ${p.what} (${p.retransmits}/${p.tries})`, sa);
         for (const packet of p.packets) this.send(sa.local, sa.remote, packet);
       }
-      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined && now >= sa.rekeyedUntil && !sa.pending) {
-        sa.rekeyedUntil = undefined;
-        this.log('info', 'rekeyed IKE SA not deleted by the peer: deleting it', sa);
-        sendDeleteIke(this.ctx, sa, 'rekeyed');
-        continue;
-      }
       if (sa.state === 'init-done' && now - sa.createdAt >= this.halfOpenTimeout) {
         this.destroy(sa, 'half-open IKE SA timed out');
         continue;
       }
-      if (sa.state !== 'established') continue;
-      // Behind a NAT, keep its mapping open with a 1-byte 0xFF datagram on the NAT-T port.
-      if (sa.nat.local && now >= (sa.keepaliveAt ?? 0)) {
-        if (sa.keepaliveAt !== undefined)
-          this.out.push({ type: 'send', from: sa.local, to: sa.remote, data: Uint8Array.of(0xff) });
-        sa.keepaliveAt = now + NAT_KEEPALIVE_MS;
-      }
-      const dpd = sa.rp.profile['dpd-interval'];
-      if (typeof dpd === 'number' && dpd > 0 && !sa.pending && now - sa.lastHeard >= dpd * 1000) {
-        sa.lastHeard = now; // schedule the next check one interval later
-        sendDpd(this.ctx, sa);
-      }
-      const life = sa.rp.profile.lifetime;
-      if (life > 0 && sa.establishedAt !== undefined && now >= sa.establishedAt + life * 1000) {
-        this.log('info', 'IKE SA hard lifetime expired (not rekeyed in time): deleting and re-establishing', sa);
-        sendDeleteIke(this.ctx, sa, 'lifetime expired');
-        if (sa.initiator) {
-          const peer = sa.peerName;
-          const local = { address: sa.local.address, port: 500 };
-          this.destroy(sa, 'lifetime expired');
-          this.initiate(peer, local);
-        }
-        continue;
-      }
-      if (sa.rekeyAt !== undefined && now >= sa.rekeyAt && !sa.rekey) {
-        // Start when nothing else is in flight, so no CHILD_SA exchange straddles the move (RFC 7296 2.25).
-        if (sa.pending || sa.queue.length || sa.children.some((c) => c.state === 'rekeying')) sa.rekeyAt = now + 1000;
-        else {
-          sa.rekeyAt = now + 30_000; // retried if this attempt does not finish
-          rekeyIke(this.ctx, sa);
-        }
-      }
-      for (const c of [...sa.children]) {
-        if (!sa.rekey && c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt)
-          rekeyChild(this.ctx, sa, c);
-        if (now >= c.createdAt + c.lifetime * 1000) this.removeChild(sa, c, 'hard lifetime expired');
+      // Each unit's timer, in order, with the SA as the previous one left it.
+      for (const t of this.units.timers) {
+        const due = t.due(sa, now);
+        if (due !== undefined && due <= now && t.fire(this.ctx, sa, now)) break;
       }
     }
   }
 
   private nextTimer(): number | null {
+    const now = this.now();
     let at = Infinity;
     for (const sa of this.sas.values()) {
       if (sa.pending) at = Math.min(at, sa.pending.nextAt);
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
-      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined) at = Math.min(at, sa.rekeyedUntil);
-      if (sa.state !== 'established') continue;
-      if (sa.nat.local) at = Math.min(at, sa.keepaliveAt ?? this.now());
-      if (sa.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, sa.rekeyAt);
-      const dpd = sa.rp.profile['dpd-interval'];
-      if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);
-      if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined)
-        at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
-      for (const c of sa.children) {
-        if (c.state === 'installed' && c.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, c.rekeyAt);
-        at = Math.min(at, c.createdAt + c.lifetime * 1000);
-      }
+      for (const t of this.units.timers) at = Math.min(at, t.due(sa, now) ?? Infinity);
     }
     return at === Infinity ? null : at;
   }

@@ -57,7 +57,6 @@ export interface PendingChild {
   transport: boolean;
   nonce?: Uint8Array;
   dh?: DhKeyPair;
-  rekeys?: ChildSa;
 }
 
 export type ResponseHandler = (msg: ParsedMessage, payloads: Payload[]) => void;

@@ -1,15 +1,13 @@
 // Helpers shared by the exchanges.
-import { createHash } from 'node:crypto';
 import { err, ok, type Result } from '@ipsec/schema';
 import { IdType, PayloadType } from '../codec/constants.ts';
 import type { KnownPayload, Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
 import type { NotifyPayload } from '../codec/payloads/notify.ts';
 import type { SkKeys } from '../crypto/sk.ts';
-import type { Endpoint, IkeSa } from '../ike-sa.ts';
-import { concat, equal, u16, utf8 } from '../util/bytes.ts';
+import type { IkeSa } from '../ike-sa.ts';
+import { equal, ParseError, utf8 } from '../util/bytes.ts';
 import { formatIp, parseIp } from '../util/ip.ts';
-import { ParseError } from '../util/bytes.ts';
 import { formatDn, sameDnText } from '../auth/signature.ts';
 
 type PayloadOf<T extends number> = KnownPayload extends infer P
@@ -35,20 +33,6 @@ export function findNotify(payloads: readonly Payload[], type: number): NotifyPa
 /** Error notifies (types below 16384) in a message. */
 export function errorNotify(payloads: readonly Payload[]): NotifyPayload | undefined {
   return notifies(payloads).find((n) => n.notifyType < 16384);
-}
-
-/** NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23). */
-export function natHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint): Uint8Array {
-  const ip = parseIp(ep.address) ?? new Uint8Array(4);
-  return new Uint8Array(
-    createHash('sha1')
-      .update(concat(spiI, spiR, ip, u16(ep.port)))
-      .digest(),
-  );
-}
-
-export function natMatches(list: NotifyPayload[], expected: Uint8Array): boolean {
-  return list.some((n) => equal(n.data, expected));
 }
 
 /** Keys to protect what we send / to open what we receive on this SA. */

@@ -1,4 +1,5 @@
-// IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr, NAT detection; INVALID_KE_PAYLOAD retry (1.2), COOKIE (2.6).
+// IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr and the keys; INVALID_KE_PAYLOAD retry (1.2). NAT detection, COOKIEs
+// and certificate requests ride on it from their own modules; IKE_AUTH follows.
 import { ExchangeType, Flags, NotifyType, PayloadType } from '../codec/constants.ts';
 import { explainMismatch } from '../diagnose.ts';
 import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
@@ -12,24 +13,16 @@ import type { Ctx } from '../context.ts';
 import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
-import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
-import { certReq, startIkeAuth } from './ike-auth.ts';
+import { errorNotify, find, findNotify } from './common.ts';
+import { certReq } from './certificates.ts';
+import { cookiePayloads, takeCookie } from './cookies.ts';
+import { startIkeAuth } from './ike-auth.ts';
+import { detectNat, floatPorts, natAnswer, natRequest } from './nat-detection.ts';
+import type { OpeningUnit } from './unit.ts';
 
 const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
 const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
-
-/**
- * NAT_DETECTION_*_IP for our side. With forceEncap the source hash is random, so the peer believes we are behind a
- * NAT and both sides use UDP encapsulation (the userspace data plane only carries ESP in UDP).
- */
-function natNotifies(ctx: Ctx, spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
-  const source = ctx.forceEncap ? ctx.random(20) : natHash(spiI, spiR, local);
-  return [
-    notify(NotifyType.NAT_DETECTION_SOURCE_IP, source),
-    notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote)),
-  ];
-}
 
 function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
   sa.suite = suite;
@@ -58,11 +51,11 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
   const dh = sa.dh;
   if (!dh) throw new Error('no DH key pair');
   const payloads: Payload[] = [
-    ...(sa.cookie ? [notify(NotifyType.COOKIE, sa.cookie)] : []),
+    ...cookiePayloads(sa),
     { type: PayloadType.SA, proposals: sa.myProposals },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.ni },
-    ...(sa.rp.profile['nat-traversal'] ? natNotifies(ctx, sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
+    ...natRequest(ctx, sa),
     notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
     notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES),
   ];
@@ -74,13 +67,9 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
 }
 
 function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: Payload[]): void {
-  const cookie = findNotify(payloads, NotifyType.COOKIE);
-  if (cookie) {
-    if (cookie.data.length < 1 || cookie.data.length > 64) return ctx.log('warning', 'ignoring malformed COOKIE', sa);
-    sa.cookie = cookie.data;
-    ctx.log('info', 'responder asked for a COOKIE; retrying IKE_SA_INIT', sa);
-    return sendInitRequest(ctx, sa);
-  }
+  const cookie = takeCookie(ctx, sa, payloads);
+  if (cookie === 'retry') return sendInitRequest(ctx, sa);
+  if (cookie === 'ignored') return;
   const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
   if (invalidKe) {
     const group =
@@ -128,31 +117,19 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
-  detectNat(ctx, sa, payloads);
+  detectNat(ctx, sa, payloads, sa.spiR);
+  if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
   ctx.log(
     'info',
     `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
     sa,
   );
-  if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
-    // RFC 7296 2.23: float to port 4500 for everything after IKE_SA_INIT.
-    sa.local = { ...sa.local, port: 4500 };
-    sa.remote = { ...sa.remote, port: 4500 };
-  }
+  floatPorts(sa);
   startIkeAuth(ctx, sa);
 }
 
-function detectNat(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
-  const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
-  const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
-  if (!src.length || !dst.length || !sa.rp.profile['nat-traversal']) return;
-  sa.nat.remote = !natMatches(src, natHash(sa.spiI, sa.spiR, sa.remote));
-  sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, sa.spiR, sa.local));
-  if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
-}
-
 /** Responder: an IKE_SA_INIT request for no existing SA. */
-export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
+function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
   const reply = (payloads: Payload[]) =>
     ctx.sendRaw(
       to,
@@ -167,7 +144,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
       }),
     );
   if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR))
-    return ctx.log('debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
+    return ctx.drop('in-header-errors', 'debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
   const peerCfg = findPeerForAddress(ctx.config, from.address);
   const rp = peerCfg ? resolvePeer(ctx.config, peerCfg.name) : undefined;
   if (!rp) {
@@ -178,7 +155,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   const saP = find(payloads, PayloadType.SA);
   const ke = find(payloads, PayloadType.KE);
   const nonce = find(payloads, PayloadType.NONCE);
-  if (!saP || !ke || !nonce) return ctx.log('warning', `IKE_SA_INIT from ${from.address} lacks SA, KE or Ni; dropped`);
+  if (!saP || !ke || !nonce)
+    return ctx.drop('in-header-errors', 'warning', `IKE_SA_INIT from ${from.address} lacks SA, KE or Ni; dropped`);
   const warnings: string[] = [];
   const mine = ikeProposals(rp.profile, { warnings });
   const chosen = selectIke(saP.proposals, mine);
@@ -218,22 +196,13 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
-  if (rp.profile['nat-traversal']) {
-    const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
-    const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
-    if (src.length && dst.length) {
-      sa.nat.remote = !natMatches(src, natHash(sa.spiI, new Uint8Array(8), from));
-      sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, new Uint8Array(8), to));
-    }
-  }
+  detectNat(ctx, sa, payloads, new Uint8Array(8));
   ctx.register(sa);
   const response: Payload[] = [
     { type: PayloadType.SA, proposals: [chosen.answer] },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
-    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP)
-      ? natNotifies(ctx, sa.spiI, sa.spiR, to, from)
-      : []),
+    ...natAnswer(ctx, sa, payloads),
     ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
     ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS)
@@ -244,3 +213,9 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   sa.initResponse = sa.lastResponse?.packets[0]?.slice();
   ctx.log('info', `IKE_SA_INIT answered for peer ${rp.peer.name}: ${describeIke(chosen.suite)}`, sa);
 }
+
+export const ikeInitUnit: OpeningUnit = {
+  name: 'ike-init',
+  exchange: ExchangeType.IKE_SA_INIT,
+  open: handleInitRequest,
+};
