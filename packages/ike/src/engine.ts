@@ -4,32 +4,20 @@
 import { ExchangeType, Flags, NotifyType, PayloadType } from './codec/constants.ts';
 import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
-import { parseChain, serializeChain, type Payload } from './codec/payload.ts';
-import type { SkfPayload } from './codec/payloads/skf.ts';
+import type { Payload } from './codec/payload.ts';
 import { notify } from './codec/payloads/notify.ts';
-import { resolvePeer, type IkeConfig, type PolicyEntry } from './config.ts';
+import type { IkeConfig, PolicyEntry } from './config.ts';
 import { generatedRows } from './exchanges/generate-policy.ts';
-import { dhByName } from './crypto/dh.ts';
 import type { RandomSource } from './crypto/random.ts';
-import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
+import { openMessage, sealMessage } from './crypto/sk.ts';
 import type { Action, InstallSaAction, IkeStateAction, LogLevel } from './actions.ts';
 import type { Ctx, RequestOptions } from './context.ts';
-import {
-  newSaBookkeeping,
-  type ChildSa,
-  type Endpoint,
-  type IkeSa,
-  type PendingRequest,
-  type ResponseHandler,
-} from './ike-sa.ts';
-import { ikeProposals } from './proposals.ts';
+import type { ChildSa, Endpoint, IkeSa, PendingRequest, ResponseHandler } from './ike-sa.ts';
 import { formatTs } from './ts.ts';
-import { concat, hex, isZero, ParseError } from './util/bytes.ts';
-import { parseIp } from './util/ip.ts';
+import { hex, isZero, ParseError } from './util/bytes.ts';
 import { inKeys, outKeys, spiNumber } from './exchanges/common.ts';
-import { sendInitRequest } from './exchanges/ike-init.ts';
+import { initiate } from './exchanges/ike-init.ts';
 import { sendDeleteChild } from './exchanges/child-delete.ts';
-import { createMissingChildren } from './exchanges/child-create.ts';
 import { rekeyChild } from './exchanges/child-rekey.ts';
 import { CookieGate } from './exchanges/cookies.ts';
 import { sendDpd } from './exchanges/dpd.ts';
@@ -37,6 +25,7 @@ import { sendDeleteIke } from './exchanges/ike-delete.ts';
 import { rekeyIke, scheduleIkeRekey } from './exchanges/ike-rekey.ts';
 import type { UnitRegistry } from './exchanges/unit.ts';
 import { IKEV2_UNITS } from './exchanges/units.ts';
+import { fragment, maxMessage, reassemble } from './exchanges/fragmentation.ts';
 import { AddressLeases } from './pools.ts';
 import { emptyStatistics, type DropReason, type IkeStatistics } from './statistics.ts';
 import { HEADER_LENGTH } from './codec/header.ts';
@@ -70,10 +59,6 @@ export interface EngineOptions {
    */
   forceEncap?: boolean;
 }
-
-/** Fragments and bytes accepted for one incoming fragmented message. */
-const MAX_FRAGMENTS = 64;
-const MAX_REASSEMBLY = 64 * 1024;
 
 export type Command =
   | { type: 'initiate'; peer: string; local?: Endpoint }
@@ -313,7 +298,7 @@ export class IkeEngine {
       removeChild: (sa, child, reason) => this.removeChild(sa, child, reason),
       destroy: (sa, reason) => this.destroy(sa, reason),
       adoptChildren: (from, to) => this.adoptChildren(from, to),
-      initiate: (peer, local) => this.initiate(peer, local),
+      initiate: (peer, local) => initiate(this.ctx, peer, local),
       allSas: () => [...this.sas.values()],
       jitter: () => this.jitter(),
       leases: this.leases,
@@ -364,29 +349,9 @@ export class IkeEngine {
     if (exchange === ExchangeType.IKE_SA_INIT) return [serializeMessage({ ...env, payloads })];
     const keys = outKeys(sa);
     const whole = sealMessage(env, payloads, keys, this.random);
-    const v6 = sa.remote.address.includes(':');
-    const marker = sa.local.port === NON_ESP_MARKER_PORT || sa.remote.port === NON_ESP_MARKER_PORT ? 4 : 0;
-    const maxMessage = this.fragmentSize - (v6 ? 48 : 28) - marker;
-    if (!sa.fragmentation || whole.length <= maxMessage) return [whole];
-    const chain = serializeChain(payloads);
-    const icv = keys.encr.aead ? keys.encr.icvLen : (keys.integ?.icvLen ?? 0);
-    // IKE header, SKF header, IV, ICV and at most one block of padding around each piece.
-    const pieceLen = Math.max(64, maxMessage - 28 - 8 - keys.encr.ivLen - icv - Math.max(keys.encr.blockLen, 1));
-    const total = Math.ceil(chain.bytes.length / pieceLen);
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < total; i++)
-      out.push(
-        sealFragment(
-          env,
-          chain.first,
-          i + 1,
-          total,
-          chain.bytes.subarray(i * pieceLen, (i + 1) * pieceLen),
-          keys,
-          this.random,
-        ),
-      );
-    return out;
+    const max = maxMessage(sa, this.fragmentSize, NON_ESP_MARKER_PORT);
+    if (!sa.fragmentation || whole.length <= max) return [whole];
+    return fragment(env, payloads, keys, this.random, max);
   }
 
   private request(
@@ -642,7 +607,7 @@ export class IkeEngine {
   private decrypt(sa: IkeSa, msg: ParsedMessage): Payload[] | undefined {
     if (msg.exchange === ExchangeType.IKE_SA_INIT) return msg.payloads;
     const last = msg.payloads[msg.payloads.length - 1];
-    if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last) return this.reassemble(sa, msg, last);
+    if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last) return reassemble(this.ctx, sa, msg, last);
     try {
       return openMessage(msg, inKeys(sa));
     } catch (e) {
@@ -651,65 +616,6 @@ export class IkeEngine {
         integrity ? 'in-integrity-errors' : 'in-header-errors',
         e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug',
         `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`,
-        sa,
-      );
-      return undefined;
-    }
-  }
-
-  /** One authenticated fragment in; the whole inner payload chain out once all have arrived (RFC 7383 2.6). */
-  private reassemble(sa: IkeSa, msg: ParsedMessage, skf: SkfPayload): Payload[] | undefined {
-    let piece: Uint8Array;
-    try {
-      piece = openFragment(msg, inKeys(sa));
-    } catch (e) {
-      this.drop(
-        'in-integrity-errors',
-        'debug',
-        `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`,
-        sa,
-      );
-      return undefined;
-    }
-    if (skf.totalFragments > MAX_FRAGMENTS) {
-      this.drop(
-        'in-fragment-errors',
-        'warning',
-        `message ${msg.messageId} in ${skf.totalFragments} fragments: too many; dropped`,
-        sa,
-      );
-      return undefined;
-    }
-    const response = isResponse(msg);
-    let f = sa.frag;
-    if (!f || f.messageId !== msg.messageId || f.response !== response || f.total !== skf.totalFragments) {
-      f = { messageId: msg.messageId, response, total: skf.totalFragments, innerNext: 0, pieces: new Map(), bytes: 0 };
-      sa.frag = f;
-    }
-    if (f.pieces.has(skf.fragmentNumber)) return undefined;
-    if (f.bytes + piece.length > MAX_REASSEMBLY) {
-      sa.frag = undefined;
-      this.drop(
-        'in-fragment-errors',
-        'warning',
-        `fragmented message ${msg.messageId} exceeds ${MAX_REASSEMBLY} bytes; dropped`,
-        sa,
-      );
-      return undefined;
-    }
-    f.pieces.set(skf.fragmentNumber, piece.slice());
-    f.bytes += piece.length;
-    if (skf.fragmentNumber === 1) f.innerNext = skf.innerNext;
-    if (f.pieces.size < f.total) return undefined;
-    sa.frag = undefined;
-    const whole = concat(...Array.from({ length: f.total }, (_, i) => f.pieces.get(i + 1) as Uint8Array));
-    try {
-      return parseChain(whole, f.innerNext, { inner: true }).payloads;
-    } catch (e) {
-      this.drop(
-        'in-fragment-errors',
-        'warning',
-        `reassembled message ${msg.messageId} does not parse: ${(e as Error).message}; dropped`,
         sa,
       );
       return undefined;
@@ -781,7 +687,7 @@ export class IkeEngine {
   private onCommand(c: Command): void {
     switch (c.type) {
       case 'initiate':
-        return this.initiate(c.peer, c.local);
+        return initiate(this.ctx, c.peer, c.local);
       case 'terminate': {
         const targets = [...this.sas.values()].filter((sa) =>
           c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true,
@@ -817,61 +723,6 @@ export class IkeEngine {
         return;
       }
     }
-  }
-
-  private initiate(peerName: string, localOverride?: Endpoint): void {
-    const rp = resolvePeer(this.config, peerName);
-    if (!rp) return this.log('error', `initiate: no enabled peer named ${peerName}`);
-    if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
-      return this.log(
-        'error',
-        `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
-      );
-    if (rp.peer.passive) return this.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
-    // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
-    const up = [...this.sas.values()].find((sa) => sa.peerName === peerName && sa.state === 'established');
-    if (up) return createMissingChildren(this.ctx, up);
-    for (const sa of this.sas.values())
-      if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
-        return this.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
-    const remoteAddr = rp.peer.address.split('/');
-    if (
-      !parseIp(remoteAddr[0] ?? '') ||
-      (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128')
-    )
-      return this.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
-    const local =
-      localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
-    if (!local)
-      return this.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
-    const warnings: string[] = [];
-    const proposals = ikeProposals(rp.profile, { warnings });
-    for (const w of warnings) this.log('warning', w);
-    if (!proposals.length) return this.log('error', `initiate: profile ${rp.profile.name} has no usable algorithms`);
-    const impl = rp.profile['dh-group'].map((g) => dhByName(g)).find((g) => g !== undefined);
-    if (!impl) return this.log('error', `initiate: profile ${rp.profile.name} has no usable dh-group`);
-    const spiI = this.random(8);
-    if (isZero(spiI)) spiI[7] = 1;
-    const now = this.now();
-    const sa: IkeSa = {
-      id: this.nextIkeId++,
-      peerName,
-      rp,
-      initiator: true,
-      spiI,
-      spiR: new Uint8Array(8),
-      state: 'init-sent',
-      local,
-      remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
-      ni: this.random(32),
-      myProposals: proposals,
-      ...newSaBookkeeping(now),
-      peerMsgId: 0,
-    };
-    sa.dh = impl.generate(this.random);
-    this.register(sa);
-    this.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
-    sendInitRequest(this.ctx, sa);
   }
 
   // ------------------------------------------------------------------ timers

@@ -6,7 +6,7 @@ import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { resolvePeer, findPeerForAddress } from '../config.ts';
-import { dhById } from '../crypto/dh.ts';
+import { dhById, dhByName } from '../crypto/dh.ts';
 import { deriveIkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
@@ -14,6 +14,8 @@ import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify } from './common.ts';
+import { createMissingChildren } from './child-create.ts';
+import { parseIp } from '../util/ip.ts';
 import { certReq } from './certificates.ts';
 import { cookiePayloads, takeCookie } from './cookies.ts';
 import { startIkeAuth } from './ike-auth.ts';
@@ -126,6 +128,61 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   );
   floatPorts(sa);
   startIkeAuth(ctx, sa);
+}
+
+/** Initiator: a new IKE SA with `peerName` (or, with one up already, the CHILD_SAs its policies lack). */
+export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): void {
+  const rp = resolvePeer(ctx.config, peerName);
+  if (!rp) return ctx.log('error', `initiate: no enabled peer named ${peerName}`);
+  if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
+    return ctx.log(
+      'error',
+      `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
+    );
+  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
+  // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
+  const up = ctx.allSas().find((sa) => sa.peerName === peerName && sa.state === 'established');
+  if (up) return createMissingChildren(ctx, up);
+  for (const sa of ctx.allSas())
+    if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
+      return ctx.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
+  const remoteAddr = rp.peer.address.split('/');
+  if (
+    !parseIp(remoteAddr[0] ?? '') ||
+    (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128')
+  )
+    return ctx.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
+  const local =
+    localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
+  if (!local) return ctx.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
+  const warnings: string[] = [];
+  const proposals = ikeProposals(rp.profile, { warnings });
+  for (const w of warnings) ctx.log('warning', w);
+  if (!proposals.length) return ctx.log('error', `initiate: profile ${rp.profile.name} has no usable algorithms`);
+  const impl = rp.profile['dh-group'].map((g) => dhByName(g)).find((g) => g !== undefined);
+  if (!impl) return ctx.log('error', `initiate: profile ${rp.profile.name} has no usable dh-group`);
+  const spiI = ctx.random(8);
+  if (isZero(spiI)) spiI[7] = 1;
+  const now = ctx.now();
+  const sa: IkeSa = {
+    id: ctx.newIkeSaId(),
+    peerName,
+    rp,
+    initiator: true,
+    spiI,
+    spiR: new Uint8Array(8),
+    state: 'init-sent',
+    local,
+    remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
+    ni: ctx.random(32),
+    myProposals: proposals,
+    ...newSaBookkeeping(now),
+    peerMsgId: 0,
+  };
+  sa.dh = impl.generate(ctx.random);
+  ctx.register(sa);
+  ctx.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
+  sendInitRequest(ctx, sa);
 }
 
 /** Responder: an IKE_SA_INIT request for no existing SA. */
