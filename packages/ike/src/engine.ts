@@ -6,7 +6,7 @@ import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
 import type { Payload } from './codec/payload.ts';
 import { notify } from './codec/payloads/notify.ts';
-import type { IkeConfig, PolicyEntry } from './config.ts';
+import type { GeneratedPolicy, IkeConfig, PolicyEntry } from './config.ts';
 import { generatedRows } from './exchanges/generate-policy.ts';
 import type { RandomSource } from './crypto/random.ts';
 import { openMessage, sealMessage } from './crypto/sk.ts';
@@ -453,7 +453,7 @@ export class IkeEngine {
     const entry = sa.rp.policies[child.policyIndex];
     const g = entry?.generated;
     if (g) {
-      if (g.removed) this.announcePolicy(sa, entry);
+      if (g.removed) this.announcePolicy(sa, entry, g);
       g.refs++;
       a.generatedPolicies = [...g.ids];
     } else if (entry?.policy.id !== undefined) a.policyId = entry.policy.id;
@@ -493,8 +493,7 @@ export class IkeEngine {
   }
 
   /** A generated policy goes live with its first CHILD_SA: one policyAdded per selector pair. */
-  private announcePolicy(sa: IkeSa, entry: PolicyEntry): void {
-    const g = entry.generated!;
+  private announcePolicy(sa: IkeSa, entry: PolicyEntry, g: GeneratedPolicy): void {
     g.removed = false;
     g.ids = [];
     for (const row of generatedRows(g)) {
@@ -664,7 +663,7 @@ export class IkeEngine {
         sa,
       );
     const payloads = this.decrypt(sa, msg);
-    if (!payloads) return;
+    if (!payloads || !sa.keys) return; // a request opens only under the SA's keys
     sa.peerMsgId++;
     sa.lastHeard = this.now();
     if (d.to.port === NON_ESP_MARKER_PORT && (sa.local.port !== d.to.port || sa.remote.port !== d.from.port)) {
@@ -748,6 +747,7 @@ export class IkeEngine {
         this.destroy(sa, 'half-open IKE SA timed out');
         continue;
       }
+      if (!sa.keys) continue; // an initiator waiting for IKE_SA_INIT has only its retransmissions
       // Each unit's timer, in order, with the SA as the previous one left it.
       for (const t of this.units.timers) {
         const due = t.due(sa, now);
@@ -762,7 +762,7 @@ export class IkeEngine {
     for (const sa of this.sas.values()) {
       if (sa.pending) at = Math.min(at, sa.pending.nextAt);
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
-      for (const t of this.units.timers) at = Math.min(at, t.due(sa, now) ?? Infinity);
+      if (sa.keys) for (const t of this.units.timers) at = Math.min(at, t.due(sa, now) ?? Infinity);
     }
     return at === Infinity ? null : at;
   }

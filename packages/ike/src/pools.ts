@@ -53,7 +53,7 @@ export class AddressLeases {
       if (!p)
         return err(
           chain.length
-            ? `next-pool ${name} of pool ${chain.at(-1)!.name} does not exist`
+            ? `next-pool ${name} of pool ${chain.at(-1)?.name} does not exist`
             : `pool ${name} does not exist`,
         );
       chain.push(p);

@@ -6,7 +6,7 @@ import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { dhByName } from '../crypto/dh.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa } from '../ike-sa.ts';
+import type { ChildSa, KeyedSa } from '../ike-sa.ts';
 import { u16 } from '../util/bytes.ts';
 import { acceptChild, establishChild, offerChild, selectChild } from './child.ts';
 import { find, findNotify } from './common.ts';
@@ -28,7 +28,7 @@ export interface RekeyHooks {
 }
 
 /** Initiator: negotiate the CHILD_SA for policy `index`, a new one or (with `rekey`) the successor of `rekey.old`. */
-export function requestChild(ctx: Ctx, sa: IkeSa, index: number, rekey?: RekeyHooks): void {
+export function requestChild(ctx: Ctx, sa: KeyedSa, index: number, rekey?: RekeyHooks): void {
   const offer = offerChild(ctx, sa, index, true);
   if (!offer.ok) return ctx.log('warning', `CHILD_SA for policy #${index} not offered: ${offer.error}`, sa);
   const { pending, payloads: offered } = offer.value;
@@ -96,12 +96,12 @@ export function requestChild(ctx: Ctx, sa: IkeSa, index: number, rekey?: RekeyHo
   );
 }
 
-export function createChild(ctx: Ctx, sa: IkeSa, index: number): void {
+export function createChild(ctx: Ctx, sa: KeyedSa, index: number): void {
   requestChild(ctx, sa, index);
 }
 
 /** CREATE_CHILD_SA for each configured policy of the IKE SA's peer that has no CHILD_SA and none on the way. */
-export function createMissingChildren(ctx: Ctx, sa: IkeSa): void {
+export function createMissingChildren(ctx: Ctx, sa: KeyedSa): void {
   sa.rp.policies.forEach((entry, index) => {
     if (entry.generated || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index) return;
     if (sa.children.some((c) => c.policyIndex === index && c.state !== 'deleting')) return;
@@ -112,30 +112,36 @@ export function createMissingChildren(ctx: Ctx, sa: IkeSa): void {
 
 /**
  * Responder, before anything else of a CHILD_SA request: SA and Ni must be there, and no IKE SA rekey of ours may
- * be in flight (2.25). False when the request has been answered.
+ * be in flight (2.25). The peer's nonce, or undefined when the request has been answered.
  */
-export function childRequestAdmitted(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: readonly Payload[]): boolean {
-  if (!find(payloads, PayloadType.SA) || !find(payloads, PayloadType.NONCE)) {
+export function admitChildRequest(
+  ctx: Ctx,
+  sa: KeyedSa,
+  req: ParsedMessage,
+  payloads: readonly Payload[],
+): Uint8Array | undefined {
+  const ni = find(payloads, PayloadType.NONCE);
+  if (!find(payloads, PayloadType.SA) || !ni) {
     ctx.respond(sa, req, [notify(NotifyType.INVALID_SYNTAX)]);
-    return false;
+    return undefined;
   }
   if (sa.rekey) {
     ctx.log('info', 'peer wants a CHILD_SA while we rekey the IKE SA: TEMPORARY_FAILURE', sa);
     ctx.respond(sa, req, [notify(NotifyType.TEMPORARY_FAILURE)]);
-    return false;
+    return undefined;
   }
-  return true;
+  return ni.data;
 }
 
 /** Responder: select, answer and install the CHILD_SA the peer asks for (replacing `old` in a rekey). */
 export function answerChild(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
   req: ParsedMessage,
   payloads: Payload[],
+  ni: Uint8Array,
   old?: ChildSa,
-): { created: ChildSa; ni: Uint8Array; nr: Uint8Array } | undefined {
-  const ni = find(payloads, PayloadType.NONCE)!;
+): { created: ChildSa; nr: Uint8Array } | undefined {
   const selected = selectChild(ctx, sa, payloads, true, old);
   if (!selected.ok) {
     ctx.log('warning', `CREATE_CHILD_SA refused with notify ${selected.error}`, sa);
@@ -168,7 +174,7 @@ export function answerChild(
     ...(keOut ? [keOut] : []),
     ...sel.answer.slice(saIdx + 1),
   ]);
-  return { created: establishChild(ctx, sa, sel, ni.data, nr, false, secret, old), ni: ni.data, nr };
+  return { created: establishChild(ctx, sa, sel, ni, nr, false, secret, old), nr };
 }
 
 /** CREATE_CHILD_SA requests ike-rekey and child-rekey leave: a new CHILD_SA. */
@@ -178,6 +184,7 @@ export const childCreateUnit: RequestUnit = {
   states: ['established'],
   refusal: [notify(NotifyType.TEMPORARY_FAILURE)],
   respond(ctx, sa, req, payloads) {
-    if (childRequestAdmitted(ctx, sa, req, payloads)) answerChild(ctx, sa, req, payloads);
+    const ni = admitChildRequest(ctx, sa, req, payloads);
+    if (ni) answerChild(ctx, sa, req, payloads, ni);
   },
 };

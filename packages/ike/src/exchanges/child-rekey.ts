@@ -3,17 +3,17 @@
 import { ExchangeType, NotifyType } from '../codec/constants.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa } from '../ike-sa.ts';
+import type { ChildSa, KeyedSa } from '../ike-sa.ts';
 import { equal } from '../util/bytes.ts';
 import { compareBytes } from '../util/ip.ts';
-import { answerChild, childRequestAdmitted, requestChild } from './child-create.ts';
+import { admitChildRequest, answerChild, requestChild } from './child-create.ts';
 import { sendDeleteChild } from './child-delete.ts';
 import { findNotify } from './common.ts';
 import type { RequestUnit, TimerUnit } from './unit.ts';
 
 const minNonce = (a: Uint8Array, b: Uint8Array) => (compareBytes(a, b) <= 0 ? a : b);
 
-export function rekeyChild(ctx: Ctx, sa: IkeSa, old: ChildSa): void {
+export function rekeyChild(ctx: Ctx, sa: KeyedSa, old: ChildSa): void {
   let collision: ChildSa['peerRekey'];
   requestChild(ctx, sa, old.policyIndex, {
     old,
@@ -64,8 +64,9 @@ export const childRekeyUnit: RequestUnit = {
   states: ['established'],
   refusal: [notify(NotifyType.TEMPORARY_FAILURE)],
   respond(ctx, sa, req, payloads) {
-    if (!childRequestAdmitted(ctx, sa, req, payloads)) return;
-    const rekey = findNotify(payloads, NotifyType.REKEY_SA)!;
+    const ni = admitChildRequest(ctx, sa, req, payloads);
+    if (!ni) return;
+    const rekey = findNotify(payloads, NotifyType.REKEY_SA)!; // what claims() took it for
     const old = sa.children.find((c) => equal(c.spiOut, rekey.spi));
     if (!old)
       return ctx.respond(sa, req, [
@@ -73,10 +74,9 @@ export const childRekeyUnit: RequestUnit = {
       ]);
     if (old.state === 'deleting' || old.state === 'rekeyed')
       return ctx.respond(sa, req, [notify(NotifyType.TEMPORARY_FAILURE)]);
-    const answered = answerChild(ctx, sa, req, payloads, old);
+    const answered = answerChild(ctx, sa, req, payloads, ni, old);
     // Our own rekey of it is outstanding: decide when its answer arrives (2.8.1).
-    if (answered && old.state === 'rekeying')
-      old.peerRekey = { child: answered.created, ni: answered.ni, nr: answered.nr };
+    if (answered && old.state === 'rekeying') old.peerRekey = { child: answered.created, ni, nr: answered.nr };
   },
 };
 

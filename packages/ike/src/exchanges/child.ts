@@ -9,7 +9,7 @@ import { err, ok, type Result } from '@ipsec/schema';
 import type { PolicyConfig } from '../config.ts';
 import { deriveChildKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa, PendingChild } from '../ike-sa.ts';
+import type { ChildSa, IkeSa, KeyedSa, PendingChild } from '../ike-sa.ts';
 import { acceptEsp, describeEsp, espProposals, selectEsp, type EspSuite } from '../proposals.ts';
 import { formatTs, isSubset, narrow, selectorFor } from '../ts.ts';
 import { errorNotify, find, findNotify } from './common.ts';
@@ -35,16 +35,16 @@ export function offerChild(
   const entry = sa.rp.policies[index];
   if (!entry) return err(`no policy #${index}`);
   const sel = policySelectors(entry.policy);
-  if (!entry.generated && (!sel.local || !sel.remote)) return err('policy has invalid src-address/dst-address');
+  // A generated policy (we rekey its CHILD_SA) offers the selectors it was negotiated with.
+  const tsi = entry.generated?.local ?? (sel.local && [sel.local]);
+  const tsr = entry.generated?.remote ?? (sel.remote && [sel.remote]);
+  if (!tsi || !tsr) return err('policy has invalid src-address/dst-address');
   const spi = ctx.newEspSpi();
   const warnings: string[] = [];
   const proposals = espProposals(entry.proposal, spi, pfsGroup(entry.proposal, pfs), { warnings });
   for (const w of warnings) ctx.log('warning', w, sa);
   if (!proposals.length) return err(`proposal ${entry.proposal.name} offers no usable algorithms`);
   const transport = entry.policy.tunnel === false;
-  // A generated policy (we rekey its CHILD_SA) offers the selectors it was negotiated with.
-  const tsi = entry.generated ? entry.generated.local : [sel.local!];
-  const tsr = entry.generated ? entry.generated.remote : [sel.remote!];
   const pending: PendingChild = { policyIndex: index, spi, proposals, tsi, tsr, transport };
   const payloads: Payload[] = [
     ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
@@ -75,11 +75,10 @@ export function selectChild(
   const vip = sa.virtualIp && !sa.cpReceived ? selectorFor(sa.virtualIp, undefined, undefined) : undefined;
   const peerSide = vip ? narrow(tsi.selectors, [vip]) : tsi.selectors;
   let sawTs = false;
-  const order = [...sa.rp.policies.keys()].filter((i) => !sa.rp.policies[i]!.generated);
+  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated);
   const old = rekeyOf ? sa.rp.policies[rekeyOf.policyIndex] : undefined;
-  if (rekeyOf && old?.generated && !old.generated.removed) order.unshift(rekeyOf.policyIndex);
-  for (const index of order) {
-    const entry = sa.rp.policies[index]!;
+  if (rekeyOf && old?.generated && !old.generated.removed) order.unshift([rekeyOf.policyIndex, old]);
+  for (const [index, entry] of order) {
     const sel = policySelectors(entry.policy);
     const allowLocal = entry.generated ? entry.generated.local : sel.local ? [sel.local] : [];
     const allowRemote = entry.generated ? entry.generated.remote : sel.remote ? [sel.remote] : [];
@@ -158,7 +157,7 @@ export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Pa
 /** Derive keys (2.17) and install the CHILD_SA through the context. */
 export function establishChild(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
   p: {
     index: number;
     suite: EspSuite;
@@ -174,9 +173,7 @@ export function establishChild(
   sharedSecret?: Uint8Array,
   replaces?: ChildSa,
 ): ChildSa {
-  const suite = sa.suite;
-  const keys = sa.keys;
-  if (!suite || !keys) throw new Error('IKE SA without keys');
+  const { suite, keys } = sa;
   const encLen = p.suite.encr.keyLen + p.suite.encr.saltLen;
   const integLen = p.suite.integ?.keyLen ?? 0;
   const km = deriveChildKeys(suite.prf, keys.d, ni, nr, encLen, integLen, sharedSecret);

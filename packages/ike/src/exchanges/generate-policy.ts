@@ -88,7 +88,11 @@ export function generateChild(
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined;
     // Another CHILD_SA for exactly the selectors of a live generated policy shares it (ph2-count 2), no duplicate row.
     const same = (a: TrafficSelector[], b: TrafficSelector[]) =>
-      a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
+      a.length === b.length &&
+      a.every((x, i) => {
+        const y = b[i];
+        return y !== undefined && equalTs(x, y);
+      });
     const existing = sa.rp.policies.findIndex(
       (e) =>
         e.generated &&

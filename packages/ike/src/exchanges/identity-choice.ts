@@ -9,7 +9,7 @@ import { secretBytes, verifyPskAuth } from '../auth/psk.ts';
 import type { LoadedCert } from '../auth/signature.ts';
 import { identitiesOf, ikeAlgorithmsKey, resolvePeer, type IdentityConfig } from '../config.ts';
 import type { Ctx } from '../context.ts';
-import type { IkeSa } from '../ike-sa.ts';
+import type { KeyedSa } from '../ike-sa.ts';
 import { equal } from '../util/bytes.ts';
 import { inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { octetsFor } from './authentication/authenticate.ts';
@@ -22,11 +22,11 @@ import { find, formatId, remoteIdAccepted } from './common.ts';
  * the IDi, auto/ignore take anyone. Certificate matches beat specific IDs, which beat auto; among equals, one whose
  * PSK verifies the AUTH, or whose certificate shares the client certificate's issuer, wins; then the first.
  */
-export function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Payload[], eap: boolean): void {
+export function chooseIdentity(ctx: Ctx, sa: KeyedSa, idi: IdPayload, payloads: Payload[], eap: boolean): void {
   // Identities of this peer first, then of the other peers the initiator's address also matches whose profile
   // negotiates the same way (two road-warrior setups on 0.0.0.0/0: one for certificates, one for EAP users).
   const all = [sa.peerName, ...samePeers(ctx, sa)].flatMap((peer) => identitiesOf(ctx.config, peer));
-  if (all.length === 0 || (all.length === 1 && all[0]!.peer === sa.peerName)) return;
+  if (all.length === 0 || (all.length === 1 && all[0]?.peer === sa.peerName)) return;
   const certPayload = firstCert(payloads);
   let loaded: LoadedCert[] | undefined;
   const score = (i: IdentityConfig): number => {
@@ -56,7 +56,7 @@ export function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Pa
     const mic = auth.method === AuthMethod.SHARED_KEY_MIC;
     if (method === 'pre-shared-key') {
       octets ??= octetsFor(sa, true, idi);
-      return mic && verifyPskAuth(sa.suite!.prf, secretBytes(i.secret ?? ''), octets, auth.data) ? 0.5 : -Infinity;
+      return mic && verifyPskAuth(sa.suite.prf, secretBytes(i.secret ?? ''), octets, auth.data) ? 0.5 : -Infinity;
     }
     if (method !== 'digital-signature') return 0;
     if (mic) return -Infinity;
@@ -100,7 +100,7 @@ export function chooseIdentity(ctx: Ctx, sa: IkeSa, idi: IdPayload, payloads: Pa
 }
 
 /** Other enabled IKEv2 peers whose address also covers the initiator's and whose profile has the same algorithms. */
-function samePeers(ctx: Ctx, sa: IkeSa): string[] {
+function samePeers(ctx: Ctx, sa: KeyedSa): string[] {
   const ip = parseIp(sa.remote.address);
   const algs = (name: string | undefined) =>
     ikeAlgorithmsKey(ctx.config.profiles?.find((x) => x.name === (name ?? 'default')));

@@ -9,7 +9,7 @@ import { notify } from '../codec/payloads/notify.ts';
 import { CpAttr } from '../codec/payloads/cp.ts';
 import type { EapUser } from '../auth/eap.ts';
 import type { Ctx } from '../context.ts';
-import type { IkeSa } from '../ike-sa.ts';
+import type { KeyedSa } from '../ike-sa.ts';
 import { checkPeerAuth, methodFor, methodOf, octetsFor, ownAuth } from './authentication/authenticate.ts';
 import { eapClientResponse, eapClientStart, eapServerRequest, startEapServer } from './authentication/eap.ts';
 import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } from './child.ts';
@@ -22,21 +22,21 @@ import { cpAccept, cpReply, cpRequest } from './mode-config.ts';
 import type { RequestUnit } from './unit.ts';
 
 /** Initiator: send IKE_AUTH right after IKE_SA_INIT. */
-export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
-  const kind = methodOf(ctx, sa);
-  if (!kind) return ctx.destroy(sa, 'no usable identity');
+export function startIkeAuth(ctx: Ctx, sa: KeyedSa): void {
+  const me = methodOf(ctx, sa);
+  if (!me) return ctx.destroy(sa, 'no usable identity');
   const payloads: Payload[] = [];
   let auth: Payload | undefined;
-  if (kind === 'eap-client') {
+  if (me.kind === 'eap-client') {
     // No AUTH: we authenticate with EAP (RFC 7296 2.16).
-    const start = eapClientStart(ctx, sa);
+    const start = eapClientStart(ctx, sa, me.identity);
     if (!start.ok) {
       ctx.log('error', start.error, sa);
       return ctx.destroy(sa, 'no usable identity');
     }
     payloads.push(...start.value.payloads);
   } else {
-    const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDi);
+    const own = ownAuth(ctx, sa, me.identity, methodFor(me.kind), PayloadType.IDi);
     if (!own.ok) {
       ctx.log('error', own.error, sa);
       return ctx.destroy(sa, 'no usable identity');
@@ -66,12 +66,12 @@ export function startIkeAuth(ctx: Ctx, sa: IkeSa): void {
   request(ctx, sa, payloads, 'IKE_AUTH');
 }
 
-function request(ctx: Ctx, sa: IkeSa, payloads: Payload[], what: string): void {
+function request(ctx: Ctx, sa: KeyedSa, payloads: Payload[], what: string): void {
   ctx.request(sa, ExchangeType.IKE_AUTH, payloads, what, (_msg, pl) => handleAuthResponse(ctx, sa, pl));
 }
 
 /** Initiator: the peer's AUTH (or ours, after EAP) did not hold. Tell the responder (RFC 7296 2.21.2) and forget the SA. */
-function refuseResponder(ctx: Ctx, sa: IkeSa, why: string): void {
+function refuseResponder(ctx: Ctx, sa: KeyedSa, why: string): void {
   ctx.log('error', why, sa);
   sa.state = 'deleting';
   const done = () => ctx.destroy(sa, 'authentication failed');
@@ -85,17 +85,20 @@ function refuseResponder(ctx: Ctx, sa: IkeSa, why: string): void {
   );
 }
 
-function handleAuthResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
+function handleAuthResponse(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   if (findNotify(payloads, NotifyType.AUTHENTICATION_FAILED)) {
     ctx.log(
       'error',
-      `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client?.username}` : ''}`,
+      `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap?.role === 'client' ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client.username}` : ''}`,
       sa,
     );
     return ctx.destroy(sa, 'authentication failed');
   }
-  if (sa.eap)
-    return eapClientResponse(ctx, sa, payloads, {
+  const me = methodOf(ctx, sa);
+  if (!me) return ctx.destroy(sa, 'no usable identity');
+  if (sa.eap?.role === 'client')
+    return eapClientResponse(ctx, sa, sa.eap, payloads, {
+      identity: me.identity,
       next: (p, what) => request(ctx, sa, p, what),
       finish: (idr, pl) => finishInitiator(ctx, sa, idr, pl),
       refuse: (why) => refuseResponder(ctx, sa, why),
@@ -104,22 +107,21 @@ function handleAuthResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
   const idr = find(payloads, PayloadType.IDr);
   const auth = find(payloads, PayloadType.AUTH);
   if (!idr || !auth) return authResponseFailed(ctx, sa, payloads, 'response lacks IDr or AUTH');
-  const kind = methodOf(ctx, sa);
-  const verified = checkPeerAuth(ctx, sa, kind ? methodFor(kind) : 'psk', false, idr, auth, payloads);
+  const verified = checkPeerAuth(ctx, sa, me.identity, methodFor(me.kind), false, idr, auth, payloads);
   if (!verified.ok) return refuseResponder(ctx, sa, verified.error);
   finishInitiator(ctx, sa, idr, payloads);
 }
 
 /** Initiator: an IKE_AUTH response without our peer's IDr and AUTH (an error notify, usually): give up the IKE SA. */
-function authResponseFailed(ctx: Ctx, sa: IkeSa, payloads: Payload[], why: string): void {
+function authResponseFailed(ctx: Ctx, sa: KeyedSa, payloads: Payload[], why: string): void {
   const e = errorNotify(payloads);
   ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : `: ${why}`}`, sa);
   ctx.destroy(sa, 'IKE_AUTH failed');
 }
 
 /** Initiator: the IKE SA is authenticated both ways; take mode config and the first CHILD_SA from the last response. */
-function finishInitiator(ctx: Ctx, sa: IkeSa, idr: IdPayload, payloads: Payload[]): void {
-  markEstablished(ctx, sa, idr, sa.eap?.client?.username);
+function finishInitiator(ctx: Ctx, sa: KeyedSa, idr: IdPayload, payloads: Payload[]): void {
+  markEstablished(ctx, sa, idr, sa.eap?.role === 'client' ? sa.eap.client.username : undefined);
   sa.eap = undefined;
   cpAccept(ctx, sa, payloads);
   const pending = sa.pendingChild;
@@ -127,7 +129,7 @@ function finishInitiator(ctx: Ctx, sa: IkeSa, idr: IdPayload, payloads: Payload[
   if (!pending) return;
   const acc = acceptChild(ctx, sa, pending, payloads);
   if (!acc.ok) return ctx.log('error', `first CHILD_SA failed: ${acc.error}`, sa);
-  establishChild(ctx, sa, { ...acc.value, index: pending.policyIndex, spiIn: pending.spi }, sa.ni, sa.nr!, true);
+  establishChild(ctx, sa, { ...acc.value, index: pending.policyIndex, spiIn: pending.spi }, sa.ni, sa.nr, true);
   for (let i = 1; i < sa.rp.policies.length; i++) createChild(ctx, sa, i);
 }
 
@@ -136,7 +138,7 @@ function peerKey(id: IdPayload, eapUser: string | undefined): string {
   return eapUser === undefined ? formatId(id) : `${formatId(id)}, EAP user ${eapUser}`;
 }
 
-function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload, eapUser?: string): void {
+function markEstablished(ctx: Ctx, sa: KeyedSa, peerId: IdPayload, eapUser?: string): void {
   sa.state = 'established';
   sa.establishedAt = ctx.now();
   sa.initRequest = undefined;
@@ -151,9 +153,9 @@ function markEstablished(ctx: Ctx, sa: IkeSa, peerId: IdPayload, eapUser?: strin
 }
 
 /** Responder: IKE_AUTH request. */
-function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
-  if (sa.eap)
-    return eapServerRequest(ctx, sa, req, payloads, (first, idi, response, user) =>
+function handleAuthRequest(ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: Payload[]): void {
+  if (sa.eap?.role === 'server')
+    return eapServerRequest(ctx, sa, sa.eap, req, payloads, (first, idi, response, user) =>
       finishResponder(ctx, sa, req, first, idi, response, user),
     );
   const idi = find(payloads, PayloadType.IDi);
@@ -168,24 +170,25 @@ function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pa
     ctx.destroy(sa, 'authentication failed');
   };
   chooseIdentity(ctx, sa, idi, payloads, !auth);
-  const kind = methodOf(ctx, sa);
-  if (!kind) return fail('no usable identity');
+  const me = methodOf(ctx, sa);
+  if (!me) return fail('no usable identity');
+  const { kind, identity } = me;
   if (!auth) {
     // RFC 7296 2.16: no AUTH means the initiator wants to authenticate with EAP.
     if (kind !== 'eap-server')
       return fail(
-        `${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${sa.rp.identity?.['auth-method'] ?? 'pre-shared-key'}`,
+        `${formatId(idi)} sent no AUTH (wants EAP), but the identity has auth-method=${identity['auth-method'] ?? 'pre-shared-key'}`,
       );
-    const remoteId = sa.rp.identity!['remote-id'];
+    const remoteId = identity['remote-id'];
     if (!remoteIdAccepted(remoteId, idi, sa.remote.address))
       return fail(`identity ${formatId(idi)} does not match remote-id ${remoteId}`);
-    return startEapServer(ctx, sa, req, payloads, idi);
+    return startEapServer(ctx, sa, identity, req, payloads, idi);
   }
   if (kind === 'eap-server')
     return fail(`${formatId(idi)} sent AUTH, but the identity has auth-method=eap-radius (EAP expected)`);
-  const verified = checkPeerAuth(ctx, sa, methodFor(kind), true, idi, auth, payloads);
+  const verified = checkPeerAuth(ctx, sa, identity, methodFor(kind), true, idi, auth, payloads);
   if (!verified.ok) return fail(verified.error);
-  const own = ownAuth(ctx, sa, methodFor(kind), PayloadType.IDr);
+  const own = ownAuth(ctx, sa, identity, methodFor(kind), PayloadType.IDr);
   if (!own.ok) return fail(own.error);
   const idr = own.value.id;
   finishResponder(ctx, sa, req, payloads, idi, [idr, ...own.value.before, own.value.auth(octetsFor(sa, false, idr))]);
@@ -197,15 +200,14 @@ function handleAuthRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Pa
  */
 function finishResponder(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
   req: ParsedMessage,
   payloads: Payload[],
   idi: IdPayload,
   response: Payload[],
   user?: EapUser,
 ): void {
-  const ni = sa.ni;
-  const nr = sa.nr!;
+  const { ni, nr } = sa;
   honourInitialContact(ctx, sa, payloads, peerKey(idi, user?.name));
   const cp = cpReply(
     ctx,

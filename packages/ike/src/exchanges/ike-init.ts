@@ -10,7 +10,8 @@ import { dhById, dhByName } from '../crypto/dh.ts';
 import { deriveIkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike-sa.ts';
+import { newSaBookkeeping, withKeys, type Endpoint, type KeyedSa, type UnkeyedSa } from '../ike-sa.ts';
+import type { IkeKeys } from '../crypto/keymat.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify } from './common.ts';
@@ -26,15 +27,19 @@ const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
 const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
 
-function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
-  sa.suite = suite;
-  sa.keys = deriveIkeKeys(
+/** The IKE SA's keys (RFC 7296 2.14) for the negotiated suite. */
+function ikeKeys(
+  suite: IkeSuite,
+  p: { ni: Uint8Array; nr: Uint8Array; spiI: Uint8Array; spiR: Uint8Array },
+  secret: Uint8Array,
+): IkeKeys {
+  return deriveIkeKeys(
     { prf: suite.prf, integKeyLen: suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(suite.encr) },
-    sa.ni,
-    sa.nr as Uint8Array,
+    p.ni,
+    p.nr,
     secret,
-    sa.spiI,
-    sa.spiR,
+    p.spiI,
+    p.spiR,
   );
 }
 
@@ -49,9 +54,8 @@ function sigHashes(payloads: Payload[]): number[] | undefined {
 }
 
 /** Initiator: build and send the IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
-export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
+export function sendInitRequest(ctx: Ctx, sa: UnkeyedSa): void {
   const dh = sa.dh;
-  if (!dh) throw new Error('no DH key pair');
   const payloads: Payload[] = [
     ...cookiePayloads(sa),
     { type: PayloadType.SA, proposals: sa.myProposals },
@@ -68,7 +72,7 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
   sa.initRequest = sa.pending?.packets[0];
 }
 
-function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: Payload[]): void {
+function handleInitResponse(ctx: Ctx, sa: UnkeyedSa, msg: ParsedMessage, payloads: Payload[]): void {
   const cookie = takeCookie(ctx, sa, payloads);
   if (cookie === 'retry') return sendInitRequest(ctx, sa);
   if (cookie === 'ignored') return;
@@ -77,7 +81,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
     const group =
       invalidKe.data.length === 2 ? ((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number) : -1;
     const impl = dhById(group);
-    if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh?.id) {
+    if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh.id) {
       ctx.log('error', `peer requested DH group ${group}, which is not configured`, sa);
       return ctx.destroy(sa, 'no acceptable DH group');
     }
@@ -102,7 +106,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
     return ctx.destroy(sa, 'malformed IKE_SA_INIT response');
   }
   const suite = acceptIke(saP.proposals, sa.myProposals);
-  if (!suite || suite.dh.id !== sa.dh?.id || ke.group !== sa.dh.id) {
+  if (!suite || suite.dh.id !== sa.dh.id || ke.group !== sa.dh.id) {
     ctx.log('error', 'IKE_SA_INIT response selected a proposal we did not offer', sa);
     return ctx.destroy(sa, 'bad proposal');
   }
@@ -112,10 +116,14 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
     return ctx.destroy(sa, 'invalid KE');
   }
   sa.spiR = msg.spiR.slice();
-  sa.nr = nonce.data;
   sa.initResponse = msg.raw.slice();
-  deriveKeys(sa, suite, secret.value);
-  sa.dh = undefined;
+  const nr = nonce.data;
+  const keyed = withKeys(sa, { nr, suite, keys: ikeKeys(suite, { ...sa, nr }, secret.value) });
+  continueAfterInit(ctx, keyed, payloads);
+}
+
+/** Initiator, keyed: what the IKE_SA_INIT answer says besides the keys, then IKE_AUTH. */
+function continueAfterInit(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
@@ -123,7 +131,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
   if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
   ctx.log(
     'info',
-    `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
+    `IKE_SA_INIT done: ${describeIke(sa.suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
     sa,
   );
   floatPorts(sa);
@@ -141,7 +149,7 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
     );
   if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
   // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
-  const up = ctx.allSas().find((sa) => sa.peerName === peerName && sa.state === 'established');
+  const up = ctx.allSas().find((sa): sa is KeyedSa => sa.peerName === peerName && sa.state === 'established');
   if (up) return createMissingChildren(ctx, up);
   for (const sa of ctx.allSas())
     if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
@@ -164,7 +172,7 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
   const spiI = ctx.random(8);
   if (isZero(spiI)) spiI[7] = 1;
   const now = ctx.now();
-  const sa: IkeSa = {
+  const sa: UnkeyedSa = {
     id: ctx.newIkeSaId(),
     peerName,
     rp,
@@ -175,11 +183,11 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
     local,
     remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
     ni: ctx.random(32),
+    dh: impl.generate(ctx.random),
     myProposals: proposals,
     ...newSaBookkeeping(now),
     peerMsgId: 0,
   };
-  sa.dh = impl.generate(ctx.random);
   ctx.register(sa);
   ctx.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
   sendInitRequest(ctx, sa);
@@ -232,24 +240,24 @@ function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: End
   const spiR = ctx.random(8);
   if (isZero(spiR)) spiR[7] = 1;
   const now = ctx.now();
-  const sa: IkeSa = {
-    id: ctx.newIkeSaId(),
+  const id = ctx.newIkeSaId();
+  const nonces = { ni: nonce.data, nr: ctx.random(NONCE_LEN), spiI: msg.spiI.slice(), spiR };
+  const sa: KeyedSa = {
+    id,
     peerName: rp.peer.name,
     rp,
     initiator: false,
-    spiI: msg.spiI.slice(),
-    spiR,
+    ...nonces,
     state: 'init-done',
     local: to,
     remote: from,
-    ni: nonce.data,
-    nr: ctx.random(NONCE_LEN),
+    suite: chosen.suite,
+    keys: ikeKeys(chosen.suite, nonces, secret.value),
     myProposals: mine,
     initRequest: msg.raw.slice(),
     ...newSaBookkeeping(now),
     peerMsgId: 1, // IKE_SA_INIT (message ID 0) is answered below
   };
-  deriveKeys(sa, chosen.suite, secret.value);
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
@@ -258,7 +266,7 @@ function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: End
   const response: Payload[] = [
     { type: PayloadType.SA, proposals: [chosen.answer] },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
-    { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
+    { type: PayloadType.NONCE, data: sa.nr },
     ...natAnswer(ctx, sa, payloads),
     ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),

@@ -11,7 +11,7 @@ import { keyMaterialLength } from '../crypto/cipher.ts';
 import { dhById, type DhGroupImpl } from '../crypto/dh.ts';
 import { deriveRekeyedIkeKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type IkeSa } from '../ike-sa.ts';
+import { newSaBookkeeping, type IkeSa, type KeyedSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { compareBytes } from '../util/ip.ts';
@@ -47,7 +47,7 @@ function rekeyProposals(sa: IkeSa, spi: Uint8Array, first: DhGroupImpl): Proposa
 /** The IKE SA that replaces `old`: fresh SPIs, keys from the old SK_d, message IDs from zero. */
 function makeRekeyedSa(
   ctx: Ctx,
-  old: IkeSa,
+  old: KeyedSa,
   p: {
     initiator: boolean;
     spiI: Uint8Array;
@@ -57,12 +57,10 @@ function makeRekeyedSa(
     suite: IkeSuite;
     secret: Uint8Array;
   },
-): IkeSa {
-  const oldSuite = old.suite!;
-  const oldKeys = old.keys!;
+): KeyedSa {
   const keys = deriveRekeyedIkeKeys(
-    oldSuite.prf,
-    oldKeys.d,
+    old.suite.prf,
+    old.keys.d,
     { prf: p.suite.prf, integKeyLen: p.suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(p.suite.encr) },
     p.ni,
     p.nr,
@@ -71,7 +69,7 @@ function makeRekeyedSa(
     p.spiR,
   );
   const now = ctx.now();
-  const sa: IkeSa = {
+  const sa: KeyedSa = {
     id: ctx.newIkeSaId(),
     peerName: old.peerName,
     rp: old.rp,
@@ -109,8 +107,8 @@ function awaitDelete(ctx: Ctx, old: IkeSa): void {
 }
 
 /** Initiator: start rekeying `sa` with the DH group negotiated before (or `group` after INVALID_KE_PAYLOAD). */
-export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = false): void {
-  if (sa.state !== 'established' || !sa.suite || !sa.keys) return;
+export function rekeyIke(ctx: Ctx, sa: KeyedSa, group?: DhGroupImpl, retried = false): void {
+  if (sa.state !== 'established') return;
   const dhImpl = group ?? sa.suite.dh;
   const spi = newSpi(ctx);
   const ni = ctx.random(NONCE_LEN);
@@ -200,7 +198,7 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
 }
 
 /** Responder: CREATE_CHILD_SA whose SA payload proposes protocol IKE. */
-function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+function handleIkeRekeyRequest(ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: Payload[]): void {
   const saP = find(payloads, PayloadType.SA);
   const ni = find(payloads, PayloadType.NONCE);
   const ke = find(payloads, PayloadType.KE);

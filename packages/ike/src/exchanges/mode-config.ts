@@ -75,7 +75,7 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
       const owner = `${sa.peerName}|${client ? client.owner : idi ? formatId(idi) : sa.remote.address}`;
       // an address the Users menu gives one user is never leased to anyone else
       const reserved = new Set(
-        (ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')),
+        (ctx.config.users ?? []).flatMap((u) => (u.address && !u.disabled ? [u.address.replace(/\/32$/, '')] : [])),
       );
       const acquired = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
       if (!acquired.ok)

@@ -5,34 +5,35 @@
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { Ctx } from '../context.ts';
-import type { Endpoint, IkeSa, IkeState } from '../ike-sa.ts';
+import type { Endpoint, IkeState, KeyedSa } from '../ike-sa.ts';
 
 /** A unit answering the peer's requests of one exchange type on an existing IKE SA. */
 export interface RequestUnit {
   readonly name: string;
   readonly exchange: number;
   /** Whether this request is the unit's (several units share INFORMATIONAL and CREATE_CHILD_SA). Absent: all. */
-  claims?(payloads: readonly Payload[]): boolean;
+  readonly claims?: (payloads: readonly Payload[]) => boolean;
   /** SA states it runs in; in any other the engine answers with `refusal`. */
   readonly states: readonly IkeState[];
   readonly refusal: readonly Payload[];
-  respond(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void;
+  /** Requests arrive encrypted, so the SA has its keys. */
+  readonly respond: (ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: Payload[]) => void;
 }
 
 /** A unit answering a request that belongs to no IKE SA yet and may open one (IKE_SA_INIT). */
 export interface OpeningUnit {
   readonly name: string;
   readonly exchange: number;
-  open(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void;
+  readonly open: (ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint) => void;
 }
 
-/** A unit's timer on an IKE SA: DPD, NAT keepalive, rekeying, lifetimes. */
+/** A unit's timer on a keyed IKE SA: DPD, NAT keepalive, rekeying, lifetimes. */
 export interface TimerUnit {
   readonly name: string;
   /** When it wants to run next on `sa`, or undefined for never. */
-  due(sa: IkeSa, now: number): number | undefined;
+  readonly due: (sa: KeyedSa, now: number) => number | undefined;
   /** Run (due time reached). Returns true when the SA is done for this tick (deleted, replaced). */
-  fire(ctx: Ctx, sa: IkeSa, now: number): boolean;
+  readonly fire: (ctx: Ctx, sa: KeyedSa, now: number) => boolean;
 }
 
 /** The units an engine runs, looked up by exchange type. */

@@ -6,7 +6,8 @@ import { signedOctets } from '../../auth/psk.ts';
 import { serializeId, type IdPayload } from '../../codec/payloads/id.ts';
 import type { Payload } from '../../codec/payload.ts';
 import type { Ctx } from '../../context.ts';
-import type { IkeSa } from '../../ike-sa.ts';
+import type { IdentityConfig } from '../../config.ts';
+import type { IkeSa, KeyedSa } from '../../ike-sa.ts';
 import { formatId, remoteIdAccepted } from '../common.ts';
 import { pskAuthenticator } from './psk.ts';
 import { signatureAuthenticator } from './signature.ts';
@@ -18,13 +19,15 @@ import type { Authenticator, IdType, Method, OwnAuth } from './types.ts';
  */
 export type Kind = 'psk' | 'sig' | 'eap-server' | 'eap-client';
 
-export function methodOf(ctx: Ctx, sa: IkeSa): Kind | undefined {
-  const m = sa.rp.identity?.['auth-method'] ?? 'pre-shared-key';
-  if (sa.rp.identity && m === 'pre-shared-key') return 'psk';
-  if (sa.rp.identity && m === 'digital-signature') return 'sig';
-  if (sa.rp.identity && m === 'eap-radius' && !sa.initiator) return 'eap-server';
-  if (sa.rp.identity && m === 'eap' && sa.initiator) return 'eap-client';
-  const why = !sa.rp.identity
+/** The identity of this side and how it authenticates, or undefined (logged) when it cannot. */
+export function methodOf(ctx: Ctx, sa: IkeSa): { kind: Kind; identity: IdentityConfig } | undefined {
+  const identity = sa.rp.identity;
+  const m = identity?.['auth-method'] ?? 'pre-shared-key';
+  if (identity && m === 'pre-shared-key') return { kind: 'psk', identity };
+  if (identity && m === 'digital-signature') return { kind: 'sig', identity };
+  if (identity && m === 'eap-radius' && !sa.initiator) return { kind: 'eap-server', identity };
+  if (identity && m === 'eap' && sa.initiator) return { kind: 'eap-client', identity };
+  const why = !identity
     ? 'no identity'
     : m === 'eap-radius'
       ? 'auth-method=eap-radius authenticates EAP clients as responder; to initiate with EAP use auth-method=eap'
@@ -41,32 +44,37 @@ export const methodFor = (k: Kind): Method => (k === 'psk' ? 'psk' : 'sig');
 const AUTHENTICATORS: Record<Method, Authenticator> = { psk: pskAuthenticator, sig: signatureAuthenticator };
 
 /** What the AUTH payload of the initiator (or responder) signs: its IKE_SA_INIT message, the other nonce, its ID. */
-export function octetsFor(sa: IkeSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
-  const suite = sa.suite!;
-  const keys = sa.keys!;
+export function octetsFor(sa: KeyedSa, fromInitiator: boolean, id: IdPayload): Uint8Array {
+  const { suite, keys } = sa;
   return fromInitiator
-    ? signedOctets(suite.prf, sa.initRequest!, sa.nr!, keys.pi, serializeId(id))
+    ? signedOctets(suite.prf, sa.initRequest!, sa.nr, keys.pi, serializeId(id))
     : signedOctets(suite.prf, sa.initResponse!, sa.ni, keys.pr, serializeId(id));
 }
 
 /** Our ID and how we authenticate: PSK MIC, or a signature with our certificate's key. */
-export function ownAuth(ctx: Ctx, sa: IkeSa, method: Method, type: IdType): Result<OwnAuth> {
-  return AUTHENTICATORS[method].own(ctx, sa, type);
+export function ownAuth(
+  ctx: Ctx,
+  sa: KeyedSa,
+  identity: IdentityConfig,
+  method: Method,
+  type: IdType,
+): Result<OwnAuth> {
+  return AUTHENTICATORS[method].own(ctx, sa, identity, type);
 }
 
 /** Check the peer's AUTH (and certificate) for `id`; why not when it does not hold. */
 export function checkPeerAuth(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
+  identity: IdentityConfig,
   method: Method,
   fromInitiator: boolean,
   id: IdPayload,
   auth: { method: number; data: Uint8Array },
   payloads: readonly Payload[],
 ): Result<void> {
-  const identity = sa.rp.identity!;
   const byCert = identity['match-by'] === 'certificate' && method === 'sig';
   if (!byCert && !remoteIdAccepted(identity['remote-id'], id, sa.remote.address))
     return err(`identity ${formatId(id)} does not match remote-id ${identity['remote-id']}`);
-  return AUTHENTICATORS[method].verify(ctx, sa, id, auth, octetsFor(sa, fromInitiator, id), payloads);
+  return AUTHENTICATORS[method].verify(ctx, sa, identity, id, auth, octetsFor(sa, fromInitiator, id), payloads);
 }

@@ -11,8 +11,9 @@ import type { IdPayload } from '../../codec/payloads/id.ts';
 import { notify } from '../../codec/payloads/notify.ts';
 import { pskAuth, verifyPskAuth } from '../../auth/psk.ts';
 import { EapType, eapClientProcess, eapServerProcess, eapServerStart, type EapUser } from '../../auth/eap.ts';
+import type { IdentityConfig } from '../../config.ts';
 import type { Ctx } from '../../context.ts';
-import type { IkeSa } from '../../ike-sa.ts';
+import type { EapClientExchange as EapClient, EapServerExchange as EapServer, KeyedSa } from '../../ike-sa.ts';
 import { certReq } from '../certificates.ts';
 import { find, formatId, idFromConfig } from '../common.ts';
 import { checkPeerAuth, octetsFor, ownAuth } from './authenticate.ts';
@@ -25,13 +26,13 @@ function idText(id: IdPayload): string | undefined {
 }
 
 /** AUTH keyed with the EAP MSK (RFC 7296 2.16): the shared-key MIC with the MSK as the secret. */
-function mskAuth(sa: IkeSa, msk: Uint8Array, octets: Uint8Array): Payload {
-  return { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite!.prf, msk, octets) };
+function mskAuth(sa: KeyedSa, msk: Uint8Array, octets: Uint8Array): Payload {
+  return { type: PayloadType.AUTH, method: AuthMethod.SHARED_KEY_MIC, data: pskAuth(sa.suite.prf, msk, octets) };
 }
 
 /** The peer's AUTH after EAP verifies with the MSK. */
 function mskAuthValid(
-  sa: IkeSa,
+  sa: KeyedSa,
   msk: Uint8Array,
   octets: Uint8Array,
   auth: { method: number; data: Uint8Array } | undefined,
@@ -39,30 +40,33 @@ function mskAuthValid(
   return (
     auth !== undefined &&
     auth.method === AuthMethod.SHARED_KEY_MIC &&
-    verifyPskAuth(sa.suite!.prf, msk, octets, auth.data)
+    verifyPskAuth(sa.suite.prf, msk, octets, auth.data)
   );
 }
 
 /** Client: the IDi and CERTREQ of the first IKE_AUTH request, which has no AUTH (we authenticate with EAP). */
-export function eapClientStart(ctx: Ctx, sa: IkeSa): Result<{ idi: IdPayload; payloads: Payload[] }> {
-  const identity = sa.rp.identity!;
+export function eapClientStart(
+  ctx: Ctx,
+  sa: KeyedSa,
+  identity: IdentityConfig,
+): Result<{ idi: IdPayload; payloads: Payload[] }> {
   const methods = identity['eap-methods'];
-  const bad = !identity.username
-    ? 'auth-method=eap needs a username'
-    : methods && !methods.includes('eap-mschapv2')
-      ? `eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented`
-      : undefined;
-  if (bad) return err(bad);
+  const username = identity.username;
+  if (!username) return err('auth-method=eap needs a username');
+  if (methods && !methods.includes('eap-mschapv2'))
+    return err(`eap-methods=${methods.join(',')}: only eap-mschapv2 is implemented`);
   const id = idFromConfig(identity['my-id'], sa.local.address, PayloadType.IDi);
   if (!id.ok) return id;
   const idi = id.value;
   // CERTREQ asks for the server's certificate.
-  sa.eap = { client: { username: identity.username! }, idi };
+  sa.eap = { role: 'client', client: { username }, idi };
   return ok({ idi, payloads: [idi, certReq(ctx)] });
 }
 
 /** What the initiator's IKE_AUTH exchange does for the client's steps. */
 export interface EapClientExchange {
+  /** Our identity (auth-method=eap): its certificate trust settings check the server. */
+  identity: IdentityConfig;
   /** Send the next IKE_AUTH request. */
   next(payloads: Payload[], what: string): void;
   /** The server is authenticated (certificate and MSK AUTH): finish with the last response. */
@@ -78,13 +82,18 @@ export interface EapClientExchange {
  * request; each EAP request is answered in a new IKE_AUTH request; after EAP-Success we send AUTH keyed with the
  * MSK, and the last response carries the server's MSK AUTH, CP and the CHILD_SA.
  */
-export function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[], x: EapClientExchange): void {
-  const st = sa.eap!;
+export function eapClientResponse(
+  ctx: Ctx,
+  sa: KeyedSa,
+  st: EapClient,
+  payloads: Payload[],
+  x: EapClientExchange,
+): void {
   if (!st.idr) {
     const idr = find(payloads, PayloadType.IDr);
     const auth = find(payloads, PayloadType.AUTH);
     if (!idr || !auth) return x.failed(payloads, 'the server sent no IDr or AUTH');
-    const verified = checkPeerAuth(ctx, sa, 'sig', false, idr, auth, payloads);
+    const verified = checkPeerAuth(ctx, sa, x.identity, 'sig', false, idr, auth, payloads);
     if (!verified.ok) {
       ctx.log('error', verified.error, sa);
       return ctx.destroy(sa, 'authentication failed');
@@ -102,14 +111,14 @@ export function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[], x: E
     ctx.log('error', 'IKE_AUTH response without the EAP payload we expected', sa);
     return ctx.destroy(sa, 'IKE_AUTH failed');
   }
-  const step = eapClientProcess(st.client!, sa.rp.identity?.password ?? '', eap, ctx.random);
+  const step = eapClientProcess(st.client, sa.rp.identity?.password ?? '', eap, ctx.random);
   if (step.type === 'failure') {
-    ctx.log('error', `EAP-MSCHAPv2 as ${st.client!.username} failed: ${step.reason}`, sa);
+    ctx.log('error', `EAP-MSCHAPv2 as ${st.client.username} failed: ${step.reason}`, sa);
     return ctx.destroy(sa, 'authentication failed');
   }
   if (step.type === 'continue') return x.next([step.reply], 'IKE_AUTH (EAP)');
   st.msk = step.msk;
-  ctx.log('info', `EAP-MSCHAPv2 as ${st.client!.username} succeeded`, sa);
+  ctx.log('info', `EAP-MSCHAPv2 as ${st.client.username} succeeded`, sa);
   x.next([mskAuth(sa, step.msk, octetsFor(sa, true, st.idi))], 'IKE_AUTH (AUTH after EAP)');
 }
 
@@ -118,8 +127,15 @@ export function eapClientResponse(ctx: Ctx, sa: IkeSa, payloads: Payload[], x: E
  * (EAP-Identity, or the MS-CHAPv2 Challenge when IDi already names a user). The CHILD_SA, CP and INITIAL_CONTACT of
  * this request are answered at the end of EAP.
  */
-export function startEapServer(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[], idi: IdPayload): void {
-  const ownResult = ownAuth(ctx, sa, 'sig', PayloadType.IDr);
+export function startEapServer(
+  ctx: Ctx,
+  sa: KeyedSa,
+  identity: IdentityConfig,
+  req: ParsedMessage,
+  payloads: Payload[],
+  idi: IdPayload,
+): void {
+  const ownResult = ownAuth(ctx, sa, identity, 'sig', PayloadType.IDr);
   if (!ownResult.ok) {
     ctx.log('error', `peer ${sa.peerName}: ${ownResult.error}`, sa);
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
@@ -129,7 +145,7 @@ export function startEapServer(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads
   const idr = own.id;
   const known = idText(idi);
   const { state, reply } = eapServerStart(ctx.random, ctx.config.users, known);
-  sa.eap = { server: state, idi, idr, first: payloads };
+  sa.eap = { role: 'server', server: state, idi, idr, first: payloads };
   ctx.log(
     'info',
     `${formatId(idi)} authenticates with EAP: ${state.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
@@ -144,37 +160,35 @@ export type EapServerFinish = (first: Payload[], idi: IdPayload, response: Paylo
 /** Server: the next IKE_AUTH request of an EAP conversation, or the final one with the peer's MSK AUTH. */
 export function eapServerRequest(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
+  st: EapServer,
   req: ParsedMessage,
   payloads: Payload[],
   finish: EapServerFinish,
 ): void {
-  const st = sa.eap!;
   const fail = (why: string, eapFailure?: EapPayload) => {
     ctx.log('error', `peer ${sa.peerName}: ${why}; AUTHENTICATION_FAILED`, sa);
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED), ...(eapFailure ? [eapFailure] : [])]);
     ctx.destroy(sa, 'authentication failed');
   };
-  if (st.msk) {
+  if (st.done) {
+    const { msk, user } = st.done;
     const auth = find(payloads, PayloadType.AUTH);
     if (!auth) return fail('no AUTH after EAP-Success');
-    if (!mskAuthValid(sa, st.msk, octetsFor(sa, true, st.idi), auth))
-      return fail(`AUTH of EAP user ${st.user!.name} does not verify with the MSK`);
-    const response = [mskAuth(sa, st.msk, octetsFor(sa, false, st.idr!))];
-    const first = st.first!;
-    const user = st.user!;
+    if (!mskAuthValid(sa, msk, octetsFor(sa, true, st.idi), auth))
+      return fail(`AUTH of EAP user ${user.name} does not verify with the MSK`);
+    const response = [mskAuth(sa, msk, octetsFor(sa, false, st.idr))];
     sa.eap = undefined;
-    return finish(first, st.idi, response, user);
+    return finish(st.first, st.idi, response, user);
   }
   const eap = find(payloads, PayloadType.EAP);
   if (!eap) return fail('IKE_AUTH request without the EAP payload we expected');
-  const step = eapServerProcess(st.server!, eap, ctx.config.users, ctx.random);
+  const step = eapServerProcess(st.server, eap, ctx.config.users, ctx.random);
   if (step.type === 'failure') return fail(step.reason, step.reply);
   if (step.type === 'success') {
-    st.msk = step.msk;
-    st.user = step.user;
+    st.done = { msk: step.msk, user: step.user };
     ctx.log('info', `EAP-MSCHAPv2: user ${step.user.name} authenticated`, sa);
-  } else if (st.server!.stage === 'response' && st.server!.identity !== undefined && eap.data[0] === EapType.IDENTITY)
-    ctx.log('info', `EAP identity '${st.server!.identity}'`, sa);
+  } else if (st.server.stage === 'response' && st.server.identity !== undefined && eap.data[0] === EapType.IDENTITY)
+    ctx.log('info', `EAP identity '${st.server.identity}'`, sa);
   ctx.respond(sa, req, [step.reply]);
 }

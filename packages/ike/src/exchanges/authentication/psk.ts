@@ -6,8 +6,7 @@ import { formatId, idFromConfig } from '../common.ts';
 import type { Authenticator } from './types.ts';
 
 export const pskAuthenticator: Authenticator = {
-  own(_ctx, sa, type) {
-    const identity = sa.rp.identity!;
+  own(_ctx, sa, identity, type) {
     const id = idFromConfig(identity['my-id'], sa.local.address, type);
     if (!id.ok) return id;
     return ok({
@@ -16,14 +15,14 @@ export const pskAuthenticator: Authenticator = {
       auth: (o) => ({
         type: PayloadType.AUTH,
         method: AuthMethod.SHARED_KEY_MIC,
-        data: pskAuth(sa.suite!.prf, secretBytes(identity.secret ?? ''), o),
+        data: pskAuth(sa.suite.prf, secretBytes(identity.secret ?? ''), o),
       }),
     });
   },
-  verify(_ctx, sa, id, auth, octets) {
+  verify(_ctx, sa, identity, id, auth, octets) {
     if (auth.method !== AuthMethod.SHARED_KEY_MIC)
       return err(`peer authenticates with method ${auth.method}, we expect a pre-shared key`);
-    return verifyPskAuth(sa.suite!.prf, secretBytes(sa.rp.identity!.secret ?? ''), octets, auth.data)
+    return verifyPskAuth(sa.suite.prf, secretBytes(identity.secret ?? ''), octets, auth.data)
       ? ok(undefined)
       : err(`AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`);
   },

@@ -9,8 +9,7 @@ import { idFromConfig } from '../common.ts';
 import type { Authenticator } from './types.ts';
 
 export const signatureAuthenticator: Authenticator = {
-  own(ctx, sa, type) {
-    const identity = sa.rp.identity!;
+  own(ctx, sa, identity, type) {
     const all = certs(ctx, sa);
     const mine = all.find((c) => c.name === identity.certificate);
     if (!mine) return err(`identity certificate ${identity.certificate ?? '(none)'} is not configured`);
@@ -35,7 +34,7 @@ export const signatureAuthenticator: Authenticator = {
       },
     });
   },
-  verify(ctx, sa, id, auth, octets, payloads) {
+  verify(ctx, sa, _identity, id, auth, octets, payloads) {
     if (auth.method === AuthMethod.SHARED_KEY_MIC)
       return err('peer authenticates with a pre-shared key, we expect a certificate signature');
     const end = peerCertificate(ctx, sa, id, payloads);

@@ -4,7 +4,8 @@ import type { PayloadType } from '../../codec/constants.ts';
 import type { Payload } from '../../codec/payload.ts';
 import type { IdPayload } from '../../codec/payloads/id.ts';
 import type { Ctx } from '../../context.ts';
-import type { IkeSa } from '../../ike-sa.ts';
+import type { IdentityConfig } from '../../config.ts';
+import type { KeyedSa } from '../../ike-sa.ts';
 
 /** How one side's first AUTH payload is made: PSK MIC or certificate signature (EAP's MSK AUTH comes later). */
 export type Method = 'psk' | 'sig';
@@ -20,11 +21,12 @@ export interface OwnAuth {
 
 export interface Authenticator {
   /** Our ID and how we authenticate. */
-  own(ctx: Ctx, sa: IkeSa, type: IdType): Result<OwnAuth>;
+  own(ctx: Ctx, sa: KeyedSa, identity: IdentityConfig, type: IdType): Result<OwnAuth>;
   /** The peer's AUTH over `octets` for `id`, with the message's other payloads (its certificates). */
   verify(
     ctx: Ctx,
-    sa: IkeSa,
+    sa: KeyedSa,
+    identity: IdentityConfig,
     id: IdPayload,
     auth: { method: number; data: Uint8Array },
     octets: Uint8Array,
