@@ -1,6 +1,8 @@
 // The sans-IO IKEv2 state machine. Inputs: datagram(), tick(), command(). Outputs: a list of actions
 // (send, installSa, deleteSa, ikeSaState, event) ending with nextTimer. No sockets, timers, Date or Math.random:
 // time comes from tick()/options.now and randomness from options.random. Inputs never throw.
+// The engine parses, finds the SA, keeps the message window and retransmissions, the SA tables and the actions;
+// what each exchange does lives in the units of exchanges/units.ts, which it hands requests and ticks to.
 import { ExchangeType, Flags, NotifyType, PayloadType } from './codec/constants.ts';
 import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
