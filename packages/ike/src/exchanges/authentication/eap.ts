@@ -148,7 +148,7 @@ export function startEapServer(
   sa.eap = { role: 'server', server: state, idi, idr, first: payloads };
   ctx.log(
     'info',
-    `${formatId(idi)} authenticates with EAP: ${state.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
+    `${formatId(idi)} authenticates with EAP: ${state.wait.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
     sa,
   );
   ctx.respond(sa, req, [idr, ...own.before, own.auth(octetsFor(sa, false, idr)), reply]);
@@ -188,7 +188,11 @@ export function eapServerRequest(
   if (step.type === 'success') {
     st.done = { msk: step.msk, user: step.user };
     ctx.log('info', `EAP-MSCHAPv2: user ${step.user.name} authenticated`, sa);
-  } else if (st.server.stage === 'response' && st.server.identity !== undefined && eap.data[0] === EapType.IDENTITY)
+  } else if (
+    st.server.wait.stage === 'response' &&
+    st.server.identity !== undefined &&
+    eap.data[0] === EapType.IDENTITY
+  )
     ctx.log('info', `EAP identity '${st.server.identity}'`, sa);
   ctx.respond(sa, req, [step.reply]);
 }
