@@ -12,7 +12,7 @@ import type { IkeSa } from '../ike-sa.ts';
 import { formatId } from './common.ts';
 
 /** Certificate encoding 4: X.509 Certificate - Signature (RFC 7296 3.6). */
-export const CERT_X509_SIGNATURE = 4;
+const CERT_X509_SIGNATURE = 4;
 
 /** The configured certificates that load; the others are logged. */
 export function certs(ctx: Ctx, sa?: IkeSa): LoadedCert[] {

@@ -16,7 +16,7 @@ import { errorNotify, find, findNotify } from './common.ts';
 import { generateChild, phase2Lifetime } from './generate-policy.ts';
 import { pfsGroup, childSelection, type ChildSelection } from './child-selection.ts';
 
-export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
+function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
   const out: { local?: TrafficSelector; remote?: TrafficSelector } = {};
   const local = selectorFor(p['src-address'] ?? '0.0.0.0/0', p['src-port'], p.protocol);
   const remote = selectorFor(p['dst-address'] ?? '0.0.0.0/0', p['dst-port'], p.protocol);

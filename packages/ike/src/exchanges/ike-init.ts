@@ -7,11 +7,10 @@ import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { resolvePeer, findPeerForAddress } from '../config.ts';
 import { dhById, dhByName } from '../crypto/dh.ts';
-import { deriveIkeKeys } from '../crypto/keymat.ts';
+import { deriveIkeKeys, type IkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
 import { newSaBookkeeping, withKeys, type Endpoint, type KeyedSa, type UnkeyedSa } from '../ike-sa.ts';
-import type { IkeKeys } from '../crypto/keymat.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { errorNotify, find, findNotify } from './common.ts';
@@ -54,7 +53,7 @@ function sigHashes(payloads: Payload[]): number[] | undefined {
 }
 
 /** Initiator: build and send the IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
-export function sendInitRequest(ctx: Ctx, sa: UnkeyedSa): void {
+function sendInitRequest(ctx: Ctx, sa: UnkeyedSa): void {
   const dh = sa.dh;
   const payloads: Payload[] = [
     ...cookiePayloads(sa),
