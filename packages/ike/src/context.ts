@@ -6,6 +6,7 @@ import type { RandomSource } from './crypto/random.ts';
 import type { Action, LogLevel } from './actions.ts';
 import type { AddressLeases } from './pools.ts';
 import type { ChildSa, Endpoint, IkeSa, ResponseHandler } from './ike-sa.ts';
+import type { DropReason } from './statistics.ts';
 
 export interface Ctx {
   readonly random: RandomSource;
@@ -14,6 +15,8 @@ export interface Ctx {
   readonly forceEncap: boolean;
   now(): number;
   log(level: LogLevel, message: string, sa?: IkeSa): void;
+  /** Log a datagram the unit drops, and count it (statistics). */
+  drop(reason: DropReason, level: LogLevel, message: string, sa?: IkeSa): void;
   emit(action: Action): void;
   /** Send a request on `sa` (encrypted unless IKE_SA_INIT), queued behind any outstanding request; retransmitted until answered. */
   request(
@@ -45,6 +48,8 @@ export interface Ctx {
   destroy(sa: IkeSa, reason: string): void;
   /** Move the CHILD_SAs of `from` onto its rekeyed successor `to` (RFC 7296 2.18). */
   adoptChildren(from: IkeSa, to: IkeSa): void;
+  /** Start a new IKE SA with the peer (re-establishing one whose hard lifetime ran out). */
+  initiate(peer: string, local: Endpoint): void;
   /** Every live IKE SA (INITIAL_CONTACT, collisions). */
   allSas(): IkeSa[];
   /** IP pool leases of mode config (address-pool), held per IKE SA. */

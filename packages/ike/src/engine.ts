@@ -1,39 +1,36 @@
 // The sans-IO IKEv2 state machine. Inputs: datagram(), tick(), command(). Outputs: a list of actions
 // (send, installSa, deleteSa, ikeSaState, event) ending with nextTimer. No sockets, timers, Date or Math.random:
 // time comes from tick()/options.now and randomness from options.random. Inputs never throw.
-import { createHmac } from 'node:crypto';
+// The engine parses, finds the SA, keeps the message window and retransmissions, the SA tables and the actions;
+// what each exchange does lives in the units of exchanges/units.ts, which it hands requests and ticks to.
 import { ExchangeType, Flags, NotifyType, PayloadType } from './codec/constants.ts';
 import { isInitiatorFlag, isResponse } from './codec/header.ts';
 import { parseMessage, serializeMessage, type ParsedMessage } from './codec/message.ts';
-import { parseChain, serializeChain, type Payload } from './codec/payload.ts';
-import type { SkfPayload } from './codec/payloads/skf.ts';
+import type { Payload } from './codec/payload.ts';
 import { notify } from './codec/payloads/notify.ts';
-import { resolvePeer, type IkeConfig, type PolicyEntry } from './config.ts';
+import type { GeneratedPolicy, IkeConfig, PolicyEntry } from './config.ts';
 import { generatedRows } from './exchanges/generate-policy.ts';
-import { dhByName } from './crypto/dh.ts';
 import type { RandomSource } from './crypto/random.ts';
-import { openFragment, openMessage, sealFragment, sealMessage } from './crypto/sk.ts';
+import { openMessage, sealMessage } from './crypto/sk.ts';
 import type { Action, InstallSaAction, IkeStateAction, LogLevel } from './actions.ts';
 import type { Ctx, RequestOptions } from './context.ts';
-import {
-  newSaBookkeeping,
-  type ChildSa,
-  type Endpoint,
-  type IkeSa,
-  type PendingRequest,
-  type ResponseHandler,
-} from './ike-sa.ts';
-import { ikeProposals } from './proposals.ts';
+import type { ChildSa, Endpoint, IkeSa, PendingRequest, ResponseHandler } from './ike-sa.ts';
 import { formatTs, tsRange } from './ts.ts';
-import { concat, equal, hex, isZero, ParseError } from './util/bytes.ts';
-import { parseIp } from './util/ip.ts';
-import { findNotify, inKeys, outKeys, spiNumber } from './exchanges/common.ts';
-import { handleInitRequest, sendInitRequest } from './exchanges/ike-sa-init.ts';
-import { handleAuthRequest } from './exchanges/ike-auth.ts';
-import { handleInformationalRequest, sendDeleteChild, sendDeleteIke, sendDpd } from './exchanges/informational.ts';
-import { createMissingChildren, handleCreateChildRequest, rekeyChild } from './exchanges/create-child-sa.ts';
-import { rekeyIke } from './exchanges/rekey-ike.ts';
+import { hex, isZero, ParseError } from './util/bytes.ts';
+import { inKeys, outKeys, spiNumber } from './exchanges/common.ts';
+import { initiate } from './exchanges/ike-init.ts';
+import { sendDeleteChild } from './exchanges/child-delete.ts';
+import { rekeyChild } from './exchanges/child-rekey.ts';
+import { CookieGate } from './exchanges/cookies.ts';
+import { sendDpd } from './exchanges/dpd.ts';
+import { sendDeleteIke } from './exchanges/ike-delete.ts';
+import { rekeyIke, scheduleIkeRekey } from './exchanges/ike-rekey.ts';
+import type { UnitRegistry } from './exchanges/unit.ts';
+import { IKEV2_UNITS } from './exchanges/units.ts';
+import { fragment, maxMessage, reassemble } from './exchanges/fragmentation.ts';
 import { AddressLeases } from './pools.ts';
+import { emptyStatistics, type DropReason, type IkeStatistics } from './statistics.ts';
+import { HEADER_LENGTH } from './codec/header.ts';
 
 export interface RetransmitOptions {
   /** First retransmission timeout in ms (strongSwan default 4 s). */
@@ -64,10 +61,6 @@ export interface EngineOptions {
    */
   forceEncap?: boolean;
 }
-
-/** Fragments and bytes accepted for one incoming fragmented message. */
-const MAX_FRAGMENTS = 64;
-const MAX_REASSEMBLY = 64 * 1024;
 
 export type Command =
   | { type: 'initiate'; peer: string; local?: Endpoint }
@@ -103,8 +96,14 @@ export interface IkeSaInfo {
 }
 
 const NON_ESP_MARKER_PORT = 4500;
-/** NAT-T keepalive interval (RFC 3948 suggests 20 s, as strongSwan and RouterOS use). */
-const NAT_KEEPALIVE_MS = 20_000;
+
+/** Shorter than a header, or its length field is not the datagram's length (RFC 7296 3.1). */
+function lengthIsWrong(data: Uint8Array): boolean {
+  return (
+    data.length < HEADER_LENGTH ||
+    new DataView(data.buffer, data.byteOffset, HEADER_LENGTH).getUint32(24) !== data.length
+  );
+}
 
 export class IkeEngine {
   private config: IkeConfig;
@@ -115,9 +114,9 @@ export class IkeEngine {
   private readonly maxHalfOpen: number;
   private readonly halfOpenTimeout: number;
   private readonly maxIkeSas: number;
-  private readonly cookieThreshold: number;
+  private readonly cookies: CookieGate;
   private readonly fragmentSize: number;
-  private cookieSecret?: Uint8Array;
+  private readonly units: UnitRegistry = IKEV2_UNITS;
   private readonly sas = new Map<number, IkeSa>();
   private readonly byLocalSpi = new Map<string, IkeSa>();
   private readonly halfOpen = new Map<string, IkeSa>();
@@ -129,6 +128,7 @@ export class IkeEngine {
   private nextPolicyId = 1;
   private out: Action[] = [];
   private readonly ctx: Ctx;
+  private readonly stats = emptyStatistics();
 
   constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -138,7 +138,7 @@ export class IkeEngine {
     this.maxHalfOpen = opts.maxHalfOpen ?? 1000;
     this.halfOpenTimeout = opts.halfOpenTimeout ?? 30_000;
     this.maxIkeSas = opts.maxIkeSas ?? 10_000;
-    this.cookieThreshold = opts.cookieThreshold ?? 10;
+    this.cookies = new CookieGate(this.random, opts.cookieThreshold ?? 10);
     this.fragmentSize = opts.fragmentSize ?? 1280;
     this.ctx = this.makeCtx(opts);
   }
@@ -189,7 +189,18 @@ export class IkeEngine {
     }));
   }
 
+  /** Datagrams dropped so far, by reason. */
+  statistics(): IkeStatistics {
+    return { ...this.stats };
+  }
+
   // ------------------------------------------------------------------ plumbing
+
+  /** Count a dropped datagram and log why. */
+  private drop(reason: DropReason, level: LogLevel, message: string, sa?: IkeSa): void {
+    this.stats[reason]++;
+    this.log(level, message, sa);
+  }
 
   /** Monotonic: the later of the injected clock and the last tick(now). */
   private now(): number {
@@ -241,14 +252,7 @@ export class IkeEngine {
     if (sa.remoteId) a.remoteId = sa.remoteId;
     this.out.push(a);
     if (sa.state === 'established' && sa.rekeyAt === undefined && sa.establishedAt !== undefined)
-      this.scheduleIkeRekey(sa);
-  }
-
-  /** Soft lifetime: rekey the IKE SA at 85-90% of the profile lifetime (jitter keeps the peers apart). */
-  private scheduleIkeRekey(sa: IkeSa): void {
-    const life = sa.rp.profile.lifetime;
-    if (life > 0 && sa.establishedAt !== undefined)
-      sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * this.jitter());
+      scheduleIkeRekey(this.ctx, sa);
   }
 
   private jitter(): number {
@@ -282,6 +286,7 @@ export class IkeEngine {
       },
       now: () => this.now(),
       log: (level, message, sa) => this.log(level, message, sa),
+      drop: (reason, level, message, sa) => this.drop(reason, level, message, sa),
       emit: (a) => this.out.push(a),
       request: (sa, exchange, payloads, what, onResponse, onTimeout, opts) =>
         this.request(sa, exchange, payloads, what, onResponse, onTimeout, opts),
@@ -295,6 +300,7 @@ export class IkeEngine {
       removeChild: (sa, child, reason) => this.removeChild(sa, child, reason),
       destroy: (sa, reason) => this.destroy(sa, reason),
       adoptChildren: (from, to) => this.adoptChildren(from, to),
+      initiate: (peer, local) => initiate(this.ctx, peer, local),
       allSas: () => [...this.sas.values()],
       jitter: () => this.jitter(),
       leases: this.leases,
@@ -345,29 +351,9 @@ export class IkeEngine {
     if (exchange === ExchangeType.IKE_SA_INIT) return [serializeMessage({ ...env, payloads })];
     const keys = outKeys(sa);
     const whole = sealMessage(env, payloads, keys, this.random);
-    const v6 = sa.remote.address.includes(':');
-    const marker = sa.local.port === NON_ESP_MARKER_PORT || sa.remote.port === NON_ESP_MARKER_PORT ? 4 : 0;
-    const maxMessage = this.fragmentSize - (v6 ? 48 : 28) - marker;
-    if (!sa.fragmentation || whole.length <= maxMessage) return [whole];
-    const chain = serializeChain(payloads);
-    const icv = keys.encr.aead ? keys.encr.icvLen : (keys.integ?.icvLen ?? 0);
-    // IKE header, SKF header, IV, ICV and at most one block of padding around each piece.
-    const pieceLen = Math.max(64, maxMessage - 28 - 8 - keys.encr.ivLen - icv - Math.max(keys.encr.blockLen, 1));
-    const total = Math.ceil(chain.bytes.length / pieceLen);
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < total; i++)
-      out.push(
-        sealFragment(
-          env,
-          chain.first,
-          i + 1,
-          total,
-          chain.bytes.subarray(i * pieceLen, (i + 1) * pieceLen),
-          keys,
-          this.random,
-        ),
-      );
-    return out;
+    const max = maxMessage(sa, this.fragmentSize, NON_ESP_MARKER_PORT);
+    if (!sa.fragmentation || whole.length <= max) return [whole];
+    return fragment(env, payloads, keys, this.random, max);
   }
 
   private request(
@@ -431,17 +417,6 @@ export class IkeEngine {
     });
   }
 
-  // ------------------------------------------------------------------ cookies (RFC 7296 2.6)
-
-  /** Cookie = version | HMAC-SHA256(secret, Ni | IPi | SPIi). One secret for the engine's life. */
-  private cookieFor(ni: Uint8Array, from: Endpoint, spiI: Uint8Array): Uint8Array {
-    this.cookieSecret ??= this.random(32);
-    const mac = createHmac('sha256', this.cookieSecret)
-      .update(concat(ni, parseIp(from.address) ?? new Uint8Array(0), spiI))
-      .digest();
-    return concat(new Uint8Array([1]), new Uint8Array(mac));
-  }
-
   private installChild(
     sa: IkeSa,
     child: ChildSa,
@@ -480,7 +455,7 @@ export class IkeEngine {
     const entry = sa.rp.policies[child.policyIndex];
     const g = entry?.generated;
     if (g) {
-      if (g.removed) this.announcePolicy(sa, entry);
+      if (g.removed) this.announcePolicy(sa, entry, g);
       g.refs++;
       a.generatedPolicies = [...g.ids];
     } else if (entry?.policy.id !== undefined) a.policyId = entry.policy.id;
@@ -520,8 +495,7 @@ export class IkeEngine {
   }
 
   /** A generated policy goes live with its first CHILD_SA: one policyAdded per selector pair. */
-  private announcePolicy(sa: IkeSa, entry: PolicyEntry): void {
-    const g = entry.generated!;
+  private announcePolicy(sa: IkeSa, entry: PolicyEntry, g: GeneratedPolicy): void {
     g.removed = false;
     g.ids = [];
     for (const row of generatedRows(g)) {
@@ -568,13 +542,19 @@ export class IkeEngine {
     let data = d.data;
     if (d.to.port === NON_ESP_MARKER_PORT || d.from.port === NON_ESP_MARKER_PORT) {
       if (data.length === 1 && data[0] === 0xff) return; // NAT keepalive (RFC 3948 2.3)
-      if (data.length < 4 || !isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
+      if (data.length < 4)
+        return this.drop('in-length-errors', 'debug', `runt datagram from ${d.from.address}:${d.from.port}`);
+      if (!isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
       data = data.subarray(4);
     }
     const parsed = parseMessage(data);
     if (!parsed.ok) {
       const e = parsed.error;
-      this.log('debug', `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`);
+      this.drop(
+        lengthIsWrong(data) ? 'in-length-errors' : 'in-header-errors',
+        'debug',
+        `dropping malformed message from ${d.from.address}:${d.from.port}: ${e.reason}`,
+      );
       if (
         e.header &&
         e.notify === NotifyType.INVALID_MAJOR_VERSION &&
@@ -597,54 +577,30 @@ export class IkeEngine {
     }
     const msg = parsed.value;
     const response = isResponse(msg);
-    if (msg.exchange === ExchangeType.IKE_SA_INIT && !response) {
-      if (!isInitiatorFlag(msg)) return;
+    const opener = response ? undefined : this.units.opener(msg.exchange);
+    if (opener) {
+      if (!isInitiatorFlag(msg))
+        return this.drop('in-header-errors', 'debug', `IKE_SA_INIT request from ${d.from.address} without the I flag`);
       const existing = this.halfOpen.get(this.halfOpenKey(msg.spiI, d.from));
       if (existing) {
         if (existing.lastResponse && existing.lastResponse.messageId === 0 && existing.state === 'init-done')
           for (const p of existing.lastResponse.packets) this.send(existing.local, existing.remote, p);
         return;
       }
-      if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas) {
-        this.log('warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
-        return;
-      }
-      if (this.halfOpen.size >= this.cookieThreshold) {
-        const nonce = msg.payloads.find((p) => p.type === PayloadType.NONCE && 'data' in p) as
-          { data: Uint8Array } | undefined;
-        if (!nonce) return;
-        const want = this.cookieFor(nonce.data, d.from, msg.spiI);
-        const first = msg.payloads[0];
-        const got = first && first.type === PayloadType.NOTIFY ? findNotify([first], NotifyType.COOKIE) : undefined;
-        if (!got || !equal(got.data, want)) {
-          if (got) this.log('debug', `IKE_SA_INIT from ${d.from.address} with a wrong COOKIE`);
-          this.log('debug', `${this.halfOpen.size} half-open IKE SAs: asking ${d.from.address} for a COOKIE`);
-          this.send(
-            d.to,
-            d.from,
-            serializeMessage({
-              spiI: msg.spiI,
-              spiR: new Uint8Array(8),
-              exchange: ExchangeType.IKE_SA_INIT,
-              flags: Flags.RESPONSE,
-              messageId: 0,
-              payloads: [notify(NotifyType.COOKIE, want)],
-            }),
-          );
-          return;
-        }
-      }
-      return handleInitRequest(this.ctx, msg, d.from, d.to);
+      if (this.halfOpen.size >= this.maxHalfOpen || this.sas.size >= this.maxIkeSas)
+        return this.drop('in-no-resources', 'warning', `too many IKE SAs; ignoring IKE_SA_INIT from ${d.from.address}`);
+      if (!this.cookies.admits(this.ctx, msg, d.from, d.to, this.halfOpen.size)) return;
+      return opener.open(this.ctx, msg, d.from, d.to);
     }
     const weAreResponder = isInitiatorFlag(msg);
     const ourSpi = weAreResponder ? msg.spiR : msg.spiI;
     const sa = this.byLocalSpi.get(hex(ourSpi));
     if (!sa || sa.initiator === weAreResponder)
-      return this.log('debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
+      return this.drop('in-no-states', 'debug', `message for unknown IKE SA ${hex(msg.spiI)}/${hex(msg.spiR)} dropped`);
     const theirSpi = weAreResponder ? msg.spiI : msg.spiR;
     const knownTheirs = sa.initiator ? sa.spiR : sa.spiI;
     if (!(sa.initiator && sa.state === 'init-sent') && hex(theirSpi) !== hex(knownTheirs))
-      return this.log('debug', 'SPI mismatch; dropped', sa);
+      return this.drop('in-state-mismatches', 'debug', 'SPI mismatch; dropped', sa);
     if (response) return this.onResponse(sa, msg, d);
     return this.onRequest(sa, msg, d);
   }
@@ -652,11 +608,13 @@ export class IkeEngine {
   private decrypt(sa: IkeSa, msg: ParsedMessage): Payload[] | undefined {
     if (msg.exchange === ExchangeType.IKE_SA_INIT) return msg.payloads;
     const last = msg.payloads[msg.payloads.length - 1];
-    if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last) return this.reassemble(sa, msg, last);
+    if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last) return reassemble(this.ctx, sa, msg, last);
     try {
       return openMessage(msg, inKeys(sa));
     } catch (e) {
-      this.log(
+      const integrity = !(e instanceof ParseError) || e.notify === 0;
+      this.drop(
+        integrity ? 'in-integrity-errors' : 'in-header-errors',
         e instanceof ParseError && e.notify === 0 ? 'warning' : 'debug',
         `cannot open message ${msg.messageId}: ${(e as Error).message}; dropped`,
         sa,
@@ -665,53 +623,10 @@ export class IkeEngine {
     }
   }
 
-  /** One authenticated fragment in; the whole inner payload chain out once all have arrived (RFC 7383 2.6). */
-  private reassemble(sa: IkeSa, msg: ParsedMessage, skf: SkfPayload): Payload[] | undefined {
-    let piece: Uint8Array;
-    try {
-      piece = openFragment(msg, inKeys(sa));
-    } catch (e) {
-      this.log(
-        'debug',
-        `cannot open fragment ${skf.fragmentNumber}/${skf.totalFragments} of message ${msg.messageId}: ${(e as Error).message}; dropped`,
-        sa,
-      );
-      return undefined;
-    }
-    if (skf.totalFragments > MAX_FRAGMENTS) {
-      this.log('warning', `message ${msg.messageId} in ${skf.totalFragments} fragments: too many; dropped`, sa);
-      return undefined;
-    }
-    const response = isResponse(msg);
-    let f = sa.frag;
-    if (!f || f.messageId !== msg.messageId || f.response !== response || f.total !== skf.totalFragments) {
-      f = { messageId: msg.messageId, response, total: skf.totalFragments, innerNext: 0, pieces: new Map(), bytes: 0 };
-      sa.frag = f;
-    }
-    if (f.pieces.has(skf.fragmentNumber)) return undefined;
-    if (f.bytes + piece.length > MAX_REASSEMBLY) {
-      sa.frag = undefined;
-      this.log('warning', `fragmented message ${msg.messageId} exceeds ${MAX_REASSEMBLY} bytes; dropped`, sa);
-      return undefined;
-    }
-    f.pieces.set(skf.fragmentNumber, piece.slice());
-    f.bytes += piece.length;
-    if (skf.fragmentNumber === 1) f.innerNext = skf.innerNext;
-    if (f.pieces.size < f.total) return undefined;
-    sa.frag = undefined;
-    const whole = concat(...Array.from({ length: f.total }, (_, i) => f.pieces.get(i + 1) as Uint8Array));
-    try {
-      return parseChain(whole, f.innerNext, { inner: true }).payloads;
-    } catch (e) {
-      this.log('warning', `reassembled message ${msg.messageId} does not parse: ${(e as Error).message}; dropped`, sa);
-      return undefined;
-    }
-  }
-
   private onResponse(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
     const p = sa.pending;
     if (!p || p.messageId !== msg.messageId || p.exchange !== msg.exchange)
-      return this.log('debug', `unexpected response ${msg.messageId}; dropped`, sa);
+      return this.drop('in-sequence-errors', 'debug', `unexpected response ${msg.messageId}; dropped`, sa);
     const payloads = this.decrypt(sa, msg);
     if (!payloads) return;
     sa.pending = undefined;
@@ -743,32 +658,27 @@ export class IkeEngine {
       return;
     }
     if (msg.messageId !== sa.peerMsgId)
-      return this.log('debug', `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`, sa);
+      return this.drop(
+        'in-sequence-errors',
+        'debug',
+        `request with message ID ${msg.messageId}, expected ${sa.peerMsgId}; dropped`,
+        sa,
+      );
     const payloads = this.decrypt(sa, msg);
-    if (!payloads) return;
+    if (!payloads || !sa.keys) return; // a request opens only under the SA's keys
     sa.peerMsgId++;
     sa.lastHeard = this.now();
     if (d.to.port === NON_ESP_MARKER_PORT && (sa.local.port !== d.to.port || sa.remote.port !== d.from.port)) {
       sa.local = d.to;
       sa.remote = d.from;
     } else this.followPeer(sa, d);
-    switch (msg.exchange) {
-      case ExchangeType.IKE_AUTH:
-        if (sa.state !== 'init-done') return this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
-        this.forgetHalfOpen(sa);
-        handleAuthRequest(this.ctx, sa, msg, payloads);
-        break;
-      case ExchangeType.INFORMATIONAL:
-        if (sa.state !== 'established' && sa.state !== 'deleting' && sa.state !== 'rekeyed')
-          return this.respond(sa, msg, []);
-        handleInformationalRequest(this.ctx, sa, msg, payloads);
-        break;
-      case ExchangeType.CREATE_CHILD_SA:
-        if (sa.state !== 'established') return this.respond(sa, msg, [notify(NotifyType.TEMPORARY_FAILURE)]);
-        handleCreateChildRequest(this.ctx, sa, msg, payloads);
-        break;
-      default:
-        this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+    const unit = this.units.forRequest(msg.exchange, payloads);
+    if (!unit) this.respond(sa, msg, [notify(NotifyType.INVALID_SYNTAX)]);
+    else if (!unit.states.includes(sa.state)) return this.respond(sa, msg, [...unit.refusal]);
+    else {
+      // A request a unit takes under the SA's keys (IKE_AUTH): the SA is no longer half-open.
+      this.forgetHalfOpen(sa);
+      unit.respond(this.ctx, sa, msg, payloads);
     }
     if (sa.state !== 'dead') this.state(sa);
   }
@@ -778,7 +688,7 @@ export class IkeEngine {
   private onCommand(c: Command): void {
     switch (c.type) {
       case 'initiate':
-        return this.initiate(c.peer, c.local);
+        return initiate(this.ctx, c.peer, c.local);
       case 'terminate': {
         const targets = [...this.sas.values()].filter((sa) =>
           c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true,
@@ -816,61 +726,6 @@ export class IkeEngine {
     }
   }
 
-  private initiate(peerName: string, localOverride?: Endpoint): void {
-    const rp = resolvePeer(this.config, peerName);
-    if (!rp) return this.log('error', `initiate: no enabled peer named ${peerName}`);
-    if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
-      return this.log(
-        'error',
-        `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
-      );
-    if (rp.peer.passive) return this.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
-    // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
-    const up = [...this.sas.values()].find((sa) => sa.peerName === peerName && sa.state === 'established');
-    if (up) return createMissingChildren(this.ctx, up);
-    for (const sa of this.sas.values())
-      if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
-        return this.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
-    const remoteAddr = rp.peer.address.split('/');
-    if (
-      !parseIp(remoteAddr[0] ?? '') ||
-      (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128')
-    )
-      return this.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
-    const local =
-      localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
-    if (!local)
-      return this.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
-    const warnings: string[] = [];
-    const proposals = ikeProposals(rp.profile, { warnings });
-    for (const w of warnings) this.log('warning', w);
-    if (!proposals.length) return this.log('error', `initiate: profile ${rp.profile.name} has no usable algorithms`);
-    const impl = rp.profile['dh-group'].map((g) => dhByName(g)).find((g) => g !== undefined);
-    if (!impl) return this.log('error', `initiate: profile ${rp.profile.name} has no usable dh-group`);
-    const spiI = this.random(8);
-    if (isZero(spiI)) spiI[7] = 1;
-    const now = this.now();
-    const sa: IkeSa = {
-      id: this.nextIkeId++,
-      peerName,
-      rp,
-      initiator: true,
-      spiI,
-      spiR: new Uint8Array(8),
-      state: 'init-sent',
-      local,
-      remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
-      ni: this.random(32),
-      myProposals: proposals,
-      ...newSaBookkeeping(now),
-      peerMsgId: 0,
-    };
-    sa.dh = impl.generate(this.random);
-    this.register(sa);
-    this.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
-    sendInitRequest(this.ctx, sa);
-  }
-
   // ------------------------------------------------------------------ timers
 
   private onTick(): void {
@@ -890,73 +745,26 @@ export class IkeEngine {
         this.log('debug', `retransmitting ${p.what} (${p.retransmits}/${p.tries})`, sa);
         for (const packet of p.packets) this.send(sa.local, sa.remote, packet);
       }
-      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined && now >= sa.rekeyedUntil && !sa.pending) {
-        sa.rekeyedUntil = undefined;
-        this.log('info', 'rekeyed IKE SA not deleted by the peer: deleting it', sa);
-        sendDeleteIke(this.ctx, sa, 'rekeyed');
-        continue;
-      }
       if (sa.state === 'init-done' && now - sa.createdAt >= this.halfOpenTimeout) {
         this.destroy(sa, 'half-open IKE SA timed out');
         continue;
       }
-      if (sa.state !== 'established') continue;
-      // Behind a NAT, keep its mapping open with a 1-byte 0xFF datagram on the NAT-T port.
-      if (sa.nat.local && now >= (sa.keepaliveAt ?? 0)) {
-        if (sa.keepaliveAt !== undefined)
-          this.out.push({ type: 'send', from: sa.local, to: sa.remote, data: Uint8Array.of(0xff) });
-        sa.keepaliveAt = now + NAT_KEEPALIVE_MS;
-      }
-      const dpd = sa.rp.profile['dpd-interval'];
-      if (typeof dpd === 'number' && dpd > 0 && !sa.pending && now - sa.lastHeard >= dpd * 1000) {
-        sa.lastHeard = now; // schedule the next check one interval later
-        sendDpd(this.ctx, sa);
-      }
-      const life = sa.rp.profile.lifetime;
-      if (life > 0 && sa.establishedAt !== undefined && now >= sa.establishedAt + life * 1000) {
-        this.log('info', 'IKE SA hard lifetime expired (not rekeyed in time): deleting and re-establishing', sa);
-        sendDeleteIke(this.ctx, sa, 'lifetime expired');
-        if (sa.initiator) {
-          const peer = sa.peerName;
-          const local = { address: sa.local.address, port: 500 };
-          this.destroy(sa, 'lifetime expired');
-          this.initiate(peer, local);
-        }
-        continue;
-      }
-      if (sa.rekeyAt !== undefined && now >= sa.rekeyAt && !sa.rekey) {
-        // Start when nothing else is in flight, so no CHILD_SA exchange straddles the move (RFC 7296 2.25).
-        if (sa.pending || sa.queue.length || sa.children.some((c) => c.state === 'rekeying')) sa.rekeyAt = now + 1000;
-        else {
-          sa.rekeyAt = now + 30_000; // retried if this attempt does not finish
-          rekeyIke(this.ctx, sa);
-        }
-      }
-      for (const c of [...sa.children]) {
-        if (!sa.rekey && c.state === 'installed' && c.rekeyAt !== undefined && now >= c.rekeyAt)
-          rekeyChild(this.ctx, sa, c);
-        if (now >= c.createdAt + c.lifetime * 1000) this.removeChild(sa, c, 'hard lifetime expired');
+      if (!sa.keys) continue; // an initiator waiting for IKE_SA_INIT has only its retransmissions
+      // Each unit's timer, in order, with the SA as the previous one left it.
+      for (const t of this.units.timers) {
+        const due = t.due(sa, now);
+        if (due !== undefined && due <= now && t.fire(this.ctx, sa, now)) break;
       }
     }
   }
 
   private nextTimer(): number | null {
+    const now = this.now();
     let at = Infinity;
     for (const sa of this.sas.values()) {
       if (sa.pending) at = Math.min(at, sa.pending.nextAt);
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);
-      if (sa.state === 'rekeyed' && sa.rekeyedUntil !== undefined) at = Math.min(at, sa.rekeyedUntil);
-      if (sa.state !== 'established') continue;
-      if (sa.nat.local) at = Math.min(at, sa.keepaliveAt ?? this.now());
-      if (sa.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, sa.rekeyAt);
-      const dpd = sa.rp.profile['dpd-interval'];
-      if (typeof dpd === 'number' && dpd > 0 && !sa.pending) at = Math.min(at, sa.lastHeard + dpd * 1000);
-      if (sa.rp.profile.lifetime > 0 && sa.establishedAt !== undefined)
-        at = Math.min(at, sa.establishedAt + sa.rp.profile.lifetime * 1000);
-      for (const c of sa.children) {
-        if (c.state === 'installed' && c.rekeyAt !== undefined && !sa.rekey) at = Math.min(at, c.rekeyAt);
-        at = Math.min(at, c.createdAt + c.lifetime * 1000);
-      }
+      if (sa.keys) for (const t of this.units.timers) at = Math.min(at, t.due(sa, now) ?? Infinity);
     }
     return at === Infinity ? null : at;
   }

@@ -1,4 +1,6 @@
-// The state an IKE SA carries between exchanges. Plain data; the exchanges and the engine mutate it.
+// The state an IKE SA carries between exchanges. Plain data; the exchanges and the engine mutate it. An SA is
+// keyed (suite, keys and both nonces) once IKE_SA_INIT is done: only an initiator waiting for the IKE_SA_INIT answer
+// (or one that died waiting) is not, so the types say which code may touch the keys.
 import type { Payload } from './codec/payload.ts';
 import type { ParsedMessage } from './codec/message.ts';
 import type { Proposal } from './codec/payloads/sa.ts';
@@ -57,7 +59,6 @@ export interface PendingChild {
   transport: boolean;
   nonce?: Uint8Array;
   dh?: DhKeyPair;
-  rekeys?: ChildSa;
 }
 
 export type ResponseHandler = (msg: ParsedMessage, payloads: Payload[]) => void;
@@ -79,7 +80,7 @@ export interface PendingRequest {
   what: string;
 }
 
-export interface IkeSa {
+interface SaCommon {
   id: number;
   peerName: string;
   rp: ResolvedPeer;
@@ -90,10 +91,6 @@ export interface IkeSa {
   local: Endpoint;
   remote: Endpoint;
   ni: Uint8Array;
-  nr?: Uint8Array;
-  dh?: DhKeyPair;
-  suite?: IkeSuite;
-  keys?: IkeKeys;
   myProposals: Proposal[];
   initRequest?: Uint8Array;
   initResponse?: Uint8Array;
@@ -142,7 +139,7 @@ export interface IkeSa {
   /** The authenticated peer identity (formatted), once IKE_AUTH is done. */
   remoteId?: string;
   /** EAP in IKE_AUTH (RFC 7296 2.16) while it runs. */
-  eap?: EapExchange;
+  eap?: EapClientExchange | EapServerExchange;
   /** The EAP user the peer authenticated as (responder) or we did (initiator). */
   eapUser?: string;
   /** Mode config (CP): the address we assigned to the peer (responder) or were assigned (initiator). */
@@ -151,10 +148,40 @@ export interface IkeSa {
   cpReceived?: { dns: string[]; subnets: string[] };
 }
 
+/** Initiator before the IKE_SA_INIT answer: our DH key pair, no keys yet. */
+export interface UnkeyedSa extends SaCommon {
+  state: 'init-sent' | 'dead';
+  dh: DhKeyPair;
+  nr?: undefined;
+  suite?: undefined;
+  keys?: undefined;
+}
+
+/** IKE_SA_INIT done: the negotiated suite, the keys and the responder's nonce. */
+export interface KeyedSa extends SaCommon {
+  state: Exclude<IkeState, 'init-sent'>;
+  dh?: undefined;
+  nr: Uint8Array;
+  suite: IkeSuite;
+  keys: IkeKeys;
+}
+
+export type IkeSa = UnkeyedSa | KeyedSa;
+
+/**
+ * Our initiator's IKE_SA_INIT is answered: the same object (the engine's tables hold it) now carries the keys, and
+ * IKE_AUTH comes next.
+ */
+export function withKeys(sa: UnkeyedSa, k: Pick<KeyedSa, 'nr' | 'suite' | 'keys'>): KeyedSa {
+  const next: SaCommon = Object.assign(sa, k, { dh: undefined });
+  next.state = 'auth-sent';
+  return next as KeyedSa;
+}
+
 /** The exchange bookkeeping every new IKE SA starts with (initiator, responder and rekeyed alike). */
 export function newSaBookkeeping(
   now: number,
-): Pick<IkeSa, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'fragmentation'> {
+): Pick<SaCommon, 'nextMsgId' | 'queue' | 'children' | 'nat' | 'createdAt' | 'lastHeard' | 'fragmentation'> {
   return {
     nextMsgId: 0,
     queue: [],
@@ -166,16 +193,25 @@ export function newSaBookkeeping(
   };
 }
 
-/** An EAP conversation inside IKE_AUTH: server (responder, auth-method=eap-radius) or client (auth-method=eap). */
-export interface EapExchange {
-  server?: EapServerState;
-  client?: EapClientState;
-  /** The IDi of the first IKE_AUTH request and the IDr of its answer: both AUTH payloads after EAP sign them. */
+/** EAP client (initiator, auth-method=eap): the server's IDr once its certificate AUTH checked, the MSK after success. */
+export interface EapClientExchange {
+  role: 'client';
+  client: EapClientState;
+  /** The IDi of the first IKE_AUTH request: both AUTH payloads after EAP sign it. */
   idi: IdPayload;
   idr?: IdPayload;
-  /** Responder: the first IKE_AUTH request (SA, TSi, TSr, CP, notifies), answered after EAP. */
-  first?: Payload[];
-  /** Set once EAP succeeded: the key of both AUTH payloads, and (responder) the user. */
   msk?: Uint8Array;
-  user?: EapUser;
+}
+
+/** EAP server (responder, auth-method=eap-radius): answers the first request's rest once EAP succeeded. */
+export interface EapServerExchange {
+  role: 'server';
+  server: EapServerState;
+  idi: IdPayload;
+  /** Our IDr, signed by certificate in the first answer and again by the MSK AUTH. */
+  idr: IdPayload;
+  /** The first IKE_AUTH request (SA, TSi, TSr, CP, notifies), answered after EAP. */
+  first: Payload[];
+  /** Set once EAP succeeded: the key of both AUTH payloads, and the user. */
+  done?: { msk: Uint8Array; user: EapUser };
 }

@@ -34,6 +34,7 @@ export type {
 } from './config.ts';
 export { ikeAlgorithmsKey } from './config.ts';
 export { AddressLeases, type PoolConfig } from './pools.ts';
+export type { IkeStatistics } from './statistics.ts';
 export type { EapUser } from './auth/eap.ts';
 export { phase2Lifetime } from './exchanges/generate-policy.ts';
 export type { Endpoint } from './ike-sa.ts';

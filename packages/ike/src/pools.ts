@@ -4,7 +4,7 @@
 // same identity gets the same address, an IKE SA rekey passes the hold to its successor, and the lease is
 // released when its last IKE SA is gone. Memory is bounded: at most one lease per live IKE SA, and finding a
 // free address walks a range only past addresses that are leased.
-import { formatIpNumber, rangeBounds } from '@ipsec/schema';
+import { err, formatIpNumber, ok, rangeBounds, type Result } from '@ipsec/schema';
 
 /** /ip/pool: `ranges` as the schema canonicalizes them ("a-b", an address or a prefix). */
 export interface PoolConfig {
@@ -22,7 +22,12 @@ interface Lease {
   holders: Set<number>;
 }
 
-export type LeaseResult = { address: string; pool: string; reused: boolean } | { error: string };
+/** What acquire() hands out: the address, its pool, and whether the owner already held it. */
+export interface Granted {
+  address: string;
+  pool: string;
+  reused: boolean;
+}
 
 export class AddressLeases {
   private readonly byAddress = new Map<string, Lease>();
@@ -40,17 +45,17 @@ export class AddressLeases {
     owner: string,
     saId: number,
     reserved: ReadonlySet<string> = new Set(),
-  ): LeaseResult {
+  ): Result<Granted> {
     const chain: PoolConfig[] = [];
     for (let name = poolName; name !== '' && name !== 'none';) {
       if (chain.some((p) => p.name === name)) break; // next-pool loop
       const p = pools.find((x) => x.name === name);
       if (!p)
-        return {
-          error: chain.length
-            ? `next-pool ${name} of pool ${chain.at(-1)!.name} does not exist`
+        return err(
+          chain.length
+            ? `next-pool ${name} of pool ${chain.at(-1)?.name} does not exist`
             : `pool ${name} does not exist`,
-        };
+        );
       chain.push(p);
       name = p['next-pool'] ?? '';
     }
@@ -58,7 +63,7 @@ export class AddressLeases {
     const held = this.byOwner.get(owner);
     if (held && chain.some((p) => p.name === held.pool)) {
       this.hold(held, saId);
-      return { address: held.address, pool: held.pool, reused: true };
+      return ok({ address: held.address, pool: held.pool, reused: true });
     }
     for (const p of chain) {
       const address = this.firstFree(p, reserved);
@@ -68,10 +73,10 @@ export class AddressLeases {
       this.byAddress.set(address, lease);
       this.byOwner.set(owner, lease);
       this.hold(lease, saId);
-      return { address, pool: p.name, reused: false };
+      return ok({ address, pool: p.name, reused: false });
     }
     const used = chain.map((p) => `${p.name} (${this.count(p.name)} leased)`).join(', then ');
-    return { error: `pool ${used} has no free IPv4 address` };
+    return err(`pool ${used} has no free IPv4 address`);
   }
 
   /** An IKE SA rekey: the new SA holds what the old one held. */

@@ -163,6 +163,21 @@ describe('robustness (property tests)', () => {
     );
     // The established SAs are exactly as they were (state, SPIs, CHILD_SAs, selectors).
     expect([n.a, n.b, rw.a, rw.b].map(snapshot)).toEqual(before);
+    // The garbage is counted: every engine dropped most of it, each datagram under one reason at most.
+    for (const e of engines) {
+      const s = e.statistics();
+      const dropped = Object.values(s).reduce((a, b) => a + b, 0);
+      expect(dropped).toBeGreaterThan(runs / 2);
+      expect(dropped).toBeLessThanOrEqual(runs);
+      for (const reason of ['in-length-errors', 'in-header-errors', 'in-no-states'] as const)
+        expect(s[reason]).toBeGreaterThan(0);
+    }
+    // Mutations of the pairs' own messages reach their SAs and are refused there.
+    for (const e of [n.b, rw.a, rw.b]) expect(e.statistics()['in-integrity-errors']).toBeGreaterThan(0);
+    for (const e of [n.a, n.b, rw.a, rw.b]) {
+      expect(e.statistics()['in-sequence-errors']).toBeGreaterThan(0);
+      expect(e.statistics()['in-state-mismatches']).toBeGreaterThan(0);
+    }
     // Everything half-open expires; the established pairs stay, with the generated policy.
     responder.tick(clock.t + 31_000);
     expect(responder.list().length).toBe(0);

@@ -2,6 +2,7 @@
 import { formatTsRange } from '../src/ts.ts';
 import { describe, expect, it } from 'vitest';
 import type { Action, IkeConfig, PolicyAddedAction, PolicyRemovedAction } from '../src/index.ts';
+import { ok } from '@ipsec/schema';
 import { phase2Lifetime } from '../src/index.ts';
 import { rangeText } from '../src/exchanges/generate-policy.ts';
 import { configs, pair } from './world.ts';
@@ -312,16 +313,15 @@ describe('identity choice (several identities of one passive peer)', () => {
 
 describe('proposal-check', () => {
   it('IKEv1-style rules for a proposed lifetime; IKEv2 (none proposed) uses our own', () => {
-    expect(phase2Lifetime('obey', 1800, 600)).toEqual({ lifetime: 600 });
-    expect(phase2Lifetime('obey', 1800, 3600)).toEqual({ lifetime: 3600 });
-    expect(phase2Lifetime('claim', 1800, 3600)).toEqual({ lifetime: 1800 });
-    expect(phase2Lifetime('claim', 1800, 600)).toEqual({ lifetime: 600 });
-    expect(phase2Lifetime('strict', 1800, 600)).toEqual({ lifetime: 600 });
+    expect(phase2Lifetime('obey', 1800, 600)).toEqual(ok(600));
+    expect(phase2Lifetime('obey', 1800, 3600)).toEqual(ok(3600));
+    expect(phase2Lifetime('claim', 1800, 3600)).toEqual(ok(1800));
+    expect(phase2Lifetime('claim', 1800, 600)).toEqual(ok(600));
+    expect(phase2Lifetime('strict', 1800, 600)).toEqual(ok(600));
     expect(phase2Lifetime('strict', 1800, 3600)).toHaveProperty('error');
-    expect(phase2Lifetime('exact', 1800, 1800)).toEqual({ lifetime: 1800 });
+    expect(phase2Lifetime('exact', 1800, 1800)).toEqual(ok(1800));
     expect(phase2Lifetime('exact', 1800, 600)).toHaveProperty('error');
-    for (const c of ['obey', 'claim', 'strict', 'exact'] as const)
-      expect(phase2Lifetime(c, 1800)).toEqual({ lifetime: 1800 });
+    for (const c of ['obey', 'claim', 'strict', 'exact'] as const) expect(phase2Lifetime(c, 1800)).toEqual(ok(1800));
   });
 
   it('each side installs its own proposal lifetime', () => {

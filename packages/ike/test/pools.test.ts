@@ -1,6 +1,7 @@
 // IP > Pool leases for mode config (address-pool), engine to engine: one responder, several road warriors.
 import { formatTsRange } from '../src/ts.ts';
 import { describe, expect, it } from 'vitest';
+import { err, ok } from '@ipsec/schema';
 import {
   AddressLeases,
   IkeEngine,
@@ -210,13 +211,13 @@ describe('AddressLeases', () => {
   it("reserved addresses (a user's fixed address) are never leased", () => {
     const l = new AddressLeases();
     const reserved = new Set(['10.0.0.1', '10.0.0.2']);
-    expect(l.acquire(pools, 'p', 'x', 1, reserved)).toEqual({ address: '10.0.0.3', pool: 'p', reused: false });
-    expect(l.acquire(pools, 'p', 'y', 2, reserved)).toEqual({ address: '10.0.0.4', pool: 'p', reused: false });
+    expect(l.acquire(pools, 'p', 'x', 1, reserved)).toEqual(ok({ address: '10.0.0.3', pool: 'p', reused: false }));
+    expect(l.acquire(pools, 'p', 'y', 2, reserved)).toEqual(ok({ address: '10.0.0.4', pool: 'p', reused: false }));
   });
   it('a prefix skips the network address; an unknown pool is an error; memory is one lease per holder', () => {
     const l = new AddressLeases();
-    expect(l.acquire(pools, 'p', 'x', 1)).toEqual({ address: '10.0.0.1', pool: 'p', reused: false });
-    expect(l.acquire(pools, 'nope', 'y', 2)).toEqual({ error: 'pool nope does not exist' });
+    expect(l.acquire(pools, 'p', 'x', 1)).toEqual(ok({ address: '10.0.0.1', pool: 'p', reused: false }));
+    expect(l.acquire(pools, 'nope', 'y', 2)).toEqual(err('pool nope does not exist'));
     for (let i = 0; i < 1000; i++) {
       expect(l.acquire(pools, 'p', `c${i}`, 100 + i)).not.toHaveProperty('error');
       l.release(100 + i);

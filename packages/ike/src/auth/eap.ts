@@ -60,16 +60,19 @@ export function findUser(users: readonly EapUser[] | undefined, name: string): E
 // ------------------------------------------------------------------------------------------ server
 
 export interface EapServerState {
-  /** What we wait for: the Identity response, the MS-CHAPv2 Response, the peer's Success response, nothing. */
-  stage: 'identity' | 'response' | 'success' | 'done';
+  /**
+   * What we wait for, with what that step needs: the Identity response, the MS-CHAPv2 Response to our challenge,
+   * the peer's Success response (the user is authenticated, the MSK known), nothing.
+   */
+  wait:
+    | { stage: 'identity' }
+    | { stage: 'response'; challenge: Uint8Array }
+    | { stage: 'success'; user: EapUser; msk: Uint8Array }
+    | { stage: 'done' };
   /** Identifier of our outstanding request; the response must carry it. */
   identifier: number;
   /** EAP-Identity the peer gave (or its IKE ID when we started MS-CHAPv2 directly). */
   identity?: string;
-  challenge?: Uint8Array;
-  /** The authenticated user (set with the MS-CHAPv2 Success request) and the MSK. */
-  user?: EapUser;
-  msk?: Uint8Array;
 }
 
 export type EapServerStep =
@@ -78,12 +81,12 @@ export type EapServerStep =
   | { type: 'failure'; reply: EapPayload; reason: string };
 
 function challengeRequest(st: EapServerState, random: RandomSource): EapPayload {
-  st.challenge = random(16);
-  st.stage = 'response';
+  const challenge = random(16);
+  st.wait = { stage: 'response', challenge };
   return packet(
     EapCode.REQUEST,
     st.identifier,
-    mschap(MsChapOp.CHALLENGE, st.identifier, concat(new Uint8Array([16]), st.challenge, utf8(SERVER_NAME))),
+    mschap(MsChapOp.CHALLENGE, st.identifier, concat(new Uint8Array([16]), challenge, utf8(SERVER_NAME))),
   );
 }
 
@@ -96,7 +99,7 @@ export function eapServerStart(
   users: readonly EapUser[] | undefined,
   knownName: string | undefined,
 ): { state: EapServerState; reply: EapPayload } {
-  const state: EapServerState = { stage: 'identity', identifier: random(1)[0] as number };
+  const state: EapServerState = { wait: { stage: 'identity' }, identifier: random(1)[0] as number };
   const known = knownName !== undefined ? findUser(users, knownName) : undefined;
   if (known && !known.disabled) {
     state.identity = knownName;
@@ -112,7 +115,7 @@ export function eapServerProcess(
   random: RandomSource,
 ): EapServerStep {
   const fail = (reason: string): EapServerStep => {
-    st.stage = 'done';
+    st.wait = { stage: 'done' };
     return { type: 'failure', reply: packet(EapCode.FAILURE, msg.identifier), reason };
   };
   if (msg.code !== EapCode.RESPONSE) return fail(`peer sent ${describe(msg)} where a Response belongs`);
@@ -124,7 +127,8 @@ export function eapServerProcess(
       `peer declined EAP-MSCHAPv2 (Nak, it proposes type${msg.data.length > 2 ? 's' : ''} ${Array.from(msg.data.subarray(1)).join(', ') || 'none'})`,
     );
   st.identifier = (st.identifier + 1) & 0xff;
-  switch (st.stage) {
+  const wait = st.wait;
+  switch (wait.stage) {
     case 'identity': {
       if (type !== EapType.IDENTITY) return fail(`expected an EAP-Identity response, got ${describe(msg)}`);
       st.identity = Buffer.from(msg.data.subarray(1)).toString('utf8');
@@ -142,14 +146,12 @@ export function eapServerProcess(
       const user = findUser(users, name);
       // Unknown users cost the same work as known ones.
       const hash = user ? ntPasswordHash(user.password ?? '') : random(16);
-      const expected = ntResponse(st.challenge!, peerChallenge, name, hash);
+      const expected = ntResponse(wait.challenge, peerChallenge, name, hash);
       if (!user) return fail(`EAP-MSCHAPv2: user '${name}' is not in IPsec Users`);
       if (user.disabled) return fail(`EAP-MSCHAPv2: user '${name}' is disabled`);
       if (!equal(expected, nt)) return fail(`EAP-MSCHAPv2: wrong password for user '${name}'`);
-      st.user = user;
-      st.msk = mschapv2Msk(hash, nt);
-      st.stage = 'success';
-      const text = `${authenticatorResponse(hash, nt, peerChallenge, st.challenge!, name)} ${SUCCESS_TEXT}`;
+      st.wait = { stage: 'success', user, msk: mschapv2Msk(hash, nt) };
+      const text = `${authenticatorResponse(hash, nt, peerChallenge, wait.challenge, name)} ${SUCCESS_TEXT}`;
       return {
         type: 'continue',
         reply: packet(EapCode.REQUEST, st.identifier, mschap(MsChapOp.SUCCESS, m.msId, utf8(text))),
@@ -159,8 +161,8 @@ export function eapServerProcess(
       const m = parseMschap(msg);
       if (!m || m.op !== MsChapOp.SUCCESS)
         return fail(`peer did not accept our MS-CHAPv2 Success (${describe(msg)}${m ? ` OpCode ${m.op}` : ''})`);
-      st.stage = 'done';
-      return { type: 'success', reply: packet(EapCode.SUCCESS, msg.identifier), user: st.user!, msk: st.msk! };
+      st.wait = { stage: 'done' };
+      return { type: 'success', reply: packet(EapCode.SUCCESS, msg.identifier), user: wait.user, msk: wait.msk };
     }
     default:
       return fail(`unexpected ${describe(msg)} after the EAP conversation ended`);

@@ -3,6 +3,7 @@
 // SHA-1) and 9/10/11 (ECDSA P-256/384/521, r|s, RFC 4754); X.509 chains to trusted certificates
 // (checked at the engine's clock); CERTREQ authority hashes. node:crypto does the cryptography.
 import { X509Certificate, createHash, createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
+import { err, ok, type Result } from '@ipsec/schema';
 import { AuthMethod, IdType } from '../codec/constants.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
 import type { CertificateConfig } from '../config.ts';
@@ -11,10 +12,11 @@ import { formatIp } from '../util/ip.ts';
 
 /** Hash algorithm identifiers of SIGNATURE_HASH_ALGORITHMS (RFC 7427 7). */
 export const SigHash = { SHA256: 2, SHA384: 3, SHA512: 4 } as const;
-const HASH_NAME: Record<number, string> = { 2: 'sha256', 3: 'sha384', 4: 'sha512' };
+type SigHashId = (typeof SigHash)[keyof typeof SigHash];
+const HASH_NAME: Record<SigHashId, string> = { 2: 'sha256', 3: 'sha384', 4: 'sha512' };
 
 /** RFC 7427 A.1/A.3: AlgorithmIdentifier DER for the signature schemes we use. */
-const ALGS: { der: Uint8Array; key: 'rsa' | 'ec'; hash: number }[] = [
+const ALGS: { der: Uint8Array; key: 'rsa' | 'ec'; hash: SigHashId }[] = [
   { der: fromHex('300d06092a864886f70d01010b0500'), key: 'rsa', hash: SigHash.SHA256 },
   { der: fromHex('300d06092a864886f70d01010c0500'), key: 'rsa', hash: SigHash.SHA384 },
   { der: fromHex('300d06092a864886f70d01010d0500'), key: 'rsa', hash: SigHash.SHA512 },
@@ -23,15 +25,11 @@ const ALGS: { der: Uint8Array; key: 'rsa' | 'ec'; hash: number }[] = [
   { der: fromHex('300a06082a8648ce3d040303'), key: 'ec', hash: SigHash.SHA384 },
   { der: fromHex('300a06082a8648ce3d040304'), key: 'ec', hash: SigHash.SHA512 },
 ];
-const CURVE_HASH: Record<string, number> = {
-  prime256v1: SigHash.SHA256,
-  secp384r1: SigHash.SHA384,
-  secp521r1: SigHash.SHA512,
-};
-const CURVE_METHOD: Record<string, number> = {
-  prime256v1: AuthMethod.ECDSA_256,
-  secp384r1: AuthMethod.ECDSA_384,
-  secp521r1: AuthMethod.ECDSA_521,
+/** ECDSA curves: the classic AUTH method of each (RFC 7296 3.8) and the hash it goes with. */
+const CURVES: Record<string, { method: number; hash: SigHashId }> = {
+  prime256v1: { method: AuthMethod.ECDSA_256, hash: SigHash.SHA256 },
+  secp384r1: { method: AuthMethod.ECDSA_384, hash: SigHash.SHA384 },
+  secp521r1: { method: AuthMethod.ECDSA_521, hash: SigHash.SHA512 },
 };
 
 export interface LoadedCert {
@@ -42,17 +40,17 @@ export interface LoadedCert {
   trusted: boolean;
 }
 
-export function loadCert(c: CertificateConfig): LoadedCert | { error: string } {
+export function loadCert(c: CertificateConfig): Result<LoadedCert> {
   try {
     const x509 = new X509Certificate(c.certificate);
     const out: LoadedCert = { name: c.name, x509, der: new Uint8Array(x509.raw), trusted: c.trusted ?? false };
     if (c['private-key']) {
       out.key = createPrivateKey(c['private-key']);
-      if (!x509.checkPrivateKey(out.key)) return { error: `certificate ${c.name}: private key does not match` };
+      if (!x509.checkPrivateKey(out.key)) return err(`certificate ${c.name}: private key does not match`);
     }
-    return out;
+    return ok(out);
   } catch (e) {
-    return { error: `certificate ${c.name}: ${(e as Error).message}` };
+    return err(`certificate ${c.name}: ${(e as Error).message}`);
   }
 }
 
@@ -163,12 +161,14 @@ export function signAuth(
   if (peerHashes?.length) {
     const preferred =
       type === 'ec'
-        ? [CURVE_HASH[curve] ?? SigHash.SHA256, SigHash.SHA256, SigHash.SHA384, SigHash.SHA512]
+        ? [CURVES[curve]?.hash ?? SigHash.SHA256, SigHash.SHA256, SigHash.SHA384, SigHash.SHA512]
         : [SigHash.SHA256, SigHash.SHA384, SigHash.SHA512];
-    const hash = preferred.find((h) => peerHashes.includes(h));
-    if (hash !== undefined) {
-      const alg = ALGS.find((a) => a.key === type && a.hash === hash)!;
-      const sig = sign(HASH_NAME[hash]!, octets, key);
+    const alg = preferred
+      .filter((h) => peerHashes.includes(h))
+      .map((h) => ALGS.find((a) => a.key === type && a.hash === h))
+      .find((a) => a !== undefined);
+    if (alg) {
+      const sig = sign(HASH_NAME[alg.hash], octets, key);
       return {
         method: AuthMethod.DIGITAL_SIGNATURE,
         data: concat(new Uint8Array([alg.der.length]), alg.der, new Uint8Array(sig)),
@@ -176,11 +176,11 @@ export function signAuth(
     }
   }
   if (type === 'rsa') return { method: AuthMethod.RSA, data: new Uint8Array(sign('sha1', octets, key)) };
-  const method = CURVE_METHOD[curve];
-  if (!method) throw new Error(`unsupported curve ${curve}`);
+  const ec = CURVES[curve];
+  if (!ec) throw new Error(`unsupported curve ${curve}`);
   return {
-    method,
-    data: new Uint8Array(sign(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' })),
+    method: ec.method,
+    data: new Uint8Array(sign(HASH_NAME[ec.hash], octets, { key, dsaEncoding: 'ieee-p1363' })),
   };
 }
 
@@ -193,11 +193,12 @@ export function verifyAuth(method: number, data: Uint8Array, key: KeyObject, oct
       const algDer = data.subarray(1, 1 + len);
       const alg = ALGS.find((a) => equal(a.der, algDer));
       if (!alg || alg.key !== type) return false;
-      return verify(HASH_NAME[alg.hash]!, octets, key, data.subarray(1 + len));
+      return verify(HASH_NAME[alg.hash], octets, key, data.subarray(1 + len));
     }
     if (method === AuthMethod.RSA) return type === 'rsa' && verify('sha1', octets, key, data);
-    if (type === 'ec' && CURVE_METHOD[curve] === method)
-      return verify(HASH_NAME[CURVE_HASH[curve]!]!, octets, { key, dsaEncoding: 'ieee-p1363' }, data);
+    const ec = CURVES[curve];
+    if (type === 'ec' && ec?.method === method)
+      return verify(HASH_NAME[ec.hash], octets, { key, dsaEncoding: 'ieee-p1363' }, data);
   } catch {
     return false;
   }
@@ -220,27 +221,30 @@ export function checkPeerCert(
   known: LoadedCert[],
   now: number,
   pinned?: LoadedCert,
-): string | undefined {
+): Result<void> {
   if (!validAt(end, now))
-    return `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`;
+    return err(
+      `certificate "${end.subject.replace(/\n/g, ', ')}" is not valid now (${end.validFrom} - ${end.validTo})`,
+    );
   if (pinned)
     return equal(pinned.der, new Uint8Array(end.raw))
-      ? undefined
-      : 'certificate differs from the configured remote-certificate';
+      ? ok(undefined)
+      : err('certificate differs from the configured remote-certificate');
   const trusted = known.filter((k) => k.trusted);
-  if (trusted.some((t) => equal(t.der, new Uint8Array(end.raw)))) return undefined;
+  if (trusted.some((t) => equal(t.der, new Uint8Array(end.raw)))) return ok(undefined);
   const pool = [...extra, ...known.map((k) => k.x509)];
   let cur = end;
   for (let depth = 0; depth < 6; depth++) {
     const anchor = trusted.find((t) => cur.checkIssued(t.x509) && cur.verify(t.x509.publicKey));
-    if (anchor) return validAt(anchor.x509, now) ? undefined : `CA certificate ${anchor.name} is not valid now`;
+    if (anchor)
+      return validAt(anchor.x509, now) ? ok(undefined) : err(`CA certificate ${anchor.name} is not valid now`);
     const issuer = pool.find(
       (c) => c !== cur && c.ca && cur.checkIssued(c) && cur.verify(c.publicKey) && validAt(c, now),
     );
-    if (!issuer) return `certificate "${end.subject.replace(/\n/g, ', ')}" is not issued by a trusted CA`;
+    if (!issuer) return err(`certificate "${end.subject.replace(/\n/g, ', ')}" is not issued by a trusted CA`);
     cur = issuer;
   }
-  return 'certificate chain too long';
+  return err('certificate chain too long');
 }
 
 /** The peer's ID must be one its certificate vouches for: the subject DN, or a subjectAltName. */

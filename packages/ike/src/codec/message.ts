@@ -1,5 +1,6 @@
 // A whole IKE message: header + typed payload chain. parseMessage never throws; it returns a result
 // whose error names the notify to answer with, if any.
+import { err, ok, type Result } from '@ipsec/schema';
 import { ParseError, concat } from '../util/bytes.ts';
 import { HEADER_LENGTH, parseHeader, serializeHeader, type IkeHeader } from './header.ts';
 import { parseChain, serializeChain, type Payload } from './payload.ts';
@@ -31,9 +32,7 @@ export interface CodecError {
   header?: IkeHeader;
 }
 
-export type Result<T, E = CodecError> = { ok: true; value: T } | { ok: false; error: E };
-
-export function parseMessage(bytes: Uint8Array): Result<ParsedMessage> {
+export function parseMessage(bytes: Uint8Array): Result<ParsedMessage, CodecError> {
   let header: IkeHeader | undefined;
   try {
     header = parseHeader(bytes);
@@ -51,9 +50,9 @@ export function parseMessage(bytes: Uint8Array): Result<ParsedMessage> {
       raw: bytes,
     };
     if (chain.encryptedOffset !== undefined) msg.encryptedOffset = HEADER_LENGTH + chain.encryptedOffset;
-    return { ok: true, value: msg };
+    return ok(msg);
   } catch (e) {
-    return { ok: false, error: toCodecError(e, header) };
+    return err(toCodecError(e, header));
   }
 }
 

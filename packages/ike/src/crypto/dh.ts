@@ -10,7 +10,7 @@ import {
   getDiffieHellman,
   type KeyObject,
 } from 'node:crypto';
-import { DH_GROUPS, type DhGroupName } from '@ipsec/schema';
+import { DH_GROUPS, err, ok, type DhGroupName, type Result } from '@ipsec/schema';
 import { concat, isZero } from '../util/bytes.ts';
 import type { RandomSource } from './random.ts';
 
@@ -19,8 +19,8 @@ export interface DhKeyPair {
   readonly id: number;
   /** The Key Exchange Data for the KE payload. */
   readonly publicValue: Uint8Array;
-  /** The shared secret g^ir, or an error string when the peer value is invalid. */
-  computeSecret(peer: Uint8Array): { ok: true; secret: Uint8Array } | { ok: false; error: string };
+  /** The shared secret g^ir, or why the peer value is invalid. */
+  computeSecret(peer: Uint8Array): Result<Uint8Array>;
 }
 
 export interface DhGroupImpl {
@@ -85,14 +85,13 @@ function modp(name: DhGroupName, id: number, bits: number, nodeName: string): Dh
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== len)
-          return { ok: false, error: `MODP public value must be ${len} bytes, got ${peer.length}` };
+        if (peer.length !== len) return err(`MODP public value must be ${len} bytes, got ${peer.length}`);
         const y = toBig(peer);
-        if (y <= 1n || y >= p - 1n) return { ok: false, error: 'MODP public value out of range (1 < y < p-1)' };
+        if (y <= 1n || y >= p - 1n) return err('MODP public value out of range (1 < y < p-1)');
         try {
-          return { ok: true, secret: pad(new Uint8Array(dh.computeSecret(Buffer.from(peer))), len) };
+          return ok(pad(new Uint8Array(dh.computeSecret(Buffer.from(peer))), len));
         } catch (e) {
-          return { ok: false, error: `MODP: ${(e as Error).message}` };
+          return err(`MODP: ${(e as Error).message}`);
         }
       },
     };
@@ -121,16 +120,12 @@ function ecp(name: DhGroupName, id: number, curve: string, len: number): DhGroup
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== 2 * len)
-          return { ok: false, error: `ECP public value must be ${2 * len} bytes, got ${peer.length}` };
+        if (peer.length !== 2 * len) return err(`ECP public value must be ${2 * len} bytes, got ${peer.length}`);
         try {
           // computeSecret rejects points that are not on the curve.
-          return {
-            ok: true,
-            secret: pad(new Uint8Array(ec.computeSecret(Buffer.from(concat(new Uint8Array([4]), peer)))), len),
-          };
+          return ok(pad(new Uint8Array(ec.computeSecret(Buffer.from(concat(new Uint8Array([4]), peer)))), len));
         } catch (e) {
-          return { ok: false, error: `ECP: ${(e as Error).message}` };
+          return err(`ECP: ${(e as Error).message}`);
         }
       },
     };
@@ -171,18 +166,17 @@ function x25519(name: DhGroupName, id: number): DhGroupImpl {
       id,
       publicValue: pub,
       computeSecret(peer) {
-        if (peer.length !== 32)
-          return { ok: false, error: `Curve25519 public value must be 32 bytes, got ${peer.length}` };
+        if (peer.length !== 32) return err(`Curve25519 public value must be 32 bytes, got ${peer.length}`);
         try {
           const publicKey = createPublicKey({
             key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peer).toString('base64url') },
             format: 'jwk',
           });
           const secret = new Uint8Array(diffieHellman({ privateKey, publicKey }));
-          if (isZero(secret)) return { ok: false, error: 'Curve25519 shared secret is all zero' };
-          return { ok: true, secret };
+          if (isZero(secret)) return err('Curve25519 shared secret is all zero');
+          return ok(secret);
         } catch (e) {
-          return { ok: false, error: `Curve25519: ${(e as Error).message}` };
+          return err(`Curve25519: ${(e as Error).message}`);
         }
       },
     };

@@ -5,18 +5,18 @@ import { explainMismatch } from '../diagnose.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
-import type { DhGroupName } from '@ipsec/schema';
-import type { Proposal } from '../codec/payloads/sa.ts';
-import type { PolicyConfig, ProposalConfig } from '../config.ts';
+import { err, ok, type Result } from '@ipsec/schema';
+import type { PolicyConfig } from '../config.ts';
 import { deriveChildKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import type { ChildSa, IkeSa, PendingChild } from '../ike-sa.ts';
+import type { ChildSa, IkeSa, KeyedSa, PendingChild } from '../ike-sa.ts';
 import { acceptEsp, describeEsp, espProposals, selectEsp, type EspSuite } from '../proposals.ts';
 import { formatTs, isSubset, narrow, selectorFor } from '../ts.ts';
 import { errorNotify, find, findNotify } from './common.ts';
 import { generateChild, phase2Lifetime } from './generate-policy.ts';
+import { pfsGroup, childSelection, type ChildSelection } from './child-selection.ts';
 
-export function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
+function policySelectors(p: PolicyConfig): { local?: TrafficSelector; remote?: TrafficSelector } {
   const out: { local?: TrafficSelector; remote?: TrafficSelector } = {};
   const local = selectorFor(p['src-address'] ?? '0.0.0.0/0', p['src-port'], p.protocol);
   const remote = selectorFor(p['dst-address'] ?? '0.0.0.0/0', p['dst-port'], p.protocol);
@@ -31,20 +31,20 @@ export function offerChild(
   sa: IkeSa,
   index: number,
   pfs: boolean,
-): { pending: PendingChild; payloads: Payload[] } | { error: string } {
+): Result<{ pending: PendingChild; payloads: Payload[] }> {
   const entry = sa.rp.policies[index];
-  if (!entry) return { error: `no policy #${index}` };
+  if (!entry) return err(`no policy #${index}`);
   const sel = policySelectors(entry.policy);
-  if (!entry.generated && (!sel.local || !sel.remote)) return { error: 'policy has invalid src-address/dst-address' };
+  // A generated policy (we rekey its CHILD_SA) offers the selectors it was negotiated with.
+  const tsi = entry.generated?.local ?? (sel.local && [sel.local]);
+  const tsr = entry.generated?.remote ?? (sel.remote && [sel.remote]);
+  if (!tsi || !tsr) return err('policy has invalid src-address/dst-address');
   const spi = ctx.newEspSpi();
   const warnings: string[] = [];
   const proposals = espProposals(entry.proposal, spi, pfsGroup(entry.proposal, pfs), { warnings });
   for (const w of warnings) ctx.log('warning', w, sa);
-  if (!proposals.length) return { error: `proposal ${entry.proposal.name} offers no usable algorithms` };
+  if (!proposals.length) return err(`proposal ${entry.proposal.name} offers no usable algorithms`);
   const transport = entry.policy.tunnel === false;
-  // A generated policy (we rekey its CHILD_SA) offers the selectors it was negotiated with.
-  const tsi = entry.generated ? entry.generated.local : [sel.local!];
-  const tsr = entry.generated ? entry.generated.remote : [sel.remote!];
   const pending: PendingChild = { policyIndex: index, spi, proposals, tsi, tsr, transport };
   const payloads: Payload[] = [
     ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
@@ -52,23 +52,7 @@ export function offerChild(
     { type: PayloadType.TSi, selectors: pending.tsi },
     { type: PayloadType.TSr, selectors: pending.tsr },
   ];
-  return { pending, payloads };
-}
-
-/** The proposal's PFS group when the exchange carries a KE (CREATE_CHILD_SA; IKE_AUTH never does). */
-export function pfsGroup(proposal: Required<ProposalConfig>, pfs: boolean): DhGroupName | undefined {
-  return pfs && proposal['pfs-group'] !== 'none' ? proposal['pfs-group'] : undefined;
-}
-
-export interface ChildSelection {
-  index: number;
-  answer: Payload[];
-  suite: EspSuite;
-  spiIn: Uint8Array;
-  spiOut: Uint8Array;
-  tsi: TrafficSelector[];
-  tsr: TrafficSelector[];
-  transport: boolean;
+  return ok({ pending, payloads });
 }
 
 /**
@@ -82,20 +66,19 @@ export function selectChild(
   req: Payload[],
   pfs = false,
   rekeyOf?: ChildSa,
-): ChildSelection | { error: number } {
+): Result<ChildSelection, number> {
   const saP = find(req, PayloadType.SA);
   const tsi = find(req, PayloadType.TSi);
   const tsr = find(req, PayloadType.TSr);
-  if (!saP || !tsi || !tsr) return { error: NotifyType.INVALID_SYNTAX };
+  if (!saP || !tsi || !tsr) return err(NotifyType.INVALID_SYNTAX);
   // Mode config: the peer's side is the address we assigned to it (RFC 7296 2.19).
   const vip = sa.virtualIp && !sa.cpReceived ? selectorFor(sa.virtualIp, undefined, undefined) : undefined;
   const peerSide = vip ? narrow(tsi.selectors, [vip]) : tsi.selectors;
   let sawTs = false;
-  const order = [...sa.rp.policies.keys()].filter((i) => !sa.rp.policies[i]!.generated);
+  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated);
   const old = rekeyOf ? sa.rp.policies[rekeyOf.policyIndex] : undefined;
-  if (rekeyOf && old?.generated && !old.generated.removed) order.unshift(rekeyOf.policyIndex);
-  for (const index of order) {
-    const entry = sa.rp.policies[index]!;
+  if (rekeyOf && old?.generated && !old.generated.removed) order.unshift([rekeyOf.policyIndex, old]);
+  for (const [index, entry] of order) {
     const sel = policySelectors(entry.policy);
     const allowLocal = entry.generated ? entry.generated.local : sel.local ? [sel.local] : [];
     const allowRemote = entry.generated ? entry.generated.remote : sel.remote ? [sel.remote] : [];
@@ -118,87 +101,63 @@ export function selectChild(
       continue;
     }
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined && entry.policy.tunnel === false;
-    return childSelection(index, chosen, spiIn, ni, nr, transport);
+    return ok(childSelection(index, chosen, spiIn, ni, nr, transport));
   }
-  if (sawTs) return { error: NotifyType.NO_PROPOSAL_CHOSEN };
+  if (sawTs) return err(NotifyType.NO_PROPOSAL_CHOSEN);
   return generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs); // TS_UNACCEPTABLE without generate-policy
-}
-
-/** Responder: a chosen ESP proposal and narrowed selectors as the selection and its answer payloads. */
-export function childSelection(
-  index: number,
-  chosen: { answer: Proposal; suite: EspSuite; peerSpi: Uint8Array },
-  spiIn: Uint8Array,
-  tsi: TrafficSelector[],
-  tsr: TrafficSelector[],
-  transport: boolean,
-): ChildSelection {
-  return {
-    index,
-    suite: chosen.suite,
-    spiIn,
-    spiOut: chosen.peerSpi,
-    tsi,
-    tsr,
-    transport,
-    answer: [
-      ...(transport ? [notify(NotifyType.USE_TRANSPORT_MODE)] : []),
-      { type: PayloadType.SA, proposals: [chosen.answer] },
-      { type: PayloadType.TSi, selectors: tsi },
-      { type: PayloadType.TSr, selectors: tsr },
-    ],
-  };
 }
 
 /** IKEv2 carries no lifetimes: proposal-check has nothing to compare, our proposal's lifetime applies (RFC 7296 2.8). */
 function childLifetime(ctx: Ctx, sa: IkeSa, own: number): number {
   const check = sa.rp.profile['proposal-check'] ?? 'obey';
-  const r = phase2Lifetime(check, own, undefined);
+  const lifetime = phase2Lifetime(check, own, undefined);
   if (check !== 'obey' && sa.children.length === 0)
     ctx.log(
       'debug',
       `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and each side rekeys on its own schedule`,
       sa,
     );
-  return 'lifetime' in r ? r.lifetime : own;
+  return lifetime.ok ? lifetime.value : own;
 }
 
 export function errorAnswer(code: number): Payload[] {
   return [notify(code)];
 }
 
+/** What the responder's answer settles of our offer. */
+interface ChildAcceptance {
+  suite: EspSuite;
+  spiOut: Uint8Array;
+  tsi: TrafficSelector[];
+  tsr: TrafficSelector[];
+  transport: boolean;
+}
+
 /** Initiator: validate the responder's CHILD_SA answer against our offer. */
-export function acceptChild(
-  ctx: Ctx,
-  sa: IkeSa,
-  pending: PendingChild,
-  resp: Payload[],
-):
-  | { suite: EspSuite; spiOut: Uint8Array; tsi: TrafficSelector[]; tsr: TrafficSelector[]; transport: boolean }
-  | { error: string } {
-  const err = errorNotify(resp);
-  if (err) return { error: `peer refused the CHILD_SA with notify ${err.notifyType}` };
+export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Payload[]): Result<ChildAcceptance> {
+  const refused = errorNotify(resp);
+  if (refused) return err(`peer refused the CHILD_SA with notify ${refused.notifyType}`);
   const saP = find(resp, PayloadType.SA);
   const tsi = find(resp, PayloadType.TSi);
   const tsr = find(resp, PayloadType.TSr);
-  if (!saP || !tsi || !tsr) return { error: 'CHILD_SA answer lacks SA, TSi or TSr' };
-  const ok = acceptEsp(saP.proposals, pending.proposals);
-  if (!ok) return { error: 'peer selected an ESP proposal we did not offer' };
+  if (!saP || !tsi || !tsr) return err('CHILD_SA answer lacks SA, TSi or TSr');
+  const accepted = acceptEsp(saP.proposals, pending.proposals);
+  if (!accepted) return err('peer selected an ESP proposal we did not offer');
   if (
     !tsi.selectors.every((t) => pending.tsi.some((o) => isSubset(t, o))) ||
     !tsr.selectors.every((t) => pending.tsr.some((o) => isSubset(t, o)))
   )
-    return { error: 'peer answered traffic selectors wider than offered' };
+    return err('peer answered traffic selectors wider than offered');
   const transport = findNotify(resp, NotifyType.USE_TRANSPORT_MODE) !== undefined;
-  if (transport && !pending.transport) return { error: 'peer chose transport mode we did not ask for' };
+  if (transport && !pending.transport) return err('peer chose transport mode we did not ask for');
   if (pending.transport && !transport) ctx.log('warning', 'peer did not accept transport mode; using tunnel mode', sa);
-  return { suite: ok.suite, spiOut: ok.peerSpi, tsi: tsi.selectors, tsr: tsr.selectors, transport };
+  return ok({ suite: accepted.suite, spiOut: accepted.peerSpi, tsi: tsi.selectors, tsr: tsr.selectors, transport });
 }
 
 /** Derive keys (2.17) and install the CHILD_SA through the context. */
 export function establishChild(
   ctx: Ctx,
-  sa: IkeSa,
+  sa: KeyedSa,
   p: {
     index: number;
     suite: EspSuite;
@@ -214,9 +173,7 @@ export function establishChild(
   sharedSecret?: Uint8Array,
   replaces?: ChildSa,
 ): ChildSa {
-  const suite = sa.suite;
-  const keys = sa.keys;
-  if (!suite || !keys) throw new Error('IKE SA without keys');
+  const { suite, keys } = sa;
   const encLen = p.suite.encr.keyLen + p.suite.encr.saltLen;
   const integLen = p.suite.integ?.keyLen ?? 0;
   const km = deriveChildKeys(suite.prf, keys.d, ni, nr, encLen, integLen, sharedSecret);

@@ -1,14 +1,13 @@
 // Helpers shared by the exchanges.
-import { createHash } from 'node:crypto';
+import { err, ok, type Result } from '@ipsec/schema';
 import { IdType, PayloadType } from '../codec/constants.ts';
 import type { KnownPayload, Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
 import type { NotifyPayload } from '../codec/payloads/notify.ts';
 import type { SkKeys } from '../crypto/sk.ts';
-import type { Endpoint, IkeSa } from '../ike-sa.ts';
-import { concat, equal, u16, utf8 } from '../util/bytes.ts';
+import type { IkeSa } from '../ike-sa.ts';
+import { equal, ParseError, utf8 } from '../util/bytes.ts';
 import { formatIp, parseIp } from '../util/ip.ts';
-import { ParseError } from '../util/bytes.ts';
 import { formatDn, sameDnText } from '../auth/signature.ts';
 
 type PayloadOf<T extends number> = KnownPayload extends infer P
@@ -36,20 +35,6 @@ export function errorNotify(payloads: readonly Payload[]): NotifyPayload | undef
   return notifies(payloads).find((n) => n.notifyType < 16384);
 }
 
-/** NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23). */
-export function natHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint): Uint8Array {
-  const ip = parseIp(ep.address) ?? new Uint8Array(4);
-  return new Uint8Array(
-    createHash('sha1')
-      .update(concat(spiI, spiR, ip, u16(ep.port)))
-      .digest(),
-  );
-}
-
-export function natMatches(list: NotifyPayload[], expected: Uint8Array): boolean {
-  return list.some((n) => equal(n.data, expected));
-}
-
 /** Keys to protect what we send / to open what we receive on this SA. */
 export function outKeys(sa: IkeSa): SkKeys {
   return directionKeys(sa, sa.initiator);
@@ -74,12 +59,12 @@ export function idFromConfig(
   spec: string | undefined,
   localAddress: string,
   type: typeof PayloadType.IDi | typeof PayloadType.IDr,
-): IdPayload | { error: string } {
+): Result<IdPayload> {
   const s = spec ?? 'auto';
-  const addr = (a: string): IdPayload | { error: string } => {
+  const addr = (a: string): Result<IdPayload> => {
     const b = parseIp(a);
-    if (!b) return { error: `bad address ID ${a}` };
-    return { type, idType: b.length === 4 ? IdType.IPV4_ADDR : IdType.IPV6_ADDR, data: b };
+    if (!b) return err(`bad address ID ${a}`);
+    return ok({ type, idType: b.length === 4 ? IdType.IPV4_ADDR : IdType.IPV6_ADDR, data: b });
   };
   if (s === 'auto') return addr(localAddress);
   const colon = s.indexOf(':');
@@ -89,17 +74,17 @@ export function idFromConfig(
     case 'address':
       return addr(value);
     case 'fqdn':
-      return { type, idType: IdType.FQDN, data: utf8(value) };
+      return ok({ type, idType: IdType.FQDN, data: utf8(value) });
     case 'user-fqdn':
-      return { type, idType: IdType.RFC822_ADDR, data: utf8(value) };
+      return ok({ type, idType: IdType.RFC822_ADDR, data: utf8(value) });
     case 'key-id':
-      return {
+      return ok({
         type,
         idType: IdType.KEY_ID,
         data: /^0x([0-9a-f]{2})+$/i.test(value) ? new Uint8Array(Buffer.from(value.slice(2), 'hex')) : utf8(value),
-      };
+      });
     default:
-      return { error: `ID type ${kind} is not supported with pre-shared keys yet` };
+      return err(`ID type ${kind} is not supported with pre-shared keys yet`);
   }
 }
 
@@ -132,7 +117,7 @@ export function remoteIdAccepted(spec: string | undefined, got: IdPayload, remot
     return dn !== undefined && sameDnText(dn, s.slice(3));
   }
   const want = idFromConfig(s, remoteAddress, got.type);
-  return !('error' in want) && want.idType === got.idType && equal(want.data, got.data);
+  return want.ok && want.value.idType === got.idType && equal(want.value.data, got.data);
 }
 
 export function spiNumber(b: Uint8Array): number {

@@ -1,7 +1,7 @@
 // Responder-side policy generation (RouterOS identity generate-policy / policy-template-group): the peer's
 // traffic selectors are narrowed (RFC 7296 2.9) against the templates of the identity's group; a match becomes
 // a generated policy that lives as long as a CHILD_SA uses it. Also the phase 2 lifetime rule (proposal-check).
-import { IP_PROTOCOLS } from '@ipsec/schema';
+import { IP_PROTOCOLS, err, ok, type Result } from '@ipsec/schema';
 import { NotifyType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { Proposal } from '../codec/payloads/sa.ts';
@@ -18,7 +18,7 @@ import type { IkeSa } from '../ike-sa.ts';
 import { espProposals, selectEsp } from '../proposals.ts';
 import { equalTs, formatTs, narrow, selectorFor } from '../ts.ts';
 import { compareBytes, formatIp } from '../util/ip.ts';
-import { childSelection, pfsGroup, type ChildSelection } from './child.ts';
+import { childSelection, pfsGroup, type ChildSelection } from './child-selection.ts';
 import { findNotify } from './common.ts';
 
 const PROTOCOL_NAMES = new Map(Object.entries(IP_PROTOCOLS).map(([name, n]) => [n, name]));
@@ -48,10 +48,10 @@ export function generateChild(
   tsr: TrafficSelector[],
   req: Payload[],
   pfs: boolean,
-): ChildSelection | { error: number } {
+): Result<ChildSelection, number> {
   const identity = sa.rp.identity;
   const mode = identity?.['generate-policy'] ?? 'no';
-  if (!identity || mode === 'no') return { error: NotifyType.TS_UNACCEPTABLE };
+  if (!identity || mode === 'no') return err(NotifyType.TS_UNACCEPTABLE);
   const group = identity['policy-template-group'] ?? 'default';
   const templates =
     group === 'none'
@@ -88,7 +88,11 @@ export function generateChild(
     const transport = findNotify(req, NotifyType.USE_TRANSPORT_MODE) !== undefined;
     // Another CHILD_SA for exactly the selectors of a live generated policy shares it (ph2-count 2), no duplicate row.
     const same = (a: TrafficSelector[], b: TrafficSelector[]) =>
-      a.length === b.length && a.every((x, i) => equalTs(x, b[i]!));
+      a.length === b.length &&
+      a.every((x, i) => {
+        const y = b[i];
+        return y !== undefined && equalTs(x, y);
+      });
     const existing = sa.rp.policies.findIndex(
       (e) =>
         e.generated &&
@@ -118,7 +122,7 @@ export function generateChild(
       `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from template ${describeTemplate(tpl)} of group ${group}`,
       sa,
     );
-    return childSelection(index, chosen, spiIn, remote, local, transport);
+    return ok(childSelection(index, chosen, spiIn, remote, local, transport));
   }
   if (!sawTs)
     ctx.log(
@@ -126,7 +130,7 @@ export function generateChild(
       `generate-policy: no template of policy-template-group=${group}${templates.length ? '' : ' (it has no enabled templates)'} matches ${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; TS_UNACCEPTABLE`,
       sa,
     );
-  return { error: sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE };
+  return err(sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE);
 }
 
 /** Put a generated entry into the SA's policy list, reusing a slot no CHILD_SA uses any more. */
@@ -199,26 +203,26 @@ export function generatedRows(g: GeneratedPolicy): {
  * Phase 2 lifetime by proposal-check (RouterOS; IKEv1 negotiates lifetimes, IKEv2 does not - RFC 7296 2.8: each
  * end applies its own and rekeys or deletes on its own schedule). `proposed` is the peer's lifetime when the
  * protocol carries one; in IKEv2 it is undefined and our own lifetime applies whatever the check.
- * Returns the lifetime to use, or an error text when the proposal must be refused.
+ * The lifetime to use, or why the proposal must be refused.
  */
 export function phase2Lifetime(
   check: NonNullable<ProfileConfig['proposal-check']>,
   own: number,
   proposed?: number,
-): { lifetime: number } | { error: string } {
-  if (proposed === undefined || proposed <= 0) return { lifetime: own };
+): Result<number> {
+  if (proposed === undefined || proposed <= 0) return ok(own);
   switch (check) {
     case 'obey':
-      return { lifetime: proposed };
+      return ok(proposed);
     case 'claim':
-      return { lifetime: Math.min(own, proposed) };
+      return ok(Math.min(own, proposed));
     case 'strict':
       return proposed > own
-        ? { error: `proposed lifetime ${proposed}s is longer than ours (${own}s); proposal-check=strict` }
-        : { lifetime: proposed };
+        ? err(`proposed lifetime ${proposed}s is longer than ours (${own}s); proposal-check=strict`)
+        : ok(proposed);
     case 'exact':
       return proposed === own
-        ? { lifetime: own }
-        : { error: `proposed lifetime ${proposed}s differs from ours (${own}s); proposal-check=exact` };
+        ? ok(own)
+        : err(`proposed lifetime ${proposed}s differs from ours (${own}s); proposal-check=exact`);
   }
 }

@@ -75,16 +75,17 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
       const owner = `${sa.peerName}|${client ? client.owner : idi ? formatId(idi) : sa.remote.address}`;
       // an address the Users menu gives one user is never leased to anyone else
       const reserved = new Set(
-        (ctx.config.users ?? []).filter((u) => u.address && !u.disabled).map((u) => u.address!.replace(/\/32$/, '')),
+        (ctx.config.users ?? []).flatMap((u) => (u.address && !u.disabled ? [u.address.replace(/\/32$/, '')] : [])),
       );
-      const lease = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
-      if ('error' in lease)
+      const acquired = ctx.leases.acquire(ctx.config.pools ?? [], poolName, owner, sa.id, reserved);
+      if (!acquired.ok)
         ctx.log(
           'error',
-          `mode config ${mc.name}: address-pool=${poolName}: ${lease.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`,
+          `mode config ${mc.name}: address-pool=${poolName}: ${acquired.error}; no address for the peer (INTERNAL_ADDRESS_FAILURE)`,
           sa,
         );
       else {
+        const lease = acquired.value;
         ip = parseIp(lease.address);
         ctx.log(
           'info',

@@ -2,7 +2,7 @@
 // with simultaneous-rekey resolution (2.8.2): of the two new IKE SAs, the one created with the lowest of
 // the four nonces is deleted by its initiator; the other takes over the CHILD_SAs and the winner deletes
 // the old IKE SA.
-import { ExchangeType, NotifyType, PayloadType, TransformType } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, PayloadType, ProtocolId, TransformType } from '../codec/constants.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -11,12 +11,13 @@ import { keyMaterialLength } from '../crypto/cipher.ts';
 import { dhById, type DhGroupImpl } from '../crypto/dh.ts';
 import { deriveRekeyedIkeKeys } from '../crypto/keymat.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type IkeSa } from '../ike-sa.ts';
+import { newSaBookkeeping, type IkeSa, type KeyedSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
 import { compareBytes } from '../util/ip.ts';
 import { errorNotify, find, findNotify } from './common.ts';
-import { sendDeleteIke } from './informational.ts';
+import { sendDeleteIke } from './ike-delete.ts';
+import type { RequestUnit, TimerUnit } from './unit.ts';
 
 const NONCE_LEN = 32;
 /** How long an IKE SA replaced by the peer's rekey waits for the peer's Delete before deleting it itself (ms). */
@@ -46,7 +47,7 @@ function rekeyProposals(sa: IkeSa, spi: Uint8Array, first: DhGroupImpl): Proposa
 /** The IKE SA that replaces `old`: fresh SPIs, keys from the old SK_d, message IDs from zero. */
 function makeRekeyedSa(
   ctx: Ctx,
-  old: IkeSa,
+  old: KeyedSa,
   p: {
     initiator: boolean;
     spiI: Uint8Array;
@@ -56,12 +57,10 @@ function makeRekeyedSa(
     suite: IkeSuite;
     secret: Uint8Array;
   },
-): IkeSa {
-  const oldSuite = old.suite!;
-  const oldKeys = old.keys!;
+): KeyedSa {
   const keys = deriveRekeyedIkeKeys(
-    oldSuite.prf,
-    oldKeys.d,
+    old.suite.prf,
+    old.keys.d,
     { prf: p.suite.prf, integKeyLen: p.suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(p.suite.encr) },
     p.ni,
     p.nr,
@@ -70,7 +69,7 @@ function makeRekeyedSa(
     p.spiR,
   );
   const now = ctx.now();
-  const sa: IkeSa = {
+  const sa: KeyedSa = {
     id: ctx.newIkeSaId(),
     peerName: old.peerName,
     rp: old.rp,
@@ -108,8 +107,8 @@ function awaitDelete(ctx: Ctx, old: IkeSa): void {
 }
 
 /** Initiator: start rekeying `sa` with the DH group negotiated before (or `group` after INVALID_KE_PAYLOAD). */
-export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = false): void {
-  if (sa.state !== 'established' || !sa.suite || !sa.keys) return;
+export function rekeyIke(ctx: Ctx, sa: KeyedSa, group?: DhGroupImpl, retried = false): void {
+  if (sa.state !== 'established') return;
   const dhImpl = group ?? sa.suite.dh;
   const spi = newSpi(ctx);
   const ni = ctx.random(NONCE_LEN);
@@ -173,7 +172,7 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
       ni,
       nr: nr.data,
       suite,
-      secret: secret.secret,
+      secret: secret.value,
     });
     const pr = sa.peerRekey;
     if (pr && pr.sa.state === 'established') {
@@ -199,7 +198,7 @@ export function rekeyIke(ctx: Ctx, sa: IkeSa, group?: DhGroupImpl, retried = fal
 }
 
 /** Responder: CREATE_CHILD_SA whose SA payload proposes protocol IKE. */
-export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, payloads: Payload[]): void {
+function handleIkeRekeyRequest(ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: Payload[]): void {
   const saP = find(payloads, PayloadType.SA);
   const ni = find(payloads, PayloadType.NONCE);
   const ke = find(payloads, PayloadType.KE);
@@ -241,7 +240,7 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
     ni: ni.data,
     nr,
     suite: chosen.suite,
-    secret: secret.secret,
+    secret: secret.value,
   });
   if (sa.rekey) {
     // Our own rekey is outstanding: decide when its answer arrives (2.8.2).
@@ -251,3 +250,46 @@ export function handleIkeRekeyRequest(ctx: Ctx, sa: IkeSa, req: ParsedMessage, p
   ctx.adoptChildren(sa, next);
   awaitDelete(ctx, sa);
 }
+
+export const ikeRekeyUnit: RequestUnit = {
+  name: 'ike-rekey',
+  exchange: ExchangeType.CREATE_CHILD_SA,
+  claims: (payloads) => find(payloads, PayloadType.SA)?.proposals.some((p) => p.protocol === ProtocolId.IKE) ?? false,
+  states: ['established'],
+  refusal: [notify(NotifyType.TEMPORARY_FAILURE)],
+  respond: handleIkeRekeyRequest,
+};
+
+/** Soft lifetime: rekey the IKE SA at 85-90% of the profile lifetime (jitter keeps the peers apart). */
+export function scheduleIkeRekey(ctx: Ctx, sa: IkeSa): void {
+  const life = sa.rp.profile.lifetime;
+  if (life > 0 && sa.establishedAt !== undefined)
+    sa.rekeyAt = sa.establishedAt + life * 1000 * (0.9 - 0.05 * ctx.jitter());
+}
+
+export const ikeRekeyTimer: TimerUnit = {
+  name: 'ike-rekey',
+  due: (sa) => (sa.state === 'established' && sa.rekeyAt !== undefined && !sa.rekey ? sa.rekeyAt : undefined),
+  fire(ctx, sa, now) {
+    // Start when nothing else is in flight, so no CHILD_SA exchange straddles the move (RFC 7296 2.25).
+    if (sa.pending || sa.queue.length || sa.children.some((c) => c.state === 'rekeying')) sa.rekeyAt = now + 1000;
+    else {
+      sa.rekeyAt = now + 30_000; // retried if this attempt does not finish
+      rekeyIke(ctx, sa);
+    }
+    return false;
+  },
+};
+
+/** An IKE SA the peer's rekey replaced: if the peer never deletes it, we do. */
+export const rekeyedWaitTimer: TimerUnit = {
+  name: 'ike-rekeyed-wait',
+  due: (sa) => (sa.state === 'rekeyed' ? sa.rekeyedUntil : undefined),
+  fire(ctx, sa) {
+    if (sa.pending) return false;
+    sa.rekeyedUntil = undefined;
+    ctx.log('info', 'rekeyed IKE SA not deleted by the peer: deleting it', sa);
+    sendDeleteIke(ctx, sa, 'rekeyed');
+    return true;
+  },
+};

@@ -1,45 +1,44 @@
-// IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr, NAT detection; INVALID_KE_PAYLOAD retry (1.2), COOKIE (2.6).
+// IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr and the keys; INVALID_KE_PAYLOAD retry (1.2). NAT detection, COOKIEs
+// and certificate requests ride on it from their own modules; IKE_AUTH follows.
 import { ExchangeType, Flags, NotifyType, PayloadType } from '../codec/constants.ts';
 import { explainMismatch } from '../diagnose.ts';
 import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { resolvePeer, findPeerForAddress } from '../config.ts';
-import { dhById } from '../crypto/dh.ts';
-import { deriveIkeKeys } from '../crypto/keymat.ts';
+import { dhById, dhByName } from '../crypto/dh.ts';
+import { deriveIkeKeys, type IkeKeys } from '../crypto/keymat.ts';
 import { keyMaterialLength } from '../crypto/cipher.ts';
 import type { Ctx } from '../context.ts';
-import { newSaBookkeeping, type Endpoint, type IkeSa } from '../ike-sa.ts';
+import { newSaBookkeeping, withKeys, type Endpoint, type KeyedSa, type UnkeyedSa } from '../ike-sa.ts';
 import { acceptIke, describeIke, ikeProposals, selectIke, type IkeSuite } from '../proposals.ts';
 import { isZero, u16 } from '../util/bytes.ts';
-import { errorNotify, find, findNotify, natHash, natMatches, notifies } from './common.ts';
-import { certReq, startIkeAuth } from './ike-auth.ts';
+import { errorNotify, find, findNotify } from './common.ts';
+import { createMissingChildren } from './child-create.ts';
+import { parseIp } from '../util/ip.ts';
+import { certReq } from './certificates.ts';
+import { cookiePayloads, takeCookie } from './cookies.ts';
+import { startIkeAuth } from './ike-auth.ts';
+import { detectNat, floatPorts, natAnswer, natRequest } from './nat-detection.ts';
+import type { OpeningUnit } from './unit.ts';
 
 const NONCE_LEN = 32;
 /** SIGNATURE_HASH_ALGORITHMS (RFC 7427 4): SHA2-256, SHA2-384, SHA2-512. */
 const SIGNATURE_HASHES = new Uint8Array([0, 2, 0, 3, 0, 4]);
 
-/**
- * NAT_DETECTION_*_IP for our side. With forceEncap the source hash is random, so the peer believes we are behind a
- * NAT and both sides use UDP encapsulation (the userspace data plane only carries ESP in UDP).
- */
-function natNotifies(ctx: Ctx, spiI: Uint8Array, spiR: Uint8Array, local: Endpoint, remote: Endpoint): Payload[] {
-  const source = ctx.forceEncap ? ctx.random(20) : natHash(spiI, spiR, local);
-  return [
-    notify(NotifyType.NAT_DETECTION_SOURCE_IP, source),
-    notify(NotifyType.NAT_DETECTION_DESTINATION_IP, natHash(spiI, spiR, remote)),
-  ];
-}
-
-function deriveKeys(sa: IkeSa, suite: IkeSuite, secret: Uint8Array): void {
-  sa.suite = suite;
-  sa.keys = deriveIkeKeys(
+/** The IKE SA's keys (RFC 7296 2.14) for the negotiated suite. */
+function ikeKeys(
+  suite: IkeSuite,
+  p: { ni: Uint8Array; nr: Uint8Array; spiI: Uint8Array; spiR: Uint8Array },
+  secret: Uint8Array,
+): IkeKeys {
+  return deriveIkeKeys(
     { prf: suite.prf, integKeyLen: suite.integ?.keyLen ?? 0, encKeyLen: keyMaterialLength(suite.encr) },
-    sa.ni,
-    sa.nr as Uint8Array,
+    p.ni,
+    p.nr,
     secret,
-    sa.spiI,
-    sa.spiR,
+    p.spiI,
+    p.spiR,
   );
 }
 
@@ -54,15 +53,14 @@ function sigHashes(payloads: Payload[]): number[] | undefined {
 }
 
 /** Initiator: build and send the IKE_SA_INIT request (again, after INVALID_KE_PAYLOAD or COOKIE). */
-export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
+function sendInitRequest(ctx: Ctx, sa: UnkeyedSa): void {
   const dh = sa.dh;
-  if (!dh) throw new Error('no DH key pair');
   const payloads: Payload[] = [
-    ...(sa.cookie ? [notify(NotifyType.COOKIE, sa.cookie)] : []),
+    ...cookiePayloads(sa),
     { type: PayloadType.SA, proposals: sa.myProposals },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
     { type: PayloadType.NONCE, data: sa.ni },
-    ...(sa.rp.profile['nat-traversal'] ? natNotifies(ctx, sa.spiI, new Uint8Array(8), sa.local, sa.remote) : []),
+    ...natRequest(ctx, sa),
     notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED),
     notify(NotifyType.SIGNATURE_HASH_ALGORITHMS, SIGNATURE_HASHES),
   ];
@@ -73,20 +71,16 @@ export function sendInitRequest(ctx: Ctx, sa: IkeSa): void {
   sa.initRequest = sa.pending?.packets[0];
 }
 
-function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: Payload[]): void {
-  const cookie = findNotify(payloads, NotifyType.COOKIE);
-  if (cookie) {
-    if (cookie.data.length < 1 || cookie.data.length > 64) return ctx.log('warning', 'ignoring malformed COOKIE', sa);
-    sa.cookie = cookie.data;
-    ctx.log('info', 'responder asked for a COOKIE; retrying IKE_SA_INIT', sa);
-    return sendInitRequest(ctx, sa);
-  }
+function handleInitResponse(ctx: Ctx, sa: UnkeyedSa, msg: ParsedMessage, payloads: Payload[]): void {
+  const cookie = takeCookie(ctx, sa, payloads);
+  if (cookie === 'retry') return sendInitRequest(ctx, sa);
+  if (cookie === 'ignored') return;
   const invalidKe = findNotify(payloads, NotifyType.INVALID_KE_PAYLOAD);
   if (invalidKe) {
     const group =
       invalidKe.data.length === 2 ? ((invalidKe.data[0] as number) << 8) | (invalidKe.data[1] as number) : -1;
     const impl = dhById(group);
-    if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh?.id) {
+    if (!impl || !sa.rp.profile['dh-group'].includes(impl.name) || impl.id === sa.dh.id) {
       ctx.log('error', `peer requested DH group ${group}, which is not configured`, sa);
       return ctx.destroy(sa, 'no acceptable DH group');
     }
@@ -111,7 +105,7 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
     return ctx.destroy(sa, 'malformed IKE_SA_INIT response');
   }
   const suite = acceptIke(saP.proposals, sa.myProposals);
-  if (!suite || suite.dh.id !== sa.dh?.id || ke.group !== sa.dh.id) {
+  if (!suite || suite.dh.id !== sa.dh.id || ke.group !== sa.dh.id) {
     ctx.log('error', 'IKE_SA_INIT response selected a proposal we did not offer', sa);
     return ctx.destroy(sa, 'bad proposal');
   }
@@ -121,38 +115,85 @@ function handleInitResponse(ctx: Ctx, sa: IkeSa, msg: ParsedMessage, payloads: P
     return ctx.destroy(sa, 'invalid KE');
   }
   sa.spiR = msg.spiR.slice();
-  sa.nr = nonce.data;
   sa.initResponse = msg.raw.slice();
-  deriveKeys(sa, suite, secret.secret);
-  sa.dh = undefined;
+  const nr = nonce.data;
+  const keyed = withKeys(sa, { nr, suite, keys: ikeKeys(suite, { ...sa, nr }, secret.value) });
+  continueAfterInit(ctx, keyed, payloads);
+}
+
+/** Initiator, keyed: what the IKE_SA_INIT answer says besides the keys, then IKE_AUTH. */
+function continueAfterInit(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
-  detectNat(ctx, sa, payloads);
+  detectNat(ctx, sa, payloads, sa.spiR);
+  if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
   ctx.log(
     'info',
-    `IKE_SA_INIT done: ${describeIke(suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
+    `IKE_SA_INIT done: ${describeIke(sa.suite)}${sa.nat.local ? ', we are behind NAT' : ''}${sa.nat.remote ? ', peer is behind NAT' : ''}`,
     sa,
   );
-  if ((sa.nat.local || sa.nat.remote) && sa.local.port === 500) {
-    // RFC 7296 2.23: float to port 4500 for everything after IKE_SA_INIT.
-    sa.local = { ...sa.local, port: 4500 };
-    sa.remote = { ...sa.remote, port: 4500 };
-  }
+  floatPorts(sa);
   startIkeAuth(ctx, sa);
 }
 
-function detectNat(ctx: Ctx, sa: IkeSa, payloads: Payload[]): void {
-  const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
-  const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
-  if (!src.length || !dst.length || !sa.rp.profile['nat-traversal']) return;
-  sa.nat.remote = !natMatches(src, natHash(sa.spiI, sa.spiR, sa.remote));
-  sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, sa.spiR, sa.local));
-  if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
+/** Initiator: a new IKE SA with `peerName` (or, with one up already, the CHILD_SAs its policies lack). */
+export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): void {
+  const rp = resolvePeer(ctx.config, peerName);
+  if (!rp) return ctx.log('error', `initiate: no enabled peer named ${peerName}`);
+  if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
+    return ctx.log(
+      'error',
+      `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
+    );
+  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
+  // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
+  const up = ctx.allSas().find((sa): sa is KeyedSa => sa.peerName === peerName && sa.state === 'established');
+  if (up) return createMissingChildren(ctx, up);
+  for (const sa of ctx.allSas())
+    if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
+      return ctx.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
+  const remoteAddr = rp.peer.address.split('/');
+  if (
+    !parseIp(remoteAddr[0] ?? '') ||
+    (remoteAddr[1] !== undefined && remoteAddr[1] !== '32' && remoteAddr[1] !== '128')
+  )
+    return ctx.log('error', `initiate: peer ${peerName} address ${rp.peer.address} is not a single host`);
+  const local =
+    localOverride ?? (rp.peer['local-address'] ? { address: rp.peer['local-address'], port: 500 } : undefined);
+  if (!local) return ctx.log('error', `initiate: peer ${peerName} needs local-address (or pass local in the command)`);
+  const warnings: string[] = [];
+  const proposals = ikeProposals(rp.profile, { warnings });
+  for (const w of warnings) ctx.log('warning', w);
+  if (!proposals.length) return ctx.log('error', `initiate: profile ${rp.profile.name} has no usable algorithms`);
+  const impl = rp.profile['dh-group'].map((g) => dhByName(g)).find((g) => g !== undefined);
+  if (!impl) return ctx.log('error', `initiate: profile ${rp.profile.name} has no usable dh-group`);
+  const spiI = ctx.random(8);
+  if (isZero(spiI)) spiI[7] = 1;
+  const now = ctx.now();
+  const sa: UnkeyedSa = {
+    id: ctx.newIkeSaId(),
+    peerName,
+    rp,
+    initiator: true,
+    spiI,
+    spiR: new Uint8Array(8),
+    state: 'init-sent',
+    local,
+    remote: { address: remoteAddr[0] as string, port: rp.peer.port ?? 500 },
+    ni: ctx.random(32),
+    dh: impl.generate(ctx.random),
+    myProposals: proposals,
+    ...newSaBookkeeping(now),
+    peerMsgId: 0,
+  };
+  ctx.register(sa);
+  ctx.log('info', `initiating to ${sa.remote.address}:${sa.remote.port}`, sa);
+  sendInitRequest(ctx, sa);
 }
 
 /** Responder: an IKE_SA_INIT request for no existing SA. */
-export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
+function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
   const reply = (payloads: Payload[]) =>
     ctx.sendRaw(
       to,
@@ -167,7 +208,7 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
       }),
     );
   if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR))
-    return ctx.log('debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
+    return ctx.drop('in-header-errors', 'debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
   const peerCfg = findPeerForAddress(ctx.config, from.address);
   const rp = peerCfg ? resolvePeer(ctx.config, peerCfg.name) : undefined;
   if (!rp) {
@@ -178,7 +219,8 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   const saP = find(payloads, PayloadType.SA);
   const ke = find(payloads, PayloadType.KE);
   const nonce = find(payloads, PayloadType.NONCE);
-  if (!saP || !ke || !nonce) return ctx.log('warning', `IKE_SA_INIT from ${from.address} lacks SA, KE or Ni; dropped`);
+  if (!saP || !ke || !nonce)
+    return ctx.drop('in-header-errors', 'warning', `IKE_SA_INIT from ${from.address} lacks SA, KE or Ni; dropped`);
   const warnings: string[] = [];
   const mine = ikeProposals(rp.profile, { warnings });
   const chosen = selectIke(saP.proposals, mine);
@@ -197,43 +239,34 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   const spiR = ctx.random(8);
   if (isZero(spiR)) spiR[7] = 1;
   const now = ctx.now();
-  const sa: IkeSa = {
-    id: ctx.newIkeSaId(),
+  const id = ctx.newIkeSaId();
+  const nonces = { ni: nonce.data, nr: ctx.random(NONCE_LEN), spiI: msg.spiI.slice(), spiR };
+  const sa: KeyedSa = {
+    id,
     peerName: rp.peer.name,
     rp,
     initiator: false,
-    spiI: msg.spiI.slice(),
-    spiR,
+    ...nonces,
     state: 'init-done',
     local: to,
     remote: from,
-    ni: nonce.data,
-    nr: ctx.random(NONCE_LEN),
+    suite: chosen.suite,
+    keys: ikeKeys(chosen.suite, nonces, secret.value),
     myProposals: mine,
     initRequest: msg.raw.slice(),
     ...newSaBookkeeping(now),
     peerMsgId: 1, // IKE_SA_INIT (message ID 0) is answered below
   };
-  deriveKeys(sa, chosen.suite, secret.secret);
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
-  if (rp.profile['nat-traversal']) {
-    const src = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_SOURCE_IP);
-    const dst = notifies(payloads).filter((n) => n.notifyType === NotifyType.NAT_DETECTION_DESTINATION_IP);
-    if (src.length && dst.length) {
-      sa.nat.remote = !natMatches(src, natHash(sa.spiI, new Uint8Array(8), from));
-      sa.nat.local = ctx.forceEncap || !natMatches(dst, natHash(sa.spiI, new Uint8Array(8), to));
-    }
-  }
+  detectNat(ctx, sa, payloads, new Uint8Array(8));
   ctx.register(sa);
   const response: Payload[] = [
     { type: PayloadType.SA, proposals: [chosen.answer] },
     { type: PayloadType.KE, group: dh.id, data: dh.publicValue },
-    { type: PayloadType.NONCE, data: sa.nr as Uint8Array },
-    ...(rp.profile['nat-traversal'] && findNotify(payloads, NotifyType.NAT_DETECTION_SOURCE_IP)
-      ? natNotifies(ctx, sa.spiI, sa.spiR, to, from)
-      : []),
+    { type: PayloadType.NONCE, data: sa.nr },
+    ...natAnswer(ctx, sa, payloads),
     ...(rp.identity?.['auth-method'] === 'digital-signature' ? [certReq(ctx)] : []),
     ...(sa.fragmentation ? [notify(NotifyType.IKEV2_FRAGMENTATION_SUPPORTED)] : []),
     ...(findNotify(payloads, NotifyType.SIGNATURE_HASH_ALGORITHMS)
@@ -244,3 +277,9 @@ export function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, 
   sa.initResponse = sa.lastResponse?.packets[0]?.slice();
   ctx.log('info', `IKE_SA_INIT answered for peer ${rp.peer.name}: ${describeIke(chosen.suite)}`, sa);
 }
+
+export const ikeInitUnit: OpeningUnit = {
+  name: 'ike-init',
+  exchange: ExchangeType.IKE_SA_INIT,
+  open: handleInitRequest,
+};

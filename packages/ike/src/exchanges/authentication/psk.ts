@@ -1,0 +1,29 @@
+// Pre-shared key authentication (RFC 7296 2.15): AUTH = prf(prf(secret, "Key Pad for IKEv2"), octets).
+import { err, ok } from '@ipsec/schema';
+import { AuthMethod, PayloadType } from '../../codec/constants.ts';
+import { pskAuth, secretBytes, verifyPskAuth } from '../../auth/psk.ts';
+import { formatId, idFromConfig } from '../common.ts';
+import type { Authenticator } from './types.ts';
+
+export const pskAuthenticator: Authenticator = {
+  own(_ctx, sa, identity, type) {
+    const id = idFromConfig(identity['my-id'], sa.local.address, type);
+    if (!id.ok) return id;
+    return ok({
+      id: id.value,
+      before: [],
+      auth: (o) => ({
+        type: PayloadType.AUTH,
+        method: AuthMethod.SHARED_KEY_MIC,
+        data: pskAuth(sa.suite.prf, secretBytes(identity.secret ?? ''), o),
+      }),
+    });
+  },
+  verify(_ctx, sa, identity, id, auth, octets) {
+    if (auth.method !== AuthMethod.SHARED_KEY_MIC)
+      return err(`peer authenticates with method ${auth.method}, we expect a pre-shared key`);
+    return verifyPskAuth(sa.suite.prf, secretBytes(identity.secret ?? ''), octets, auth.data)
+      ? ok(undefined)
+      : err(`AUTH from ${formatId(id)} does not verify (wrong pre-shared key?)`);
+  },
+};
