@@ -2,7 +2,7 @@
 // behind strongSwan (charon + kernel-libipsec, encap = yes) exchange real traffic through the tunnel: ping, and a
 // 20 MB TCP transfer in each direction whose SHA-256 must match, per cipher suite; the SA counters of both sides
 // must agree; a CHILD_SA rekey in the middle of a transfer must lose nothing.
-import { STAT_COUNTERS } from '@ipsec/schema';
+import { STATISTICS_COUNTERS } from '@ipsec/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { configureAgentPair } from './agent-pair.ts';
@@ -144,7 +144,7 @@ describe.skipIf(skip)('data plane interop with strongSwan (userspace ESP both si
       const sas = await setUp(s);
       expect(sas).toMatch(s.expectEsp);
       const stats = async () => (await agent.rest('GET', 'ip/ipsec/statistics')).json as Record<string, string>;
-      expect(Object.keys(await stats()).sort()).toEqual(STAT_COUNTERS.map(([n]) => n).sort()); // the manual's counters
+      expect(Object.keys(await stats()).sort()).toEqual(STATISTICS_COUNTERS.map(([n]) => n).sort()); // the manual's and IKE's
 
       // Light traffic first: nothing is lost, so both sides' counters must agree exactly, SA by SA.
       expect(ping(lanA.ns, lanB.addr, { count: 10 })).toEqual({ sent: 10, received: 10 });

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
-import { TwoHosts, canUseNetns } from './netns.ts';
+import { TwoHosts, canUseNetns, sh } from './netns.ts';
 import { until } from './wait.ts';
 import { PSK, charonPskConf } from './charon-psk.ts';
 
@@ -149,4 +149,44 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
       }, 60_000);
     }
   }
+
+  it('garbage on UDP 500 and 4500 is counted in Statistics (ike-...) and the established SA is unharmed', async () => {
+    const s = SUITES[0]!;
+    charon = new Charon(hosts.b.ns);
+    agent = new AgentInNetns(hosts.a.ns);
+    await charon.start();
+    charon.load(charonConf(s));
+    await agent.start();
+    await configureAgent(s, true);
+    expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '15'])).toMatch(/initiate completed/);
+
+    // From charon's host: 3 bytes (too short for a header) to each port, and a well-formed INFORMATIONAL header
+    // for IKE SPIs nobody has. On 4500 IKE follows the 4-byte non-ESP marker (RFC 3948).
+    const header = Buffer.alloc(28);
+    header.fill(0x5a, 0, 16); // SPIi, SPIr
+    header.writeUInt8(0x20, 17); // version 2.0
+    header.writeUInt8(37, 18); // INFORMATIONAL
+    header.writeUInt32BE(28, 24);
+    const datagrams: [number, Buffer][] = [
+      [500, Buffer.from([1, 2, 3])],
+      [4500, Buffer.from([0, 0, 0, 0, 1, 2, 3])],
+      [500, header],
+    ];
+    const sender = `const d = require('node:dgram').createSocket('udp4');
+      const list = ${JSON.stringify(datagrams.map(([port, b]) => [port, b.toString('hex')]))};
+      let left = list.length;
+      for (const [port, hex] of list) d.send(Buffer.from(hex, 'hex'), port, '${hosts.a.addr}', () => --left || d.close());`;
+    sh(process.execPath, ['-e', sender], { ns: hosts.b.ns });
+
+    const stats = await until('the IKE drop counters', async () => {
+      const r = (await agent.rest('GET', 'ip/ipsec/statistics')).json;
+      return Number(r['ike-in-length-errors']) >= 2 && Number(r['ike-in-no-states']) >= 1 ? r : undefined;
+    });
+    expect(Number(stats['ike-in-length-errors'])).toBe(2);
+    expect(Number(stats['ike-in-no-states'])).toBe(1);
+    expect(Number(stats['ike-in-integrity-errors'])).toBe(0);
+    expect(charon.listSas()).toMatch(/ESTABLISHED/);
+    const peers = (await agent.rest('GET', 'ip/ipsec/active-peers')).json;
+    expect(peers.map((p: any) => p.state)).toEqual(['established']);
+  }, 60_000);
 });

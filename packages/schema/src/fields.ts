@@ -82,6 +82,7 @@ const ACRONYMS: Record<string, string> = {
   sa: 'SA',
   eap: 'EAP',
   prf: 'PRF',
+  ike: 'IKE',
   dns: 'DNS',
   rx: 'RX',
   tx: 'TX',

@@ -134,13 +134,38 @@ export const STAT_COUNTERS = [
 
 export type StatCounter = (typeof STAT_COUNTERS)[number][0];
 
+/**
+ * IKE datagrams our engine dropped, by reason. The manual's Statistics are the kernel's ESP counters only; these
+ * follow them as `ike-<reason>` so garbage and attacks on UDP 500/4500 show too. The engine counts by these reasons.
+ */
+export const IKE_DROP_COUNTERS = [
+  ['in-length-errors', "Shorter than an IKE header, or a header length that is not the datagram's."],
+  ['in-header-errors', 'Header or payload chain that does not parse (version, truncation, unknown critical payload).'],
+  ['in-no-states', 'For no IKE SA we know (unknown SPI).'],
+  ['in-state-mismatches', "For a known IKE SA, but with the other side's SPI or role wrong."],
+  ['in-integrity-errors', 'Encrypted payload whose integrity check fails.'],
+  ['in-fragment-errors', 'Fragment (RFC 7383) beyond the limits, or whose reassembled message does not parse.'],
+  ['in-sequence-errors', 'Request with a message ID outside the window, or a response to no request of ours.'],
+  ['in-cookie-errors', 'IKE_SA_INIT with a COOKIE we did not hand out (RFC 7296 2.6).'],
+  ['in-no-resources', 'IKE_SA_INIT ignored: the half-open or IKE SA limit is reached.'],
+] as const;
+
+export type IkeDropReason = (typeof IKE_DROP_COUNTERS)[number][0];
+export type IkeStatCounter = `ike-${IkeDropReason}`;
+export const ikeStatCounter = (reason: IkeDropReason): IkeStatCounter => `ike-${reason}`;
+/** Every counter of the Statistics view: the manual's, then ours for IKE. */
+export const STATISTICS_COUNTERS: readonly (readonly [StatCounter | IkeStatCounter, string])[] = [
+  ...STAT_COUNTERS,
+  ...IKE_DROP_COUNTERS.map(([reason, help]) => [ikeStatCounter(reason), `IKE: ${help}`] as const),
+];
+
 export const statistics = view({
   name: 'statistics',
   path: 'ip/ipsec/statistics',
   title: 'Statistics',
   single: true,
-  fields: Object.fromEntries(STAT_COUNTERS.map(([name, help]) => [name, int(help)])),
-  columns: STAT_COUNTERS.map(([name]) => name),
+  fields: Object.fromEntries(STATISTICS_COUNTERS.map(([name, help]) => [name, int(help)])),
+  columns: STATISTICS_COUNTERS.map(([name]) => name),
   sensitive: [],
 });
 

@@ -13,7 +13,15 @@ import {
   type InstallSaAction,
   type SendAction,
 } from '@ipsec/ike';
-import { formatId, parsePrefix, prefixContains, prefixLength, type MenuName } from '@ipsec/schema';
+import {
+  formatId,
+  ikeStatCounter,
+  parsePrefix,
+  prefixContains,
+  prefixLength,
+  type IkeDropReason,
+  type MenuName,
+} from '@ipsec/schema';
 import type { DataPlaneService } from '../dataplane/dataplane-service.ts';
 import type { IpsecCommands, LiveState } from '../live/live-state.ts';
 import type { ConfigStore } from '../store/config-store.ts';
@@ -69,6 +77,7 @@ export class IkeService implements IpsecCommands {
   private readonly ports: readonly [number, number];
   private timer?: NodeJS.Timeout;
   private keepUp?: NodeJS.Timeout;
+  private readonly statisticsTimer: NodeJS.Timeout;
   private warnedNoDns = '';
   private closed = false;
   private readonly onChange = () => {
@@ -97,6 +106,14 @@ export class IkeService implements IpsecCommands {
     store.on('change', this.onChange);
     this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
     this.keepUp.unref();
+    // the engine's drop counters into Statistics at the cadence the browser is sent them, not per datagram
+    this.statisticsTimer = setInterval(() => this.copyStatistics(), 1000);
+    this.statisticsTimer.unref();
+  }
+
+  private copyStatistics(): void {
+    for (const [reason, n] of Object.entries(this.engine.statistics()) as [IkeDropReason, number][])
+      this.live.statistics[ikeStatCounter(reason)] = n;
   }
 
   /** The engine's configuration; says so in the Log when mode configs want system DNS servers this host has none of. */
@@ -274,6 +291,7 @@ export class IkeService implements IpsecCommands {
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.keepUp);
+    clearInterval(this.statisticsTimer);
     this.store.off('change', this.onChange);
     this.live.dynamic.clear(); // no engine, no SAs: generated policies and live policy status go
   }

@@ -2,7 +2,7 @@
 // The IKE engine and the data plane write here; the API reads and streams it. Until an engine
 // is running these are simply empty (no peers, no SAs, zero counters), never invented.
 import { EventEmitter } from 'node:events';
-import { STAT_COUNTERS, type StatCounter } from '@ipsec/schema';
+import { STATISTICS_COUNTERS, type IkeStatCounter, type StatCounter } from '@ipsec/schema';
 import { logger } from '../log.ts';
 import { DynamicEntries } from './dynamic-entries.ts';
 
@@ -41,8 +41,9 @@ export class LiveState extends EventEmitter<{ log: [LogLine] }> {
   readonly sas = new Map<number, InstalledSa>();
   /** Run-time entries of config menus (generated policies) and stored policies' live status. */
   readonly dynamic = new DynamicEntries();
-  readonly statistics: Record<StatCounter, number> = Object.fromEntries(STAT_COUNTERS.map(([n]) => [n, 0])) as Record<
-    StatCounter,
+  /** The Statistics view: the data plane's counters and the IKE engine's drops, each written by its owner. */
+  readonly statistics = Object.fromEntries(STATISTICS_COUNTERS.map(([n]) => [n, 0])) as Record<
+    StatCounter | IkeStatCounter,
     number
   >;
   private lines: LogLine[] = [];
