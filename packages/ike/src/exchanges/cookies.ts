@@ -46,18 +46,7 @@ export class CookieGate {
     if (got && equal(got.data, want)) return true;
     if (got) ctx.drop('in-cookie-errors', 'debug', `IKE_SA_INIT from ${from.address} with a wrong COOKIE`);
     ctx.log('debug', `${halfOpen} half-open IKE SAs: asking ${from.address} for a COOKIE`);
-    ctx.sendRaw(
-      to,
-      from,
-      serializeMessage({
-        spiI: msg.spiI,
-        spiR: new Uint8Array(8),
-        exchange: ExchangeType.IKE_SA_INIT,
-        flags: Flags.RESPONSE,
-        messageId: 0,
-        payloads: [notify(NotifyType.COOKIE, want)],
-      }),
-    );
+    answerWithoutState(ctx, msg, from, to, [notify(NotifyType.COOKIE, want)]);
     return false;
   }
 }
@@ -81,4 +70,23 @@ export function takeCookie(ctx: Ctx, sa: IkeSa, payloads: readonly Payload[]): '
 /** Initiator: the COOKIE notify that must come first in the repeated request. */
 export function cookiePayloads(sa: IkeSa): Payload[] {
   return sa.cookie ? [notify(NotifyType.COOKIE, sa.cookie)] : [];
+}
+
+/**
+ * An IKE_SA_INIT answer that keeps no state (COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN): SPIr stays zero and
+ * nothing is remembered, so a flood of requests costs one datagram each.
+ */
+export function answerWithoutState(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint, payloads: Payload[]) {
+  ctx.sendRaw(
+    to,
+    from,
+    serializeMessage({
+      spiI: msg.spiI,
+      spiR: new Uint8Array(8),
+      exchange: ExchangeType.IKE_SA_INIT,
+      flags: Flags.RESPONSE,
+      messageId: 0,
+      payloads,
+    }),
+  );
 }

@@ -1,8 +1,8 @@
 // IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr and the keys; INVALID_KE_PAYLOAD retry (1.2). NAT detection, COOKIEs
 // and certificate requests ride on it from their own modules; IKE_AUTH follows.
-import { ExchangeType, Flags, NotifyType, PayloadType } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, PayloadType } from '../codec/constants.ts';
 import { explainMismatch } from '../diagnose.ts';
-import { serializeMessage, type ParsedMessage } from '../codec/message.ts';
+import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import { resolvePeer, findPeerForAddress } from '../config.ts';
@@ -17,7 +17,7 @@ import { errorNotify, find, findNotify } from './common.ts';
 import { createMissingChildren } from './child-create.ts';
 import { parseIp } from '../util/ip.ts';
 import { certReq } from './certificates.ts';
-import { cookiePayloads, takeCookie } from './cookies.ts';
+import { answerWithoutState, cookiePayloads, takeCookie } from './cookies.ts';
 import { startIkeAuth } from './ike-auth.ts';
 import { detectNat, floatPorts, natAnswer, natRequest } from './nat-detection.ts';
 import type { OpeningUnit } from './unit.ts';
@@ -194,19 +194,7 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
 
 /** Responder: an IKE_SA_INIT request for no existing SA. */
 function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: Endpoint): void {
-  const reply = (payloads: Payload[]) =>
-    ctx.sendRaw(
-      to,
-      from,
-      serializeMessage({
-        spiI: msg.spiI,
-        spiR: new Uint8Array(8),
-        exchange: ExchangeType.IKE_SA_INIT,
-        flags: Flags.RESPONSE,
-        messageId: 0,
-        payloads,
-      }),
-    );
+  const reply = (payloads: Payload[]) => answerWithoutState(ctx, msg, from, to, payloads);
   if (msg.messageId !== 0 || isZero(msg.spiI) || !isZero(msg.spiR))
     return ctx.drop('in-header-errors', 'debug', `dropping IKE_SA_INIT with message ID ${msg.messageId}`);
   const peerCfg = findPeerForAddress(ctx.config, from.address);
