@@ -147,7 +147,8 @@ function test() {
   }
 
   step(
-    'unit, integration and interop tests (vitest: schema, IKE engine, data plane, agent over real sockets, web logic, strongSwan in namespaces)',
+    'unit, integration and interop tests (vitest: schema, IKE engine, data plane, agent over real sockets, web ' +
+      'logic, strongSwan in namespaces)',
   );
   const vitestJson = join(reports, 'vitest.json');
   const vitest = spawnSync(

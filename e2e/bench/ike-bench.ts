@@ -142,19 +142,25 @@ const charon = await charonRound();
 const ours = await agentRound();
 const rate = (r: Result) => r.established / r.seconds;
 const row = (name: string, r: Result) =>
-  `  ${name.padEnd(22)}${rate(r).toFixed(1).padStart(10)}${String(r.established).padStart(8)}${String(r.failed).padStart(8)}${(r.cpuMs / Math.max(1, r.established)).toFixed(2).padStart(12)}${(r.rssKiB / Math.max(1, r.established)).toFixed(1).padStart(14)}`;
+  `  ${name.padEnd(22)}${rate(r).toFixed(1).padStart(10)}${String(r.established).padStart(8)}` +
+  `${String(r.failed).padStart(8)}${(r.cpuMs / Math.max(1, r.established)).toFixed(2).padStart(12)}` +
+  `${(r.rssKiB / Math.max(1, r.established)).toFixed(1).padStart(14)}`;
 console.log(
-  `\nIKE benchmark: ${COUNT} IKE_SA+CHILD_SA setups (PSK, ECP256, AES-GCM-128), ${WINDOW} in flight, same generator (our engine) for both responders`,
+  `\nIKE benchmark: ${COUNT} IKE_SA+CHILD_SA setups (PSK, ECP256, AES-GCM-128), ${WINDOW} in flight, same ` +
+    `generator (our engine) for both responders`,
 );
 console.log(
-  `  ${'responder'.padEnd(22)}${'setups/s'.padStart(10)}${'done'.padStart(8)}${'failed'.padStart(8)}${'CPU ms/SA'.padStart(12)}${'RSS KiB/SA'.padStart(14)}`,
+  `  ${'responder'.padEnd(22)}${'setups/s'.padStart(10)}${'done'.padStart(8)}${'failed'.padStart(8)}` +
+    `${'CPU ms/SA'.padStart(12)}${'RSS KiB/SA'.padStart(14)}`,
 );
 console.log(row('strongSwan charon', charon));
 console.log(row('ours (agent)', ours));
 console.log(
-  `  ratio ours/charon: setups/s ${(rate(ours) / rate(charon)).toFixed(2)}, memory per SA ${(ours.rssKiB / Math.max(1, ours.established) / (charon.rssKiB / Math.max(1, charon.established))).toFixed(2)}`,
+  `  ratio ours/charon: setups/s ${(rate(ours) / rate(charon)).toFixed(2)}, memory per SA ` +
+    `${(ours.rssKiB / Math.max(1, ours.established) / (charon.rssKiB / Math.max(1, charon.established))).toFixed(2)}`,
 );
 console.log(
-  '  both install each CHILD_SA into their userspace ESP (charon: kernel-libipsec; ours: the userspace data plane, as this kernel has no ESP).',
+  '  both install each CHILD_SA into their userspace ESP (charon: kernel-libipsec; ours: the userspace data ' +
+    'plane, as this kernel has no ESP).',
 );
 process.exit(0);

@@ -130,10 +130,12 @@ try {
   );
   console.log(`  updates received            ${updates} (${(updates / seconds).toFixed(2)}/s)`);
   console.log(
-    `  WebSocket bytes per update  ${Math.round(bytes / Math.max(1, updates)).toLocaleString('en-US')} B (${(bytes / seconds / 1024).toFixed(0)} KiB/s)`,
+    `  WebSocket bytes per update  ${Math.round(bytes / Math.max(1, updates)).toLocaleString('en-US')} B (` +
+      `${(bytes / seconds / 1024).toFixed(0)} KiB/s)`,
   );
   console.log(
-    `  main-thread busy per update ${(busyMs / Math.max(1, updates)).toFixed(1)} ms (of which script ${(scriptMs / Math.max(1, updates)).toFixed(1)} ms)`,
+    `  main-thread busy per update ${(busyMs / Math.max(1, updates)).toFixed(1)} ms (of which script ` +
+      `${(scriptMs / Math.max(1, updates)).toFixed(1)} ms)`,
   );
   console.log(`  main-thread busy share      ${((busyMs / (seconds * 1000)) * 100).toFixed(1)} %`);
   console.log(`  JS heap used                ${((after.JSHeapUsedSize ?? 0) / 1048576).toFixed(1)} MiB`);

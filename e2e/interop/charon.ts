@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { sh } from './netns.ts';
 
 const PLUGINS =
-  'random nonce aes des sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici updown';
+  'random nonce aes des sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 ' +
+  'pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici updown';
 
 export class Charon {
   readonly dir = mkdtempSync(join(tmpdir(), 'charon-'));

@@ -212,32 +212,37 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect(peers[0]['dynamic-address']).toBe('10.99.0.5');
   }, 60_000);
 
-  it('mode config address-pool: charon road warrior (vips = 0.0.0.0) gets the first address of our IP > Pool; released when it leaves, leased again on return', async () => {
-    charon.load(charonConf({ vip: true, conn: '' }));
-    await agent.add('ip/pool', { name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' });
-    const pools = (await agent.rest('GET', 'ip/pool')).json as any[];
-    expect(pools).toEqual([expect.objectContaining({ name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' })]);
-    await agent.add('ip/ipsec/mode-config', {
-      name: 'rw',
-      'address-pool': 'ike2-pool',
-      'address-prefix-length': '32',
-      'system-dns': 'no',
-      'split-include': `${hosts.a.lan}/32`,
-    });
-    await configureAgent({ passive: true, identity: { 'mode-config': 'rw' }, dst: '10.99.0.0/24' });
-    const sas = await bringUp(true);
-    expect(sas).toMatch(/\[10\.99\.0\.20\]/);
-    expect(sas).toMatch(/local\s+10\.99\.0\.20\/32\s+remote\s+10\.1\.0\.1\/32/);
-    expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
-    await logged(/leased 10\.99\.0\.20 from pool ike2-pool/);
-    charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10']);
-    await until('our Active Peers to empty', async () => ((await ourPeers()).length === 0 ? true : undefined));
-    await logged(/pool lease 10\.99\.0\.20 released/);
-    // Back again: the released address is the first free one.
-    const again = await bringUp(true);
-    expect(again).toMatch(/\[10\.99\.0\.20\]/);
-    expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
-  }, 90_000);
+  it(
+    'mode config address-pool: charon road warrior (vips = 0.0.0.0) gets the first address of our IP > Pool; ' +
+      'released when it leaves, leased again on return',
+    async () => {
+      charon.load(charonConf({ vip: true, conn: '' }));
+      await agent.add('ip/pool', { name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' });
+      const pools = (await agent.rest('GET', 'ip/pool')).json as any[];
+      expect(pools).toEqual([expect.objectContaining({ name: 'ike2-pool', ranges: '10.99.0.20-10.99.0.30' })]);
+      await agent.add('ip/ipsec/mode-config', {
+        name: 'rw',
+        'address-pool': 'ike2-pool',
+        'address-prefix-length': '32',
+        'system-dns': 'no',
+        'split-include': `${hosts.a.lan}/32`,
+      });
+      await configureAgent({ passive: true, identity: { 'mode-config': 'rw' }, dst: '10.99.0.0/24' });
+      const sas = await bringUp(true);
+      expect(sas).toMatch(/\[10\.99\.0\.20\]/);
+      expect(sas).toMatch(/local\s+10\.99\.0\.20\/32\s+remote\s+10\.1\.0\.1\/32/);
+      expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
+      await logged(/leased 10\.99\.0\.20 from pool ike2-pool/);
+      charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10']);
+      await until('our Active Peers to empty', async () => ((await ourPeers()).length === 0 ? true : undefined));
+      await logged(/pool lease 10\.99\.0\.20 released/);
+      // Back again: the released address is the first free one.
+      const again = await bringUp(true);
+      expect(again).toMatch(/\[10\.99\.0\.20\]/);
+      expect((await ourPeers())[0]['dynamic-address']).toBe('10.99.0.20');
+    },
+    90_000,
+  );
 
   it("mode config as client: we (request-only) get a virtual IP and DNS from charon's pool", async () => {
     charon.load(
@@ -255,80 +260,85 @@ describe.skipIf(skip)('IKEv2 interop with strongSwan: SA lifecycle', () => {
     expect((await ourPeers())[0]['dynamic-address']).toBe('10.88.0.9');
   }, 60_000);
 
-  it('generate-policy: charon road warrior (vips, remote_ts 0.0.0.0/0) gets a policy from our template; REST shows it dynamic+active until charon terminates', async () => {
-    charon.load(charonConf({ vip: true, remoteTs: '0.0.0.0/0' }));
-    await agent.add('ip/ipsec/profile', {
-      name: 'interop',
-      'enc-algorithm': 'aes-128',
-      'hash-algorithm': 'sha256',
-      'dh-group': 'modp2048',
-    });
-    await agent.add('ip/ipsec/proposal', {
-      name: 'interop',
-      'enc-algorithms': 'aes-128-cbc',
-      'auth-algorithms': 'sha256',
-      'pfs-group': 'modp2048',
-    });
-    await agent.add('ip/ipsec/mode-config', {
-      name: 'rw',
-      responder: 'yes',
-      address: '10.99.0.5',
-      'system-dns': 'no',
-      'split-include': '10.1.0.0/16',
-    });
-    await agent.add('ip/ipsec/policy/group', { name: 'rw-tpl' });
-    await agent.add('ip/ipsec/policy', {
-      template: 'yes',
-      group: 'rw-tpl',
-      'src-address': '10.1.0.0/16',
-      'dst-address': '10.99.0.0/24',
-      protocol: 'all',
-      proposal: 'interop',
-      level: 'unique',
-    });
-    await agent.add('ip/ipsec/peer', {
-      name: 'rw',
-      address: '0.0.0.0/0',
-      'exchange-mode': 'ike2',
-      profile: 'interop',
-      passive: 'yes',
-    });
-    await agent.add('ip/ipsec/identity', {
-      peer: 'rw',
-      secret: PSK,
-      'generate-policy': 'port-strict',
-      'mode-config': 'rw',
-      'policy-template-group': 'rw-tpl',
-    });
-    const sas = await bringUp(true);
-    expect(sas).toMatch(/local\s+10\.99\.0\.5\/32\s+remote\s+10\.1\.0\.0\/16/);
-    const dynamic = await until('the generated policy over REST', async () => {
-      const rows = (await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[];
-      return rows.length === 1 ? rows : undefined;
-    });
-    expect(dynamic[0]).toMatchObject({
-      dynamic: 'true',
-      active: 'true',
-      'ph2-state': 'established',
-      'ph2-count': '1',
-      'src-address': '10.1.0.0/16',
-      'dst-address': '10.99.0.5/32',
-      level: 'unique',
-      tunnel: 'true',
-      'sa-src-address': hosts.a.addr,
-      'sa-dst-address': hosts.b.addr,
-    });
-    expect(dynamic[0]['.id']).toMatch(/^\*4000/);
-    const patch = await agent.rest('PATCH', `ip/ipsec/policy/${dynamic[0]['.id']}`, { level: 'require' });
-    expect(patch.status).toBe(400);
-    expect(charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10'])).toMatch(
-      /terminate completed successfully/,
-    );
-    await until(
-      'the generated policy to go',
-      async () => ((await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[]).length === 0 || undefined,
-    );
-  }, 60_000);
+  it(
+    'generate-policy: charon road warrior (vips, remote_ts 0.0.0.0/0) gets a policy from our template; REST ' +
+      'shows it dynamic+active until charon terminates',
+    async () => {
+      charon.load(charonConf({ vip: true, remoteTs: '0.0.0.0/0' }));
+      await agent.add('ip/ipsec/profile', {
+        name: 'interop',
+        'enc-algorithm': 'aes-128',
+        'hash-algorithm': 'sha256',
+        'dh-group': 'modp2048',
+      });
+      await agent.add('ip/ipsec/proposal', {
+        name: 'interop',
+        'enc-algorithms': 'aes-128-cbc',
+        'auth-algorithms': 'sha256',
+        'pfs-group': 'modp2048',
+      });
+      await agent.add('ip/ipsec/mode-config', {
+        name: 'rw',
+        responder: 'yes',
+        address: '10.99.0.5',
+        'system-dns': 'no',
+        'split-include': '10.1.0.0/16',
+      });
+      await agent.add('ip/ipsec/policy/group', { name: 'rw-tpl' });
+      await agent.add('ip/ipsec/policy', {
+        template: 'yes',
+        group: 'rw-tpl',
+        'src-address': '10.1.0.0/16',
+        'dst-address': '10.99.0.0/24',
+        protocol: 'all',
+        proposal: 'interop',
+        level: 'unique',
+      });
+      await agent.add('ip/ipsec/peer', {
+        name: 'rw',
+        address: '0.0.0.0/0',
+        'exchange-mode': 'ike2',
+        profile: 'interop',
+        passive: 'yes',
+      });
+      await agent.add('ip/ipsec/identity', {
+        peer: 'rw',
+        secret: PSK,
+        'generate-policy': 'port-strict',
+        'mode-config': 'rw',
+        'policy-template-group': 'rw-tpl',
+      });
+      const sas = await bringUp(true);
+      expect(sas).toMatch(/local\s+10\.99\.0\.5\/32\s+remote\s+10\.1\.0\.0\/16/);
+      const dynamic = await until('the generated policy over REST', async () => {
+        const rows = (await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[];
+        return rows.length === 1 ? rows : undefined;
+      });
+      expect(dynamic[0]).toMatchObject({
+        dynamic: 'true',
+        active: 'true',
+        'ph2-state': 'established',
+        'ph2-count': '1',
+        'src-address': '10.1.0.0/16',
+        'dst-address': '10.99.0.5/32',
+        level: 'unique',
+        tunnel: 'true',
+        'sa-src-address': hosts.a.addr,
+        'sa-dst-address': hosts.b.addr,
+      });
+      expect(dynamic[0]['.id']).toMatch(/^\*4000/);
+      const patch = await agent.rest('PATCH', `ip/ipsec/policy/${dynamic[0]['.id']}`, { level: 'require' });
+      expect(patch.status).toBe(400);
+      expect(charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10'])).toMatch(
+        /terminate completed successfully/,
+      );
+      await until(
+        'the generated policy to go',
+        async () => ((await agent.rest('GET', 'ip/ipsec/policy?dynamic=true')).json as any[]).length === 0 || undefined,
+      );
+    },
+    60_000,
+  );
 
   it('no template fits: TS_UNACCEPTABLE for charon, our log names the group; identities chosen by remote-id', async () => {
     charon.load(charonConf({ vip: true, remoteTs: '172.16.0.0/24' }));

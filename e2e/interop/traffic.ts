@@ -34,12 +34,14 @@ const srv = net.createServer((s) => {
 srv.listen(Number(port), addr, () => console.log('listening'));
 `;
 
-const SENDER = `
+const SENDER =
+  `
 const net = require('node:net'); const { createHash, randomBytes } = require('node:crypto');
 const [addr, port, total] = process.argv.slice(1);
 const h = createHash('sha256'); let left = Number(total); const t0 = Date.now();
 const s = net.connect(Number(port), addr, () => {
-  const pump = () => { while (left > 0) { const c = randomBytes(Math.min(65536, left)); left -= c.length; h.update(c); if (!s.write(c)) return s.once('drain', pump); } s.end(); };
+  const pump = () => { while (left > 0) { const c = randomBytes(Math.min(65536, left)); left -= c.length; ` +
+  `h.update(c); if (!s.write(c)) return s.once('drain', pump); } s.end(); };
   pump();
 });
 s.on('close', () => console.log(JSON.stringify({ sha256: h.digest('hex'), ms: Date.now() - t0 })));
@@ -110,14 +112,17 @@ export async function tcpTransfer(
 
 // A minimal DNS server (UDP, one A record for every name asked) and a lookup through a given server from a given
 // source address: a client that received a DNS server by mode config resolves through the tunnel with it.
-const DNS_SERVER = `
+const DNS_SERVER =
+  `
 const dgram = require('node:dgram');
 const [addr, answer] = process.argv.slice(1);
 const s = dgram.createSocket('udp4');
 s.on('message', (q, r) => {
   let i = 12; while (q[i] !== 0) i += q[i] + 1; const qEnd = i + 5;
-  const head = Buffer.from(q.subarray(0, 12)); head.writeUInt16BE(0x8180, 2); head.writeUInt16BE(1, 4); head.writeUInt16BE(1, 6); head.writeUInt16BE(0, 8); head.writeUInt16BE(0, 10);
-  const rr = Buffer.alloc(16); rr.writeUInt16BE(0xc00c, 0); rr.writeUInt16BE(1, 2); rr.writeUInt16BE(1, 4); rr.writeUInt32BE(60, 6); rr.writeUInt16BE(4, 10);
+  const head = Buffer.from(q.subarray(0, 12)); head.writeUInt16BE(0x8180, 2); head.writeUInt16BE(1, 4); ` +
+  `head.writeUInt16BE(1, 6); head.writeUInt16BE(0, 8); head.writeUInt16BE(0, 10);
+  const rr = Buffer.alloc(16); rr.writeUInt16BE(0xc00c, 0); rr.writeUInt16BE(1, 2); rr.writeUInt16BE(1, 4); ` +
+  `rr.writeUInt32BE(60, 6); rr.writeUInt16BE(4, 10);
   answer.split('.').forEach((o, k) => (rr[12 + k] = Number(o)));
   s.send(Buffer.concat([head, q.subarray(12, qEnd), rr]), r.port, r.address);
   console.log('query from ' + r.address);

@@ -152,7 +152,8 @@ async function expectReadOnlyDialog(page: import('@playwright/test').Page): Prom
     const enabled = await dlg.evaluate((d) =>
       Array.from(
         d.querySelectorAll<HTMLElement>(
-          '.MuiDialogContent-root input, .MuiDialogContent-root textarea, .MuiDialogContent-root [role="combobox"], .MuiDialogContent-root button',
+          '.MuiDialogContent-root input, .MuiDialogContent-root textarea, .MuiDialogContent-root ' +
+            '[role="combobox"], .MuiDialogContent-root button',
         ),
       )
         .filter(

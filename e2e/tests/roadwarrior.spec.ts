@@ -196,129 +196,150 @@ async function throughTunnel(c: RoadWarriorClient, vip: string): Promise<void> {
 
 // ------------------------------------------------------------------------------------ the test
 
-test('wizard in the browser -> downloaded Linux profiles -> strongSwan road warriors (certificate, EAP) reach the split network; Active Peers shows both', async ({
-  page,
-}) => {
-  test.setTimeout(240_000);
-  const files: Record<string, Buffer> = {};
+test(
+  'wizard in the browser -> downloaded Linux profiles -> strongSwan road warriors (certificate, EAP) reach the ' +
+    'split network; Active Peers shows both',
+  async ({ page }) => {
+    test.setTimeout(240_000);
+    const files: Record<string, Buffer> = {};
 
-  await login(page, running, AGENT_ADMIN);
+    await login(page, running, AGENT_ADMIN);
 
-  await test.step('wizard run 1: client certificate "alice", Linux profile, CA and .p12 downloaded', async () => {
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Road Warrior' }).click();
-    await expect(heading(page)).toHaveText('1. Authentication');
-    const w = wizard(page);
-    await w.getByRole('radio', { name: /Client certificates/ }).check();
-    await w.getByRole('textbox', { name: 'Certificate 1' }).fill(CERT.client);
-    await w.getByLabel('Export passphrase', { exact: true }).fill(CERT.passphrase);
-    await serverToReview(page, CERT.setup, CERT.pool);
-    await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText(
-      'auth-method=digital-signature',
-    );
-    await finish(page, CERT.setup);
-    for (const f of [
-      `${CERT.setup}-ca.crt`,
-      `${CERT.setup}-${CERT.client}.p12`,
-      `${CERT.setup}-${CERT.client}.swanctl.conf`,
-    ])
-      files[f] = await download(page, f);
-  });
-
-  await test.step('wizard run 2: EAP-MSCHAPv2 user "bob", a second passive peer beside "rw" (same phase 1 algorithms: no warning)', async () => {
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Road Warrior' }).click();
-    await expect(heading(page)).toHaveText('1. Authentication');
-    const w = wizard(page);
-    await w.getByRole('radio', { name: /Username and password/ }).check();
-    await w.getByRole('textbox', { name: 'User 1 name' }).fill(EAP.user);
-    await w.getByLabel('User 1 password', { exact: true }).fill(EAP.password);
-    await serverToReview(page, EAP.setup, EAP.pool);
-    await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText('auth-method=eap-radius');
-    // Two passive peers for every address with the same phase 1 algorithms: only this setup uses EAP, so at
-    // IKE_AUTH the engine moves EAP clients (no AUTH payload) to it and the review has nothing to warn about.
-    await expect(w.getByTestId('wizard-object').first()).toBeVisible();
-    await expect(
-      w.getByTestId('wizard-warning').filter({ hasText: `peer "${CERT.setup}" also answers IKEv2` }),
-    ).toHaveCount(0);
-    await finish(page, EAP.setup);
-    for (const f of [`${EAP.setup}-ca.crt`, `${EAP.setup}-${EAP.user}.swanctl.conf`])
-      files[f] = await download(page, f);
-  });
-
-  await test.step('certificate road warrior: the downloaded swanctl.conf, CA and .p12 in charon; pool address, DNS, split network', async () => {
-    const conf = files[`${CERT.setup}-${CERT.client}.swanctl.conf`]!.toString();
-    expect(conf).toMatch(new RegExp(`remote_addrs = ${SERVER}`));
-    expect(conf).toMatch(/auth = pubkey/);
-    // The profile leaves the .p12's passphrase for the user to fill in; so do we.
-    expect(conf).toContain('secret = "<passphrase of the .p12 file>"');
-    const c = new RoadWarriorClient(net.clients[0]!);
-    clients.push(c);
-    const filled = conf.replace('<passphrase of the .p12 file>', CERT.passphrase);
-    expect(installProfile(c, filled, files)).toEqual([
-      `${CERT.setup}-ca.crt -> x509ca`,
-      `${CERT.setup}-${CERT.client}.p12 -> pkcs12`,
-    ]);
-    const vip = await connect(c, filled, CERT);
-    expect(c.log()).toMatch(new RegExp(`authentication of '${SERVER.replace(/\./g, '\\.')}' with RSA\\S* successful`));
-    await throughTunnel(c, vip);
-  });
-
-  await test.step('EAP-MSCHAPv2 road warrior: the downloaded swanctl.conf and CA, user name and password; pool address, DNS, split network', async () => {
-    const conf = files[`${EAP.setup}-${EAP.user}.swanctl.conf`]!.toString();
-    expect(conf).toMatch(/auth = eap-mschapv2/);
-    expect(conf).toContain(`secret = "<password of ${EAP.user}>"`);
-    expect(conf).not.toContain(EAP.password);
-    const c = new RoadWarriorClient(net.clients[1]!, { eap: true });
-    clients.push(c);
-    const filled = conf.replace(`<password of ${EAP.user}>`, EAP.password);
-    expect(installProfile(c, filled, files)).toEqual([`${EAP.setup}-ca.crt -> x509ca`]);
-    const vip = await connect(c, filled, EAP);
-    expect(c.log()).toMatch(/EAP method EAP_MSCHAPV2 succeeded, MSK established/);
-    await throughTunnel(c, vip);
-  });
-
-  await test.step('IPsec > Active Peers in the browser: both road warriors with their dynamic addresses', async () => {
-    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'IPsec' }).click();
-    // the two wizard setups: passive peers answering every address
-    await openTab(page, 'Peers');
-    for (const name of [CERT.setup, EAP.setup])
-      await expect(cell(rowWhere(page, 'name', name), 'address')).toHaveText('0.0.0.0/0');
-    await openTab(page, 'Active Peers');
-    await expect(rows(page)).toHaveCount(2);
-    const cert = rowWhere(page, 'remote-address', net.clients[0]!.addr);
-    const eap = rowWhere(page, 'remote-address', net.clients[1]!.addr);
-    await expect(cell(cert, 'dynamic-address')).toHaveText(CERT.first);
-    await expect(cell(eap, 'dynamic-address')).toHaveText(EAP.first);
-    await expect(cell(cert, 'state')).toHaveText('established');
-    await expect(cell(eap, 'state')).toHaveText('established');
-    // ID: who each authenticated as (the certificate's identity; the EAP user)
-    await expect(cell(cert, 'remote-id')).toHaveText(`fqdn:${CERT.client}`);
-    await expect(cell(eap, 'remote-id')).toHaveText(EAP.user);
-    // and each reached its own wizard setup's peer (the same fact over REST: the peer is not a column)
-    const peers = (await agent.process.rest('GET', 'ip/ipsec/active-peers')).json as Record<string, string>[];
-    expect(peers.map((p) => [p['remote-address'], p.peer, p['dynamic-address']]).sort()).toEqual([
-      [net.clients[0]!.addr, CERT.setup, CERT.first],
-      [net.clients[1]!.addr, EAP.setup, EAP.first],
-    ]);
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.mouse.move(1, 1);
-    await ipsecWindow(page).screenshot({
-      path: join(SCREENSHOTS, 'roadwarrior-active-peers.png'),
-      animations: 'disabled',
+    await test.step('wizard run 1: client certificate "alice", Linux profile, CA and .p12 downloaded', async () => {
+      await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Road Warrior' }).click();
+      await expect(heading(page)).toHaveText('1. Authentication');
+      const w = wizard(page);
+      await w.getByRole('radio', { name: /Client certificates/ }).check();
+      await w.getByRole('textbox', { name: 'Certificate 1' }).fill(CERT.client);
+      await w.getByLabel('Export passphrase', { exact: true }).fill(CERT.passphrase);
+      await serverToReview(page, CERT.setup, CERT.pool);
+      await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText(
+        'auth-method=digital-signature',
+      );
+      await finish(page, CERT.setup);
+      for (const f of [
+        `${CERT.setup}-ca.crt`,
+        `${CERT.setup}-${CERT.client}.p12`,
+        `${CERT.setup}-${CERT.client}.swanctl.conf`,
+      ])
+        files[f] = await download(page, f);
     });
-  });
 
-  await test.step('Installed SAs and Statistics come from the running userspace data plane', async () => {
-    await openTab(page, 'Installed SAs');
-    await expect(rows(page)).toHaveCount(4); // in and out for each road warrior
-    await expect(ipsecWindow(page).getByTestId('dataplane')).toHaveText(/Data plane: userspace ESP \(ipsec0\)/);
-    await page.mouse.move(1, 1);
-    await ipsecWindow(page).screenshot({
-      path: join(SCREENSHOTS, 'roadwarrior-installed-sas.png'),
-      animations: 'disabled',
-    });
-    await openTab(page, 'Statistics');
-    await expect(ipsecWindow(page).getByTestId('statistics-dataplane')).toHaveText(
-      /userspace ESP on ipsec0 \(userspace ESP on ipsec0: XFRM policies work, ESP SAs refused/,
+    await test.step(
+      'wizard run 2: EAP-MSCHAPv2 user "bob", a second passive peer beside "rw" (same phase 1 algorithms: no ' +
+        'warning)',
+      async () => {
+        await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Road Warrior' }).click();
+        await expect(heading(page)).toHaveText('1. Authentication');
+        const w = wizard(page);
+        await w.getByRole('radio', { name: /Username and password/ }).check();
+        await w.getByRole('textbox', { name: 'User 1 name' }).fill(EAP.user);
+        await w.getByLabel('User 1 password', { exact: true }).fill(EAP.password);
+        await serverToReview(page, EAP.setup, EAP.pool);
+        await expect(w.getByRole('region', { name: 'IP > IPsec > Identities' })).toContainText(
+          'auth-method=eap-radius',
+        );
+        // Two passive peers for every address with the same phase 1 algorithms: only this setup uses EAP, so at
+        // IKE_AUTH the engine moves EAP clients (no AUTH payload) to it and the review has nothing to warn about.
+        await expect(w.getByTestId('wizard-object').first()).toBeVisible();
+        await expect(
+          w.getByTestId('wizard-warning').filter({ hasText: `peer "${CERT.setup}" also answers IKEv2` }),
+        ).toHaveCount(0);
+        await finish(page, EAP.setup);
+        for (const f of [`${EAP.setup}-ca.crt`, `${EAP.setup}-${EAP.user}.swanctl.conf`])
+          files[f] = await download(page, f);
+      },
     );
-  });
-});
+
+    await test.step(
+      'certificate road warrior: the downloaded swanctl.conf, CA and .p12 in charon; pool address, DNS, split ' +
+        'network',
+      async () => {
+        const conf = files[`${CERT.setup}-${CERT.client}.swanctl.conf`]!.toString();
+        expect(conf).toMatch(new RegExp(`remote_addrs = ${SERVER}`));
+        expect(conf).toMatch(/auth = pubkey/);
+        // The profile leaves the .p12's passphrase for the user to fill in; so do we.
+        expect(conf).toContain('secret = "<passphrase of the .p12 file>"');
+        const c = new RoadWarriorClient(net.clients[0]!);
+        clients.push(c);
+        const filled = conf.replace('<passphrase of the .p12 file>', CERT.passphrase);
+        expect(installProfile(c, filled, files)).toEqual([
+          `${CERT.setup}-ca.crt -> x509ca`,
+          `${CERT.setup}-${CERT.client}.p12 -> pkcs12`,
+        ]);
+        const vip = await connect(c, filled, CERT);
+        expect(c.log()).toMatch(
+          new RegExp(`authentication of '${SERVER.replace(/\./g, '\\.')}' with RSA\\S* successful`),
+        );
+        await throughTunnel(c, vip);
+      },
+    );
+
+    await test.step(
+      'EAP-MSCHAPv2 road warrior: the downloaded swanctl.conf and CA, user name and password; pool address, DNS, ' +
+        'split network',
+      async () => {
+        const conf = files[`${EAP.setup}-${EAP.user}.swanctl.conf`]!.toString();
+        expect(conf).toMatch(/auth = eap-mschapv2/);
+        expect(conf).toContain(`secret = "<password of ${EAP.user}>"`);
+        expect(conf).not.toContain(EAP.password);
+        const c = new RoadWarriorClient(net.clients[1]!, { eap: true });
+        clients.push(c);
+        const filled = conf.replace(`<password of ${EAP.user}>`, EAP.password);
+        expect(installProfile(c, filled, files)).toEqual([`${EAP.setup}-ca.crt -> x509ca`]);
+        const vip = await connect(c, filled, EAP);
+        expect(c.log()).toMatch(/EAP method EAP_MSCHAPV2 succeeded, MSK established/);
+        await throughTunnel(c, vip);
+      },
+    );
+
+    await test.step(
+      'IPsec > Active Peers in the browser: ' + 'both road warriors with their dynamic addresses',
+      async () => {
+        await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'IPsec' }).click();
+        // the two wizard setups: passive peers answering every address
+        await openTab(page, 'Peers');
+        for (const name of [CERT.setup, EAP.setup])
+          await expect(cell(rowWhere(page, 'name', name), 'address')).toHaveText('0.0.0.0/0');
+        await openTab(page, 'Active Peers');
+        await expect(rows(page)).toHaveCount(2);
+        const cert = rowWhere(page, 'remote-address', net.clients[0]!.addr);
+        const eap = rowWhere(page, 'remote-address', net.clients[1]!.addr);
+        await expect(cell(cert, 'dynamic-address')).toHaveText(CERT.first);
+        await expect(cell(eap, 'dynamic-address')).toHaveText(EAP.first);
+        await expect(cell(cert, 'state')).toHaveText('established');
+        await expect(cell(eap, 'state')).toHaveText('established');
+        // ID: who each authenticated as (the certificate's identity; the EAP user)
+        await expect(cell(cert, 'remote-id')).toHaveText(`fqdn:${CERT.client}`);
+        await expect(cell(eap, 'remote-id')).toHaveText(EAP.user);
+        // and each reached its own wizard setup's peer (the same fact over REST: the peer is not a column)
+        const peers = (await agent.process.rest('GET', 'ip/ipsec/active-peers')).json as Record<string, string>[];
+        expect(peers.map((p) => [p['remote-address'], p.peer, p['dynamic-address']]).sort()).toEqual([
+          [net.clients[0]!.addr, CERT.setup, CERT.first],
+          [net.clients[1]!.addr, EAP.setup, EAP.first],
+        ]);
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.mouse.move(1, 1);
+        await ipsecWindow(page).screenshot({
+          path: join(SCREENSHOTS, 'roadwarrior-active-peers.png'),
+          animations: 'disabled',
+        });
+      },
+    );
+
+    await test.step('Installed SAs and Statistics come from the running userspace data plane', async () => {
+      await openTab(page, 'Installed SAs');
+      await expect(rows(page)).toHaveCount(4); // in and out for each road warrior
+      await expect(ipsecWindow(page).getByTestId('dataplane')).toHaveText(/Data plane: userspace ESP \(ipsec0\)/);
+      await page.mouse.move(1, 1);
+      await ipsecWindow(page).screenshot({
+        path: join(SCREENSHOTS, 'roadwarrior-installed-sas.png'),
+        animations: 'disabled',
+      });
+      await openTab(page, 'Statistics');
+      await expect(ipsecWindow(page).getByTestId('statistics-dataplane')).toHaveText(
+        /userspace ESP on ipsec0 \(userspace ESP on ipsec0: XFRM policies work, ESP SAs refused/,
+      );
+    });
+  },
+);

@@ -27,7 +27,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(
-    'usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key FILE] [--ike-ports 500,4500 | --no-ike] [--dataplane auto|kernel|userspace|off]',
+    'usage: ipsec-agent [--listen ADDR[:PORT]|unix:PATH] [--data DIR] [--web DIR] [--tls-cert FILE --tls-key ' +
+      'FILE] [--ike-ports 500,4500 | --no-ike] [--dataplane auto|kernel|userspace|off]',
   );
   process.exit(0);
 }

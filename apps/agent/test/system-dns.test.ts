@@ -5,7 +5,8 @@ import { systemDnsServers } from '../src/ike/ike-service.ts';
 describe('systemDnsServers', () => {
   it('takes the nameserver lines, skipping loopback stubs (systemd-resolved, dnsmasq on ::1)', () => {
     const conf =
-      '# generated\nnameserver 127.0.0.53\nnameserver 192.0.2.53\n  nameserver 2001:db8::53 \nnameserver ::1\nsearch example.net\noptions edns0\n';
+      '# generated\nnameserver 127.0.0.53\nnameserver 192.0.2.53\n  nameserver 2001:db8::53 \nnameserver ::1\n' +
+      'search example.net\noptions edns0\n';
     expect(systemDnsServers(conf)).toEqual(['192.0.2.53', '2001:db8::53']);
   });
 

@@ -110,7 +110,9 @@ async function loadIntoCharon(
   writeFileSync(
     join(d, 'strongswan.conf'),
     `charon {
-  load = random nonce aes des rc2 sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 pkcs7 pkcs8 pkcs12 x509 pubkey constraints revocation eap-mschapv2 eap-identity kernel-netlink socket-default vici
+  load = random nonce aes des rc2 sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem ` +
+      `pkcs1 pkcs7 pkcs8 pkcs12 x509 pubkey constraints revocation eap-mschapv2 eap-identity kernel-netlink ` +
+      `socket-default vici
   plugins { vici { socket = unix://${run}/charon.vici } }
   filelog { log { path = ${d}/charon.log
                   default = 1 } }

@@ -107,8 +107,12 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       hi: 0x87654321,
       lo: 0,
       iv: '4956ed7e3b244cfe',
-      pt: '45000048699a000080114db7c0a80102c0a801010a9bf15638d301000001000000000000045f736970045f756470037369700963796265726369747902646b000021000101020201',
-      ct: 'fecf537e729d5b07dc30df528dd22b768d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d15b21e1884f5ff6247aeabb786b93bce61bc17d768fd9732',
+      pt:
+        '45000048699a000080114db7c0a80102c0a801010a9bf15638d301000001000000000000045f736970045f756470037369700963' +
+        '796265726369747902646b000021000101020201',
+      ct:
+        'fecf537e729d5b07dc30df528dd22b768d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d15b21e18' +
+        '84f5ff6247aeabb786b93bce61bc17d768fd9732',
       tag: '459018148f6cbe722fd04796562dfdb4',
     },
     {
@@ -137,8 +141,12 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       hi: 0,
       lo: 1,
       iv: '0000000000000000',
-      pt: '4500003c99c500008001cb7a40679318010101010800075c020044006162636465666768696a6b6c6d6e6f707172737475767761626364656667686901020201',
-      ct: '4688daf2f973a392732909c331d56d60f694abaa414b5e7ff5fdcdfff5e9a284456476492719ffb64de7d9dca1e1d894bc3bd57873ed4d181d19d4d5c8c18af3',
+      pt:
+        '4500003c99c500008001cb7a40679318010101010800075c020044006162636465666768696a6b6c6d6e6f707172737475767761' +
+        '626364656667686901020201',
+      ct:
+        '4688daf2f973a392732909c331d56d60f694abaa414b5e7ff5fdcdfff5e9a284456476492719ffb64de7d9dca1e1d894bc3bd578' +
+        '73ed4d181d19d4d5c8c18af3',
       tag: 'f821d496eeb096e98ad2b69e4799c71d',
     },
     {
@@ -191,7 +199,9 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       iv: 'e96e8c08ab465763fd098d45dd3ff893',
       payload:
         '08000ebda70a00008e9c083db95b070008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
-      msg: '0000432100000001e96e8c08ab465763fd098d45dd3ff893f663c25d325c18c6a9453e194e120849a4870b66cc6b9965330013b4898dc856a4699e523a55db080b59ec3a8e4b7e52775b07d1db34ed9c538ab50c551b874aa269add047ad2d5913ac19b7cfbad4a6',
+      msg:
+        '0000432100000001e96e8c08ab465763fd098d45dd3ff893f663c25d325c18c6a9453e194e120849a4870b66cc6b9965330013b4' +
+        '898dc856a4699e523a55db080b59ec3a8e4b7e52775b07d1db34ed9c538ab50c551b874aa269add047ad2d5913ac19b7cfbad4a6',
     },
     {
       key: '90d382b410eeba7ad938c46cec1a82bf',
@@ -207,8 +217,12 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       nh: 4,
       iv: 'f4e765244f6407adf13dc1380f673f37',
       payload:
-        '45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100b49c083d02a2040008090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
-      msg: '0000876500000002f4e765244f6407adf13dc1380f673f37773b5241a4c449225e4f3ce5ed611b0c237ca96cf74a93013c1b0ea1a0cf70f8e4ecaec78ac53aad7a0f022b859243c647752e94a859352b8a4d4d2decd136e5c177f132ad3fbfb2201ac9904c74ee0a109e0ca1e4dfe9d5a100b842f1c22f0d',
+        '45000054090400004001f988c0a87b03c0a87bc808009f76a90a0100b49c083d02a2040008090a0b0c0d0e0f10111213141516' +
+        '1718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+      msg:
+        '0000876500000002f4e765244f6407adf13dc1380f673f37773b5241a4c449225e4f3ce5ed611b0c237ca96cf74a93013c1b0ea1' +
+        'a0cf70f8e4ecaec78ac53aad7a0f022b859243c647752e94a859352b8a4d4d2decd136e5c177f132ad3fbfb2201ac9904c74ee0a' +
+        '109e0ca1e4dfe9d5a100b842f1c22f0d',
     },
     {
       key: '0123456789abcdef0123456789abcdef',
@@ -216,8 +230,11 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
       nh: 4,
       iv: '85d47224b5f3dd5d2101d4ea8dffab22',
       payload:
-        '45000044090c00004001f990c0a87b03c0a87bc80800d63caa0a0200c69c083da3de0300ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
-      msg: '000087650000000585d47224b5f3dd5d2101d4ea8dffab2215b92683819596a8047232cc00f7048fe45318e11f8a0f62ede3c3fc61203bb50f980a08c9843fd3a1b06d5c07ff9639b7eb7dfb3512e5de435e7207ed971ef3d2726d9b5ef6affc6d17a0decbb13892',
+        '45000044090c00004001f990c0a87b03c0a87bc80800d63caa0a0200c69c083da3de0300ffffffffffffffffffffffffffffff' +
+        'ffffffffffffffffffffffffffffffffff',
+      msg:
+        '000087650000000585d47224b5f3dd5d2101d4ea8dffab2215b92683819596a8047232cc00f7048fe45318e11f8a0f62ede3c3fc' +
+        '61203bb50f980a08c9843fd3a1b06d5c07ff9639b7eb7dfb3512e5de435e7207ed971ef3d2726d9b5ef6affc6d17a0decbb13892',
     },
   ];
   RFC3602.forEach((v, i) => {
@@ -365,32 +382,36 @@ describe('tunnel and transport mode, all supported algorithms', () => {
 
 describe('tamper, replay and unknown SPI statistics', () => {
   for (const [enc, integ] of SUPPORTED.filter(([, h]) => h !== 'sha512')) {
-    it(`${enc}${integ ? `+${integ}` : ''}: every flipped bit fails and counts in-state-protocol-errors (or in-no-states for the SPI)`, () => {
-      const tx = new EspSa(params(enc, integ));
-      const inner = ipv4(24);
-      const r = tunnelEncap(tx, inner);
-      if (!r.ok) throw new Error(r.reason);
-      const inb = new EspInbound();
-      inb.add(new EspSa(params(enc, integ)), 'tunnel');
-      let flips = 0;
-      for (let bit = 0; bit < r.packet.length * 8; bit++) {
-        const bad = Buffer.from(r.packet);
-        bad[bit >> 3]! ^= 1 << (bit & 7);
-        expect(inb.receive(bad).ok).toBe(false);
-        flips++;
-      }
-      expect(inb.stats['in-no-states']).toBe(32);
-      // Flipping the low bit of sequence number 1 gives 0, never valid: refused before the ICV as a sequence error.
-      expect(inb.stats['in-state-sequence-errors']).toBe(1);
-      expect(inb.stats['in-state-protocol-errors']).toBe(flips - 32 - 1);
-      // Failures did not move the window: the genuine packet still goes through, once.
-      expect(inb.receive(r.packet).ok).toBe(true);
-      expect(inb.receive(r.packet).ok).toBe(false);
-      expect(inb.stats['in-state-sequence-errors']).toBe(2);
-      const c = inb.sas.get(0x1000_0001)!.sa.counters;
-      expect(c).toEqual({ bytes: inner.length, packets: 1, replayDropped: 2, integrityFailed: flips - 32 - 1 });
-      expect(tx.counters).toEqual({ bytes: inner.length, packets: 1, replayDropped: 0, integrityFailed: 0 });
-    });
+    it(
+      `${enc}${integ ? `+${integ}` : ''}: every flipped bit fails and counts in-state-protocol-errors (or ` +
+        `in-no-states for the SPI)`,
+      () => {
+        const tx = new EspSa(params(enc, integ));
+        const inner = ipv4(24);
+        const r = tunnelEncap(tx, inner);
+        if (!r.ok) throw new Error(r.reason);
+        const inb = new EspInbound();
+        inb.add(new EspSa(params(enc, integ)), 'tunnel');
+        let flips = 0;
+        for (let bit = 0; bit < r.packet.length * 8; bit++) {
+          const bad = Buffer.from(r.packet);
+          bad[bit >> 3]! ^= 1 << (bit & 7);
+          expect(inb.receive(bad).ok).toBe(false);
+          flips++;
+        }
+        expect(inb.stats['in-no-states']).toBe(32);
+        // Flipping the low bit of sequence number 1 gives 0, never valid: refused before the ICV as a sequence error.
+        expect(inb.stats['in-state-sequence-errors']).toBe(1);
+        expect(inb.stats['in-state-protocol-errors']).toBe(flips - 32 - 1);
+        // Failures did not move the window: the genuine packet still goes through, once.
+        expect(inb.receive(r.packet).ok).toBe(true);
+        expect(inb.receive(r.packet).ok).toBe(false);
+        expect(inb.stats['in-state-sequence-errors']).toBe(2);
+        const c = inb.sas.get(0x1000_0001)!.sa.counters;
+        expect(c).toEqual({ bytes: inner.length, packets: 1, replayDropped: 2, integrityFailed: flips - 32 - 1 });
+        expect(tx.counters).toEqual({ bytes: inner.length, packets: 1, replayDropped: 0, integrityFailed: 0 });
+      },
+    );
   }
 
   it('replay: duplicates and packets older than the window count in-state-sequence-errors', () => {

@@ -102,16 +102,20 @@ describe.skipIf(!canRun)('kernel backend in a test namespace', () => {
 
     const text = ip('xfrm policy');
     expect(text).toContain(
-      'src 10.1.0.0/16 dst 10.2.0.0/24 \n\tdir out priority 1000 ptype main \n\ttmpl src 192.0.2.1 dst 198.51.100.7\n\t\tproto esp reqid 7 mode tunnel\n',
+      'src 10.1.0.0/16 dst 10.2.0.0/24 \n\tdir out priority 1000 ptype main \n\ttmpl src 192.0.2.1 dst ' +
+        '198.51.100.7\n\t\tproto esp reqid 7 mode tunnel\n',
     );
     expect(text).toContain(
-      'src 10.2.0.0/24 dst 10.1.0.0/16 \n\tdir in priority 1000 ptype main \n\ttmpl src 198.51.100.7 dst 192.0.2.1\n\t\tproto esp reqid 7 mode tunnel\n',
+      'src 10.2.0.0/24 dst 10.1.0.0/16 \n\tdir in priority 1000 ptype main \n\ttmpl src 198.51.100.7 dst ' +
+        '192.0.2.1\n\t\tproto esp reqid 7 mode tunnel\n',
     );
     expect(text).toContain(
-      'src 10.2.0.0/24 dst 10.1.0.0/16 \n\tdir fwd priority 1000 ptype main \n\ttmpl src 198.51.100.7 dst 192.0.2.1\n\t\tproto esp reqid 7 mode tunnel\n\t\tlevel use \n',
+      'src 10.2.0.0/24 dst 10.1.0.0/16 \n\tdir fwd priority 1000 ptype main \n\ttmpl src 198.51.100.7 dst ' +
+        '192.0.2.1\n\t\tproto esp reqid 7 mode tunnel\n\t\tlevel use \n',
     );
     expect(text).toContain(
-      'src 10.1.5.0/24 dst 10.3.0.9/32 proto tcp dport 443 \n\tdir out priority 1001 ptype main \n\ttmpl src 0.0.0.0 dst 0.0.0.0\n\t\tproto esp reqid 9 mode transport\n',
+      'src 10.1.5.0/24 dst 10.3.0.9/32 proto tcp dport 443 \n\tdir out priority 1001 ptype main \n\ttmpl src ' +
+        '0.0.0.0 dst 0.0.0.0\n\t\tproto esp reqid 9 mode transport\n',
     );
     expect(text).toContain('src 10.1.0.0/16 dst 10.4.0.0/16 \n\tdir out action block priority 1002 ptype main \n');
     expect(text.match(/^src /gm)?.length).toBe(5);
@@ -145,7 +149,8 @@ describe.skipIf(!canRun)('kernel backend in a test namespace', () => {
 
   it('reads policies that iproute2 installed (its encoder, our decoder)', async () => {
     ip(
-      'xfrm policy add src 2001:db8:1::/48 dst 2001:db8:2::/48 proto udp sport 500 dir in priority 77 tmpl src 2001:db8::2 dst 2001:db8::1 proto esp reqid 42 mode tunnel level use',
+      'xfrm policy add src 2001:db8:1::/48 dst 2001:db8:2::/48 proto udp sport 500 dir in priority 77 tmpl src ' +
+        '2001:db8::2 dst 2001:db8::1 proto esp reqid 42 mode tunnel level use',
     );
     const [p] = await dp.listPolicies();
     expect(p).toMatchObject({

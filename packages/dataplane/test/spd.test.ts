@@ -248,7 +248,8 @@ describe('Spd outbound lookup', () => {
     spd.lookupOutbound(p, byReqid());
     expect(out.counters).toMatchObject({ packets: 2, bytes: 2 * p.length });
     expect(out.counters.useTime).toBeGreaterThan(0);
-    expect(spd.remove({ selector: { src: '0.0.0.0/0', dst: '2.2.2.2/32', protocol: 0 }, dir: 'out' })).toBe(true); // same selector spelled differently
+    // same selector spelled differently
+    expect(spd.remove({ selector: { src: '0.0.0.0/0', dst: '2.2.2.2/32', protocol: 0 }, dir: 'out' })).toBe(true);
     expect(spd.lookupOutbound(p, byReqid()).verdict).toBe('no-policy');
     expect(spd.remove({ selector: { src: '0.0.0.0/0', dst: '2.2.2.2', protocol: 0 }, dir: 'out' })).toBe(false);
   });

@@ -652,7 +652,8 @@ export class IkeEngine {
   private onRequest(sa: IkeSa, msg: ParsedMessage, d: Datagram): void {
     if (sa.lastResponse && msg.messageId === sa.lastResponse.messageId && msg.messageId === sa.peerMsgId - 1) {
       const last = msg.payloads[msg.payloads.length - 1];
-      if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last && last.fragmentNumber !== 1) return; // answer once per retransmission (RFC 7383 2.6.1)
+      // answer once per retransmission (RFC 7383 2.6.1)
+      if (last && last.type === PayloadType.SKF && 'fragmentNumber' in last && last.fragmentNumber !== 1) return;
       this.log('debug', `retransmitted request ${msg.messageId}: resending our response`, sa);
       for (const p of sa.lastResponse.packets) this.send(sa.local, sa.remote, p);
       return;

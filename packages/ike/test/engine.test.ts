@@ -117,23 +117,27 @@ describe('engine to engine', () => {
   });
 
   for (const forced of ['a', 'b'] as const) {
-    it(`forceEncap on ${forced === 'a' ? 'the initiator' : 'the responder'} only: both float to 4500 and both CHILD_SAs carry UDP encapsulation`, () => {
-      const n = pair(configs(), { [forced]: { forceEncap: true } });
-      n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-      expect(n.a.list()[0]?.state).toBe('established');
-      const [ia] = n.installs('a');
-      const [ib] = n.installs('b');
-      expect(ia?.encap).toEqual({ localPort: 4500, remotePort: 4500 });
-      expect(ib?.encap).toEqual({ localPort: 4500, remotePort: 4500 });
-      // the forcing side believes itself behind a NAT: it keeps the (pretend) mapping open with keepalives
-      n.advance(1_000); // schedules the first keepalive 20 s later
-      const before = n.log.length;
-      n.advance(21_000);
-      const keepalives = n.log
-        .slice(before)
-        .filter((l) => l.action.type === 'send' && (l.action as SendAction).data.length === 1);
-      expect(keepalives.map((l) => l.side)).toEqual([forced]);
-    });
+    it(
+      `forceEncap on ${forced === 'a' ? 'the initiator' : 'the responder'} only: both float to 4500 and both ` +
+        `CHILD_SAs carry UDP encapsulation`,
+      () => {
+        const n = pair(configs(), { [forced]: { forceEncap: true } });
+        n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+        expect(n.a.list()[0]?.state).toBe('established');
+        const [ia] = n.installs('a');
+        const [ib] = n.installs('b');
+        expect(ia?.encap).toEqual({ localPort: 4500, remotePort: 4500 });
+        expect(ib?.encap).toEqual({ localPort: 4500, remotePort: 4500 });
+        // the forcing side believes itself behind a NAT: it keeps the (pretend) mapping open with keepalives
+        n.advance(1_000); // schedules the first keepalive 20 s later
+        const before = n.log.length;
+        n.advance(21_000);
+        const keepalives = n.log
+          .slice(before)
+          .filter((l) => l.action.type === 'send' && (l.action as SendAction).data.length === 1);
+        expect(keepalives.map((l) => l.side)).toEqual([forced]);
+      },
+    );
   }
 
   for (const [enc, esp, dh] of [

@@ -58,35 +58,39 @@ function roadWarrior(
 }
 
 describe('generate-policy', () => {
-  it('port-strict: TSi narrowed to the mode config address, TSr to the template; policyAdded before installSa; gone with the IKE SA', () => {
-    const n = pair(roadWarrior());
-    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
-    const [ia] = n.installs('a');
-    expect(ia!.tsLocal.map(formatTsRange)).toEqual(['10.99.0.7-10.99.0.7']);
-    expect(ia!.tsRemote.map(formatTsRange)).toEqual(['10.2.0.0-10.2.0.255']);
-    const [p] = added(n.log, 'b');
-    expect(p).toMatchObject({
-      srcAddress: '10.2.0.0/24',
-      dstAddress: '10.99.0.7/32',
-      srcPort: 'any',
-      dstPort: 'any',
-      protocol: 'all',
-      tunnel: true,
-      level: 'unique',
-      proposal: 'esp',
-      group: 'rw-group',
-      saSrc: '198.51.100.2',
-      saDst: '192.0.2.1',
-    });
-    const ib = n.installs('b')[0]!;
-    expect(ib.generatedPolicies).toEqual([p!.policy]);
-    const bLog = n.log.filter((l) => l.side === 'b').map((l) => l.action.type);
-    expect(bLog.indexOf('policyAdded')).toBeLessThan(bLog.indexOf('installSa'));
-    expect(added(n.log, 'a')).toEqual([]);
-    n.deliver('a', n.a.command({ type: 'terminate', peer: 'to-b' }));
-    expect(removed(n.log, 'b').map((r) => r.policy)).toEqual([p!.policy]);
-    expect(n.b.list()).toEqual([]);
-  });
+  it(
+    'port-strict: TSi narrowed to the mode config address, TSr to the template; policyAdded before installSa; ' +
+      'gone with the IKE SA',
+    () => {
+      const n = pair(roadWarrior());
+      n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+      const [ia] = n.installs('a');
+      expect(ia!.tsLocal.map(formatTsRange)).toEqual(['10.99.0.7-10.99.0.7']);
+      expect(ia!.tsRemote.map(formatTsRange)).toEqual(['10.2.0.0-10.2.0.255']);
+      const [p] = added(n.log, 'b');
+      expect(p).toMatchObject({
+        srcAddress: '10.2.0.0/24',
+        dstAddress: '10.99.0.7/32',
+        srcPort: 'any',
+        dstPort: 'any',
+        protocol: 'all',
+        tunnel: true,
+        level: 'unique',
+        proposal: 'esp',
+        group: 'rw-group',
+        saSrc: '198.51.100.2',
+        saDst: '192.0.2.1',
+      });
+      const ib = n.installs('b')[0]!;
+      expect(ib.generatedPolicies).toEqual([p!.policy]);
+      const bLog = n.log.filter((l) => l.side === 'b').map((l) => l.action.type);
+      expect(bLog.indexOf('policyAdded')).toBeLessThan(bLog.indexOf('installSa'));
+      expect(added(n.log, 'a')).toEqual([]);
+      n.deliver('a', n.a.command({ type: 'terminate', peer: 'to-b' }));
+      expect(removed(n.log, 'b').map((r) => r.policy)).toEqual([p!.policy]);
+      expect(n.b.list()).toEqual([]);
+    },
+  );
 
   it('the generated policy survives CHILD_SA and IKE SA rekeys from either side, and is removed once', () => {
     const n = pair(roadWarrior());

@@ -197,7 +197,8 @@ describe('mode config address-pool (IP > Pool leases)', () => {
         .events(0)
         .some((e) =>
           e.endsWith(
-            'mode config rw: address-pool=rw-pool: pool rw-pool (1 leased), then spare (2 leased) has no free IPv4 address; no address for the peer (INTERNAL_ADDRESS_FAILURE)',
+            'mode config rw: address-pool=rw-pool: pool rw-pool (1 leased), then spare (2 leased) has no free ' +
+              'IPv4 address; no address for the peer (INTERNAL_ADDRESS_FAILURE)',
           ),
         ),
     ).toBe(true);

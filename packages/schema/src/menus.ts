@@ -126,7 +126,9 @@ export const profile = menu({
     }),
     'proposal-check': f.enum(['claim', 'exact', 'obey', 'strict'], 'obey', {
       tab: 'Advanced',
-      help: "Phase 2 lifetime check: claim takes the shorter, exact requires equal, obey accepts the initiator's, strict rejects longer than configured.",
+      help:
+        "Phase 2 lifetime check: claim takes the shorter, exact requires equal, obey accepts the initiator's, " +
+        'strict rejects longer than configured.',
     }),
     lifetime: f.time(86400, { help: 'Phase 1 lifetime.' }),
     lifebytes: f.int(0, 0, 4294967295, {
@@ -196,7 +198,9 @@ export const identity = menu({
       'pre-shared-key',
       {
         tab: 'Authentication',
-        help: 'How the peers authenticate. eap-radius (responder): we sign with our certificate, the client logs in with EAP-MSCHAPv2, checked against IPsec Users here (no RADIUS server is asked).',
+        help:
+          'How the peers authenticate. eap-radius (responder): we sign with our certificate, the client logs in ' +
+          'with EAP-MSCHAPv2, checked against IPsec Users here (no RADIUS server is asked).',
       },
     ),
     secret: f.secret({
@@ -461,7 +465,9 @@ export const certificate = menu({
       KEY_USAGES,
       [],
       {
-        help: 'Key usages and purposes. Empty = automatic: key-cert-sign,crl-sign for a self-signed CA; digital-signature,key-encipherment,tls-server,tls-client when signed by a CA.',
+        help:
+          'Key usages and purposes. Empty = automatic: key-cert-sign,crl-sign for a self-signed CA; ' +
+          'digital-signature,key-encipherment,tls-server,tls-client when signed by a CA.',
       },
       { allowEmpty: true },
     ),

@@ -181,7 +181,8 @@ export class ConfigService {
     const { added } = await this.apply(
       user,
       ops,
-      `import certificate ${input.name}: ${certs.length} certificate(s)${certs.some((c) => c.privateKey) || orphanKey ? ' and a private key' : ''}`,
+      `import certificate ${input.name}: ${certs.length} certificate(s)` +
+        `${certs.some((c) => c.privateKey) || orphanKey ? ' and a private key' : ''}`,
     );
     return [...touched, ...added].map((id) => this.get('certificate', id));
   }
@@ -260,7 +261,9 @@ export function refuseDynamic(ops: Op[]): void {
     return ids.filter(isDynamicId).map((id) => ({
       menu: op.menu,
       id,
-      message: `dynamic entry (added at run time${op.menu === 'policy' ? ' by generate-policy for an IKE SA' : ''}): it cannot be ${verb}; it goes away with its SA`,
+      message:
+        `dynamic entry (added at run time${op.menu === 'policy' ? ' by generate-policy for an IKE SA' : ''}): it ` +
+        `cannot be ${verb}; it goes away with its SA`,
     }));
   });
   if (issues.length) throw new ConfigError(issues);

@@ -88,7 +88,9 @@ const STATUS: { [M in MenuName]?: (e: Entry<M>, config: Config) => Record<string
       ca: info.ca,
       'issued-by': issuer,
       expired,
-      flags: `${privateKey ? 'K' : ''}${info.ca ? 'A' : ''}${issuer && issuer !== v.name ? 'I' : ''}${v.trusted ? 'T' : ''}${expired ? 'E' : ''}`,
+      flags:
+        `${privateKey ? 'K' : ''}${info.ca ? 'A' : ''}${issuer && issuer !== v.name ? 'I' : ''}` +
+        `${v.trusted ? 'T' : ''}${expired ? 'E' : ''}`,
     };
   },
   policy({ id, values: v }, config) {

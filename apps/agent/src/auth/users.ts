@@ -107,7 +107,8 @@ export class Users {
       this.audit(
         by,
         'user set',
-        `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`,
+        `${name}${p.group ? ` group=${p.group}` : ''}${p.password ? ' password=(set)' : ''}` +
+          `${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`,
       );
     })();
     return this.get(name)!;

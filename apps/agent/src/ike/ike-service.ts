@@ -126,7 +126,8 @@ export class IkeService implements IpsecCommands {
     if (missing && missing !== this.warnedNoDns)
       this.live.log(
         ['ipsec', 'warning'],
-        `mode config ${missing}: system-dns=yes, but this host has no DNS server a client could reach (only loopback in resolv.conf); set static-dns`,
+        `mode config ${missing}: system-dns=yes, but this host has no DNS server a client could reach (only ` +
+          `loopback in resolv.conf); set static-dns`,
       );
     this.warnedNoDns = missing;
     return cfg;

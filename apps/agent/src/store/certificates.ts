@@ -232,7 +232,8 @@ export function prepareCertificate(values: CertificateValues, before: Certificat
     [...RSA_KEY_SIZES, ...EC_CURVES].find((s) => s === info.keySize) ??
     fail(
       'certificate-pem',
-      `has a ${keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
+      `has a ${keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: ` +
+        `RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
     );
   if (keyPem !== '') {
     const key = loadPrivateKey(keyPem);

@@ -194,7 +194,9 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       out.push({
         client,
         field,
-        message: `${t.title} proposes only these phase 1 sets (hash + encryption + DH group): ${describeP1(t)}; this server offers ${ike.hash.join(',')} + ${ike.enc.join(',')} + ${ike.dh.join(',')}`,
+        message:
+          `${t.title} proposes only these phase 1 sets (hash + encryption + DH group): ${describeP1(t)}; this ` +
+          `server offers ${ike.hash.join(',')} + ${ike.enc.join(',')} + ${ike.dh.join(',')}`,
         fix: `${fix}, ${PROFILE_WAY[client]}`,
       });
     }
@@ -203,7 +205,16 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       out.push({
         client,
         field,
-        message: `${t.title} proposes only these phase 2 sets: ${t.phase2.map((r) => `${r.auth === 'null' ? 'no integrity' : r.auth.toUpperCase()} + ${r.enc.toUpperCase()} + PFS ${r.pfs}`).join('; ')}; this server offers ${esp.auth.join(',')} + ${esp.enc.join(',')} + PFS ${esp.pfs}`,
+        message:
+          `${t.title} proposes only these phase 2 sets: ` +
+          `${t.phase2
+            .map(
+              (r) =>
+                `${r.auth === 'null' ? 'no integrity' : r.auth.toUpperCase()} + ` +
+                `${r.enc.toUpperCase()} + PFS ${r.pfs}`,
+            )
+            .join('; ')}` +
+          `; this server offers ${esp.auth.join(',')} + ${esp.enc.join(',')} + PFS ${esp.pfs}`,
         fix: esp.pfs !== 'none' ? fix : `${fix}, ${PROFILE_WAY[client]}`,
       });
     }
@@ -212,16 +223,24 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       out.push({
         client,
         field: !windowsIke(ike) ? 'proposals.ike' : 'proposals.esp',
-        message: `Set-VpnConnectionIPsecConfiguration has no value for any combination this server accepts (${!windowsIke(ike) ? 'phase 1' : 'phase 2'}); the PowerShell profile leaves Windows's defaults`,
-        fix: 'offer an algorithm Windows can be told to use: AES-128/192/256 (CBC or GCM), SHA1/SHA256/SHA384, modp1024/modp2048/ecp256/ecp384',
+        message:
+          `Set-VpnConnectionIPsecConfiguration has no value for any combination this server accepts (` +
+          `${!windowsIke(ike) ? 'phase 1' : 'phase 2'}); the PowerShell profile leaves Windows's defaults`,
+        fix:
+          'offer an algorithm Windows can be told to use: AES-128/192/256 (CBC or GCM), SHA1/SHA256/SHA384, ' +
+          'modp1024/modp2048/ecp256/ecp384',
       });
     }
     if ((client === 'macos' || client === 'ios') && (!appleIke(ike) || !appleEsp(esp))) {
       out.push({
         client,
         field: !appleIke(ike) ? 'proposals.ike' : 'proposals.esp',
-        message: `an Apple VPN profile has no value for any combination this server accepts (${!appleIke(ike) ? 'phase 1' : 'phase 2'}); the .mobileconfig leaves ${label}'s defaults`,
-        fix: 'offer an algorithm Apple profiles can name: AES-128/AES-256 (CBC or GCM), 3DES; SHA1/SHA2-256/384/512; DH groups 1, 2, 5, 14-21, 31',
+        message:
+          `an Apple VPN profile has no value for any combination this server accepts (` +
+          `${!appleIke(ike) ? 'phase 1' : 'phase 2'}); the .mobileconfig leaves ${label}'s defaults`,
+        fix:
+          'offer an algorithm Apple profiles can name: AES-128/AES-256 (CBC or GCM), 3DES; ' +
+          'SHA1/SHA2-256/384/512; DH groups 1, 2, 5, 14-21, 31',
       });
     }
     if (input.auth === 'psk' && client === 'windows') {
@@ -229,7 +248,9 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
         client,
         field: 'auth',
         message:
-          'the Windows built-in IKEv2 client offers no pre-shared key method (Add-VpnConnection -AuthenticationMethod takes PAP, CHAP, MSCHAPv2, EAP or MachineCertificate); no PowerShell profile is generated',
+          'the Windows built-in IKEv2 client offers no pre-shared key method (Add-VpnConnection ' +
+          '-AuthenticationMethod takes PAP, CHAP, MSCHAPv2, EAP or MachineCertificate); no PowerShell profile ' +
+          'is generated',
         fix: 'use auth certificate or eap-mschapv2 for Windows clients',
       });
     }
@@ -238,7 +259,8 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
         client,
         field: 'auth',
         message:
-          'the strongSwan app for Android always authenticates the server with a certificate; it has no pre-shared key profile type, so no .sswan profile is generated',
+          'the strongSwan app for Android always authenticates the server with a certificate; it has no ' +
+          'pre-shared key profile type, so no .sswan profile is generated',
         fix: 'use auth certificate or eap-mschapv2 for Android clients',
       });
     }
@@ -250,8 +272,11 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       client: 'windows',
       field: 'splitNetworks',
       message:
-        'Windows always ignores the networks sent by split-include and requests 0.0.0.0/0; RouterOS answers its DHCP option 249 request with the split networks, which this agent does not',
-      fix: 'nothing to change here: the generated PowerShell profile turns on split tunneling and adds the routes itself (Add-VpnConnectionRoute); a Windows set up by hand needs the same',
+        'Windows always ignores the networks sent by split-include and requests 0.0.0.0/0; RouterOS answers ' +
+        'its DHCP option 249 request with the split networks, which this agent does not',
+      fix:
+        'nothing to change here: the generated PowerShell profile turns on split tunneling and adds the routes ' +
+        'itself (Add-VpnConnectionRoute); a Windows set up by hand needs the same',
     });
   }
   for (const c of has('macos', 'ios')) {
@@ -259,8 +284,12 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       out.push({
         client: c,
         field: 'splitNetworks',
-        message: `${WIZARD_CLIENT_LABELS[c]} accepts only the first split-include network (${input.splitNetworks[0]}); ${input.splitNetworks.slice(1).join(', ')} would not be routed through the tunnel`,
-        fix: `list one network that covers them all, e.g. ${coveringPrefix(input.splitNetworks)}, or leave splitNetworks empty for a full tunnel`,
+        message:
+          `${WIZARD_CLIENT_LABELS[c]} accepts only the first split-include network (${input.splitNetworks[0]}); ` +
+          `${input.splitNetworks.slice(1).join(', ')} would not be routed through the tunnel`,
+        fix:
+          `list one network that covers them all, e.g. ${coveringPrefix(input.splitNetworks)}, or leave ` +
+          `splitNetworks empty for a full tunnel`,
       });
     }
     const sendsDns = input.dns === 'system' || input.dns.length > 0;
@@ -268,7 +297,9 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       out.push({
         client: c,
         field: 'dns',
-        message: `${WIZARD_CLIENT_LABELS[c]} uses the DNS servers from system-dns and static-dns only when split-include is 0.0.0.0/0 (full tunnel)`,
+        message:
+          `${WIZARD_CLIENT_LABELS[c]} uses the DNS servers from system-dns and static-dns only when ` +
+          `split-include is 0.0.0.0/0 (full tunnel)`,
         fix: 'leave splitNetworks empty (full tunnel) if clients must use these DNS servers',
       });
     }
@@ -286,7 +317,9 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
     out.push({
       client: 'all',
       field: 'auth',
-      message: `with EAP-MSCHAPv2 clients validate the server certificate; the manual's example uses a publicly trusted (Let's Encrypt) certificate, this wizard issues one from its own CA "${input.name}-ca"`,
+      message:
+        `with EAP-MSCHAPv2 clients validate the server certificate; the manual's example uses a publicly trusted ` +
+        `(Let's Encrypt) certificate, this wizard issues one from its own CA "${input.name}-ca"`,
       fix: `install ${input.name}-ca.crt on every device as a trusted root (the generated profiles carry it)`,
     });
   }
@@ -295,7 +328,8 @@ export function check(input: RoadWarriorConfig): WizardWarning[] {
       client: 'ios',
       field: 'clientCertificates',
       message:
-        'iOS does not install the CA certificate from a PKCS#12 bundle, and a self-signed CA must be marked trusted (Settings > General > About > Certificate Trust Settings)',
+        'iOS does not install the CA certificate from a PKCS#12 bundle, and a self-signed CA must be marked ' +
+        'trusted (Settings > General > About > Certificate Trust Settings)',
       fix: `install the .mobileconfig (it carries the CA as its own payload), or ${input.name}-ca.crt separately, then trust it`,
     });
   }

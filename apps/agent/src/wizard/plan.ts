@@ -229,7 +229,8 @@ function collisions(objects: PlannedObject[], config: Config): ConfigIssue[] {
       out.push(
         issue(
           o.field,
-          `${what} "${name}" already exists (${menu.path}); ${o.field === 'name' ? 'choose another name' : 'choose another name or remove the existing entry'}`,
+          `${what} "${name}" already exists (${menu.path}); ` +
+            `${o.field === 'name' ? 'choose another name' : 'choose another name or remove the existing entry'}`,
         ),
       );
       continue;
@@ -313,17 +314,24 @@ function shadowingWarning(input: RoadWarriorConfig, config: Config, v: PeerValue
     return {
       client: 'all',
       field: 'name',
-      message: `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and both setups use user name and password (EAP): EAP clients prove nothing before the server has shown its certificate, so the peer listed first takes them all and the other setup's clients get the wrong server certificate and fail`,
+      message:
+        `peer "${name}" also answers IKEv2 from every address with the same phase 1 algorithms, and both setups ` +
+        `use user name and password (EAP): EAP clients prove nothing before the server has shown its ` +
+        `certificate, so the peer listed first takes them all and the other setup's clients get the wrong server ` +
+        `certificate and fail`,
       fix: `${elsewhere}; or authenticate this setup's clients with certificates or a pre-shared key`,
     };
   }
   return {
     client: 'all',
     field: 'name',
-    message: `peer "${name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "${profileName}"); clients reach whichever peer is listed first`,
+    message:
+      `peer "${name}" also answers IKEv2 from every address, with other phase 1 algorithms (profile "` +
+      `${profileName}"); clients reach whichever peer is listed first`,
     fix: bothEap
       ? elsewhere
-      : `use profile "${profileName}"'s algorithms here (the engine then tells the two setups' clients apart by how they authenticate), or ${elsewhere}`,
+      : `use profile "${profileName}"'s algorithms here (the engine then tells the two setups' clients apart by ` +
+        `how they authenticate), or ${elsewhere}`,
   };
 }
 
@@ -403,8 +411,11 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
       client: 'all',
       field: 'localNetworks',
       message:
-        'a masquerade (srcnat) rule changes the source address before the packet is encrypted, so tunnel traffic no longer matches the policy and is lost (manual: "NAT and Fasttrack Bypass")',
-      fix: `on both routers, put a srcnat accept rule for ${input.localNetworks.join(',')} <-> ${input.remoteNetworks.join(',')} before any masquerade rule; the other end's script carries it`,
+        'a masquerade (srcnat) rule changes the source address before the packet is encrypted, so tunnel ' +
+        'traffic no longer matches the policy and is lost (manual: "NAT and Fasttrack Bypass")',
+      fix:
+        `on both routers, put a srcnat accept rule for ${input.localNetworks.join(',')} <-> ` +
+        `${input.remoteNetworks.join(',')} before any masquerade rule; the other end's script carries it`,
     },
   ];
   if (input.exchangeMode !== 'ike2') {
@@ -412,7 +423,9 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
     warnings.push({
       client: 'all',
       field: 'exchangeMode',
-      message: `exchange-mode=${input.exchangeMode} is IKEv1, and this router's IKE engine speaks IKEv2 only: the tunnel will not come up until the peer uses ike2`,
+      message:
+        `exchange-mode=${input.exchangeMode} is IKEv1, and this router's IKE engine speaks IKEv2 only: the ` +
+        `tunnel will not come up until the peer uses ike2`,
       fix: "choose ike2 here (the other end's files follow it)",
     });
   }

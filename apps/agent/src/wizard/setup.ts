@@ -113,7 +113,8 @@ function readRoadWarrior(config: Config, name: string, pv: PeerValues, iv: Ident
   const auth = AUTH_OF[iv['auth-method']];
   if (!auth)
     throw new NotFoundError(
-      `wizard: peer "${name}" uses auth-method=${iv['auth-method']}; client profiles exist for digital-signature, eap-radius and pre-shared-key`,
+      `wizard: peer "${name}" uses auth-method=${iv['auth-method']}; client profiles exist for ` +
+        `digital-signature, eap-radius and pre-shared-key`,
     );
   const certs = config.certificate;
   const server = iv.certificate ? named(config, 'certificate', iv.certificate) : undefined;

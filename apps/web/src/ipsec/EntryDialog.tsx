@@ -225,7 +225,8 @@ export function EntryDialog({
   const area = menu.path.startsWith('ip/ipsec') ? 'IPsec ' : '';
   const title = menu.single
     ? `${area}${menu.title}`
-    : `${isNew ? 'New ' : ''}${area}${singular(menu.title)}${!isNew && keyName ? ` <${keyName}>` : !isNew && live ? ` <${live['.id']}>` : ''}`;
+    : `${isNew ? 'New ' : ''}${area}${singular(menu.title)}` +
+      `${!isNew && keyName ? ` <${keyName}>` : !isNew && live ? ` <${live['.id']}>` : ''}`;
   const gone = !isNew && !menu.single && q.isSuccess && !live;
 
   const remove = async () => {

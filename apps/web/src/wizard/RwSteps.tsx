@@ -99,7 +99,10 @@ export function AuthStep({ draft, set, errors }: StepProps) {
           <Row
             label="Export passphrase"
             error={errors.exportPassphrase}
-            help={`Protects the .p12 files you download after Finish (at least ${WIZARD_PASSPHRASE_MIN} characters). Kept in the router's memory for this session only.`}
+            help={
+              `Protects the .p12 files you download after Finish (at least ${WIZARD_PASSPHRASE_MIN} characters). ` +
+              `Kept in the router's memory for this session only.`
+            }
           >
             <Secret
               label="Export passphrase"
@@ -237,7 +240,10 @@ export function ServerStep({ draft, set, errors }: StepProps) {
       <Row
         label="Name prefix"
         error={errors.name}
-        help={`Every object the wizard creates is named after it: ${draft.name || 'rw'}, ${draft.name || 'rw'}-pool, ${draft.name || 'rw'}-ca, ${draft.name || 'rw'}-server, ...`}
+        help={
+          `Every object the wizard creates is named after it: ${draft.name || 'rw'}, ${draft.name || 'rw'}-pool, ` +
+          `${draft.name || 'rw'}-ca, ${draft.name || 'rw'}-server, ...`
+        }
       >
         <Text
           label="Name prefix"

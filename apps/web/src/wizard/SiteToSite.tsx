@@ -32,7 +32,10 @@ export function SiteToSiteWizard({ route }: { route: string[] }) {
       mode="site-to-site"
       title="Site to Site Wizard"
       heading={`Site to site “${name}” is set up`}
-      intro="Set up the other end with one of these files: a RouterOS script to paste into its terminal, or a strongSwan swanctl.conf. Both carry the pre-shared key and the NAT bypass rules."
+      intro={
+        'Set up the other end with one of these files: a RouterOS script to paste into its terminal, or a ' +
+        'strongSwan swanctl.conf. Both carry the pre-shared key and the NAT bypass rules.'
+      }
       name={name}
       where={[
         ['IPsec Peers', '/ip/ipsec/peers'],
@@ -116,7 +119,10 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
           <Row
             label="Exchange mode"
             error={errors.exchangeMode}
-            help="ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's files, but the tunnel will not come up."
+            help={
+              "ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's " +
+              'files, but the tunnel will not come up.'
+            }
           >
             <Select
               size="small"

@@ -64,7 +64,10 @@ function RoadWarriorWizard({ route }: { route: string[] }) {
       mode="road-warrior"
       title="Road Warrior Wizard"
       heading={`Road warrior “${name}” is set up`}
-      intro="Give each client its profile. The CA certificate lets clients check the router; files with a key (.p12, and the profiles that embed one) are protected by the export passphrase."
+      intro={
+        'Give each client its profile. The CA certificate lets clients check the router; files with a key (.p12, ' +
+        'and the profiles that embed one) are protected by the export passphrase.'
+      }
       name={name}
       where={[
         ['IPsec Peers', '/ip/ipsec/peers'],

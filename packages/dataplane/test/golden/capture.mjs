@@ -12,13 +12,27 @@ const NS = 'dpgold';
 const K16 = '0x000102030405060708090a0b0c0d0e0f';
 const K32 = '0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const CASES = {
-  'sa-tunnel-cbc-sha256': `xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x1000 reqid 1 mode tunnel enc cbc(aes) ${K16} auth-trunc hmac(sha256) ${K32} 128`,
-  'sa-tunnel-gcm-encap-esn': `xfrm state add src 192.0.2.1 dst 198.51.100.7 proto esp spi 0xc0ffee01 reqid 7 mode tunnel replay-window 128 flag esn aead rfc4106(gcm(aes)) 0x0102030405060708090a0b0c0d0e0f10a1a2a3a4 128 encap espinudp 4500 4501 0.0.0.0 limit time-soft 3240 limit time-hard 3600 limit byte-soft 900000 limit byte-hard 1000000`,
-  'sa-transport-sel-v6': `xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2002 reqid 9 mode transport replay-window 32 enc cbc(aes) ${K32} auth-trunc hmac(sha1) 0x0102030405060708090a0b0c0d0e0f1011121314 96 sel src 2001:db8::1/128 dst 2001:db8::2/128 proto tcp dport 443`,
+  'sa-tunnel-cbc-sha256':
+    `xfrm state add src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x1000 reqid 1 mode tunnel enc cbc(aes) ${K16} ` +
+    `auth-trunc hmac(sha256) ${K32} 128`,
+  'sa-tunnel-gcm-encap-esn':
+    `xfrm state add src 192.0.2.1 dst 198.51.100.7 proto esp spi 0xc0ffee01 reqid 7 mode tunnel replay-window ` +
+    `128 flag esn aead rfc4106(gcm(aes)) 0x0102030405060708090a0b0c0d0e0f10a1a2a3a4 128 encap espinudp 4500 4501 ` +
+    `0.0.0.0 limit time-soft 3240 limit time-hard 3600 limit byte-soft 900000 limit byte-hard 1000000`,
+  'sa-transport-sel-v6':
+    `xfrm state add src 2001:db8::1 dst 2001:db8::2 proto esp spi 0x2002 reqid 9 mode transport replay-window 32 ` +
+    `enc cbc(aes) ${K32} auth-trunc hmac(sha1) 0x0102030405060708090a0b0c0d0e0f1011121314 96 sel src ` +
+    `2001:db8::1/128 dst 2001:db8::2/128 proto tcp dport 443`,
   'sa-delete': `xfrm state delete src 10.9.0.1 dst 10.9.0.2 proto esp spi 0x1000`,
-  'policy-out-tunnel': `xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/24 dir out priority 1000 tmpl src 192.0.2.1 dst 198.51.100.7 proto esp reqid 7 mode tunnel level required`,
-  'policy-in-transport-use': `xfrm policy add src 10.2.0.5/32 dst 10.1.0.9/32 proto udp sport 53 dir in priority 5 tmpl proto esp reqid 9 mode transport level use`,
-  'policy-fwd-required': `xfrm policy add src 10.2.0.0/24 dst 10.1.0.0/16 dir fwd priority 1000 tmpl src 198.51.100.7 dst 192.0.2.1 proto esp reqid 7 mode tunnel level required`,
+  'policy-out-tunnel':
+    `xfrm policy add src 10.1.0.0/16 dst 10.2.0.0/24 dir out priority 1000 tmpl src 192.0.2.1 dst 198.51.100.7 ` +
+    `proto esp reqid 7 mode tunnel level required`,
+  'policy-in-transport-use':
+    `xfrm policy add src 10.2.0.5/32 dst 10.1.0.9/32 proto udp sport 53 dir in priority 5 tmpl proto esp reqid 9 ` +
+    `mode transport level use`,
+  'policy-fwd-required':
+    `xfrm policy add src 10.2.0.0/24 dst 10.1.0.0/16 dir fwd priority 1000 tmpl src 198.51.100.7 dst 192.0.2.1 ` +
+    `proto esp reqid 7 mode tunnel level required`,
   'policy-delete': `xfrm policy delete src 10.1.0.0/16 dst 10.2.0.0/24 dir out`,
 };
 
@@ -84,15 +98,19 @@ try {
   // A real ACQUIRE from the kernel: a `level required` policy with no SA, a packet that matches it (over a veth:
   // loopback has disable_xfrm=1), and `ip xfrm monitor acquire` under strace to record the multicast bytes.
   const sh = (cmd) => execFileSync('sh', ['-c', cmd]);
-  sh(`ip netns add ${NS}b; ip link add dpg0 netns ${NS} type veth peer name dpg1 netns ${NS}b;
+  sh(
+    `ip netns add ${NS}b; ip link add dpg0 netns ${NS} type veth peer name dpg1 netns ${NS}b;
       ip -n ${NS} link set dpg0 up; ip -n ${NS} addr add 10.9.0.1/24 dev dpg0; ip -n ${NS} route add 10.9.1.0/24 via 10.9.0.2;
       ip -n ${NS}b link set dpg1 up; ip -n ${NS}b addr add 10.9.0.2/24 dev dpg1;
-      ip -n ${NS} xfrm policy add src 10.9.0.0/24 dst 10.9.1.0/24 proto icmp dir out priority 100 tmpl src 10.9.0.1 dst 10.9.0.2 proto esp reqid 1 mode tunnel level required`);
+      ip -n ${NS} xfrm policy add src 10.9.0.0/24 dst 10.9.1.0/24 proto icmp dir out priority 100 ` +
+      `tmpl src 10.9.0.1 dst 10.9.0.2 proto esp reqid 1 mode tunnel level required`,
+  );
   const mon = spawnSync(
     'sh',
     [
       '-c',
-      `timeout 2 strace -e trace=recvmsg -x -s 4096 ip -n ${NS} xfrm monitor acquire & sleep 0.7; ip netns exec ${NS} ping -c1 -W1 10.9.1.5 >/dev/null; wait`,
+      `timeout 2 strace -e trace=recvmsg -x -s 4096 ip -n ${NS} xfrm monitor acquire & sleep 0.7; ip netns ` +
+        `exec ${NS} ping -c1 -W1 10.9.1.5 >/dev/null; wait`,
     ],
     { encoding: 'utf8' },
   );
@@ -111,7 +129,8 @@ try {
   h.writeUInt32LE(Number(rh[3]), 12);
   result.cases['acquire-kernel'] = {
     command:
-      'kernel multicast XFRMNLGRP_ACQUIRE after `ping 10.9.1.5` matching policy 10.9.0.0/24->10.9.1.0/24 proto icmp, tmpl 10.9.0.1->10.9.0.2 reqid 1 tunnel',
+      'kernel multicast XFRMNLGRP_ACQUIRE after `ping 10.9.1.5` matching policy 10.9.0.0/24->10.9.1.0/24 proto ' +
+      'icmp, tmpl 10.9.0.1->10.9.0.2 reqid 1 tunnel',
     hex: Buffer.concat([h, body]).toString('hex'),
     kernelSaid: 'sent',
   };

@@ -124,7 +124,8 @@ export function eapServerProcess(
   const type = msg.data[0];
   if (type === EapType.NAK)
     return fail(
-      `peer declined EAP-MSCHAPv2 (Nak, it proposes type${msg.data.length > 2 ? 's' : ''} ${Array.from(msg.data.subarray(1)).join(', ') || 'none'})`,
+      `peer declined EAP-MSCHAPv2 (Nak, it proposes type${msg.data.length > 2 ? 's' : ''} ` +
+        `${Array.from(msg.data.subarray(1)).join(', ') || 'none'})`,
     );
   st.identifier = (st.identifier + 1) & 0xff;
   const wait = st.wait;

@@ -2,7 +2,9 @@
 // (draft-kamath-pppext-eap-mschapv2): the NT-Response check, the authenticator response ("S=...") and the MSK
 // (MasterReceiveKey | MasterSendKey | 32 zero octets, the layout Windows and strongSwan use).
 // MD4 and DES-ECB are not in the default provider of Node's OpenSSL 3: js-md4 (its pure JS path) and des.js.
-// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the agent's and e2e's typecheck reach this file through imports, not through this package's include
+// The triple-slash reference is on purpose: the agent's and e2e's typecheck reach this file through imports, not
+// through this package's include.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- see the comment above
 /// <reference path="./legacy-crypto.d.ts" />
 import { createHash } from 'node:crypto';
 import md4 from 'js-md4';

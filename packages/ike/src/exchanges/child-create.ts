@@ -64,7 +64,14 @@ export function requestChild(ctx: Ctx, sa: KeyedSa, index: number, rekey?: Rekey
         if (rekey?.lostToPeer()) return;
         ctx.log(
           busy ? 'info' : 'error',
-          `CREATE_CHILD_SA failed: ${invalidKe ? 'peer wants another PFS group' : busy ? 'peer is busy (TEMPORARY_FAILURE); retrying later' : acc.error}`,
+          `CREATE_CHILD_SA failed: ` +
+            `${
+              invalidKe
+                ? 'peer wants another PFS group'
+                : busy
+                  ? 'peer is busy (TEMPORARY_FAILURE); retrying later'
+                  : acc.error
+            }`,
           sa,
         );
         rekey?.retryLater(busy);

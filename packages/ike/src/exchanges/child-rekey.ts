@@ -39,7 +39,8 @@ export function rekeyChild(ctx: Ctx, sa: KeyedSa, old: ChildSa): void {
         if (compareBytes(minNonce(ni, nr), minNonce(collision.ni, collision.nr)) < 0) {
           ctx.log(
             'info',
-            `CHILD_SA #${old.id} rekey collision: ours (#${created.id}) has the lowest nonce and goes; the peer's #${collision.child.id} stays`,
+            `CHILD_SA #${old.id} rekey collision: ours (#${created.id}) has the lowest nonce and goes; the ` +
+              `peer's #${collision.child.id} stays`,
             sa,
           );
           old.state = 'rekeyed';

@@ -94,7 +94,8 @@ export function selectChild(
     if (!chosen) {
       ctx.log(
         'error',
-        `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found (proposal ${entry.proposal.name})`,
+        `CHILD_SA ${nr.map(formatTs).join(',')} === ${ni.map(formatTs).join(',')}: no suitable proposal found ` +
+          `(proposal ${entry.proposal.name})`,
         sa,
       );
       for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', line, sa);
@@ -114,7 +115,8 @@ function childLifetime(ctx: Ctx, sa: IkeSa, own: number): number {
   if (check !== 'obey' && sa.children.length === 0)
     ctx.log(
       'debug',
-      `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and each side rekeys on its own schedule`,
+      `proposal-check=${check}: IKEv2 does not negotiate lifetimes; CHILD_SAs use our lifetime ${own}s and ` +
+        `each side rekeys on its own schedule`,
       sa,
     );
   return lifetime.ok ? lifetime.value : own;
@@ -197,7 +199,9 @@ export function establishChild(
   ctx.installChild(sa, child, km);
   ctx.log(
     'info',
-    `CHILD_SA #${child.id} established: ${describeEsp(p.suite)} ${child.mode} ${child.tsLocal.map(formatTs).join(',')} === ${child.tsRemote.map(formatTs).join(',')}${replaces ? ` (replaces #${replaces.id})` : ''}`,
+    `CHILD_SA #${child.id} established: ${describeEsp(p.suite)} ${child.mode} ` +
+      `${child.tsLocal.map(formatTs).join(',')} === ${child.tsRemote.map(formatTs).join(',')}` +
+      `${replaces ? ` (replaces #${replaces.id})` : ''}`,
     sa,
   );
   return child;

@@ -119,7 +119,8 @@ export function generateChild(
           });
     ctx.log(
       'info',
-      `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from template ${describeTemplate(tpl)} of group ${group}`,
+      `generate-policy=${mode}: ${local.map(formatTs).join(',')} === ${remote.map(formatTs).join(',')} from ` +
+        `template ${describeTemplate(tpl)} of group ${group}`,
       sa,
     );
     return ok(childSelection(index, chosen, spiIn, remote, local, transport));
@@ -127,7 +128,10 @@ export function generateChild(
   if (!sawTs)
     ctx.log(
       'warning',
-      `generate-policy: no template of policy-template-group=${group}${templates.length ? '' : ' (it has no enabled templates)'} matches ${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; TS_UNACCEPTABLE`,
+      `generate-policy: no template of policy-template-group=${group}` +
+        `${templates.length ? '' : ' (it has no enabled templates)'} matches ` +
+        `${tsi.map(formatTs).join(',') || '(none)'} === ${tsr.map(formatTs).join(',') || '(none)'}; ` +
+        `TS_UNACCEPTABLE`,
       sa,
     );
   return err(sawTs ? NotifyType.NO_PROPOSAL_CHOSEN : NotifyType.TS_UNACCEPTABLE);
@@ -145,7 +149,10 @@ function addGenerated(sa: IkeSa, entry: PolicyEntry): number {
 }
 
 function describeTemplate(t: PolicyConfig): string {
-  return `${t['src-address'] ?? '0.0.0.0/0'}->${t['dst-address'] ?? '0.0.0.0/0'}${t.protocol && t.protocol !== 'all' ? `/${t.protocol}` : ''}`;
+  return (
+    `${t['src-address'] ?? '0.0.0.0/0'}->${t['dst-address'] ?? '0.0.0.0/0'}` +
+    `${t.protocol && t.protocol !== 'all' ? `/${t.protocol}` : ''}`
+  );
 }
 
 /** "10.0.0.0/24" when the range is a prefix, else "a-b". */

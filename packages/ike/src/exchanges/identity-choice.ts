@@ -93,7 +93,8 @@ export function chooseIdentity(ctx: Ctx, sa: KeyedSa, idi: IdPayload, payloads: 
   if (best !== all[0])
     ctx.log(
       'debug',
-      `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`,
+      `identity for ${formatId(idi)}: remote-id=${best['remote-id'] ?? 'auto'}` +
+        `${best['match-by'] === 'certificate' ? ` remote-certificate=${best['remote-certificate']}` : ''}`,
       sa,
     );
   sa.rp = rp;

@@ -89,7 +89,13 @@ function handleAuthResponse(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   if (findNotify(payloads, NotifyType.AUTHENTICATION_FAILED)) {
     ctx.log(
       'error',
-      `peer rejected our authentication (AUTHENTICATION_FAILED)${sa.eap?.role === 'client' ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}: EAP user ${sa.eap.client.username}` : ''}`,
+      `peer rejected our authentication (AUTHENTICATION_FAILED)` +
+        `${
+          sa.eap?.role === 'client'
+            ? `${find(payloads, PayloadType.EAP)?.code === 4 ? ' with EAP-Failure' : ''}` +
+              `: EAP user ${sa.eap.client.username}`
+            : ''
+        }`,
       sa,
     );
     return ctx.destroy(sa, 'authentication failed');

@@ -92,7 +92,8 @@ function handleInitResponse(ctx: Ctx, sa: UnkeyedSa, msg: ParsedMessage, payload
   if (err) {
     ctx.log(
       'error',
-      `IKE_SA_INIT failed: peer sent ${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`,
+      `IKE_SA_INIT failed: peer sent ` +
+        `${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`,
       sa,
     );
     return ctx.destroy(sa, 'IKE_SA_INIT refused');

@@ -1,6 +1,6 @@
 // Configuration payload in IKE_AUTH (RFC 7296 2.19, 3.15), driven by RouterOS mode-config entries:
-// responder=yes hands out `address` (or a lease from its `address-pool`, see pools.ts), `static-dns` and `split-include`; responder=no (request-only) asks
-// for an address and DNS servers and accepts what comes back.
+// responder=yes hands out `address` (or a lease from its `address-pool`, see pools.ts), `static-dns` and
+// `split-include`; responder=no (request-only) asks for an address and DNS servers and accepts what comes back.
 import { CfgType, PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import { CpAttr, type CpAttribute, type CpPayload } from '../codec/payloads/cp.ts';
@@ -89,7 +89,8 @@ export function cpReply(ctx: Ctx, sa: IkeSa, req: Payload[], client?: CpClient):
         ip = parseIp(lease.address);
         ctx.log(
           'info',
-          `mode config ${mc.name}: ${lease.reused ? 'kept' : 'leased'} ${lease.address} from pool ${lease.pool} for ${owner.slice(owner.indexOf('|') + 1)}`,
+          `mode config ${mc.name}: ${lease.reused ? 'kept' : 'leased'} ${lease.address} from pool ${lease.pool}` +
+            ` for ${owner.slice(owner.indexOf('|') + 1)}`,
           sa,
         );
       }
@@ -150,7 +151,9 @@ export function cpAccept(ctx: Ctx, sa: IkeSa, resp: Payload[]): void {
   sa.cpReceived = { dns, subnets };
   ctx.log(
     'info',
-    `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}${subnets.length ? `, split-include ${subnets.join(',')}` : ''}${domains.length ? `, split-dns ${domains.join(',')}` : ''}`,
+    `mode config received: address ${sa.virtualIp ?? '(none)'}${dns.length ? `, dns ${dns.join(',')}` : ''}` +
+      `${subnets.length ? `, split-include ${subnets.join(',')}` : ''}` +
+      `${domains.length ? `, split-dns ${domains.join(',')}` : ''}`,
     sa,
   );
 }

@@ -27,7 +27,10 @@ function xml(v: PlistValue, indent: string): string {
 }
 
 export function plist(root: PlistValue): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">\n${xml(root, '')}\n</plist>\n`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" ` +
+    `"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">\n${xml(root, '')}\n</plist>\n`
+  );
 }
 
 export interface AppleProfileInput {

@@ -13,11 +13,16 @@ export function routerosScript(s: SiteToSiteSetup): string {
     `# Site to site "${s.name}": the other end (${s.remoteAddress}) of ${s.localAddress}.`,
     "# Paste into the other router's terminal (RouterOS v7).",
     '/ip ipsec profile',
-    `add name=${name} hash-algorithm=${s.ike.hash[0]} enc-algorithm=${s.ike.enc.join(',')} dh-group=${s.ike.dh.join(',')}${s.ike.prf && s.ike.prf !== 'auto' ? ` prf-algorithm=${s.ike.prf}` : ''} lifetime=${printTime(s.ike.lifetime)}`,
+    `add name=${name} hash-algorithm=${s.ike.hash[0]} enc-algorithm=${s.ike.enc.join(',')} dh-group=` +
+      `${s.ike.dh.join(',')}${s.ike.prf && s.ike.prf !== 'auto' ? ` prf-algorithm=${s.ike.prf}` : ''} lifetime=` +
+      `${printTime(s.ike.lifetime)}`,
     '/ip ipsec proposal',
-    `add name=${name} auth-algorithms=${s.esp.auth.join(',')} enc-algorithms=${s.esp.enc.join(',')} pfs-group=${s.esp.pfs} lifetime=${printTime(s.esp.lifetime)}`,
+    `add name=${name} auth-algorithms=${s.esp.auth.join(',')} enc-algorithms=${s.esp.enc.join(',')} pfs-group=` +
+      `${s.esp.pfs} lifetime=${printTime(s.esp.lifetime)}`,
     '/ip ipsec peer',
-    `add name=${name} address=${hostPeerAddress(s.localAddress)}${isIpLiteral(s.remoteAddress) ? ` local-address=${s.remoteAddress}` : ''} exchange-mode=${s.exchangeMode} profile=${name}`,
+    `add name=${name} address=${hostPeerAddress(s.localAddress)}` +
+      `${isIpLiteral(s.remoteAddress) ? ` local-address=${s.remoteAddress}` : ''} exchange-mode=${s.exchangeMode}` +
+      ` profile=${name}`,
     '/ip ipsec identity',
     `add peer=${name} auth-method=pre-shared-key secret=${ros(s.psk)}`,
     '/ip ipsec policy',

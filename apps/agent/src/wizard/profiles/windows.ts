@@ -32,23 +32,34 @@ export function powershell({ setup, client, caFile, p12File }: Ps1Input): string
     lines.push('', '# The client certificate and key, in the Local Machine store.');
     lines.push(`$passphrase = Read-Host -AsSecureString ${ps(`Passphrase of ${p12File}`)}`);
     lines.push(
-      `Import-PfxCertificate -FilePath (Join-Path $here ${ps(p12File)}) -CertStoreLocation Cert:\\LocalMachine\\My -Password $passphrase | Out-Null`,
+      `Import-PfxCertificate -FilePath (Join-Path $here ${ps(p12File)}) -CertStoreLocation ` +
+        `Cert:\\LocalMachine\\My -Password $passphrase | Out-Null`,
     );
   }
   const method = setup.auth === 'certificate' ? 'MachineCertificate' : 'Eap';
   lines.push(
     '',
-    `# The connection (${setup.auth === 'certificate' ? 'machine certificate' : 'EAP-MSCHAPv2: user name and password are asked at connect'}).`,
+    '# The connection (' +
+      (setup.auth === 'certificate'
+        ? 'machine certificate'
+        : 'EAP-MSCHAPv2: user name and password are asked at connect') +
+      ').',
   );
   lines.push(
-    `Add-VpnConnection -Name ${conn} -ServerAddress ${ps(setup.serverAddress)} -TunnelType Ikev2 -AuthenticationMethod ${method} -EncryptionLevel Required -AllUserConnection${setup.fullTunnel ? '' : ' -SplitTunneling'}${setup.auth === 'eap-mschapv2' ? ' -RememberCredential' : ''} -Force`,
+    `Add-VpnConnection -Name ${conn} -ServerAddress ${ps(setup.serverAddress)} -TunnelType Ikev2 ` +
+      `-AuthenticationMethod ${method} -EncryptionLevel Required -AllUserConnection` +
+      `${setup.fullTunnel ? '' : ' -SplitTunneling'}` +
+      `${setup.auth === 'eap-mschapv2' ? ' -RememberCredential' : ''} -Force`,
   );
   const ike = windowsIke(setup.ike);
   const esp = windowsEsp(setup.esp);
   if (ike && esp) {
     lines.push('', '# Proposals this server accepts.');
     lines.push(
-      `Set-VpnConnectionIPsecConfiguration -ConnectionName ${conn} -AuthenticationTransformConstants ${esp.AuthenticationTransformConstants} -CipherTransformConstants ${esp.CipherTransformConstants} -EncryptionMethod ${ike.EncryptionMethod} -IntegrityCheckMethod ${ike.IntegrityCheckMethod} -DHGroup ${ike.DHGroup} -PfsGroup ${esp.PfsGroup} -AllUserConnection -Force`,
+      `Set-VpnConnectionIPsecConfiguration -ConnectionName ${conn} -AuthenticationTransformConstants ` +
+        `${esp.AuthenticationTransformConstants} -CipherTransformConstants ${esp.CipherTransformConstants} ` +
+        `-EncryptionMethod ${ike.EncryptionMethod} -IntegrityCheckMethod ${ike.IntegrityCheckMethod} -DHGroup ` +
+        `${ike.DHGroup} -PfsGroup ${esp.PfsGroup} -AllUserConnection -Force`,
     );
   } else {
     lines.push('', '# No algorithm combination this server accepts can be named here; Windows uses its defaults.');

@@ -148,7 +148,8 @@ export function startEapServer(
   sa.eap = { role: 'server', server: state, idi, idr, first: payloads };
   ctx.log(
     'info',
-    `${formatId(idi)} authenticates with EAP: ${state.wait.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
+    `${formatId(idi)} authenticates with EAP: ` +
+      `${state.wait.stage === 'identity' ? 'asking for its EAP identity' : `EAP-MSCHAPv2 for user ${known}`}`,
     sa,
   );
   ctx.respond(sa, req, [idr, ...own.before, own.auth(octetsFor(sa, false, idr)), reply]);
