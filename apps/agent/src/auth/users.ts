@@ -22,14 +22,21 @@ export interface User {
   disabled: boolean;
 }
 
-export const userInput = z.object({
+/** A user's fields and their rules, for the web (tRPC) and REST alike. */
+const userFields = z.object({
   name: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
   group: z.enum(USER_GROUPS, { error: 'group: must be full, write or read' }),
   password: z.string().min(8, 'password: at least 8 characters').max(256, 'password: at most 256 characters'),
-  comment: z.string().max(255).default(''),
+  comment: z.string().max(255, 'comment: at most 255 characters'),
+  disabled: z.boolean({ error: 'disabled: must be yes or no' }),
+});
+
+const userInput = userFields.extend({
+  comment: userFields.shape.comment.default(''),
+  disabled: userFields.shape.disabled.default(false),
 });
 
 export const SESSION_COOKIE = 'ipsec_session';
@@ -60,9 +67,11 @@ export interface UserRefusal {
   message: string;
 }
 
-export type UserPatch = { group?: UserGroup; password?: string; comment?: string; disabled?: boolean };
+/** A user's fields as a caller hands them in (web or REST): Users checks each one itself. */
+export type UserFieldsInput = { [K in keyof z.infer<typeof userFields>]?: unknown };
 
-const userPatch = userInput.omit({ name: true }).partial().extend({ disabled: z.boolean().optional() });
+// No defaults here: a field the patch leaves out keeps its value.
+const userPatch = userFields.omit({ name: true }).partial();
 
 /** Zod's issues as one line that names each field. */
 function refusal(e: z.ZodError): UserRefusal {
@@ -102,22 +111,22 @@ export class Users extends EventEmitter<{ change: [name: string] }> {
     return row && toUser(row);
   }
 
-  add(by: string, input: z.input<typeof userInput>): Result<User, UserRefusal> {
+  add(by: string, input: UserFieldsInput): Result<User, UserRefusal> {
     const parsed = userInput.safeParse(input);
     if (!parsed.success) return err(refusal(parsed.error));
     const u = parsed.data;
     if (this.get(u.name)) return err({ status: 400, message: `name: user "${u.name}" already exists` });
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, 0, ?)')
-        .run(u.name, u.group, hashPassword(u.password), u.comment, Date.now());
-      this.audit(by, 'user add', `${u.name} group=${u.group}`);
+        .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(u.name, u.group, hashPassword(u.password), u.comment, u.disabled ? 1 : 0, Date.now());
+      this.audit(by, 'user add', `${u.name} group=${u.group}${u.disabled ? ' disabled=yes' : ''}`);
     })();
     this.changed(u.name);
     return ok(this.get(u.name)!);
   }
 
-  set(by: string, name: string, patch: UserPatch): Result<User, UserRefusal> {
+  set(by: string, name: string, patch: UserFieldsInput): Result<User, UserRefusal> {
     const cur = this.get(name);
     if (!cur) return err({ status: 404, message: `name: no such user "${name}"` });
     const parsed = userPatch.safeParse(patch);
