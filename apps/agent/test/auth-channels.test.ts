@@ -70,6 +70,20 @@ describe('a user change takes effect at once on every channel', () => {
   });
 });
 
+describe('a user patch changes only what it names', () => {
+  it('disabling a user from the web keeps its comment and group', async () => {
+    await admin.client.system.users.add.mutate({
+      name: 'commented',
+      group: 'write',
+      password: 'commented-pw-1',
+      comment: 'night shift',
+    });
+    await admin.client.system.users.set.mutate({ name: 'commented', disabled: true });
+    const after = (await admin.client.system.users.list.query()).find((u) => u.name === 'commented');
+    expect(after).toMatchObject({ comment: 'night shift', group: 'write', disabled: true });
+  });
+});
+
 describe('what the login code accepts and logs', () => {
   it('the Basic scheme is case-insensitive (RFC 7235)', async () => {
     const token = Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64');
