@@ -190,7 +190,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     if (url.pathname === '/api/logout' && method === 'POST') {
       const token = cookies(req)[SESSION_COOKIE];
-      if (token) users.endSession(token);
+      if (token) {
+        users.endSession(token);
+        closeEndedSessions();
+      }
       res.setHeader('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       return sendJson(res, 200, {});
     }
@@ -287,8 +290,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
   });
-  // Sessions that end close their sockets: at once when a user changes (new password or group, disabled,
-  // removed), and every 2 s for the rest (logout, expiry).
+  // Sessions that end close their sockets: at once on a logout or a user change (new password or group,
+  // disabled, removed), and every 2 s for the rest (expiry).
   const closeEndedSessions = () => {
     for (const [ws, token] of sockets) if (!users.sessionUser(token)) ws.close(4401, 'session ended');
   };

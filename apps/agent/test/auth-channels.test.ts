@@ -70,6 +70,17 @@ describe('a user change takes effect at once on every channel', () => {
   });
 });
 
+describe('a logout', () => {
+  it('closes the open WebSocket of that session at once', async () => {
+    const cookie = await login(t.url, 'admin', ADMIN_PASSWORD);
+    const ws = new WebSocket(`${t.url.replace('http', 'ws')}/trpc`, { headers: { cookie } });
+    await withTimeout(new Promise((r) => ws.once('open', r)), 5000, 'socket open');
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    expect((await fetch(`${t.url}/api/logout`, { method: 'POST', headers: { cookie } })).status).toBe(200);
+    expect(await withTimeout(closed, 300, 'socket closed by the logout')).toBe(4401);
+  });
+});
+
 describe('a user patch changes only what it names', () => {
   it('disabling a user from the web keeps its comment and group', async () => {
     await admin.client.system.users.add.mutate({
