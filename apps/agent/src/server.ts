@@ -13,7 +13,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ConfigService } from './api/config-service.ts';
 import { createRouter, type Services } from './api/router.ts';
 import type { Context } from './api/trpc.ts';
-import { LoginLimiter, SESSION_COOKIE, Users, type User } from './auth/users.ts';
+import { Logins, type LoginRefusal } from './auth/login.ts';
+import { SESSION_COOKIE, Users, type User } from './auth/users.ts';
 import { handleRest, readJson, sendError, sendJson, HttpError } from './http/rest.ts';
 import { handleWizardHttp } from './wizard/http.ts';
 import { LiveState, NO_ENGINE } from './live/live-state.ts';
@@ -121,13 +122,19 @@ function cookies(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+function sendLoginRefusal(res: ServerResponse, refusal: LoginRefusal): void {
+  const extra: Record<string, string> = refusal.status === 429 ? { 'retry-after': String(refusal.retryAfter) } : {};
+  sendError(res, refusal.status, refusal.message, extra);
+}
+
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const db = openDb(opts.dataDir);
   const users = new Users(db);
   let initialAdminPassword: string | undefined;
   if (users.count() === 0) {
     const password = opts.adminPassword ?? randomBytes(12).toString('base64url');
-    users.add('system', { name: 'admin', group: 'full', password });
+    const added = users.add('system', { name: 'admin', group: 'full', password });
+    if (!added.ok) throw new Error(`the first admin: ${added.error.message}`);
     if (!opts.adminPassword) initialAdminPassword = password;
   }
   const live = new LiveState();
@@ -139,48 +146,24 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     live,
   };
   const appRouter = createRouter(services);
-  const limiter = new LoginLimiter();
-  const basicCache = new Map<string, { user: string; until: number }>();
+  const logins = new Logins(users);
   const serveWeb =
     opts.webRoot && existsSync(opts.webRoot)
       ? sirv(opts.webRoot, { single: true, etag: true, gzip: false })
       : undefined;
 
+  /** The page's origin is ours: the same scheme, host and port (RFC 6454), or one the operator allowed. */
+  const ownScheme = opts.tls ? 'https:' : 'http:';
   const sameOrigin = (req: IncomingMessage): boolean => {
     const origin = req.headers.origin;
     if (!origin) return true; // not a browser: no cross-site risk; the session is still required
     if (opts.allowedOrigins?.includes(origin)) return true;
     try {
-      return new URL(origin).host === req.headers.host;
+      const page = new URL(origin);
+      return page.protocol === ownScheme && page.host === new URL(`${ownScheme}//${req.headers.host}`).host;
     } catch {
-      return false;
+      return false; // "null", or no Host header
     }
-  };
-
-  /** RouterOS REST uses HTTP Basic with the agent's users (cached briefly: scrypt is slow on purpose). */
-  const basicUser = (req: IncomingMessage, ip: string): User | 'limited' | undefined => {
-    const header = req.headers.authorization;
-    if (!header?.startsWith('Basic ')) return undefined;
-    const cached = basicCache.get(header);
-    if (cached && cached.until > Date.now()) {
-      const u = users.get(cached.user);
-      if (u && !u.disabled) return u;
-    }
-    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const name = decoded.slice(0, colon);
-    const keys = [`ip:${ip}`, `user:${name}`];
-    if (limiter.retryAfter(keys) > 0) return 'limited';
-    const user = colon > 0 ? users.authenticate(name, decoded.slice(colon + 1)) : undefined;
-    if (!user) {
-      limiter.fail(keys);
-      logger.warn({ ip, user: name }, 'REST login failed');
-      return undefined;
-    }
-    limiter.succeed(keys);
-    if (basicCache.size > 1000) basicCache.clear();
-    basicCache.set(header, { user: user.name, until: Date.now() + 60_000 });
-    return user;
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -194,18 +177,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const body = await readJson(req, 4096);
       const name = typeof body.name === 'string' ? body.name : '';
       const password = typeof body.password === 'string' ? body.password : '';
-      const keys = [`ip:${ip}`, `user:${name}`];
-      const wait = limiter.retryAfter(keys);
-      if (wait > 0)
-        return sendError(res, 429, `too many failed logins; try again in ${wait} s`, { 'retry-after': String(wait) });
-      const user = users.authenticate(name, password);
-      if (!user) {
-        limiter.fail(keys);
-        users.audit(name || '?', 'login failed', `from ${ip}`);
-        logger.warn({ ip, user: name }, 'login failed');
-        return sendError(res, 401, 'wrong user name or password');
-      }
-      limiter.succeed(keys);
+      const login = logins.check(name, password, ip, 'web');
+      if (!login.ok) return sendLoginRefusal(res, login.error);
+      const user = login.value;
       const token = users.createSession(user.name);
       res.setHeader(
         'set-cookie',
@@ -216,7 +190,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     if (url.pathname === '/api/logout' && method === 'POST') {
       const token = cookies(req)[SESSION_COOKIE];
-      if (token) users.endSession(token);
+      if (token) {
+        users.endSession(token);
+        closeEndedSessions();
+      }
       res.setHeader('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
       return sendJson(res, 200, {});
     }
@@ -225,14 +202,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return user ? sendJson(res, 200, { ...user, identity: hostname() }) : sendError(res, 401, 'not logged in');
     }
     if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
-      const user = basicUser(req, ip);
-      if (user === 'limited')
-        return sendError(res, 429, 'too many failed logins; try again later', { 'retry-after': '60' });
-      if (!user)
-        return sendError(res, 401, 'HTTP Basic authentication with an agent user is required', {
-          'www-authenticate': 'Basic realm="ipsec-agent"',
-        });
-      return handleRest(req, res, url, user, services);
+      // RouterOS REST uses HTTP Basic with the agent's users
+      const login = logins.basic(req.headers.authorization, ip);
+      if (!login.ok)
+        return login.error.status === 429
+          ? sendLoginRefusal(res, login.error)
+          : sendError(res, 401, 'HTTP Basic authentication with an agent user is required', {
+              'www-authenticate': 'Basic realm="ipsec-agent"',
+            });
+      return handleRest(req, res, url, login.value, services);
     }
     if (url.pathname.startsWith('/api/wizard/')) {
       const user = users.sessionUser(cookies(req)[SESSION_COOKIE]);
@@ -312,10 +290,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
   });
-  // Sessions that end (logout, password change, user removed) close their sockets.
-  const sweep = setInterval(() => {
+  // Sessions that end close their sockets: at once on a logout or a user change (new password or group,
+  // disabled, removed), and every 2 s for the rest (expiry).
+  const closeEndedSessions = () => {
     for (const [ws, token] of sockets) if (!users.sessionUser(token)) ws.close(4401, 'session ended');
-  }, 2_000);
+  };
+  users.on('change', closeEndedSessions);
+  const sweep = setInterval(closeEndedSessions, 2_000);
   sweep.unref();
 
   const host = opts.host ?? '127.0.0.1';
@@ -341,6 +322,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     initialAdminPassword,
     async close() {
       clearInterval(sweep);
+      users.off('change', closeEndedSessions);
       await ipsec?.close();
       trpcHandler.broadcastReconnectNotification();
       for (const ws of sockets.keys()) ws.terminate();

@@ -2,10 +2,10 @@
 // subscriptions that stream changes (resumable by revision) and live state.
 import { on } from 'node:events';
 import { hostname } from 'node:os';
-import { tracked } from '@trpc/server';
-import { menuNameSchema, getMenu, type MenuName } from '@ipsec/schema';
+import { TRPCError, tracked } from '@trpc/server';
+import { menuNameSchema, getMenu, type MenuName, type Result } from '@ipsec/schema';
 import { z } from 'zod';
-import { USER_GROUPS, type Users } from '../auth/users.ts';
+import { USER_GROUPS, type UserRefusal, type Users } from '../auth/users.ts';
 import type { LiveState, LogLine } from '../live/live-state.ts';
 import type { ChangeEvent } from '../store/config-store.ts';
 import type { ConfigService } from './config-service.ts';
@@ -39,6 +39,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** A refused user change as the tRPC error a client sees (the message names the field). */
+function userResult<T>(r: Result<T, UserRefusal>): T {
+  if (r.ok) return r.value;
+  throw new TRPCError({ code: r.error.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: r.error.message });
 }
 
 const op = z.discriminatedUnion('op', [
@@ -278,7 +284,7 @@ export function createRouter(s: Services) {
               comment: z.string().optional(),
             }),
           )
-          .mutation(({ ctx, input }) => s.users.add(ctx.user.name, input)),
+          .mutation(({ ctx, input }) => userResult(s.users.add(ctx.user.name, input))),
         set: full
           .input(
             z.object({
@@ -289,10 +295,10 @@ export function createRouter(s: Services) {
               disabled: z.boolean().optional(),
             }),
           )
-          .mutation(({ ctx, input }) => s.users.set(ctx.user.name, input.name, input)),
+          .mutation(({ ctx, input }) => userResult(s.users.set(ctx.user.name, input.name, input))),
         remove: full
           .input(z.object({ name: z.string() }))
-          .mutation(({ ctx, input }) => s.users.remove(ctx.user.name, input.name)),
+          .mutation(({ ctx, input }) => userResult(s.users.remove(ctx.user.name, input.name))),
       }),
       audit: full
         .input(z.object({ limit: z.number().int().min(1).max(1000).default(200) }))

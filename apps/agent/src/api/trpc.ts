@@ -2,7 +2,7 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ConfigError, type ConfigIssue } from '@ipsec/schema';
 import { ZodError } from 'zod';
-import { UserError, canWrite, isFull, type User } from '../auth/users.ts';
+import { canWrite, isFull, type User } from '../auth/users.ts';
 import { ForbiddenError, NotFoundError } from './config-service.ts';
 
 export interface Context {
@@ -22,8 +22,7 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
     const e = result.error.cause;
-    if (e instanceof ConfigError || e instanceof UserError)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
+    if (e instanceof ConfigError) throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
     if (e instanceof ZodError)
       throw new TRPCError({ code: 'BAD_REQUEST', message: e.issues.map((i) => i.message).join('; '), cause: e });
     if (e instanceof ForbiddenError) throw new TRPCError({ code: 'FORBIDDEN', message: e.message, cause: e });

@@ -5,6 +5,8 @@
 // Passwords are stored as scrypt hashes; sessions as SHA-256 of a random token (a stolen
 // database file gives no usable session cookie).
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { err, ok, type Result } from '@ipsec/schema';
 import { z } from 'zod';
 import type { Db } from '../store/db.ts';
 
@@ -12,20 +14,29 @@ export const USER_GROUPS = ['full', 'write', 'read'] as const;
 export type UserGroup = (typeof USER_GROUPS)[number];
 
 export interface User {
+  /** SQLite's rowid: the RouterOS `.id` of /rest/user. */
+  id: number;
   name: string;
   group: UserGroup;
   comment: string;
   disabled: boolean;
 }
 
-export const userInput = z.object({
+/** A user's fields and their rules, for the web (tRPC) and REST alike. */
+const userFields = z.object({
   name: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
   group: z.enum(USER_GROUPS, { error: 'group: must be full, write or read' }),
   password: z.string().min(8, 'password: at least 8 characters').max(256, 'password: at most 256 characters'),
-  comment: z.string().max(255).default(''),
+  comment: z.string().max(255, 'comment: at most 255 characters'),
+  disabled: z.boolean({ error: 'disabled: must be yes or no' }),
+});
+
+const userInput = userFields.extend({
+  comment: userFields.shape.comment.default(''),
+  disabled: userFields.shape.disabled.default(false),
 });
 
 export const SESSION_COOKIE = 'ipsec_session';
@@ -50,43 +61,77 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 // A hash to compare against when the user does not exist, so timing does not reveal user names.
 const DUMMY_HASH = hashPassword(randomBytes(12).toString('hex'));
 
-export class Users {
-  constructor(private readonly db: Db) {}
+/** Why a user change was refused, naming the field (or 404 when the user does not exist). */
+export interface UserRefusal {
+  status: 400 | 404;
+  message: string;
+}
+
+/** A user's fields as a caller hands them in (web or REST): Users checks each one itself. */
+export type UserFieldsInput = { [K in keyof z.infer<typeof userFields>]?: unknown };
+
+// No defaults here: a field the patch leaves out keeps its value.
+const userPatch = userFields.omit({ name: true }).partial();
+
+/** Zod's issues as one line that names each field. */
+function refusal(e: z.ZodError): UserRefusal {
+  const text = e.issues.map((i) => {
+    const field = i.path.join('.');
+    return !field || i.message.startsWith(`${field}:`) ? i.message : `${field}: ${i.message}`;
+  });
+  return { status: 400, message: text.join('; ') };
+}
+
+/**
+ * The users and their sessions. Every change (add, set, remove) bumps `revision` and emits `change` with the
+ * user's name once committed: whatever holds a user beyond one request (the Basic-auth cache, open WebSockets)
+ * follows at once.
+ */
+export class Users extends EventEmitter<{ change: [name: string] }> {
+  private changes = 0;
+  constructor(private readonly db: Db) {
+    super();
+  }
+
+  /** Changes since the agent started: a credential checked at an older revision must be checked again. */
+  get revision(): number {
+    return this.changes;
+  }
 
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
   }
 
   list(): User[] {
-    return (this.db.prepare('SELECT name, grp, comment, disabled FROM users ORDER BY name').all() as Row[]).map(toUser);
+    return (this.db.prepare(`SELECT ${COLUMNS} FROM users ORDER BY name`).all() as Row[]).map(toUser);
   }
 
   get(name: string): User | undefined {
-    const row = this.db.prepare('SELECT name, grp, comment, disabled FROM users WHERE name = ?').get(name) as
-      Row | undefined;
+    const row = this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE name = ?`).get(name) as Row | undefined;
     return row && toUser(row);
   }
 
-  add(by: string, input: z.input<typeof userInput>): User {
-    const u = userInput.parse(input);
-    if (this.get(u.name)) throw new UserError(`name: user "${u.name}" already exists`);
+  add(by: string, input: UserFieldsInput): Result<User, UserRefusal> {
+    const parsed = userInput.safeParse(input);
+    if (!parsed.success) return err(refusal(parsed.error));
+    const u = parsed.data;
+    if (this.get(u.name)) return err({ status: 400, message: `name: user "${u.name}" already exists` });
     this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, 0, ?)')
-        .run(u.name, u.group, hashPassword(u.password), u.comment, Date.now());
-      this.audit(by, 'user add', `${u.name} group=${u.group}`);
+        .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(u.name, u.group, hashPassword(u.password), u.comment, u.disabled ? 1 : 0, Date.now());
+      this.audit(by, 'user add', `${u.name} group=${u.group}${u.disabled ? ' disabled=yes' : ''}`);
     })();
-    return this.get(u.name)!;
+    this.changed(u.name);
+    return ok(this.get(u.name)!);
   }
 
-  set(
-    by: string,
-    name: string,
-    patch: { group?: UserGroup; password?: string; comment?: string; disabled?: boolean },
-  ): User {
+  set(by: string, name: string, patch: UserFieldsInput): Result<User, UserRefusal> {
     const cur = this.get(name);
-    if (!cur) throw new UserError(`name: no such user "${name}"`);
-    const p = userInput.partial().extend({ disabled: z.boolean().optional() }).parse(patch);
+    if (!cur) return err({ status: 404, message: `name: no such user "${name}"` });
+    const parsed = userPatch.safeParse(patch);
+    if (!parsed.success) return err(refusal(parsed.error));
+    const p = parsed.data;
     const next = {
       ...cur,
       ...(p.group ? { group: p.group } : {}),
@@ -94,7 +139,7 @@ export class Users {
       ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
     };
     if (cur.group === 'full' && (next.group !== 'full' || next.disabled) && this.fullUsersExcept(name) === 0) {
-      throw new UserError('group: the last enabled full user cannot be demoted or disabled');
+      return err({ status: 400, message: 'group: the last enabled full user cannot be demoted or disabled' });
     }
     this.db.transaction(() => {
       this.db
@@ -111,24 +156,27 @@ export class Users {
           `${p.disabled !== undefined ? ` disabled=${p.disabled ? 'yes' : 'no'}` : ''}`,
       );
     })();
-    return this.get(name)!;
+    this.changed(name);
+    return ok(this.get(name)!);
   }
 
-  remove(by: string, name: string): void {
+  remove(by: string, name: string): Result<void, UserRefusal> {
     const cur = this.get(name);
-    if (!cur) throw new UserError(`name: no such user "${name}"`);
+    if (!cur) return err({ status: 404, message: `name: no such user "${name}"` });
     if (cur.group === 'full' && this.fullUsersExcept(name) === 0)
-      throw new UserError('name: the last full user cannot be removed');
+      return err({ status: 400, message: 'name: the last full user cannot be removed' });
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
       this.db.prepare('DELETE FROM users WHERE name = ?').run(name);
       this.audit(by, 'user remove', name);
     })();
+    this.changed(name);
+    return ok(undefined);
   }
 
   /** Check a password. Always spends one scrypt, whether or not the user exists. */
   authenticate(name: string, password: string): User | undefined {
-    const row = this.db.prepare('SELECT name, grp, comment, disabled, hash FROM users WHERE name = ?').get(name) as
+    const row = this.db.prepare(`SELECT ${COLUMNS}, hash FROM users WHERE name = ?`).get(name) as
       (Row & { hash: string }) | undefined;
     const ok = verifyPassword(password, row?.hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return undefined;
@@ -150,7 +198,7 @@ export class Users {
     if (!token) return undefined;
     const row = this.db
       .prepare(
-        'SELECT u.name, u.grp, u.comment, u.disabled FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ? AND s.expires > ?',
+        'SELECT u.rowid AS id, u.name, u.grp, u.comment, u.disabled FROM sessions s JOIN users u ON u.name = s.user WHERE s.id_hash = ? AND s.expires > ?',
       )
       .get(sha256(token), Date.now()) as Row | undefined;
     return row && !row.disabled ? toUser(row) : undefined;
@@ -172,6 +220,11 @@ export class Users {
       .all(limit) as AuditRecord[];
   }
 
+  private changed(name: string): void {
+    this.changes++;
+    this.emit('change', name);
+  }
+
   private fullUsersExcept(name: string): number {
     return (
       this.db
@@ -180,8 +233,6 @@ export class Users {
     ).n;
   }
 }
-
-export class UserError extends Error {}
 
 /** A line of the audit table, as SQLite returns it. */
 export interface AuditRecord {
@@ -192,13 +243,16 @@ export interface AuditRecord {
   detail: string;
 }
 
+const COLUMNS = 'rowid AS id, name, grp, comment, disabled';
 interface Row {
+  id: number;
   name: string;
   grp: string;
   comment: string;
   disabled: number;
 }
 const toUser = (r: Row): User => ({
+  id: r.id,
   name: r.name,
   group: r.grp as UserGroup,
   comment: r.comment,
@@ -207,40 +261,3 @@ const toUser = (r: Row): User => ({
 
 export const canWrite = (u: User) => u.group === 'full' || u.group === 'write';
 export const isFull = (u: User) => u.group === 'full';
-
-/**
- * Failed logins per user name (5 a minute) and per client address (20 a minute, so one
- * mistyping colleague behind the same address does not lock everyone out); then wait.
- */
-export class LoginLimiter {
-  private failures = new Map<string, number[]>();
-  constructor(
-    private readonly maxPerUser = 5,
-    private readonly maxPerAddress = 20,
-    private readonly windowMs = 60_000,
-  ) {}
-
-  private max(key: string): number {
-    return key.startsWith('ip:') ? this.maxPerAddress : this.maxPerUser;
-  }
-
-  /** Seconds to wait before another try, or 0. */
-  retryAfter(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const k of keys) {
-      const recent = (this.failures.get(k) ?? []).filter((t) => now - t < this.windowMs);
-      this.failures.set(k, recent);
-      if (recent.length >= this.max(k)) wait = Math.max(wait, Math.ceil((recent[0]! + this.windowMs - now) / 1000));
-    }
-    return wait;
-  }
-
-  fail(keys: string[], now = Date.now()): void {
-    for (const k of keys) this.failures.set(k, [...(this.failures.get(k) ?? []), now]);
-    if (this.failures.size > 10_000) this.failures.clear(); // bounded memory under a spray of names
-  }
-
-  succeed(keys: string[]): void {
-    for (const k of keys) this.failures.delete(k);
-  }
-}

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, CONFIG_MENUS, VIEWS, parseId, type MenuDef, type MenuName, type ViewDef } from '@ipsec/schema';
 import type { User } from '../auth/users.ts';
+import { handleUsersRest } from '../auth/users-rest.ts';
 import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
 import { printEntry, printValue } from '../api/present.ts';
 import type { Services } from '../api/router.ts';
@@ -100,7 +101,7 @@ function idsOf(menu: MenuDef, text: unknown): number[] {
 }
 
 /** RouterOS filters print by query parameters: ?name=x&disabled=false; .proplist picks columns. */
-function filterAndPick(rows: Record<string, string>[], query: URLSearchParams): Record<string, string>[] {
+export function filterAndPick(rows: Record<string, string>[], query: URLSearchParams): Record<string, string>[] {
   let out = rows;
   for (const [k, v] of query) {
     if (k === '.proplist') continue;
@@ -144,6 +145,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
   } catch {
     throw new HttpError(400, 'malformed path');
   }
+  if (path === 'user' || path.startsWith('user/')) return handleUsersRest(req, res, path, url, user, s.users);
   const found = resolve(path);
   if (!found) throw new HttpError(404, `no such command or directory (${path})`);
   const { target, rest } = found;
