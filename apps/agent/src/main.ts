@@ -92,6 +92,12 @@ if (agent.initialAdminPassword) {
   console.log('Log in with an existing user (first-start admin password, or ADMIN_PASSWORD if it was set).\n');
 }
 
+// systemd sets INVOCATION_ID for its services: outside one, say how to have the agent restarted and started at boot.
+if (!process.env.INVOCATION_ID)
+  console.log(
+    'To run it as a service (restarted on failure, started at boot): deploy/ipsec-winbox.service, see README.md.\n',
+  );
+
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     void agent.close().then(() => process.exit(0));

@@ -12,7 +12,7 @@ import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ConfigService } from './api/config-service.ts';
 import { createRouter, type Services } from './api/router.ts';
-import type { Context } from './api/trpc.ts';
+import { INTERNAL_ERROR_MESSAGE, type Context } from './api/trpc.ts';
 import { Logins, type LoginRefusal } from './auth/login.ts';
 import { SESSION_COOKIE, Users, type User } from './auth/users.ts';
 import { handleRest, readJson, sendError, sendJson, HttpError } from './http/rest.ts';
@@ -107,6 +107,17 @@ const SECURITY_HEADERS = {
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:",
 };
 
+/** Methods that change nothing: the only ones a page of another origin may send (RFC 9110, 9.2.1). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A fault of the agent's own (not the client's): the stack goes to the log, never to the client. */
+function logFault(e: unknown, where: Record<string, unknown>, what: string): void {
+  logger.error({ ...where, stack: e instanceof Error ? (e.stack ?? e.message) : String(e) }, what);
+}
+
+/** The request's path for the log, cut short: a client chooses it. */
+const pathForLog = (req: IncomingMessage) => (req.url ?? '').slice(0, 200);
+
 /** The request's cookies; a value that is not valid percent-encoding is not ours and is skipped, never thrown. */
 function cookies(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -189,6 +200,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return sendJson(res, 200, { ...user, identity: hostname() });
     }
     if (url.pathname === '/api/logout' && method === 'POST') {
+      if (!sameOrigin(req)) return sendError(res, 403, 'foreign origin');
       const token = cookies(req)[SESSION_COOKIE];
       if (token) {
         users.endSession(token);
@@ -202,6 +214,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return user ? sendJson(res, 200, { ...user, identity: hostname() }) : sendError(res, 401, 'not logged in');
     }
     if (url.pathname === '/rest' || url.pathname.startsWith('/rest/')) {
+      // before the credentials: a browser holding Basic credentials sends them along with another site's request
+      if (!SAFE_METHODS.has(method) && !sameOrigin(req)) return sendError(res, 403, 'foreign origin');
       // RouterOS REST uses HTTP Basic with the agent's users
       const login = logins.basic(req.headers.authorization, ip);
       if (!login.ok)
@@ -213,9 +227,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return handleRest(req, res, url, login.value, services);
     }
     if (url.pathname.startsWith('/api/wizard/')) {
+      // even a GET: downloading a client's .p12 creates its key, and any such request carrying an Origin is a script's
+      if (!sameOrigin(req)) return sendError(res, 403, 'foreign origin');
       const user = users.sessionUser(cookies(req)[SESSION_COOKIE]);
       if (!user) return sendError(res, 401, 'not logged in');
-      if (method !== 'GET' && !sameOrigin(req)) return sendError(res, 403, 'foreign origin');
       return handleWizardHttp(req, res, url, user, services);
     }
     if (url.pathname.startsWith('/api/') || url.pathname === '/trpc') return sendError(res, 404, 'no such API');
@@ -232,10 +247,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
   const listener: RequestListener = (req, res) => {
     handle(req, res).catch((e: unknown) => {
-      if (e instanceof HttpError) return sendError(res, e.status, e.detail);
-      logger.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'request failed');
-      if (!res.headersSent) sendError(res, 500, 'internal error (see the agent log)');
-      else res.end();
+      if (!(e instanceof HttpError)) logFault(e, { path: pathForLog(req) }, 'request failed');
+      if (res.headersSent) return void res.end();
+      if (e instanceof HttpError) sendError(res, e.status, e.detail);
+      else sendError(res, 500, INTERNAL_ERROR_MESSAGE);
     });
   };
   const server = opts.tls
@@ -255,7 +270,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       upgrade(req, socket, head, reject);
     } catch (e) {
       // nothing a client sends may throw out of here: an uncaught exception would stop the agent and its tunnels
-      logger.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'websocket upgrade failed');
+      logFault(e, { path: pathForLog(req) }, 'websocket upgrade failed');
       reject(400, 'Bad Request');
     }
   });
@@ -289,6 +304,11 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       return { user: s.user };
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // One frame's calls (the web batches what it asks in one tick: a few dozen); beyond, the frame is refused whole.
+    maxBatchSize: 200,
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') logFault(error.cause ?? error, { path }, 'procedure failed');
+    },
   });
   // Sessions that end close their sockets: at once on a logout or a user change (new password or group,
   // disabled, removed), and every 2 s for the rest (expiry).

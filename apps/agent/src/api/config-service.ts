@@ -10,13 +10,12 @@ import {
   chainOf,
   exportCertificate,
   keyMatches,
-  prepareCertificateOps,
   readImport,
   signValues,
   type ExportType,
   type ExportedFiles,
 } from '../store/certificates.ts';
-import { publicKeyPem } from '../store/key-hooks.ts';
+import { prepareNewKeys, publicKeyPem } from '../store/key-hooks.ts';
 import { presentDynamic, presentEntry, presentMenu, type ApiEntry } from './present.ts';
 import { isDynamicId } from '../live/dynamic-entries.ts';
 
@@ -49,8 +48,8 @@ export class ConfigService {
   async apply(user: User, ops: Op[], summary?: string): Promise<{ rev: number; added: number[] }> {
     requireWrite(user);
     refuseDynamic(ops);
-    // Certificates added without PEM get their key and certificate first (async crypto).
-    const prepared = ops.some((o) => o.menu === 'certificate') ? await prepareCertificateOps(this.store, ops) : ops;
+    // Keys and certificates added without PEM get their key pairs first (async crypto, off the event loop).
+    const prepared = await prepareNewKeys(this.store, ops);
     const result = this.store.apply(user.name, prepared, summary);
     this.live.log(['system', 'info'], `config changed by ${user.name} (revision ${result.rev})`);
     return result;

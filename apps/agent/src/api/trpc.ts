@@ -9,11 +9,17 @@ export interface Context {
   user: User;
 }
 
+/** What a client learns of a fault in the agent; the agent logs the stack (server.ts, onError). */
+export const INTERNAL_ERROR_MESSAGE = 'internal error (see the agent log)';
+
 const t = initTRPC.context<Context>().create({
+  // Never a stack in an answer, whatever NODE_ENV says (tRPC's default adds one unless it is "production").
+  isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const issues: ConfigIssue[] | undefined = cause instanceof ConfigError ? cause.issues : undefined;
-    return { ...shape, data: { ...shape.data, issues } };
+    const message = error.code === 'INTERNAL_SERVER_ERROR' ? INTERNAL_ERROR_MESSAGE : shape.message;
+    return { ...shape, message, data: { ...shape.data, issues } };
   },
 });
 

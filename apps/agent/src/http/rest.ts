@@ -31,6 +31,7 @@ const REASON: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
@@ -55,8 +56,8 @@ export function sendError(
   sendJson(res, status, { error: status, message: REASON[status] ?? 'Error', ...(detail ? { detail } : {}) });
 }
 
-/** A request's JSON body, which must be an object (an empty body is {}); anything else is a 400, never a throw. */
-export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
+/** A request's body as text; more than `limit` bytes is a 413. */
+async function readText(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -64,7 +65,11 @@ export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<R
     if (size > limit) throw new HttpError(413, `body larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+/** JSON text that must be an object (an empty body is {}); anything else is a 400, never a throw. */
+function jsonObject(text: string): Record<string, unknown> {
   if (text === '') return {};
   let body: unknown;
   try {
@@ -75,6 +80,23 @@ export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<R
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new HttpError(400, 'body must be a JSON object');
   return body as Record<string, unknown>;
+}
+
+/** A request's JSON body, which must be an object (an empty body is {}); anything else is a 400, never a throw. */
+export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
+  return jsonObject(await readText(req, limit));
+}
+
+/**
+ * The JSON body of a request that changes something (REST, downloads): only as application/json (415 otherwise).
+ * A page of another site can send text/plain or a form without the browser asking first, never application/json.
+ */
+export async function readJsonTyped(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
+  const text = await readText(req, limit);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase().slice(0, 100);
+  if (text !== '' && type !== 'application/json')
+    throw new HttpError(415, `the body must be sent as application/json, not ${type || 'without a content-type'}`);
+  return jsonObject(text);
 }
 
 type Target = { kind: 'menu'; menu: MenuDef } | { kind: 'view'; view: ViewDef };
@@ -164,7 +186,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     // ip/ipsec/settings: one object. GET prints it, PATCH or POST .../set changes it.
     if (method === 'GET' && rest === '') return sendJson(res, 200, print()[0]);
     if ((method === 'PATCH' && rest === '') || (method === 'POST' && rest === 'set')) {
-      const [entry] = await s.config.set(user, name, [], await readJson(req));
+      const [entry] = await s.config.set(user, name, [], await readJsonTyped(req));
       return sendJson(res, 200, printEntry(menu, entry!));
     }
     throw new HttpError(405, `${menu.path} supports GET and PATCH`);
@@ -176,11 +198,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     throw new HttpError(404, `no such command or directory (${path})`);
   }
   if (method === 'PUT' && rest === '') {
-    const entry = await s.config.add(user, name, await readJson(req));
+    const entry = await s.config.add(user, name, await readJsonTyped(req));
     return sendJson(res, 201, printEntry(menu, entry));
   }
   if (method === 'PATCH' && id !== undefined) {
-    const [entry] = await s.config.set(user, name, [id], await readJson(req));
+    const [entry] = await s.config.set(user, name, [id], await readJsonTyped(req));
     return sendJson(res, 200, printEntry(menu, entry!));
   }
   if (method === 'DELETE' && id !== undefined) {
@@ -190,7 +212,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     return;
   }
   if (method === 'POST' && rest !== '' && id === undefined) {
-    const body = await readJson(req);
+    const body = await readJsonTyped(req);
     const { '.id': idText, ...props } = body;
     switch (rest) {
       case 'print':

@@ -23,6 +23,7 @@ import {
   EC_CURVES,
   KEY_USAGES,
   RSA_KEY_SIZES,
+  SECRET_PLACEHOLDER,
   applyInput,
   certificate as certificateMenu,
   checkEntry,
@@ -404,6 +405,13 @@ interface StoreView {
   list(menu: 'certificate'): readonly { id: number; values: CertificateValues }[];
 }
 
+/** A certificate added without PEM (a copy too): the agent generates its key pair and certificate. */
+export function generatesCertificateKey(op: Op): boolean {
+  if (op.menu !== 'certificate' || op.op !== 'add') return false;
+  const pem = op.values['certificate-pem'];
+  return !(typeof pem === 'string' && pem.trim() !== '' && pem !== SECRET_PLACEHOLDER);
+}
+
 /**
  * Before the store's (synchronous) transaction: certificates added without PEM get their key and
  * self-signed certificate here. A copy gets a new key and certificate of its own.
@@ -417,16 +425,14 @@ export async function prepareCertificateOps(store: StoreView, ops: Op[]): Promis
       continue;
     }
     const given = op.values;
-    const givenPem = given['certificate-pem'];
-    const pemGiven = typeof givenPem === 'string' && givenPem.trim() !== '' && givenPem !== '********';
     let base = defaults(menu);
     if (op.copyFrom !== undefined) {
       const src = store.list('certificate').find((e) => e.id === op.copyFrom);
       if (src) base = { ...src.values, 'certificate-pem': '', 'private-key-pem': '' };
     }
-    if (pemGiven) {
+    if (!generatesCertificateKey(op)) {
       // An imported CA is trusted unless said otherwise.
-      const trusted = given.trusted !== undefined ? {} : { trusted: certInfo(givenPem).ca };
+      const trusted = given.trusted !== undefined ? {} : { trusted: certInfo(String(given['certificate-pem'])).ca };
       out.push({ ...op, values: { ...given, ...trusted } });
       continue;
     }
