@@ -132,7 +132,7 @@ function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
  * ID, comment or other text value holds one, so none can become a new line (or a terminal escape) in a log line, a
  * RouterOS export or a generated client file. Secrets are the one exception: PEM text is made of lines.
  */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** The text every field kind but `secret` reads its input from: a string without control characters. */
 function text(raw: unknown, what: string): string {
