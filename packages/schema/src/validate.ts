@@ -124,6 +124,15 @@ export function applyInput<M extends MenuDef>(
   return out as Values<M['fields']>; // each property came from `base` or through its field's schema
 }
 
+/**
+ * What applyInput takes from a transport: an object of properties, passed through as it came (a zod record would
+ * rebuild it and silently drop an own "__proto__" key instead of letting applyInput name it).
+ */
+export const inputProperties = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be an object of properties',
+);
+
 type Complain = (field: string, message: string) => void;
 const PORT_PROTOCOLS = ['tcp', 'udp', 'udp-lite', 'sctp', 'dccp', '6', '17', '132', '33', '136'];
 
