@@ -68,6 +68,33 @@ describe('prototype keys are unknown properties on every menu (400 naming them, 
   });
 });
 
+describe('REST commands take only their own properties (400 naming another)', () => {
+  it('enable, comment, move, print, generate-key, certificate sign and export', async () => {
+    const group = await rest(t.url, 'PUT', 'ip/ipsec/policy/group', { name: 'cmd-g' });
+    const id = group.json['.id'] as string;
+    const cases: [string, string][] = [
+      ['ip/ipsec/policy/group/enable', `{".id": "${id}", "disabled": "yes"}`],
+      ['ip/ipsec/policy/group/comment', `{".id": "${id}", "comment": "c", "__proto__": {"x": 1}}`],
+      ['ip/ipsec/policy/move', `{".id": "*1", "destination": "*1", "constructor": 1}`],
+      ['ip/ipsec/policy/group/print', `{"toString": "x"}`],
+      ['ip/ipsec/key/generate-key', `{"name": "never", "key-size": "1024", "hasOwnProperty": 1}`],
+      ['certificate/sign', `{"number": "x", "ca": "y", "days": 1}`],
+      ['certificate/export-certificate', `{"number": "x", "passphrase": "p"}`],
+    ];
+    for (const [path, body] of cases) {
+      const r = await raw('POST', path, body);
+      const prop = Object.keys(JSON.parse(body) as object).at(-1)!;
+      expect(r.status, path).toBe(400);
+      expect(r.detail).toContain(`${prop}: unknown property for ${path.split('/').at(-1)}`);
+    }
+    expect((await rest(t.url, 'GET', 'ip/ipsec/key?name=never')).json).toEqual([]);
+    expect((await rest(t.url, 'GET', `ip/ipsec/policy/group/${id}`)).json).toMatchObject({ comment: '' });
+    // The properties a command does take still work, and RouterOS's dotted keys are left alone.
+    expect((await raw('POST', 'ip/ipsec/policy/group/comment', `{".id": "${id}", "comment": "ok"}`)).status).toBe(200);
+    expect((await raw('POST', 'ip/ipsec/policy/group/print', `{".proplist": "name"}`)).status).toBe(200);
+  });
+});
+
 describe('control characters in names, IDs, comments and text values: 400 naming the field', () => {
   const CONTROL = ['\r', '\n', '\0', '\x1b', '\t', '\x7f', '\x9b', '\u2028'];
   const NAMED = CONFIG_MENUS.filter((m) => 'name' in m.fields && m.name !== 'certificate' && m.name !== 'key');
