@@ -61,10 +61,18 @@ describe('prototype keys are unknown properties on every menu (400 naming them, 
       }
       const unknown = await rejects(s.client.config.set.mutate({ menu: 'proposal', ids: [1], values: { frob: 1 } }));
       expect(unknown.message).toContain('frob: unknown property');
+      const summary = await rejects(
+        s.client.config.batch.mutate({
+          ops: [{ op: 'add', menu: 'policy-group', values: { name: 'sg' } }],
+          summary: 'fine\nforged revision line',
+        }),
+      );
+      expect(summary.message).toMatch(/summary: must not contain control characters/);
     } finally {
       s.close();
     }
     expect((await rest(t.url, 'GET', 'ip/ipsec/peer')).json).toEqual([]);
+    expect((await rest(t.url, 'GET', 'ip/ipsec/policy/group?name=sg')).json).toEqual([]);
   });
 });
 

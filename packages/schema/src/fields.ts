@@ -2,6 +2,7 @@
 // text (REST, CLI-style "yes", "30m", "aes-128,aes-256") and yields the canonical typed value,
 // plus the printer back to RouterOS text and the metadata the UI builds its widgets from.
 import { z } from 'zod';
+import { err, ok, type Result } from './result.ts';
 import {
   ValueError,
   parseAddress,
@@ -134,15 +135,20 @@ function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
  */
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** `s` as a text value, or why it is none: the one rule for names and text values (no control characters). */
+export function plainText(s: string): Result<string> {
+  const control = CONTROL_CHARACTER.exec(s);
+  if (!control) return ok(s);
+  const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return err(`must not contain control characters (U+${code} at position ${control.index + 1})`);
+}
+
 /** The text every field kind but `secret` reads its input from: a string without control characters. */
 function text(raw: unknown, what: string): string {
   if (typeof raw !== 'string') throw new ValueError(`must be ${what}`);
-  const control = CONTROL_CHARACTER.exec(raw);
-  if (control) {
-    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    throw new ValueError(`must not contain control characters (U+${code} at position ${control.index + 1})`);
-  }
-  return raw;
+  const checked = plainText(raw);
+  if (!checked.ok) throw new ValueError(checked.error);
+  return checked.value;
 }
 
 /** More items than any list of a menu needs (pool ranges, split networks, DNS names...). */
@@ -394,7 +400,11 @@ export const f = {
   ref(menu: string, def: string, m: MetaIn, specials: readonly string[] = []): Field<string> {
     return {
       kind: 'ref',
-      schema: schemaOf((raw) => text(raw, `the name of a ${menu}`).trim()),
+      schema: schemaOf((raw) => {
+        const s = text(raw, `the name of a ${menu}`).trim();
+        if (s.length > 64) throw new ValueError('must be at most 64 characters (the longest name)');
+        return s;
+      }),
       default: def,
       print: (v) => v,
       meta: meta(m),

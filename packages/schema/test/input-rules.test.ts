@@ -103,6 +103,7 @@ describe('values have sane bounds', () => {
       message: /at most 1000/,
     });
     expect(issuesOf(identity, { 'my-id': `fqdn:${'a'.repeat(300)}` })[0]?.field).toBe('my-id');
+    expect(issuesOf(identity, { peer: 'p'.repeat(65) })[0]).toMatchObject({ field: 'peer', message: /at most 64/ });
     expect(issuesOf(policy, { 'dst-port': 65536 })[0]?.field).toBe('dst-port');
     expect(issuesOf(profile, { 'dpd-maximum-failures': 1e9 })[0]?.field).toBe('dpd-maximum-failures');
     expect(issuesOf(modeConfig, { 'address-prefix-length': 33 })[0]?.field).toBe('address-prefix-length');
