@@ -415,10 +415,10 @@ export const f = {
     return {
       kind: 'secret',
       schema: schemaOf((raw) => {
+        // Not text(): a PEM secret is made of lines.
         if (typeof raw !== 'string') throw new ValueError('must be text');
-        const s = raw;
-        if (s.length > 8192) throw new ValueError('must be at most 8192 characters');
-        return s;
+        if (raw.length > 8192) throw new ValueError('must be at most 8192 characters');
+        return raw;
       }),
       default: '',
       print: () => SECRET_PLACEHOLDER,
