@@ -2,6 +2,7 @@
 // text (REST, CLI-style "yes", "30m", "aes-128,aes-256") and yields the canonical typed value,
 // plus the printer back to RouterOS text and the metadata the UI builds its widgets from.
 import { z } from 'zod';
+import { err, ok, type Result } from './result.ts';
 import {
   ValueError,
   parseAddress,
@@ -127,16 +128,43 @@ function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
   }) as unknown as z.ZodType<Out>;
 }
 
+/**
+ * Control characters: C0 (NUL, TAB, CR, LF, ESC...), DEL, C1, and the Unicode line and paragraph separators. No name,
+ * ID, comment or other text value holds one, so none can become a new line (or a terminal escape) in a log line, a
+ * RouterOS export or a generated client file. Secrets are the one exception: PEM text is made of lines.
+ */
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** `s` as a text value, or why it is none: the one rule for names and text values (no control characters). */
+export function plainText(s: string): Result<string> {
+  const control = CONTROL_CHARACTER.exec(s);
+  if (!control) return ok(s);
+  const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return err(`must not contain control characters (U+${code} at position ${control.index + 1})`);
+}
+
+/** The text every field kind but `secret` reads its input from: a string without control characters. */
 function text(raw: unknown, what: string): string {
   if (typeof raw !== 'string') throw new ValueError(`must be ${what}`);
-  return raw;
+  const checked = plainText(raw);
+  if (!checked.ok) throw new ValueError(checked.error);
+  return checked.value;
 }
+
+/** More items than any list of a menu needs (pool ranges, split networks, DNS names...). */
+const LIST_MAX = 1000;
 
 /** A list given as an array or as RouterOS "a,b,c". */
 function list(raw: unknown, what: string): string[] {
-  if (Array.isArray(raw)) return raw.map((x) => text(x, what).trim());
-  return parseList(text(raw, `${what} or a comma-separated list`));
+  const xs = Array.isArray(raw)
+    ? raw.map((x) => text(x, what).trim())
+    : parseList(text(raw, `${what} or a comma-separated list`));
+  if (xs.length > LIST_MAX) throw new ValueError(`must list at most ${LIST_MAX} items`);
+  return xs;
 }
+
+/** The longest time any timer or lifetime takes: 100 years, in seconds. */
+export const TIME_MAX = 100 * 365 * 86400;
 
 function intIn(raw: unknown, min: number, max: number, what = `a whole number ${min}..${max}`): number {
   const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(text(raw, what)) ? Number(raw) : NaN;
@@ -204,13 +232,12 @@ export const f = {
     return {
       kind: 'time',
       schema: schemaOf((raw): Out => {
-        if (typeof raw === 'number') {
-          if (!Number.isInteger(raw) || raw < 0) throw new ValueError('must be whole, non-negative seconds');
-          return raw as Out;
-        }
-        const s = text(raw, what);
-        if (word && s.trim() === word) return word as Out;
-        return parseTime(s) as Out;
+        const s = typeof raw === 'number' ? raw : text(raw, what);
+        if (word && typeof s === 'string' && s.trim() === word) return word as Out;
+        const seconds = typeof s === 'number' ? s : parseTime(s);
+        if (!Number.isInteger(seconds) || seconds < 0) throw new ValueError('must be whole, non-negative seconds');
+        if (seconds > TIME_MAX) throw new ValueError(`must be at most 100 years (${printTime(TIME_MAX)})`);
+        return seconds as Out;
       }),
       default: def,
       print: (v) => (typeof v === 'number' ? printTime(v) : String(v)),
@@ -373,7 +400,11 @@ export const f = {
   ref(menu: string, def: string, m: MetaIn, specials: readonly string[] = []): Field<string> {
     return {
       kind: 'ref',
-      schema: schemaOf((raw) => text(raw, `the name of a ${menu}`).trim()),
+      schema: schemaOf((raw) => {
+        const s = text(raw, `the name of a ${menu}`).trim();
+        if (s.length > 64) throw new ValueError('must be at most 64 characters (the longest name)');
+        return s;
+      }),
       default: def,
       print: (v) => v,
       meta: meta(m),
@@ -384,9 +415,10 @@ export const f = {
     return {
       kind: 'secret',
       schema: schemaOf((raw) => {
-        const s = text(raw, 'text');
-        if (s.length > 8192) throw new ValueError('must be at most 8192 characters');
-        return s;
+        // Not text(): a PEM secret is made of lines.
+        if (typeof raw !== 'string') throw new ValueError('must be text');
+        if (raw.length > 8192) throw new ValueError('must be at most 8192 characters');
+        return raw;
       }),
       default: '',
       print: () => SECRET_PLACEHOLDER,
@@ -399,6 +431,7 @@ export const f = {
       kind: 'id',
       schema: schemaOf((raw) => {
         const s = text(raw, 'an ID').trim();
+        if (s.length > 255) throw new ValueError('must be at most 255 characters');
         if (words.includes(s)) return s;
         const colon = s.indexOf(':');
         const type = colon < 0 ? s : s.slice(0, colon);

@@ -3,6 +3,8 @@
 // Parsers return a canonical value or throw a ValueError whose message reads well after
 // "field 'x': " (the field name is added by the caller).
 
+import { err, ok, type Result } from './result.ts';
+
 export class ValueError extends Error {}
 
 // ---------------------------------------------------------------- time
@@ -227,18 +229,15 @@ export function isHostname(s: string): boolean {
 }
 
 // ---------------------------------------------------------------- secrets
-/** RouterOS: a secret starting with 0x is hex. Returns the key bytes the secret stands for. */
-export function secretBytes(secret: string): Uint8Array {
-  if (/^0x/i.test(secret)) {
-    const hex = secret.slice(2);
-    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) {
-      throw new ValueError('a secret starting with 0x must be an even number of hex digits');
-    }
-    const out = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-    return out;
-  }
-  return new TextEncoder().encode(secret);
+/** RouterOS: a secret starting with 0x is hex. The key bytes the secret stands for, or why it stands for none. */
+export function secretBytes(secret: string): Result<Uint8Array> {
+  if (!/^0x/i.test(secret)) return ok(new TextEncoder().encode(secret));
+  const hex = secret.slice(2);
+  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex))
+    return err('a secret starting with 0x must be an even number of hex digits');
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return ok(out);
 }
 
 // ---------------------------------------------------------------- address ranges (/ip pool ranges)

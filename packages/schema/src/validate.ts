@@ -15,7 +15,7 @@ import {
   type PolicyValues,
   type Values,
 } from './menus.ts';
-import { familyOf, isHostname, prefixLength } from './units.ts';
+import { familyOf, isHostname, prefixLength, secretBytes } from './units.ts';
 
 /** An entry of menu `M`. */
 export interface Entry<M extends MenuName = MenuName> {
@@ -99,13 +99,14 @@ export function applyInput<M extends MenuDef>(
   const issues: ConfigIssue[] = [];
   for (const [prop, raw] of Object.entries(input)) {
     if (prop.startsWith('.') || raw === undefined) continue; // ".id", ".about": REST bookkeeping
-    const field = menu.fields[prop];
+    // Own properties only: "constructor" or "__proto__" must not find Object.prototype's.
+    const field = Object.hasOwn(menu.fields, prop) ? menu.fields[prop] : undefined;
     if (!field) {
       issues.push({
         menu: menu.name,
         id,
         field: prop,
-        message: menu.status[prop]
+        message: Object.hasOwn(menu.status, prop)
           ? 'is read-only'
           : `unknown property (known: ${Object.keys(menu.fields).join(', ')})`,
       });
@@ -122,6 +123,15 @@ export function applyInput<M extends MenuDef>(
   if (issues.length) throw new ConfigError(issues);
   return out as Values<M['fields']>; // each property came from `base` or through its field's schema
 }
+
+/**
+ * What applyInput takes from a transport: an object of properties, passed through as it came (a zod record would
+ * rebuild it and silently drop an own "__proto__" key instead of letting applyInput name it).
+ */
+export const inputProperties = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'must be an object of properties',
+);
 
 type Complain = (field: string, message: string) => void;
 const PORT_PROTOCOLS = ['tcp', 'udp', 'udp-lite', 'sctp', 'dccp', '6', '17', '132', '33', '136'];
@@ -151,6 +161,8 @@ const ENTRY_RULES: { [M in MenuName]?: (v: MenuValues<M>, add: Complain) => void
     const m = v['auth-method'];
     if ((m === 'pre-shared-key' || m === 'pre-shared-key-xauth') && v.secret === '')
       add('secret', `is required for auth-method=${m}`);
+    const key = secretBytes(v.secret);
+    if (!key.ok) add('secret', key.error);
     if (m === 'digital-signature' && v.certificate === '')
       add('certificate', 'is required for auth-method=digital-signature');
     if (m === 'rsa-key' && v.key === '') add('key', 'is required for auth-method=rsa-key');

@@ -88,9 +88,10 @@ describe('ids and secrets', () => {
     expect(parseId('1')).toBeUndefined();
   });
   it('0x secrets are hex', () => {
-    expect([...secretBytes('0x0aff')]).toEqual([10, 255]);
-    expect(new TextDecoder().decode(secretBytes('test'))).toBe('test');
-    expect(() => secretBytes('0xabc')).toThrow(/hex/);
+    expect(secretBytes('0x0aff')).toEqual({ ok: true, value: new Uint8Array([10, 255]) });
+    const text = secretBytes('test');
+    expect(text.ok && new TextDecoder().decode(text.value)).toBe('test');
+    expect(secretBytes('0xabc')).toEqual({ ok: false, error: expect.stringMatching(/hex/) });
   });
 });
 

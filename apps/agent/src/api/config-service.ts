@@ -1,6 +1,6 @@
 // The RouterOS verbs (print/get/add/set/remove/enable/disable/comment/move) over the store, with
 // permissions. Both the tRPC router and the REST API call this: one behaviour, two transports.
-import { ConfigError, formatId, getMenu, parseId, type MenuName } from '@ipsec/schema';
+import { ConfigError, formatId, getMenu, parseId, plainText, type MenuName } from '@ipsec/schema';
 import { canWrite, isFull, type User } from '../auth/users.ts';
 import type { IpsecCommands, LiveState } from '../live/live-state.ts';
 import type { LiveRow } from '../live/watch.ts';
@@ -48,6 +48,8 @@ export class ConfigService {
   async apply(user: User, ops: Op[], summary?: string): Promise<{ rev: number; added: number[] }> {
     requireWrite(user);
     refuseDynamic(ops);
+    const text = plainText(summary ?? '');
+    if (!text.ok) throw new ConfigError([{ menu: 'config', field: 'summary', message: text.error }]);
     // Keys and certificates added without PEM get their key pairs first (async crypto, off the event loop).
     const prepared = await prepareNewKeys(this.store, ops);
     const result = this.store.apply(user.name, prepared, summary);

@@ -3,7 +3,7 @@
 import { on } from 'node:events';
 import { hostname } from 'node:os';
 import { TRPCError, tracked } from '@trpc/server';
-import { menuNameSchema, getMenu, type MenuName, type Result } from '@ipsec/schema';
+import { inputProperties, menuNameSchema, getMenu, type MenuName, type Result } from '@ipsec/schema';
 import { z } from 'zod';
 import { USER_GROUPS, type UserRefusal, type Users } from '../auth/users.ts';
 import type { LiveState, LogLine } from '../live/live-state.ts';
@@ -21,7 +21,7 @@ export interface Services {
   live: LiveState;
 }
 
-const values = z.record(z.string(), z.unknown());
+const values = inputProperties;
 const ids = z.array(z.number().int().positive()).min(1);
 const menu = menuNameSchema;
 const WATCH_CADENCE_MS = 1000;

@@ -99,6 +99,38 @@ export async function readJsonTyped(req: IncomingMessage, limit = 1 << 20): Prom
   return jsonObject(text);
 }
 
+/** The properties each command takes (add and set take the menu's, which applyInput checks); by "menu/command" first. */
+const COMMAND_PROPERTIES = new Map<string, readonly string[]>([
+  ['print', []],
+  ['get', []],
+  ['remove', []],
+  ['enable', []],
+  ['disable', []],
+  ['comment', ['comment']],
+  ['move', ['destination']],
+  ['key/generate-key', ['name', 'key-size']],
+  ['key/import', ['name', 'private-key-pem', 'key']],
+  ['key/export-pub-key', ['key']],
+  ['certificate/sign', ['number', 'numbers', 'name', 'ca']],
+  [
+    'certificate/import',
+    ['name', 'file-name', 'file-content', 'certificate-pem', 'private-key-pem', 'passphrase', 'trusted'],
+  ],
+  ['certificate/export-certificate', ['number', 'numbers', 'name', 'type', 'export-passphrase']],
+]);
+
+/** A command's body holds only the properties it takes (and RouterOS's ".proplist"-like keys): 400 naming another. */
+function checkCommandProperties(menu: MenuDef, command: string, props: Record<string, unknown>): void {
+  const takes = COMMAND_PROPERTIES.get(`${menu.name}/${command}`) ?? COMMAND_PROPERTIES.get(command);
+  if (!takes) return;
+  const unknown = Object.keys(props).find((p) => !p.startsWith('.') && !takes.includes(p));
+  if (unknown !== undefined)
+    throw new HttpError(
+      400,
+      `${menu.name}: ${unknown}: unknown property for ${command} (takes: ${takes.join(', ') || 'only .id'})`,
+    );
+}
+
 type Target = { kind: 'menu'; menu: MenuDef } | { kind: 'view'; view: ViewDef };
 
 function resolve(path: string): { target: Target; rest: string } | undefined {
@@ -214,6 +246,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
   if (method === 'POST' && rest !== '' && id === undefined) {
     const body = await readJsonTyped(req);
     const { '.id': idText, ...props } = body;
+    checkCommandProperties(menu, rest, props);
     switch (rest) {
       case 'print':
         return sendJson(res, 200, print());

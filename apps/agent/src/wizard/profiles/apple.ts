@@ -5,16 +5,14 @@
 import type { RoadWarriorSetup, CertRef } from '../setup.ts';
 import { certInfo } from '../../store/certificates.ts';
 import { appleEsp, appleIke } from './algorithms.ts';
-import { pemToDer, stableUuid } from './text.ts';
+import { pemToDer, stableUuid, xmlText } from './text.ts';
 
 type PlistValue = string | number | boolean | Buffer | PlistValue[] | { [k: string]: PlistValue };
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function xml(v: PlistValue, indent: string): string {
   const next = `${indent}\t`;
   if (Buffer.isBuffer(v)) return `${indent}<data>${v.toString('base64')}</data>`;
-  if (typeof v === 'string') return `${indent}<string>${esc(v)}</string>`;
+  if (typeof v === 'string') return `${indent}<string>${xmlText(v)}</string>`;
   if (typeof v === 'number') return `${indent}<integer>${Math.trunc(v)}</integer>`;
   if (typeof v === 'boolean') return `${indent}<${v}/>`;
   if (Array.isArray(v))
@@ -23,7 +21,7 @@ function xml(v: PlistValue, indent: string): string {
       : `${indent}<array/>`;
   const keys = Object.keys(v);
   if (!keys.length) return `${indent}<dict/>`;
-  return `${indent}<dict>\n${keys.map((k) => `${next}<key>${esc(k)}</key>\n${xml(v[k]!, next)}`).join('\n')}\n${indent}</dict>`;
+  return `${indent}<dict>\n${keys.map((k) => `${next}<key>${xmlText(k)}</key>\n${xml(v[k]!, next)}`).join('\n')}\n${indent}</dict>`;
 }
 
 export function plist(root: PlistValue): string {

@@ -28,14 +28,20 @@ export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInp
   if (setup.auth === 'certificate' && client) {
     local.push('auth = pubkey', `id = ${sw(clientLocalId(client))}`);
     remote.unshift('auth = pubkey');
-    if (caFile) remote.push(`cacerts = ${caFile}`);
-    secrets.push(...section(`pkcs12-${conn}`, [`file = ${p12File}`, 'secret = "<passphrase of the .p12 file>"'], ''));
+    if (caFile) remote.push(`cacerts = ${sw(caFile)}`);
+    secrets.push(
+      ...section(`pkcs12-${conn}`, [`file = ${sw(p12File ?? '')}`, 'secret = "<passphrase of the .p12 file>"'], ''),
+    );
   } else if (setup.auth === 'eap-mschapv2') {
     local.push('auth = eap-mschapv2', `eap_id = ${sw(user ?? '')}`);
     remote.unshift('auth = pubkey');
-    if (caFile) remote.push(`cacerts = ${caFile}`);
+    if (caFile) remote.push(`cacerts = ${sw(caFile)}`);
     secrets.push(
-      ...section(`eap-${conn}`, [`id = ${sw(user ?? '')}`, `secret = "<password of ${user ?? 'the user'}>"`], ''),
+      ...section(
+        `eap-${conn}`,
+        [`id = ${sw(user ?? '')}`, `secret = ${sw(`<password of ${user ?? 'the user'}>`)}`],
+        '',
+      ),
     );
   } else {
     local.push('auth = psk');
@@ -51,7 +57,7 @@ export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInp
   ];
   const connection = [
     'version = 2',
-    `remote_addrs = ${setup.serverAddress}`,
+    `remote_addrs = ${sw(setup.serverAddress)}`,
     'vips = 0.0.0.0',
     `proposals = ${strongswanIke(setup.ike)}`,
     ...section('local', local, ''),
@@ -59,10 +65,10 @@ export function swanctlConf({ setup, client, user, caFile, p12File }: SwanctlInp
     ...section('children', section(conn, child, ''), ''),
   ];
   const files: string[] = [];
-  if (caFile) files.push(`#   ${caFile} -> /etc/swanctl/x509ca/`);
-  if (p12File) files.push(`#   ${p12File} -> /etc/swanctl/pkcs12/`);
+  if (caFile) files.push(`#   ${sw(caFile)} -> /etc/swanctl/x509ca/`);
+  if (p12File) files.push(`#   ${sw(p12File)} -> /etc/swanctl/pkcs12/`);
   return [
-    `# IPsec road warrior "${setup.name}"${client ? ` for ${client.name}` : user ? ` for ${user}` : ''}: strongSwan swanctl.conf`,
+    `# IPsec road warrior ${sw(setup.name)}${client ? ` for ${sw(client.name)}` : user ? ` for ${sw(user)}` : ''}: strongSwan swanctl.conf`,
     '# Save as /etc/swanctl/conf.d/' + `${conn}.conf` + (files.length ? ', with:' : ''),
     ...files,
     ...(setup.auth !== 'psk'

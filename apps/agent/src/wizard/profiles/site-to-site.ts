@@ -10,7 +10,7 @@ import { ros, sw } from './text.ts';
 export function routerosScript(s: SiteToSiteSetup): string {
   const name = ros(s.name);
   const lines = [
-    `# Site to site "${s.name}": the other end (${s.remoteAddress}) of ${s.localAddress}.`,
+    `# Site to site ${name}: the other end (${ros(s.remoteAddress)}) of ${s.localAddress}.`,
     "# Paste into the other router's terminal (RouterOS v7).",
     '/ip ipsec profile',
     `add name=${name} hash-algorithm=${s.ike.hash[0]} enc-algorithm=${s.ike.enc.join(',')} dh-group=` +
@@ -50,7 +50,7 @@ export function swanctlSiteToSite(s: SiteToSiteSetup): string {
   // What this router sends as its ID: my-id when it names one (a DN as strongSwan writes one), else its address.
   const myId = idParts(s.myId)?.value ?? s.localAddress;
   const lines = [
-    `# Site to site "${s.name}": the other end (${s.remoteAddress}) of ${s.localAddress}, strongSwan swanctl.conf.`,
+    `# Site to site ${sw(s.name)}: the other end (${sw(s.remoteAddress)}) of ${s.localAddress}, strongSwan swanctl.conf.`,
     `# Save as /etc/swanctl/conf.d/${conn}.conf, then: swanctl --load-all`,
     '# NAT bypass (the RouterOS manual warns about it): if this host masquerades, exempt the tunnel traffic',
     '# before the masquerade rule, e.g.',

@@ -17,7 +17,7 @@ export interface Ps1Input {
 export function powershell({ setup, client, caFile, p12File }: Ps1Input): string {
   const conn = ps(setup.name);
   const lines: string[] = [
-    `# IPsec road warrior "${setup.name}"${client ? ` for ${client.name}` : ''}: Windows built-in IKEv2 client.`,
+    `# IPsec road warrior ${conn}${client ? ` for ${ps(client.name)}` : ''}: Windows built-in IKEv2 client.`,
     '# Run in PowerShell as Administrator, from the folder that also holds the files named below.',
     "$ErrorActionPreference = 'Stop'",
     '$here = Split-Path -Parent $MyInvocation.MyCommand.Path',
