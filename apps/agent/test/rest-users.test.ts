@@ -67,6 +67,7 @@ describe('/rest/user', () => {
       [{ name: 'ok', group: 'read', password: 'long-enough-1', disabled: 'maybe' }, /^disabled: must be yes or no/],
       [{ name: 'ok', group: 'read', password: 'long-enough-1', policy: 'all' }, /unknown property "policy"/],
       [{ name: 'admin', group: 'read', password: 'long-enough-1' }, /already exists/],
+      [{ name: 'ok', group: 'read', password: 'long-enough-1', comment: 'a\nb' }, /^comment: must not contain control/],
     ];
     for (const [body, detail] of cases) {
       const r = await call('PUT', 'user', body);

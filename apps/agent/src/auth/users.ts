@@ -6,7 +6,7 @@
 // database file gives no usable session cookie).
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { err, ok, type Result } from '@ipsec/schema';
+import { err, ok, plainText, type Result } from '@ipsec/schema';
 import { z } from 'zod';
 import type { Db } from '../store/db.ts';
 
@@ -30,7 +30,13 @@ const userFields = z.object({
     .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'name: 1-64 letters, digits, . _ @ -'),
   group: z.enum(USER_GROUPS, { error: 'group: must be full, write or read' }),
   password: z.string().min(8, 'password: at least 8 characters').max(256, 'password: at most 256 characters'),
-  comment: z.string().max(255, 'comment: at most 255 characters'),
+  comment: z
+    .string()
+    .max(255, 'comment: at most 255 characters')
+    .superRefine((v, ctx) => {
+      const text = plainText(v); // the schema's one rule for text values
+      if (!text.ok) ctx.addIssue({ code: 'custom', message: `comment: ${text.error}` });
+    }),
   disabled: z.boolean({ error: 'disabled: must be yes or no' }),
 });
 
