@@ -23,9 +23,3 @@ export function pskAuth(alg: PrfAlg, secret: Uint8Array, octets: Uint8Array): Ui
 export function verifyPskAuth(alg: PrfAlg, secret: Uint8Array, octets: Uint8Array, received: Uint8Array): boolean {
   return equal(pskAuth(alg, secret, octets), received);
 }
-
-/** RouterOS secret syntax: a value starting with 0x is hex, anything else is the UTF-8 text. */
-export function secretBytes(secret: string): Uint8Array {
-  if (/^0x([0-9a-fA-F]{2})+$/.test(secret)) return new Uint8Array(Buffer.from(secret.slice(2), 'hex'));
-  return utf8(secret);
-}

@@ -1,11 +1,12 @@
 // Responder: which of the configured identities an initiator is, when several could be (road warriors on
 // 0.0.0.0/0 with certificates, EAP users and PSKs side by side). Decided from IDi, the certificate and the AUTH
 // payload before authentication proper; the chosen identity may belong to another peer.
+import { secretBytes } from '@ipsec/schema';
 import { X509Certificate } from 'node:crypto';
 import { AuthMethod, PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
-import { secretBytes, verifyPskAuth } from '../auth/psk.ts';
+import { verifyPskAuth } from '../auth/psk.ts';
 import type { LoadedCert } from '../auth/signature.ts';
 import { identitiesOf, ikeAlgorithmsKey, resolvePeer, type IdentityConfig } from '../config.ts';
 import type { Ctx } from '../context.ts';
@@ -56,7 +57,8 @@ export function chooseIdentity(ctx: Ctx, sa: KeyedSa, idi: IdPayload, payloads: 
     const mic = auth.method === AuthMethod.SHARED_KEY_MIC;
     if (method === 'pre-shared-key') {
       octets ??= octetsFor(sa, true, idi);
-      return mic && verifyPskAuth(sa.suite.prf, secretBytes(i.secret ?? ''), octets, auth.data) ? 0.5 : -Infinity;
+      const key = secretBytes(i.secret ?? '');
+      return mic && key.ok && verifyPskAuth(sa.suite.prf, key.value, octets, auth.data) ? 0.5 : -Infinity;
     }
     if (method !== 'digital-signature') return 0;
     if (mic) return -Infinity;
