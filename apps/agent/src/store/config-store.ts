@@ -105,8 +105,8 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     super();
     this.setMaxListeners(0);
     this.load();
-    this.seedBuiltins();
     this.pruneSecrets(Date.now());
+    this.seedBuiltins();
   }
 
   revision(): number {
