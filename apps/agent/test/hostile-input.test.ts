@@ -38,6 +38,7 @@ type Kind =
   | 'bad-json'
   | 'huge-bodies'
   | 'huge-values'
+  | 'other-routes'
   | 'control-characters'
   | 'unpaired-surrogates'
   | 'prototype-keys'
@@ -102,6 +103,7 @@ function send(probe: RestProbe): Promise<{ status: number; text: string }> {
       agent: false,
       headers: {
         authorization: basic('admin', ADMIN_PASSWORD),
+        cookie, // the web UI's routes (wizard downloads) take the session
         ...(probe.body !== undefined ? { 'content-type': probe.contentType ?? 'application/json' } : {}),
       },
     });
@@ -272,6 +274,37 @@ const REST_KINDS: Partial<Record<Kind, fc.Arbitrary<RestProbe>>> = {
       { method: 'POST', path: '/api/login', body: JSON.stringify({ name: 'admin', password: 'x'.repeat(mb << 12) }) },
     );
   }),
+  // certificate commands, wizard downloads, live views and paths that do not exist
+  'other-routes': fc
+    .tuple(fc.oneof(badId, fc.string({ maxLength: 20 })), notAScalar, fc.string({ minLength: 1, maxLength: 300 }))
+    .chain(([name, bad, text]) =>
+      fc.constantFrom<RestProbe>(
+        { method: 'POST', path: '/rest/certificate/sign', body: JSON.stringify({ number: name }) },
+        { method: 'POST', path: '/rest/certificate/sign', body: JSON.stringify({ '.id': bad, ca: bad }) },
+        { method: 'POST', path: '/rest/certificate/import', body: JSON.stringify({ 'file-content': text }) },
+        { method: 'POST', path: '/rest/certificate/import', body: JSON.stringify({ 'file-content': bad }) },
+        { method: 'POST', path: '/rest/certificate/import', body: JSON.stringify({ name: text }) },
+        { method: 'POST', path: '/rest/certificate/export-certificate', body: JSON.stringify({ number: name }) },
+        {
+          method: 'POST',
+          path: '/rest/certificate/export-certificate',
+          body: JSON.stringify({ number: 'x', type: text }),
+        },
+        { method: 'POST', path: `/rest/certificate/${encodeURIComponent(text)}`, body: '{}' },
+        { method: 'GET', path: `/api/wizard/${encodeURIComponent(name)}/profile/${encodeURIComponent(text)}` },
+        {
+          method: 'POST',
+          path: `/api/wizard/${encodeURIComponent(name)}/profile/x.p12`,
+          body: JSON.stringify({ passphrase: bad }),
+        },
+        { method: 'DELETE', path: `/api/wizard/${encodeURIComponent(name)}/profile/x` },
+        { method: 'POST', path: `/rest/ip/ipsec/active-peers/${encodeURIComponent(text)}`, body: '{}' },
+        { method: 'DELETE', path: '/rest/ip/ipsec/installed-sa/*1' },
+        { method: 'PUT', path: '/rest/ip/ipsec/statistics', body: '{}' },
+        { method: 'POST', path: `/rest/${encodeURIComponent(text)}`, body: '{}' },
+        { method: 'GET', path: `/api/${encodeURIComponent(text)}` },
+      ),
+    ),
   'huge-values': textValue(fc.integer({ min: 256, max: 100_000 }).map((n) => 'n'.repeat(n))),
   'control-characters': textValue(withControl),
   'unpaired-surrogates': textValue(fc.constantFrom('a\ud800b', '\udfff', 'x\ud83d')),
