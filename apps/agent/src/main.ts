@@ -1,6 +1,7 @@
 // Command line: start the agent.
 //   --listen ADDR[:PORT]  address to listen on (default 127.0.0.1; PORT env or 8080), or unix:PATH
-//   --data DIR            data directory (default ./data)
+//   --data DIR            data directory (default ./data), kept 0700: agent.sqlite and agent.key, the key that
+//                         encrypts the secrets in it (back up both together)
 //   --web DIR             built web UI to serve (default apps/web/dist of this repository)
 //   --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key
 //   --ike-ports 500,4500  UDP ports of IKE and NAT-T; --no-ike runs without the IKE engine

@@ -139,7 +139,9 @@ function sendLoginRefusal(res: ServerResponse, refusal: LoginRefusal): void {
 }
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
-  const db = openDb(opts.dataDir);
+  const opened = openDb(opts.dataDir);
+  if (!opened.ok) throw new Error(opened.error);
+  const { db, box } = opened.value;
   const users = new Users(db);
   let initialAdminPassword: string | undefined;
   if (users.count() === 0) {
@@ -149,7 +151,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     if (!opts.adminPassword) initialAdminPassword = password;
   }
   const live = new LiveState();
-  const store = new ConfigStore(db, { key: prepareKey, certificate: prepareCertificate });
+  for (const note of opened.value.notes) live.log(['system', 'warning'], note);
+  const store = new ConfigStore(db, box, { key: prepareKey, certificate: prepareCertificate });
   const ipsec = opts.ike ? await startIpsec(store, live, opts.ike, opts.dataplane ?? 'auto') : undefined;
   const services: Services = {
     config: new ConfigService(store, live, (u, a, d) => users.audit(u, a, d), ipsec?.ike ?? NO_ENGINE),

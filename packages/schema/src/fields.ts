@@ -135,8 +135,13 @@ function schemaOf<Out>(parse: (raw: unknown) => Out): z.ZodType<Out> {
  */
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
+/** A UTF-16 surrogate without its partner: no character at all, stored or sent it turns into U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** `s` as a text value, or why it is none: the one rule for names and text values (no control characters). */
 export function plainText(s: string): Result<string> {
+  const lone = LONE_SURROGATE.exec(s);
+  if (lone) return err(`must be valid Unicode text (a lone surrogate at position ${lone.index + 1})`);
   const control = CONTROL_CHARACTER.exec(s);
   if (!control) return ok(s);
   const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');

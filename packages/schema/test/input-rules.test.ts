@@ -58,6 +58,12 @@ describe('no name, ID, comment or text value holds a control character', () => {
     });
   });
 
+  it('a lone surrogate is refused naming the field; a pair (an emoji) is text', () => {
+    for (const lone of ['\udfff', 'a\ud800', '\ud800x'])
+      expect(issuesOf(proposal, { comment: lone })[0]).toMatchObject({ field: 'comment', message: /lone surrogate/ });
+    expect(applyInput(proposal, defaults(proposal), { comment: 'ok 🔐' })).toMatchObject({ comment: 'ok 🔐' });
+  });
+
   it('a PEM secret keeps its lines', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
     const certificate = CONFIG_MENUS.find((m) => m.name === 'certificate')! as MenuDef;

@@ -21,7 +21,9 @@ import {
   type MenuName,
   type MenuValues,
 } from '@ipsec/schema';
+import { UNDO_WINDOW_MS, openChanges, openValues, pruneSecrets, sealChanges, sealValues } from './at-rest.ts';
 import type { Db } from './db.ts';
+import type { SecretBox } from './secret-box.ts';
 
 export interface StoredEntry<M extends MenuName = MenuName> extends Entry<M> {
   /** Built-in default entry (RouterOS "*" flag): cannot be removed or renamed. */
@@ -85,18 +87,25 @@ export type MenuHooks = {
 
 type Draft = Map<MenuName, HeldEntry[]>;
 
+/** How often a commit looks for secrets to prune from the undo history. */
+const PRUNE_EVERY_MS = 3600_000;
+
 export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
   private entries: Draft = new Map();
   private nextIds = new Map<MenuName, number>();
   private rev = 0;
+  private prunedAt = 0;
 
   constructor(
     private readonly db: Db,
+    /** Seals the secrets written to SQLite (at-rest.ts). */
+    private readonly box: SecretBox,
     private readonly hooks: MenuHooks = {},
   ) {
     super();
     this.setMaxListeners(0);
     this.load();
+    this.pruneSecrets(Date.now());
     this.seedBuiltins();
   }
 
@@ -226,7 +235,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       .prepare(`SELECT rev, changes FROM revisions WHERE kind = 'change' AND undone = 0 ORDER BY rev DESC LIMIT 1`)
       .get() as { rev: number; changes: string } | undefined;
     if (!target) throw new ConfigError([{ menu: 'undo', message: 'nothing to undo' }]);
-    const changes = (JSON.parse(target.changes) as Change[])
+    const changes = this.replayable('undo', target.rev, target.changes)
       .map((c) => ({ ...c, before: c.after, after: c.before }))
       .reverse();
     const rev = this.replay(user, 'undo', target.rev, changes, `undo revision ${target.rev}`);
@@ -243,13 +252,8 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       )
       .get() as { rev: number; changes: string } | undefined;
     if (!target) throw new ConfigError([{ menu: 'redo', message: 'nothing to redo' }]);
-    const rev = this.replay(
-      user,
-      'redo',
-      target.rev,
-      JSON.parse(target.changes) as Change[],
-      `redo revision ${target.rev}`,
-    );
+    const changes = this.replayable('redo', target.rev, target.changes);
+    const rev = this.replay(user, 'redo', target.rev, changes, `redo revision ${target.rev}`);
     this.db.prepare('UPDATE revisions SET undone = 0 WHERE rev = ?').run(target.rev);
     return { rev, redid: target.rev };
   }
@@ -273,10 +277,54 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
       summary: string;
       changes: string;
     }[];
-    return rows.map((r) => toEvent(r.rev, r.at, r.user, r.kind, r.summary, JSON.parse(r.changes) as Change[]));
+    return rows.map((r) => toEvent(r.rev, r.at, r.user, r.kind, r.summary, this.openRevision(r.changes).changes));
+  }
+
+  /**
+   * Secrets replaced more than UNDO_WINDOW_MS before `now` leave the undo history (then undoing the change that
+   * replaced them is refused). Runs at start and at most hourly with a commit.
+   */
+  pruneSecrets(now: number): void {
+    this.prunedAt = now;
+    const rows = this.db
+      .prepare(`SELECT rev, at, changes FROM revisions WHERE changes LIKE '%"sealed":%' ORDER BY rev`)
+      .all() as { rev: number; at: number; changes: string }[];
+    const held = (menu: string, id: number) => this.entries.get(menu as MenuName)?.find((e) => e.id === id);
+    const current = (menu: string, id: number, field: string) => held(menu, id)?.values[field];
+    const pruned = pruneSecrets(
+      this.box,
+      rows.map((r) => ({ rev: r.rev, at: r.at, changes: JSON.parse(r.changes) as Change[] })),
+      current,
+      now,
+    );
+    if (!pruned.ok) throw new Error(pruned.error);
+    const set = this.db.prepare('UPDATE revisions SET changes = ? WHERE rev = ?');
+    this.db.transaction(() => {
+      for (const r of pruned.value) set.run(JSON.stringify(r.changes), r.rev);
+    })();
   }
 
   // ------------------------------------------------------------------------------------------
+  /** A revision's changes in clear text; a key that does not open them is a broken installation, not an input. */
+  private openRevision(stored: string): { changes: Change[]; pruned: boolean } {
+    const opened = openChanges(this.box, JSON.parse(stored) as Change[]);
+    if (!opened.ok) throw new Error(opened.error);
+    return opened.value;
+  }
+
+  /** The changes of `target` to undo or redo, refused if the undo window pruned a secret they would restore. */
+  private replayable(kind: 'undo' | 'redo', target: number, stored: string): Change[] {
+    const { changes, pruned } = this.openRevision(stored);
+    if (pruned)
+      throw new ConfigError([
+        {
+          menu: kind,
+          message: `cannot ${kind} revision ${target}: a secret it would restore was replaced more than ${UNDO_WINDOW_MS / 86_400_000} days ago and was removed from the undo history`,
+        },
+      ]);
+    return changes;
+  }
+
   /** The menu's hook, if it has one; `values` and `before` are `menu`'s (applyInput made them). */
   private prepare(
     menu: MenuName,
@@ -329,16 +377,17 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     const del = this.db.prepare('DELETE FROM entries WHERE menu = ? AND id = ?');
     this.db.transaction(() => {
       for (const c of changes) {
-        if (c.after)
-          upsert.run(c.menu, c.id, c.after.position, c.after.builtin ? 1 : 0, JSON.stringify(c.after.values));
-        else del.run(c.menu, c.id);
+        if (c.after) {
+          const data = JSON.stringify(sealValues(this.box, c.menu, c.after.values));
+          upsert.run(c.menu, c.id, c.after.position, c.after.builtin ? 1 : 0, data);
+        } else del.run(c.menu, c.id);
       }
       const setId = this.db.prepare('INSERT OR REPLACE INTO id_counters (menu, next_id) VALUES (?, ?)');
       for (const [m, n] of nextIds) if (this.nextIds.get(m) !== n) setId.run(m, n);
       if (kind === 'change') this.db.prepare('UPDATE revisions SET undone = 2 WHERE undone = 1').run();
       this.db
         .prepare('INSERT INTO revisions (rev, at, user, kind, target, summary, changes) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(rev, at, user, kind, target, summary, JSON.stringify(changes));
+        .run(rev, at, user, kind, target, summary, JSON.stringify(sealChanges(this.box, changes)));
       this.db
         .prepare('INSERT INTO audit (at, user, action, detail) VALUES (?, ?, ?, ?)')
         .run(at, user, `config ${kind}`, `revision ${rev}: ${summary}`);
@@ -348,6 +397,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     this.nextIds = new Map(nextIds);
     this.rev = rev;
     this.emit('change', toEvent(rev, at, user, kind, summary, changes));
+    if (at - this.prunedAt > PRUNE_EVERY_MS) this.pruneSecrets(at);
     return rev;
   }
 
@@ -366,10 +416,12 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     for (const r of rows) {
       const menu = getMenu(r.menu);
       if (!menu) continue;
+      const stored = openValues(this.box, r.menu, JSON.parse(r.data) as Record<string, unknown>);
+      if (!stored.ok) throw new Error(stored.error);
       // Entries written by an older version get new properties' defaults.
       this.entries
         .get(r.menu)!
-        .push({ id: r.id, values: { ...defaults(menu), ...JSON.parse(r.data) }, builtin: r.builtin === 1 });
+        .push({ id: r.id, values: { ...defaults(menu), ...stored.value }, builtin: r.builtin === 1 });
     }
     for (const r of this.db.prepare('SELECT menu, next_id FROM id_counters').all() as {
       menu: MenuName;
