@@ -146,7 +146,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let initialAdminPassword: string | undefined;
   if (users.count() === 0) {
     const password = opts.adminPassword ?? randomBytes(12).toString('base64url');
-    const added = users.add('system', { name: 'admin', group: 'full', password });
+    const added = await users.add('system', { name: 'admin', group: 'full', password });
     if (!added.ok) throw new Error(`the first admin: ${added.error.message}`);
     if (!opts.adminPassword) initialAdminPassword = password;
   }
@@ -191,7 +191,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const body = await readJson(req, 4096);
       const name = typeof body.name === 'string' ? body.name : '';
       const password = typeof body.password === 'string' ? body.password : '';
-      const login = logins.check(name, password, ip, 'web');
+      const login = await logins.check(name, password, ip, 'web');
       if (!login.ok) return sendLoginRefusal(res, login.error);
       const user = login.value;
       const token = users.createSession(user.name);
@@ -220,7 +220,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       // before the credentials: a browser holding Basic credentials sends them along with another site's request
       if (!SAFE_METHODS.has(method) && !sameOrigin(req)) return sendError(res, 403, 'foreign origin');
       // RouterOS REST uses HTTP Basic with the agent's users
-      const login = logins.basic(req.headers.authorization, ip);
+      const login = await logins.basic(req.headers.authorization, ip);
       if (!login.ok)
         return login.error.status === 429
           ? sendLoginRefusal(res, login.error)

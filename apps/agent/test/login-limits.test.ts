@@ -1,6 +1,7 @@
 // Login limits over real sockets, each test from its own loopback address (127.0.0.0/8 is all local on Linux):
 // a growing delay per (user, address) and per address that no other login resets, and that an attacker cannot
 // turn against the admin logging in from another address.
+import { randomBytes, scryptSync } from 'node:crypto';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginLimiter, LOGIN_POLICY } from '../src/auth/login-limiter.ts';
@@ -43,6 +44,23 @@ const webLogin = (from: string, name: string, password: string) =>
   send(from, 'POST', '/api/login', { 'content-type': 'application/json' }, JSON.stringify({ name, password }));
 const restGet = (from: string, name: string, password: string) =>
   send(from, 'GET', '/rest/ip/ipsec/peer', { authorization: basic(name, password) });
+
+describe('password checks run off the event loop', () => {
+  it('12 logins with wrong passwords (one scrypt each) keep the event loop busy for less than half their scrypt time', async () => {
+    // the agent runs in this process: synchronous scrypt would be event-loop time (at least 12 of them)
+    const salt = randomBytes(16);
+    const start = performance.now();
+    scryptSync('x', salt, 32, { N: 16384, r: 8, p: 1 });
+    const oneScryptMs = performance.now() - start;
+    const before = performance.eventLoopUtilization();
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => webLogin('127.0.0.31', `nobody${i}`, 'wrong-password-1')),
+    );
+    const busy = performance.eventLoopUtilization(before);
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(401));
+    expect(busy.active).toBeLessThan(6 * oneScryptMs);
+  });
+});
 
 describe('login limits', () => {
   it("an attacker's own successful logins do not reset the limit on guessing others' passwords", async () => {

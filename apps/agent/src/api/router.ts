@@ -284,7 +284,7 @@ export function createRouter(s: Services) {
               comment: z.string().optional(),
             }),
           )
-          .mutation(({ ctx, input }) => userResult(s.users.add(ctx.user.name, input))),
+          .mutation(async ({ ctx, input }) => userResult(await s.users.add(ctx.user.name, input))),
         set: full
           .input(
             z.object({
@@ -295,7 +295,7 @@ export function createRouter(s: Services) {
               disabled: z.boolean().optional(),
             }),
           )
-          .mutation(({ ctx, input }) => userResult(s.users.set(ctx.user.name, input.name, input))),
+          .mutation(async ({ ctx, input }) => userResult(await s.users.set(ctx.user.name, input.name, input))),
         remove: full
           .input(z.object({ name: z.string() }))
           .mutation(({ ctx, input }) => userResult(s.users.remove(ctx.user.name, input.name))),

@@ -22,11 +22,16 @@ export class Logins {
   ) {}
 
   /** A name and password typed at `address`: the user, or why not (429 while that address must wait). */
-  check(name: string, password: string, address: string, channel: 'web' | 'rest'): Result<User, LoginRefusal> {
+  async check(
+    name: string,
+    password: string,
+    address: string,
+    channel: 'web' | 'rest',
+  ): Promise<Result<User, LoginRefusal>> {
     const wait = Math.ceil(this.limiter.waitMs(name, address) / 1000);
     if (wait > 0)
       return err({ status: 429, message: `too many failed logins; try again in ${wait} s`, retryAfter: wait });
-    const user = this.users.authenticate(name, password);
+    const user = await this.users.authenticate(name, password);
     if (!user) {
       this.limiter.fail(name, address);
       const shown = shownName(name);
@@ -39,14 +44,14 @@ export class Logins {
   }
 
   /** An `Authorization: Basic` header (RFC 7617) from `address`. */
-  basic(header: string | undefined, address: string): Result<User, LoginRefusal> {
+  async basic(header: string | undefined, address: string): Promise<Result<User, LoginRefusal>> {
     const credentials = parseBasic(header);
     if (!credentials.ok) return err({ status: 401, message: credentials.error });
     const key = createHash('sha256').update(header!).digest('base64');
     const cached = this.basicCache.get(key);
     if (cached && cached.revision === this.users.revision && cached.until > Date.now()) return ok(cached.user);
     const revision = this.users.revision; // as of the check: a change while it runs makes the entry stale
-    const checked = this.check(credentials.value.name, credentials.value.password, address, 'rest');
+    const checked = await this.check(credentials.value.name, credentials.value.password, address, 'rest');
     if (checked.ok) {
       this.basicCache.delete(key);
       this.basicCache.set(key, { user: checked.value, revision, until: Date.now() + BASIC_CACHE_MS });

@@ -93,19 +93,19 @@ export async function handleUsersRest(
   }
 
   const rest = path.slice('user/'.length);
-  const add = (props: Record<string, unknown>): User => {
+  const add = async (props: Record<string, unknown>): Promise<User> => {
     const { name, ...settable } = props;
-    return accepted(users.add(by.name, { name, ...patchOf(settable) }));
+    return accepted(await users.add(by.name, { name, ...patchOf(settable) }));
   };
   if (path === 'user') {
     if (method === 'GET') return sendJson(res, 200, filterAndPick(users.list().map(printUser), url.searchParams));
-    if (method === 'PUT') return sendJson(res, 201, printUser(add(await readJson(req))));
+    if (method === 'PUT') return sendJson(res, 201, printUser(await add(await readJson(req))));
     throw new HttpError(405, `${method} is not supported on user`);
   }
   if (method === 'GET') return sendJson(res, 200, printUser(find(rest)));
   if (method === 'PATCH') {
     const patch = patchOf(await readJson(req));
-    return sendJson(res, 200, printUser(accepted(users.set(by.name, find(rest).name, patch))));
+    return sendJson(res, 200, printUser(accepted(await users.set(by.name, find(rest).name, patch))));
   }
   if (method === 'DELETE') {
     accepted(users.remove(by.name, find(rest).name));
@@ -116,8 +116,8 @@ export async function handleUsersRest(
 
   const { '.id': id, numbers, ...props } = await readJson(req);
   const targets = () => refs(id ?? numbers);
-  const setEach = (patch: UserFieldsInput) => {
-    for (const u of targets()) accepted(users.set(by.name, u.name, patch));
+  const setEach = async (patch: UserFieldsInput) => {
+    for (const u of targets()) accepted(await users.set(by.name, u.name, patch));
     sendJson(res, 200, []);
   };
   switch (rest) {
@@ -126,7 +126,7 @@ export async function handleUsersRest(
     case 'get':
       return sendJson(res, 200, printUser(targets()[0]!));
     case 'add':
-      return sendJson(res, 200, { ret: formatId(add(props).id) });
+      return sendJson(res, 200, { ret: formatId((await add(props)).id) });
     case 'set':
       return setEach(patchOf(props));
     case 'enable':

@@ -4,7 +4,7 @@
 //   full  - also manages users, sees SA keys, exports private keys
 // Passwords are stored as scrypt hashes; sessions as SHA-256 of a random token (a stolen
 // database file gives no usable session cookie).
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { err, ok, plainText, type Result } from '@ipsec/schema';
 import { z } from 'zod';
@@ -48,24 +48,38 @@ const userInput = userFields.extend({
 export const SESSION_COOKIE = 'ipsec_session';
 const SESSION_TTL_MS = 12 * 3600 * 1000;
 
-export function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, 32, { N: 16384, r: 8, p: 1 });
+const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1 };
+
+/** scrypt on libuv's thread pool: slow on purpose, so never on the event loop while the agent serves. */
+function scryptAsync(password: string, salt: Buffer, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, length, SCRYPT, (e, key) => (e ? reject(e) : resolve(key))),
+  );
+}
+
+function formatHash(salt: Buffer, hash: Buffer): string {
   return `scrypt$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  return formatHash(salt, await scryptAsync(password, salt, 32));
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, saltB64, hashB64] = stored.split('$');
   if (scheme !== 'scrypt' || !saltB64 || !hashB64) return false;
   const expected = Buffer.from(hashB64, 'base64');
-  const got = scryptSync(password, Buffer.from(saltB64, 'base64'), expected.length, { N: 16384, r: 8, p: 1 });
+  const got = await scryptAsync(password, Buffer.from(saltB64, 'base64'), expected.length);
   return timingSafeEqual(got, expected);
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 // A hash to compare against when the user does not exist, so timing does not reveal user names.
-const DUMMY_HASH = hashPassword(randomBytes(12).toString('hex'));
+// Made once when the module loads, before the agent serves anything.
+const DUMMY_SALT = randomBytes(16);
+const DUMMY_HASH = formatHash(DUMMY_SALT, scryptSync(randomBytes(12).toString('hex'), DUMMY_SALT, 32, SCRYPT));
 
 /** Why a user change was refused, naming the field (or 404 when the user does not exist). */
 export interface UserRefusal {
@@ -117,27 +131,32 @@ export class Users extends EventEmitter<{ change: [name: string] }> {
     return row && toUser(row);
   }
 
-  add(by: string, input: UserFieldsInput): Result<User, UserRefusal> {
+  async add(by: string, input: UserFieldsInput): Promise<Result<User, UserRefusal>> {
     const parsed = userInput.safeParse(input);
     if (!parsed.success) return err(refusal(parsed.error));
     const u = parsed.data;
-    if (this.get(u.name)) return err({ status: 400, message: `name: user "${u.name}" already exists` });
+    const exists = () => err({ status: 400 as const, message: `name: user "${u.name}" already exists` });
+    if (this.get(u.name)) return exists();
+    const hash = await hashPassword(u.password);
+    if (this.get(u.name)) return exists(); // added by another request while the hash was made
     this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO users (name, grp, hash, comment, disabled, created) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(u.name, u.group, hashPassword(u.password), u.comment, u.disabled ? 1 : 0, Date.now());
+        .run(u.name, u.group, hash, u.comment, u.disabled ? 1 : 0, Date.now());
       this.audit(by, 'user add', `${u.name} group=${u.group}${u.disabled ? ' disabled=yes' : ''}`);
     })();
     this.changed(u.name);
     return ok(this.get(u.name)!);
   }
 
-  set(by: string, name: string, patch: UserFieldsInput): Result<User, UserRefusal> {
-    const cur = this.get(name);
-    if (!cur) return err({ status: 404, message: `name: no such user "${name}"` });
+  async set(by: string, name: string, patch: UserFieldsInput): Promise<Result<User, UserRefusal>> {
     const parsed = userPatch.safeParse(patch);
     if (!parsed.success) return err(refusal(parsed.error));
     const p = parsed.data;
+    const hash = p.password ? await hashPassword(p.password) : undefined;
+    // read after the hash: the checks below see the user as it is when the change is written
+    const cur = this.get(name);
+    if (!cur) return err({ status: 404, message: `name: no such user "${name}"` });
     const next = {
       ...cur,
       ...(p.group ? { group: p.group } : {}),
@@ -151,7 +170,7 @@ export class Users extends EventEmitter<{ change: [name: string] }> {
       this.db
         .prepare('UPDATE users SET grp = ?, comment = ?, disabled = ? WHERE name = ?')
         .run(next.group, next.comment, next.disabled ? 1 : 0, name);
-      if (p.password) this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hashPassword(p.password), name);
+      if (hash) this.db.prepare('UPDATE users SET hash = ? WHERE name = ?').run(hash, name);
       // A new password, a new group or disabling ends the user's sessions (open sockets close).
       if (p.password || next.disabled || next.group !== cur.group)
         this.db.prepare('DELETE FROM sessions WHERE user = ?').run(name);
@@ -181,10 +200,10 @@ export class Users extends EventEmitter<{ change: [name: string] }> {
   }
 
   /** Check a password. Always spends one scrypt, whether or not the user exists. */
-  authenticate(name: string, password: string): User | undefined {
+  async authenticate(name: string, password: string): Promise<User | undefined> {
     const row = this.db.prepare(`SELECT ${COLUMNS}, hash FROM users WHERE name = ?`).get(name) as
       (Row & { hash: string }) | undefined;
-    const ok = verifyPassword(password, row?.hash ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, row?.hash ?? DUMMY_HASH);
     if (!row || !ok || row.disabled) return undefined;
     return toUser(row);
   }
