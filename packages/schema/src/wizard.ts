@@ -273,6 +273,8 @@ export const wizardUserSchema = z.object({
     .max(255, 'must be at most 255 characters'),
 });
 
+export const WIZARD_MAX_CLIENT_CERTIFICATES = 50;
+
 /** Step 4 (fields depend on auth): EAP users, client certificate names, or the pre-shared key. */
 export const wizardCredentialsStep = z.object({
   /** auth=eap-mschapv2: IPsec Users (name + password). */
@@ -283,6 +285,10 @@ export const wizardCredentialsStep = z.object({
   /** auth=certificate: one client certificate per name (its common name; a .p12 each). */
   clientCertificates: listOf(objectName('a certificate name'))
     .superRefine(unique((x: string) => x, 'certificate'))
+    // each is a key pair made at Finish (async, off the event loop): a cap per run, as for keys in one request
+    .refine((xs) => xs.length <= WIZARD_MAX_CLIENT_CERTIFICATES, {
+      message: `at most ${WIZARD_MAX_CLIENT_CERTIFICATES} client certificates per run (run the wizard again for more)`,
+    })
     .default([]),
   /** auth=psk: the pre-shared key. */
   psk: z.string().max(8192, 'must be at most 8192 characters').optional(),

@@ -189,6 +189,10 @@ describe('road warrior input', () => {
   it('credentials step follows the auth method', () => {
     expect(fields(wizardCredentialsStepFor('eap-mschapv2').safeParse({}))).toEqual(['users']);
     expect(fields(wizardCredentialsStepFor('certificate').safeParse({}))).toEqual(['clientCertificates']);
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `client${i}`);
+    const many = wizardCredentialsStepFor('certificate').safeParse({ clientCertificates: names(51) });
+    expect(issuesOf(many)[0]?.message).toMatch(/at most 50 client certificates per run/);
+    expect(wizardCredentialsStepFor('certificate').safeParse({ clientCertificates: names(50) }).success).toBe(true);
     expect(fields(wizardCredentialsStepFor('psk').safeParse({}))).toEqual(['psk']);
     expect(issuesOf(wizardCredentialsStepFor('psk').safeParse({ psk: 'short' }))[0]?.message).toMatch(/at least 16/);
     expect(
