@@ -249,7 +249,7 @@ test('admin runs the wizard: EAP, two users, a split network; review, Finish, en
     expect(res.ok()).toBe(true);
     const conf = await res.text();
     expect(conf).toContain(SERVER);
-    expect(conf).toMatch(/remote_addrs\s*=\s*vpn\.example\.net/);
+    expect(conf).toMatch(/remote_addrs\s*=\s*"vpn\.example\.net"/);
     // a click downloads it too (fetched with the session cookie)
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toBe('rw-alice.swanctl.conf');
