@@ -1,5 +1,6 @@
-// charon's side of the PSK interop cases: one connection "ours" (child "net") towards our agent,
+// Both sides of the PSK interop cases. charon's: one connection "ours" (child "net") towards our agent,
 // host b = charon, host a = the agent. Options add what a case needs (rekey timers, pools, vips).
+import type { AgentInNetns } from './agent-in-netns.ts';
 import type { TwoHosts } from './netns.ts';
 
 export const PSK = 'interop-psk-0123456789';
@@ -46,4 +47,47 @@ secrets { ike-ours { id-a = ${a.addr}
                      id-b = ${b.addr}
                      secret = "${PSK}" } }
 `;
+}
+
+/** Our side (host a), through REST: profile and proposal "interop" (options override their fields), peer
+ * "strongswan" at host b, its PSK identity, and one tunnel policy between the LAN addresses. */
+export interface AgentPskOptions {
+  passive: boolean;
+  profile?: Record<string, unknown>;
+  proposal?: Record<string, unknown>;
+  identity?: Record<string, unknown>;
+  dst?: string;
+  src?: string;
+}
+
+export async function configurePskAgent(agent: AgentInNetns, hosts: TwoHosts, o: AgentPskOptions): Promise<void> {
+  await agent.add('ip/ipsec/profile', {
+    name: 'interop',
+    'enc-algorithm': 'aes-128',
+    'hash-algorithm': 'sha256',
+    'dh-group': 'modp2048',
+    ...o.profile,
+  });
+  await agent.add('ip/ipsec/proposal', {
+    name: 'interop',
+    'enc-algorithms': 'aes-128-cbc',
+    'auth-algorithms': 'sha256',
+    'pfs-group': 'modp2048',
+    ...o.proposal,
+  });
+  await agent.add('ip/ipsec/peer', {
+    name: 'strongswan',
+    address: `${hosts.b.addr}/32`,
+    'exchange-mode': 'ike2',
+    profile: 'interop',
+    passive: o.passive ? 'yes' : 'no',
+  });
+  await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK, ...o.identity });
+  await agent.add('ip/ipsec/policy', {
+    peer: 'strongswan',
+    tunnel: 'yes',
+    'src-address': o.src ?? `${hosts.a.lan}/32`,
+    'dst-address': o.dst ?? `${hosts.b.lan}/32`,
+    proposal: 'interop',
+  });
 }

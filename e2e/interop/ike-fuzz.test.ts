@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IkeEngine, type IkeConfig } from '../../packages/ike/src/index.ts';
 import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
-import { PSK, charonPskConf } from './charon-psk.ts';
+import { charonPskConf, configurePskAgent } from './charon-psk.ts';
 import { TwoHosts, canUseNetns, sh } from './netns.ts';
 import { until } from './wait.ts';
 
@@ -170,33 +170,7 @@ describe.skipIf(skip)('IKE/ESP fuzz against the live agent', () => {
     await charon.start();
     charon.load(charonPskConf(hosts));
     await agent.start();
-    await agent.add('ip/ipsec/profile', {
-      name: 'fuzz',
-      'enc-algorithm': 'aes-128',
-      'hash-algorithm': 'sha256',
-      'dh-group': 'modp2048',
-    });
-    await agent.add('ip/ipsec/peer', {
-      name: 'strongswan',
-      address: `${hosts.b.addr}/32`,
-      'exchange-mode': 'ike2',
-      profile: 'fuzz',
-      passive: 'yes',
-    });
-    await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
-    await agent.add('ip/ipsec/proposal', {
-      name: 'fuzz',
-      'enc-algorithms': 'aes-128-cbc',
-      'auth-algorithms': 'sha256',
-      'pfs-group': 'modp2048',
-    });
-    await agent.add('ip/ipsec/policy', {
-      peer: 'strongswan',
-      tunnel: 'yes',
-      'src-address': `${hosts.a.lan}/32`,
-      'dst-address': `${hosts.b.lan}/32`,
-      proposal: 'fuzz',
-    });
+    await configurePskAgent(agent, hosts, { passive: true });
   }, 60_000);
   afterAll(() => {
     agent?.cleanup();

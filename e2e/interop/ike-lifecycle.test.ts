@@ -7,7 +7,7 @@ import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns } from './netns.ts';
 import { until } from './wait.ts';
-import { PSK, charonPskConf, type PskConnOptions } from './charon-psk.ts';
+import { PSK, charonPskConf, configurePskAgent, type AgentPskOptions, type PskConnOptions } from './charon-psk.ts';
 
 const skip = !canUseNetns();
 let hosts: TwoHosts;
@@ -16,44 +16,7 @@ let charon: Charon;
 
 const charonConf = (o: PskConnOptions = {}) => charonPskConf(hosts, o);
 
-async function configureAgent(o: {
-  passive: boolean;
-  profile?: Record<string, unknown>;
-  proposal?: Record<string, unknown>;
-  identity?: Record<string, unknown>;
-  dst?: string;
-  src?: string;
-}): Promise<void> {
-  await agent.add('ip/ipsec/profile', {
-    name: 'interop',
-    'enc-algorithm': 'aes-128',
-    'hash-algorithm': 'sha256',
-    'dh-group': 'modp2048',
-    ...o.profile,
-  });
-  await agent.add('ip/ipsec/proposal', {
-    name: 'interop',
-    'enc-algorithms': 'aes-128-cbc',
-    'auth-algorithms': 'sha256',
-    'pfs-group': 'modp2048',
-    ...o.proposal,
-  });
-  await agent.add('ip/ipsec/peer', {
-    name: 'strongswan',
-    address: `${hosts.b.addr}/32`,
-    'exchange-mode': 'ike2',
-    profile: 'interop',
-    passive: o.passive ? 'yes' : 'no',
-  });
-  await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK, ...o.identity });
-  await agent.add('ip/ipsec/policy', {
-    peer: 'strongswan',
-    tunnel: 'yes',
-    'src-address': o.src ?? `${hosts.a.lan}/32`,
-    'dst-address': o.dst ?? `${hosts.b.lan}/32`,
-    proposal: 'interop',
-  });
-}
+const configureAgent = (o: AgentPskOptions) => configurePskAgent(agent, hosts, o);
 
 /** The agent logs to stdout asynchronously: a line may land just after the state it describes is visible. */
 const logged = (re: RegExp) => until(`agent log ${re}`, () => re.test(agent.output) || undefined, 5000);

@@ -7,7 +7,7 @@ import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { TwoHosts, canUseNetns, sh } from './netns.ts';
 import { until } from './wait.ts';
-import { PSK, charonPskConf } from './charon-psk.ts';
+import { PSK, charonPskConf, configurePskAgent } from './charon-psk.ts';
 
 interface Suite {
   name: string;
@@ -69,25 +69,8 @@ let charon: Charon;
 const charonConf = (s: Suite) => charonPskConf(hosts, { ike: s.ike, esp: s.esp });
 
 /** The agent side of one suite: profile, proposal, peer, identity, policy, all through REST. */
-async function configureAgent(s: Suite, passive: boolean): Promise<void> {
-  await agent.add('ip/ipsec/profile', { name: 'interop', ...s.profile });
-  await agent.add('ip/ipsec/proposal', { name: 'interop', ...s.proposal });
-  await agent.add('ip/ipsec/peer', {
-    name: 'strongswan',
-    address: `${hosts.b.addr}/32`,
-    'exchange-mode': 'ike2',
-    profile: 'interop',
-    passive: passive ? 'yes' : 'no',
-  });
-  await agent.add('ip/ipsec/identity', { peer: 'strongswan', secret: PSK });
-  await agent.add('ip/ipsec/policy', {
-    peer: 'strongswan',
-    tunnel: 'yes',
-    'src-address': `${hosts.a.lan}/32`,
-    'dst-address': `${hosts.b.lan}/32`,
-    proposal: 'interop',
-  });
-}
+const configureAgent = (s: Suite, passive: boolean) =>
+  configurePskAgent(agent, hosts, { passive, profile: s.profile, proposal: s.proposal });
 
 describe.skipIf(skip)('IKEv2 interop with strongSwan', () => {
   // Fresh namespaces for every case: nothing one case leaves behind can touch the next.

@@ -2,7 +2,7 @@
 // password check and one log line. Basic credentials are cached (scrypt is slow on purpose), but only while no
 // user has changed: a new password, a new group or a removed user is seen by the very next request.
 import { createHash } from 'node:crypto';
-import { err, ok, type Result } from '@ipsec/schema';
+import { CONTROL_CHARACTER, err, ok, type Result } from '@ipsec/schema';
 import { logger } from '../log.ts';
 import { LoginLimiter } from './login-limiter.ts';
 import type { User, Users } from './users.ts';
@@ -13,6 +13,8 @@ const BASIC_CACHE_MS = 60_000;
 const BASIC_CACHE_MAX = 1000;
 /** What a log line or the audit shows of a user name someone typed: a 10 KB name is not logged whole. */
 const SHOWN_NAME_LENGTH = 64;
+/** The schema's control characters (the one rule for text), every one of them. */
+const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g');
 
 export class Logins {
   private readonly basicCache = new Map<string, { user: User; revision: number; until: number }>();
@@ -76,5 +78,5 @@ export function parseBasic(header: string | undefined): Result<{ name: string; p
 export function shownName(name: string): string {
   const chars = [...name];
   const cut = chars.length > SHOWN_NAME_LENGTH ? `${chars.slice(0, SHOWN_NAME_LENGTH).join('')}…` : name;
-  return cut.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return cut.replace(CONTROL_CHARACTERS, '?');
 }
