@@ -299,6 +299,7 @@ describe('authentication and permissions', () => {
     expect(statuses[6]).toBe(429);
     const web = await fetch(`${t.url}/api/login`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'victim', password: 'x' }),
     });
     expect(web.status).toBe(429);

@@ -220,6 +220,23 @@ describe('REST takes JSON bodies only as application/json', () => {
     });
     expect(none.status).toBe(415);
     expect(await peers()).toBe(before);
+    // the same for /rest/user and the login: one body reader for every endpoint
+    const user = await fetch(`${t.url}/rest/user`, {
+      method: 'PUT',
+      headers: { authorization: ADMIN, 'content-type': 'text/plain' },
+      body: '{"name":"u-text","group":"full","password":"long-enough-1"}',
+    });
+    expect(user.status).toBe(415);
+    const users = (await (await fetch(`${t.url}/rest/user`, { headers: { authorization: ADMIN } })).json()) as {
+      name: string;
+    }[];
+    expect(users.map((u) => u.name)).not.toContain('u-text');
+    const loginAnswer = await fetch(`${t.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ name: 'admin', password: 'whatever-1' }),
+    });
+    expect(loginAnswer.status).toBe(415);
   });
 
   it('application/json with a charset is fine; an empty body needs no type', async () => {

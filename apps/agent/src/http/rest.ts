@@ -82,16 +82,12 @@ function jsonObject(text: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** A request's JSON body, which must be an object (an empty body is {}); anything else is a 400, never a throw. */
-export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
-  return jsonObject(await readText(req, limit));
-}
-
 /**
- * The JSON body of a request that changes something (REST, downloads): only as application/json (415 otherwise).
- * A page of another site can send text/plain or a form without the browser asking first, never application/json.
+ * A request's JSON body, which must be an object (an empty body is {}), sent as application/json (415 otherwise):
+ * a page of another site can send text/plain or a form without the browser asking first, never application/json.
+ * Anything else is a 4xx, never a throw.
  */
-export async function readJsonTyped(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
+export async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<Record<string, unknown>> {
   const text = await readText(req, limit);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase().slice(0, 100);
   if (text !== '' && type !== 'application/json')
@@ -218,7 +214,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     // ip/ipsec/settings: one object. GET prints it, PATCH or POST .../set changes it.
     if (method === 'GET' && rest === '') return sendJson(res, 200, print()[0]);
     if ((method === 'PATCH' && rest === '') || (method === 'POST' && rest === 'set')) {
-      const [entry] = await s.config.set(user, name, [], await readJsonTyped(req));
+      const [entry] = await s.config.set(user, name, [], await readJson(req));
       return sendJson(res, 200, printEntry(menu, entry!));
     }
     throw new HttpError(405, `${menu.path} supports GET and PATCH`);
@@ -230,11 +226,11 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     throw new HttpError(404, `no such command or directory (${path})`);
   }
   if (method === 'PUT' && rest === '') {
-    const entry = await s.config.add(user, name, await readJsonTyped(req));
+    const entry = await s.config.add(user, name, await readJson(req));
     return sendJson(res, 201, printEntry(menu, entry));
   }
   if (method === 'PATCH' && id !== undefined) {
-    const [entry] = await s.config.set(user, name, [id], await readJsonTyped(req));
+    const [entry] = await s.config.set(user, name, [id], await readJson(req));
     return sendJson(res, 200, printEntry(menu, entry!));
   }
   if (method === 'DELETE' && id !== undefined) {
@@ -244,7 +240,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     return;
   }
   if (method === 'POST' && rest !== '' && id === undefined) {
-    const body = await readJsonTyped(req);
+    const body = await readJson(req);
     const { '.id': idText, ...props } = body;
     checkCommandProperties(menu, rest, props);
     switch (rest) {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { User } from '../auth/users.ts';
 import type { Services } from '../api/router.ts';
-import { HttpError, readJsonTyped, sendErrorFor } from '../http/rest.ts';
+import { HttpError, readJson, sendErrorFor } from '../http/rest.ts';
 import { wizardService } from './service.ts';
 
 export async function handleWizardHttp(
@@ -31,7 +31,7 @@ export async function handleWizardHttp(
     }
     let passphrase = req.headers['x-export-passphrase'];
     if (method === 'POST') {
-      const body = await readJsonTyped(req, 8192);
+      const body = await readJson(req, 8192);
       if (typeof body.passphrase === 'string') passphrase = body.passphrase;
     }
     const file = wizardService(s).download(
