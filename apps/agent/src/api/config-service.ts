@@ -138,7 +138,7 @@ export class ConfigService {
     input: { name: string; content: string; passphrase?: string; trusted?: boolean },
   ): Promise<ApiEntry[]> {
     requireWrite(user);
-    const { certs, orphanKey } = readImport(input.content, input.passphrase ?? '');
+    const { certs, orphanKey } = await readImport(input.content, input.passphrase ?? '');
     const existing = this.store.list('certificate');
     const ops: Op[] = [];
     const touched: number[] = [];
@@ -189,14 +189,19 @@ export class ConfigService {
   }
 
   /** RouterOS `/certificate export-certificate`: group full only, audited. Private keys only encrypted. */
-  exportCertificate(user: User, ref: number | string, type: ExportType = 'pem', passphrase = ''): ExportedFiles {
+  async exportCertificate(
+    user: User,
+    ref: number | string,
+    type: ExportType = 'pem',
+    passphrase = '',
+  ): Promise<ExportedFiles> {
     requireFull(user);
     const cert = this.certificate(ref);
     const all = this.store
       .list('certificate')
       .map((e) => e.values['certificate-pem'])
       .filter(Boolean);
-    const out = exportCertificate(
+    const out = await exportCertificate(
       cert.values,
       type,
       passphrase,

@@ -359,7 +359,7 @@ async function certificateCommand(
     case 'export-certificate': {
       const type = str(props.type) || 'pem';
       if (type !== 'pem' && type !== 'pkcs12') throw new HttpError(400, 'certificate: type must be pem or pkcs12');
-      return sendJson(res, 200, s.config.exportCertificate(user, which(), type, str(props['export-passphrase'])));
+      return sendJson(res, 200, await s.config.exportCertificate(user, which(), type, str(props['export-passphrase'])));
     }
   }
   throw new HttpError(400, `certificate: no such command "${cmd}" (sign, import, export-certificate)`);

@@ -17,7 +17,6 @@ import {
 } from 'node:crypto';
 import 'reflect-metadata'; // @peculiar/x509's DI (tsyringe) needs it before it loads
 import * as x509 from '@peculiar/x509';
-import forge from 'node-forge';
 import {
   ConfigError,
   EC_CURVES,
@@ -32,6 +31,7 @@ import {
   type ConfigIssue,
 } from '@ipsec/schema';
 import type { Op } from './config-store.ts';
+import { pkcs12Thread } from './pkcs12.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -495,9 +495,12 @@ function derCertificate(base64: string): string | undefined {
  * `passphrase` or not), a DER certificate (base64) or a PKCS#12 bundle (base64) with its passphrase.
  * The certificate that matches the key comes first.
  */
-export function readImport(content: string, passphrase = ''): { certs: ImportedEntry[]; orphanKey?: string } {
+export async function readImport(
+  content: string,
+  passphrase = '',
+): Promise<{ certs: ImportedEntry[]; orphanKey?: string }> {
   const text = content.trim();
-  let certs: string[] = [];
+  let certs: string[];
   let keyPem = '';
   if (text.includes('-----BEGIN')) {
     certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -506,34 +509,9 @@ export function readImport(content: string, passphrase = ''): { certs: ImportedE
   } else if (derCertificate(text)) {
     certs = [derCertificate(text)!];
   } else {
-    let p12: forge.pkcs12.Pkcs12Pfx;
-    try {
-      const der = forge.util.decode64(text.replace(/\s+/g, ''));
-      p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), passphrase);
-    } catch (e) {
-      return fail(
-        undefined,
-        `file-content is neither PEM nor a PKCS#12 bundle readable with this passphrase (${(e as Error).message})`,
-      );
-    }
-    for (const bag of p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? []) {
-      if (bag.cert) certs.push(forge.pki.certificateToPem(bag.cert));
-      else if (bag.asn1)
-        certs.push(forge.pem.encode({ type: 'CERTIFICATE', body: forge.asn1.toDer(bag.asn1).getBytes() }));
-    }
-    const keyBags =
-      p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ?? [];
-    const plain = p12.getBags({ bagType: forge.pki.oids.keyBag! })[forge.pki.oids.keyBag!] ?? [];
-    const bag = keyBags[0] ?? plain[0];
-    if (bag?.key) keyPem = pkcs8(createPrivateKey(forge.pki.privateKeyToPem(bag.key)));
-    else if (bag?.asn1)
-      keyPem = pkcs8(
-        createPrivateKey({
-          key: Buffer.from(forge.asn1.toDer(bag.asn1).getBytes(), 'binary'),
-          format: 'der',
-          type: 'pkcs8',
-        }),
-      );
+    const bundle = await pkcs12Thread.call('readPkcs12', text, passphrase);
+    if (!bundle.ok) return fail(undefined, bundle.error);
+    ({ certs, keyPem } = bundle.value);
   }
   if (certs.length === 0 && keyPem === '') fail(undefined, 'file-content holds no certificate and no private key');
   const entries = certs.map((c) => {
@@ -568,12 +546,12 @@ export interface ExportedFiles {
  * plus the private key encrypted with the passphrase when one is given. PKCS#12: certificate, key and
  * the issuing CAs found in `chain`, protected by the passphrase (required).
  */
-export function exportCertificate(
+export async function exportCertificate(
   entry: CertificateValues,
   type: ExportType,
   passphrase: string,
   chain: string[],
-): ExportedFiles {
+): Promise<ExportedFiles> {
   const name = entry.name;
   const certPem = entry['certificate-pem'];
   const keyPem = entry['private-key-pem'];
@@ -596,76 +574,11 @@ export function exportCertificate(
     files: [
       {
         name: `cert_export_${name}.p12`,
-        content: pkcs12(certPem, chain, keyPem, passphrase, name),
+        content: await pkcs12Thread.call('writePkcs12', { certPem, chain, keyPem, passphrase, name }),
         encoding: 'base64',
       },
     ],
   };
-}
-
-const pemDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-
-/**
- * PKCS#12 (RFC 7292) for RSA and ECDSA: the certificates (ours first, then its CAs) in one SafeContents,
- * the key as a PKCS#8 EncryptedPrivateKeyInfo (PBES2, AES-256-CBC, by node) in another, SHA-1 HMAC
- * integrity with the PKCS#12 key derivation. node-forge supplies ASN.1 and the MAC key derivation only
- * (its own PKCS#12 writer handles RSA keys only).
- */
-function pkcs12(certPem: string, chain: string[], keyPem: string, passphrase: string, name: string): string {
-  const { asn1, pki, util } = forge;
-  const U = asn1.Class.UNIVERSAL;
-  const T = asn1.Type;
-  const oid = (o: string) => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
-  const seq = (xs: forge.asn1.Asn1[]) => asn1.create(U, T.SEQUENCE, true, xs);
-  const octets = (bytes: string) => asn1.create(U, T.OCTETSTRING, false, bytes);
-  const explicit0 = (x: forge.asn1.Asn1) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [x]);
-  const der = (x: forge.asn1.Asn1) => asn1.toDer(x).getBytes();
-  const fromDer = (b: Buffer) => asn1.fromDer(util.createBuffer(b.toString('binary')));
-  const localKeyId = createHash('sha1').update(pemDer(certPem)).digest().toString('binary');
-  const attrs = (withName: boolean) =>
-    asn1.create(U, T.SET, true, [
-      seq([oid(pki.oids.localKeyId!), asn1.create(U, T.SET, true, [octets(localKeyId)])]),
-      ...(withName
-        ? [
-            seq([
-              oid(pki.oids.friendlyName!),
-              asn1.create(U, T.SET, true, [
-                asn1.create(U, T.BMPSTRING, false, Buffer.from(name, 'utf16le').swap16().toString('binary')),
-              ]),
-            ]),
-          ]
-        : []),
-    ]);
-  const certBag = (pem: string, mine: boolean) =>
-    seq([
-      oid(pki.oids.certBag!),
-      explicit0(seq([oid(pki.oids.x509Certificate!), explicit0(octets(pemDer(pem).toString('binary')))])),
-      ...(mine ? [attrs(true)] : []),
-    ]);
-  const data = (content: forge.asn1.Asn1) => seq([oid(pki.oids.data!), explicit0(octets(der(content)))]);
-  const safes = [data(seq([certBag(certPem, true), ...chain.map((c) => certBag(c, false))]))];
-  if (keyPem !== '') {
-    const enc = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase });
-    safes.push(data(seq([seq([oid(pki.oids.pkcs8ShroudedKeyBag!), explicit0(fromDer(enc)), attrs(true)])])));
-  }
-  const authSafe = der(seq(safes));
-  const salt = randomBytes(8).toString('binary');
-  const iterations = 2048;
-  const macKey = forge.pkcs12.generateKey(passphrase, util.createBuffer(salt), 3, iterations, 20);
-  const hmac = forge.hmac.create();
-  hmac.start('sha1', macKey);
-  hmac.update(authSafe);
-  const macData = seq([
-    seq([seq([oid(pki.oids.sha1!), asn1.create(U, T.NULL, false, '')]), octets(hmac.getMac().getBytes())]),
-    octets(salt),
-    asn1.create(U, T.INTEGER, false, asn1.integerToDer(iterations).getBytes()),
-  ]);
-  const pfx = seq([
-    asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()),
-    seq([oid(pki.oids.data!), explicit0(octets(authSafe))]),
-    macData,
-  ]);
-  return Buffer.from(der(pfx), 'binary').toString('base64');
 }
 
 /** Issuers of `pem` among `all` (the entries' PEMs), nearest first, excluding itself. */

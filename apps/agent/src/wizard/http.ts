@@ -34,7 +34,7 @@ export async function handleWizardHttp(
       const body = await readJson(req, 8192);
       if (typeof body.passphrase === 'string') passphrase = body.passphrase;
     }
-    const file = wizardService(s).download(
+    const file = await wizardService(s).download(
       user,
       name,
       filename,

@@ -125,7 +125,7 @@ export class WizardService {
   }
 
   /** One file's content. Files with a private key or pre-shared key: group full only, audited. */
-  download(user: User, name: string, filename: string, passphrase?: string): Download {
+  async download(user: User, name: string, filename: string, passphrase?: string): Promise<Download> {
     const setup = readSetup(this.s.config.store.config(), name);
     const file = listProfiles(setup).find((f) => f.filename === filename);
     if (!file) throw new NotFoundError(`wizard: setup "${name}" has no file "${filename}"`);
@@ -135,7 +135,7 @@ export class WizardService {
       .list('certificate')
       .map((c) => c.values['certificate-pem'])
       .filter(Boolean);
-    const body = file.render({ ...(pass ? { passphrase: pass } : {}), allCertPems, org: hostname() });
+    const body = await file.render({ ...(pass ? { passphrase: pass } : {}), allCertPems, org: hostname() });
     if (file.containsKey) {
       const what = setup.kind === 'road-warrior' && setup.auth !== 'psk' ? 'private key' : 'pre-shared key';
       this.s.users.audit(user.name, 'wizard export', `${name}/${filename} (with ${what})`);

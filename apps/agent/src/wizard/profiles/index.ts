@@ -21,7 +21,7 @@ export interface ProfileFile extends Omit<WizardProfileFile, 'url'> {
   containsKey: boolean;
   contentType: string;
   /** Builds the content; `passphrase` protects the private key of files that hold one. */
-  render(opts: { passphrase?: string; allCertPems: string[]; org: string }): Buffer;
+  render(opts: { passphrase?: string; allCertPems: string[]; org: string }): Buffer | Promise<Buffer>;
 }
 
 const CT = {
@@ -106,8 +106,10 @@ function roadWarriorFiles(s: RoadWarriorSetup, clients: readonly WizardClient[])
         filename: mc,
         containsKey: true,
         contentType: CT.mobileconfig,
-        render: ({ passphrase, allCertPems, org }) =>
-          Buffer.from(mobileconfig({ setup: s, client: { cert, p12: p12Of(cert, passphrase, allCertPems, mc) }, org })),
+        render: async ({ passphrase, allCertPems, org }) => {
+          const p12 = await p12Of(cert, passphrase, allCertPems, mc);
+          return Buffer.from(mobileconfig({ setup: s, client: { cert, p12 }, org }));
+        },
       });
       if (want('android')) {
         const f = `${cert.name}.sswan`;
@@ -118,8 +120,10 @@ function roadWarriorFiles(s: RoadWarriorSetup, clients: readonly WizardClient[])
           filename: f,
           containsKey: true,
           contentType: CT.sswan,
-          render: ({ passphrase, allCertPems, org }) =>
-            Buffer.from(sswan({ setup: s, client: { cert, p12: p12Of(cert, passphrase, allCertPems, f) }, org })),
+          render: async ({ passphrase, allCertPems, org }) => {
+            const p12 = await p12Of(cert, passphrase, allCertPems, f);
+            return Buffer.from(sswan({ setup: s, client: { cert, p12 }, org }));
+          },
         });
       }
       if (want('linux')) {
