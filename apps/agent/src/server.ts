@@ -163,7 +163,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const logins = new Logins(users);
   const serveWeb =
     opts.webRoot && existsSync(opts.webRoot)
-      ? sirv(opts.webRoot, { single: true, etag: true, gzip: false })
+      ? sirv(opts.webRoot, {
+          single: true,
+          etag: true,
+          // the build writes .br and .gz beside each asset (apps/web/vite.config.ts): served as the browser accepts
+          brotli: true,
+          gzip: true,
+          setHeaders: (res, pathname) =>
+            res.setHeader(
+              'cache-control',
+              // hashed names change with their content: cached for good; index.html is checked on every load
+              pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+            ),
+        })
       : undefined;
 
   /** The page's origin is ours: the same scheme, host and port (RFC 6454), or one the operator allowed. */

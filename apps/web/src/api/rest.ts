@@ -1,8 +1,8 @@
 // The agent's few plain HTTP endpoints (session, wizard downloads): an answer is a Result whose
 // failure carries the HTTP status and the agent's words. Its error bodies are RouterOS REST's:
 // { error: <status>, message: <reason>, detail?: <what went wrong> }.
-import { err, ok, type Result } from '@ipsec/schema';
-import { messageOf } from './trpc.ts';
+// Only the schema's Result helpers (not its menus and zod): the login page loads this before anything else.
+import { err, ok, type Result } from '@ipsec/schema/result';
 
 export interface RestFailure {
   /** HTTP status; 0 when the agent did not answer at all. */
@@ -10,6 +10,10 @@ export interface RestFailure {
   message: string;
   /** Seconds the agent asks to wait before trying again (429). */
   retryAfter?: number;
+}
+
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** `fetch`, with no answer (network down, agent gone) as a failure instead of a throw. */

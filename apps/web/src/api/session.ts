@@ -1,5 +1,5 @@
 // REST endpoints around the session cookie: login, logout, who am I.
-import type { Result } from '@ipsec/schema';
+import type { Result } from '@ipsec/schema/result';
 import { jsonOf, send, type RestFailure } from './rest.ts';
 import type { RouterOutputs } from './trpc.ts';
 

@@ -79,6 +79,4 @@ export function issuesOf(e: unknown): ApiIssue[] {
   return (isApiError(e) && e.data?.issues) || [];
 }
 
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { messageOf } from './rest.ts';

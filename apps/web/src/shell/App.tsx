@@ -1,14 +1,15 @@
 // Session gate: login page or the desktop with a connected tRPC socket.
-import { useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { CssBaseline, ThemeProvider, Box, CircularProgress } from '@mui/material';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { currentSession, logout, type SessionUser } from '../api/session.ts';
-import { connect, disconnect } from '../api/trpc.ts';
 import { DialogsProvider } from './dialogs.tsx';
-import { Desktop } from './Desktop.tsx';
 import { Login } from './Login.tsx';
 import { SessionContext } from './session.ts';
 import { makeTheme } from './theme.ts';
+
+// The desktop (the tRPC socket, menus, windows, live views) loads after the login page has shown: the page a
+// browser gets first carries neither the schema nor the tRPC client.
+const ConnectedDesktop = lazy(() => import('./Desktop.tsx').then((m) => ({ default: m.ConnectedDesktop })));
 
 type Mode = 'light' | 'dark';
 const initialMode = (): Mode =>
@@ -25,32 +26,10 @@ export function App() {
   const theme = useMemo(() => makeTheme(mode), [mode]);
   const [user, setUser] = useState<SessionUser | null | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>();
-  const [session, setSession] = useState<{ qc: QueryClient; user: SessionUser } | null>(null);
 
   useEffect(() => {
     void currentSession().then((s) => setUser(s.ok ? s.value : null));
   }, []);
-
-  useEffect(() => {
-    if (!user) {
-      setSession(null);
-      return;
-    }
-    connect(() => {
-      // The socket is refused without a valid session: if it expired, go back to the login page.
-      void currentSession().then((s) => {
-        if (!s.ok && s.error.status === 401) {
-          setNotice('Your session has ended; please log in again.');
-          setUser(null);
-        }
-      });
-    });
-    setSession({
-      qc: new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }),
-      user,
-    });
-    return () => disconnect();
-  }, [user]);
 
   const toggle = () => {
     const next = mode === 'light' ? 'dark' : 'light';
@@ -63,10 +42,8 @@ export function App() {
       <CssBaseline />
       <DialogsProvider>
         {user === undefined ? (
-          <Box sx={{ height: '100vh', display: 'grid', placeItems: 'center' }}>
-            <CircularProgress size={28} />
-          </Box>
-        ) : !user || !session ? (
+          <Spinner />
+        ) : !user ? (
           <Login
             notice={notice}
             onLogin={(u) => {
@@ -75,9 +52,14 @@ export function App() {
             }}
           />
         ) : (
-          <SessionContext.Provider value={session.user}>
-            <QueryClientProvider client={session.qc}>
-              <Desktop
+          <SessionContext.Provider value={user}>
+            <Suspense fallback={<Spinner />}>
+              <ConnectedDesktop
+                user={user}
+                onSessionEnded={() => {
+                  setNotice('Your session has ended; please log in again.');
+                  setUser(null);
+                }}
                 mode={mode}
                 onToggleMode={toggle}
                 onLogout={async () => {
@@ -85,10 +67,18 @@ export function App() {
                   setUser(null);
                 }}
               />
-            </QueryClientProvider>
+            </Suspense>
           </SessionContext.Provider>
         )}
       </DialogsProvider>
     </ThemeProvider>
+  );
+}
+
+function Spinner() {
+  return (
+    <Box sx={{ height: '100vh', display: 'grid', placeItems: 'center' }}>
+      <CircularProgress size={28} />
+    </Box>
   );
 }

@@ -1,29 +1,56 @@
 // The logged-in desktop: top bar, reconnect banner, left menu tree, and the routed window.
-import { useEffect, useRef, useState } from 'react';
-import { Alert, Box, Paper } from '@mui/material';
-import { useQueryClient } from '@tanstack/react-query';
+import { Suspense, lazy, useEffect, useRef, useState } from 'react';
+import { Alert, Box, CircularProgress, Paper } from '@mui/material';
+import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { currentSession, type SessionUser } from '../api/session.ts';
 import { menuKey, startConfigSync } from '../api/config.ts';
-import { useConnectionState } from '../api/trpc.ts';
-import { IpsecWindow } from '../ipsec/IpsecWindow.tsx';
-import { LogWindow } from '../log/LogWindow.tsx';
-import { UsersWindow } from '../system/UsersWindow.tsx';
-import { CertificatesWindow } from '../system/CertificatesWindow.tsx';
-import { WizardWindow, WIZARD_MODES } from '../wizard/WizardWindow.tsx';
+import { connect, disconnect, useConnectionState } from '../api/trpc.ts';
+import { WIZARD_MODES } from '../wizard/modes.ts';
 import { MenuTree } from './MenuTree.tsx';
-import { MenuWindow } from './MenuWindow.tsx';
 import { navigate, useRoute } from './route.ts';
 import { deviceName, useSession } from './session.ts';
 import { TopBar } from './TopBar.tsx';
 
-export function Desktop({
-  mode,
-  onToggleMode,
-  onLogout,
-}: {
-  mode: 'light' | 'dark';
-  onToggleMode: () => void;
-  onLogout: () => void;
-}) {
+// Each window is its own chunk, loaded when first opened: the login page and the desktop's frame come first.
+const IpsecWindow = lazy(() => import('../ipsec/IpsecWindow.tsx').then((m) => ({ default: m.IpsecWindow })));
+const LogWindow = lazy(() => import('../log/LogWindow.tsx').then((m) => ({ default: m.LogWindow })));
+const UsersWindow = lazy(() => import('../system/UsersWindow.tsx').then((m) => ({ default: m.UsersWindow })));
+const CertificatesWindow = lazy(() =>
+  import('../system/CertificatesWindow.tsx').then((m) => ({ default: m.CertificatesWindow })),
+);
+const WizardWindow = lazy(() => import('../wizard/WizardWindow.tsx').then((m) => ({ default: m.WizardWindow })));
+const MenuWindow = lazy(() => import('./MenuWindow.tsx').then((m) => ({ default: m.MenuWindow })));
+
+type DesktopProps = { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void };
+
+/** The desktop over its own tRPC socket and query cache, both made per login and dropped at logout. */
+export function ConnectedDesktop({
+  user,
+  onSessionEnded,
+  ...props
+}: DesktopProps & { user: SessionUser; onSessionEnded: () => void }) {
+  const [qc, setQc] = useState<QueryClient>();
+  useEffect(() => {
+    connect(() => {
+      // The socket is refused without a valid session: if it expired, go back to the login page.
+      void currentSession().then((s) => {
+        if (!s.ok && s.error.status === 401) onSessionEnded();
+      });
+    });
+    setQc(new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }));
+    return () => disconnect();
+    // one socket per logged-in user; onSessionEnded is the App's and does not change what the socket is for
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [user]);
+  if (!qc) return null;
+  return (
+    <QueryClientProvider client={qc}>
+      <Desktop {...props} />
+    </QueryClientProvider>
+  );
+}
+
+function Desktop({ mode, onToggleMode, onLogout }: DesktopProps) {
   const route = useRoute();
   const { user, isFull, canWrite } = useSession();
   const conn = useConnectionState();
@@ -93,7 +120,9 @@ export function Desktop({
         >
           <MenuTree route={route} isFull={isFull} canWrite={canWrite} />
         </Paper>
-        <Box sx={{ flex: 1, minWidth: 0, p: 1 }}>{body}</Box>
+        <Box sx={{ flex: 1, minWidth: 0, p: 1 }}>
+          <Suspense fallback={<CircularProgress size={24} sx={{ m: 2 }} />}>{body}</Suspense>
+        </Box>
       </Box>
     </Box>
   );

@@ -23,13 +23,9 @@ import {
   type StepProps,
 } from './RwSteps.tsx';
 import { SiteToSiteWizard } from './SiteToSite.tsx';
+import { WIZARD_MODES } from './modes.ts';
 import { useWizardSteps } from './useWizardSteps.ts';
 import { StepIntro } from './widgets.tsx';
-
-export const WIZARD_MODES = [
-  { slug: 'road-warrior', title: 'Road Warrior Wizard' },
-  { slug: 'site-to-site', title: 'Site to Site Wizard' },
-] as const;
 
 export function WizardWindow({ mode, route }: { mode: string; route: string[] }) {
   const { canWrite } = useSession();
