@@ -126,7 +126,7 @@ function tokenize(src: string): Token[] {
     const at = pos();
     const c = src[i];
     if (c === undefined) return fail('a backslash at the end of the script escapes nothing', at);
-    if (/[0-9A-Fa-f]/.test(c) && /[0-9A-Fa-f]/.test(src[i + 1] ?? '')) {
+    if (/[0-9A-F]/.test(c) && /[0-9A-F]/.test(src[i + 1] ?? '')) {
       const code = parseInt(src.slice(i, i + 2), 16);
       advance(2);
       return String.fromCharCode(code);
