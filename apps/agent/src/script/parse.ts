@@ -111,14 +111,19 @@ function tokenize(src: string): Token[] {
   const fail = (message: string, at: Pos = pos()): never => {
     throw new Fail({ ...at, message });
   };
-  /** `\` followed by a line end (optionally with spaces before it): the line goes on. */
+  /**
+   * `\` followed by a line end (optionally with spaces before it): the line goes on, after the next line's
+   * indentation (RouterOS's export breaks even inside a value: `comment=\` then `    "text"`).
+   */
   const continuation = (): boolean => {
     if (src[i] !== '\\') return false;
     let j = i + 1;
     while (src[j] === ' ' || src[j] === '\t') j++;
     if (src[j] === '\r') j++;
     if (src[j] !== '\n' && j < src.length) return false;
-    advance(Math.min(j + 1, src.length) - i);
+    j = Math.min(j + 1, src.length);
+    while (src[j] === ' ' || src[j] === '\t') j++;
+    advance(j - i);
     return true;
   };
   /** The character an escape stands for; `i` is just after the backslash. */

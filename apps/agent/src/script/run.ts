@@ -457,7 +457,11 @@ class Run {
     if (!arg) return stop(pos, `${what}: which item? give a number from print, a name, *id or [ find ... ]`);
     const v = await this.value(arg.value);
     const list = this.config[menu.name as MenuName];
-    if (typeof v !== 'string') return v.ids;
+    if (typeof v !== 'string') {
+      // RouterOS does nothing on an empty [ find ]; a guide's typo would pass unseen, so it is said.
+      if (v.ids.length === 0) this.warnings.push(`line ${arg.pos.line}: ${what}: no ${menu.path} item matched`);
+      return v.ids;
+    }
     const ids: number[] = [];
     for (const item of v
       .split(/[,;]/)
@@ -516,7 +520,7 @@ class Run {
     this.requireWrite(pos);
     const { values, own, positional, at } = await this.properties(menu, args, ['copy-from', 'place-before']);
     if (positional[0])
-      stop(positional[0].pos, `add takes property=value, not "${positional[0].value.pieces.length ? 'a value' : ''}"`);
+      stop(positional[0].pos, `add takes only property=value ("${bare(positional[0].value) ?? '[ ... ]'}" is neither)`);
     const copy = own.get('copy-from');
     const before = own.get('place-before');
     if (before && !menu.ordered) stop(before.pos, `${menu.path} entries have no order`, 'place-before');
@@ -639,7 +643,7 @@ class Run {
     const whereAt = args.findIndex((a) => a.name === undefined && bare(a.value) === 'where');
     for (const a of whereAt >= 0 ? args.slice(0, whereAt) : args) {
       const w = a.name === undefined ? bare(a.value) : undefined;
-      const opt = w && byPrefix(w, ['detail', 'terse', 'count-only', 'without-paging', 'brief', 'value-list']);
+      const opt = w && byPrefix(w, ['detail', 'terse', 'count-only', 'without-paging', 'brief', 'status', 'stats']);
       if (!opt || opt === 'ambiguous') stop(a.pos, `print: unknown option "${a.name ?? w ?? ''}"`);
       flags.add(opt);
     }
@@ -652,7 +656,9 @@ class Run {
       this.output.push(`${rows.length}\n`);
       return String(rows.length);
     }
-    this.output.push(printRows(menu, rows, flags.has('detail') ? 'detail' : flags.has('terse') ? 'terse' : 'table'));
+    // status/stats: every property with the status ones, as detail shows them.
+    const detail = flags.has('detail') || flags.has('status') || flags.has('stats');
+    this.output.push(printRows(menu, rows, detail ? 'detail' : flags.has('terse') ? 'terse' : 'table'));
     return '';
   }
 
