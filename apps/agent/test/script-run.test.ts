@@ -2,7 +2,7 @@
 // the REST menus: paths, commands, find/where, numbers from print, variables, one revision per script (undo takes
 // it back), errors naming line, column and property with nothing stored, unknown menus, and read users.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, basic, login, rest, startTestAgent, trpc, type TestAgent } from './harness.ts';
+import { ADMIN_PASSWORD, basic, login, rejects, rest, startTestAgent, trpc, type TestAgent } from './harness.ts';
 
 let t: TestAgent;
 const READER = basic('reader', 'reader-password-1');
@@ -313,5 +313,38 @@ describe('/rest/import', () => {
       body: '{"script":"/ip ipsec peer add name=csrf"}',
     });
     expect(res.status).toBe(415);
+  });
+});
+
+describe('tRPC script.run (the Terminal and System > Script)', () => {
+  it('keeps the terminal menu between lines, reports a script error as a result, refuses a read user change', async () => {
+    const admin = trpc(t.url, await login(t.url, 'admin', ADMIN_PASSWORD));
+    const first = await admin.client.script.run.mutate({ script: '/ip ipsec peer' });
+    expect(first).toMatchObject({ ok: true, cwd: ['ip', 'ipsec', 'peer'] });
+    const added = await admin.client.script.run.mutate({
+      script: 'add name=term-peer address=10.74.0.1/32',
+      cwd: first.ok ? first.cwd : [],
+    });
+    expect(added).toMatchObject({ ok: true, cwd: ['ip', 'ipsec', 'peer'] });
+    expect(await list('ip/ipsec/peer?name=term-peer')).toHaveLength(1);
+    const up = await admin.client.script.run.mutate({ script: '..', cwd: ['ip', 'ipsec', 'peer'] });
+    expect(up).toMatchObject({ ok: true, cwd: ['ip', 'ipsec'] });
+    const bad = await admin.client.script.run.mutate({
+      script: 'add name=x exchange-mode=nope',
+      cwd: ['ip', 'ipsec', 'peer'],
+    });
+    expect(bad).toMatchObject({ ok: false, error: { line: 1, col: 12, property: 'exchange-mode' } });
+    admin.close();
+
+    const reader = trpc(t.url, await login(t.url, 'reader', 'reader-password-1'));
+    const printed = await reader.client.script.run.mutate({
+      script: '/ip ipsec peer print count-only where name=term-peer',
+    });
+    expect(printed).toMatchObject({ ok: true, output: '1\n' });
+    const refused = await rejects(reader.client.script.run.mutate({ script: '/ip ipsec peer remove term-peer' }));
+    expect(refused.data?.code).toBe('FORBIDDEN');
+    expect(refused.message).toContain('may not change the configuration');
+    reader.close();
+    expect(await list('ip/ipsec/peer?name=term-peer')).toHaveLength(1);
   });
 });

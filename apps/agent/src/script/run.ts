@@ -293,7 +293,7 @@ class Run {
     const args = st.args.slice(i + 1);
     const node = loc.node;
     if (cmd === 'export') return this.export(node, args);
-    if (node.view) return this.printView(node.view, args, cmdArg.pos);
+    if (node.view) return this.printView(node.view, args);
     return this.menuCommand(node.menu!, cmd, args, cmdArg.pos);
   }
 
@@ -373,7 +373,7 @@ class Run {
         case 'print':
           return await this.print(menu, args);
         case 'find':
-          return { ids: (await this.select(menu, args, pos, true)).map((e) => e.id) };
+          return { ids: (await this.select(menu, args, true)).map((e) => e.id) };
         case 'get':
           return await this.get(menu, args, pos);
         case 'add':
@@ -402,16 +402,16 @@ class Run {
   }
 
   /** Entries matching `where` conditions (or, for find, `name=x` conditions given directly). */
-  private async select(menu: MenuDef, args: Arg[], pos: Pos, isFind: boolean): Promise<ApiEntry[]> {
+  private async select(menu: MenuDef, args: Arg[], isFind: boolean): Promise<ApiEntry[]> {
     let conds = args;
     const w = args.findIndex((a) => a.name === undefined && bare(a.value) === 'where');
     if (w >= 0) conds = args.slice(w + 1);
     else if (!isFind) conds = [];
-    return this.filter(menu, this.entries(menu), conds, pos);
+    return this.filter(menu, this.entries(menu), conds);
   }
 
   /** `a=x and b!=y or c` : OR of AND groups, left to right; a bare property means "is yes", `!prop` "is no". */
-  private async filter(menu: MenuDef, rows: ApiEntry[], conds: Arg[], pos: Pos): Promise<ApiEntry[]> {
+  private async filter(menu: MenuDef, rows: ApiEntry[], conds: Arg[]): Promise<ApiEntry[]> {
     if (conds.length === 0) return rows;
     const groups: { prop: string; op: '=' | '!='; text: string; pos: Pos }[][] = [[]];
     for (const c of conds) {
@@ -439,7 +439,6 @@ class Run {
         return (e: ApiEntry) => (canonicalOf(menu, prop, e[prop]) === wanted) === (c.op === '=');
       }),
     );
-    void pos;
     return rows.filter((e) => checks.some((g) => g.every((check) => check(e))));
   }
 
@@ -647,7 +646,7 @@ class Run {
       if (!opt || opt === 'ambiguous') stop(a.pos, `print: unknown option "${a.name ?? w ?? ''}"`);
       flags.add(opt);
     }
-    const rows = await this.select(menu, args, args[0]?.pos ?? { line: 1, col: 1 }, false);
+    const rows = await this.select(menu, args, false);
     this.numbers.set(
       menu.name,
       rows.map((r) => r.id),
@@ -662,9 +661,8 @@ class Run {
     return '';
   }
 
-  private printView(view: ViewDef, args: Arg[], pos: Pos): Value {
+  private printView(view: ViewDef, args: Arg[]): Value {
     if (args.length) stop(args[0]!.pos, `${view.path}: print takes no options here`);
-    void pos;
     const rows: Record<string, unknown>[] =
       view.name === 'statistics'
         ? [this.s.live.statistics as unknown as Record<string, unknown>]

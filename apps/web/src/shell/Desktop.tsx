@@ -8,6 +8,8 @@ import { IpsecWindow } from '../ipsec/IpsecWindow.tsx';
 import { LogWindow } from '../log/LogWindow.tsx';
 import { UsersWindow } from '../system/UsersWindow.tsx';
 import { CertificatesWindow } from '../system/CertificatesWindow.tsx';
+import { ScriptWindow } from '../system/ScriptWindow.tsx';
+import { TerminalWindow } from '../system/TerminalWindow.tsx';
 import { WizardWindow, WIZARD_MODES } from '../wizard/WizardWindow.tsx';
 import { MenuTree } from './MenuTree.tsx';
 import { MenuWindow } from './MenuWindow.tsx';
@@ -70,6 +72,8 @@ export function Desktop({
   else if (route[0] === 'ip' && route[1] === 'pool')
     body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'certificates') body = <CertificatesWindow route={route.slice(2)} />;
+  else if (route[0] === 'system' && route[1] === 'script') body = <ScriptWindow />;
+  else if (route[0] === 'system' && route[1] === 'terminal') body = <TerminalWindow />;
   else if (route[0] === 'system' && route[1] === 'users')
     body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
   else if (route[0] === 'wizard' && WIZARD_MODES.some((m) => m.slug === route[1]))
