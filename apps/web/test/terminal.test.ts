@@ -1,6 +1,13 @@
 // The Terminal's line editor: typing, editing in the middle, history, Ctrl-C, pasted lines, and the prompt.
 import { describe, expect, it } from 'vitest';
-import { LineEditor, exportCommand, promptOf, terminalText, type EditorAction } from '../src/system/terminal.ts';
+import {
+  LineEditor,
+  completeWith,
+  exportCommand,
+  promptOf,
+  terminalText,
+  type EditorAction,
+} from '../src/system/terminal.ts';
 
 const runs = (a: EditorAction[]) => a.flatMap((x) => ('run' in x ? [x.run] : []));
 const echo = (a: EditorAction[]) => a.flatMap((x) => ('write' in x ? [x.write] : [])).join('');
@@ -68,4 +75,31 @@ it('turns script output into terminal lines', () => {
 it('builds the export command from the Script window options', () => {
   expect(exportCommand({ showSensitive: false, verbose: false })).toBe('/export');
   expect(exportCommand({ showSensitive: true, verbose: true })).toBe('/export verbose show-sensitive');
+});
+
+describe('Tab', () => {
+  it('asks to complete the line up to the cursor, and inserts what comes back', () => {
+    const e = new LineEditor();
+    const typed: EditorAction[] = [...'/ip ips'].map((c) => ({ write: c }));
+    expect(e.input('/ip ips\t')).toEqual([...typed, { complete: '/ip ips' }]);
+    e.insert('ec ');
+    expect(e.current()).toBe('/ip ipsec ');
+    expect(e.redraw()).toBe('/ip ipsec ');
+  });
+
+  it('completes one option, extends several to their common start, lists them otherwise', () => {
+    expect(completeWith('ips', ['ipsec'])).toEqual({ insert: 'ec ', list: [] });
+    expect(completeWith('exch', ['exchange-mode='])).toEqual({ insert: 'ange-mode=', list: [] });
+    expect(completeWith('p', ['peer', 'policy', 'profile', 'proposal'])).toEqual({
+      insert: '',
+      list: ['peer', 'policy', 'profile', 'proposal'],
+    });
+    expect(completeWith('pro', ['profile', 'proposal'])).toEqual({ insert: '', list: ['profile', 'proposal'] });
+    expect(completeWith('pfs-group=modp1', ['pfs-group=modp1024', 'pfs-group=modp1536'])).toEqual({
+      insert: '',
+      list: ['pfs-group=modp1024', 'pfs-group=modp1536'],
+    });
+    expect(completeWith('x', ['xauth-a', 'xauth-b'])).toEqual({ insert: 'auth-', list: [] });
+    expect(completeWith('zz', [])).toEqual({ insert: '', list: [] });
+  });
 });

@@ -16,6 +16,7 @@ import { authed, full, router, writer } from './trpc.ts';
 import { wizardRouter } from '../wizard/router.ts';
 import { MAX_SCRIPT_LENGTH } from '../script/parse.ts';
 import { formatScriptError, runScript } from '../script/run.ts';
+import { complete } from '../script/complete.ts';
 
 export interface Services {
   config: ConfigService;
@@ -299,6 +300,10 @@ export function createRouter(s: Services) {
             ? { ok: true as const, ...r.value, cwd: session.cwd }
             : { ok: false as const, error: r.error, message: formatScriptError(r.error) };
         }),
+      /** Tab in the Terminal: what may follow the line typed so far (menus, commands, properties, values, names). */
+      complete: authed
+        .input(z.object({ line: z.string().max(4096), cwd: z.array(z.string().max(64)).max(8).default([]) }))
+        .query(({ input }) => complete(input.line, input.cwd, s.config.store.config())),
     }),
 
     system: router({

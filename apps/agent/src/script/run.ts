@@ -63,7 +63,7 @@ export interface ScriptOutcome {
 }
 
 // ------------------------------------------------------------------------------------- the menu tree
-interface MenuNode {
+export interface MenuNode {
   name: string;
   path: string[];
   parent?: MenuNode;
@@ -90,7 +90,7 @@ function buildTree(): MenuNode {
   for (const v of VIEWS) place(v.path).view = v;
   return root;
 }
-const ROOT = buildTree();
+export const ROOT = buildTree();
 
 const MENU_PATHS = [...(CONFIG_MENUS as readonly MenuDef[]).map((m) => `/${m.path.replaceAll('/', ' ')}`)];
 
@@ -100,7 +100,7 @@ type Location = { known: true; node: MenuNode } | { known: false; path: string[]
 const pathText = (loc: Location) => `/${(loc.known ? loc.node.path : loc.path).join(' ')}`;
 
 /** RouterOS takes any unambiguous prefix of a menu, command or property name. */
-function byPrefix(word: string, names: Iterable<string>): string | undefined | 'ambiguous' {
+export function byPrefix(word: string, names: Iterable<string>): string | undefined | 'ambiguous' {
   const all = [...names];
   if (all.includes(word)) return word;
   const found = all.filter((n) => n.startsWith(word));
@@ -127,7 +127,7 @@ const DIR_COMMANDS = ['export'];
 /** Words that end a path of a menu the agent lacks (`/ip firewall nat add ...`). */
 const ANY_COMMAND = new Set([...ENTRY_COMMANDS, 'unset', 'reset', 'import', 'monitor']);
 
-function commandsAt(node: MenuNode): string[] {
+export function commandsAt(node: MenuNode): string[] {
   if (node.menu?.single) return SINGLE_COMMANDS;
   if (node.menu) return [...ENTRY_COMMANDS, ...(node.menu.name === 'certificate' ? ['sign'] : [])];
   if (node.view) return VIEW_COMMANDS;

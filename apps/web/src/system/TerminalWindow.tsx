@@ -1,6 +1,7 @@
 // System > Terminal: the RouterOS console in xterm.js. Each line runs on the agent as a script (script.run) in the
 // terminal's current menu, which the agent hands back; output as RouterOS prints it, errors in red, warnings in
-// yellow. Read users can print and export; a change is refused by the agent.
+// yellow; Tab completes menus, commands, properties, values and entry names (script.complete). Read users can
+// print and export; a change is refused by the agent.
 import { useEffect, useRef } from 'react';
 import { Box } from '@mui/material';
 import { Terminal } from '@xterm/xterm';
@@ -8,7 +9,7 @@ import '@xterm/xterm/css/xterm.css';
 import { messageOf, trpc } from '../api/trpc.ts';
 import { deviceName, useSession } from '../shell/session.ts';
 import { Window } from '../shell/Window.tsx';
-import { LineEditor, promptOf, terminalText } from './terminal.ts';
+import { LineEditor, completeWith, promptOf, terminalText } from './terminal.ts';
 
 const RED = '\x1b[31m';
 const YELLOW = '\x1b[33m';
@@ -49,9 +50,24 @@ export function TerminalWindow() {
 
     term.writeln('IPsec WinBox terminal: RouterOS commands for the IPsec menus, /ip pool and /certificate.');
     prompt();
+    const tab = async (before: string) => {
+      try {
+        const { word, options } = await trpc().script.complete.query({ line: before, cwd });
+        const { insert, list } = completeWith(word, options);
+        for (const a of editor.insert(insert)) if ('write' in a) term.write(a.write);
+        if (list.length) {
+          term.write(`\r\n${list.join('  ')}\r\n`);
+          prompt();
+          term.write(editor.redraw());
+        }
+      } catch {
+        // no completion: the line stays as it is
+      }
+    };
     const sub = term.onData((data) => {
       for (const action of editor.input(data)) {
         if ('write' in action) term.write(action.write);
+        else if ('complete' in action) void tab(action.complete);
         else if (busy) pending.push(action.run);
         else void run(action.run);
       }

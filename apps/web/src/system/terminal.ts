@@ -1,13 +1,14 @@
 // The Terminal's line editing, apart from xterm.js so it is tested without a DOM: keystrokes (as the terminal
 // delivers them, escape sequences and all) in, text to echo and whole lines to run out. RouterOS console keys:
-// left/right move, up/down walk the history, backspace, Ctrl-C drops the line, Enter runs it.
+// left/right move, up/down walk the history, backspace, Ctrl-C drops the line, Enter runs it, Tab asks the agent
+// what may follow (completeWith applies its answer).
 
 /** `[admin@router] /ip ipsec> ` as RouterOS prints its prompt (`[admin@router] > ` at the top). */
 export function promptOf(user: string, identity: string, cwd: readonly string[]): string {
   return `[${user}@${identity}] ${cwd.length ? `/${cwd.join(' ')}` : ''}> `;
 }
 
-export type EditorAction = { write: string } | { run: string };
+export type EditorAction = { write: string } | { run: string } | { complete: string };
 
 const HISTORY_MAX = 200;
 
@@ -60,6 +61,10 @@ export class LineEditor {
         out.push({ write: `\b${rest} \b${'\b'.repeat(rest.length)}` });
         continue;
       }
+      if (c === '\t') {
+        out.push({ complete: this.line.slice(0, this.cursor) });
+        continue;
+      }
       if (c === '\x03') {
         this.line = '';
         this.cursor = 0;
@@ -79,6 +84,16 @@ export class LineEditor {
   /** The line being edited (for tests and completion). */
   current(): string {
     return this.line;
+  }
+
+  /** Text put in at the cursor (a completion), echoed. */
+  insert(text: string): EditorAction[] {
+    return text === '' ? [] : this.input(text.replace(/[\x00-\x1f\x7f]/g, ''));
+  }
+
+  /** The line as typed so far, to write again after a list of completions. */
+  redraw(): string {
+    return this.line + '\b'.repeat(this.line.length - this.cursor);
   }
 
   private recall(step: -1 | 1): EditorAction[] {
@@ -101,4 +116,21 @@ export const terminalText = (text: string) => text.replace(/\r?\n/g, '\r\n');
 /** The /export command the Script window's options make. */
 export function exportCommand(o: { showSensitive: boolean; verbose: boolean }): string {
   return `/export${o.verbose ? ' verbose' : ''}${o.showSensitive ? ' show-sensitive' : ''}`;
+}
+
+/**
+ * What Tab does with the agent's options for `word`: one option completes it (and a space after a whole word),
+ * several extend it to their common start, or, when that adds nothing, are listed.
+ */
+export function completeWith(word: string, options: readonly string[]): { insert: string; list: string[] } {
+  if (options.length === 0) return { insert: '', list: [] };
+  if (options.length === 1) {
+    const only = options[0]!;
+    return { insert: only.slice(word.length) + (only.endsWith('=') ? '' : ' '), list: [] };
+  }
+  let common = options[0]!;
+  for (const o of options) while (!o.startsWith(common)) common = common.slice(0, -1);
+  return common.length > word.length
+    ? { insert: common.slice(word.length), list: [] }
+    : { insert: '', list: [...options] };
 }
