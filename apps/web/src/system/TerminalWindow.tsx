@@ -50,7 +50,11 @@ export function TerminalWindow() {
 
     term.writeln('IPsec WinBox terminal: RouterOS commands for the IPsec menus, /ip pool and /certificate.');
     prompt();
+    // Keys typed while a completion is on its way wait for it, so they land after what it inserts.
+    let completing = false;
+    const held: string[] = [];
     const tab = async (before: string) => {
+      completing = true;
       try {
         const { word, options } = await trpc().script.complete.query({ line: before, cwd });
         const { insert, list } = completeWith(word, options);
@@ -63,15 +67,22 @@ export function TerminalWindow() {
       } catch {
         // no completion: the line stays as it is
       }
+      completing = false;
+      while (held.length && !completing) keys(held.shift()!);
     };
-    const sub = term.onData((data) => {
+    const keys = (data: string) => {
+      if (completing) {
+        held.push(data);
+        return;
+      }
       for (const action of editor.input(data)) {
         if ('write' in action) term.write(action.write);
         else if ('complete' in action) void tab(action.complete);
         else if (busy) pending.push(action.run);
         else void run(action.run);
       }
-    });
+    };
+    const sub = term.onData(keys);
     term.focus();
     return () => {
       sub.dispose();
