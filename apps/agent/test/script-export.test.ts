@@ -28,6 +28,7 @@ import { runScript } from '../src/script/run.ts';
 
 const ADMIN: User = { id: 1, name: 'admin', group: 'full', comment: '', disabled: false };
 const READER: User = { id: 2, name: 'reader', group: 'read', comment: '', disabled: false };
+const WRITER: User = { id: 3, name: 'writer', group: 'write', comment: '', disabled: false };
 const NOW = new Date('2026-12-06T12:00:00Z');
 const dirs: string[] = [];
 
@@ -111,10 +112,16 @@ add peer=peer1
     expect(terse.split('\n').every((l) => l === '' || l.startsWith('#') || l.startsWith('/ip ipsec '))).toBe(true);
   });
 
-  it('a read user never gets the secrets, even asking for them', async () => {
-    const out = await run(s, '/export show-sensitive', READER);
+  it('secrets only for group full, audited; others get a plain export or a refusal', async () => {
+    const out = await run(s, '/export', READER);
     expect(out).not.toContain('s3cret');
     expect(out).toContain('add peer=peer1\n');
+    for (const user of [READER, WRITER])
+      await expect(runScript('/export show-sensitive', s, user)).rejects.toThrow(
+        `export show-sensitive: user ${user.name} (group ${user.group}) needs group full to see secrets`,
+      );
+    const rows = s.users.auditLog().map(({ user, action, detail }) => ({ user, action, detail }));
+    expect(rows).toContainEqual({ user: 'admin', action: 'export show-sensitive', detail: '/ip ipsec identity' });
   });
 
   it('a pool naming a later pool (or one naming it back) gets its next-pool once both exist', async () => {

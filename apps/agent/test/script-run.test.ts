@@ -261,15 +261,19 @@ add action=accept chain=srcnat place-before=0
 });
 
 describe('read users', () => {
-  it('may print and export (secrets hidden even when asked), never change', async () => {
+  it('may print and export (never with secrets), never change', async () => {
     await ok(
       '/ip ipsec peer add name=ro-peer address=10.72.0.1/32\n/ip ipsec identity add peer=ro-peer secret=ro-secret-xyz',
     );
-    const r = await exec('/ip ipsec identity print detail\n/ip ipsec export show-sensitive', {}, READER);
+    const r = await exec('/ip ipsec identity print detail\n/ip ipsec export', {}, READER);
     expect(r.status).toBe(200);
     expect(r.json.ret).toContain('peer="ro-peer"');
     expect(r.text).not.toContain('ro-secret-xyz');
     expect(r.json.ret).toMatch(/\/ip ipsec identity\nadd peer=ro-peer\n/);
+    const sensitive = await exec('/ip ipsec export show-sensitive', {}, READER);
+    expect(sensitive.status).toBe(403);
+    expect(sensitive.text).not.toContain('ro-secret-xyz');
+    expect(sensitive.json.detail).toContain('needs group full to see secrets');
 
     const before = revision();
     const w = await exec('/ip ipsec peer print\n/ip ipsec peer add name=ro-new address=10.72.0.2/32', {}, READER);

@@ -18,7 +18,7 @@ import {
   type ViewDef,
 } from '@ipsec/schema';
 import { err, ok, type Result } from '@ipsec/schema';
-import { canWrite, type User } from '../auth/users.ts';
+import { canWrite, isFull, type User } from '../auth/users.ts';
 import { ForbiddenError } from '../api/config-service.ts';
 import { presentMenu, printValue, type ApiEntry } from '../api/present.ts';
 import type { Services } from '../api/router.ts';
@@ -292,7 +292,7 @@ class Run {
       );
     const args = st.args.slice(i + 1);
     const node = loc.node;
-    if (cmd === 'export') return this.export(node, args);
+    if (cmd === 'export') return this.export(node, args, cmdArg.pos);
     if (node.view) return this.printView(node.view, args);
     return this.menuCommand(node.menu!, cmd, args, cmdArg.pos);
   }
@@ -679,7 +679,7 @@ class Run {
     return '';
   }
 
-  private export(node: MenuNode, args: Arg[]): Value {
+  private export(node: MenuNode, args: Arg[], pos: Pos): Value {
     const flags = new Set<string>();
     for (const a of args) {
       const w = a.name === undefined ? bare(a.value) : undefined;
@@ -688,8 +688,18 @@ class Run {
       if (!opt || opt === 'ambiguous') stop(a.pos, `export: unknown option "${a.name ?? w ?? ''}"`);
       flags.add(opt);
     }
-    // Secrets only on request, and never to a user who may not change them.
-    const showSensitive = flags.has('show-sensitive') && canWrite(this.user);
+    // Secrets (PSKs, passwords, private keys) leave the agent only to group full, on request, audited: as
+    // certificate export-certificate, never through print, get or a plain export.
+    const showSensitive = flags.has('show-sensitive');
+    if (showSensitive) {
+      if (!isFull(this.user))
+        throw new ForbiddenError(
+          `line ${pos.line}, column ${pos.col}: export show-sensitive: user ${this.user.name} (group ${this.user.group}) needs group full to see secrets`,
+        );
+      const what = `/${node.path.join(' ')}`;
+      this.s.users.audit(this.user.name, 'export show-sensitive', what);
+      this.s.live.log(['system', 'info'], `export with secrets (${what}) by ${this.user.name}`);
+    }
     this.output.push(
       exportConfig(this.config, {
         under: node.path.join('/'),

@@ -1,5 +1,6 @@
-// System > Script: download the configuration as a RouterOS export (.rsc), and upload a script (a guide's
-// commands, an export from another router) to run as one change. Both go through the agent's interpreter.
+// System > Script: download the configuration as a RouterOS export (.rsc; with secrets for group full only), and
+// upload a script (a guide's commands, an export from another router) to run as one change. Both go through the
+// agent's interpreter.
 import { useState } from 'react';
 import { Alert, Box, Button, Checkbox, FormControlLabel, Stack, Typography } from '@mui/material';
 import DownloadIcon from '@mui/icons-material/Download';
@@ -12,7 +13,7 @@ import { exportCommand } from './terminal.ts';
 type Outcome = { severity: 'success' | 'error' | 'info'; text: string; warnings: string[] };
 
 export function ScriptWindow() {
-  const { canWrite } = useSession();
+  const { canWrite, isFull } = useSession();
   const [showSensitive, setShowSensitive] = useState(false);
   const [verbose, setVerbose] = useState(false);
   const [skipUnknown, setSkipUnknown] = useState(true);
@@ -63,10 +64,10 @@ export function ScriptWindow() {
             control={<Checkbox checked={verbose} onChange={(e) => setVerbose(e.target.checked)} />}
             label="Verbose (every value, not only changed ones)"
           />
-          {canWrite && (
+          {isFull && (
             <FormControlLabel
               control={<Checkbox checked={showSensitive} onChange={(e) => setShowSensitive(e.target.checked)} />}
-              label="Show sensitive (secrets and private keys in the file)"
+              label="Show sensitive (secrets and private keys in the file; audited)"
             />
           )}
           <Box>
