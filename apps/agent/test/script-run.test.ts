@@ -231,6 +231,13 @@ add name=e2 address=10.70.0.2/32 exchange-mode=ikev9`);
     expect(await fails('/ip ipsec peer add name="unterminated')).toMatchObject({ line: 1, column: 25 });
   });
 
+  it('at most 1000 changes per script, like one batch', async () => {
+    const lines = Array.from({ length: 1001 }, (_, i) => `/ip ipsec policy group add name=many-${i}`);
+    const e = await fails(lines.join('\n'));
+    expect(e).toMatchObject({ line: 1001, column: 24 });
+    expect(e.detail).toContain('at most 1000 changes');
+  }, 120_000);
+
   it('a default entry cannot be removed', async () => {
     const e = await fails('/ip ipsec profile remove [ find default=yes ]');
     expect(e.detail).toContain('a default entry cannot be removed');

@@ -36,6 +36,9 @@ import {
   type Word,
 } from './parse.ts';
 
+/** Changes one script may make: as many as one tRPC batch (config.batch). */
+export const MAX_SCRIPT_CHANGES = 1000;
+
 /** What a variable or a command yields: text, or the entries `find` (or `add`) returned. */
 type Value = string | { ids: number[] };
 
@@ -725,6 +728,9 @@ class Run {
    * whole check. Returns the ids the ops add. A refusal stops the script at `pos`, naming the property.
    */
   private async plan(ops: Op[], pos: Pos, at: Map<string, Pos>): Promise<number[]> {
+    // Each command is checked against the whole configuration: a bound keeps one script's work bounded.
+    if (this.ops.length + ops.length > MAX_SCRIPT_CHANGES)
+      stop(pos, `a script makes at most ${MAX_SCRIPT_CHANGES} changes (as one batch does); split it`);
     try {
       const view = {
         get: (menu: 'key', id: number) => this.config[menu].find((e) => e.id === id),
