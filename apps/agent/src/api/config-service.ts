@@ -45,14 +45,15 @@ export class ConfigService {
     return presentEntry(getMenu(menu)!, e, this.store.config(), this.live.dynamic);
   }
 
-  async apply(user: User, ops: Op[], summary?: string): Promise<{ rev: number; added: number[] }> {
+  /** `baseRev`: the revision the ops were planned on (ConfigStore.apply refuses them on any other). */
+  async apply(user: User, ops: Op[], summary?: string, baseRev?: number): Promise<{ rev: number; added: number[] }> {
     requireWrite(user);
     refuseDynamic(ops);
     const text = plainText(summary ?? '');
     if (!text.ok) throw new ConfigError([{ menu: 'config', field: 'summary', message: text.error }]);
     // Keys and certificates added without PEM get their key pairs first (async crypto, off the event loop).
     const prepared = await prepareNewKeys(this.store, ops);
-    const result = this.store.apply(user.name, prepared, summary);
+    const result = this.store.apply(user.name, prepared, summary, baseRev);
     this.live.log(['system', 'info'], `config changed by ${user.name} (revision ${result.rev})`);
     return result;
   }

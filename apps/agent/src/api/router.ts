@@ -14,6 +14,9 @@ import type { DynamicChange } from '../live/dynamic-entries.ts';
 import { LiveDiff } from '../live/watch.ts';
 import { authed, full, router, writer } from './trpc.ts';
 import { wizardRouter } from '../wizard/router.ts';
+import { MAX_SCRIPT_LENGTH } from '../script/parse.ts';
+import { formatScriptError, runScript } from '../script/run.ts';
+import { complete } from '../script/complete.ts';
 
 export interface Services {
   config: ConfigService;
@@ -270,6 +273,38 @@ export function createRouter(s: Services) {
 
     /** Road warrior / site to site wizards: preview, finish (one batch), client profiles. */
     wizard: wizardRouter(s),
+
+    /**
+     * RouterOS script (System > Script, the Terminal): runs as the user (a read user's change is FORBIDDEN). A
+     * script's own error comes back as a result naming line and column, not as a thrown error. `cwd` is the
+     * terminal's current menu, given back as the script leaves it.
+     */
+    script: router({
+      run: authed
+        .input(
+          z.object({
+            script: z.string().max(MAX_SCRIPT_LENGTH),
+            skipUnknownMenus: z.boolean().default(false),
+            dryRun: z.boolean().default(false),
+            cwd: z.array(z.string().max(64)).max(8).default([]),
+          }),
+        )
+        .mutation(async ({ ctx, input }) => {
+          const session = { cwd: input.cwd, globals: new Map() };
+          const r = await runScript(input.script, s, ctx.user, {
+            skipUnknownMenus: input.skipUnknownMenus,
+            dryRun: input.dryRun,
+            session,
+          });
+          return r.ok
+            ? { ok: true as const, ...r.value, cwd: session.cwd }
+            : { ok: false as const, error: r.error, message: formatScriptError(r.error) };
+        }),
+      /** Tab in the Terminal: what may follow the line typed so far (menus, commands, properties, values, names). */
+      complete: authed
+        .input(z.object({ line: z.string().max(4096), cwd: z.array(z.string().max(64)).max(8).default([]) }))
+        .query(({ input }) => complete(input.line, input.cwd, s.config.store.config())),
+    }),
 
     system: router({
       me: authed.query(({ ctx }) => ({ ...ctx.user, identity: hostname() })),

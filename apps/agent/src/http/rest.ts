@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigError, CONFIG_MENUS, VIEWS, parseId, type MenuDef, type MenuName, type ViewDef } from '@ipsec/schema';
 import type { User } from '../auth/users.ts';
 import { handleUsersRest } from '../auth/users-rest.ts';
+import { handleScriptRest } from './script-rest.ts';
 import { ForbiddenError, NotFoundError } from '../api/config-service.ts';
 import { printEntry, printValue } from '../api/present.ts';
 import type { Services } from '../api/router.ts';
@@ -196,6 +197,7 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
     throw new HttpError(400, 'malformed path');
   }
   if (path === 'user' || path.startsWith('user/')) return handleUsersRest(req, res, path, url, user, s.users);
+  if (path === 'execute' || path === 'import') return handleScriptRest(req, res, path, user, s);
   const found = resolve(path);
   if (!found) throw new HttpError(404, `no such command or directory (${path})`);
   const { target, rest } = found;

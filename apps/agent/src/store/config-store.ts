@@ -125,9 +125,34 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     return configOf(this.entries);
   }
 
-  /** Apply a batch atomically. Returns the new revision and the ids of added entries, in order. */
-  apply(user: string, ops: Op[], summary?: string): { rev: number; added: number[] } {
+  /**
+   * Apply a batch atomically. Returns the new revision and the ids of added entries, in order. With `baseRev`, the
+   * batch was planned on that revision (a script's ids of entries it adds): any other revision now is refused.
+   */
+  apply(user: string, ops: Op[], summary?: string, baseRev?: number): { rev: number; added: number[] } {
+    if (baseRev !== undefined && baseRev !== this.rev)
+      throw new ConfigError([
+        {
+          menu: 'config',
+          message: `the configuration changed (revision ${baseRev} -> ${this.rev}) while this batch was prepared; nothing was stored, run it again`,
+        },
+      ]);
     if (ops.length === 0) return { rev: this.rev, added: [] };
+    const { draft, nextIds, added, lines } = this.planDraft(ops);
+    const rev = this.commit(user, 'change', null, summary ?? lines.join('; '), draft, nextIds);
+    return { rev, added };
+  }
+
+  /**
+   * The configuration `ops` would make, checked exactly as apply checks it (ConfigError otherwise), and the ids
+   * its adds would get; nothing is stored. A script sees the configuration through this between its commands.
+   */
+  plan(ops: Op[]): { config: Config; added: number[] } {
+    const { draft, added } = this.planDraft(ops);
+    return { config: configOf(draft), added };
+  }
+
+  private planDraft(ops: Op[]): { draft: Draft; nextIds: Map<MenuName, number>; added: number[]; lines: string[] } {
     const draft = this.cloneDraft();
     const nextIds = new Map(this.nextIds);
     const added: number[] = [];
@@ -224,9 +249,7 @@ export class ConfigStore extends EventEmitter<{ change: [ChangeEvent] }> {
     if (inUse.length) throw new ConfigError(inUse);
     const issues = checkConfig(config);
     if (issues.length) throw new ConfigError(issues);
-
-    const rev = this.commit(user, 'change', null, summary ?? lines.join('; '), draft, nextIds);
-    return { rev, added };
+    return { draft, nextIds, added, lines };
   }
 
   /** RouterOS /undo: revert the newest change that is not undone yet. */

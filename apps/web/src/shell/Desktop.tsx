@@ -19,6 +19,8 @@ const CertificatesWindow = lazy(() =>
   import('../system/CertificatesWindow.tsx').then((m) => ({ default: m.CertificatesWindow })),
 );
 const WizardWindow = lazy(() => import('../wizard/WizardWindow.tsx').then((m) => ({ default: m.WizardWindow })));
+const ScriptWindow = lazy(() => import('../system/ScriptWindow.tsx').then((m) => ({ default: m.ScriptWindow })));
+const TerminalWindow = lazy(() => import('../system/TerminalWindow.tsx').then((m) => ({ default: m.TerminalWindow })));
 const MenuWindow = lazy(() => import('./MenuWindow.tsx').then((m) => ({ default: m.MenuWindow })));
 
 type DesktopProps = { mode: 'light' | 'dark'; onToggleMode: () => void; onLogout: () => void };
@@ -97,6 +99,8 @@ function Desktop({ mode, onToggleMode, onLogout }: DesktopProps) {
   else if (route[0] === 'ip' && route[1] === 'pool')
     body = <MenuWindow menuName="pool" base="/ip/pool" route={route.slice(2)} />;
   else if (route[0] === 'system' && route[1] === 'certificates') body = <CertificatesWindow route={route.slice(2)} />;
+  else if (route[0] === 'system' && route[1] === 'script') body = <ScriptWindow />;
+  else if (route[0] === 'system' && route[1] === 'terminal') body = <TerminalWindow />;
   else if (route[0] === 'system' && route[1] === 'users')
     body = isFull ? <UsersWindow /> : <Alert severity="info">System &gt; Users needs group full.</Alert>;
   else if (route[0] === 'wizard' && WIZARD_MODES.some((m) => m.slug === route[1]))

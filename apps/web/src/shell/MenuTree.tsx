@@ -1,4 +1,4 @@
-// The left menu: IP > IPsec and Pool, Wizards (for writers), System > Certificates and Users, Log.
+// The left menu: IP > IPsec and Pool, Wizards (for writers), System > Certificates, Script, Terminal and Users, Log.
 import { List, ListItemButton, ListItemIcon, ListItemText, ListSubheader } from '@mui/material';
 import LockIcon from '@mui/icons-material/Lock';
 import PeopleIcon from '@mui/icons-material/People';
@@ -7,6 +7,8 @@ import NotesIcon from '@mui/icons-material/Notes';
 import PoolIcon from '@mui/icons-material/Lan';
 import WizardIcon from '@mui/icons-material/AutoFixHigh';
 import SiteIcon from '@mui/icons-material/SettingsEthernet';
+import ScriptIcon from '@mui/icons-material/Description';
+import TerminalIcon from '@mui/icons-material/Terminal';
 import { navigate } from './route.ts';
 
 interface Item {
@@ -54,6 +56,18 @@ const SECTIONS: { title: string; items: Item[] }[] = [
         path: '/system/certificates',
         match: 'system/certificates',
         icon: <CertIcon fontSize="small" />,
+      },
+      {
+        label: 'Script',
+        path: '/system/script',
+        match: 'system/script',
+        icon: <ScriptIcon fontSize="small" />,
+      },
+      {
+        label: 'Terminal',
+        path: '/system/terminal',
+        match: 'system/terminal',
+        icon: <TerminalIcon fontSize="small" />,
       },
       {
         label: 'Users',
