@@ -731,6 +731,9 @@ class Run {
     // Each command is checked against the whole configuration: a bound keeps one script's work bounded.
     if (this.ops.length + ops.length > MAX_SCRIPT_CHANGES)
       stop(pos, `a script makes at most ${MAX_SCRIPT_CHANGES} changes (as one batch does); split it`);
+    // Each check replays the script so far against the whole configuration (tens of ms on a large one): let the
+    // event loop serve IKE, the API and the live views between commands, so a long script stalls nothing.
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       const view = {
         get: (menu: 'key', id: number) => this.config[menu].find((e) => e.id === id),
