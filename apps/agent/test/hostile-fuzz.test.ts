@@ -320,11 +320,21 @@ const REST_KINDS: Partial<Record<Kind, fc.Arbitrary<RestProbe>>> = {
     })),
 };
 
+/** Counterexamples runs have found, tried first on every run. */
+const FOUND: Partial<Record<Kind, RestProbe[]>> = {
+  'other-routes': [
+    // String() of an object whose toString is not a function throws: was a 500
+    { method: 'POST', path: '/rest/certificate/sign', body: '{".id":{"toString":{}},"ca":{"toString":{}}}' },
+    { method: 'POST', path: '/rest/ip/ipsec/key/export-pub-key', body: '{"key":{"toString":{}}}' },
+  ],
+};
+
 describe('REST: every kind of bad input gets a 4xx, changes nothing, and the agent keeps serving', () => {
   for (const [kind, arb] of Object.entries(REST_KINDS) as [Kind, fc.Arbitrary<RestProbe>][]) {
     const runs = kind === 'huge-bodies' ? 6 : 40;
     it(kind, async () => {
-      await fc.assert(fc.asyncProperty(arb.map(shown), refused), { numRuns: runs });
+      const examples = (FOUND[kind] ?? []).map((p): [RestProbe] => [shown(p)]);
+      await fc.assert(fc.asyncProperty(arb.map(shown), refused), { numRuns: runs, examples });
       await stillServing();
     });
   }

@@ -299,7 +299,13 @@ async function route(req: IncomingMessage, res: ServerResponse, url: URL, user: 
           props.key !== undefined
             ? s.config.print('key').items.find((k) => k.name === props.key)?.id
             : idsOf(menu, idText)[0];
-        if (keyId === undefined) throw new HttpError(400, `key: key "${String(props.key)}" does not exist`);
+        if (keyId === undefined)
+          throw new HttpError(
+            400,
+            typeof props.key === 'string'
+              ? `key: key "${props.key}" does not exist`
+              : 'key: give the key by name or .id',
+          );
         return sendJson(res, 200, { 'public-key': s.config.exportPublicKey(user, keyId) });
       }
     }
@@ -323,25 +329,30 @@ async function certificateCommand(
   user: User,
   s: Services,
 ): Promise<void> {
-  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  // A property is text (or a number); anything else is the client's error, named, never String()'s exception.
+  const str = (v: unknown, field: string): string => {
+    if (v === undefined || v === null) return '';
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw new HttpError(400, `certificate: ${field} must be text`);
+  };
   const which = (): string => {
-    const ref = str(props.number ?? props.numbers ?? idText ?? props.name);
+    const ref = str(props.number ?? props.numbers ?? idText ?? props.name, 'number');
     if (ref === '') throw new HttpError(400, 'certificate: give the certificate as number=<name> (or .id)');
     return ref.split(',')[0]!;
   };
   const menu = CONFIG_MENUS.find((m) => m.name === 'certificate') as MenuDef;
   switch (cmd) {
     case 'sign': {
-      const entry = await s.config.sign(user, which(), str(props.ca) || undefined);
+      const entry = await s.config.sign(user, which(), str(props.ca, 'ca') || undefined);
       return sendJson(res, 200, printEntry(menu, entry));
     }
     case 'import': {
       const content =
-        str(props['file-content'] ?? props['certificate-pem']) +
-        (props['private-key-pem'] ? `\n${str(props['private-key-pem'])}` : '');
+        str(props['file-content'] ?? props['certificate-pem'], 'file-content') +
+        (props['private-key-pem'] ? `\n${str(props['private-key-pem'], 'private-key-pem')}` : '');
       if (content.trim() === '')
         throw new HttpError(400, 'certificate: file-content is required (PEM text or base64 PKCS#12)');
-      const name = str(props.name ?? props['file-name']) || 'import';
+      const name = str(props.name ?? props['file-name'], 'name') || 'import';
       const trusted =
         props.trusted === undefined
           ? undefined
@@ -349,7 +360,7 @@ async function certificateCommand(
       const entries = await s.config.importCertificates(user, {
         name,
         content,
-        passphrase: str(props.passphrase),
+        passphrase: str(props.passphrase, 'passphrase'),
         ...(trusted !== undefined ? { trusted } : {}),
       });
       return sendJson(
@@ -359,9 +370,13 @@ async function certificateCommand(
       );
     }
     case 'export-certificate': {
-      const type = str(props.type) || 'pem';
+      const type = str(props.type, 'type') || 'pem';
       if (type !== 'pem' && type !== 'pkcs12') throw new HttpError(400, 'certificate: type must be pem or pkcs12');
-      return sendJson(res, 200, await s.config.exportCertificate(user, which(), type, str(props['export-passphrase'])));
+      return sendJson(
+        res,
+        200,
+        await s.config.exportCertificate(user, which(), type, str(props['export-passphrase'], 'export-passphrase')),
+      );
     }
   }
   throw new HttpError(400, `certificate: no such command "${cmd}" (sign, import, export-certificate)`);
