@@ -45,6 +45,28 @@ const phase1Sa: V1Payload = {
 
 const all: V1Payload[] = [
   phase1Sa,
+  {
+    type: V1PayloadType.SA,
+    doi: 1,
+    situation: 1,
+    proposals: [
+      {
+        num: 1,
+        protocol: V1Protocol.ESP,
+        spi: fromHex('c0ffee01'),
+        transforms: [
+          {
+            num: 1,
+            id: 3,
+            attributes: [
+              { type: 4, value: 1 },
+              { type: 5, value: 1 },
+            ],
+          },
+        ],
+      },
+    ],
+  },
   { type: V1PayloadType.KE, data: fromHex('aabbccdd') },
   { type: V1PayloadType.NONCE, data: fromHex('00112233445566778899') },
   { type: V1PayloadType.ID, idType: V1IdType.IPV4_ADDR, protocol: 17, port: 500, data: fromHex('c0000201') },
@@ -119,6 +141,25 @@ describe('ISAKMP codec (IKEv1)', () => {
       { type: 2, value: 4 },
       { type: 3, value: 1 },
       { type: 4, value: 14 },
+    ]);
+  });
+
+  it('reads a quick mode proposal in wire order: SPI size, transform count, then the SPI', () => {
+    const sa = fromHex('00000001 00000001 0000001c 01030401 c0ffee01 00000010 01030000 80040001 80050001');
+    const parsed = parseV1Payloads(new Uint8Array([0, 0, 0, 4 + sa.length, ...sa]), V1PayloadType.SA);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const p = parsed.value[0]!.payload;
+    if ('other' in p || p.type !== V1PayloadType.SA) throw new Error('not an SA');
+    expect(hex(p.proposals[0]!.spi)).toBe('c0ffee01');
+    expect(p.proposals[0]!.transforms).toEqual([
+      {
+        num: 1,
+        id: 3,
+        attributes: [
+          { type: 4, value: 1 },
+          { type: 5, value: 1 },
+        ],
+      },
     ]);
   });
 

@@ -148,8 +148,9 @@ function parseSa(body: Uint8Array): V1KnownPayload {
     const p = new Reader(r.bytes(len - 4, 'proposal'));
     const num = p.u8();
     const protocol = p.u8();
-    const spi = p.bytes(p.u8(), 'proposal SPI');
+    const spiSize = p.u8();
     const count = p.u8();
+    const spi = p.bytes(spiSize, 'proposal SPI');
     const transforms: V1Transform[] = [];
     let tnext: number = count > 0 ? V1PayloadType.TRANSFORM : V1PayloadType.NONE;
     while (tnext !== V1PayloadType.NONE) {
