@@ -75,6 +75,29 @@ describe('IKEv1 main mode + quick mode, engine to engine', () => {
     });
   }
 
+  it('NAT-T (RFC 3947): with forced encapsulation both float to 4500 and ESP goes in UDP', () => {
+    const n = pair(v1(), { a: { forceEncap: true } });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    const ports = n.log
+      .filter((l) => l.action.type === 'send')
+      .map((l) => (l.action as { to: { port: number } }).to.port);
+    expect(ports).toEqual([500, 500, 500, 500, 4500, 4500, 4500, 4500, 4500]);
+    expect(n.installs('a')[0]!.encap).toEqual({ localPort: 4500, remotePort: 4500 });
+    expect(n.installs('b')[0]!.encap).toEqual({ localPort: 4500, remotePort: 4500 });
+    expect(n.events('b').join('\n')).toMatch(/NAT detected \(peer\)/);
+  });
+
+  it('without NAT nothing floats and ESP is plain', () => {
+    const n = pair(v1());
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.installs('a')[0]!.encap).toBeUndefined();
+    expect(
+      n.log
+        .filter((l) => l.action.type === 'send')
+        .every((l) => (l.action as { to: { port: number } }).to.port === 500),
+    ).toBe(true);
+  });
+
   it('a wrong pre-shared key fails phase 1 on the responder and installs nothing', () => {
     const n = pair(v1({ secretB: 'wrong horse' }));
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));

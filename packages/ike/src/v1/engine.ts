@@ -5,7 +5,8 @@
 // IKEv1 has no message window: phase 1 is a lock-step of six messages under the cookies, each quick mode has its
 // own random message ID and IV. The initiator of each exchange retransmits; the responder answers a repeated
 // message with its last answer.
-import { secretBytes } from '@ipsec/schema';
+import { createHash } from 'node:crypto';
+import { secretBytes, type HashName } from '@ipsec/schema';
 import type { IkeStateAction, InstallSaAction } from '../actions.ts';
 import type { Ctx } from '../context.ts';
 import { resolvePeer, type PeerConfig, type ResolvedPeer } from '../config.ts';
@@ -16,7 +17,7 @@ import type { DhKeyPair } from '../crypto/dh.ts';
 import type { PrfAlg } from '../crypto/prf.ts';
 import type { Endpoint } from '../ike-sa.ts';
 import { formatTs, isSubset, selectorFor, tsRange } from '../ts.ts';
-import { concat, equal, hex, isZero } from '../util/bytes.ts';
+import { concat, equal, fromHex, hex, isZero, u16 } from '../util/bytes.ts';
 import { compareBytes, inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { formatId, idFromConfig, remoteIdAccepted, spiNumber } from '../exchanges/common.ts';
 import {
@@ -61,6 +62,19 @@ import {
 } from './proposals.ts';
 
 const NONCE_LEN = 32;
+/** Vendor ID announcing RFC 3947 NAT traversal: MD5("RFC 3947"). */
+const NATT_VID = fromHex('4a131c81070358455c5728f20e95452f');
+const NATT_PORT = 4500;
+
+/** NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
+function natHash(hash: HashName, ckyI: Uint8Array, ckyR: Uint8Array, ep: Endpoint): Uint8Array {
+  const ip = parseIp(ep.address) ?? new Uint8Array(4);
+  return new Uint8Array(
+    createHash(hash)
+      .update(concat(ckyI, ckyR, ip, u16(ep.port)))
+      .digest(),
+  );
+}
 const RETRANSMIT_MS = [4000, 7200, 13000, 23300, 42000];
 
 type Phase1State = 'mm-sa' | 'mm-ke' | 'mm-auth' | 'established' | 'dead';
@@ -132,6 +146,10 @@ interface V1Sa {
   lastOut?: Uint8Array;
   quick: Map<number, QuickMode>;
   children: V1Child[];
+  /** Both sent the RFC 3947 vendor ID: NAT-D in messages 3 and 4. */
+  natT: boolean;
+  /** NAT between us (from NAT-D, or forced): ports float to 4500 and ESP goes in UDP. */
+  nat: { local: boolean; remote: boolean };
   remoteId?: string;
   createdAt: number;
   establishedAt?: number;
@@ -271,7 +289,7 @@ export class V1Engine {
     }
     if (!isZero(sa.ckyR) && !isZero(msg.spiR) && !equal(sa.ckyR, msg.spiR))
       return this.ctx.drop('in-state-mismatches', 'debug', 'IKEv1 responder cookie mismatch; dropped');
-    if (msg.exchange === V1Exchange.MAIN) return this.onMainMode(sa, msg, data);
+    if (msg.exchange === V1Exchange.MAIN) return this.onMainMode(sa, msg, data, from, to);
     if (msg.exchange === V1Exchange.QUICK && isKeyed(sa) && sa.state === 'established')
       return this.onQuickMode(sa, msg, data);
     if (msg.exchange === V1Exchange.INFORMATIONAL) return this.log(sa, 'debug', 'informational exchange ignored');
@@ -306,7 +324,7 @@ export class V1Engine {
     };
     sa.saiBody = serializeV1Body(saPayload);
     this.log(sa, 'info', `initiating IKEv1 main mode to ${sa.remote.address}`);
-    this.sendClear(sa, [saPayload], 'main mode 1/6');
+    this.sendClear(sa, [saPayload, ...this.natVid(sa)], 'main mode 1/6');
   }
 
   terminate(filter: { peer?: string; ikeSa?: number }): void {
@@ -408,6 +426,8 @@ export class V1Engine {
       state: 'mm-sa',
       quick: new Map(),
       children: [],
+      natT: false,
+      nat: { local: false, remote: false },
       createdAt: now,
     };
     this.sas.set(sa.id, sa);
@@ -522,6 +542,48 @@ export class V1Engine {
     return true;
   }
 
+  private natVid(sa: V1Sa): V1Payload[] {
+    return sa.rp.profile['nat-traversal'] ? [{ type: V1PayloadType.VID, data: NATT_VID }] : [];
+  }
+
+  private announcesNatT(sa: V1Sa, msg: V1Message): boolean {
+    return (
+      sa.rp.profile['nat-traversal'] &&
+      msg.payloads.some(
+        (p) => p.payload.type === V1PayloadType.VID && equal((p.payload as { data: Uint8Array }).data, NATT_VID),
+      )
+    );
+  }
+
+  /** Our NAT-D payloads: the peer's address first, then ours (random when forcing UDP encapsulation, as IKEv2 does). */
+  private natD(sa: V1Sa): V1Payload[] {
+    if (!sa.natT || !sa.suite) return [];
+    const h = (ep: Endpoint) => natHash(sa.suite!.hash, sa.ckyI, sa.ckyR, ep);
+    const ours = this.ctx.forceEncap ? this.ctx.random(h(sa.local).length) : h(sa.local);
+    return [
+      { type: V1PayloadType.NAT_D, data: h(sa.remote) },
+      { type: V1PayloadType.NAT_D, data: ours },
+    ];
+  }
+
+  /** Compare the peer's NAT-D with what we see (RFC 3947 3.2): the first names us, the others the peer. */
+  private detectNat(sa: V1Sa, msg: V1Message): void {
+    if (!sa.natT || !sa.suite) return;
+    const d = msg.payloads
+      .filter((p) => p.payload.type === V1PayloadType.NAT_D)
+      .map((p) => (p.payload as { data: Uint8Array }).data);
+    if (d.length < 2) return;
+    const h = (ep: Endpoint) => natHash(sa.suite!.hash, sa.ckyI, sa.ckyR, ep);
+    sa.nat.local = this.ctx.forceEncap || !equal(d[0] as Uint8Array, h(sa.local));
+    sa.nat.remote = !d.slice(1).some((x) => equal(x, h(sa.remote)));
+    if (sa.nat.local || sa.nat.remote)
+      this.log(
+        sa,
+        'info',
+        `NAT detected (${sa.nat.local ? 'us' : ''}${sa.nat.local && sa.nat.remote ? ', ' : ''}${sa.nat.remote ? 'peer' : ''}): UDP encapsulation`,
+      );
+  }
+
   private fail(sa: V1Sa, message: string): void {
     this.log(sa, 'error', message);
     this.destroy(sa, message);
@@ -562,6 +624,7 @@ export class V1Engine {
     sa.prf = v1Prf(chosen.suite.hash);
     sa.saiBody = serializeV1Body(saP);
     sa.dh = chosen.suite.dh.generate(this.ctx.random);
+    sa.natT = this.announcesNatT(sa, msg);
     this.log(sa, 'info', `IKEv1 main mode from ${from.address}: ${describePhase1(chosen.suite)}`);
     this.sendClear(
       sa,
@@ -572,18 +635,19 @@ export class V1Engine {
           situation: SIT_IDENTITY_ONLY,
           proposals: [{ ...chosen.proposal, transforms: [chosen.transform] }],
         },
+        ...(sa.natT ? this.natVid(sa) : []),
       ],
       'main mode 2/6',
     );
   }
 
-  private onMainMode(sa: V1Sa, msg: V1Message, data: Uint8Array): void {
+  private onMainMode(sa: V1Sa, msg: V1Message, data: Uint8Array, from: Endpoint, to: Endpoint): void {
     if (!sa.initiator && this.repeated(sa.lastIn, sa.lastOut, data, sa)) return;
     if (sa.initiator && sa.state === 'mm-sa') return this.initiatorGotSa(sa, msg);
     if (sa.initiator && sa.state === 'mm-ke') return this.initiatorGotKe(sa, msg);
     if (sa.initiator && sa.state === 'mm-auth' && isKeyed(sa)) return this.initiatorGotAuth(sa, msg);
     if (!sa.initiator && sa.state === 'mm-sa') return this.responderGotKe(sa, msg, data);
-    if (!sa.initiator && sa.state === 'mm-auth' && isKeyed(sa)) return this.responderGotAuth(sa, msg, data);
+    if (!sa.initiator && sa.state === 'mm-auth' && isKeyed(sa)) return this.responderGotAuth(sa, msg, data, from, to);
     this.ctx.drop(
       'in-state-mismatches',
       'debug',
@@ -605,6 +669,7 @@ export class V1Engine {
     sa.dh = suite.dh.generate(this.ctx.random);
     sa.ni = this.ctx.random(NONCE_LEN);
     sa.gxi = sa.dh.publicValue;
+    sa.natT = this.announcesNatT(sa, msg);
     sa.state = 'mm-ke';
     this.log(sa, 'debug', `phase 1 suite ${describePhase1(suite)}`);
     this.sendClear(
@@ -612,6 +677,7 @@ export class V1Engine {
       [
         { type: V1PayloadType.KE, data: sa.dh.publicValue },
         { type: V1PayloadType.NONCE, data: sa.ni },
+        ...this.natD(sa),
       ],
       'main mode 3/6',
     );
@@ -657,6 +723,7 @@ export class V1Engine {
     sa.ni = nonce.data;
     sa.nr = this.ctx.random(NONCE_LEN);
     if (!this.deriveKeys(sa, ke.data)) return;
+    this.detectNat(sa, msg);
     sa.lastIn = data;
     sa.state = 'mm-auth';
     this.sendClear(
@@ -664,6 +731,7 @@ export class V1Engine {
       [
         { type: V1PayloadType.KE, data: sa.dh.publicValue },
         { type: V1PayloadType.NONCE, data: sa.nr },
+        ...this.natD(sa),
       ],
       'main mode 4/6',
     );
@@ -676,6 +744,12 @@ export class V1Engine {
     if (!ke || !nonce) return this.fail(sa, 'main mode 4/6 lacks KE or nonce');
     sa.nr = nonce.data;
     if (!this.deriveKeys(sa, ke.data) || !isKeyed(sa)) return;
+    this.detectNat(sa, msg);
+    // Behind a NAT, message 5 on goes to port 4500 with the non-ESP marker (RFC 3947 4)
+    if ((sa.nat.local || sa.nat.remote) && sa.local.port !== NATT_PORT) {
+      sa.local = { ...sa.local, port: NATT_PORT };
+      sa.remote = { ...sa.remote, port: NATT_PORT };
+    }
     const id = this.ownId(sa);
     if (!id) return;
     const hashI = this.authHash(sa, 'initiator', serializeV1Body(id));
@@ -721,9 +795,12 @@ export class V1Engine {
     return true;
   }
 
-  private responderGotAuth(sa: Keyed, msg: V1Message, data: Uint8Array): void {
+  private responderGotAuth(sa: Keyed, msg: V1Message, data: Uint8Array, from: Endpoint, to: Endpoint): void {
     const opened = this.open(sa, msg, sa.iv);
     if (!opened || !this.verifyPeer(sa, opened.payloads, 'initiator')) return;
+    // the initiator floated to 4500 (or its NAT moved it): answer where the authenticated message came from
+    sa.local = to;
+    sa.remote = from;
     const id = this.ownId(sa);
     if (!id) return;
     const hashR = this.authHash(sa, 'responder', serializeV1Body(id));
@@ -779,7 +856,7 @@ export class V1Engine {
     if (!local || !remote) return this.log(sa, 'error', `policy #${policyIndex}: bad src-address/dst-address`);
     const transport = entry.policy.tunnel === false;
     const spiIn = this.ctx.newEspSpi();
-    const offer = phase2Offer(entry.proposal, spiIn, transport);
+    const offer = phase2Offer(entry.proposal, spiIn, transport, sa.nat.local || sa.nat.remote);
     if (!offer.transforms.length)
       return this.log(sa, 'error', `proposal ${entry.proposal.name} offers nothing IKEv1 can use`);
     const messageId = this.newMessageId(sa);
@@ -951,7 +1028,7 @@ export class V1Engine {
     sa.quick.delete(qm.messageId);
     if (!answer || !suite || !nonce || !entry || answer.spi.length !== 4)
       return this.log(sa, 'error', 'quick mode 2/3: no usable SA, SPI or nonce in the answer; phase 2 failed');
-    const offered = phase2Offer(entry.proposal, qm.spiIn, qm.transport).transforms.map((x) => phase2SuiteOf(x));
+    const offered = phase2Offer(entry.proposal, qm.spiIn, qm.transport, true).transforms.map((x) => phase2SuiteOf(x));
     if (!offered.some((o) => o && o.encr === suite.encr && o.integ === suite.integ && o.dh === suite.dh))
       return this.log(sa, 'error', 'quick mode 2/3: the peer chose a transform we did not offer');
     let pfsSecret: Uint8Array | undefined;
@@ -1021,6 +1098,7 @@ export class V1Engine {
       tsRemote: [tsRange(child.tsRemote)],
       lifetime: suite.lifetime,
     };
+    if (sa.nat.local || sa.nat.remote) a.encap = { localPort: sa.local.port, remotePort: sa.remote.port };
     const policyId = sa.rp.policies[qm.policyIndex]?.policy.id;
     if (policyId !== undefined) a.policyId = policyId;
     this.ctx.emit(a);

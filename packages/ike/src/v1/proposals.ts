@@ -135,7 +135,14 @@ function espCipher(name: EspCipherName): EspCipherInfo | undefined {
 }
 
 /** Phase 2: one ESP proposal, a transform per cipher and integrity algorithm (tunnel mode). */
-export function phase2Offer(p: ProposalValues, spi: Uint8Array, transport: boolean): V1Proposal {
+export function phase2Offer(p: ProposalValues, spi: Uint8Array, transport: boolean, udp = false): V1Proposal {
+  const mode = udp
+    ? transport
+      ? Encapsulation.UDP_TRANSPORT
+      : Encapsulation.UDP_TUNNEL
+    : transport
+      ? Encapsulation.TRANSPORT
+      : Encapsulation.TUNNEL;
   const dh = p['pfs-group'] === 'none' ? undefined : dhByName(p['pfs-group']);
   const transforms: V1Transform[] = [];
   for (const e of p['enc-algorithms'])
@@ -150,7 +157,7 @@ export function phase2Offer(p: ProposalValues, spi: Uint8Array, transport: boole
           { type: P2Attr.LIFE_TYPE, value: LifeType.SECONDS },
           numberAttribute(P2Attr.LIFE_DURATION, p.lifetime),
           ...(dh ? [{ type: P2Attr.GROUP, value: dh.id }] : []),
-          { type: P2Attr.ENCAPSULATION, value: transport ? Encapsulation.TRANSPORT : Encapsulation.TUNNEL },
+          { type: P2Attr.ENCAPSULATION, value: mode },
           { type: P2Attr.AUTH_ALG, value: auth },
           ...(c.keyLengthAttr ? [{ type: P2Attr.KEY_LENGTH, value: c.keyLengthAttr }] : []),
         ],
@@ -170,9 +177,11 @@ export function phase2SuiteOf(t: V1Transform): (Phase2Suite & { transport: boole
   const group = attr(a, P2Attr.GROUP);
   const dh = group === undefined ? undefined : dhById(group);
   if (!encr || !integ || (group !== undefined && !dh)) return undefined;
-  if (mode !== Encapsulation.TUNNEL && mode !== Encapsulation.TRANSPORT) return undefined;
+  const transport = [Encapsulation.TRANSPORT, Encapsulation.UDP_TRANSPORT, Encapsulation.UDP_TRANSPORT_DRAFT];
+  const tunnel = [Encapsulation.TUNNEL, Encapsulation.UDP_TUNNEL, Encapsulation.UDP_TUNNEL_DRAFT];
+  if (!(transport as number[]).includes(mode) && !(tunnel as number[]).includes(mode)) return undefined;
   const lifetime = attr(a, P2Attr.LIFE_TYPE) === LifeType.SECONDS ? (attr(a, P2Attr.LIFE_DURATION) ?? 28800) : 28800;
-  return { encr, integ, lifetime, transport: mode === Encapsulation.TRANSPORT, ...(dh ? { dh } : {}) };
+  return { encr, integ, lifetime, transport: (transport as number[]).includes(mode), ...(dh ? { dh } : {}) };
 }
 
 /** Responder: the first offered ESP transform our proposal allows, PFS group included (RFC 2409 5.5). */
