@@ -1,6 +1,7 @@
 // IKEv1 main mode (PSK) and quick mode between two engines on the manual clock of world.ts.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { IkeConfig, IkeStateAction } from '../src/index.ts';
+import type { Action, IkeConfig, IkeStateAction, SendAction } from '../src/index.ts';
 import { A, B, configs, pair } from './world.ts';
 
 function v1(
@@ -166,6 +167,36 @@ describe('IKEv1 main mode + quick mode, engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.events('b').join('\n')).toMatch(
       /peer 192\.0\.2\.1 speaks IKEv1 \(main mode\).*peer from-a is set to ike2/,
+    );
+  });
+
+  it('mutated IKEv1 messages never throw inside the engine (no internal error), established or fresh', () => {
+    const cfg = () => v1({ proposal: { 'pfs-group': 'modp1024' } });
+    const seedRun = pair(cfg(), { a: { forceEncap: true } });
+    seedRun.deliver('a', seedRun.a.command({ type: 'initiate', peer: 'to-b' }));
+    const corpus = seedRun.log.filter((l) => l.action.type === 'send').map((l) => l.action as SendAction);
+    expect(corpus).toHaveLength(9);
+    // the same seeds give the same cookies and keys: mutations of the real messages reach decryption and the hashes
+    const established = pair(cfg(), { a: { forceEncap: true } });
+    established.deliver('a', established.a.command({ type: 'initiate', peer: 'to-b' }));
+    const fresh = pair(cfg(), { a: { forceEncap: true } });
+    fc.assert(
+      fc.property(
+        fc.nat(corpus.length - 1),
+        fc.array(fc.tuple(fc.nat(2000), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (pick, flips) => {
+          const s = corpus[pick]!;
+          const data = s.data.slice();
+          for (const [at, v] of flips) data[at % data.length] = v;
+          const out: Action[] = [];
+          for (const n of [established, fresh]) {
+            const target = s.from.address === A.address ? n.b : n.a;
+            out.push(...target.datagram({ from: s.from, to: s.to, data }));
+          }
+          for (const a of out) if (a.type === 'event') expect(a.message).not.toMatch(/internal error/);
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
