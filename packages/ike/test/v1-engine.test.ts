@@ -160,6 +160,17 @@ describe('IKEv1 main mode + quick mode, engine to engine', () => {
     expect(n.a.list()).toHaveLength(0);
   });
 
+  it('terminate sends DELETE for the IPsec SA and the ISAKMP SA: the peer removes both', () => {
+    const n = pair(v1());
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    expect(n.b.list()[0]!.children).toHaveLength(1);
+    n.deliver('a', n.a.command({ type: 'terminate', peer: 'to-b' }));
+    const deleted = n.log.filter((l) => l.side === 'b' && l.action.type === 'deleteSa').map((l) => l.action);
+    expect(deleted).toMatchObject([{ reason: 'deleted by peer', inboundSpi: n.installs('a')[0]!.outbound.spi }]);
+    expect(n.b.list()).toHaveLength(0);
+    expect(states(n, 'b').at(-1)).toMatchObject({ state: 'dead' });
+  });
+
   it('an IKEv1 packet for an ike2-only responder is logged plainly', () => {
     const cfg = v1();
     cfg.b.peers = cfg.b.peers.map((p) => ({ ...p, 'exchange-mode': 'ike2' }));

@@ -292,7 +292,8 @@ export class V1Engine {
     if (msg.exchange === V1Exchange.MAIN) return this.onMainMode(sa, msg, data, from, to);
     if (msg.exchange === V1Exchange.QUICK && isKeyed(sa) && sa.state === 'established')
       return this.onQuickMode(sa, msg, data);
-    if (msg.exchange === V1Exchange.INFORMATIONAL) return this.log(sa, 'debug', 'informational exchange ignored');
+    if (msg.exchange === V1Exchange.INFORMATIONAL && isKeyed(sa) && sa.state === 'established')
+      return this.onInformational(sa, msg);
     this.ctx.drop('in-state-mismatches', 'debug', `IKEv1 exchange ${msg.exchange} in state ${sa.state}; dropped`);
   }
 
@@ -331,8 +332,10 @@ export class V1Engine {
     for (const sa of [...this.sas.values()])
       if (
         filter.ikeSa !== undefined ? sa.id === filter.ikeSa : filter.peer === undefined || sa.peerName === filter.peer
-      )
+      ) {
+        if (isKeyed(sa) && sa.state === 'established') this.sendDeletes(sa);
         this.destroy(sa, 'terminated by command');
+      }
   }
 
   owns(ikeSa: number): boolean {
@@ -829,6 +832,55 @@ export class V1Engine {
     sa.establishedAt = this.ctx.now();
     this.log(sa, 'info', `ISAKMP SA established with ${sa.remoteId} (${describePhase1(sa.suite)})`);
     this.state(sa);
+  }
+
+  // ------------------------------------------------------------------ informational (RFC 2409 5.7)
+
+  /** One protected informational message: its own message ID and IV, HASH(1) over the rest; not retransmitted. */
+  private sendInformational(sa: Keyed, payloads: V1Payload[]): void {
+    const messageId = this.newMessageId(sa);
+    const iv = phase2Iv(sa.suite.hash, sa.iv, messageId, sa.suite.cipher.blockLen);
+    const hash = quickHash1(sa.prf, sa.keys.a, messageId, concat(...serializeV1Payloads(payloads)));
+    const { packet } = this.seal(sa, V1Exchange.INFORMATIONAL, messageId, iv, [
+      { type: V1PayloadType.HASH, data: hash },
+      ...payloads,
+    ]);
+    this.ctx.sendRaw(sa.local, sa.remote, packet);
+  }
+
+  /** DELETE for each IPsec SA (our inbound SPIs), then for the ISAKMP SA (its cookies, RFC 2408 3.15). */
+  private sendDeletes(sa: Keyed): void {
+    for (const c of sa.children)
+      this.sendInformational(sa, [
+        { type: V1PayloadType.DELETE, doi: DOI_IPSEC, protocol: V1Protocol.ESP, spiSize: 4, spis: [c.spiIn] },
+      ]);
+    this.sendInformational(sa, [
+      {
+        type: V1PayloadType.DELETE,
+        doi: DOI_IPSEC,
+        protocol: V1Protocol.ISAKMP,
+        spiSize: 16,
+        spis: [concat(sa.ckyI, sa.ckyR)],
+      },
+    ]);
+  }
+
+  private onInformational(sa: Keyed, msg: V1Message): void {
+    const iv = phase2Iv(sa.suite.hash, sa.iv, msg.messageId, sa.suite.cipher.blockLen);
+    const opened = this.open(sa, msg, iv);
+    if (!opened) return;
+    const h = this.hashAndRest(opened.payloads);
+    if (!h || !equal(h.hash, quickHash1(sa.prf, sa.keys.a, msg.messageId, h.after)))
+      return this.log(sa, 'warning', 'informational message without a valid HASH(1); dropped');
+    for (const r of opened.payloads) {
+      const p = r.payload;
+      if ('other' in p || p.type !== V1PayloadType.DELETE) continue;
+      if (p.protocol === V1Protocol.ISAKMP && p.spis.some((s) => equal(s, concat(sa.ckyI, sa.ckyR))))
+        return this.destroy(sa, 'deleted by peer');
+      if (p.protocol === V1Protocol.ESP)
+        for (const c of sa.children.filter((x) => p.spis.some((s) => equal(s, x.spiOut))))
+          this.removeChild(sa, c, 'deleted by peer');
+    }
   }
 
   // ------------------------------------------------------------------ quick mode
