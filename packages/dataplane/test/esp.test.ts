@@ -70,6 +70,7 @@ const SUPPORTED: [EspCipherName, HashName?][] = [
   ['aes-256-cbc', 'sha512'],
   ['aes-128-ctr', 'sha256'],
   ['null', 'sha256'],
+  ['3des', 'md5'],
 ];
 
 describe('ESP known answers and cross-checks against node:crypto', () => {
@@ -333,13 +334,36 @@ describe('ESP known answers and cross-checks against node:crypto', () => {
     });
   }
 
+  it('3DES-CBC + HMAC-MD5 (RFC 2451, IKEv1 peers such as TP-Link): 8-byte IV and blocks, 12-byte ICV', () => {
+    const p = params('3des', 'md5');
+    const sa = new EspSa(p);
+    const r = sa.encapsulate(bytes(100), 4);
+    if (!r.ok) throw new Error(r.reason);
+    const pkt = r.packet;
+    const ctLen = pkt.length - 8 - 8 - 12;
+    expect(ctLen).toBe(104); // 100 + 2 pad + 2
+    expect(pkt.subarray(pkt.length - 12)).toEqual(
+      createHmac('md5', p.integKey!)
+        .update(pkt.subarray(0, pkt.length - 12))
+        .digest()
+        .subarray(0, 12),
+    );
+    const d = createDecipheriv('des-ede3-cbc', p.encKey, pkt.subarray(8, 16));
+    d.setAutoPadding(false);
+    const pt = Buffer.concat([d.update(pkt.subarray(16, 16 + ctLen)), d.final()]);
+    expect(pt.subarray(0, 100)).toEqual(bytes(100));
+    expect([...pt.subarray(100)]).toEqual([1, 2, 2, 4]);
+    const back = new EspSa(p).decapsulate(pkt);
+    expect(back.ok && back.payload.equals(bytes(100))).toBe(true);
+  });
+
   it('ICV sizes come from @ipsec/schema; unsupported ciphers refuse, wrong key sizes refuse', () => {
     for (const h of HASHES) expect(new EspSa(params('aes-128-cbc', h.name)).icvBytes).toBe(h.icvBytes);
-    expect(() => new EspSa(params('3des', 'sha1'))).toThrow(/does not implement/);
+    expect(() => new EspSa(params('blowfish', 'sha1'))).toThrow(/does not implement/);
     expect(() => new EspSa({ ...params('aes-128-gcm'), encKey: bytes(16) })).toThrow(/salt/);
     expect(() => new EspSa(params('aes-128-cbc'))).toThrow(/integrity/);
     expect(() => new EspSa(params('aes-128-gcm', 'sha1'))).toThrow(/AEAD/);
-    expect(ESP_CIPHERS.filter((c) => SUPPORTED.some(([n]) => n === c.name)).length).toBe(9);
+    expect(ESP_CIPHERS.filter((c) => SUPPORTED.some(([n]) => n === c.name)).length).toBe(10);
   });
 });
 

@@ -124,6 +124,8 @@ export interface IkeStateAction {
   spiR: string;
   /** We started this IKE SA. */
   initiator: boolean;
+  /** 1 for an IKEv1 (ISAKMP) SA; absent for IKEv2. */
+  version?: 1;
   /** Mode config: the address assigned to the peer (we are responder) or to us (initiator). */
   virtualIp?: string;
   /** EAP: the user the peer authenticated as (we are responder) or we did (initiator). */

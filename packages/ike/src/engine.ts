@@ -31,6 +31,7 @@ import { fragment, maxMessage, reassemble } from './exchanges/fragmentation.ts';
 import { AddressLeases } from './pools.ts';
 import { emptyStatistics, type DropReason, type IkeStatistics } from './statistics.ts';
 import { HEADER_LENGTH } from './codec/header.ts';
+import { V1Engine } from './v1/engine.ts';
 
 export interface RetransmitOptions {
   /** First retransmission timeout in ms (strongSwan default 4 s). */
@@ -129,6 +130,8 @@ export class IkeEngine {
   private out: Action[] = [];
   private readonly ctx: Ctx;
   private readonly stats = emptyStatistics();
+  /** IKEv1 (exchange-mode=main): its own SAs, the same Ctx and actions. */
+  private readonly v1: V1Engine;
 
   constructor(opts: EngineOptions) {
     this.config = opts.config;
@@ -141,6 +144,7 @@ export class IkeEngine {
     this.cookies = new CookieGate(this.random, opts.cookieThreshold ?? 10);
     this.fragmentSize = opts.fragmentSize ?? 1280;
     this.ctx = this.makeCtx(opts);
+    this.v1 = new V1Engine(this.ctx);
   }
 
   // ------------------------------------------------------------------ inputs
@@ -167,26 +171,29 @@ export class IkeEngine {
 
   /** Snapshot of the IKE SAs and their CHILD_SAs, for status displays. */
   list(): IkeSaInfo[] {
-    return [...this.sas.values()].map((sa) => ({
-      ...(sa.virtualIp ? { virtualIp: sa.virtualIp } : {}),
-      ...(sa.eapUser ? { eapUser: sa.eapUser } : {}),
-      id: sa.id,
-      peer: sa.peerName,
-      initiator: sa.initiator,
-      state: sa.state,
-      local: sa.local,
-      remote: sa.remote,
-      spiI: hex(sa.spiI),
-      spiR: hex(sa.spiR),
-      children: sa.children.map((c) => ({
-        id: c.id,
-        spiIn: spiNumber(c.spiIn),
-        spiOut: spiNumber(c.spiOut),
-        mode: c.mode,
-        tsLocal: c.tsLocal.map(formatTs),
-        tsRemote: c.tsRemote.map(formatTs),
+    return [
+      ...[...this.sas.values()].map((sa): IkeSaInfo => ({
+        ...(sa.virtualIp ? { virtualIp: sa.virtualIp } : {}),
+        ...(sa.eapUser ? { eapUser: sa.eapUser } : {}),
+        id: sa.id,
+        peer: sa.peerName,
+        initiator: sa.initiator,
+        state: sa.state,
+        local: sa.local,
+        remote: sa.remote,
+        spiI: hex(sa.spiI),
+        spiR: hex(sa.spiR),
+        children: sa.children.map((c) => ({
+          id: c.id,
+          spiIn: spiNumber(c.spiIn),
+          spiOut: spiNumber(c.spiOut),
+          mode: c.mode,
+          tsLocal: c.tsLocal.map(formatTs),
+          tsRemote: c.tsRemote.map(formatTs),
+        })),
       })),
-    }));
+      ...this.v1.list(),
+    ];
   }
 
   /** Datagrams dropped so far, by reason. */
@@ -547,6 +554,8 @@ export class IkeEngine {
       if (!isZero(data.subarray(0, 4))) return; // ESP in UDP: not ours
       data = data.subarray(4);
     }
+    // ISAKMP version 1.x (RFC 2408 3.1): the IKEv1 engine's
+    if (data.length >= HEADER_LENGTH && (data[17] as number) >> 4 === 1) return this.v1.datagram(d.from, d.to, data);
     const parsed = parseMessage(data);
     if (!parsed.ok) {
       const e = parsed.error;
@@ -689,8 +698,11 @@ export class IkeEngine {
   private onCommand(c: Command): void {
     switch (c.type) {
       case 'initiate':
+        if (this.config.peers.find((p) => p.name === c.peer)?.['exchange-mode'] === 'main')
+          return this.v1.initiate(c.peer, c.local);
         return initiate(this.ctx, c.peer, c.local);
       case 'terminate': {
+        this.v1.terminate(c);
         const targets = [...this.sas.values()].filter((sa) =>
           c.ikeSa !== undefined ? sa.id === c.ikeSa : c.peer !== undefined ? sa.peerName === c.peer : true,
         );
@@ -731,6 +743,7 @@ export class IkeEngine {
 
   private onTick(): void {
     const now = this.now();
+    this.v1.tick(now);
     for (const sa of [...this.sas.values()]) {
       const p = sa.pending;
       if (p && p.nextAt <= now) {
@@ -761,7 +774,7 @@ export class IkeEngine {
 
   private nextTimer(): number | null {
     const now = this.now();
-    let at = Infinity;
+    let at = this.v1.nextTimer();
     for (const sa of this.sas.values()) {
       if (sa.pending) at = Math.min(at, sa.pending.nextAt);
       if (sa.state === 'init-done') at = Math.min(at, sa.createdAt + this.halfOpenTimeout);

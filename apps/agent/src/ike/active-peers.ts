@@ -54,6 +54,7 @@ export class ActivePeers {
     if (a.virtualIp) row.virtualIp = a.virtualIp;
     if (a.remoteId) row.remoteId = a.remoteId;
     if (a.eapUser) row.eapUser = a.eapUser;
+    if (a.version) row.version = a.version;
     if (a.state === 'established' && !row.establishedAt) row.establishedAt = Date.now();
   }
 

@@ -240,10 +240,10 @@ export class IkeService implements IpsecCommands {
       if (only !== undefined && v.name !== only) continue;
       if (!enabled(peer) || v.passive || up.has(v.name)) continue;
       if (!policies.some((p) => p.values.peer === v.name)) continue;
-      if (v['exchange-mode'] !== 'ike2') {
+      if (v['exchange-mode'] !== 'ike2' && v['exchange-mode'] !== 'main') {
         this.live.log(
           ['ipsec', 'warning'],
-          `peer ${v.name}: exchange-mode=${v['exchange-mode']} (IKEv1) is not supported yet; use ike2`,
+          `peer ${v.name}: exchange-mode=${v['exchange-mode']} (IKEv1) is not supported yet; use main or ike2`,
         );
         continue;
       }

@@ -24,6 +24,8 @@ export interface PeerRecord {
   /** Who the peer authenticated as: its IKE ID, or the EAP user. */
   remoteId?: string;
   eapUser?: string;
+  /** 1 for an IKEv1 (ISAKMP) SA. */
+  version?: 1;
 }
 
 /**
@@ -52,7 +54,7 @@ export function activePeerRow(p: PeerRecord, ports: readonly [number, number]): 
     'tx-packets': () => p.tx.packets,
     'ph2-total': () => p.children.size,
     'dynamic-address': () => p.virtualIp ?? '',
-    'exchange-mode': () => 'ike2',
+    'exchange-mode': () => (p.version === 1 ? 'ike1' : 'ike2'),
   };
   for (const [k, get] of Object.entries(props)) Object.defineProperty(view, k, { get, enumerable: true });
   return view;

@@ -1,5 +1,5 @@
 // ESP (RFC 4303) for one SA: encapsulate / decapsulate the ESP payload (SPI .. ICV).
-// Ciphers: AES-GCM (RFC 4106), AES-CBC + HMAC (RFC 3602 / 2404 / 4868), AES-CTR + HMAC (RFC 3686),
+// Ciphers: AES-GCM (RFC 4106), AES-CBC and 3DES-CBC + HMAC (RFC 3602 / 2451 / 2404 / 4868), AES-CTR + HMAC (RFC 3686),
 // ChaCha20-Poly1305 (RFC 7634), NULL + HMAC (RFC 2410). All through node:crypto (OpenSSL).
 //
 // Allocations: node:crypto has no "update into this buffer" API, so each packet costs a cipher/decipher object and
@@ -30,7 +30,7 @@ const TWO32 = 0x1_0000_0000;
 function kindOf(name: EspCipherName): Kind {
   if (name.endsWith('-gcm')) return 'gcm';
   if (name === 'chacha20poly1305') return 'chacha';
-  if (name.startsWith('aes-') && name.endsWith('-cbc')) return 'cbc';
+  if ((name.startsWith('aes-') && name.endsWith('-cbc')) || name === '3des') return 'cbc';
   if (name.endsWith('-ctr')) return 'ctr';
   if (name === 'null') return 'null';
   throw new Error(`userspace ESP does not implement ${name}`);
@@ -72,7 +72,8 @@ export class EspSa {
     this.key = Buffer.from(p.encKey.subarray(0, kc.keyBytes));
     this.salt = Buffer.from(p.encKey.subarray(kc.keyBytes));
     this.aead = kc.aead;
-    this.nodeCipher = this.kind === 'chacha' ? 'chacha20-poly1305' : p.encAlgorithm;
+    this.nodeCipher =
+      this.kind === 'chacha' ? 'chacha20-poly1305' : p.encAlgorithm === '3des' ? 'des-ede3-cbc' : p.encAlgorithm;
     if (this.aead) {
       this.icvBytes = (kc.icvBits ?? 128) / 8;
       if (p.integAlgorithm) throw new Error(`${p.encAlgorithm} is AEAD: no integrity algorithm`);
@@ -84,8 +85,10 @@ export class EspSa {
       this.icvBytes = h.icvBytes;
       this.integKey = Buffer.from(p.integKey);
     }
-    this.ivBytes = this.kind === 'cbc' ? 16 : this.kind === 'null' ? 0 : 8;
-    this.block = this.kind === 'cbc' ? 16 : 4;
+    // CBC: IV and padding are the cipher's block (3DES 8, AES 16; RFC 2451 / 3602)
+    const cbcBlock = p.encAlgorithm === '3des' ? 8 : 16;
+    this.ivBytes = this.kind === 'cbc' ? cbcBlock : this.kind === 'null' ? 0 : 8;
+    this.block = this.kind === 'cbc' ? cbcBlock : 4;
     if (this.kind === 'gcm' || this.kind === 'chacha' || this.kind === 'ctr') this.salt.copy(this.nonce, 0);
     if (this.kind === 'ctr') {
       this.salt.copy(this.ctrIv, 0);
@@ -152,7 +155,7 @@ export class EspSa {
         if (iv.length !== this.ivBytes) throw new Error(`IV must be ${this.ivBytes} bytes`);
         out.set(iv, ivOff);
       } else if (this.kind === 'cbc')
-        randomFillSync(out, ivOff, 16); // CBC: unpredictable IV (RFC 3602 2.3)
+        randomFillSync(out, ivOff, this.ivBytes); // CBC: unpredictable IV (RFC 3602 2.3)
       else {
         // GCM / ChaCha / CTR: the IV only has to be unique per key; the 64-bit sequence number is (RFC 4106 3.1).
         out.writeUInt32BE(hi, ivOff);
