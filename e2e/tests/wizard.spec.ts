@@ -417,10 +417,10 @@ test("site to site: the manual's Site 1, the other end's RouterOS script", async
   await expect(w.getByRole('region', { name: 'IP > IPsec > Policies' })).toContainText('src-address=10.1.202.0/24');
   await expect(w.getByTestId('wizard-warning').filter({ hasText: 'masquerade' })).toHaveCount(1);
   await expect(page.locator('body')).not.toContainText('thisisnotasecurepsk');
-  const ikev1 = w.getByTestId('wizard-warning').filter({ hasText: 'speaks IKEv2 only' });
+  const ikev1 = w.getByTestId('wizard-warning').filter({ hasText: 'is IKEv1, for peers that cannot do IKEv2' });
   await expect(ikev1).toHaveCount(0);
   await shot(page, 'wizard-s2s-5-review');
-  // main (IKEv1) stays a choice, with a warning that this router's engine speaks IKEv2 only; its link goes back to step 1.
+  // main (IKEv1) is a choice for old peers, with a warning about what it costs; its link goes back to step 1.
   const back = w.getByRole('button', { name: '< Back' });
   for (const title of ['4. Algorithms', '3. Pre-shared key', '2. Networks', '1. Tunnel']) {
     await back.click();
@@ -435,7 +435,7 @@ test("site to site: the manual's Site 1, the other end's RouterOS script", async
   }
   await expect(w.getByRole('region', { name: 'IP > IPsec > Peers' })).toContainText('exchange-mode=main');
   await expect(ikev1).toHaveCount(1);
-  await expect(ikev1).toContainText('the tunnel will not come up until the peer uses ike2');
+  await expect(ikev1).toContainText('does not yet rekey SAs before their lifetime ends');
   await ikev1.getByRole('button', { name: 'Change in 1. Tunnel' }).click();
   await expect(h).toHaveText('1. Tunnel');
   await mode.click();

@@ -920,7 +920,7 @@ describe('site to site', () => {
 });
 
 describe('site to site with exchange-mode main (IKEv1)', () => {
-  it("is offered for the other end's files, with a warning that this router speaks IKEv2 only", async () => {
+  it('is offered for old peers, with a warning about what IKEv1 costs', async () => {
     const input = {
       name: 'v1',
       exchangeMode: 'main' as const,
@@ -938,10 +938,8 @@ describe('site to site with exchange-mode main (IKEv1)', () => {
     expect(p.warnings).toContainEqual({
       client: 'all',
       field: 'exchangeMode',
-      message: expect.stringMatching(
-        /this router's IKE engine speaks IKEv2 only: the tunnel will not come up until the peer uses ike2/,
-      ),
-      fix: expect.stringMatching(/choose ike2/),
+      message: expect.stringMatching(/is IKEv1, for peers that cannot do IKEv2: it is the older, weaker protocol/),
+      fix: expect.stringMatching(/choose ike2 when the other end supports it/),
     });
   });
 });

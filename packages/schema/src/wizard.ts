@@ -368,8 +368,7 @@ export const siteToSiteInputSchema = z
   .object({
     name: objectName('a name prefix', WIZARD_NAME_MAX).default('s2s'),
     /**
-     * ike2, or main (IKEv1) for the other end's files; this router's IKE engine speaks IKEv2 only, so
-     * with main the tunnel does not come up (the review warns).
+     * ike2, or main (IKEv1) for old peers that cannot do IKEv2 (the review says what IKEv1 costs).
      */
     exchangeMode: z.enum(['ike2', 'main']).default('ike2'),
     /** This router's public address (peer local-address, the other end's peer address). */

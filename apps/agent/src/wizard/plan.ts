@@ -419,14 +419,15 @@ export function planSiteToSite(input: SiteToSiteConfig, store: StoreView): Plan 
     },
   ];
   if (input.exchangeMode !== 'ike2') {
-    // Kept as a choice: the other end's script and swanctl.conf are still right for an IKEv1 peer.
+    // Offered for old peers (TP-Link, old Cisco); say what it costs.
     warnings.push({
       client: 'all',
       field: 'exchangeMode',
       message:
-        `exchange-mode=${input.exchangeMode} is IKEv1, and this router's IKE engine speaks IKEv2 only: the ` +
-        `tunnel will not come up until the peer uses ike2`,
-      fix: "choose ike2 here (the other end's files follow it)",
+        `exchange-mode=${input.exchangeMode} is IKEv1, for peers that cannot do IKEv2: it is the older, weaker ` +
+        `protocol (a pre-shared key in main mode identifies the peer by its address only), and this router's ` +
+        `IKEv1 does not yet rekey SAs before their lifetime ends nor detect dead peers`,
+      fix: "choose ike2 when the other end supports it (the other end's files follow it)",
     });
   }
   if (input.proposals.esp.pfs === 'none') {

@@ -120,8 +120,8 @@ function SiteToSiteSteps({ route }: { route: string[] }) {
             label="Exchange mode"
             error={errors.exchangeMode}
             help={
-              "ike2: this router's IKE engine speaks IKEv2 only. main (IKEv1) still writes the other end's " +
-              'files, but the tunnel will not come up.'
+              'ike2 unless the other end cannot do it: main (IKEv1) is for old peers (TP-Link, old Cisco), ' +
+              'and the review says what it costs.'
             }
           >
             <Select

@@ -145,7 +145,7 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
   if ((rp.peer['exchange-mode'] ?? 'ike2') !== 'ike2')
     return ctx.log(
       'error',
-      `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
+      `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}, which this engine does not speak yet (ike2 and main do)`,
     );
   if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
   // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
