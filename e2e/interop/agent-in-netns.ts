@@ -24,7 +24,9 @@ export class AgentInNetns {
     private readonly args: string[] = [],
   ) {}
 
+  /** Start (again, on the same data directory after stop()). */
   async start(): Promise<void> {
+    const from = this.output.length;
     this.child = spawn(
       'ip',
       [
@@ -49,8 +51,9 @@ export class AgentInNetns {
     );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    for (let i = 0; i < 300; i++) {
-      if (this.output.includes('agent is running')) return;
+    // generous: in the emulated kernel VM (scripts/kernel-vm.sh) loading the agent takes far longer than here
+    for (let i = 0; i < 1200; i++) {
+      if (this.output.includes('agent is running', from)) return;
       if (this.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -92,12 +95,17 @@ export class AgentInNetns {
     return this.child?.pid;
   }
 
-  stop(): void {
-    if (this.child?.pid && this.child.exitCode === null) process.kill(this.child.pid, 'SIGKILL');
+  /** SIGKILL by default (nothing cleaned up); SIGTERM lets the agent clean up, and this waits until it exited. */
+  stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || child.exitCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    process.kill(child.pid, signal);
+    return exited;
   }
 
   cleanup(): void {
-    this.stop();
+    void this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
