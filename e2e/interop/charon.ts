@@ -10,7 +10,9 @@ import { kernelDoesEsp, sh } from './netns.ts';
 
 const PLUGINS =
   'random nonce aes des sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 ' +
-  'pkcs8 x509 pubkey constraints revocation kernel-netlink socket-default vici updown';
+  'pkcs8 x509 pubkey constraints revocation';
+/** After the kernel interface: kernel-libipsec must come before kernel-netlink to take the IPsec part from it. */
+const PLUGINS_AFTER = 'socket-default vici updown';
 
 /** Where charon's ESP runs: the kernel's when it has ESP, else kernel-libipsec in charon's process. */
 export type CharonEsp = 'kernel' | 'libipsec';
@@ -39,7 +41,7 @@ export class Charon {
     writeFileSync(
       join(this.dir, 'strongswan.conf'),
       `charon {
-  load = ${[PLUGINS, ...(esp === 'libipsec' ? ['kernel-libipsec'] : []), ...(opts.plugins ?? [])].join(' ')}
+  load = ${[PLUGINS, esp === 'libipsec' ? 'kernel-libipsec kernel-netlink' : 'kernel-netlink', PLUGINS_AFTER, ...(opts.plugins ?? [])].join(' ')}
   retransmit_tries = 3
   retransmit_timeout = 1.0
   ${settings}
