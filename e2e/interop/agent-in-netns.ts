@@ -45,7 +45,7 @@ export class AgentInNetns {
       ],
       {
         cwd: agentDir,
-        env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
+        env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: process.env.AGENT_LOG_LEVEL ?? 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -67,6 +67,9 @@ export class AgentInNetns {
       const req = request(
         {
           socketPath: this.socket,
+          // a connection per request: a kept-alive one the agent closes after 5 s idle fails the next request with
+          // EPIPE when its close is seen too late (the emulated kernel VM is slow enough for that)
+          agent: false,
           method,
           path: `/rest/${path}`,
           auth: `admin:${PASSWORD}`,
@@ -100,7 +103,11 @@ export class AgentInNetns {
     const child = this.child;
     if (!child?.pid || child.exitCode !== null) return Promise.resolve();
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    process.kill(child.pid, signal);
+    try {
+      process.kill(child.pid, signal);
+    } catch {
+      return Promise.resolve(); // it exited meanwhile
+    }
     return exited;
   }
 

@@ -9,7 +9,7 @@ import { AgentInNetns } from './agent-in-netns.ts';
 import { Charon } from './charon.ts';
 import { charonPskConf, configurePskAgent } from './charon-psk.ts';
 import { NattedHosts, TwoHosts, canUseNetns, kernelDoesEsp, kernelSaCounters, sh, xfrmDump } from './netns.ts';
-import { ping } from './traffic.ts';
+import { ping, tcpTransfer } from './traffic.ts';
 import { scaled, until } from './wait.ts';
 
 const reason = !canUseNetns()
@@ -86,6 +86,67 @@ describe.skipIf(reason !== '')(`kernel data plane${reason ? ` (skipped: ${reason
   );
 
   it(
+    'transport mode between the gateways themselves, and policy order: an earlier `action=none` policy lets one ' +
+      'host pair through in clear ahead of the encrypting one',
+    async () => {
+      const hosts = new TwoHosts().up();
+      down = () => hosts.down();
+      [nsOfAgent, nsOfCharon] = [hosts.a.ns, hosts.b.ns];
+      charon = new Charon(hosts.b.ns);
+      await charon.start();
+      charon.load(
+        charonPskConf(hosts, {
+          localTs: `${hosts.b.addr}/32`,
+          remoteTs: `${hosts.a.addr}/32`,
+          child: 'mode = transport',
+        }),
+      );
+      agent = new AgentInNetns(hosts.a.ns);
+      await agent.start();
+      // first in the list: ICMP between the gateways passes in clear; then everything else between them encrypted
+      await configurePskAgent(agent, hosts, { passive: true, src: `${hosts.a.addr}/32`, dst: `${hosts.b.addr}/32` });
+      const [encrypting] = await rows('ip/ipsec/policy');
+      const icmp = await agent.add('ip/ipsec/policy', {
+        'src-address': `${hosts.a.addr}/32`,
+        'dst-address': `${hosts.b.addr}/32`,
+        protocol: 'icmp',
+        action: 'none',
+      });
+      const moved = await agent.rest('POST', 'ip/ipsec/policy/move', {
+        '.id': icmp['.id'],
+        destination: encrypting['.id'],
+      });
+      expect(moved.status).toBe(200);
+      expect((await agent.rest('PATCH', `ip/ipsec/policy/${encrypting['.id']}`, { tunnel: 'no' })).status).toBe(200);
+      expect(charon.swanctl(['--initiate', '--child', 'net', '--timeout', '30'])).toMatch(/completed successfully/);
+      await until(
+        'the CHILD_SA',
+        async () => ((await rows('ip/ipsec/installed-sa')).length === 2 ? true : undefined),
+        scaled(20_000),
+      );
+      expect(sh('ip', ['-n', hosts.a.ns, 'xfrm', 'state']).match(/mode transport/g)).toHaveLength(2);
+      expect(charon.listSas()).toMatch(/INSTALLED, TRANSPORT/);
+      // the ICMP policy comes first (lower priority number in the kernel) and lets ping through in clear
+      const policies = sh('ip', ['-n', hosts.a.ns, 'xfrm', 'policy']);
+      const prio = (re: RegExp) => Number(re.exec(policies)?.[1]);
+      expect(prio(/proto icmp[^\n]*\n\s*dir out priority (\d+)/)).toBeLessThan(
+        prio(/dst 192\.0\.2\.2\/32 \n\s*dir out priority (\d+)/),
+      );
+      // ping leaves in clear (charon, whose policy covers ICMP too, drops it): our outbound SA carries none of it
+      ping(hosts.a.ns, hosts.b.addr, { count: 3 });
+      await new Promise((r) => setTimeout(r, 1500));
+      const outbound = async () => (await rows('ip/ipsec/installed-sa')).find((x) => x.direction === 'out');
+      expect(Number((await outbound())['current-packets'])).toBe(0);
+      // TCP between the gateways goes through the transport-mode SAs, intact
+      const t = await tcpTransfer({ ns: hosts.a.ns }, { ns: hosts.b.ns, addr: hosts.b.addr }, 1 << 20, { port: 5301 });
+      expect(t.receivedSha256).toBe(t.sentSha256);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(Number((await outbound())['current-packets'])).toBeGreaterThan(100);
+    },
+    scaled(60_000),
+  );
+
+  it(
     "Installed SAs and Statistics are the kernel's; removing the policy, losing the IKE SA and stopping the agent " +
       'leave nothing in the kernel; after kill -9 a restarted agent clears what the old one left',
     async () => {
@@ -149,6 +210,7 @@ describe.skipIf(reason !== '')(`kernel data plane${reason ? ` (skipped: ${reason
         'dst-address': `${hosts.b.lan}/32`,
         proposal: 'interop',
       });
+      ping(hosts.a.ns, hosts.b.lan, { count: 1, from: hosts.a.lan }); // the IKE SA is up: traffic (ACQUIRE) asks
       await until('a new CHILD_SA', twoSas, scaled(20_000));
       charon.swanctl(['--terminate', '--ike', 'ours', '--timeout', '10']);
       await until(
@@ -171,7 +233,9 @@ describe.skipIf(reason !== '')(`kernel data plane${reason ? ` (skipped: ${reason
       expect(left.sas).toHaveLength(2);
       expect(left.policies).toHaveLength(3);
       await agent.start();
-      expect(agent.output).toMatch(/removed 3 policies and 2 SAs a previous run left in the kernel/);
+      await until('the leftovers removed', () =>
+        /removed 3 policies and 2 SAs a previous run left in the kernel/.test(agent!.output) ? true : undefined,
+      );
       await until('the CHILD_SA after kill -9', twoSas, scaled(30_000));
       const fresh = (await rows('ip/ipsec/installed-sa')).map((s) => s.spi).sort();
       await until(

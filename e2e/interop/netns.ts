@@ -265,7 +265,7 @@ export class NattedHosts {
     sh('ip', ['netns', 'exec', n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
     sh('nft', ['-f', '-'], {
       ns: n,
-      input: `table ip nat { chain post { type nat hook postrouting priority 100; oifname "${bn}" masquerade; } }\n`,
+      input: `table ip nat {\n  chain post {\n    type nat hook postrouting priority 100;\n    oifname "${bn}" masquerade\n  }\n}\n`,
     });
     return this;
   }
