@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaled } from './wait.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const agentDir = join(repo, 'apps', 'agent');
@@ -52,7 +53,7 @@ export class AgentInNetns {
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
     // generous: in the emulated kernel VM (scripts/kernel-vm.sh) loading the agent takes far longer than here
-    for (let i = 0; i < 1200; i++) {
+    for (let i = 0; i < scaled(1200); i++) {
       if (this.output.includes('agent is running', from)) return;
       if (this.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
