@@ -207,7 +207,7 @@ function test() {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, LOG_LEVEL: 'error', VM_TIMEOUT: '1500', VM_ENV: 'TEST_TIME_SCALE', TEST_TIME_SCALE: '3' },
+      env: { ...process.env, LOG_LEVEL: 'error', VM_TIMEOUT: '1800', VM_ENV: 'TEST_TIME_SCALE', TEST_TIME_SCALE: '3' },
     },
   );
   console.log(`kernel VM: ${Math.round((Date.now() - vmStarted) / 1000)} s`);
