@@ -30,6 +30,20 @@ const TEST_SYSTEM_PACKAGES = [
   // traffic through the tunnels in the data plane interop tests, and pnpm bench:esp
   { bin: '/usr/bin/ping', pkg: 'iputils-ping' },
   { bin: '/usr/bin/iperf3', pkg: 'iperf3' },
+  // NAT between the gateways in the kernel data plane's NAT-T case
+  { bin: '/usr/sbin/nft', pkg: 'nftables' },
+  // the kernel data plane's tests run in a VM with Debian's kernel (ESP in the kernel): scripts/kernel-vm.sh
+  { bin: '/usr/bin/qemu-system-x86_64', pkg: 'qemu-system-x86' },
+  { bin: '/usr/share/doc/linux-image-amd64', pkg: 'linux-image-amd64' },
+  { bin: '/bin/busybox', pkg: 'busybox-static' },
+  { bin: '/bin/cpio', pkg: 'cpio' },
+];
+
+// What runs inside the VM (one boot): every test that proves the kernel data plane against a kernel that does ESP.
+const KERNEL_VM_TESTS = [
+  'packages/dataplane/test/kernel.test.ts',
+  'e2e/interop/dataplane.test.ts',
+  'e2e/interop/kernel-dataplane.test.ts',
 ];
 
 function step(what) {
@@ -167,6 +181,48 @@ function test() {
     totals.failed += r.numFailedTests;
     totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   } else ok = false;
+
+  step(
+    "kernel data plane tests in a VM booting Debian's kernel (ESP in the kernel: our XFRM backend against charon " +
+      'with kernel-netlink); emulated, several minutes',
+  );
+  const vmOut = join(reports, 'kernel-vm');
+  const vmJson = join(vmOut, 'vitest.json');
+  const vmStarted = Date.now();
+  const vm = spawnSync(
+    join(root, 'scripts', 'kernel-vm.sh'),
+    [
+      '-o',
+      vmOut,
+      '-w',
+      root,
+      '--',
+      join(root, 'node_modules', '.bin', 'vitest'),
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${vmJson}`,
+      ...KERNEL_VM_TESTS,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, LOG_LEVEL: 'error', VM_TIMEOUT: '1800', VM_ENV: 'TEST_TIME_SCALE', TEST_TIME_SCALE: '3' },
+    },
+  );
+  console.log(`kernel VM: ${Math.round((Date.now() - vmStarted) / 1000)} s`);
+  if (vm.status !== 0) ok = false;
+  // no report means the VM did not boot or the run died: a failure, never a skip
+  if (existsSync(vmJson)) {
+    const r = JSON.parse(readFileSync(vmJson, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    if (r.numPassedTests === 0) ok = false;
+  } else {
+    console.error('kernel VM: no test report (the VM did not boot or the run died)');
+    ok = false;
+  }
 
   step('end-to-end tests (Playwright + Debian Chromium against a real agent)');
   const pwJson = join(reports, 'playwright.json');

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaled } from './wait.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const agentDir = join(repo, 'apps', 'agent');
@@ -24,7 +25,9 @@ export class AgentInNetns {
     private readonly args: string[] = [],
   ) {}
 
+  /** Start (again, on the same data directory after stop()). */
   async start(): Promise<void> {
+    const from = this.output.length;
     this.child = spawn(
       'ip',
       [
@@ -43,14 +46,15 @@ export class AgentInNetns {
       ],
       {
         cwd: agentDir,
-        env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'info' },
+        env: { ...process.env, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: process.env.AGENT_LOG_LEVEL ?? 'info' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    for (let i = 0; i < 300; i++) {
-      if (this.output.includes('agent is running')) return;
+    // generous: in the emulated kernel VM (scripts/kernel-vm.sh) loading the agent takes far longer than here
+    for (let i = 0; i < scaled(1200); i++) {
+      if (this.output.includes('agent is running', from)) return;
       if (this.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -64,6 +68,9 @@ export class AgentInNetns {
       const req = request(
         {
           socketPath: this.socket,
+          // a connection per request: a kept-alive one the agent closes after 5 s idle fails the next request with
+          // EPIPE when its close is seen too late (the emulated kernel VM is slow enough for that)
+          agent: false,
           method,
           path: `/rest/${path}`,
           auth: `admin:${PASSWORD}`,
@@ -92,12 +99,21 @@ export class AgentInNetns {
     return this.child?.pid;
   }
 
-  stop(): void {
-    if (this.child?.pid && this.child.exitCode === null) process.kill(this.child.pid, 'SIGKILL');
+  /** SIGKILL by default (nothing cleaned up); SIGTERM lets the agent clean up, and this waits until it exited. */
+  stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || child.exitCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    try {
+      process.kill(child.pid, signal);
+    } catch {
+      return Promise.resolve(); // it exited meanwhile
+    }
+    return exited;
   }
 
   cleanup(): void {
-    this.stop();
+    void this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

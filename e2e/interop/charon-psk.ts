@@ -1,6 +1,7 @@
 // Both sides of the PSK interop cases. charon's: one connection "ours" (child "net") towards our agent,
 // host b = charon, host a = the agent. Options add what a case needs (rekey timers, pools, vips).
 import type { AgentInNetns } from './agent-in-netns.ts';
+import { charonEncap } from './charon.ts';
 import type { TwoHosts } from './netns.ts';
 
 export const PSK = 'interop-psk-0123456789';
@@ -20,7 +21,7 @@ export interface PskConnOptions {
   vip?: boolean;
 }
 
-export function charonPskConf(hosts: TwoHosts, o: PskConnOptions = {}): string {
+export function charonPskConf(hosts: Pick<TwoHosts, 'a' | 'b'>, o: PskConnOptions = {}): string {
   const a = hosts.a;
   const b = hosts.b;
   return `connections {
@@ -28,7 +29,7 @@ export function charonPskConf(hosts: TwoHosts, o: PskConnOptions = {}): string {
     version = 2
     local_addrs = ${b.addr}
     remote_addrs = ${a.addr}
-    encap = yes
+    ${charonEncap()}
     proposals = ${o.ike ?? 'aes128-sha256-modp2048'}
     ${o.vip ? 'vips = 0.0.0.0' : ''}
     ${o.conn ?? ''}
@@ -60,7 +61,11 @@ export interface AgentPskOptions {
   src?: string;
 }
 
-export async function configurePskAgent(agent: AgentInNetns, hosts: TwoHosts, o: AgentPskOptions): Promise<void> {
+export async function configurePskAgent(
+  agent: AgentInNetns,
+  hosts: Pick<TwoHosts, 'a' | 'b'>,
+  o: AgentPskOptions,
+): Promise<void> {
   await agent.add('ip/ipsec/profile', {
     name: 'interop',
     'enc-algorithm': 'aes-128',

@@ -1,15 +1,25 @@
 // A real strongSwan (Debian's charon + swanctl) inside a test namespace, as the IKE peer our
-// agent must interoperate with. ESP runs in charon's userspace (kernel-libipsec) because this
-// kernel has no ESP; that needs UDP encapsulation (`encap = yes`).
+// agent must interoperate with. Where the kernel does ESP (scripts/kernel-vm.sh) charon installs its SAs there
+// (kernel-netlink), as on a real router; where it does not (this repository's CI host), ESP runs in charon's
+// userspace (kernel-libipsec), which needs UDP encapsulation (`encap = yes`, see CHARON_ENCAP).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sh } from './netns.ts';
+import { kernelDoesEsp, sh } from './netns.ts';
 
 const PLUGINS =
   'random nonce aes des sha1 sha2 md5 hmac gcm ctr ccm chapoly curve25519 kdf xcbc cmac gmp openssl pem pkcs1 ' +
-  'pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici updown';
+  'pkcs8 x509 pubkey constraints revocation';
+/** After the kernel interface: kernel-libipsec must come before kernel-netlink to take the IPsec part from it. */
+const PLUGINS_AFTER = 'socket-default vici updown';
+
+/** Where charon's ESP runs: the kernel's when it has ESP, else kernel-libipsec in charon's process. */
+export type CharonEsp = 'kernel' | 'libipsec';
+export const charonEspDefault = (): CharonEsp => (kernelDoesEsp() ? 'kernel' : 'libipsec');
+
+/** The connection line kernel-libipsec needs (it can only do ESP in UDP); nothing with the kernel's ESP. */
+export const charonEncap = (esp: CharonEsp = charonEspDefault()): string => (esp === 'libipsec' ? 'encap = yes' : '');
 
 export class Charon {
   readonly dir = mkdtempSync(join(tmpdir(), 'charon-'));
@@ -23,14 +33,15 @@ export class Charon {
   constructor(
     readonly ns: string,
     settingsOf: string | ((dir: string) => string) = '',
-    opts: { plugins?: string[] } = {},
+    opts: { plugins?: string[]; esp?: CharonEsp } = {},
   ) {
+    const esp = opts.esp ?? charonEspDefault();
     const settings = typeof settingsOf === 'string' ? settingsOf : settingsOf(this.dir);
     mkdirSync(join(this.dir, 'run'));
     writeFileSync(
       join(this.dir, 'strongswan.conf'),
       `charon {
-  load = ${[PLUGINS, ...(opts.plugins ?? [])].join(' ')}
+  load = ${[PLUGINS, esp === 'libipsec' ? 'kernel-libipsec kernel-netlink' : 'kernel-netlink', PLUGINS_AFTER, ...(opts.plugins ?? [])].join(' ')}
   retransmit_tries = 3
   retransmit_timeout = 1.0
   ${settings}
@@ -40,8 +51,7 @@ export class Charon {
                   ike = 2
                   cfg = 2
                   time_format = %H:%M:%S } }
-  plugins { kernel-libipsec { load = yes }
-            vici { socket = unix://${this.dir}/run/charon.vici } }
+  plugins { vici { socket = unix://${this.dir}/run/charon.vici } }
 }
 `,
     );

@@ -168,3 +168,114 @@ export function canUseNetns(): boolean {
     return false;
   }
 }
+
+let espInKernel: boolean | undefined;
+
+/**
+ * Whether this kernel takes ESP SAs (esp4/esp6): tried once, in a throwaway namespace. It decides which data plane
+ * both ends use: our agent's probe picks the kernel backend, and charon runs with kernel-netlink instead of
+ * kernel-libipsec (charon.ts). On this repository's CI host it is false; in scripts/kernel-vm.sh it is true.
+ */
+export function kernelDoesEsp(): boolean {
+  if (espInKernel !== undefined) return espInKernel;
+  if (!canUseNetns()) return (espInKernel = false);
+  const ns = `ipsProbe-${randomBytes(3).toString('hex')}`;
+  const key = (n: number) => `0x${'ab'.repeat(n)}`;
+  const addSa = (spi: string, ...algorithm: string[]) =>
+    sh(
+      'ip',
+      ['-n', ns, 'xfrm', 'state', 'add', 'src', '192.0.2.1', 'dst', '192.0.2.2', 'proto', 'esp', 'spi', spi].concat(
+        algorithm,
+      ),
+    );
+  try {
+    sh('ip', ['netns', 'add', ns]);
+    addSa('0x100', 'enc', 'cbc(aes)', key(16), 'auth', 'hmac(sha256)', key(32));
+    espInKernel = true;
+    // The kernel builds (and self-tests) each crypto template on first use: under emulation rfc4106(gcm(aes)) took
+    // longer than a test's IKE exchange. Build it here, once, so the first AES-GCM CHILD_SA is not the one waiting.
+    try {
+      addSa('0x101', 'aead', 'rfc4106(gcm(aes))', key(20), '128');
+    } catch {
+      // no GCM: the cases that use it say so themselves
+    }
+  } catch {
+    espInKernel = false;
+  } finally {
+    removeNamespaces([ns]);
+  }
+  return espInKernel;
+}
+
+/** `ip xfrm state` and `ip xfrm policy` of a namespace, for a failed test's output (keys hidden). */
+export function xfrmDump(ns: string): string {
+  try {
+    return `${sh('ip', ['-n', ns, '-s', 'xfrm', 'state'])}${sh('ip', ['-n', ns, 'xfrm', 'policy'])}`.replace(
+      /0x[0-9a-f]{16,}/g,
+      '(key)',
+    );
+  } catch (e) {
+    return `(ip xfrm: ${(e as Error).message})`;
+  }
+}
+
+/**
+ * Gateway a behind a NAT router, gateway b on the "internet" side: a (192.168.1.2/24, default route via the NAT) --
+ * nat (192.168.1.1 | 192.0.2.254, nftables masquerade out of its internet side) -- b (192.0.2.2/24). Each gateway has
+ * its inner LAN address on lo, as in TwoHosts.
+ */
+export class NattedHosts {
+  readonly a: Host;
+  readonly b: Host;
+  readonly nat: { ns: string; outside: string };
+  private readonly tag = randomBytes(3).toString('hex');
+
+  constructor() {
+    this.a = { ns: `ipsA-${this.tag}`, addr: '192.168.1.2', lan: '10.1.0.1' };
+    this.b = { ns: `ipsB-${this.tag}`, addr: '192.0.2.2', lan: '10.2.0.1' };
+    this.nat = { ns: `ipsN-${this.tag}`, outside: '192.0.2.254' };
+  }
+
+  up(): this {
+    const [a, b, n] = [this.a.ns, this.b.ns, this.nat.ns];
+    for (const ns of [a, b, n]) {
+      sh('ip', ['netns', 'add', ns]);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    const [ai, an, bi, bn] = [`ai${this.tag}`, `an${this.tag}`, `bi${this.tag}`, `bn${this.tag}`];
+    sh('ip', ['link', 'add', ai, 'netns', a, 'type', 'veth', 'peer', 'name', an, 'netns', n]);
+    sh('ip', ['link', 'add', bi, 'netns', b, 'type', 'veth', 'peer', 'name', bn, 'netns', n]);
+    for (const [ns, dev, addr] of [
+      [a, ai, '192.168.1.2/24'],
+      [n, an, '192.168.1.1/24'],
+      [n, bn, `${this.nat.outside}/24`],
+      [b, bi, `${this.b.addr}/24`],
+    ] as const) {
+      sh('ip', ['-n', ns, 'addr', 'add', addr, 'dev', dev]);
+      sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+    }
+    sh('ip', ['-n', a, 'route', 'add', 'default', 'via', '192.168.1.1']);
+    for (const h of [this.a, this.b]) sh('ip', ['-n', h.ns, 'addr', 'add', `${h.lan}/32`, 'dev', 'lo']);
+    sh('ip', ['netns', 'exec', n, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    sh('nft', ['-f', '-'], {
+      ns: n,
+      input: `table ip nat {\n  chain post {\n    type nat hook postrouting priority 100;\n    oifname "${bn}" masquerade\n  }\n}\n`,
+    });
+    return this;
+  }
+
+  down(): void {
+    removeNamespaces([this.a.ns, this.b.ns, this.nat.ns]);
+  }
+}
+
+/** Packets and bytes of each SA (by SPI, "0x..." as Installed SAs shows it) as the kernel counts them. */
+export function kernelSaCounters(ns: string): Map<string, { bytes: number; packets: number }> {
+  const out = new Map<string, { bytes: number; packets: number }>();
+  for (const block of sh('ip', ['-n', ns, '-s', 'xfrm', 'state']).split(/\n(?=src )/)) {
+    const spi = /spi (0x[0-9a-f]+)/.exec(block)?.[1];
+    const cur = /lifetime current:\s+(\d+)\(bytes\), (\d+)\(packets\)/.exec(block);
+    if (spi && cur) out.set(spi, { bytes: Number(cur[1]), packets: Number(cur[2]) });
+  }
+  return out;
+}

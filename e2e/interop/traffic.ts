@@ -3,6 +3,7 @@
 // process inside its namespace, stopped by PID if it overruns.
 import { spawn } from 'node:child_process';
 import { sh } from './netns.ts';
+import { scaled } from './wait.ts';
 
 export function ping(
   ns: string,
@@ -87,7 +88,7 @@ export async function tcpTransfer(
   opts: { port?: number; timeoutMs?: number; during?: () => Promise<void> | void } = {},
 ): Promise<TransferResult> {
   const port = String(opts.port ?? 5201);
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const timeoutMs = opts.timeoutMs ?? scaled(60_000);
   const rx = nodeIn(to.ns, RECEIVER, [to.addr, port], timeoutMs);
   for (let i = 0; i < 100 && !rx.output().includes('listening'); i++) await new Promise((r) => setTimeout(r, 50));
   const tx = nodeIn(from.ns, SENDER, [to.addr, port, String(bytes)], timeoutMs);

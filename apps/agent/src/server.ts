@@ -56,6 +56,7 @@ async function startIpsec(
   sockets.on('ike', (datagram) => ike.received(datagram));
   dataplane.on('acquire', (policyId) => ike.acquire(policyId));
   dataplane.on('hardExpire', (child) => ike.deleteChild(child));
+  dataplane.on('policyRemoved', (child) => ike.deleteChild(child));
   const close = async () => {
     await dataplane.close(); // first: no ESP may still go out through IKE sockets being closed
     ike.close();

@@ -18,7 +18,11 @@ export const reqidOfPolicy = (id: number): number => (id % CHILD_REQID_BASE) + 1
  * The SPD entries of the config's policies, in policy order (earlier wins): out, in, and fwd in tunnel mode.
  * Disabled policies and templates install nothing but keep their place in the order.
  */
-export function policiesFromConfig(policies: readonly ConfiguredPolicy[], peers: readonly PeerValues[]): PolicySpec[] {
+export function policiesFromConfig(
+  policies: readonly ConfiguredPolicy[],
+  peers: readonly PeerValues[],
+  learned: ReadonlyMap<number, TunnelEnds> = new Map(),
+): PolicySpec[] {
   const out: PolicySpec[] = [];
   policies.forEach(({ id, values: v }, position) => {
     if (v.disabled || v.template) return;
@@ -31,7 +35,9 @@ export function policiesFromConfig(policies: readonly ConfiguredPolicy[], peers:
       ...(dp !== 'any' && dp !== 0 ? { dstPort: dp } : {}),
     });
     const mode = v.tunnel ? 'tunnel' : 'transport';
-    const ends = v.tunnel ? tunnelEndpoints(peers.find((p) => p.name === v.peer)) : {};
+    const ends = v.tunnel
+      ? { ...learned.get(reqidOfPolicy(id)), ...tunnelEndpoints(peers.find((p) => p.name === v.peer)) }
+      : {};
     const template = (src?: string, dst?: string): PolicyTemplate[] =>
       v.action === 'encrypt'
         ? [
@@ -57,11 +63,18 @@ export function policiesFromConfig(policies: readonly ConfiguredPolicy[], peers:
   return out;
 }
 
+/** A policy's tunnel ends: ours and the peer's outer address. */
+export interface TunnelEnds {
+  local?: string;
+  remote?: string;
+}
+
 /**
  * Tunnel endpoints of a policy's SAs, known before IKE runs: the peer's local-address and its address when that is
- * one host. An end left open is taken from the SA (any SA of the policy's reqid fits), e.g. for a road-warrior peer.
+ * one host. An end left open is the addresses its IKE SA runs between once one does (`learned` in
+ * policiesFromConfig, keyed by reqid); until then any SA of the policy's reqid fits.
  */
-export function tunnelEndpoints(peer: PeerValues | undefined): { local?: string; remote?: string } {
+export function tunnelEndpoints(peer: PeerValues | undefined): TunnelEnds {
   if (!peer) return {};
   const remote = hostOf(peer.address);
   return {

@@ -18,6 +18,7 @@ import {
   type HostedDataPlane,
   type PolicySpec,
   type SaKey,
+  type TunnelEnds,
 } from '@ipsec/dataplane';
 import type { PeerValues, PolicyValues, StatCounter } from '@ipsec/schema';
 import type { LiveState } from '../live/live-state.ts';
@@ -39,6 +40,8 @@ export interface DataPlaneServiceEvents {
   acquire: [policyId: number];
   /** An SA of this CHILD_SA ran out before IKE replaced it (its hard lifetime is IKE's plus a grace period). */
   hardExpire: [child: number];
+  /** The stored policy this CHILD_SA was negotiated for was removed or disabled: its SAs protect nothing now. */
+  policyRemoved: [child: number];
 }
 
 export class DataPlaneService extends EventEmitter<DataPlaneServiceEvents> {
@@ -47,6 +50,8 @@ export class DataPlaneService extends EventEmitter<DataPlaneServiceEvents> {
   /** Installed stored policies by key, and which CHILD_SA owns each generated policy key. */
   private storedPolicies = new Map<string, PolicySpec>();
   private readonly generatedOwner = new Map<string, number>();
+  /** Tunnel ends of stored policies, by reqid, as their CHILD_SAs ran (for ends the peer's config leaves open). */
+  private readonly learnedEnds = new Map<number, TunnelEnds>();
   private countersTimer?: NodeJS.Timeout;
   private closed = false;
   /** Backend answers come asynchronously: every change to the data plane runs in this one queue, in order. */
@@ -69,6 +74,7 @@ export class DataPlaneService extends EventEmitter<DataPlaneServiceEvents> {
     this.live.dataplane = this.plane.capability;
     this.live.log(['ipsec', 'info'], `data plane: ${this.plane.capability.reason}`);
     this.store.on('change', this.onChange);
+    await this.enqueue(() => this.clearLeftovers());
     await this.syncPolicies();
     this.countersTimer = setInterval(() => void this.refreshCounters(), 1000);
     this.countersTimer.unref();
@@ -109,15 +115,45 @@ export class DataPlaneService extends EventEmitter<DataPlaneServiceEvents> {
     if (this.closed || !this.plane) return;
     const policies = this.store.list('policy').map((e) => ({ id: e.id, values: e.values as PolicyValues }));
     const peers = this.store.list('peer').map((e) => e.values as PeerValues);
-    const want = new Map(policiesFromConfig(policies, peers).map((p) => [policyKeyText(p), p]));
+    const want = new Map(policiesFromConfig(policies, peers, this.learnedEnds).map((p) => [policyKeyText(p), p]));
     for (const [k, p] of this.storedPolicies)
       if (!want.has(k)) await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
+    const reqidsOf = (m: Map<string, PolicySpec>) =>
+      new Set([...m.values()].flatMap((p) => p.templates.map((t) => t.reqid)));
+    const kept = reqidsOf(want);
+    const gone = [...reqidsOf(this.storedPolicies)].filter((r) => !kept.has(r));
+    for (const [child, rec] of this.children) if (gone.includes(rec.reqid)) this.emit('policyRemoved', child);
     for (const [k, p] of want) {
       const old = this.storedPolicies.get(k);
       if (old && JSON.stringify(old) === JSON.stringify(p)) continue;
       await this.plane.installPolicy(p);
     }
     this.storedPolicies = want;
+  }
+
+  /**
+   * A previous run that could not clean up (kill -9, a crash, power) left its policies and SAs in the kernel: an old
+   * SA with the reqid of a new CHILD_SA, or an old policy, would keep steering traffic. Ours are known by the
+   * priorities we give (the configured policies' range up to the generated ones) and by the reqids in them; what
+   * another IKE daemon or the admin installed has other priorities and stays.
+   */
+  private async clearLeftovers(): Promise<void> {
+    if (!this.plane) return;
+    const ours = (priority: number) => priority >= policyPriority(0) && priority <= GENERATED_PRIORITY;
+    const stale = (await this.plane.listPolicies()).filter((p) => ours(p.priority));
+    const reqids = new Set(stale.flatMap((p) => p.templates.map((t) => t.reqid)));
+    for (const p of stale) await this.plane.removePolicy({ selector: p.selector, dir: p.dir }).catch(() => undefined);
+    let sas = 0;
+    for (const sa of await this.plane.listSas())
+      if (reqids.has(sa.reqid) || sa.reqid > CHILD_REQID_BASE) {
+        await this.plane.deleteSa({ spi: sa.spi, dst: sa.dst, src: sa.src, protocol: 'esp' }).catch(() => undefined);
+        sas++;
+      }
+    if (stale.length || sas)
+      this.live.log(
+        ['ipsec', 'warning'],
+        `data plane: removed ${stale.length} policies and ${sas} SAs a previous run left in the kernel`,
+      );
   }
 
   // ------------------------------------------------------------------------------------------ CHILD_SAs
@@ -159,6 +195,13 @@ export class DataPlaneService extends EventEmitter<DataPlaneServiceEvents> {
         rec.sas.push({ spi: sa.spi, dst: sa.dst, protocol: 'esp' });
         this.childBySpi.set(sa.spi, a.child);
         this.live.sas.set(sa.spi, installedSaRow(sa, a, this.plane?.hardwareAead ?? false));
+      }
+      if (a.policyId !== undefined && a.mode === 'tunnel') {
+        const ends = { local: outbound.src, remote: outbound.dst };
+        if (JSON.stringify(this.learnedEnds.get(reqid)) !== JSON.stringify(ends)) {
+          this.learnedEnds.set(reqid, ends);
+          await this.doSync();
+        }
       }
       if (a.policyId === undefined && this.plane) {
         for (const p of policiesFromInstallSa(a, { reqid, priority: GENERATED_PRIORITY })) {

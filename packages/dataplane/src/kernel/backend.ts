@@ -37,7 +37,15 @@ import {
   infiniteLifetime,
   zeroCur,
 } from '../xfrm/codec.ts';
-import { IPPROTO_ESP, XFRM_MODE_TRANSPORT, XFRM_MODE_TUNNEL, XFRM_MSG, XFRMNLGRP } from '../xfrm/constants.ts';
+import {
+  IPPROTO_ESP,
+  XFRM_MODE_TRANSPORT,
+  XFRM_MODE_TUNNEL,
+  XFRM_MSG,
+  XFRM_POLICY_FWD,
+  XFRMNLGRP,
+} from '../xfrm/constants.ts';
+import { PolicyRoutes, towardsTunnelEnd } from '../policy-routes.ts';
 import { prepareIkeSocket } from './ike-socket.ts';
 import { kernelStatistics } from './statistics.ts';
 import { XfrmSocket } from './xfrm-socket.ts';
@@ -47,6 +55,8 @@ export interface KernelBackendOptions {
   netns?: string;
   /** Listen to ACQUIRE/EXPIRE (default true). */
   events?: boolean;
+  /** Route what outbound tunnel policies protect towards the tunnel's far end (default true). */
+  routes?: boolean;
   capability?: Capability;
   timeout?: number;
 }
@@ -60,8 +70,13 @@ export class KernelDataPlane implements HostedDataPlane {
   private readonly sock: XfrmSocket;
   private readonly events?: XfrmSocket;
   private readonly listeners = new Set<(e: DataPlaneEvent) => void>();
+  private readonly routes?: PolicyRoutes;
 
   constructor(opts: KernelBackendOptions = {}) {
+    if (opts.routes !== false) {
+      const ipArgs = opts.netns ? ['-n', opts.netns] : [];
+      this.routes = new PolicyRoutes(towardsTunnelEnd(ipArgs), (e) => this.emit(e), 'add', ipArgs);
+    }
     this.capability = opts.capability ?? { backend: 'kernel', reason: 'XFRM over netlink' };
     const base = { ...(opts.netns ? { netns: opts.netns } : {}), ...(opts.timeout ? { timeout: opts.timeout } : {}) };
     this.sock = new XfrmSocket(base);
@@ -75,9 +90,13 @@ export class KernelDataPlane implements HostedDataPlane {
         } catch (err) {
           e = { type: 'error', message: `undecodable XFRM message ${m.type}: ${(err as Error).message}` };
         }
-        if (e) for (const l of this.listeners) l(e);
+        if (e) this.emit(e);
       });
     }
+  }
+
+  private emit(e: DataPlaneEvent): void {
+    for (const l of this.listeners) l(e);
   }
 
   /** Whether the kernel's refusals come with its own explanation (NETLINK_EXT_ACK). */
@@ -104,14 +123,19 @@ export class KernelDataPlane implements HostedDataPlane {
       XFRM_MSG.UPDPOLICY,
       encodePolicy(policyMessage(p)),
     );
+    await this.routes?.installed(p);
   }
 
   async removePolicy(key: PolicyKey): Promise<void> {
-    await this.sock.request(
-      `delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`,
-      XFRM_MSG.DELPOLICY,
-      encodePolicyId(policyIdMessage(key)),
-    );
+    try {
+      await this.sock.request(
+        `delete policy ${key.selector.src}->${key.selector.dst} ${key.dir}`,
+        XFRM_MSG.DELPOLICY,
+        encodePolicyId(policyIdMessage(key)),
+      );
+    } finally {
+      await this.routes?.removed(key);
+    }
   }
 
   async listPolicies(): Promise<PolicyInfo[]> {
@@ -121,7 +145,11 @@ export class KernelDataPlane implements HostedDataPlane {
       encodePolicyId({ sel: emptySelector(), index: 0, dir: 0 }),
       { dump: true },
     );
-    return msgs.filter((m) => m.type === XFRM_MSG.NEWPOLICY).map((m) => policyInfo(decodePolicy(m.payload)));
+    return msgs
+      .filter((m) => m.type === XFRM_MSG.NEWPOLICY)
+      .map((m) => decodePolicy(m.payload))
+      .filter((p) => p.info.dir <= XFRM_POLICY_FWD) // not the per-socket ones (IKE's bypass): the dump lists those too
+      .map(policyInfo);
   }
 
   async listSas(): Promise<SaInfo[]> {
@@ -208,6 +236,7 @@ export class KernelDataPlane implements HostedDataPlane {
   }
 
   async close(): Promise<void> {
+    await this.routes?.clear();
     this.sock.close();
     this.events?.close();
     this.listeners.clear();

@@ -40,7 +40,12 @@ export async function probeKernel(opts: { netns?: string; timeout?: number } = {
   let dp: KernelDataPlane | undefined;
   try {
     try {
-      dp = new KernelDataPlane({ ...(ns ? { netns: ns } : {}), events: false, timeout: opts.timeout ?? 3000 });
+      dp = new KernelDataPlane({
+        ...(ns ? { netns: ns } : {}),
+        events: false,
+        routes: false,
+        timeout: opts.timeout ?? 3000,
+      });
     } catch (e) {
       return {
         backend: 'userspace',

@@ -21,7 +21,7 @@ import type {
 } from '../types.ts';
 import type { UserspaceDataPlane } from './backend.ts';
 import type { RawEsp } from './raw-esp.ts';
-import { TunRoutes } from './routes.ts';
+import { intoDevice, PolicyRoutes } from '../policy-routes.ts';
 import type { Tun } from './tun.ts';
 
 export interface UdpEndpoint {
@@ -45,7 +45,7 @@ export class UserspaceHost implements HostedDataPlane {
   readonly hardwareAead = false;
   private lifetimeTimer?: NodeJS.Timeout;
   private readonly listeners = new Set<(e: DataPlaneEvent) => void>();
-  private readonly routes: TunRoutes;
+  private readonly routes: PolicyRoutes;
   /** Packets the kernel routed into the TUN that no policy claimed (they cannot go back: they would loop). */
   private readonly hostStats: Partial<Record<StatCounter, number>> = {};
   private readonly from: UdpEndpoint = { address: '', port: 0 };
@@ -58,7 +58,7 @@ export class UserspaceHost implements HostedDataPlane {
     private readonly opts: UserspaceHostOptions = {},
   ) {
     this.udpOnly = opts.raw === undefined;
-    this.routes = new TunRoutes(tun.name, (e) => this.emit(e));
+    this.routes = new PolicyRoutes(intoDevice(tun.name), (e) => this.emit(e));
     backend.onEvent((e) => this.emit(e));
   }
 

@@ -165,14 +165,18 @@ export function saIdMessage(k: SaKey): SaIdMessage {
   return m;
 }
 
+/**
+ * A tunnel end left open is the kernel's wildcard: outbound it takes our source address from the route to the peer,
+ * inbound it accepts an SA from any address (the SA's reqid still has to match). The agent fills in the ends the IKE
+ * SA runs between once it knows them (policiesFromConfig's `learned`).
+ */
 function toTmpl(t: PolicyTemplate, selFamily: Family): XfrmUserTmpl {
   const tunnel = t.mode === 'tunnel';
-  if (tunnel && (!t.src || !t.dst)) throw new Error('tunnel mode template needs src and dst');
-  const family = tunnel ? familyOf(t.dst!) : selFamily;
+  const family = tunnel && (t.dst || t.src) ? familyOf((t.dst ?? t.src)!) : selFamily;
   return {
-    id: { daddr: tunnel ? t.dst! : '', spi: 0, proto: IPPROTO_ESP },
+    id: { daddr: tunnel ? (t.dst ?? '') : '', spi: 0, proto: IPPROTO_ESP },
     family,
-    saddr: tunnel ? t.src! : '',
+    saddr: tunnel ? (t.src ?? '') : '',
     reqid: t.reqid,
     mode: tunnel ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT,
     share: 0,
