@@ -210,18 +210,14 @@ export function idMatchesCert(id: IdPayload, cert: X509Certificate): boolean {
   }
 }
 
-/** CERTREQ authorities: SHA-1 of each trusted certificate's SubjectPublicKeyInfo (RFC 7296 3.7). */
+/** A CA as CERTREQ names it: SHA-1 of its SubjectPublicKeyInfo (RFC 7296 3.7), hex. */
+export function keyHash(c: LoadedCert): string {
+  return createHash('sha1')
+    .update(c.x509.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+/** CERTREQ authorities: the hashes of our trusted certificates. */
 export function authorityHashes(known: LoadedCert[]): Uint8Array {
-  return concat(
-    ...known
-      .filter((k) => k.trusted)
-      .map(
-        (k) =>
-          new Uint8Array(
-            createHash('sha1')
-              .update(k.x509.publicKey.export({ type: 'spki', format: 'der' }))
-              .digest(),
-          ),
-      ),
-  );
+  return concat(...known.filter((k) => k.trusted).map((k) => new Uint8Array(Buffer.from(keyHash(k), 'hex'))));
 }

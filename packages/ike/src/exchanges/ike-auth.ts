@@ -16,6 +16,7 @@ import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } fro
 import { createChild } from './child-create.ts';
 import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted } from './common.ts';
 import { chooseIdentity } from './identity-choice.ts';
+import { certReqAuthorities } from './certificates.ts';
 import { INFORMATIONAL_STATES } from './ike-delete.ts';
 import { honourInitialContact, initialContact } from './initial-contact.ts';
 import { cpAccept, cpReply, cpRequest } from './mode-config.ts';
@@ -175,6 +176,7 @@ function handleAuthRequest(ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: 
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     ctx.destroy(sa, 'authentication failed');
   };
+  sa.peerAuthorities = certReqAuthorities(payloads);
   chooseIdentity(ctx, sa, idi, payloads, !auth);
   const me = methodOf(ctx, sa);
   if (!me) return fail('no usable identity');

@@ -19,6 +19,7 @@ import { parseIp } from '../util/ip.ts';
 import { certReq } from './certificates.ts';
 import { answerWithoutState, cookiePayloads, takeCookie } from './cookies.ts';
 import { startIkeAuth } from './ike-auth.ts';
+import { certReqAuthorities } from './certificates.ts';
 import { detectNat, floatPorts, natAnswer, natRequest } from './nat-detection.ts';
 import type { OpeningUnit } from './unit.ts';
 
@@ -127,6 +128,7 @@ function continueAfterInit(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
+  sa.peerAuthorities = certReqAuthorities(payloads);
   detectNat(ctx, sa, payloads, sa.spiR);
   if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
   ctx.log(
