@@ -211,8 +211,12 @@ export class IkeService implements IpsecCommands {
 
   /** Traffic hit a policy without SAs (ACQUIRE): bring up its peer now, as RouterOS does. */
   acquire(policyId: number): void {
-    const policy = this.store.list('policy').find((p) => p.id === policyId);
-    if (policy?.values.peer) this.bringUpPeers(policy.values.peer, true);
+    const peer = this.store.list('policy').find((p) => p.id === policyId)?.values.peer;
+    if (!peer) return;
+    // An IKE SA that is up (a passive peer's too) negotiates the CHILD_SAs it lacks; a peer that is down comes up.
+    if (this.engine.list().some((s) => s.peer === peer && s.state === 'established'))
+      this.apply(this.engine.command({ type: 'initiate', peer }));
+    else this.bringUpPeers(peer, true);
   }
 
   /** The data plane dropped an SA of this CHILD_SA (hard lifetime): delete the CHILD_SA with the peer too. */

@@ -110,7 +110,8 @@ export function createChild(ctx: Ctx, sa: KeyedSa, index: number): void {
 /** CREATE_CHILD_SA for each configured policy of the IKE SA's peer that has no CHILD_SA and none on the way. */
 export function createMissingChildren(ctx: Ctx, sa: KeyedSa): void {
   sa.rp.policies.forEach((entry, index) => {
-    if (entry.generated || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index) return;
+    if (entry.generated || entry.retired || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index)
+      return;
     if (sa.children.some((c) => c.policyIndex === index && c.state !== 'deleting')) return;
     ctx.log('info', `negotiating a CHILD_SA for policy #${index} on the established IKE SA`, sa);
     createChild(ctx, sa, index);

@@ -75,7 +75,7 @@ export function selectChild(
   const vip = sa.virtualIp && !sa.cpReceived ? selectorFor(sa.virtualIp, undefined, undefined) : undefined;
   const peerSide = vip ? narrow(tsi.selectors, [vip]) : tsi.selectors;
   let sawTs = false;
-  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated);
+  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated && !e.retired);
   const old = rekeyOf ? sa.rp.policies[rekeyOf.policyIndex] : undefined;
   if (rekeyOf && old?.generated && !old.generated.removed) order.unshift([rekeyOf.policyIndex, old]);
   for (const [index, entry] of order) {

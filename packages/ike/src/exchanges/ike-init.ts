@@ -149,10 +149,11 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
       'error',
       `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}; this engine speaks IKEv2 only`,
     );
-  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
-  // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
+  // An IKE SA with the peer is up (either role, passive too): negotiate the CHILD_SAs its policies lack (ACQUIRE,
+  // after a flush or for a policy added since).
   const up = ctx.allSas().find((sa): sa is KeyedSa => sa.peerName === peerName && sa.state === 'established');
   if (up) return createMissingChildren(ctx, up);
+  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
   for (const sa of ctx.allSas())
     if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
       return ctx.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
