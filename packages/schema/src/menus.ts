@@ -137,7 +137,11 @@ export const profile = menu({
     }),
     'nat-traversal': f.bool(true, { help: 'Encapsulate ESP in UDP 4500 when a NAT is detected (RFC 3948).' }),
     'dpd-interval': f.time(120, { help: 'Dead peer detection interval, or disable-dpd.' }, 'disable-dpd'),
-    'dpd-maximum-failures': f.int(5, 1, 100, { help: 'Failures until the peer is considered dead.' }),
+    'dpd-maximum-failures': f.int(5, 1, 100, {
+      help:
+        'Failures until the peer is considered dead: liveness checks left unanswered for one dpd-interval each ' +
+        '(dead after (1 + failures) x dpd-interval of silence).',
+    }),
     comment: comment(),
   },
   status: { default: statusDefault() },
