@@ -1,7 +1,7 @@
 // IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr and the keys; INVALID_KE_PAYLOAD retry (1.2). NAT detection, COOKIEs
 // and certificate requests ride on it from their own modules; IKE_AUTH follows.
-import { ExchangeType, NotifyType, PayloadType } from '../codec/constants.ts';
-import { explainMismatch } from '../diagnose.ts';
+import { ExchangeType, NotifyType, notifyName, PayloadType } from '../codec/constants.ts';
+import { describeProposals, explainMismatch } from '../diagnose.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -93,8 +93,10 @@ function handleInitResponse(ctx: Ctx, sa: UnkeyedSa, msg: ParsedMessage, payload
   if (err) {
     ctx.log(
       'error',
-      `IKE_SA_INIT failed: peer sent ` +
-        `${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`,
+      `IKE_SA_INIT refused by the peer: ${notifyName(err.notifyType)}` +
+        (err.notifyType === NotifyType.NO_PROPOSAL_CHOSEN
+          ? `; we offered ${describeProposals(ikeProposals(sa.rp.profile))}`
+          : ''),
       sa,
     );
     return ctx.destroy(sa, 'IKE_SA_INIT refused');
@@ -218,7 +220,8 @@ function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: End
   const chosen = selectIke(saP.proposals, mine);
   if (!chosen) {
     ctx.log('error', `IKE_SA_INIT from ${from.address} (peer ${rp.peer.name}): no suitable proposal found`);
-    for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', `${from.address} ${line}`);
+    for (const line of explainMismatch(saP.proposals, mine))
+      ctx.log('error', `we refused the IKE proposals of ${from.address}: ${line}`);
     return reply([notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
   }
   if (ke.group !== chosen.suite.dh.id) {
