@@ -97,6 +97,8 @@ export interface PolicyEntry {
   policy: PolicyConfig;
   proposal: ProposalValues;
   generated?: GeneratedPolicy;
+  /** Removed from the configuration while its CHILD_SA is up: that one is being deleted, no new one negotiated. */
+  retired?: boolean;
 }
 
 export interface GeneratedPolicy {

@@ -53,6 +53,14 @@ function namesByType(proposals: Proposal[], protocol: number): Map<number, strin
   return out;
 }
 
+const describe = (m: Map<number, string[]>) =>
+  [...m].map(([type, names]) => `${TYPE_NAMES[type] ?? type}=${names.join(',')}`).join(' ') || 'nothing';
+
+/** What a list of proposals offers, "encryption=aes-256-cbc integrity=sha256 dh-group=none". */
+export function describeProposals(proposals: Proposal[]): string {
+  return describe(namesByType(proposals, proposals[0]?.protocol ?? ProtocolId.IKE));
+}
+
 /**
  * Lines explaining why no proposal matched: "rejected dh-group: ours = ecp256 : peer = modp2048,modp1024"
  * for every transform type without a common value, then what each side offered in full.
@@ -75,8 +83,6 @@ export function explainMismatch(offered: Proposal[], mine: Proposal[]): string[]
     if (!a.some((n) => b.includes(n)))
       lines.push(`rejected ${TYPE_NAMES[type]}: ours = ${a.join(',') || 'none'} : peer = ${b.join(',') || 'none'}`);
   }
-  const describe = (m: Map<number, string[]>) =>
-    [...m].map(([type, names]) => `${TYPE_NAMES[type] ?? type}=${names.join(',')}`).join(' ') || 'nothing';
   lines.push(`we accept: ${describe(ours)}`);
   lines.push(`peer offered: ${describe(theirs)}`);
   return lines;

@@ -23,6 +23,7 @@ import { sendDeleteChild } from './exchanges/child-delete.ts';
 import { rekeyChild } from './exchanges/child-rekey.ts';
 import { CookieGate } from './exchanges/cookies.ts';
 import { sendDpd } from './exchanges/dpd.ts';
+import { applyConfig } from './exchanges/config-change.ts';
 import { sendDeleteIke } from './exchanges/ike-delete.ts';
 import { rekeyIke, scheduleIkeRekey } from './exchanges/ike-rekey.ts';
 import type { UnitRegistry } from './exchanges/unit.ts';
@@ -162,10 +163,14 @@ export class IkeEngine {
     return this.run(() => this.onCommand(c));
   }
 
-  /** Replace the configuration; existing SAs keep the peer settings they were created with. */
+  /**
+   * Replace the configuration. Established IKE SAs take it as RouterOS applies changes (exchanges/config-change.ts);
+   * SAs still being negotiated finish with the settings they started with.
+   */
   setConfig(config: IkeConfig): Action[] {
     return this.run(() => {
       this.config = config;
+      for (const sa of [...this.sas.values()]) if (sa.state === 'established' && sa.keys) applyConfig(this.ctx, sa);
     });
   }
 

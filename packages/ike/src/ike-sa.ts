@@ -125,6 +125,8 @@ interface SaCommon {
   rekeyedUntil?: number;
   /** Hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS (RFC 7427). */
   peerSigHashes?: number[];
+  /** The CAs the peer named in its CERTREQ (SHA-1 of each SubjectPublicKeyInfo, hex; RFC 7296 3.7). */
+  peerAuthorities?: string[];
   /** Both sides announced IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383). */
   fragmentation: boolean;
   /** Reassembly of an incoming fragmented message (bounded). */

@@ -225,6 +225,16 @@ describe('engine to engine', () => {
     const b = n.events('b');
     expect(b.some((e) => e.includes('no suitable proposal found'))).toBe(true);
     expect(b.some((e) => /rejected encryption: ours = 3des : peer = /.test(e))).toBe(true);
+    // The initiator's Log names the notify and what it offered.
+    expect(
+      n
+        .events('a')
+        .some((e) =>
+          /peer refused the CHILD_SA: NO_PROPOSAL_CHOSEN \(14\); we offered encryption=aes-256-cbc integrity=sha256/.test(
+            e,
+          ),
+        ),
+    ).toBe(true);
   });
 
   it('refused CHILD_SA offers hold no ESP SPI on either side; installed ones do until deleted', () => {
@@ -239,7 +249,7 @@ describe('engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]?.state).toBe('established');
     for (let i = 0; i < 20; i++) n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' })); // CREATE_CHILD_SA, refused each time
-    expect(n.events('b').filter((e) => e.includes('CREATE_CHILD_SA refused'))).toHaveLength(20);
+    expect(n.events('b').filter((e) => e.includes("we refused the peer's CREATE_CHILD_SA: "))).toHaveLength(20);
     expect([taken(n.a), taken(n.b)]).toEqual([0, 0]);
     const ok = pair();
     ok.deliver('a', ok.a.command({ type: 'initiate', peer: 'to-b' }));
@@ -258,7 +268,19 @@ describe('engine to engine', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]?.state).toBe('established');
     expect(n.installs('a')).toEqual([]);
-    expect(n.events('a').some((e) => e.includes('notify 38'))).toBe(true);
+    // Both sides of the mismatch, each in the Log of the side that has it: what we offered, what they refused.
+    expect(
+      n.events('a').some((e) => /TS_UNACCEPTABLE \(38\); we offered TSi 10\.1\.0\.0.* TSr 10\.2\.0\.0/.test(e)),
+    ).toBe(true);
+    expect(
+      n
+        .events('b')
+        .some((e) =>
+          /we refused the peer's traffic selectors TSi 10\.1\.0\.0.*TS_UNACCEPTABLE \(38\); our policies \(ours === peer's\): 172\.16\.0\.0\/24 === 10\.1\.0\.0\/16/.test(
+            e,
+          ),
+        ),
+    ).toBe(true);
   });
 
   it('retransmits lost requests with backoff; the responder answers duplicates from its cache', () => {
@@ -336,6 +358,22 @@ describe('engine to engine', () => {
     for (let i = 0; i < 40; i++) n.advance(10_000);
     expect(n.a.list()).toEqual([]);
     expect(n.events('a').some((e) => e.includes('considered dead'))).toBe(true);
+  });
+
+  it('dpd-maximum-failures counts unanswered checks: 3 failures at 10 s = 3 checks, dead 40 s after the last word', () => {
+    let cut = false;
+    const n = pair(configs({ profile: { 'dpd-interval': 10, 'dpd-maximum-failures': 3 } }), { drop: () => cut });
+    n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
+    const start = n.clock.t;
+    const sentBefore = n.log.filter((l) => l.side === 'a' && l.action.type === 'send').length;
+    cut = true;
+    let deadAfter = 0;
+    for (let s = 1; s <= 60 && !deadAfter; s++) {
+      n.advance(1000);
+      if (n.a.list().length === 0) deadAfter = n.clock.t - start;
+    }
+    expect(deadAfter).toBe(40_000);
+    expect(n.log.filter((l) => l.side === 'a' && l.action.type === 'send').length - sentBefore).toBe(3);
   });
 
   it('NAT detection floats to port 4500 with the non-ESP marker, and the NATed side sends keepalives', () => {

@@ -172,7 +172,7 @@ describe('generate-policy', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.a.list()[0]!.state).toBe('established');
     expect(n.installs('a')).toEqual([]);
-    expect(n.events('a').some((e) => e.includes('notify 38'))).toBe(true);
+    expect(n.events('a').some((e) => e.includes('TS_UNACCEPTABLE (38); we offered TSi '))).toBe(true);
     expect(n.events('b').some((e) => e.includes('policy-template-group=rw-group'))).toBe(true);
     expect(added(n.log, 'b')).toEqual([]);
 

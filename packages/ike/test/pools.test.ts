@@ -203,7 +203,7 @@ describe('mode config address-pool (IP > Pool leases)', () => {
         ),
     ).toBe(true);
     expect(w.installs(4)).toEqual([]);
-    expect(w.events(4).some((e) => e.includes('notify 36'))).toBe(true);
+    expect(w.events(4).some((e) => e.includes('INTERNAL_ADDRESS_FAILURE (36)'))).toBe(true);
   });
 });
 

@@ -361,6 +361,6 @@ describe('mode config (CP)', () => {
     n.deliver('a', n.a.command({ type: 'initiate', peer: 'to-b' }));
     expect(n.events('b').some((e) => e.includes('address-pool=pool1: pool pool1 does not exist'))).toBe(true);
     expect(n.installs('a')).toEqual([]);
-    expect(n.events('a').some((e) => e.includes('notify 36'))).toBe(true);
+    expect(n.events('a').some((e) => e.includes('INTERNAL_ADDRESS_FAILURE (36)'))).toBe(true);
   });
 });

@@ -137,7 +137,11 @@ export const profile = menu({
     }),
     'nat-traversal': f.bool(true, { help: 'Encapsulate ESP in UDP 4500 when a NAT is detected (RFC 3948).' }),
     'dpd-interval': f.time(120, { help: 'Dead peer detection interval, or disable-dpd.' }, 'disable-dpd'),
-    'dpd-maximum-failures': f.int(5, 1, 100, { help: 'Failures until the peer is considered dead.' }),
+    'dpd-maximum-failures': f.int(5, 1, 100, {
+      help:
+        'Failures until the peer is considered dead: liveness checks left unanswered for one dpd-interval each ' +
+        '(dead after (1 + failures) x dpd-interval of silence).',
+    }),
     comment: comment(),
   },
   status: { default: statusDefault() },
@@ -392,6 +396,9 @@ export const modeConfig = menu({
 });
 
 // ------------------------------------------------------------------------------------- keys
+/** RSA moduli from 1024 to 8192 bits in the sizes keys are made in (openssl, RouterOS, Windows CAs). */
+export const RSA_KEY_SIZES = ['1024', '1536', '2048', '3072', '4096', '6144', '8192'] as const;
+
 export const key = menu({
   name: 'key',
   path: 'ip/ipsec/key',
@@ -404,7 +411,7 @@ export const key = menu({
       help: 'PEM key to import; leave empty to generate one of key-size bits.',
       label: 'Key (PEM)',
     }),
-    'key-size': f.enum(['1024', '2048', '4096'], '2048', { help: 'RSA key size.' }),
+    'key-size': f.enum(RSA_KEY_SIZES, '2048', { help: 'RSA key size.' }),
   },
   status: {
     'private-key': f.status('bool', false, { help: 'Holds a private key.' }, (v) => (v ? 'yes' : 'no')),
@@ -432,7 +439,6 @@ export const KEY_USAGES = [
   'timestamp',
   'ocsp-sign',
 ] as const;
-export const RSA_KEY_SIZES = ['1024', '2048', '4096'] as const;
 export const EC_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'] as const;
 
 // System > Certificates (RouterOS /certificate). An added entry gets a key pair and a self-signed
@@ -458,7 +464,7 @@ export const certificate = menu({
     'key-type': f.enum(['rsa', 'ecdsa'], 'rsa', { help: 'Key algorithm of a generated key.' }),
     // One property for both families, as RouterOS: bits for RSA, a named curve for ECDSA.
     'key-size': f.enum([...RSA_KEY_SIZES, ...EC_CURVES], '2048', {
-      help: 'RSA: 1024, 2048 or 4096 bits; ECDSA: prime256v1, secp384r1 or secp521r1.',
+      help: 'RSA: 1024 to 8192 bits (2048, 3072 and 4096 are usual); ECDSA: prime256v1, secp384r1 or secp521r1.',
     }),
     'days-valid': f.int(365, 1, 36500, { help: 'Validity of a generated or signed certificate, in days.' }),
     'key-usage': f.enumList(

@@ -60,7 +60,7 @@ describe('certificate menu', () => {
   it('value sets: RouterOS key sizes and curves in one key-size, RouterOS key-usage words', () => {
     expect(certificate.fields['key-type'].values).toEqual(['rsa', 'ecdsa']);
     expect(certificate.fields['key-size'].values).toEqual([...RSA_KEY_SIZES, ...EC_CURVES]);
-    expect(RSA_KEY_SIZES).toEqual(['1024', '2048', '4096']);
+    expect(RSA_KEY_SIZES).toEqual(['1024', '1536', '2048', '3072', '4096', '6144', '8192']);
     expect(EC_CURVES).toEqual(['prime256v1', 'secp384r1', 'secp521r1']);
     for (const u of ['digital-signature', 'key-cert-sign', 'crl-sign', 'key-encipherment', 'tls-server', 'tls-client'])
       expect(KEY_USAGES).toContain(u);
@@ -118,7 +118,7 @@ describe('certificate menu', () => {
     [{ 'subject-alt-name': 'DNS:bad name' }, 'subject-alt-name', /not a DNS name/],
     [{ 'subject-alt-name': 'email:nobody' }, 'subject-alt-name', /not an e-mail/],
     [{ 'key-usage': 'signing' }, 'key-usage', /"signing" is not one of/],
-    [{ 'key-size': '3072' }, 'key-size', /is not one of/],
+    [{ 'key-size': '3000' }, 'key-size', /is not one of/],
     [{ 'days-valid': '0' }, 'days-valid', /1\.\.36500/],
   ])('%j: error names %s', (input, field, msg) => {
     const i = issueOf(() => parse(input));

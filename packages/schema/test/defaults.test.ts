@@ -90,7 +90,7 @@ describe('defaults match the manual', () => {
     expect(defaults(modeConfig)).toMatchObject({ 'system-dns': true, 'split-include': [], 'static-dns': [] });
     expect(defaults(settings)).toMatchObject({ 'xauth-use-radius': false });
     expect(Object.keys(user.fields)).toEqual(expect.arrayContaining(['name', 'password', 'address']));
-    expect(key.fields['key-size']!.values).toEqual(['1024', '2048', '4096']);
+    expect(key.fields['key-size']!.values).toEqual(['1024', '1536', '2048', '3072', '4096', '6144', '8192']);
   });
 });
 

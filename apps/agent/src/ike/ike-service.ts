@@ -10,6 +10,7 @@ import {
   type Datagram,
   type DeleteSaAction,
   type IkeConfig,
+  type IkeStateAction,
   type InstallSaAction,
   type SendAction,
 } from '@ipsec/ike';
@@ -37,6 +38,8 @@ export interface IkeServiceOptions {
 }
 
 const enabled = (e: { values: Record<string, unknown> }) => !e.values.disabled;
+/** The longest wait between tries for a peer that keeps failing. */
+const RETRY_MAX_MS = 10 * 60_000;
 
 /** The store's entries as the engine's config: the schema's values as they are (already carrying every default). */
 export function engineConfig(store: ConfigStore): IkeConfig {
@@ -80,7 +83,16 @@ export class IkeService implements IpsecCommands {
   private readonly statisticsTimer: NodeJS.Timeout;
   private warnedNoDns = '';
   private closed = false;
+  /**
+   * Peers whose IKE SAs we start keep failing (refused, unanswered): each failure doubles the wait before the
+   * keep-up round tries again, from one round up to RETRY_MAX_MS, as RouterOS and charon back off instead of tripping
+   * the remote's half-open limits. An established IKE SA or a configuration change starts over.
+   */
+  private readonly retry = new Map<string, { failures: number; nextAt: number }>();
+  private readonly everEstablished = new Set<number>();
+  private readonly keepUpMs: number;
   private readonly onChange = () => {
+    this.retry.clear();
     this.apply(this.engine.setConfig(this.config()));
     this.bringUpPeers(); // a new peer with policies comes up now, not at the next keep-up round
   };
@@ -104,7 +116,8 @@ export class IkeService implements IpsecCommands {
       forceEncap: dataplane.udpOnly,
     });
     store.on('change', this.onChange);
-    this.keepUp = setInterval(() => this.bringUpPeers(), opts.keepUpMs ?? 5000);
+    this.keepUpMs = opts.keepUpMs ?? 5000;
+    this.keepUp = setInterval(() => this.bringUpPeers(), this.keepUpMs);
     this.keepUp.unref();
     // the engine's drop counters into Statistics at the cadence the browser is sent them, not per datagram
     this.statisticsTimer = setInterval(() => this.copyStatistics(), 1000);
@@ -154,6 +167,7 @@ export class IkeService implements IpsecCommands {
           break;
         case 'ikeSaState':
           this.peers.state(a);
+          this.backOff(a);
           break;
         case 'ikeSaRekeyed':
           this.peers.rekeyed(a);
@@ -209,10 +223,32 @@ export class IkeService implements IpsecCommands {
     this.timer.unref();
   }
 
+  private backOff(a: IkeStateAction): void {
+    if (a.state === 'established') {
+      this.everEstablished.add(a.ikeSa);
+      this.retry.delete(a.peer);
+      return;
+    }
+    if (a.state !== 'dead') return;
+    const wasUp = this.everEstablished.delete(a.ikeSa);
+    if (wasUp || !a.initiator) return;
+    const failures = (this.retry.get(a.peer)?.failures ?? 0) + 1;
+    const wait = Math.min(this.keepUpMs * 2 ** (failures - 1), RETRY_MAX_MS);
+    this.retry.set(a.peer, { failures, nextAt: Date.now() + wait });
+    this.live.log(
+      ['ipsec', 'info'],
+      `peer ${a.peer}: ${failures} failed attempt${failures > 1 ? 's' : ''} in a row; next try in ${Math.round(wait / 1000)} s`,
+    );
+  }
+
   /** Traffic hit a policy without SAs (ACQUIRE): bring up its peer now, as RouterOS does. */
   acquire(policyId: number): void {
-    const policy = this.store.list('policy').find((p) => p.id === policyId);
-    if (policy?.values.peer) this.bringUpPeers(policy.values.peer, true);
+    const peer = this.store.list('policy').find((p) => p.id === policyId)?.values.peer;
+    if (!peer) return;
+    // An IKE SA that is up (a passive peer's too) negotiates the CHILD_SAs it lacks; a peer that is down comes up.
+    if (this.engine.list().some((s) => s.peer === peer && s.state === 'established'))
+      this.apply(this.engine.command({ type: 'initiate', peer }));
+    else this.bringUpPeers(peer, true);
   }
 
   /** The data plane dropped an SA of this CHILD_SA (hard lifetime): delete the CHILD_SA with the peer too. */
@@ -239,6 +275,7 @@ export class IkeService implements IpsecCommands {
       const v = peer.values;
       if (only !== undefined && v.name !== only) continue;
       if (!enabled(peer) || v.passive || up.has(v.name)) continue;
+      if (!acquire && Date.now() < (this.retry.get(v.name)?.nextAt ?? 0)) continue;
       if (!policies.some((p) => p.values.peer === v.name)) continue;
       if (v['exchange-mode'] !== 'ike2' && v['exchange-mode'] !== 'main') {
         this.live.log(

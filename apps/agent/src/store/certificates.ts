@@ -234,7 +234,7 @@ export function prepareCertificate(values: CertificateValues, before: Certificat
     fail(
       'certificate-pem',
       `has a ${keyType === 'rsa' ? `${info.keySize}-bit RSA key` : `key on curve ${info.keySize}`}; supported: ` +
-        `RSA 1024, 2048, 4096 bits, ECDSA ${EC_CURVES.join(', ')}`,
+        `RSA ${RSA_KEY_SIZES.join(', ')} bits, ECDSA ${EC_CURVES.join(', ')}`,
     );
   if (keyPem !== '') {
     const key = loadPrivateKey(keyPem);

@@ -107,7 +107,11 @@ export function prepareKey(values: KeyValues, before: KeyValues | null): KeyValu
   const size = RSA_KEY_SIZES.find((s) => Number(s) === bits);
   if (!size)
     throw new ConfigError([
-      { menu: 'key', field: 'private-key-pem', message: `is ${bits} bits; key-size must be 1024, 2048 or 4096` },
+      {
+        menu: 'key',
+        field: 'private-key-pem',
+        message: `is ${bits} bits; key-size must be one of ${RSA_KEY_SIZES.join(', ')}`,
+      },
     ]);
   return { ...values, 'key-size': size };
 }

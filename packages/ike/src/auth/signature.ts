@@ -9,6 +9,7 @@ import type { IdPayload } from '../codec/payloads/id.ts';
 import type { CertificateConfig } from '../config.ts';
 import { concat, equal, fromHex } from '../util/bytes.ts';
 import { formatIp } from '../util/ip.ts';
+import { formatDnText, parseDnDer, sameDn } from './dn.ts';
 
 /** Hash algorithm identifiers of SIGNATURE_HASH_ALGORITHMS (RFC 7427 7). */
 export const SigHash = { SHA256: 2, SHA384: 3, SHA512: 4 } as const;
@@ -82,69 +83,10 @@ export function subjectDer(certDer: Uint8Array): Uint8Array {
   return certDer.slice(off, subject.end);
 }
 
-const DN_NAMES: Record<string, string> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '2.5.4.5': 'serialNumber',
-  '1.2.840.113549.1.9.1': 'E',
-  '0.9.2342.19200300.100.1.25': 'DC',
-};
-
-function oidText(b: Uint8Array): string {
-  const parts: number[] = [];
-  let v = 0;
-  for (const byte of b) {
-    v = v * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      if (!parts.length) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
-}
-
 /** A DER Name as text, "C=CH, O=ipsec test, CN=host" (strongSwan's order); undefined if it does not parse. */
 export function formatDn(der: Uint8Array): string | undefined {
-  try {
-    const name = tlv(der, 0);
-    if (name.tag !== 0x30 || name.end !== der.length) return undefined;
-    const out: string[] = [];
-    for (let off = name.start; off < name.end;) {
-      const set = tlv(der, off);
-      for (let o = set.start; o < set.end;) {
-        const atv = tlv(der, o);
-        const oid = tlv(der, atv.start);
-        const val = tlv(der, oid.end);
-        const o2 = oidText(der.subarray(oid.start, oid.end));
-        out.push(
-          `${DN_NAMES[o2] ?? o2}=${Buffer.from(der.subarray(val.start, val.end)).toString(val.tag === 0x1e ? 'utf16le' : 'utf8')}`,
-        );
-        o = atv.end;
-      }
-      off = set.end;
-    }
-    return out.join(', ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Compare DN texts loosely: case of attribute names and spaces around separators do not matter. */
-export function sameDnText(a: string, b: string): boolean {
-  const norm = (s: string) =>
-    s
-      .split(',')
-      .map((p) => {
-        const [k, ...v] = p.split('=');
-        return `${(k ?? '').trim().toUpperCase()}=${v.join('=').trim()}`;
-      })
-      .join(',');
-  return norm(a) === norm(b);
+  const dn = parseDnDer(der);
+  return dn && formatDnText(dn);
 }
 
 // -------------------------------------------------------------------------------- AUTH
@@ -251,8 +193,11 @@ export function checkPeerCert(
 export function idMatchesCert(id: IdPayload, cert: X509Certificate): boolean {
   const text = Buffer.from(id.data).toString('utf8');
   switch (id.idType) {
-    case IdType.DER_ASN1_DN:
-      return equal(id.data, subjectDer(new Uint8Array(cert.raw)));
+    case IdType.DER_ASN1_DN: {
+      const want = parseDnDer(id.data);
+      const subject = parseDnDer(subjectDer(new Uint8Array(cert.raw)));
+      return want !== undefined && subject !== undefined && sameDn(want, subject);
+    }
     case IdType.FQDN:
       return cert.checkHost(text) !== undefined;
     case IdType.RFC822_ADDR:
@@ -265,18 +210,14 @@ export function idMatchesCert(id: IdPayload, cert: X509Certificate): boolean {
   }
 }
 
-/** CERTREQ authorities: SHA-1 of each trusted certificate's SubjectPublicKeyInfo (RFC 7296 3.7). */
+/** A CA as CERTREQ names it: SHA-1 of its SubjectPublicKeyInfo (RFC 7296 3.7), hex. */
+export function keyHash(c: LoadedCert): string {
+  return createHash('sha1')
+    .update(c.x509.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+/** CERTREQ authorities: the hashes of our trusted certificates. */
 export function authorityHashes(known: LoadedCert[]): Uint8Array {
-  return concat(
-    ...known
-      .filter((k) => k.trusted)
-      .map(
-        (k) =>
-          new Uint8Array(
-            createHash('sha1')
-              .update(k.x509.publicKey.export({ type: 'spki', format: 'der' }))
-              .digest(),
-          ),
-      ),
-  );
+  return concat(...known.filter((k) => k.trusted).map((k) => new Uint8Array(Buffer.from(keyHash(k), 'hex'))));
 }

@@ -96,5 +96,56 @@ export const NotifyType = {
   SIGNATURE_HASH_ALGORITHMS: 16431,
 } as const;
 
+/** IANA names of the notify types we do not act on (RFC 7296 3.10.1 and the IKEv2 registry), for the Log. */
+const OTHER_NOTIFY_NAMES: Record<number, string> = {
+  40: 'UNACCEPTABLE_ADDRESSES',
+  41: 'UNEXPECTED_NAT_DETECTED',
+  42: 'USE_ASSIGNED_HoA',
+  45: 'INVALID_GROUP_ID',
+  46: 'AUTHORIZATION_FAILED',
+  47: 'STATE_NOT_FOUND',
+  48: 'TS_MAX_QUEUE',
+  16396: 'MOBIKE_SUPPORTED',
+  16397: 'ADDITIONAL_IP4_ADDRESS',
+  16398: 'ADDITIONAL_IP6_ADDRESS',
+  16399: 'NO_ADDITIONAL_ADDRESSES',
+  16400: 'UPDATE_SA_ADDRESSES',
+  16401: 'COOKIE2',
+  16402: 'NO_NATS_ALLOWED',
+  16403: 'AUTH_LIFETIME',
+  16404: 'MULTIPLE_AUTH_SUPPORTED',
+  16405: 'ANOTHER_AUTH_FOLLOWS',
+  16406: 'REDIRECT_SUPPORTED',
+  16407: 'REDIRECT',
+  16408: 'REDIRECTED_FROM',
+  16417: 'EAP_ONLY_AUTHENTICATION',
+  16418: 'CHILDLESS_IKEV2_SUPPORTED',
+  16419: 'QUICK_CRASH_DETECTION',
+  16420: 'IKEV2_MESSAGE_ID_SYNC_SUPPORTED',
+  16422: 'IKEV2_MESSAGE_ID_SYNC',
+  16432: 'CLONE_IKE_SA_SUPPORTED',
+  16433: 'CLONE_IKE_SA',
+  16434: 'PUZZLE',
+  16435: 'USE_PPK',
+  16436: 'PPK_IDENTITY',
+  16437: 'NO_PPK_AUTH',
+  16438: 'INTERMEDIATE_EXCHANGE_SUPPORTED',
+  16439: 'IP4_ALLOWED',
+  16440: 'IP6_ALLOWED',
+  16441: 'ADDITIONAL_KEY_EXCHANGE',
+  16442: 'USE_AGGFRAG',
+};
+const NOTIFY_NAMES: Record<number, string> = {
+  ...OTHER_NOTIFY_NAMES,
+  ...Object.fromEntries(Object.entries(NotifyType).map(([name, n]) => [n, name])),
+};
+
+/** A notify type as the Log shows it: "TS_UNACCEPTABLE (38)"; unassigned and private ones by number. */
+export function notifyName(type: number): string {
+  const name = NOTIFY_NAMES[type];
+  if (name) return `${name} (${type})`;
+  return type >= 8192 && type < 16384 ? `private error notify ${type}` : `notify ${type}`;
+}
+
 /** Payload types this implementation understands (everything else is "unknown" for the critical bit). */
 export const KNOWN_PAYLOADS: ReadonlySet<number> = new Set(Object.values(PayloadType).filter((t) => t !== 0));

@@ -6,7 +6,14 @@ import { err, ok, type Result } from '@ipsec/schema';
 import { PayloadType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
-import { authorityHashes, checkPeerCert, idMatchesCert, loadCert, type LoadedCert } from '../auth/signature.ts';
+import {
+  authorityHashes,
+  checkPeerCert,
+  idMatchesCert,
+  keyHash,
+  loadCert,
+  type LoadedCert,
+} from '../auth/signature.ts';
 import type { Ctx } from '../context.ts';
 import type { IkeSa } from '../ike-sa.ts';
 import { formatId } from './common.ts';
@@ -28,6 +35,36 @@ export function certs(ctx: Ctx, sa?: IkeSa): LoadedCert[] {
 /** CERTREQ naming our trusted certificates (RFC 7296 3.7); without any, an empty one still asks for the peer's. */
 export function certReq(ctx: Ctx, known = certs(ctx)): Payload {
   return { type: PayloadType.CERTREQ, encoding: CERT_X509_SIGNATURE, authorities: authorityHashes(known) };
+}
+
+/** The CA hashes of the peer's X.509 CERTREQ payloads, hex (empty when it named none). */
+export function certReqAuthorities(payloads: readonly Payload[]): string[] {
+  const out: string[] = [];
+  for (const p of payloads) {
+    if (p.type !== PayloadType.CERTREQ || !('authorities' in p) || p.encoding !== CERT_X509_SIGNATURE) continue;
+    for (let i = 0; i + 20 <= p.authorities.length && out.length < 32; i += 20)
+      out.push(Buffer.from(p.authorities.subarray(i, i + 20)).toString('hex'));
+  }
+  return out;
+}
+
+/**
+ * What we send in CERT payloads: our certificate, then the CAs that issued it up to, not including, the root (a
+ * peer trusting only the root needs the intermediates to build the path, RFC 7296 3.6). The chain stops early at a
+ * CA the peer named in its CERTREQ: it holds that one already.
+ */
+export function ourChain(mine: LoadedCert, known: LoadedCert[], peerAuthorities: readonly string[] = []): LoadedCert[] {
+  const chain = [mine];
+  let cur = mine;
+  for (let depth = 0; depth < 6; depth++) {
+    const issuer = known.find(
+      (c) => c !== cur && c.x509.ca && cur.x509.checkIssued(c.x509) && cur.x509.verify(c.x509.publicKey),
+    );
+    if (!issuer || issuer.x509.checkIssued(issuer.x509) || peerAuthorities.includes(keyHash(issuer))) break;
+    chain.push(issuer);
+    cur = issuer;
+  }
+  return chain;
 }
 
 /** Our CERT payload. */

@@ -1,6 +1,6 @@
 // CREATE_CHILD_SA for a new CHILD_SA (RFC 7296 1.3.1) with optional PFS: ours for a policy that lacks one, and the
 // peer's. Rekeying a CHILD_SA (child-rekey.ts) is the same exchange with a REKEY_SA notify and hooks of its own.
-import { ExchangeType, NotifyType, PayloadType, ProtocolId } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, notifyName, PayloadType, ProtocolId } from '../codec/constants.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -110,7 +110,8 @@ export function createChild(ctx: Ctx, sa: KeyedSa, index: number): void {
 /** CREATE_CHILD_SA for each configured policy of the IKE SA's peer that has no CHILD_SA and none on the way. */
 export function createMissingChildren(ctx: Ctx, sa: KeyedSa): void {
   sa.rp.policies.forEach((entry, index) => {
-    if (entry.generated || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index) return;
+    if (entry.generated || entry.retired || sa.creatingChildren?.has(index) || sa.pendingChild?.policyIndex === index)
+      return;
     if (sa.children.some((c) => c.policyIndex === index && c.state !== 'deleting')) return;
     ctx.log('info', `negotiating a CHILD_SA for policy #${index} on the established IKE SA`, sa);
     createChild(ctx, sa, index);
@@ -151,7 +152,7 @@ export function answerChild(
 ): { created: ChildSa; nr: Uint8Array } | undefined {
   const selected = selectChild(ctx, sa, payloads, true, old);
   if (!selected.ok) {
-    ctx.log('warning', `CREATE_CHILD_SA refused with notify ${selected.error}`, sa);
+    ctx.log('warning', `we refused the peer's CREATE_CHILD_SA: ${notifyName(selected.error)}`, sa);
     ctx.respond(sa, req, [notify(selected.error)]);
     return undefined;
   }

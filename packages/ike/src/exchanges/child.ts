@@ -1,7 +1,7 @@
 // CHILD_SA negotiation pieces shared by IKE_AUTH and CREATE_CHILD_SA: initiator offer, responder
 // selection with traffic selector narrowing (RFC 7296 2.9), initiator acceptance, key derivation.
-import { NotifyType, PayloadType } from '../codec/constants.ts';
-import { explainMismatch } from '../diagnose.ts';
+import { NotifyType, notifyName, PayloadType } from '../codec/constants.ts';
+import { describeProposals, explainMismatch } from '../diagnose.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
 import type { TrafficSelector } from '../codec/payloads/ts.ts';
@@ -75,7 +75,7 @@ export function selectChild(
   const vip = sa.virtualIp && !sa.cpReceived ? selectorFor(sa.virtualIp, undefined, undefined) : undefined;
   const peerSide = vip ? narrow(tsi.selectors, [vip]) : tsi.selectors;
   let sawTs = false;
-  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated);
+  const order = [...sa.rp.policies.entries()].filter(([, e]) => !e.generated && !e.retired);
   const old = rekeyOf ? sa.rp.policies[rekeyOf.policyIndex] : undefined;
   if (rekeyOf && old?.generated && !old.generated.removed) order.unshift([rekeyOf.policyIndex, old]);
   for (const [index, entry] of order) {
@@ -105,7 +105,21 @@ export function selectChild(
     return ok(childSelection(index, chosen, spiIn, ni, nr, transport));
   }
   if (sawTs) return err(NotifyType.NO_PROPOSAL_CHOSEN);
-  return generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs); // TS_UNACCEPTABLE without generate-policy
+  const generated = generateChild(ctx, sa, saP.proposals, peerSide, tsr.selectors, req, pfs);
+  if (
+    !generated.ok &&
+    generated.error === NotifyType.TS_UNACCEPTABLE &&
+    (sa.rp.identity?.['generate-policy'] ?? 'no') === 'no'
+  )
+    ctx.log(
+      'error',
+      `we refused the peer's traffic selectors TSi ${tsi.selectors.map(formatTs).join(',')} TSr ` +
+        `${tsr.selectors.map(formatTs).join(',')}: TS_UNACCEPTABLE (38); our policies (ours === peer's): ` +
+        (order.map(([, e]) => `${e.policy['src-address'] ?? '?'} === ${e.policy['dst-address'] ?? '?'}`).join(', ') ||
+          'none'),
+      sa,
+    );
+  return generated;
 }
 
 /** IKEv2 carries no lifetimes: proposal-check has nothing to compare, our proposal's lifetime applies (RFC 7296 2.8). */
@@ -138,7 +152,15 @@ interface ChildAcceptance {
 /** Initiator: validate the responder's CHILD_SA answer against our offer. */
 export function acceptChild(ctx: Ctx, sa: IkeSa, pending: PendingChild, resp: Payload[]): Result<ChildAcceptance> {
   const refused = errorNotify(resp);
-  if (refused) return err(`peer refused the CHILD_SA with notify ${refused.notifyType}`);
+  if (refused) {
+    const offered =
+      refused.notifyType === NotifyType.TS_UNACCEPTABLE
+        ? `; we offered TSi ${pending.tsi.map(formatTs).join(',')} TSr ${pending.tsr.map(formatTs).join(',')}`
+        : refused.notifyType === NotifyType.NO_PROPOSAL_CHOSEN
+          ? `; we offered ${describeProposals(pending.proposals)}`
+          : '';
+    return err(`peer refused the CHILD_SA: ${notifyName(refused.notifyType)}${offered}`);
+  }
   const saP = find(resp, PayloadType.SA);
   const tsi = find(resp, PayloadType.TSi);
   const tsr = find(resp, PayloadType.TSr);

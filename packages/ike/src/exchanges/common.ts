@@ -8,7 +8,8 @@ import type { SkKeys } from '../crypto/sk.ts';
 import type { IkeSa } from '../ike-sa.ts';
 import { equal, ParseError, utf8 } from '../util/bytes.ts';
 import { formatIp, parseIp } from '../util/ip.ts';
-import { formatDn, sameDnText } from '../auth/signature.ts';
+import { formatDn } from '../auth/signature.ts';
+import { parseDnDer, parseDnText, sameDn } from '../auth/dn.ts';
 
 type PayloadOf<T extends number> = KnownPayload extends infer P
   ? P extends { type: infer U }
@@ -113,8 +114,9 @@ export function remoteIdAccepted(spec: string | undefined, got: IdPayload, remot
   const s = spec ?? 'auto';
   if (s === 'auto' || s === 'ignore') return true;
   if (s.startsWith('dn:')) {
-    const dn = got.idType === IdType.DER_ASN1_DN ? formatDn(got.data) : undefined;
-    return dn !== undefined && sameDnText(dn, s.slice(3));
+    const dn = got.idType === IdType.DER_ASN1_DN ? parseDnDer(got.data) : undefined;
+    const want = parseDnText(s.slice(3));
+    return dn !== undefined && want !== undefined && sameDn(dn, want);
   }
   const want = idFromConfig(s, remoteAddress, got.type);
   return want.ok && want.value.idType === got.idType && equal(want.value.data, got.data);

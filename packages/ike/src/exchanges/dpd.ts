@@ -6,12 +6,17 @@ import type { IkeSa } from '../ike-sa.ts';
 import { INFORMATIONAL_STATES } from './ike-delete.ts';
 import type { RequestUnit, TimerUnit } from './unit.ts';
 
-/** Liveness check; unanswered, it is retransmitted every dpd-interval and the peer is dead after dpd-maximum-failures. */
+/**
+ * Liveness check. dpd-maximum-failures as RouterOS words it, "failures until the peer is considered dead": each
+ * check left unanswered for one dpd-interval is one failure, so the check goes out dpd-maximum-failures times in all
+ * (the first and that many minus one retransmissions, one interval apart) and the peer is dead one interval after
+ * the last: (1 + dpd-maximum-failures) x dpd-interval after we last heard from it (3 failures, 2 s: 8 s).
+ */
 export function sendDpd(ctx: Ctx, sa: IkeSa): void {
   const interval = sa.rp.profile['dpd-interval'];
   const opts =
     typeof interval === 'number' && interval > 0
-      ? { timeout: interval * 1000, base: 1, tries: sa.rp.profile['dpd-maximum-failures'] }
+      ? { timeout: interval * 1000, base: 1, tries: Math.max(0, sa.rp.profile['dpd-maximum-failures'] - 1) }
       : {};
   ctx.request(
     sa,

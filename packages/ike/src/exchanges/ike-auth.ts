@@ -1,7 +1,7 @@
 // IKE_AUTH (RFC 7296 1.2): the exchange that authenticates both sides and carries the first CHILD_SA. It runs the
 // authentication method (authentication/: PSK, signature, EAP), picks the responder's identity (identity-choice.ts)
 // and lets INITIAL_CONTACT, mode config and the first CHILD_SA ride along in their own modules.
-import { ExchangeType, NotifyType, PayloadType } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, notifyName, PayloadType } from '../codec/constants.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
@@ -16,6 +16,7 @@ import { acceptChild, errorAnswer, establishChild, offerChild, selectChild } fro
 import { createChild } from './child-create.ts';
 import { errorNotify, find, findNotify, formatId, idFromConfig, remoteIdAccepted } from './common.ts';
 import { chooseIdentity } from './identity-choice.ts';
+import { certReqAuthorities } from './certificates.ts';
 import { INFORMATIONAL_STATES } from './ike-delete.ts';
 import { honourInitialContact, initialContact } from './initial-contact.ts';
 import { cpAccept, cpReply, cpRequest } from './mode-config.ts';
@@ -121,7 +122,7 @@ function handleAuthResponse(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
 /** Initiator: an IKE_AUTH response without our peer's IDr and AUTH (an error notify, usually): give up the IKE SA. */
 function authResponseFailed(ctx: Ctx, sa: KeyedSa, payloads: Payload[], why: string): void {
   const e = errorNotify(payloads);
-  ctx.log('error', `IKE_AUTH failed${e ? ` with notify ${e.notifyType}` : `: ${why}`}`, sa);
+  ctx.log('error', `IKE_AUTH failed${e ? `: peer sent ${notifyName(e.notifyType)}` : `: ${why}`}`, sa);
   ctx.destroy(sa, 'IKE_AUTH failed');
 }
 
@@ -175,6 +176,7 @@ function handleAuthRequest(ctx: Ctx, sa: KeyedSa, req: ParsedMessage, payloads: 
     ctx.respond(sa, req, [notify(NotifyType.AUTHENTICATION_FAILED)]);
     ctx.destroy(sa, 'authentication failed');
   };
+  sa.peerAuthorities = certReqAuthorities(payloads);
   chooseIdentity(ctx, sa, idi, payloads, !auth);
   const me = methodOf(ctx, sa);
   if (!me) return fail('no usable identity');
@@ -237,7 +239,7 @@ function finishResponder(
   } else if (find(payloads, PayloadType.SA)) {
     child = selectChild(ctx, sa, payloads);
     if (!child.ok) {
-      ctx.log('warning', `first CHILD_SA refused with notify ${child.error}`, sa);
+      ctx.log('warning', `we refused the peer's first CHILD_SA: ${notifyName(child.error)}`, sa);
       response.push(...errorAnswer(child.error));
     } else response.push(...child.value.answer);
   }

@@ -1,7 +1,7 @@
 // IKE_SA_INIT (RFC 7296 1.2): SA, KE, Ni/Nr and the keys; INVALID_KE_PAYLOAD retry (1.2). NAT detection, COOKIEs
 // and certificate requests ride on it from their own modules; IKE_AUTH follows.
-import { ExchangeType, NotifyType, PayloadType } from '../codec/constants.ts';
-import { explainMismatch } from '../diagnose.ts';
+import { ExchangeType, NotifyType, notifyName, PayloadType } from '../codec/constants.ts';
+import { describeProposals, explainMismatch } from '../diagnose.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -19,6 +19,7 @@ import { parseIp } from '../util/ip.ts';
 import { certReq } from './certificates.ts';
 import { answerWithoutState, cookiePayloads, takeCookie } from './cookies.ts';
 import { startIkeAuth } from './ike-auth.ts';
+import { certReqAuthorities } from './certificates.ts';
 import { detectNat, floatPorts, natAnswer, natRequest } from './nat-detection.ts';
 import type { OpeningUnit } from './unit.ts';
 
@@ -92,8 +93,10 @@ function handleInitResponse(ctx: Ctx, sa: UnkeyedSa, msg: ParsedMessage, payload
   if (err) {
     ctx.log(
       'error',
-      `IKE_SA_INIT failed: peer sent ` +
-        `${NotifyType.NO_PROPOSAL_CHOSEN === err.notifyType ? 'NO_PROPOSAL_CHOSEN' : `notify ${err.notifyType}`}`,
+      `IKE_SA_INIT refused by the peer: ${notifyName(err.notifyType)}` +
+        (err.notifyType === NotifyType.NO_PROPOSAL_CHOSEN
+          ? `; we offered ${describeProposals(ikeProposals(sa.rp.profile))}`
+          : ''),
       sa,
     );
     return ctx.destroy(sa, 'IKE_SA_INIT refused');
@@ -127,6 +130,7 @@ function continueAfterInit(ctx: Ctx, sa: KeyedSa, payloads: Payload[]): void {
   sa.fragmentation = findNotify(payloads, NotifyType.IKEV2_FRAGMENTATION_SUPPORTED) !== undefined;
   const hashes = sigHashes(payloads);
   if (hashes) sa.peerSigHashes = hashes;
+  sa.peerAuthorities = certReqAuthorities(payloads);
   detectNat(ctx, sa, payloads, sa.spiR);
   if (sa.nat.local || sa.nat.remote) ctx.log('info', `NAT detected (${sa.nat.local ? 'local' : 'remote'})`, sa);
   ctx.log(
@@ -147,10 +151,11 @@ export function initiate(ctx: Ctx, peerName: string, localOverride?: Endpoint): 
       'error',
       `initiate: peer ${peerName} uses exchange-mode=${rp.peer['exchange-mode']}, which this engine does not speak yet (ike2 and main do)`,
     );
-  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
-  // An IKE SA with the peer is up (either role): negotiate the CHILD_SAs its policies lack (ACQUIRE, after a flush).
+  // An IKE SA with the peer is up (either role, passive too): negotiate the CHILD_SAs its policies lack (ACQUIRE,
+  // after a flush or for a policy added since).
   const up = ctx.allSas().find((sa): sa is KeyedSa => sa.peerName === peerName && sa.state === 'established');
   if (up) return createMissingChildren(ctx, up);
+  if (rp.peer.passive) return ctx.log('warning', `initiate: peer ${peerName} is passive (responder only)`);
   for (const sa of ctx.allSas())
     if (sa.peerName === peerName && sa.initiator && sa.state !== 'dead' && sa.state !== 'deleting')
       return ctx.log('debug', `initiate: IKE SA #${sa.id} for ${peerName} already exists`);
@@ -215,7 +220,8 @@ function handleInitRequest(ctx: Ctx, msg: ParsedMessage, from: Endpoint, to: End
   const chosen = selectIke(saP.proposals, mine);
   if (!chosen) {
     ctx.log('error', `IKE_SA_INIT from ${from.address} (peer ${rp.peer.name}): no suitable proposal found`);
-    for (const line of explainMismatch(saP.proposals, mine)) ctx.log('error', `${from.address} ${line}`);
+    for (const line of explainMismatch(saP.proposals, mine))
+      ctx.log('error', `we refused the IKE proposals of ${from.address}: ${line}`);
     return reply([notify(NotifyType.NO_PROPOSAL_CHOSEN)]);
   }
   if (ke.group !== chosen.suite.dh.id) {

@@ -2,7 +2,7 @@
 // with simultaneous-rekey resolution (2.8.2): of the two new IKE SAs, the one created with the lowest of
 // the four nonces is deleted by its initiator; the other takes over the CHILD_SAs and the winner deletes
 // the old IKE SA.
-import { ExchangeType, NotifyType, PayloadType, ProtocolId, TransformType } from '../codec/constants.ts';
+import { ExchangeType, NotifyType, notifyName, PayloadType, ProtocolId, TransformType } from '../codec/constants.ts';
 import type { ParsedMessage } from '../codec/message.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify } from '../codec/payloads/notify.ts';
@@ -152,7 +152,7 @@ export function rekeyIke(ctx: Ctx, sa: KeyedSa, group?: DhGroupImpl, retried = f
       return failed(
         err.notifyType === NotifyType.TEMPORARY_FAILURE
           ? 'peer is busy (TEMPORARY_FAILURE)'
-          : `peer sent notify ${err.notifyType}`,
+          : `peer sent ${notifyName(err.notifyType)}`,
       );
     const saP = find(resp, PayloadType.SA);
     const nr = find(resp, PayloadType.NONCE);

@@ -4,7 +4,7 @@ import { err, ok } from '@ipsec/schema';
 import { AuthMethod, IdType, PayloadType } from '../../codec/constants.ts';
 import type { Payload } from '../../codec/payload.ts';
 import { idMatchesCert, signAuth, subjectDer, verifyAuth } from '../../auth/signature.ts';
-import { certPayload, certReq, certs, peerCertificate } from '../certificates.ts';
+import { certPayload, certReq, certs, ourChain, peerCertificate } from '../certificates.ts';
 import { idFromConfig } from '../common.ts';
 import type { Authenticator } from './types.ts';
 
@@ -23,7 +23,7 @@ export const signatureAuthenticator: Authenticator = {
     if (!configured.ok) return configured;
     const id = configured.value;
     if (!idMatchesCert(id, mine.x509)) return err(`my-id ${spec} is not in certificate ${mine.name}`);
-    const before: Payload[] = [certPayload(mine)];
+    const before: Payload[] = ourChain(mine, all, sa.peerAuthorities).map(certPayload);
     if (type === PayloadType.IDi) before.push(certReq(ctx, all));
     return ok({
       id,
