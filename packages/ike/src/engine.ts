@@ -729,6 +729,8 @@ export class IkeEngine {
         const child = sa?.children.find((x) => x.id === c.child);
         if (!sa || !child || sa.state !== 'established')
           return this.log('warning', `no established CHILD_SA #${c.child} on IKE SA #${c.ikeSa}`);
+        // already on its way out (a config change deletes it too): one DELETE is enough
+        if (child.state === 'deleting') return;
         return sendDeleteChild(this.ctx, sa, child, 'deleted by command');
       }
       case 'rekey-ike': {
