@@ -4,6 +4,8 @@
 // folded to one space, outer trimmed). Byte comparison is not enough: openssl writes UTF8String, charon encodes the
 // ID it sends from its config text as PrintableString, and both mean the same name.
 
+import { tlv } from './der.ts';
+
 /** One attribute of an RDN: its OID and its value (strings decoded, anything else as hex). */
 export interface DnAttribute {
   oid: string;
@@ -52,21 +54,6 @@ const OID_OF_NAME: Record<string, string> = {
 
 /** ASN.1 string tags whose value is text. */
 const STRING_TAGS = new Set([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e]);
-
-function tlv(b: Uint8Array, off: number): { tag: number; start: number; end: number } {
-  const tag = b[off] as number;
-  let len = b[off + 1] as number;
-  let start = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 3) throw new Error('bad DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | (b[start + i] as number);
-    start += n;
-  }
-  if (start + len > b.length) throw new Error('DER overruns');
-  return { tag, start, end: start + len };
-}
 
 function oidText(b: Uint8Array): string {
   const parts: number[] = [];

@@ -9,6 +9,7 @@ import type { IdPayload } from '../codec/payloads/id.ts';
 import type { CertificateConfig } from '../config.ts';
 import { concat, equal, fromHex } from '../util/bytes.ts';
 import { formatIp } from '../util/ip.ts';
+import { tlv } from './der.ts';
 import { formatDnText, parseDnDer, sameDn } from './dn.ts';
 
 /** Hash algorithm identifiers of SIGNATURE_HASH_ALGORITHMS (RFC 7427 7). */
@@ -56,21 +57,6 @@ export function loadCert(c: CertificateConfig): Result<LoadedCert> {
 }
 
 // -------------------------------------------------------------------------------- DER
-
-function tlv(b: Uint8Array, off: number): { tag: number; start: number; end: number } {
-  const tag = b[off] as number;
-  let len = b[off + 1] as number;
-  let start = off + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 3) throw new Error('bad DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | (b[start + i] as number);
-    start += n;
-  }
-  if (start + len > b.length) throw new Error('DER overruns');
-  return { tag, start, end: start + len };
-}
 
 /** The DER of the certificate's subject Name (for ID_DER_ASN1_DN). */
 export function subjectDer(certDer: Uint8Array): Uint8Array {
