@@ -93,10 +93,14 @@ cat >"$WORK/guest.sh" <<GUEST
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs shm /dev/shm
-for d in /tmp /run /var/tmp /root; do mount -t tmpfs tmpfs \$d; done
-i=0; while read -r d; do [ -n "\$d" ] || continue; i=\$((i+1)); mkdir -p /run/overlay/\$i/up /run/overlay/\$i/work
-  mount -t overlay overlay -o lowerdir="\$d",upperdir=/run/overlay/\$i/up,workdir=/run/overlay/\$i/work "\$d" \
+# /run/host: this machine's tree as it is, before the fresh tmpfs below hide parts of it (the repository may be a
+# clone under /tmp, as CI's is): the writable overlays and the working directory are taken from there.
+mount -t tmpfs tmpfs /run; mkdir -p /run/host; mount --bind / /run/host
+for d in /tmp /var/tmp /root; do mount -t tmpfs tmpfs \$d; done
+i=0; while read -r d; do [ -n "\$d" ] || continue; i=\$((i+1)); mkdir -p /run/overlay/\$i/up /run/overlay/\$i/work "\$d"
+  mount -t overlay overlay -o lowerdir="/run/host\$d",upperdir=/run/overlay/\$i/up,workdir=/run/overlay/\$i/work "\$d" \
     || echo "kernel-vm: cannot make \$d writable" >&2; done < $WORK/writable
+[ -d $(printf '%q' "$PWD") ] || { mkdir -p $(printf '%q' "$PWD") && mount --bind /run/host$(printf '%q' "$PWD") $(printf '%q' "$PWD"); }
 mkdir -p $OUT; mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out $OUT
 for m in esp4 esp6 ah4 ah6 xfrm_user xfrm_interface xfrm4_tunnel xfrm6_tunnel tun veth nf_tables nft_masq \
   nft_nat nft_chain_nat iptable_nat xt_MASQUERADE; do modprobe \$m 2>/dev/null; done
