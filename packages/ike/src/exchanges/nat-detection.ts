@@ -1,6 +1,7 @@
 // NAT detection in IKE_SA_INIT (RFC 7296 2.23): NAT_DETECTION_*_IP notifies out, comparison of the peer's, the move
 // to port 4500, and the NAT-T keepalive that holds our NAT's mapping open (RFC 3948 2.3).
 import { createHash } from 'node:crypto';
+import type { HashName } from '@ipsec/schema';
 import { NotifyType } from '../codec/constants.ts';
 import type { Payload } from '../codec/payload.ts';
 import { notify, type NotifyPayload } from '../codec/payloads/notify.ts';
@@ -14,11 +15,14 @@ import type { TimerUnit } from './unit.ts';
 /** NAT-T keepalive interval (RFC 3948 suggests 20 s, as strongSwan and RouterOS use). */
 const NAT_KEEPALIVE_MS = 20_000;
 
-/** NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | Port) (RFC 7296 2.23). */
-function natHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint): Uint8Array {
+/**
+ * NAT detection data: HASH(SPIi | SPIr | IP | Port), SHA-1 for IKEv2's NAT_DETECTION_*_IP (RFC 7296 2.23); IKEv1's
+ * NAT-D hashes the cookies with the phase 1 hash (RFC 3947 3.2).
+ */
+export function natHash(spiI: Uint8Array, spiR: Uint8Array, ep: Endpoint, hash: HashName = 'sha1'): Uint8Array {
   const ip = parseIp(ep.address) ?? new Uint8Array(4);
   return new Uint8Array(
-    createHash('sha1')
+    createHash(hash)
       .update(concat(spiI, spiR, ip, u16(ep.port)))
       .digest(),
   );

@@ -5,10 +5,10 @@
 // IKEv1 has no message window: phase 1 is a lock-step of six messages under the cookies, each quick mode has its
 // own random message ID and IV. The initiator of each exchange retransmits; the responder answers a repeated
 // message with its last answer.
-import { createHash } from 'node:crypto';
-import { secretBytes, type HashName } from '@ipsec/schema';
+import { secretBytes } from '@ipsec/schema';
 import type { IkeStateAction, InstallSaAction } from '../actions.ts';
 import type { Ctx } from '../context.ts';
+import type { IkeSaInfo } from '../engine.ts';
 import { resolvePeer, type PeerConfig, type ResolvedPeer } from '../config.ts';
 import { PayloadType } from '../codec/constants.ts';
 import type { IdPayload } from '../codec/payloads/id.ts';
@@ -17,9 +17,10 @@ import type { DhKeyPair } from '../crypto/dh.ts';
 import type { PrfAlg } from '../crypto/prf.ts';
 import type { Endpoint } from '../ike-sa.ts';
 import { formatTs, isSubset, selectorFor, tsRange } from '../ts.ts';
-import { concat, equal, fromHex, hex, isZero, u16 } from '../util/bytes.ts';
+import { concat, equal, fromHex, hex, isZero } from '../util/bytes.ts';
 import { compareBytes, inRange, parseIp, prefixRange } from '../util/ip.ts';
 import { formatId, idFromConfig, remoteIdAccepted, spiNumber } from '../exchanges/common.ts';
+import { natHash } from '../exchanges/nat-detection.ts';
 import {
   parseV1Message,
   parseV1Payloads,
@@ -66,15 +67,6 @@ const NONCE_LEN = 32;
 const NATT_VID = fromHex('4a131c81070358455c5728f20e95452f');
 const NATT_PORT = 4500;
 
-/** NAT-D (RFC 3947 3.2): HASH(CKY-I | CKY-R | IP | Port) with the negotiated hash. */
-function natHash(hash: HashName, ckyI: Uint8Array, ckyR: Uint8Array, ep: Endpoint): Uint8Array {
-  const ip = parseIp(ep.address) ?? new Uint8Array(4);
-  return new Uint8Array(
-    createHash(hash)
-      .update(concat(ckyI, ckyR, ip, u16(ep.port)))
-      .digest(),
-  );
-}
 const RETRANSMIT_MS = [4000, 7200, 13000, 23300, 42000];
 
 type Phase1State = 'mm-sa' | 'mm-ke' | 'mm-auth' | 'established' | 'dead';
@@ -248,18 +240,6 @@ function selectorForId(id: Extract<V1KnownPayload, { type: 5 }>): TrafficSelecto
   }
 }
 
-export interface V1SaInfo {
-  id: number;
-  peer: string;
-  initiator: boolean;
-  state: string;
-  local: Endpoint;
-  remote: Endpoint;
-  spiI: string;
-  spiR: string;
-  children: { id: number; spiIn: number; spiOut: number; mode: string; tsLocal: string[]; tsRemote: string[] }[];
-}
-
 export class V1Engine {
   private readonly sas = new Map<number, V1Sa>();
   /** By initiator cookie and remote address: phase 1 messages before the responder cookie is known. */
@@ -371,7 +351,7 @@ export class V1Engine {
     return at;
   }
 
-  list(): V1SaInfo[] {
+  list(): IkeSaInfo[] {
     return [...this.sas.values()].map((sa) => ({
       id: sa.id,
       peer: sa.peerName,
@@ -561,7 +541,7 @@ export class V1Engine {
   /** Our NAT-D payloads: the peer's address first, then ours (random when forcing UDP encapsulation, as IKEv2 does). */
   private natD(sa: V1Sa): V1Payload[] {
     if (!sa.natT || !sa.suite) return [];
-    const h = (ep: Endpoint) => natHash(sa.suite!.hash, sa.ckyI, sa.ckyR, ep);
+    const h = (ep: Endpoint) => natHash(sa.ckyI, sa.ckyR, ep, sa.suite!.hash);
     const ours = this.ctx.forceEncap ? this.ctx.random(h(sa.local).length) : h(sa.local);
     return [
       { type: V1PayloadType.NAT_D, data: h(sa.remote) },
@@ -576,7 +556,7 @@ export class V1Engine {
       .filter((p) => p.payload.type === V1PayloadType.NAT_D)
       .map((p) => (p.payload as { data: Uint8Array }).data);
     if (d.length < 2) return;
-    const h = (ep: Endpoint) => natHash(sa.suite!.hash, sa.ckyI, sa.ckyR, ep);
+    const h = (ep: Endpoint) => natHash(sa.ckyI, sa.ckyR, ep, sa.suite!.hash);
     sa.nat.local = this.ctx.forceEncap || !equal(d[0] as Uint8Array, h(sa.local));
     sa.nat.remote = !d.slice(1).some((x) => equal(x, h(sa.remote)));
     if (sa.nat.local || sa.nat.remote)
