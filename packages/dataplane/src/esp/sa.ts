@@ -27,12 +27,18 @@ export type EncapResult = { ok: true; packet: Buffer } | { ok: false; counter: S
 
 const TWO32 = 0x1_0000_0000;
 
-function kindOf(name: EspCipherName): Kind {
-  if (name.endsWith('-gcm')) return 'gcm';
-  if (name === 'chacha20poly1305') return 'chacha';
-  if ((name.startsWith('aes-') && name.endsWith('-cbc')) || name === '3des') return 'cbc';
-  if (name.endsWith('-ctr')) return 'ctr';
-  if (name === 'null') return 'null';
+/**
+ * How userspace ESP runs each cipher it implements, in one place: the mode, node's cipher name, the IV each packet
+ * carries and the padding block (RFC 4303 2.4: 4 bytes for counter and AEAD modes; the cipher's block for CBC,
+ * AES 16 and 3DES 8 per RFC 3602 / 2451).
+ */
+function implementationOf(name: EspCipherName): { kind: Kind; node: string; ivBytes: number; block: number } {
+  if (name.endsWith('-gcm')) return { kind: 'gcm', node: name, ivBytes: 8, block: 4 };
+  if (name === 'chacha20poly1305') return { kind: 'chacha', node: 'chacha20-poly1305', ivBytes: 8, block: 4 };
+  if (name.startsWith('aes-') && name.endsWith('-cbc')) return { kind: 'cbc', node: name, ivBytes: 16, block: 16 };
+  if (name === '3des') return { kind: 'cbc', node: 'des-ede3-cbc', ivBytes: 8, block: 8 };
+  if (name.endsWith('-ctr')) return { kind: 'ctr', node: name, ivBytes: 8, block: 4 };
+  if (name === 'null') return { kind: 'null', node: name, ivBytes: 0, block: 4 };
   throw new Error(`userspace ESP does not implement ${name}`);
 }
 
@@ -66,14 +72,16 @@ export class EspSa {
   constructor(p: EspSaParams) {
     this.spi = p.spi >>> 0;
     this.esn = p.esn;
-    this.kind = kindOf(p.encAlgorithm);
+    const impl = implementationOf(p.encAlgorithm);
+    this.kind = impl.kind;
+    this.nodeCipher = impl.node;
+    this.ivBytes = impl.ivBytes;
+    this.block = impl.block;
     checkEncKey(p.encAlgorithm, p.encKey);
     const kc = kernelCipher(p.encAlgorithm);
     this.key = Buffer.from(p.encKey.subarray(0, kc.keyBytes));
     this.salt = Buffer.from(p.encKey.subarray(kc.keyBytes));
     this.aead = kc.aead;
-    this.nodeCipher =
-      this.kind === 'chacha' ? 'chacha20-poly1305' : p.encAlgorithm === '3des' ? 'des-ede3-cbc' : p.encAlgorithm;
     if (this.aead) {
       this.icvBytes = (kc.icvBits ?? 128) / 8;
       if (p.integAlgorithm) throw new Error(`${p.encAlgorithm} is AEAD: no integrity algorithm`);
@@ -85,10 +93,6 @@ export class EspSa {
       this.icvBytes = h.icvBytes;
       this.integKey = Buffer.from(p.integKey);
     }
-    // CBC: IV and padding are the cipher's block (3DES 8, AES 16; RFC 2451 / 3602)
-    const cbcBlock = p.encAlgorithm === '3des' ? 8 : 16;
-    this.ivBytes = this.kind === 'cbc' ? cbcBlock : this.kind === 'null' ? 0 : 8;
-    this.block = this.kind === 'cbc' ? cbcBlock : 4;
     if (this.kind === 'gcm' || this.kind === 'chacha' || this.kind === 'ctr') this.salt.copy(this.nonce, 0);
     if (this.kind === 'ctr') {
       this.salt.copy(this.ctrIv, 0);
