@@ -37,6 +37,8 @@ const TEST_SYSTEM_PACKAGES = [
   { bin: '/usr/share/doc/linux-image-amd64', pkg: 'linux-image-amd64' },
   { bin: '/bin/busybox', pkg: 'busybox-static' },
   { bin: '/bin/cpio', pkg: 'cpio' },
+  // modinfo (the initramfs's module list) and modprobe (ESP and NAT modules in the guest)
+  { bin: '/sbin/modinfo', pkg: 'kmod' },
 ];
 
 // What runs inside the VM (one boot): every test that proves the kernel data plane against a kernel that does ESP.
